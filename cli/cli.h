@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The sysphase command: one function per subcommand, each parsing its own
+ * options (getopt_long) and returning the process exit status.  Only cli/
+ * prints to the user or decides exit statuses.
+ *
+ * Exit statuses shared by all subcommands:
+ *   0   success
+ *   1   a runtime failure (I/O, ptrace refused...)
+ *   2   bad usage or bad input (options, rules, traces, policies)
+ *   127 the program to run cannot be executed
+ *   other: record/run return the traced program's status, 128+signal if killed
+ */
+#ifndef SYSPHASE_CLI_H
+#define SYSPHASE_CLI_H
+
+#include <stdio.h>
+
+#define SP_EXIT_FAILURE 1
+#define SP_EXIT_USAGE 2
+#define SP_EXIT_NOEXEC 127
+
+int cmd_record(int argc, char **argv);
+int cmd_phases(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+
+/* "sysphase: " + message + newline on stderr; one line, always. */
+void sp_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void sp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The directory the running binary lives in (for finding built-in data). */
+const char *sp_exe_dir(void);
+
+#endif /* SYSPHASE_CLI_H */

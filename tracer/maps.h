@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Call-site modules: which mapped file (ld.so, libc, the program...) an
+ * instruction pointer lies in, from /proc/PID/maps.  The maps of each
+ * process are cached and re-read only when an address misses the cache
+ * (a new dlopen) or after exec.
+ */
+#ifndef SYSPHASE_TRACER_MAPS_H
+#define SYSPHASE_TRACER_MAPS_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+struct sp_maps;
+
+/* A new, empty cache; NULL on ENOMEM.  Freed with sp_maps_free(). */
+struct sp_maps *sp_maps_new(void);
+void sp_maps_free(struct sp_maps *maps);
+
+/*
+ * The basename of the file mapped at ip in process pid ("libc.so.6",
+ * "ld-linux-x86-64.so.2", "nginx"), "[vdso]"-style names for special
+ * mappings, or NULL when nothing is mapped there.  Interned in maps:
+ * valid until sp_maps_free().
+ */
+const char *sp_maps_module(struct sp_maps *maps, pid_t pid, uint64_t ip);
+
+/* The file and offset of ip, for stack frames of stripped binaries; 0 or -errno. */
+int sp_maps_locate(struct sp_maps *maps, pid_t pid, uint64_t ip, const char **module,
+		   uint64_t *offset);
+
+/* Forget pid's maps (it exec'd or exited). */
+void sp_maps_forget(struct sp_maps *maps, pid_t pid);
+
+#endif /* SYSPHASE_TRACER_MAPS_H */
