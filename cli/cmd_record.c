@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysphase record: the tracer's front end.  Opens the trace before
+ * anything runs (an unwritable path must not cost a run of the program),
+ * streams every event into it, and exits like a shell would.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "phases/detector.h"
+#include "phases/rules.h"
+#include "tracer/trace.h"
+#include "tracer/tracer.h"
+
+struct record_ctx {
+	struct sp_trace_writer *writer;
+	struct sp_rules *rules;	      /* NULL without --rules */
+	struct sp_detector *detector; /* stamps each event online */
+	int write_error;
+};
+
+static void record_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: sysphase record [OPTIONS] (-p PID | -- PROG [ARGS...])\n\n"
+		"Runs PROG (or attaches to process PID) under a ptrace supervisor that follows\n"
+		"every thread and child, and writes each syscall, fork, exec, signal and exit\n"
+		"as one JSON line (docs/trace-format.md).\n\n"
+		"  -o, --output TRACE   write the trace to TRACE ('-' for stdout;\n"
+		"                       default: trace.jsonl)\n"
+		"  -p, --pid PID        attach to every thread of running process PID;\n"
+		"                       SIGINT/SIGTERM detach and leave it running\n"
+		"  -r, --rules R        stamp each event with its phase: a rule file or a\n"
+		"                       built-in set (nginx, pwd, generic)\n"
+		"      --stack          record the symbolised call stack of each syscall\n"
+		"                       (libunwind)\n"
+		"      --no-exit        entry-only recording through a SECCOMP_RET_TRACE\n"
+		"                       filter: one stop per syscall, no return values\n"
+		"  -s, --strsize N      cap decoded strings at N bytes (default 256)\n"
+		"  -h, --help           this text\n\n"
+		"Exit status: the program's, or 128+signal if it was killed; 127 when it\n"
+		"cannot be executed; 2 for bad usage; 1 when tracing itself fails.\n");
+}
+
+static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
+{
+	struct record_ctx *ctx = opaque;
+	int rc;
+
+	(void)tracer;
+	if (ctx->detector) {
+		rc = sp_detector_feed(ctx->detector, ev, NULL);
+		if (rc < 0)
+			return rc;
+	}
+	rc = sp_trace_write(ctx->writer, ev);
+	if (rc < 0) {
+		ctx->write_error = rc;
+		return rc;
+	}
+	return 0;
+}
+
+static void on_stop_signal(int signo)
+{
+	sp_tracer_request_stop(signo);
+}
+
+static void catch_stop_signals(void)
+{
+	struct sigaction sa = {.sa_handler = on_stop_signal};
+
+	/* No SA_RESTART: waitpid() must return EINTR so the loop sees the request. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static json_t *command_of(char *const *argv, pid_t pid)
+{
+	json_t *cmd = json_array();
+	char path[64], buf[4096];
+	size_t len = 0;
+	FILE *f;
+
+	if (argv) {
+		for (; *argv; argv++)
+			json_array_append_new(cmd, json_string(*argv));
+		return cmd;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
+	f = fopen(path, "re");
+	if (f) {
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[len] = '\0';
+	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
+		json_array_append_new(cmd, json_string(buf + off));
+	return cmd;
+}
+
+static double unix_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int parse_pid(const char *s, pid_t *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
+		return -EINVAL;
+	*out = (pid_t)v;
+	return 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"output", required_argument, NULL, 'o'}, {"pid", required_argument, NULL, 'p'},
+		{"rules", required_argument, NULL, 'r'},  {"stack", no_argument, NULL, 'S'},
+		{"no-exit", no_argument, NULL, 'E'},	  {"strsize", required_argument, NULL, 's'},
+		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	};
+	struct sp_tracer_opts opts = {.decode = true, .strsize = 256};
+	struct record_ctx ctx = {0};
+	struct sp_tracer_result res;
+	struct sp_trace_header hdr = {0};
+	const char *output = "trace.jsonl", *rules_arg = NULL;
+	struct sp_diag diag = {{0}};
+	struct utsname uts;
+	FILE *out = NULL;
+	char *resolved = NULL;
+	int c, rc, status = SP_EXIT_FAILURE;
+	bool created = false;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+o:p:r:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
+		case 'p':
+			if (parse_pid(optarg, &opts.attach_pid) < 0) {
+				sp_err("record: -p needs a process id, not '%s'", optarg);
+				return SP_EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			rules_arg = optarg;
+			break;
+		case 'S':
+			opts.stack = true;
+			break;
+		case 'E':
+			opts.entry_only = true;
+			break;
+		case 's': {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*end || end == optarg || v == 0 || v > 1 << 20) {
+				sp_err("record: -s needs a size between 1 and 1048576, not '%s'",
+				       optarg);
+				return SP_EXIT_USAGE;
+			}
+			opts.strsize = v;
+			break;
+		}
+		case 'h':
+			record_usage(stdout);
+			return 0;
+		default:
+			sp_err("record: bad option (see 'sysphase record --help')");
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (optind < argc)
+		opts.argv = argv + optind;
+	if (!opts.argv == !opts.attach_pid) {
+		sp_err("record: give either -p PID or -- PROG [ARGS...] (see 'sysphase record "
+		       "--help')");
+		return SP_EXIT_USAGE;
+	}
+	if (opts.attach_pid && opts.entry_only) {
+		sp_err("record: --no-exit needs a filter installed before exec; it cannot be used "
+		       "with -p");
+		return SP_EXIT_USAGE;
+	}
+
+	if (rules_arg) {
+		rc = sp_rules_load(rules_arg, sp_exe_dir(), &ctx.rules, &diag);
+		if (rc < 0) {
+			sp_err("%s", diag.msg);
+			return SP_EXIT_USAGE;
+		}
+		ctx.detector = sp_detector_new(ctx.rules);
+		if (!ctx.detector) {
+			sp_err("out of memory");
+			goto out;
+		}
+	}
+	/* A program that cannot run is reported before the trace file is touched. */
+	if (opts.argv) {
+		resolved = sp_tracer_resolve_program(opts.argv[0]);
+		if (!resolved) {
+			sp_err("cannot execute '%s': %s", opts.argv[0], strerror(errno));
+			status = SP_EXIT_NOEXEC;
+			goto out;
+		}
+		free(resolved);
+	}
+	if (strcmp(output, "-") == 0) {
+		out = stdout;
+	} else {
+		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (fd < 0 || !(out = fdopen(fd, "w"))) {
+			sp_err("cannot write trace '%s': %s", output, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
+		created = true;
+	}
+
+	uname(&uts);
+	hdr.command = command_of(opts.argv, opts.attach_pid);
+	hdr.kernel = uts.release;
+	hdr.arch = uts.machine;
+	hdr.start_time = unix_now();
+	hdr.rules = ctx.rules ? sp_rules_name(ctx.rules) : NULL;
+	hdr.entry_only = opts.entry_only;
+	hdr.attached = opts.attach_pid != 0;
+	rc = sp_trace_writer_new(out, &hdr, &ctx.writer);
+	json_decref(hdr.command);
+	if (rc < 0) {
+		sp_err("cannot write trace '%s': %s", output, strerror(-rc));
+		goto out;
+	}
+
+	opts.on_event = on_event;
+	opts.ctx = &ctx;
+	catch_stop_signals();
+	rc = sp_tracer_run(&opts, &res, &diag);
+	if (sp_trace_writer_free(ctx.writer) < 0 && !ctx.write_error)
+		ctx.write_error = -EIO;
+	ctx.writer = NULL;
+	if (out != stdout && fclose(out) != 0 && !ctx.write_error)
+		ctx.write_error = -errno;
+	out = NULL;
+
+	if (ctx.write_error) {
+		sp_err("cannot write trace '%s': %s", output, strerror(-ctx.write_error));
+		goto out;
+	}
+	if (rc < 0) {
+		sp_err("%s", diag.msg);
+		if ((rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) && opts.argv) {
+			status = SP_EXIT_NOEXEC;
+			/* Nothing ran: no trace is better than a header without a program. */
+			if (created)
+				unlink(output);
+		}
+		goto out;
+	}
+	status = res.status;
+out:
+	if (ctx.writer)
+		sp_trace_writer_free(ctx.writer);
+	if (out && out != stdout)
+		fclose(out);
+	sp_detector_free(ctx.detector);
+	sp_rules_free(ctx.rules);
+	return status;
+}

@@ -1,0 +1,898 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ptrace supervisor: one event loop in the shape strace taught us.
+ * next_stop() waits for one tracee stop; dispatch_stop() classifies it,
+ * turns it into events and says how the tracee must be restarted; the
+ * restart happens in exactly one place, restart_thread().
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+
+#include "decode.h"
+#include "maps.h"
+#include "stack.h"
+#include "syscalls.h"
+#include "tracer.h"
+
+#define THREAD_BUCKETS 256
+
+/* How a tracee leaves the stop we are handling. */
+enum restart_how {
+	RESTART_RESUME, /* PTRACE_SYSCALL, or PTRACE_CONT in entry-only mode */
+	RESTART_LISTEN, /* group-stop: stay stopped, but report the SIGCONT (PTRACE_LISTEN) */
+	RESTART_DETACH, /* leave it running without us */
+	RESTART_NONE,	/* it is gone, or already restarted */
+};
+
+struct thread {
+	struct thread *next; /* hash chain */
+	pid_t tid;
+	pid_t pid;
+
+	bool in_syscall;	/* an entry was seen and its exit is due */
+	struct sp_event entry;	/* what the entry stop told */
+	uint64_t entry_ip;
+
+	bool exec_seen;		/* PTRACE_EVENT_EXEC came; the execve exit stop follows */
+	pid_t exec_former_tid;
+};
+
+struct sp_tracer {
+	const struct sp_tracer_opts *opts;
+	struct thread *buckets[THREAD_BUCKETS];
+	unsigned nthreads;
+
+	struct sp_maps *maps;
+	struct sp_stack *stack;
+	struct sp_decode_ctx dctx;
+	struct timespec t0;
+
+	pid_t leader;	   /* the launched child or the attached process */
+	bool launched;
+	bool recording;	   /* launch mode records from the program's execve on */
+	int leader_status; /* shell-style */
+	bool leader_done;
+
+	pid_t detach_pid;  /* set by sp_tracer_detach_after() during a callback */
+	int callback_error;
+	unsigned long syscalls;
+};
+
+static volatile sig_atomic_t stop_signal;
+
+void sp_tracer_request_stop(int signo)
+{
+	stop_signal = signo;
+}
+
+/* ---- the thread table ---- */
+
+static struct thread **bucket_of(struct sp_tracer *t, pid_t tid)
+{
+	return &t->buckets[(unsigned)tid % THREAD_BUCKETS];
+}
+
+static struct thread *thread_find(struct sp_tracer *t, pid_t tid)
+{
+	for (struct thread *th = *bucket_of(t, tid); th; th = th->next)
+		if (th->tid == tid)
+			return th;
+	return NULL;
+}
+
+static struct thread *thread_add(struct sp_tracer *t, pid_t tid, pid_t pid)
+{
+	struct thread *th = calloc(1, sizeof(*th));
+
+	if (!th)
+		return NULL;
+	th->tid = tid;
+	th->pid = pid;
+	th->next = *bucket_of(t, tid);
+	*bucket_of(t, tid) = th;
+	t->nthreads++;
+	return th;
+}
+
+static void thread_remove(struct sp_tracer *t, struct thread *victim)
+{
+	for (struct thread **link = bucket_of(t, victim->tid); *link; link = &(*link)->next) {
+		if (*link == victim) {
+			*link = victim->next;
+			sp_event_clear(&victim->entry);
+			free(victim);
+			t->nthreads--;
+			return;
+		}
+	}
+}
+
+/* The process (thread group) a tid belongs to, from /proc: the one source that cannot race. */
+static pid_t read_tgid(pid_t tid)
+{
+	char path[64], line[256];
+	pid_t tgid = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
+static double now_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* ---- delivering events ---- */
+
+static void deliver(struct sp_tracer *t, struct sp_event *ev)
+{
+	int rc;
+
+	if (!t->recording || t->callback_error)
+		return;
+	if (ev->type == SP_EV_SYSCALL)
+		t->syscalls++;
+	rc = t->opts->on_event(t->opts->ctx, t, ev);
+	if (rc < 0)
+		t->callback_error = rc;
+}
+
+static void base_event(struct sp_tracer *t, struct thread *th, enum sp_event_type type,
+		       struct sp_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->tid = th->tid;
+	ev->pid = th->pid;
+	ev->ts = now_since(&t->t0);
+}
+
+/* A syscall whose exit will never be seen (the thread died in it, or exec replaced it). */
+static void flush_unfinished(struct sp_tracer *t, struct thread *th)
+{
+	if (!th->in_syscall)
+		return;
+	th->in_syscall = false;
+	th->entry.has_exit = false;
+	deliver(t, &th->entry);
+	sp_event_clear(&th->entry);
+}
+
+/* ---- syscall stops ---- */
+
+static void fill_entry(struct sp_tracer *t, struct thread *th, const struct __ptrace_syscall_info *si,
+		       const uint64_t *args, uint64_t nr)
+{
+	struct sp_event *ev = &th->entry;
+
+	base_event(t, th, SP_EV_SYSCALL, ev);
+	ev->nr = (long)nr;
+	ev->abi = sp_abi_classify(si->arch, ev->nr);
+	ev->name = sp_syscall_name(ev->abi, ev->nr);
+	memcpy(ev->args, args, sizeof(ev->args));
+	ev->site = sp_maps_module(t->maps, th->pid, si->instruction_pointer);
+	th->entry_ip = si->instruction_pointer;
+	if (t->opts->decode && ev->abi == SP_ABI_X86_64 && ev->name) {
+		t->dctx.tid = th->tid;
+		t->dctx.pid = th->pid;
+		ev->dec = sp_decode_entry(&t->dctx, ev->name, ev->args);
+	}
+	if (t->stack)
+		ev->stack = sp_stack_capture(t->stack, th->pid, th->tid);
+}
+
+static bool is_exec_name(const char *name)
+{
+	return name && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0);
+}
+
+static void start_recording_at(struct sp_tracer *t, struct thread *th, const char *name)
+{
+	/*
+	 * A launched child runs sysphase's own code (raise, filters) before
+	 * the program exists; its execve is where the program's life starts,
+	 * and where strace -f's output starts too.
+	 */
+	if (!t->recording && th->tid == t->leader && is_exec_name(name))
+		t->recording = true;
+}
+
+static void on_syscall_entry(struct sp_tracer *t, struct thread *th,
+			     const struct __ptrace_syscall_info *si)
+{
+	flush_unfinished(t, th);
+	start_recording_at(t, th, sp_syscall_name(sp_abi_classify(si->arch, (long)si->entry.nr),
+						  (long)si->entry.nr));
+	fill_entry(t, th, si, si->entry.args, si->entry.nr);
+	th->in_syscall = true;
+}
+
+static void deliver_exec_event(struct sp_tracer *t, struct thread *th)
+{
+	struct sp_event ev;
+	char path[64], exe[4096];
+	ssize_t n;
+
+	base_event(t, th, SP_EV_EXEC, &ev);
+	snprintf(path, sizeof(path), "/proc/%d/exe", th->pid);
+	n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	ev.path = exe;
+	ev.former_tid = th->exec_former_tid;
+	deliver(t, &ev);
+}
+
+static void on_syscall_exit(struct sp_tracer *t, struct thread *th,
+			    const struct __ptrace_syscall_info *si)
+{
+	struct sp_event *ev = &th->entry;
+
+	if (!th->in_syscall)
+		return; /* attached in the middle of a syscall: its entry is unknown */
+	th->in_syscall = false;
+	ev->has_exit = true;
+	ev->ret = si->exit.rval;
+	ev->err = si->exit.is_error ? (int)-si->exit.rval : 0;
+	if (t->opts->decode && ev->abi == SP_ABI_X86_64 && ev->name) {
+		t->dctx.tid = th->tid;
+		t->dctx.pid = th->pid;
+		ev->dec = sp_decode_exit(&t->dctx, ev->name, ev->args, ev->ret, ev->dec);
+	}
+	deliver(t, ev);
+	sp_event_clear(ev);
+	if (th->exec_seen) {
+		th->exec_seen = false;
+		deliver_exec_event(t, th);
+	}
+}
+
+/* SECCOMP_RET_TRACE stop: the entry is all there will be (entry-only mode). */
+static void on_seccomp_stop(struct sp_tracer *t, struct thread *th,
+			    const struct __ptrace_syscall_info *si)
+{
+	start_recording_at(t, th, sp_syscall_name(sp_abi_classify(si->arch, (long)si->seccomp.nr),
+						  (long)si->seccomp.nr));
+	fill_entry(t, th, si, si->seccomp.args, si->seccomp.nr);
+	th->entry.has_exit = false;
+	deliver(t, &th->entry);
+	sp_event_clear(&th->entry);
+}
+
+static void on_syscall_stop(struct sp_tracer *t, struct thread *th)
+{
+	struct __ptrace_syscall_info si;
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, sizeof(si), &si) < 0)
+		return; /* ESRCH: it died under us; wait4 reports it */
+	switch (si.op) {
+	case PTRACE_SYSCALL_INFO_ENTRY:
+		on_syscall_entry(t, th, &si);
+		break;
+	case PTRACE_SYSCALL_INFO_EXIT:
+		on_syscall_exit(t, th, &si);
+		break;
+	case PTRACE_SYSCALL_INFO_SECCOMP:
+		on_seccomp_stop(t, th, &si);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- ptrace events ---- */
+
+static struct thread *adopt_thread(struct sp_tracer *t, pid_t tid)
+{
+	struct thread *th = thread_find(t, tid);
+	pid_t tgid;
+
+	if (th)
+		return th;
+	tgid = read_tgid(tid);
+	return thread_add(t, tid, tgid > 0 ? tgid : tid);
+}
+
+static void on_new_task(struct sp_tracer *t, struct thread *parent, int event)
+{
+	unsigned long msg = 0;
+	struct thread *child;
+	struct sp_event ev;
+	const char *via;
+
+	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, 0, &msg) < 0)
+		return;
+	/* The child's own first stop may already have been seen: adopt_thread() then finds it. */
+	child = adopt_thread(t, (pid_t)msg);
+	if (!child)
+		return;
+	if (event == PTRACE_EVENT_VFORK)
+		via = "vfork";
+	else if (event == PTRACE_EVENT_FORK)
+		via = "fork";
+	else if (parent->in_syscall && parent->entry.name &&
+		 strcmp(parent->entry.name, "clone3") == 0)
+		via = "clone3";
+	else
+		via = "clone";
+	base_event(t, parent, child->pid == parent->pid ? SP_EV_CLONE : SP_EV_FORK, &ev);
+	ev.child = child->tid;
+	ev.via = via;
+	deliver(t, &ev);
+}
+
+static void on_exec_event(struct sp_tracer *t, struct thread *th)
+{
+	unsigned long former = (unsigned long)th->tid;
+	struct thread *old;
+
+	ptrace(PTRACE_GETEVENTMSG, th->tid, 0, &former);
+	if ((pid_t)former != th->tid) {
+		/*
+		 * A non-leader thread exec'd: the kernel gave it the leader's
+		 * tid, and the old leader vanished without an exit report
+		 * (ptrace(2), "execve(2) under ptrace").  Its unfinished
+		 * syscall ends here; the exec'ing thread's state moves over.
+		 */
+		old = thread_find(t, (pid_t)former);
+		flush_unfinished(t, th);
+		if (old) {
+			sp_event_clear(&th->entry);
+			th->entry = old->entry;
+			th->entry.tid = th->tid;
+			th->in_syscall = old->in_syscall;
+			memset(&old->entry, 0, sizeof(old->entry));
+			thread_remove(t, old);
+		}
+	}
+	/* Other threads of the process were killed by the exec; wait4 reports them. */
+	th->exec_seen = true;
+	th->exec_former_tid = (pid_t)former != th->tid ? (pid_t)former : 0;
+	sp_maps_forget(t->maps, th->pid);
+	if (t->stack)
+		sp_stack_forget(t->stack, th->pid);
+}
+
+static bool is_group_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* ---- exits ---- */
+
+static void on_thread_gone(struct sp_tracer *t, struct thread *th, int status)
+{
+	struct sp_event ev;
+	bool whole = th->tid == th->pid;
+
+	flush_unfinished(t, th);
+	base_event(t, th, SP_EV_EXIT, &ev);
+	ev.whole_process = whole;
+	if (WIFSIGNALED(status)) {
+		ev.killed = true;
+		ev.signo = WTERMSIG(status);
+	} else {
+		ev.status = WEXITSTATUS(status);
+	}
+	deliver(t, &ev);
+	if (th->tid == t->leader) {
+		t->leader_done = true;
+		t->leader_status = ev.killed ? 128 + ev.signo : ev.status;
+	}
+	if (whole) {
+		sp_maps_forget(t->maps, th->pid);
+		if (t->stack)
+			sp_stack_forget(t->stack, th->pid);
+	}
+	thread_remove(t, th);
+}
+
+/* ---- restart, in one place ---- */
+
+static void restart_thread(struct sp_tracer *t, struct thread *th, enum restart_how how, int sig)
+{
+	long rc = 0;
+
+	switch (how) {
+	case RESTART_RESUME:
+		rc = ptrace(t->opts->entry_only ? PTRACE_CONT : PTRACE_SYSCALL, th->tid, 0,
+			    (void *)(long)sig);
+		break;
+	case RESTART_LISTEN:
+		rc = ptrace(PTRACE_LISTEN, th->tid, 0, 0);
+		break;
+	case RESTART_DETACH:
+		rc = ptrace(PTRACE_DETACH, th->tid, 0, (void *)(long)sig);
+		flush_unfinished(t, th);
+		thread_remove(t, th);
+		break;
+	case RESTART_NONE:
+		break;
+	}
+	/* ESRCH is not an error: the tracee died, and wait4 will say so. */
+	(void)rc;
+}
+
+/*
+ * Detaching a running thread needs it in a ptrace-stop first: interrupt
+ * it, then wait for that very thread.  Events other stops bring meanwhile
+ * are lost for the detached process only, which is being let go anyway.
+ */
+static void detach_thread_now(struct sp_tracer *t, struct thread *th, bool is_stopped)
+{
+	int status;
+	pid_t tid = th->tid;
+
+	if (!is_stopped) {
+		if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
+			thread_remove(t, th);
+			return;
+		}
+		for (;;) {
+			pid_t got = waitpid(tid, &status, __WALL);
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
+				thread_remove(t, th);
+				return;
+			}
+			if (WIFSTOPPED(status) && (status >> 16) == 0 &&
+			    !is_group_stop_signal(WSTOPSIG(status)) &&
+			    WSTOPSIG(status) != (SIGTRAP | 0x80) && WSTOPSIG(status) != SIGTRAP) {
+				/* A signal-delivery stop: pass the signal on as we leave. */
+				ptrace(PTRACE_DETACH, tid, 0, (void *)(long)WSTOPSIG(status));
+				flush_unfinished(t, th);
+				thread_remove(t, th);
+				return;
+			}
+			break;
+		}
+	}
+	restart_thread(t, th, RESTART_DETACH, 0);
+}
+
+/* Detach every thread of process pid; current (may be NULL) sits in a stop already. */
+static void detach_process(struct sp_tracer *t, pid_t pid, struct thread *current)
+{
+	for (unsigned b = 0; b < THREAD_BUCKETS; b++) {
+		struct thread *th = t->buckets[b], *next;
+
+		for (; th; th = next) {
+			next = th->next;
+			if (th->pid == pid && th != current)
+				detach_thread_now(t, th, false);
+		}
+	}
+	if (current)
+		restart_thread(t, current, RESTART_DETACH, 0);
+}
+
+/* ---- dispatch ---- */
+
+static void dispatch_stop(struct sp_tracer *t, pid_t tid, int status)
+{
+	struct thread *th = adopt_thread(t, tid);
+	enum restart_how how = RESTART_RESUME;
+	int sig = 0, event;
+
+	if (!th)
+		return;
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		on_thread_gone(t, th, status);
+		return;
+	}
+	if (!WIFSTOPPED(status))
+		return;
+
+	event = status >> 16;
+	sig = WSTOPSIG(status);
+	if (sig == (SIGTRAP | 0x80)) {
+		on_syscall_stop(t, th);
+		sig = 0;
+	} else if (event) {
+		switch (event) {
+		case PTRACE_EVENT_FORK:
+		case PTRACE_EVENT_VFORK:
+		case PTRACE_EVENT_CLONE:
+			on_new_task(t, th, event);
+			break;
+		case PTRACE_EVENT_EXEC:
+			on_exec_event(t, th);
+			break;
+		case PTRACE_EVENT_SECCOMP:
+			on_syscall_stop(t, th);
+			break;
+		case PTRACE_EVENT_STOP:
+			/* A group-stop must stay a stop (PTRACE_LISTEN); anything else is an interrupt. */
+			if (is_group_stop_signal(sig))
+				how = RESTART_LISTEN;
+			break;
+		default:
+			break;
+		}
+		sig = 0;
+	} else {
+		/* Signal-delivery-stop (PTRACE_SEIZE reports group-stops as EVENT_STOP). */
+		struct sp_event ev;
+
+		base_event(t, th, SP_EV_SIGNAL, &ev);
+		ev.signo = sig;
+		deliver(t, &ev);
+	}
+
+	if (t->detach_pid && t->detach_pid == th->pid) {
+		pid_t pid = t->detach_pid;
+
+		t->detach_pid = 0;
+		detach_process(t, pid, th);
+		return;
+	}
+	restart_thread(t, th, how, sig);
+}
+
+/* ---- launching ---- */
+
+char *sp_tracer_resolve_program(const char *prog)
+{
+	const char *path_env = getenv("PATH");
+	bool found_unexecutable = false;
+	char *candidate = NULL;
+
+	if (!prog || !*prog) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (strchr(prog, '/')) {
+		if (access(prog, X_OK) == 0)
+			return strdup(prog);
+		return NULL; /* errno from access(): ENOENT or EACCES */
+	}
+	if (!path_env)
+		path_env = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *p = path_env;; p++) {
+		const char *end = strchrnul(p, ':');
+		int len = (int)(end - p);
+
+		free(candidate);
+		if (asprintf(&candidate, "%.*s%s%s", len, p, len ? "/" : "", prog) < 0)
+			return NULL;
+		if (access(candidate, X_OK) == 0)
+			return candidate;
+		if (errno == EACCES)
+			found_unexecutable = true;
+		if (!*end)
+			break;
+		p = end;
+	}
+	free(candidate);
+	errno = found_unexecutable ? EACCES : ENOENT;
+	return NULL;
+}
+
+/* In entry-only mode every syscall of every ABI must stop us once: trace all, allow nothing else. */
+static int install_trace_everything_filter(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(0));
+	int rc;
+
+	if (!ctx)
+		return -ENOMEM;
+	rc = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+	if (rc == 0 || rc == -EEXIST)
+		rc = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+	if (rc == 0 || rc == -EEXIST)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(0));
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return rc;
+}
+
+static void __attribute__((noreturn)) run_child(const struct sp_tracer_opts *opts, const char *path,
+						int err_fd)
+{
+	int err;
+
+	/* The parent seizes us while we are stopped, so nothing here runs untraced after that. */
+	raise(SIGSTOP);
+	if (opts->entry_only) {
+		err = install_trace_everything_filter();
+		if (err < 0)
+			goto fail;
+	}
+	if (opts->pre_exec) {
+		err = opts->pre_exec(opts->ctx);
+		if (err < 0)
+			goto fail;
+	}
+	execv(path, opts->argv);
+	err = -errno;
+fail:
+	if (write(err_fd, &err, sizeof(err)) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static const int seize_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+				 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC;
+
+static int launch(struct sp_tracer *t, struct sp_diag *diag, int *err_fd)
+{
+	const struct sp_tracer_opts *opts = t->opts;
+	int pipefd[2], status;
+	char *path;
+	pid_t child;
+
+	path = sp_tracer_resolve_program(opts->argv[0]);
+	if (!path)
+		return sp_diag_set(diag, errno, "cannot execute '%s': %s", opts->argv[0],
+				   strerror(errno));
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		free(path);
+		return sp_diag_set(diag, errno, "pipe: %s", strerror(errno));
+	}
+	child = fork();
+	if (child < 0) {
+		free(path);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return sp_diag_set(diag, errno, "fork: %s", strerror(errno));
+	}
+	if (child == 0) {
+		close(pipefd[0]);
+		run_child(opts, path, pipefd[1]);
+	}
+	free(path);
+	close(pipefd[1]);
+	*err_fd = pipefd[0];
+
+	if (waitpid(child, &status, WSTOPPED) < 0 || !WIFSTOPPED(status)) {
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+		return sp_diag_set(diag, ECHILD, "the child did not stop before exec");
+	}
+	if (ptrace(PTRACE_SEIZE, child, 0,
+		   (void *)(long)(seize_options | PTRACE_O_EXITKILL |
+				  (opts->entry_only ? PTRACE_O_TRACESECCOMP : 0))) < 0) {
+		int err = errno;
+
+		kill(child, SIGKILL);
+		waitpid(child, &status, 0);
+		return sp_diag_set(diag, err, "cannot trace the child: %s", strerror(err));
+	}
+	t->leader = child;
+	t->launched = true;
+	if (!thread_add(t, child, child))
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	kill(child, SIGCONT);
+	return 0;
+}
+
+/* ---- attaching ---- */
+
+static int seize_all_threads(struct sp_tracer *t, pid_t pid, struct sp_diag *diag)
+{
+	char dirpath[64];
+	bool added;
+
+	snprintf(dirpath, sizeof(dirpath), "/proc/%d/task", pid);
+	/* Threads created while we attach show up on the next pass; stop when a pass adds none. */
+	do {
+		DIR *dir = opendir(dirpath);
+		struct dirent *de;
+
+		if (!dir)
+			return sp_diag_set(diag, errno == ENOENT ? ESRCH : errno,
+					   "cannot attach to %d: %s", pid,
+					   strerror(errno == ENOENT ? ESRCH : errno));
+		added = false;
+		while ((de = readdir(dir))) {
+			pid_t tid = (pid_t)atoi(de->d_name);
+
+			if (tid <= 0 || thread_find(t, tid))
+				continue;
+			if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)seize_options) < 0) {
+				int err = errno;
+
+				if (err == ESRCH && tid != pid)
+					continue; /* a thread that just exited */
+				closedir(dir);
+				return sp_diag_set(diag, err, "cannot attach to %d: %s%s", pid,
+						   strerror(err),
+						   err == EPERM ? " (needs root or CAP_SYS_PTRACE)"
+								: "");
+			}
+			if (!thread_add(t, tid, pid)) {
+				closedir(dir);
+				return sp_diag_set(diag, ENOMEM, "out of memory");
+			}
+			/* PTRACE_SYSCALL needs a ptrace-stop to act on. */
+			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+			added = true;
+		}
+		closedir(dir);
+	} while (added);
+	return 0;
+}
+
+static int attach(struct sp_tracer *t, struct sp_diag *diag)
+{
+	pid_t pid = t->opts->attach_pid;
+	int rc;
+
+	if (pid <= 0 || kill(pid, 0) < 0)
+		return sp_diag_set(diag, ESRCH, "cannot attach to %d: %s", pid, strerror(ESRCH));
+	if (read_tgid(pid) != pid)
+		return sp_diag_set(diag, ESRCH, "cannot attach to %d: not a process id", pid);
+	rc = seize_all_threads(t, pid, diag);
+	if (rc < 0) {
+		detach_process(t, pid, NULL);
+		return rc;
+	}
+	t->leader = pid;
+	t->recording = true;
+	return 0;
+}
+
+/* ---- the loop ---- */
+
+static void end_everything(struct sp_tracer *t)
+{
+	for (unsigned b = 0; b < THREAD_BUCKETS; b++) {
+		while (t->buckets[b]) {
+			struct thread *th = t->buckets[b];
+			pid_t pid = th->pid;
+
+			if (t->launched) {
+				kill(pid, SIGKILL);
+				flush_unfinished(t, th);
+				thread_remove(t, th);
+			} else {
+				detach_process(t, pid, NULL);
+			}
+		}
+	}
+}
+
+static void reap_launched(struct sp_tracer *t)
+{
+	int status;
+
+	/* EXITKILL and SIGKILL do the killing; collect every zombie so none outlives us. */
+	while (waitpid(-1, &status, __WALL) > 0 || errno == EINTR)
+		;
+	(void)t;
+}
+
+static void handle_stop_request(struct sp_tracer *t, int signo)
+{
+	if (t->launched) {
+		/* Like a shell: the program decides what SIGINT means to it. */
+		kill(t->leader, signo);
+		return;
+	}
+	end_everything(t);
+}
+
+int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *res,
+		  struct sp_diag *diag)
+{
+	struct sp_tracer t = {.opts = opts};
+	int rc, err_fd = -1, status;
+
+	memset(res, 0, sizeof(*res));
+	stop_signal = 0;
+	t.dctx.strsize = opts->strsize ? opts->strsize : 256;
+	t.maps = sp_maps_new();
+	if (!t.maps)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	if (opts->stack) {
+		t.stack = sp_stack_new(t.maps);
+		if (!t.stack) {
+			sp_maps_free(t.maps);
+			return sp_diag_set(diag, ENOMEM, "cannot set up libunwind");
+		}
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t.t0);
+
+	rc = opts->argv ? launch(&t, diag, &err_fd) : attach(&t, diag);
+	if (rc < 0)
+		goto out;
+
+	while (t.nthreads > 0) {
+		pid_t tid;
+
+		if (stop_signal) {
+			int signo = stop_signal;
+
+			stop_signal = 0;
+			res->interrupted = true;
+			handle_stop_request(&t, signo);
+			if (t.nthreads == 0)
+				break;
+		}
+		if (t.callback_error) {
+			end_everything(&t);
+			break;
+		}
+		tid = waitpid(-1, &status, __WALL);
+		if (tid < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* ECHILD: nothing left to wait for */
+		}
+		dispatch_stop(&t, tid, status);
+	}
+
+	if (err_fd >= 0) {
+		int child_err = 0;
+
+		/* The child writes only when execve (or pre_exec) failed. */
+		if (read(err_fd, &child_err, sizeof(child_err)) == (ssize_t)sizeof(child_err) &&
+		    child_err < 0) {
+			rc = sp_diag_set(diag, -child_err, "cannot execute '%s': %s", opts->argv[0],
+					 strerror(-child_err));
+			goto out;
+		}
+	}
+	if (t.callback_error) {
+		rc = t.callback_error;
+		goto out;
+	}
+	res->status = t.leader_done ? t.leader_status : 0;
+	res->syscalls = t.syscalls;
+out:
+	if (t.nthreads)
+		end_everything(&t);
+	if (t.launched)
+		reap_launched(&t);
+	if (err_fd >= 0)
+		close(err_fd);
+	if (t.stack)
+		sp_stack_free(t.stack);
+	sp_maps_free(t.maps);
+	return rc;
+}
+
+/* ---- hooks for `run` ---- */
+
+void sp_tracer_detach_after(struct sp_tracer *tracer, pid_t pid)
+{
+	tracer->detach_pid = pid;
+}
+
+void sp_tracer_kill_process(struct sp_tracer *tracer, pid_t pid)
+{
+	(void)tracer;
+	kill(pid, SIGKILL);
+}

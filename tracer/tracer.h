@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The ptrace supervisor.  It launches a program (or attaches to a running
+ * process), follows every thread and child, and turns ptrace stops into
+ * struct sp_event values handed to a callback in the order it saw them.
+ * It never prints; the callback decides what becomes of each event.
+ */
+#ifndef SYSPHASE_TRACER_TRACER_H
+#define SYSPHASE_TRACER_TRACER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "diag.h"
+#include "event.h"
+
+struct sp_tracer;
+
+struct sp_tracer_opts {
+	char *const *argv; /* program to launch (argv[0] searched in PATH), or NULL */
+	pid_t attach_pid;  /* process to attach to when argv is NULL */
+	size_t strsize;	   /* cap on decoded strings */
+	bool stack;	   /* symbolised call stack per syscall */
+	bool entry_only;   /* SECCOMP_RET_TRACE: one stop per syscall, no exit values */
+	bool decode;	   /* decode arguments (false: raw only, for `run`) */
+
+	/*
+	 * Runs in the launched child after it has been seized and before
+	 * execve: where `run` sets NO_NEW_PRIVS and installs the first filter.
+	 * A negative return aborts the launch (the child exits 127 and the
+	 * error is reported as errno -ret).
+	 */
+	int (*pre_exec)(void *ctx);
+
+	/*
+	 * Each event, in order.  ev is only valid during the call.  Returning
+	 * a negative errno ends tracing: launched tracees are killed,
+	 * attached ones detached.
+	 */
+	int (*on_event)(void *ctx, struct sp_tracer *tracer, struct sp_event *ev);
+	void *ctx;
+};
+
+struct sp_tracer_result {
+	int status;	   /* shell-style: exit status, or 128 + signal */
+	bool interrupted;  /* ended by sp_tracer_request_stop() (SIGINT/SIGTERM) */
+	unsigned long syscalls; /* syscall events delivered */
+};
+
+/*
+ * The program argv[0] would run: itself when it holds a '/', else the first
+ * executable match in $PATH.  Returns a malloc'd path, or NULL with errno
+ * ENOENT (nothing found) or EACCES (found but not executable).
+ */
+char *sp_tracer_resolve_program(const char *prog);
+
+/*
+ * Runs the supervisor to completion: until every tracee has exited, or
+ * the callback or a stop request ends it.  Returns 0 (with *res filled) or
+ * -errno with diag set: -ENOENT/-EACCES when the program cannot be
+ * executed, -ESRCH/-EPERM when attaching fails.  Nothing is left stopped
+ * on any path: launched tracees are killed (PTRACE_O_EXITKILL covers a
+ * crash of sysphase itself), attached ones detached.
+ */
+int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *res,
+		  struct sp_diag *diag);
+
+/*
+ * Async-signal-safe: asks the event loop to finish.  Attached processes are
+ * detached and left running; launched ones get the signal forwarded.
+ */
+void sp_tracer_request_stop(int signo);
+
+/*
+ * From inside on_event, for a syscall event whose thread sits at its exit
+ * stop (ev->has_exit): stop following process pid once this event is
+ * handled.  Every thread of it is detached and runs on without ptrace.
+ */
+void sp_tracer_detach_after(struct sp_tracer *tracer, pid_t pid);
+
+/*
+ * From inside on_event, for a syscall event at its exit stop: makes thread
+ * tid call seccomp(SECCOMP_SET_MODE_FILTER, flags, prog) where prog is the
+ * classic BPF program insns[0..len), and restores the thread exactly
+ * (registers and the memory used) so that the interrupted syscall's result
+ * is what the program sees.  Returns the seccomp call's result (0 or
+ * -errno), or -errno when the injection itself failed (then the caller
+ * must not let the thread run on: see sp_tracer_kill_process).
+ */
+int sp_tracer_inject_filter(struct sp_tracer *tracer, pid_t tid, const void *insns, size_t len,
+			    unsigned long flags);
+
+/* Kills process pid with SIGKILL (a filter could not be installed). */
+void sp_tracer_kill_process(struct sp_tracer *tracer, pid_t pid);
+
+#endif /* SYSPHASE_TRACER_TRACER_H */
