@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "filter.h"
+
+static const char *const action_names[] = {
+	[SP_ACTION_KILL] = "kill",
+	[SP_ACTION_ERRNO] = "errno",
+	[SP_ACTION_LOG] = "log",
+};
+
+static const char *const action_oci[] = {
+	[SP_ACTION_KILL] = "SCMP_ACT_KILL_PROCESS",
+	[SP_ACTION_ERRNO] = "SCMP_ACT_ERRNO",
+	[SP_ACTION_LOG] = "SCMP_ACT_LOG",
+};
+
+const char *sp_action_name(enum sp_action a)
+{
+	if ((unsigned)a > SP_ACTION_LOG)
+		return NULL;
+	return action_names[a];
+}
+
+int sp_action_from_name(const char *name)
+{
+	for (unsigned i = 0; i <= SP_ACTION_LOG; i++)
+		if (name && strcmp(name, action_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+uint32_t sp_action_scmp(enum sp_action a)
+{
+	switch (a) {
+	case SP_ACTION_ERRNO:
+		return SCMP_ACT_ERRNO(EPERM);
+	case SP_ACTION_LOG:
+		return SCMP_ACT_LOG;
+	default:
+		/*
+		 * KILL_PROCESS, not KILL_THREAD: a thread killed alone leaves
+		 * the rest of the program running in a state nobody planned.
+		 */
+		return SCMP_ACT_KILL_PROCESS;
+	}
+}
+
+const char *sp_action_oci(enum sp_action a)
+{
+	if ((unsigned)a > SP_ACTION_LOG)
+		return NULL;
+	return action_oci[a];
+}
+
+const char *sp_cmp_name(enum scmp_compare op)
+{
+	switch (op) {
+	case SCMP_CMP_NE:
+		return "SCMP_CMP_NE";
+	case SCMP_CMP_LT:
+		return "SCMP_CMP_LT";
+	case SCMP_CMP_LE:
+		return "SCMP_CMP_LE";
+	case SCMP_CMP_EQ:
+		return "SCMP_CMP_EQ";
+	case SCMP_CMP_GE:
+		return "SCMP_CMP_GE";
+	case SCMP_CMP_GT:
+		return "SCMP_CMP_GT";
+	case SCMP_CMP_MASKED_EQ:
+		return "SCMP_CMP_MASKED_EQ";
+	default:
+		return NULL;
+	}
+}
+
+int sp_filter_syscall_nr(const char *name)
+{
+	int nr;
+
+	if (!name || !*name)
+		return -ENOENT;
+	/*
+	 * Negative numbers are libseccomp's pseudo-syscalls (e.g. socketcall
+	 * on x86-64): names it knows for some other arch only.  Runtimes
+	 * silently drop those, so they must never reach an output.
+	 */
+	nr = seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name);
+	if (nr < 0)
+		return -ENOENT;
+	return nr;
+}
+
+static int cmp_allow_name(const void *a, const void *b)
+{
+	const struct sp_allow *const *x = a, *const *y = b;
+
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static int check_cond(const struct sp_allow *al, const struct sp_arg_cond *c, struct sp_diag *diag)
+{
+	if (c->index > 5)
+		return sp_diag_set(diag, EINVAL, "%s: argument index %u out of range 0-5", al->name,
+				   c->index);
+	if (!sp_cmp_name(c->op))
+		return sp_diag_set(diag, EINVAL, "%s: argument %u: invalid comparison %d",
+				   al->name, c->index, (int)c->op);
+	if (c->n_values == 0 || c->n_values > SP_ARG_MAX_VALUES)
+		return sp_diag_set(diag, EINVAL, "%s: argument %u: %zu values (1-%d allowed)",
+				   al->name, c->index, c->n_values, SP_ARG_MAX_VALUES);
+	for (size_t i = 0; i < al->n_conds; i++)
+		if (&al->conds[i] != c && al->conds[i].index == c->index)
+			return sp_diag_set(diag, EINVAL, "%s: two conditions on argument %u",
+					   al->name, c->index);
+	return 0;
+}
+
+/*
+ * Adds the rules of one allowed syscall: one rule per combination of its
+ * conditions' values (the rules are ORed by the filter, the comparisons
+ * inside one rule ANDed), walked like an odometer so the order is fixed.
+ */
+static int add_allow(scmp_filter_ctx ctx, const struct sp_allow *al, int nr, struct sp_diag *diag)
+{
+	struct scmp_arg_cmp cmp[6];
+	size_t pos[6] = {0};
+	int rc;
+
+	if (al->n_conds > 6)
+		return sp_diag_set(diag, EINVAL, "%s: %zu argument conditions", al->name,
+				   al->n_conds);
+	for (size_t i = 0; i < al->n_conds; i++) {
+		rc = check_cond(al, &al->conds[i], diag);
+		if (rc < 0)
+			return rc;
+	}
+	for (;;) {
+		size_t k;
+
+		for (size_t i = 0; i < al->n_conds; i++) {
+			const struct sp_arg_cond *c = &al->conds[i];
+
+			cmp[i].arg = c->index;
+			cmp[i].op = c->op;
+			if (c->op == SCMP_CMP_MASKED_EQ) {
+				cmp[i].datum_a = c->mask;
+				cmp[i].datum_b = c->values[pos[i]];
+			} else {
+				cmp[i].datum_a = c->values[pos[i]];
+				cmp[i].datum_b = 0;
+			}
+		}
+		/*
+		 * _exact: libseccomp must not rewrite the rule (it would for
+		 * multiplexed calls on other arches); we want what we asked.
+		 */
+		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, (unsigned)al->n_conds,
+						  cmp);
+		if (rc < 0)
+			return sp_diag_set(diag, -rc, "%s: libseccomp refused the rule: %s",
+					   al->name, strerror(-rc));
+		for (k = 0; k < al->n_conds; k++) {
+			if (++pos[k] < al->conds[k].n_values)
+				break;
+			pos[k] = 0;
+		}
+		if (k == al->n_conds)
+			return 0;
+	}
+}
+
+int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, struct sp_diag *diag)
+{
+	const struct sp_allow **sorted = NULL;
+	scmp_filter_ctx ctx;
+	uint32_t def;
+	int rc;
+
+	*out = NULL;
+	if ((unsigned)spec->def > SP_ACTION_LOG)
+		return sp_diag_set(diag, EINVAL, "invalid default action %d", (int)spec->def);
+	def = sp_action_scmp(spec->def);
+	/* seccomp_init() adds the native arch (x86-64) and nothing else. */
+	ctx = seccomp_init(def);
+	if (!ctx)
+		return sp_diag_set(diag, ENOMEM, "libseccomp: cannot create a filter");
+	/*
+	 * A call from another ABI gets the default action too, instead of
+	 * libseccomp's KILL_THREAD: one rule for every way out of the list.
+	 * x32 numbers share AUDIT_ARCH_X86_64; with no x32 arch in the
+	 * context libseccomp sends nr >= 0x40000000 to this same action.
+	 */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, def);
+	if (rc < 0) {
+		sp_diag_set(diag, -rc, "libseccomp: cannot set the bad-arch action: %s",
+			    strerror(-rc));
+		goto out;
+	}
+	sorted = calloc(spec->n_allow ? spec->n_allow : 1, sizeof(*sorted));
+	if (!sorted) {
+		rc = sp_diag_set(diag, ENOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < spec->n_allow; i++)
+		sorted[i] = &spec->allow[i];
+	qsort(sorted, spec->n_allow, sizeof(*sorted), cmp_allow_name);
+	for (size_t i = 0; i < spec->n_allow; i++) {
+		int nr = sp_filter_syscall_nr(sorted[i]->name);
+
+		if (i > 0 && strcmp(sorted[i - 1]->name, sorted[i]->name) == 0) {
+			rc = sp_diag_set(diag, EINVAL, "%s: listed twice", sorted[i]->name);
+			goto out;
+		}
+		if (nr < 0) {
+			rc = sp_diag_set(diag, EINVAL,
+					 "syscall '%s' is not known to libseccomp on x86_64",
+					 sorted[i]->name ? sorted[i]->name : "(null)");
+			goto out;
+		}
+		rc = add_allow(ctx, sorted[i], nr, diag);
+		if (rc < 0)
+			goto out;
+	}
+	*out = ctx;
+	ctx = NULL;
+	rc = 0;
+out:
+	free(sorted);
+	if (ctx)
+		seccomp_release(ctx);
+	return rc;
+}
+
+int sp_filter_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *n_insns)
+{
+	struct sock_filter *buf = NULL;
+	struct stat st;
+	size_t got = 0;
+	int fd, rc;
+
+	*insns = NULL;
+	*n_insns = 0;
+	/* libseccomp 2.5 exports BPF to a file descriptor only. */
+	fd = memfd_create("sysphase-bpf", MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	rc = seccomp_export_bpf(ctx, fd);
+	if (rc < 0)
+		goto out;
+	if (fstat(fd, &st) < 0) {
+		rc = -errno;
+		goto out;
+	}
+	if (st.st_size <= 0 || st.st_size % sizeof(struct sock_filter)) {
+		rc = -EIO;
+		goto out;
+	}
+	/* The kernel refuses longer programs (seccomp(2), EINVAL). */
+	if ((size_t)st.st_size / sizeof(struct sock_filter) > BPF_MAXINSNS) {
+		rc = -E2BIG;
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size);
+	if (!buf) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t r = pread(fd, (char *)buf + got, (size_t)st.st_size - got, (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = r < 0 ? -errno : -EIO;
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	*insns = buf;
+	*n_insns = got / sizeof(struct sock_filter);
+	buf = NULL;
+	rc = 0;
+out:
+	free(buf);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One seccomp filter from an allowlist, built with libseccomp and written
+ * out in the formats people deploy.  Every filter here:
+ *   - is a libseccomp context (never hand-made BPF);
+ *   - is pinned to x86-64: i386 (`int 0x80`) and x32 (nr | 0x40000000)
+ *     calls get the default action whatever the allowlist says;
+ *   - compares arguments on all 64 bits (libseccomp's SCMP_CMP64 form).
+ */
+#ifndef SYSPHASE_FILTERS_FILTER_H
+#define SYSPHASE_FILTERS_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <linux/filter.h>
+#include <seccomp.h>
+
+#include "tracer/diag.h"
+
+/* What a call outside the allowlist gets. */
+enum sp_action {
+	SP_ACTION_KILL = 0, /* SECCOMP_RET_KILL_PROCESS: the whole process dies of SIGSYS */
+	SP_ACTION_ERRNO,    /* SECCOMP_RET_ERRNO with EPERM */
+	SP_ACTION_LOG,	    /* SECCOMP_RET_LOG: allowed, and logged by the kernel audit */
+};
+
+/* "kill", "errno", "log". */
+const char *sp_action_name(enum sp_action a);
+
+/* The action called name, or -EINVAL. */
+int sp_action_from_name(const char *name);
+
+/* The libseccomp action value (SCMP_ACT_*) of a. */
+uint32_t sp_action_scmp(enum sp_action a);
+
+/* OCI/Kubernetes spelling: "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_ERRNO", "SCMP_ACT_LOG". */
+const char *sp_action_oci(enum sp_action a);
+
+/* Most values one argument condition may list (more means "no constraint"). */
+#define SP_ARG_MAX_VALUES 16
+
+/*
+ * A condition on one argument: the call matches when, for at least one of
+ * values[], `arg OP value` holds (for SCMP_CMP_MASKED_EQ: (arg & mask) ==
+ * value).  Comparisons are on all 64 bits.
+ */
+struct sp_arg_cond {
+	unsigned index;	     /* 0..5 */
+	enum scmp_compare op; /* SCMP_CMP_EQ, _NE, _LT, _LE, _GT, _GE, _MASKED_EQ */
+	uint64_t mask;	     /* only for SCMP_CMP_MASKED_EQ */
+	size_t n_values;     /* 1..SP_ARG_MAX_VALUES */
+	uint64_t values[SP_ARG_MAX_VALUES];
+};
+
+/*
+ * One allowed syscall.  With no conditions any call is allowed; with
+ * several, every condition must hold (they are on distinct arguments).
+ */
+struct sp_allow {
+	const char *name; /* borrowed */
+	size_t n_conds;
+	struct sp_arg_cond conds[6];
+};
+
+struct sp_filter_spec {
+	enum sp_action def;
+	size_t n_allow;
+	const struct sp_allow *allow; /* borrowed; any order, names must be distinct */
+};
+
+/* "SCMP_CMP_EQ" and so on (the OCI names), NULL for an invalid op. */
+const char *sp_cmp_name(enum scmp_compare op);
+
+/*
+ * The x86-64 number of a syscall name as libseccomp knows it, or -ENOENT
+ * (unknown, or a pseudo-syscall that does not exist on x86-64).
+ */
+int sp_filter_syscall_nr(const char *name);
+
+/*
+ * Builds the libseccomp context of spec.  Rules are added in name order,
+ * so the same spec always gives the same BPF.  Errors: -EINVAL with diag
+ * naming the syscall libseccomp does not know or the bad condition;
+ * -ENOMEM; other -errno from libseccomp.  The caller owns *out
+ * (seccomp_release()).
+ */
+int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out,
+		    struct sp_diag *diag);
+
+/*
+ * The BPF program of ctx, as seccomp_export_bpf() gives it, in memory.
+ * *insns is malloc'd (free()).  -E2BIG when longer than the kernel's
+ * BPF_MAXINSNS; other -errno.
+ */
+int sp_filter_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *n_insns);
+
+#endif /* SYSPHASE_FILTERS_FILTER_H */
