@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 
 #include "decode.h"
+#include "inject.h"
 #include "maps.h"
 #include "stack.h"
 #include "syscalls.h"
@@ -52,6 +53,9 @@ struct thread {
 
 	bool exec_seen;		/* PTRACE_EVENT_EXEC came; the execve exit stop follows */
 	pid_t exec_former_tid;
+
+	bool vanished;		/* died while borrowed for an injection */
+	int vanished_status;
 };
 
 struct sp_tracer {
@@ -548,6 +552,10 @@ static void dispatch_stop(struct sp_tracer *t, pid_t tid, int status)
 		deliver(t, &ev);
 	}
 
+	if (th->vanished) {
+		on_thread_gone(t, th, th->vanished_status);
+		return;
+	}
 	if (t->detach_pid && t->detach_pid == th->pid) {
 		pid_t pid = t->detach_pid;
 
@@ -889,6 +897,24 @@ out:
 void sp_tracer_detach_after(struct sp_tracer *tracer, pid_t pid)
 {
 	tracer->detach_pid = pid;
+}
+
+int sp_tracer_inject_filter(struct sp_tracer *tracer, pid_t tid, const void *insns, size_t len,
+			    unsigned long flags)
+{
+	struct thread *th = thread_find(tracer, tid);
+	struct sp_inject_outcome out;
+	int rc;
+
+	if (!th)
+		return -ESRCH;
+	rc = sp_inject_seccomp(tid, insns, len, flags, &out);
+	if (out.gone) {
+		/* The loop reports its death once the current event is handled. */
+		th->vanished = true;
+		th->vanished_status = out.gone_status;
+	}
+	return rc < 0 ? rc : out.seccomp_ret;
 }
 
 void sp_tracer_kill_process(struct sp_tracer *tracer, pid_t pid)
