@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The policy: what each phase of a program used, and what each phase's
+ * filter must allow.  Built from a stream of phase-stamped events (the
+ * detector's output, online or from a trace), written as policy.json
+ * (docs/policy-format.md) and read back by `run` and `compare`.
+ *
+ *   exact    the syscalls a phase itself made (counts, first/last time,
+ *            call-site modules, optional argument constraints);
+ *   graph    the phase changes seen: transitions inside a process and
+ *            fork edges (parent's phase -> child's first phase);
+ *   enforce  the union of `exact` over every phase reachable from this
+ *            one in the graph, itself included: seccomp filters stack
+ *            and only narrow, so a phase's filter must already allow
+ *            everything that comes after it (in the process and in the
+ *            children it forks).
+ */
+#ifndef SYSPHASE_FILTERS_POLICY_H
+#define SYSPHASE_FILTERS_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "filter.h"
+#include "threat.h"
+#include "tracer/diag.h"
+#include "tracer/event.h"
+
+#define SP_POLICY_FORMAT "sysphase-policy"
+#define SP_POLICY_VERSION 1
+
+/* At most this many distinct observed values make a constraint (--args). */
+#define SP_POLICY_MAX_VALUES 8
+
+/* One syscall a phase made. */
+struct sp_policy_call {
+	const char *name;   /* interned in the policy */
+	uint64_t count;
+	double first, last; /* trace times of its first and last call in the phase */
+	size_t n_sites;
+	const char **sites; /* distinct call-site modules, sorted; interned */
+	/* --args: conditions every observed call satisfies; none = any arguments */
+	size_t n_conds;
+	struct sp_arg_cond conds[6];
+};
+
+enum sp_edge_kind {
+	SP_EDGE_TRANSITION = 0, /* a process moved from one phase to the next */
+	SP_EDGE_FORK,		/* a process in `from` forked a child that started in `to` */
+};
+
+struct sp_policy_edge {
+	int from, to; /* phase indexes */
+	enum sp_edge_kind kind;
+	uint64_t count;
+};
+
+struct sp_policy_phase {
+	const char *name; /* interned */
+	uint64_t events;  /* events stamped with it (all kinds) */
+	uint64_t processes_started; /* processes first seen in it (no fork seen) */
+	double first, last;
+	size_t n_exact;
+	struct sp_policy_call *exact; /* sorted by name */
+	size_t n_enforce;
+	struct sp_allow *enforce; /* sorted by name; names interned */
+	size_t n_reach;
+	int *reach; /* phases reachable from this one, itself included, ascending */
+	bool has_exits; /* an edge leaves it for another phase */
+	/* Calls that no x86-64 filter can allow: other ABIs, unknown numbers. */
+	uint64_t other_abi, unknown;
+	unsigned threat_exact[SP_THREAT_LEVELS + 1];   /* [0] = not rated */
+	unsigned threat_enforce[SP_THREAT_LEVELS + 1];
+};
+
+struct sp_policy {
+	json_t *program; /* {"command": [...]} or similar; owned, may be NULL */
+	json_t *rules;	 /* the rule set, embedded; owned, may be NULL */
+	char *rules_name;
+	bool args; /* argument constraints were collected */
+	size_t n_phases;
+	struct sp_policy_phase *phases;
+	size_t n_edges;
+	struct sp_policy_edge *edges; /* sorted by (from, to, kind) */
+	/* private: interned strings */
+	size_t n_strs, cap_strs;
+	char **strs;
+};
+
+/* Builds a policy from events. */
+struct sp_policy_builder;
+
+/*
+ * A new builder; with args, argument constraints are collected (see
+ * docs/policy-format.md for which calls and arguments).  phase_order
+ * (borrowed, may be NULL) lists phase names in the order the policy
+ * should list them (the rule set's); phases not in it follow in order of
+ * first appearance.  NULL on ENOMEM.
+ */
+struct sp_policy_builder *sp_policy_builder_new(bool args, const char *const *phase_order,
+						size_t n_order);
+
+/*
+ * Adds one event (borrowed).  ev->phase must be set: -EINVAL (diag says
+ * so) for an event without a phase.  0 or -ENOMEM.
+ */
+int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struct sp_diag *diag);
+
+/*
+ * Closes the graph and computes the enforce views.  -EINVAL when there
+ * is no phase at all or a phase that was entered has no syscall to allow
+ * (diag names it).  The builder is freed either way; *out is the caller's
+ * (sp_policy_free).
+ */
+int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out,
+			     struct sp_diag *diag);
+
+void sp_policy_builder_free(struct sp_policy_builder *b);
+
+void sp_policy_free(struct sp_policy *p);
+
+/*
+ * A copy of s owned by p, the same pointer for equal strings (for code
+ * that fills a policy by hand); NULL on ENOMEM.
+ */
+const char *sp_policy_intern(struct sp_policy *p, const char *s);
+
+/* The index of phase name, or -ENOENT. */
+int sp_policy_phase_index(const struct sp_policy *p, const char *name);
+
+/*
+ * The policy as JSON (docs/policy-format.md); a new reference.  Keys and
+ * arrays in a fixed order, so the same policy always prints the same.
+ */
+json_t *sp_policy_to_json(const struct sp_policy *p);
+
+/*
+ * Reads a policy back from JSON (root borrowed).  -EINVAL with diag
+ * "name: /json/pointer: what" on a malformed policy, -ENOMEM.
+ */
+int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
+			struct sp_diag *diag);
+
+/* The same from a file. */
+int sp_policy_load(const char *path, struct sp_policy **out, struct sp_diag *diag);
+
+enum sp_view {
+	SP_VIEW_EXACT = 0,
+	SP_VIEW_ENFORCE,
+};
+
+const char *sp_view_name(enum sp_view v);
+int sp_view_from_name(const char *name); /* -EINVAL when unknown */
+
+/*
+ * The allowlist of phase i in a view, ready for sp_filter_build(): a new
+ * array (free(); names borrowed from p).  With stacking, a phase with
+ * exits also allows seccomp(SECCOMP_SET_MODE_FILTER, ...): whoever moves
+ * the program to its next phase (the program itself through the C
+ * header, or `run` by injection) installs the next filter with it.
+ * Extra names (borrowed, may be NULL) are added unconstrained, e.g. a
+ * container runtime's own needs; -EINVAL if libseccomp does not know one.
+ */
+int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, bool stacking,
+			const char *const *extra, size_t n_extra, struct sp_allow **out,
+			size_t *n_out, struct sp_diag *diag);
+
+#endif /* SYSPHASE_FILTERS_POLICY_H */

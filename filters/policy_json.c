@@ -1,0 +1,507 @@
+/* SPDX-License-Identifier: MIT */
+/* policy.json: writing and reading back (docs/policy-format.md). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* json_object_set_new() and friends fail only on ENOMEM; collect instead of checking each. */
+static int set(json_t *o, const char *key, json_t *v)
+{
+	return v ? json_object_set_new(o, key, v) : -1;
+}
+
+static int push(json_t *a, json_t *v)
+{
+	return v ? json_array_append_new(a, v) : -1;
+}
+
+static json_t *conds_json(const struct sp_arg_cond *conds, size_t n)
+{
+	json_t *arr = json_array();
+	int rc = 0;
+
+	for (size_t i = 0; arr && i < n; i++) {
+		const struct sp_arg_cond *c = &conds[i];
+		json_t *o = json_object(), *vals = json_array();
+
+		rc |= set(o, "index", json_integer(c->index));
+		rc |= set(o, "op", json_string(sp_cmp_name(c->op)));
+		if (c->op == SCMP_CMP_MASKED_EQ)
+			rc |= set(o, "mask", json_integer((json_int_t)c->mask));
+		for (size_t v = 0; vals && v < c->n_values; v++)
+			rc |= push(vals, json_integer((json_int_t)c->values[v]));
+		rc |= set(o, "values", vals);
+		rc |= push(arr, o);
+	}
+	if (rc) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+static json_t *threat_json(const unsigned *counts)
+{
+	json_t *o = json_object();
+	char key[4];
+	int rc = 0;
+
+	for (int l = 1; l <= SP_THREAT_LEVELS; l++) {
+		snprintf(key, sizeof(key), "%d", l);
+		rc |= set(o, key, json_integer(counts[l]));
+	}
+	rc |= set(o, "unrated", json_integer(counts[0]));
+	if (rc) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *call_json(const struct sp_policy_call *c)
+{
+	json_t *o = json_object(), *sites = json_array();
+	int rc = 0;
+
+	rc |= set(o, "name", json_string(c->name));
+	rc |= set(o, "count", json_integer((json_int_t)c->count));
+	rc |= set(o, "first", json_real(c->first));
+	rc |= set(o, "last", json_real(c->last));
+	for (size_t s = 0; sites && s < c->n_sites; s++)
+		rc |= push(sites, json_string(c->sites[s]));
+	rc |= set(o, "sites", sites);
+	if (c->n_conds)
+		rc |= set(o, "args", conds_json(c->conds, c->n_conds));
+	if (rc) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *phase_json(const struct sp_policy *p, const struct sp_policy_phase *ph)
+{
+	json_t *o = json_object(), *exact = json_array(), *enforce = json_array();
+	json_t *eargs = json_object(), *reach = json_array(), *threat = json_object();
+	int rc = 0;
+
+	rc |= set(o, "name", json_string(ph->name));
+	rc |= set(o, "events", json_integer((json_int_t)ph->events));
+	rc |= set(o, "processes_started", json_integer((json_int_t)ph->processes_started));
+	rc |= set(o, "first", json_real(ph->first));
+	rc |= set(o, "last", json_real(ph->last));
+	rc |= set(o, "has_exits", json_boolean(ph->has_exits));
+	rc |= set(o, "other_abi", json_integer((json_int_t)ph->other_abi));
+	rc |= set(o, "unknown", json_integer((json_int_t)ph->unknown));
+	for (size_t i = 0; exact && i < ph->n_exact; i++)
+		rc |= push(exact, call_json(&ph->exact[i]));
+	rc |= set(o, "exact", exact);
+	for (size_t i = 0; enforce && eargs && i < ph->n_enforce; i++) {
+		rc |= push(enforce, json_string(ph->enforce[i].name));
+		if (ph->enforce[i].n_conds)
+			rc |= set(eargs, ph->enforce[i].name,
+				  conds_json(ph->enforce[i].conds, ph->enforce[i].n_conds));
+	}
+	rc |= set(o, "enforce", enforce);
+	rc |= set(o, "enforce_args", eargs);
+	for (size_t i = 0; reach && i < ph->n_reach; i++)
+		rc |= push(reach, json_string(p->phases[ph->reach[i]].name));
+	rc |= set(o, "reach", reach);
+	rc |= set(threat, "exact", threat_json(ph->threat_exact));
+	rc |= set(threat, "enforce", threat_json(ph->threat_enforce));
+	rc |= set(o, "threat", threat);
+	if (rc) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static const char *const edge_kinds[] = {
+	[SP_EDGE_TRANSITION] = "transition",
+	[SP_EDGE_FORK] = "fork",
+};
+
+json_t *sp_policy_to_json(const struct sp_policy *p)
+{
+	json_t *root = json_object(), *phases = json_array(), *graph = json_object();
+	json_t *edges = json_array();
+	int rc = 0;
+
+	rc |= set(root, "format", json_string(SP_POLICY_FORMAT));
+	rc |= set(root, "version", json_integer(SP_POLICY_VERSION));
+	rc |= set(root, "program", p->program ? json_incref(p->program) : json_null());
+	rc |= set(root, "rules_name", p->rules_name ? json_string(p->rules_name) : json_null());
+	rc |= set(root, "rules", p->rules ? json_incref(p->rules) : json_null());
+	rc |= set(root, "args", json_boolean(p->args));
+	for (size_t i = 0; phases && i < p->n_phases; i++)
+		rc |= push(phases, phase_json(p, &p->phases[i]));
+	rc |= set(root, "phases", phases);
+	for (size_t e = 0; edges && e < p->n_edges; e++) {
+		const struct sp_policy_edge *ed = &p->edges[e];
+		json_t *o = json_object();
+
+		rc |= set(o, "from", json_string(p->phases[ed->from].name));
+		rc |= set(o, "to", json_string(p->phases[ed->to].name));
+		rc |= set(o, "kind", json_string(edge_kinds[ed->kind]));
+		rc |= set(o, "count", json_integer((json_int_t)ed->count));
+		rc |= push(edges, o);
+	}
+	rc |= set(graph, "edges", edges);
+	rc |= set(root, "graph", graph);
+	if (rc) {
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+/* ---- reading back ---- */
+
+struct rd {
+	const char *name;
+	struct sp_diag *diag;
+	struct sp_policy *p;
+};
+
+static int bad(struct rd *r, const char *ptr, const char *what)
+{
+	return sp_diag_set(r->diag, EINVAL, "%s: %s: %s", r->name, ptr, what);
+}
+
+static int get_str(struct rd *r, json_t *o, const char *key, const char *ptr, const char **out)
+{
+	json_t *v = json_object_get(o, key);
+	char where[256];
+
+	snprintf(where, sizeof(where), "%s/%s", ptr, key);
+	if (!json_is_string(v))
+		return bad(r, where, "expected a string");
+	*out = sp_policy_intern(r->p, json_string_value(v));
+	return *out ? 0 : sp_diag_set(r->diag, ENOMEM, "out of memory");
+}
+
+static int get_uint(struct rd *r, json_t *o, const char *key, const char *ptr, uint64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+	char where[256];
+
+	snprintf(where, sizeof(where), "%s/%s", ptr, key);
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return bad(r, where, "expected a non-negative integer");
+	*out = (uint64_t)json_integer_value(v);
+	return 0;
+}
+
+static int get_num(struct rd *r, json_t *o, const char *key, const char *ptr, double *out)
+{
+	json_t *v = json_object_get(o, key);
+	char where[256];
+
+	snprintf(where, sizeof(where), "%s/%s", ptr, key);
+	if (!json_is_number(v))
+		return bad(r, where, "expected a number");
+	*out = json_number_value(v);
+	return 0;
+}
+
+static int op_from_name(const char *s)
+{
+	static const enum scmp_compare ops[] = {SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE,
+						SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT,
+						SCMP_CMP_MASKED_EQ};
+
+	for (size_t i = 0; i < N(ops); i++)
+		if (strcmp(sp_cmp_name(ops[i]), s) == 0)
+			return (int)ops[i];
+	return -EINVAL;
+}
+
+static int read_conds(struct rd *r, json_t *arr, const char *ptr, struct sp_arg_cond *conds,
+		      size_t *n)
+{
+	char where[256];
+	size_t i;
+	json_t *c;
+
+	*n = 0;
+	if (!json_is_array(arr) || json_array_size(arr) > 6)
+		return bad(r, ptr, "expected an array of at most 6 conditions");
+	json_array_foreach(arr, i, c) {
+		struct sp_arg_cond *out = &conds[(*n)++];
+		json_t *vals = json_object_get(c, "values"), *v;
+		const char *op;
+		uint64_t idx;
+		size_t k;
+		int rc;
+
+		snprintf(where, sizeof(where), "%s/%zu", ptr, i);
+		memset(out, 0, sizeof(*out));
+		rc = get_uint(r, c, "index", where, &idx);
+		if (rc == 0)
+			rc = get_str(r, c, "op", where, &op);
+		if (rc < 0)
+			return rc;
+		if (idx > 5 || op_from_name(op) < 0)
+			return bad(r, where, "bad argument index or comparison");
+		out->index = (unsigned)idx;
+		out->op = (enum scmp_compare)op_from_name(op);
+		if (out->op == SCMP_CMP_MASKED_EQ) {
+			rc = get_uint(r, c, "mask", where, &out->mask);
+			if (rc < 0)
+				return rc;
+		}
+		if (!json_is_array(vals) || json_array_size(vals) == 0 ||
+		    json_array_size(vals) > SP_ARG_MAX_VALUES)
+			return bad(r, where, "'values' must be an array of 1-16 integers");
+		json_array_foreach(vals, k, v) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0)
+				return bad(r, where, "'values' must hold non-negative integers");
+			out->values[out->n_values++] = (uint64_t)json_integer_value(v);
+		}
+	}
+	return 0;
+}
+
+static int read_call(struct rd *r, json_t *o, const char *ptr, struct sp_policy_call *c)
+{
+	json_t *sites = json_object_get(o, "sites"), *s, *args = json_object_get(o, "args");
+	char where[256];
+	size_t i;
+	int rc;
+
+	rc = get_str(r, o, "name", ptr, &c->name);
+	if (rc == 0)
+		rc = get_uint(r, o, "count", ptr, &c->count);
+	if (rc == 0)
+		rc = get_num(r, o, "first", ptr, &c->first);
+	if (rc == 0)
+		rc = get_num(r, o, "last", ptr, &c->last);
+	if (rc < 0)
+		return rc;
+	if (sp_filter_syscall_nr(c->name) < 0)
+		return bad(r, ptr, "syscall not known to libseccomp on x86_64");
+	if (!json_is_array(sites))
+		return bad(r, ptr, "'sites' must be an array");
+	c->sites = calloc(json_array_size(sites) + 1, sizeof(*c->sites));
+	if (!c->sites)
+		return sp_diag_set(r->diag, ENOMEM, "out of memory");
+	json_array_foreach(sites, i, s) {
+		if (!json_is_string(s))
+			return bad(r, ptr, "'sites' must hold strings");
+		c->sites[c->n_sites] = sp_policy_intern(r->p, json_string_value(s));
+		if (!c->sites[c->n_sites++])
+			return sp_diag_set(r->diag, ENOMEM, "out of memory");
+	}
+	snprintf(where, sizeof(where), "%s/args", ptr);
+	return args ? read_conds(r, args, where, c->conds, &c->n_conds) : 0;
+}
+
+static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phase *ph)
+{
+	json_t *exact = json_object_get(o, "exact"), *enforce = json_object_get(o, "enforce");
+	json_t *eargs = json_object_get(o, "enforce_args"), *reach = json_object_get(o, "reach");
+	json_t *v;
+	char ptr[64], where[256];
+	size_t i;
+	int rc;
+
+	snprintf(ptr, sizeof(ptr), "/phases/%zu", idx);
+	rc = get_str(r, o, "name", ptr, &ph->name);
+	if (rc == 0)
+		rc = get_uint(r, o, "events", ptr, &ph->events);
+	if (rc == 0)
+		rc = get_num(r, o, "first", ptr, &ph->first);
+	if (rc == 0)
+		rc = get_num(r, o, "last", ptr, &ph->last);
+	if (rc < 0)
+		return rc;
+	if (json_is_integer(json_object_get(o, "processes_started")))
+		rc = get_uint(r, o, "processes_started", ptr, &ph->processes_started);
+	if (rc == 0 && json_is_integer(json_object_get(o, "other_abi")))
+		rc = get_uint(r, o, "other_abi", ptr, &ph->other_abi);
+	if (rc == 0 && json_is_integer(json_object_get(o, "unknown")))
+		rc = get_uint(r, o, "unknown", ptr, &ph->unknown);
+	if (rc < 0)
+		return rc;
+	if (!json_is_array(exact) || !json_is_array(enforce) || !json_is_array(reach) ||
+	    (eargs && !json_is_object(eargs)))
+		return bad(r, ptr, "needs arrays 'exact', 'enforce', 'reach' (and object 'enforce_args')");
+	ph->exact = calloc(json_array_size(exact) + 1, sizeof(*ph->exact));
+	ph->enforce = calloc(json_array_size(enforce) + 1, sizeof(*ph->enforce));
+	ph->reach = calloc(json_array_size(reach) + 1, sizeof(*ph->reach));
+	if (!ph->exact || !ph->enforce || !ph->reach)
+		return sp_diag_set(r->diag, ENOMEM, "out of memory");
+	json_array_foreach(exact, i, v) {
+		snprintf(where, sizeof(where), "%s/exact/%zu", ptr, i);
+		rc = read_call(r, v, where, &ph->exact[ph->n_exact++]);
+		if (rc < 0)
+			return rc;
+	}
+	json_array_foreach(enforce, i, v) {
+		struct sp_allow *al = &ph->enforce[ph->n_enforce++];
+		json_t *a;
+
+		snprintf(where, sizeof(where), "%s/enforce/%zu", ptr, i);
+		if (!json_is_string(v) || sp_filter_syscall_nr(json_string_value(v)) < 0)
+			return bad(r, where, "expected a syscall name libseccomp knows on x86_64");
+		al->name = sp_policy_intern(r->p, json_string_value(v));
+		if (!al->name)
+			return sp_diag_set(r->diag, ENOMEM, "out of memory");
+		a = eargs ? json_object_get(eargs, al->name) : NULL;
+		snprintf(where, sizeof(where), "%s/enforce_args/%s", ptr, al->name);
+		if (a && (rc = read_conds(r, a, where, al->conds, &al->n_conds)) < 0)
+			return rc;
+	}
+	json_array_foreach(reach, i, v) {
+		if (!json_is_string(v))
+			return bad(r, ptr, "'reach' must hold phase names");
+		ph->reach[ph->n_reach++] = -1; /* resolved once every phase is named */
+	}
+	ph->has_exits = json_is_true(json_object_get(o, "has_exits"));
+	return 0;
+}
+
+static int read_edges(struct rd *r, json_t *graph)
+{
+	json_t *edges = json_object_get(graph, "edges"), *e;
+	struct sp_policy *p = r->p;
+	char ptr[64];
+	size_t i;
+
+	if (!json_is_array(edges))
+		return bad(r, "/graph/edges", "expected an array");
+	p->edges = calloc(json_array_size(edges) + 1, sizeof(*p->edges));
+	if (!p->edges)
+		return sp_diag_set(r->diag, ENOMEM, "out of memory");
+	json_array_foreach(edges, i, e) {
+		struct sp_policy_edge *ed = &p->edges[p->n_edges++];
+		const char *from, *to, *kind;
+		int rc;
+
+		snprintf(ptr, sizeof(ptr), "/graph/edges/%zu", i);
+		rc = get_str(r, e, "from", ptr, &from);
+		if (rc == 0)
+			rc = get_str(r, e, "to", ptr, &to);
+		if (rc == 0)
+			rc = get_str(r, e, "kind", ptr, &kind);
+		if (rc == 0)
+			rc = get_uint(r, e, "count", ptr, &ed->count);
+		if (rc < 0)
+			return rc;
+		ed->from = sp_policy_phase_index(p, from);
+		ed->to = sp_policy_phase_index(p, to);
+		if (ed->from < 0 || ed->to < 0)
+			return bad(r, ptr, "edge between unknown phases");
+		if (strcmp(kind, "transition") == 0)
+			ed->kind = SP_EDGE_TRANSITION;
+		else if (strcmp(kind, "fork") == 0)
+			ed->kind = SP_EDGE_FORK;
+		else
+			return bad(r, ptr, "'kind' must be \"transition\" or \"fork\"");
+	}
+	return 0;
+}
+
+static int resolve_reach(struct rd *r, json_t *phases)
+{
+	struct sp_policy *p = r->p;
+
+	for (size_t i = 0; i < p->n_phases; i++) {
+		json_t *reach = json_object_get(json_array_get(phases, i), "reach");
+		struct sp_policy_phase *ph = &p->phases[i];
+
+		for (size_t k = 0; k < ph->n_reach; k++) {
+			ph->reach[k] = sp_policy_phase_index(
+				p, json_string_value(json_array_get(reach, k)));
+			if (ph->reach[k] < 0) {
+				char ptr[64];
+
+				snprintf(ptr, sizeof(ptr), "/phases/%zu/reach/%zu", i, k);
+				return bad(r, ptr, "unknown phase");
+			}
+		}
+		for (size_t c = 0; c < ph->n_exact; c++)
+			ph->threat_exact[sp_threat_level(ph->exact[c].name)]++;
+		for (size_t c = 0; c < ph->n_enforce; c++)
+			ph->threat_enforce[sp_threat_level(ph->enforce[c].name)]++;
+	}
+	return 0;
+}
+
+int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
+			struct sp_diag *diag)
+{
+	struct rd r = {name, diag, NULL};
+	json_t *phases = json_object_get(root, "phases"), *v, *rn;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!json_is_object(root) ||
+	    !json_is_string(json_object_get(root, "format")) ||
+	    strcmp(json_string_value(json_object_get(root, "format")), SP_POLICY_FORMAT) != 0)
+		return sp_diag_set(diag, EINVAL, "%s: not a sysphase policy (format)", name);
+	if (json_integer_value(json_object_get(root, "version")) != SP_POLICY_VERSION)
+		return sp_diag_set(diag, EINVAL, "%s: /version: unsupported policy version", name);
+	if (!json_is_array(phases) || json_array_size(phases) == 0)
+		return sp_diag_set(diag, EINVAL, "%s: /phases: expected a non-empty array", name);
+	r.p = calloc(1, sizeof(*r.p));
+	if (!r.p)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	r.p->phases = calloc(json_array_size(phases), sizeof(*r.p->phases));
+	if (!r.p->phases) {
+		rc = sp_diag_set(diag, ENOMEM, "out of memory");
+		goto out;
+	}
+	r.p->args = json_is_true(json_object_get(root, "args"));
+	v = json_object_get(root, "program");
+	r.p->program = json_is_null(v) ? NULL : json_incref(v);
+	v = json_object_get(root, "rules");
+	r.p->rules = json_is_object(v) ? json_deep_copy(v) : NULL;
+	rn = json_object_get(root, "rules_name");
+	if (json_is_string(rn) && !(r.p->rules_name = strdup(json_string_value(rn)))) {
+		rc = sp_diag_set(diag, ENOMEM, "out of memory");
+		goto out;
+	}
+	json_array_foreach(phases, i, v) {
+		rc = read_phase(&r, v, i, &r.p->phases[r.p->n_phases++]);
+		if (rc < 0)
+			goto out;
+		if (sp_policy_phase_index(r.p, r.p->phases[i].name) != (int)i) {
+			char ptr[64];
+
+			snprintf(ptr, sizeof(ptr), "/phases/%zu/name", i);
+			rc = bad(&r, ptr, "phase listed twice");
+			goto out;
+		}
+	}
+	rc = read_edges(&r, json_object_get(root, "graph"));
+	if (rc == 0)
+		rc = resolve_reach(&r, phases);
+out:
+	if (rc < 0) {
+		sp_policy_free(r.p);
+		return rc;
+	}
+	*out = r.p;
+	return 0;
+}
+
+int sp_policy_load(const char *path, struct sp_policy **out, struct sp_diag *diag)
+{
+	json_error_t err;
+	json_t *root = json_load_file(path, 0, &err);
+	int rc;
+
+	*out = NULL;
+	if (!root)
+		return sp_diag_at(diag, EINVAL, path, err.line, err.column, "%s", err.text);
+	rc = sp_policy_from_json(root, path, out, diag);
+	json_decref(root);
+	return rc;
+}
