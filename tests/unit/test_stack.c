@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Call stacks of a real stopped tracee: a forked copy of this test stops
+ * itself inside stack_probe(), and the parent unwinds it through ptrace.
+ * The frames must name stack_probe and main (the test binary is built
+ * with its symbol table), and the second capture must come from the
+ * symbol cache.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "tracer/maps.h"
+#include "tracer/stack.h"
+#include "tracer/stack_internal.h"
+
+/* Where the child stops; noinline and not static so that it keeps its own frame and symbol. */
+__attribute__((noinline)) int stack_probe(int depth)
+{
+	raise(SIGSTOP);
+	/* Work after the call keeps it from becoming a tail call. */
+	return depth + 1;
+}
+
+__attribute__((noinline)) int stack_outer(int depth)
+{
+	int r = stack_probe(depth + 1);
+
+	return r * 2;
+}
+
+/* A child stopped (as our tracee) inside stack_probe. */
+static pid_t spawn_stopped(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+			_exit(1);
+		_exit(stack_outer(0));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSTOPPED(status));
+	assert_int_equal(WSTOPSIG(status), SIGSTOP);
+	/* If this test dies, the child must not linger. */
+	assert_int_equal(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_EXITKILL), 0);
+	return pid;
+}
+
+static void reap(pid_t pid)
+{
+	int status;
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+}
+
+static void self_name(char *buf, size_t n)
+{
+	char exe[4096];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	const char *base;
+
+	assert_true(len > 0);
+	exe[len] = '\0';
+	base = strrchr(exe, '/');
+	snprintf(buf, n, "%s", base ? base + 1 : exe);
+}
+
+/* Index of the first frame whose "fn" is fn, or -1. */
+static int find_fn(json_t *frames, const char *fn)
+{
+	size_t i;
+	json_t *f;
+
+	json_array_foreach(frames, i, f) {
+		const char *name = json_string_value(json_object_get(f, "fn"));
+
+		if (name && !strcmp(name, fn))
+			return (int)i;
+	}
+	return -1;
+}
+
+static void check_frames(json_t *frames)
+{
+	char self[256];
+	int probe, outer, main_at;
+	size_t i;
+	json_t *f;
+
+	self_name(self, sizeof(self));
+	assert_non_null(frames);
+	assert_true(json_is_array(frames));
+	assert_true(json_array_size(frames) >= 4);
+	assert_true(json_array_size(frames) <= 64);
+	json_array_foreach(frames, i, f) {
+		const char *ip = json_string_value(json_object_get(f, "ip"));
+
+		assert_non_null(ip);
+		assert_memory_equal(ip, "0x", 2);
+		/* A symbol comes with its offset; otherwise the module offset stands in. */
+		if (json_object_get(f, "fn"))
+			assert_true(json_is_integer(json_object_get(f, "off")));
+		else if (json_object_get(f, "module"))
+			assert_true(json_is_integer(json_object_get(f, "module_off")));
+	}
+	probe = find_fn(frames, "stack_probe");
+	outer = find_fn(frames, "stack_outer");
+	main_at = find_fn(frames, "main");
+	assert_true(probe > 0); /* raise's own frames come first */
+	assert_int_equal(outer, probe + 1);
+	assert_true(main_at > outer);
+	f = json_array_get(frames, (size_t)probe);
+	assert_string_equal(json_string_value(json_object_get(f, "module")), self);
+	assert_true(json_integer_value(json_object_get(f, "off")) > 0);
+	/* The innermost frame is in libc, inside raise. */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(frames, 0), "module")),
+			    "libc.so.6");
+}
+
+static void test_capture_and_cache(void **state)
+{
+	struct sp_maps *maps = sp_maps_new();
+	struct sp_stack *st = sp_stack_new(maps);
+	struct sp_stack_stats s1, s2, s3;
+	json_t *a, *b, *c;
+	pid_t pid;
+
+	(void)state;
+	assert_non_null(st);
+	pid = spawn_stopped();
+
+	a = sp_stack_capture(st, pid, pid);
+	check_frames(a);
+	sp_stack_get_stats(st, &s1);
+	assert_int_equal(s1.captures, 1);
+	assert_int_equal(s1.procs, 1);
+	assert_true(s1.sym_lookups > 0);
+
+	/* The same stop again: every frame is a cache hit, and the frames are the same. */
+	b = sp_stack_capture(st, pid, pid);
+	sp_stack_get_stats(st, &s2);
+	assert_true(json_equal(a, b));
+	assert_int_equal(s2.sym_lookups, s1.sym_lookups);
+	assert_int_equal(s2.sym_hits - s1.sym_hits, json_array_size(b));
+
+	/* Forgotten: the address space and the symbols go, and are rebuilt. */
+	sp_stack_forget(st, pid);
+	sp_stack_get_stats(st, &s3);
+	assert_int_equal(s3.procs, 0);
+	c = sp_stack_capture(st, pid, pid);
+	sp_stack_get_stats(st, &s3);
+	assert_true(json_equal(a, c));
+	assert_int_equal(s3.sym_lookups - s2.sym_lookups, s1.sym_lookups);
+
+	json_decref(a);
+	json_decref(b);
+	json_decref(c);
+	reap(pid);
+	sp_stack_free(st);
+	sp_maps_free(maps);
+}
+
+/* Two tracees at once keep separate caches; capture order does not matter. */
+static void test_two_processes(void **state)
+{
+	struct sp_maps *maps = sp_maps_new();
+	struct sp_stack *st = sp_stack_new(maps);
+	struct sp_stack_stats s;
+	pid_t p1, p2;
+	json_t *a, *b;
+
+	(void)state;
+	p1 = spawn_stopped();
+	p2 = spawn_stopped();
+	a = sp_stack_capture(st, p2, p2);
+	b = sp_stack_capture(st, p1, p1);
+	check_frames(a);
+	check_frames(b);
+	sp_stack_get_stats(st, &s);
+	assert_int_equal(s.procs, 2);
+	json_decref(a);
+	json_decref(b);
+	reap(p1);
+	sp_stack_forget(st, p1);
+	reap(p2);
+	sp_stack_forget(st, p2);
+	sp_stack_get_stats(st, &s);
+	assert_int_equal(s.procs, 0);
+	sp_stack_free(st);
+	sp_maps_free(maps);
+}
+
+/* A process that is not our stopped tracee cannot be unwound: NULL, not a crash. */
+static void test_not_traced(void **state)
+{
+	struct sp_maps *maps = sp_maps_new();
+	struct sp_stack *st = sp_stack_new(maps);
+	struct sp_stack_stats s;
+	pid_t pid = fork();
+
+	(void)state;
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_null(sp_stack_capture(st, pid, pid));
+	sp_stack_get_stats(st, &s);
+	assert_int_equal(s.captures, 0);
+	reap(pid);
+	sp_stack_forget(st, pid);
+	sp_stack_free(st);
+	sp_maps_free(maps);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_capture_and_cache),
+		cmocka_unit_test(test_two_processes),
+		cmocka_unit_test(test_not_traced),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
