@@ -1,0 +1,209 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# The oracle: every tracee runs once under `sysphase record` and once under
+# `strace -f -qq` (separate runs of the same program), and for each process,
+# in order of creation, the sequence of syscall names must be the same.
+# Threads run concurrently, so a process's threads are compared as a
+# multiset of per-thread sequences; within a thread the order must match.
+# Signal deliveries are compared the same way, alone and then interleaved
+# with the calls (where a signal lands between two calls must agree too).
+# Both recording modes are checked: the default one and --no-exit.
+#
+# What legitimately differs is normalised in lib.sh's sptrace module, and
+# only this: the first process's calls up to and including its first
+# execve (strace shows the execve of the program first; sysphase may start
+# at that exec or record its launcher's set-up before it).
+#
+# Set ORACLE_TRACEES="a b" to run only some tracees, E2E_KEEP=1 to keep the
+# traces and logs.
+
+. "$(dirname "$0")/lib.sh"
+need strace python3
+need_sysphase
+
+ALL="threads fork_wait vfork_exec exec_thread sigstop signals segv sigkill int80 clone3"
+TRACEES_TO_RUN=${ORACLE_TRACEES:-$ALL}
+
+# The status each tracee ends with, as a shell reports it.
+expected_status() {
+	case $1 in
+	segv) echo 139 ;;
+	sigkill) echo 137 ;;
+	*) echo 0 ;;
+	esac
+}
+
+# sigstop_pending PID: whether a SIGSTOP (signal 19, mask bit 18) is still
+# pending for PID, i.e. sent but not yet acted on.
+sigstop_pending() {
+	local mask
+	for mask in $(awk '/^(SigPnd|ShdPnd):/ { print $2 }' "/proc/$1/status" 2>/dev/null); do
+		if (((0x$mask >> 18) & 1)); then
+			return 0
+		fi
+	done
+	return 1
+}
+
+# drive_sigstop OUT PID: the sigstop tracee (stdout in OUT, run by PID in
+# the background) prints its pid and stops itself; once /proc shows it
+# stopped (T, or t under a tracer) with no SIGSTOP still pending, send it
+# SIGCONT by pid.  The tracee blocks SIGCONT, so a SIGCONT that lands
+# early changes nothing recorded: the SIGSTOP that follows discards it,
+# and we send another once the tracee is stopped.  Returns PID's status.
+drive_sigstop() {
+	local out=$1 bg=$2 pid state
+	if ! wait_until 60 grep -q '^sigstop: pid [0-9]* stopping' "$out"; then
+		echo "sigstop never printed its pid" >&2
+		kill -KILL "$bg" 2>/dev/null
+		wait "$bg"
+		return
+	fi
+	pid=$(sed -n 's/^sigstop: pid \([0-9]*\) stopping.*/\1/p' "$out")
+	track "$pid"
+	local end=$((SECONDS + 60))
+	while ! grep -q '^sigstop: continued' "$out" && kill -0 "$pid" 2>/dev/null; do
+		state=$(proc_state "$pid")
+		if { [ "$state" = T ] || [ "$state" = t ]; } && ! sigstop_pending "$pid"; then
+			kill -CONT "$pid" 2>/dev/null
+		fi
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "sigstop was not continued within 60 s" >&2
+			kill -KILL "$pid" "$bg" 2>/dev/null
+			break
+		fi
+		sleep 0.02
+	done
+	wait "$bg"
+}
+
+# run_one NAME OUTDIR COMMAND...: runs COMMAND (which runs the tracee NAME)
+# in OUTDIR with stdout/stderr in files there; its status goes to RUN_RC.
+run_one() {
+	local name=$1 dir=$2
+	shift 2
+	if [ "$name" = sigstop ]; then
+		(cd "$dir" && exec "$@" >"$dir/out" 2>"$dir/err") &
+		local bg=$!
+		track "$bg"
+		drive_sigstop "$dir/out" "$bg"
+		RUN_RC=$?
+	else
+		(cd "$dir" && exec "$@" >"$dir/out" 2>"$dir/err")
+		RUN_RC=$?
+	fi
+}
+
+# check_abis TRACE: the int80 tracee's i386 and x32 getpid calls carry their
+# ABI and their name (strace, with -qq, shows both as plain "getpid").
+check_abis() {
+	python3 - "$1" <<'PY'
+import json, sys
+lines = [l for l in open(sys.argv[1]).read().split("\n")[1:] if l.strip()]
+evs = [json.loads(l) for l in lines]
+calls = [e for e in evs if e.get("type") == "syscall"]
+i386 = [e for e in calls if e.get("abi") == "i386"]
+x32 = [e for e in calls if e.get("abi") == "x32"]
+bad = []
+if [e.get("name") for e in i386] != ["getpid"] or [e.get("nr") for e in i386] != [20]:
+    bad.append("i386 calls: want one getpid nr 20, got %s"
+               % [(e.get("name"), e.get("nr")) for e in i386])
+if [e.get("name") for e in x32] != ["getpid"] or [e.get("nr") for e in x32] != [0x40000027]:
+    bad.append("x32 calls: want one getpid nr 0x40000027, got %s"
+               % [(e.get("name"), e.get("nr")) for e in x32])
+elif "ret" in x32[0] and x32[0].get("errno") != "ENOSYS" and x32[0].get("ret") != -38:
+    bad.append("x32 getpid: want ENOSYS on this kernel, got ret=%s errno=%s"
+               % (x32[0].get("ret"), x32[0].get("errno")))
+others = sorted({e.get("abi") for e in calls} - {"x86_64", "i386", "x32"})
+if others:
+    bad.append("unexpected abi values: %s" % others)
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+}
+
+for mode in default --no-exit; do
+	for name in $TRACEES_TO_RUN; do
+		prog="$TRACEES/$name"
+		if [ ! -x "$prog" ]; then
+			fail "$name: tracee $prog is not built"
+			continue
+		fi
+		label="$name ($mode)"
+		dir="$T/$name$([ "$mode" = default ] || echo -noexit)"
+		mkdir -p "$dir/strace" "$dir/sysphase"
+		opts=()
+		[ "$mode" = default ] || opts=("$mode")
+		want=$(expected_status "$name")
+
+		run_one "$name" "$dir/strace" strace -f -qq -o "$dir/strace.log" "$prog"
+		src=$RUN_RC
+		if [ "$src" != "$want" ]; then
+			fail "$label: under strace the tracee ended with $src, want $want" \
+				"($(head -c 300 "$dir/strace/out" "$dir/strace/err" | tr '\n' ' '))"
+			continue
+		fi
+		run_one "$name" "$dir/sysphase" "$SYSPHASE" record "${opts[@]}" \
+			-o "$dir/trace.jsonl" -- "$prog"
+		rc=$RUN_RC
+		if [ "$rc" != "$want" ]; then
+			fail "$label: sysphase record ended with $rc, want $want:" \
+				"$(head -c 600 "$dir/sysphase/err" | tr '\n' ' ')"
+		fi
+		if [ ! -s "$dir/trace.jsonl" ]; then
+			fail "$label: no trace written"
+			continue
+		fi
+
+		sys_ok=1
+		if diff=$(sp_py compare "$dir/strace.log" "$dir/trace.jsonl" 2>&1); then
+			pass "$label: per-process syscall sequences equal strace's"
+		else
+			sys_ok=0
+			fail "$label: syscall sequences differ (- strace, + sysphase):"
+			echo "$diff" | head -n 80
+		fi
+		if diff=$(sp_py compare "$dir/strace.log" "$dir/trace.jsonl" --signals 2>&1); then
+			pass "$label: per-thread signal deliveries equal strace's"
+		else
+			fail "$label: signal deliveries differ (- strace, + sysphase):"
+			echo "$diff" | head -n 40
+		fi
+		# Where each signal lands among the calls: only telling when
+		# the calls themselves agree.
+		if [ "$sys_ok" = 1 ]; then
+			if diff=$(sp_py compare "$dir/strace.log" "$dir/trace.jsonl" \
+				--interleaved 2>&1); then
+				pass "$label: signals land between the same calls"
+			else
+				fail "$label: signals land elsewhere (- strace, + sysphase):"
+				echo "$diff" | head -n 40
+			fi
+		fi
+
+		# Every process ended with an exit event; those strace saw
+		# killed were killed by the same signal in the trace.
+		sx=$(sp_py exits strace "$dir/strace.log")
+		px=$(sp_py exits sysphase "$dir/trace.jsonl")
+		if grep -q 'no exit seen' <<<"$px"; then
+			fail "$label: a process has no whole-process exit event: $(echo $px)"
+		elif [ "$(grep -c killed <<<"$sx")" -gt 0 ] &&
+			[ "$(grep killed <<<"$sx")" != "$(grep killed <<<"$px")" ]; then
+			fail "$label: kills differ: strace '$(grep killed <<<"$sx")'," \
+				"sysphase '$(grep killed <<<"$px")'"
+		else
+			pass "$label: exit events ($(echo $px))"
+		fi
+
+		if [ "$name" = int80 ]; then
+			if out=$(check_abis "$dir/trace.jsonl"); then
+				pass "$label: i386 and x32 getpid recorded with their ABI"
+			else
+				fail "$label: $out"
+			fi
+		fi
+	done
+done
+finish
