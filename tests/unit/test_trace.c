@@ -6,6 +6,7 @@
  * type errors).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -441,6 +442,40 @@ static void test_deterministic(void **state)
 	sp_event_clear(&evs[1]);
 }
 
+/* For valid text, "dec" and "stack" are byte for byte what jansson's compact dump gives. */
+static void test_dec_matches_jansson(void **state)
+{
+	struct sp_trace_header h = test_header(NULL);
+	struct sp_event ev = {.type = SP_EV_SYSCALL, .tid = 1, .pid = 1, .name = "x"};
+	char *text, *dec_text, *stack_text;
+	struct tmp t;
+
+	(void)state;
+	ev.dec = json_pack("{s:I,s:I,s:i,s:b,s:b,s:n,s:f,s:f,s:s,s:[i,s,{}],s:{},s:[]}", "min",
+			   (json_int_t)INT64_MIN, "max", (json_int_t)INT64_MAX, "zero", 0, "t", 1,
+			   "f", 0, "nil", "real", 0.1, "big", 1e300, "str",
+			   "\"\\/\b\f\n\r\t\x01\x1f\x7f caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+			   "arr", -5, "s", "empty", "obj", "arr0");
+	assert_non_null(ev.dec);
+	/* Insertion order, not sorted order. */
+	json_object_set_new(ev.dec, "b_after", json_integer(1));
+	json_object_set_new(ev.dec, "a_last", json_integer(2));
+	ev.stack = json_pack("[{s:s,s:s,s:s,s:i},{s:s,s:s,s:i}]", "ip", "0x1", "module", "m",
+			     "fn", "f", "off", 3, "ip", "0x2", "module", "[vdso]", "module_off",
+			     2448);
+	write_events(&t, &h, &ev, 1);
+	text = slurp(t.path);
+	dec_text = json_dumps(ev.dec, JSON_COMPACT);
+	stack_text = json_dumps(ev.stack, JSON_COMPACT);
+	assert_non_null(strstr(text, dec_text));
+	assert_non_null(strstr(text, stack_text));
+	free(dec_text);
+	free(stack_text);
+	free(text);
+	tmp_close(&t);
+	sp_event_clear(&ev);
+}
+
 static const char hdr_line[] = "{\"format\":\"sysphase-trace\",\"version\":1,\"command\":[\"x\"],"
 			       "\"kernel\":\"6.1.0\",\"arch\":\"x86_64\",\"start_time\":1.5,"
 			       "\"rules\":null,\"entry_only\":false,\"attached\":false}\n";
@@ -701,6 +736,7 @@ int main(void)
 		cmocka_unit_test(test_errno_presence),
 		cmocka_unit_test(test_ts_format),
 		cmocka_unit_test(test_deterministic),
+		cmocka_unit_test(test_dec_matches_jansson),
 		cmocka_unit_test(test_truncated_last_line),
 		cmocka_unit_test(test_malformed_middle_line),
 		cmocka_unit_test(test_field_errors),
