@@ -726,6 +726,54 @@ static void test_fixture_truncated(void **state)
 	sp_trace_reader_free(r);
 }
 
+/*
+ * Every event line shown in docs/trace-format.md is read without error,
+ * after the header shown there: the documentation cannot drift from the reader.
+ */
+static void test_doc_examples(void **state)
+{
+	char path[4096], *line = NULL;
+	size_t cap = 0;
+	struct sp_trace_reader *r = NULL;
+	struct sp_diag diag = {0};
+	struct sp_event ev = {0};
+	int header = 0, events = 0, rc;
+	struct tmp t;
+	FILE *doc;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/trace-format.md", SYSPHASE_SOURCE_DIR);
+	doc = fopen(path, "r");
+	assert_non_null(doc);
+	tmp_open(&t);
+	while (getline(&line, &cap, doc) > 0) {
+		if (!strncmp(line, "{\"format\":", 10) && header++ == 0)
+			fputs(line, t.f);
+	}
+	rewind(doc);
+	while (getline(&line, &cap, doc) > 0) {
+		if (!strncmp(line, "{\"type\":", 8)) {
+			fputs(line, t.f);
+			events++;
+		}
+	}
+	fclose(doc);
+	free(line);
+	assert_int_equal(header, 1);
+	assert_true(events >= 10);
+	assert_int_equal(fflush(t.f), 0);
+	assert_int_equal(sp_trace_reader_open(t.path, &r, &diag), 0);
+	for (int i = 0; i < events; i++) {
+		rc = sp_trace_read(r, &ev, &diag);
+		if (rc != 1)
+			fail_msg("%s", diag.msg);
+	}
+	assert_int_equal(sp_trace_read(r, &ev, &diag), 0);
+	assert_false(sp_trace_reader_truncated(r));
+	sp_trace_reader_free(r);
+	tmp_close(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -745,6 +793,7 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_write_error),
 		cmocka_unit_test(test_fixture_truncated),
+		cmocka_unit_test(test_doc_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
