@@ -42,7 +42,8 @@ struct sp_maps {
 	/* Processes sorted by pid: a handful to a few thousand, looked up per syscall. */
 	struct proc_maps **procs;
 	size_t nprocs, capprocs;
-	struct proc_maps *last; /* one-entry cache: consecutive syscalls mostly come from one process */
+	struct proc_maps
+	    *last; /* one-entry cache: consecutive syscalls mostly come from one process */
 
 	/* Interned names: open addressing, power-of-two size, never shrinks. */
 	char **names;
@@ -366,6 +367,7 @@ void sp_maps_forget(struct sp_maps *maps, pid_t pid)
 	if (maps->last == maps->procs[i])
 		maps->last = NULL;
 	_maps_proc_free(maps->procs[i]);
-	memmove(&maps->procs[i], &maps->procs[i + 1], (maps->nprocs - i - 1) * sizeof(*maps->procs));
+	memmove(&maps->procs[i], &maps->procs[i + 1],
+		(maps->nprocs - i - 1) * sizeof(*maps->procs));
 	maps->nprocs--;
 }

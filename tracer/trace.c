@@ -40,137 +40,137 @@
  * reverse map anyway.
  */
 static const char *const errno_names[] = {
-	[EPERM] = "EPERM",
-	[ENOENT] = "ENOENT",
-	[ESRCH] = "ESRCH",
-	[EINTR] = "EINTR",
-	[EIO] = "EIO",
-	[ENXIO] = "ENXIO",
-	[E2BIG] = "E2BIG",
-	[ENOEXEC] = "ENOEXEC",
-	[EBADF] = "EBADF",
-	[ECHILD] = "ECHILD",
-	[EAGAIN] = "EAGAIN",
-	[ENOMEM] = "ENOMEM",
-	[EACCES] = "EACCES",
-	[EFAULT] = "EFAULT",
-	[ENOTBLK] = "ENOTBLK",
-	[EBUSY] = "EBUSY",
-	[EEXIST] = "EEXIST",
-	[EXDEV] = "EXDEV",
-	[ENODEV] = "ENODEV",
-	[ENOTDIR] = "ENOTDIR",
-	[EISDIR] = "EISDIR",
-	[EINVAL] = "EINVAL",
-	[ENFILE] = "ENFILE",
-	[EMFILE] = "EMFILE",
-	[ENOTTY] = "ENOTTY",
-	[ETXTBSY] = "ETXTBSY",
-	[EFBIG] = "EFBIG",
-	[ENOSPC] = "ENOSPC",
-	[ESPIPE] = "ESPIPE",
-	[EROFS] = "EROFS",
-	[EMLINK] = "EMLINK",
-	[EPIPE] = "EPIPE",
-	[EDOM] = "EDOM",
-	[ERANGE] = "ERANGE",
-	[EDEADLK] = "EDEADLK",
-	[ENAMETOOLONG] = "ENAMETOOLONG",
-	[ENOLCK] = "ENOLCK",
-	[ENOSYS] = "ENOSYS",
-	[ENOTEMPTY] = "ENOTEMPTY",
-	[ELOOP] = "ELOOP",
-	[ENOMSG] = "ENOMSG",
-	[EIDRM] = "EIDRM",
-	[ECHRNG] = "ECHRNG",
-	[EL2NSYNC] = "EL2NSYNC",
-	[EL3HLT] = "EL3HLT",
-	[EL3RST] = "EL3RST",
-	[ELNRNG] = "ELNRNG",
-	[EUNATCH] = "EUNATCH",
-	[ENOCSI] = "ENOCSI",
-	[EL2HLT] = "EL2HLT",
-	[EBADE] = "EBADE",
-	[EBADR] = "EBADR",
-	[EXFULL] = "EXFULL",
-	[ENOANO] = "ENOANO",
-	[EBADRQC] = "EBADRQC",
-	[EBADSLT] = "EBADSLT",
-	[EBFONT] = "EBFONT",
-	[ENOSTR] = "ENOSTR",
-	[ENODATA] = "ENODATA",
-	[ETIME] = "ETIME",
-	[ENOSR] = "ENOSR",
-	[ENONET] = "ENONET",
-	[ENOPKG] = "ENOPKG",
-	[EREMOTE] = "EREMOTE",
-	[ENOLINK] = "ENOLINK",
-	[EADV] = "EADV",
-	[ESRMNT] = "ESRMNT",
-	[ECOMM] = "ECOMM",
-	[EPROTO] = "EPROTO",
-	[EMULTIHOP] = "EMULTIHOP",
-	[EDOTDOT] = "EDOTDOT",
-	[EBADMSG] = "EBADMSG",
-	[EOVERFLOW] = "EOVERFLOW",
-	[ENOTUNIQ] = "ENOTUNIQ",
-	[EBADFD] = "EBADFD",
-	[EREMCHG] = "EREMCHG",
-	[ELIBACC] = "ELIBACC",
-	[ELIBBAD] = "ELIBBAD",
-	[ELIBSCN] = "ELIBSCN",
-	[ELIBMAX] = "ELIBMAX",
-	[ELIBEXEC] = "ELIBEXEC",
-	[EILSEQ] = "EILSEQ",
-	[ERESTART] = "ERESTART",
-	[ESTRPIPE] = "ESTRPIPE",
-	[EUSERS] = "EUSERS",
-	[ENOTSOCK] = "ENOTSOCK",
-	[EDESTADDRREQ] = "EDESTADDRREQ",
-	[EMSGSIZE] = "EMSGSIZE",
-	[EPROTOTYPE] = "EPROTOTYPE",
-	[ENOPROTOOPT] = "ENOPROTOOPT",
-	[EPROTONOSUPPORT] = "EPROTONOSUPPORT",
-	[ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT",
-	[EOPNOTSUPP] = "EOPNOTSUPP",
-	[EPFNOSUPPORT] = "EPFNOSUPPORT",
-	[EAFNOSUPPORT] = "EAFNOSUPPORT",
-	[EADDRINUSE] = "EADDRINUSE",
-	[EADDRNOTAVAIL] = "EADDRNOTAVAIL",
-	[ENETDOWN] = "ENETDOWN",
-	[ENETUNREACH] = "ENETUNREACH",
-	[ENETRESET] = "ENETRESET",
-	[ECONNABORTED] = "ECONNABORTED",
-	[ECONNRESET] = "ECONNRESET",
-	[ENOBUFS] = "ENOBUFS",
-	[EISCONN] = "EISCONN",
-	[ENOTCONN] = "ENOTCONN",
-	[ESHUTDOWN] = "ESHUTDOWN",
-	[ETOOMANYREFS] = "ETOOMANYREFS",
-	[ETIMEDOUT] = "ETIMEDOUT",
-	[ECONNREFUSED] = "ECONNREFUSED",
-	[EHOSTDOWN] = "EHOSTDOWN",
-	[EHOSTUNREACH] = "EHOSTUNREACH",
-	[EALREADY] = "EALREADY",
-	[EINPROGRESS] = "EINPROGRESS",
-	[ESTALE] = "ESTALE",
-	[EUCLEAN] = "EUCLEAN",
-	[ENOTNAM] = "ENOTNAM",
-	[ENAVAIL] = "ENAVAIL",
-	[EISNAM] = "EISNAM",
-	[EREMOTEIO] = "EREMOTEIO",
-	[EDQUOT] = "EDQUOT",
-	[ENOMEDIUM] = "ENOMEDIUM",
-	[EMEDIUMTYPE] = "EMEDIUMTYPE",
-	[ECANCELED] = "ECANCELED",
-	[ENOKEY] = "ENOKEY",
-	[EKEYEXPIRED] = "EKEYEXPIRED",
-	[EKEYREVOKED] = "EKEYREVOKED",
-	[EKEYREJECTED] = "EKEYREJECTED",
-	[EOWNERDEAD] = "EOWNERDEAD",
-	[ENOTRECOVERABLE] = "ENOTRECOVERABLE",
-	[ERFKILL] = "ERFKILL",
-	[EHWPOISON] = "EHWPOISON",
+    [EPERM] = "EPERM",
+    [ENOENT] = "ENOENT",
+    [ESRCH] = "ESRCH",
+    [EINTR] = "EINTR",
+    [EIO] = "EIO",
+    [ENXIO] = "ENXIO",
+    [E2BIG] = "E2BIG",
+    [ENOEXEC] = "ENOEXEC",
+    [EBADF] = "EBADF",
+    [ECHILD] = "ECHILD",
+    [EAGAIN] = "EAGAIN",
+    [ENOMEM] = "ENOMEM",
+    [EACCES] = "EACCES",
+    [EFAULT] = "EFAULT",
+    [ENOTBLK] = "ENOTBLK",
+    [EBUSY] = "EBUSY",
+    [EEXIST] = "EEXIST",
+    [EXDEV] = "EXDEV",
+    [ENODEV] = "ENODEV",
+    [ENOTDIR] = "ENOTDIR",
+    [EISDIR] = "EISDIR",
+    [EINVAL] = "EINVAL",
+    [ENFILE] = "ENFILE",
+    [EMFILE] = "EMFILE",
+    [ENOTTY] = "ENOTTY",
+    [ETXTBSY] = "ETXTBSY",
+    [EFBIG] = "EFBIG",
+    [ENOSPC] = "ENOSPC",
+    [ESPIPE] = "ESPIPE",
+    [EROFS] = "EROFS",
+    [EMLINK] = "EMLINK",
+    [EPIPE] = "EPIPE",
+    [EDOM] = "EDOM",
+    [ERANGE] = "ERANGE",
+    [EDEADLK] = "EDEADLK",
+    [ENAMETOOLONG] = "ENAMETOOLONG",
+    [ENOLCK] = "ENOLCK",
+    [ENOSYS] = "ENOSYS",
+    [ENOTEMPTY] = "ENOTEMPTY",
+    [ELOOP] = "ELOOP",
+    [ENOMSG] = "ENOMSG",
+    [EIDRM] = "EIDRM",
+    [ECHRNG] = "ECHRNG",
+    [EL2NSYNC] = "EL2NSYNC",
+    [EL3HLT] = "EL3HLT",
+    [EL3RST] = "EL3RST",
+    [ELNRNG] = "ELNRNG",
+    [EUNATCH] = "EUNATCH",
+    [ENOCSI] = "ENOCSI",
+    [EL2HLT] = "EL2HLT",
+    [EBADE] = "EBADE",
+    [EBADR] = "EBADR",
+    [EXFULL] = "EXFULL",
+    [ENOANO] = "ENOANO",
+    [EBADRQC] = "EBADRQC",
+    [EBADSLT] = "EBADSLT",
+    [EBFONT] = "EBFONT",
+    [ENOSTR] = "ENOSTR",
+    [ENODATA] = "ENODATA",
+    [ETIME] = "ETIME",
+    [ENOSR] = "ENOSR",
+    [ENONET] = "ENONET",
+    [ENOPKG] = "ENOPKG",
+    [EREMOTE] = "EREMOTE",
+    [ENOLINK] = "ENOLINK",
+    [EADV] = "EADV",
+    [ESRMNT] = "ESRMNT",
+    [ECOMM] = "ECOMM",
+    [EPROTO] = "EPROTO",
+    [EMULTIHOP] = "EMULTIHOP",
+    [EDOTDOT] = "EDOTDOT",
+    [EBADMSG] = "EBADMSG",
+    [EOVERFLOW] = "EOVERFLOW",
+    [ENOTUNIQ] = "ENOTUNIQ",
+    [EBADFD] = "EBADFD",
+    [EREMCHG] = "EREMCHG",
+    [ELIBACC] = "ELIBACC",
+    [ELIBBAD] = "ELIBBAD",
+    [ELIBSCN] = "ELIBSCN",
+    [ELIBMAX] = "ELIBMAX",
+    [ELIBEXEC] = "ELIBEXEC",
+    [EILSEQ] = "EILSEQ",
+    [ERESTART] = "ERESTART",
+    [ESTRPIPE] = "ESTRPIPE",
+    [EUSERS] = "EUSERS",
+    [ENOTSOCK] = "ENOTSOCK",
+    [EDESTADDRREQ] = "EDESTADDRREQ",
+    [EMSGSIZE] = "EMSGSIZE",
+    [EPROTOTYPE] = "EPROTOTYPE",
+    [ENOPROTOOPT] = "ENOPROTOOPT",
+    [EPROTONOSUPPORT] = "EPROTONOSUPPORT",
+    [ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT",
+    [EOPNOTSUPP] = "EOPNOTSUPP",
+    [EPFNOSUPPORT] = "EPFNOSUPPORT",
+    [EAFNOSUPPORT] = "EAFNOSUPPORT",
+    [EADDRINUSE] = "EADDRINUSE",
+    [EADDRNOTAVAIL] = "EADDRNOTAVAIL",
+    [ENETDOWN] = "ENETDOWN",
+    [ENETUNREACH] = "ENETUNREACH",
+    [ENETRESET] = "ENETRESET",
+    [ECONNABORTED] = "ECONNABORTED",
+    [ECONNRESET] = "ECONNRESET",
+    [ENOBUFS] = "ENOBUFS",
+    [EISCONN] = "EISCONN",
+    [ENOTCONN] = "ENOTCONN",
+    [ESHUTDOWN] = "ESHUTDOWN",
+    [ETOOMANYREFS] = "ETOOMANYREFS",
+    [ETIMEDOUT] = "ETIMEDOUT",
+    [ECONNREFUSED] = "ECONNREFUSED",
+    [EHOSTDOWN] = "EHOSTDOWN",
+    [EHOSTUNREACH] = "EHOSTUNREACH",
+    [EALREADY] = "EALREADY",
+    [EINPROGRESS] = "EINPROGRESS",
+    [ESTALE] = "ESTALE",
+    [EUCLEAN] = "EUCLEAN",
+    [ENOTNAM] = "ENOTNAM",
+    [ENAVAIL] = "ENAVAIL",
+    [EISNAM] = "EISNAM",
+    [EREMOTEIO] = "EREMOTEIO",
+    [EDQUOT] = "EDQUOT",
+    [ENOMEDIUM] = "ENOMEDIUM",
+    [EMEDIUMTYPE] = "EMEDIUMTYPE",
+    [ECANCELED] = "ECANCELED",
+    [ENOKEY] = "ENOKEY",
+    [EKEYEXPIRED] = "EKEYEXPIRED",
+    [EKEYREVOKED] = "EKEYREVOKED",
+    [EKEYREJECTED] = "EKEYREJECTED",
+    [EOWNERDEAD] = "EOWNERDEAD",
+    [ENOTRECOVERABLE] = "ENOTRECOVERABLE",
+    [ERFKILL] = "ERFKILL",
+    [EHWPOISON] = "EHWPOISON",
 };
 
 /*
@@ -182,9 +182,14 @@ static const struct {
 	int err;
 	const char *name;
 } kernel_errnos[] = {
-	{512, "ERESTARTSYS"},	  {513, "ERESTARTNOINTR"}, {514, "ERESTARTNOHAND"},
-	{515, "ENOIOCTLCMD"},	  {516, "ERESTART_RESTARTBLOCK"}, {517, "EPROBE_DEFER"},
-	{518, "EOPENSTALE"},	  {519, "ENOPARAM"},
+    {512, "ERESTARTSYS"},
+    {513, "ERESTARTNOINTR"},
+    {514, "ERESTARTNOHAND"},
+    {515, "ENOIOCTLCMD"},
+    {516, "ERESTART_RESTARTBLOCK"},
+    {517, "EPROBE_DEFER"},
+    {518, "EOPENSTALE"},
+    {519, "ENOPARAM"},
 };
 
 /* Other spellings of the same values, accepted by the reader only. */
@@ -192,9 +197,9 @@ static const struct {
 	int err;
 	const char *name;
 } errno_aliases[] = {
-	{EWOULDBLOCK, "EWOULDBLOCK"},
-	{EDEADLOCK, "EDEADLOCK"},
-	{ENOTSUP, "ENOTSUP"},
+    {EWOULDBLOCK, "EWOULDBLOCK"},
+    {EDEADLOCK, "EDEADLOCK"},
+    {ENOTSUP, "ENOTSUP"},
 };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -237,17 +242,17 @@ static int _trace_errno_value(const char *name)
 
 /* Signal names of x86-64 Linux (asm/signal.h); written out for the same reason as errnos. */
 static const char *const signal_names[] = {
-	[SIGHUP] = "SIGHUP",	 [SIGINT] = "SIGINT",	   [SIGQUIT] = "SIGQUIT",
-	[SIGILL] = "SIGILL",	 [SIGTRAP] = "SIGTRAP",	   [SIGABRT] = "SIGABRT",
-	[SIGBUS] = "SIGBUS",	 [SIGFPE] = "SIGFPE",	   [SIGKILL] = "SIGKILL",
-	[SIGUSR1] = "SIGUSR1",	 [SIGSEGV] = "SIGSEGV",	   [SIGUSR2] = "SIGUSR2",
-	[SIGPIPE] = "SIGPIPE",	 [SIGALRM] = "SIGALRM",	   [SIGTERM] = "SIGTERM",
-	[SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT",
-	[SIGSTOP] = "SIGSTOP",	 [SIGTSTP] = "SIGTSTP",	   [SIGTTIN] = "SIGTTIN",
-	[SIGTTOU] = "SIGTTOU",	 [SIGURG] = "SIGURG",	   [SIGXCPU] = "SIGXCPU",
-	[SIGXFSZ] = "SIGXFSZ",	 [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
-	[SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO",	   [SIGPWR] = "SIGPWR",
-	[SIGSYS] = "SIGSYS",
+    [SIGHUP] = "SIGHUP",       [SIGINT] = "SIGINT",	  [SIGQUIT] = "SIGQUIT",
+    [SIGILL] = "SIGILL",       [SIGTRAP] = "SIGTRAP",	  [SIGABRT] = "SIGABRT",
+    [SIGBUS] = "SIGBUS",       [SIGFPE] = "SIGFPE",	  [SIGKILL] = "SIGKILL",
+    [SIGUSR1] = "SIGUSR1",     [SIGSEGV] = "SIGSEGV",	  [SIGUSR2] = "SIGUSR2",
+    [SIGPIPE] = "SIGPIPE",     [SIGALRM] = "SIGALRM",	  [SIGTERM] = "SIGTERM",
+    [SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD",	  [SIGCONT] = "SIGCONT",
+    [SIGSTOP] = "SIGSTOP",     [SIGTSTP] = "SIGTSTP",	  [SIGTTIN] = "SIGTTIN",
+    [SIGTTOU] = "SIGTTOU",     [SIGURG] = "SIGURG",	  [SIGXCPU] = "SIGXCPU",
+    [SIGXFSZ] = "SIGXFSZ",     [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+    [SIGWINCH] = "SIGWINCH",   [SIGIO] = "SIGIO",	  [SIGPWR] = "SIGPWR",
+    [SIGSYS] = "SIGSYS",
 };
 
 /*
@@ -300,8 +305,7 @@ static inline __attribute__((always_inline)) int _sbuf_reserve(struct sbuf *b, s
 	return _sbuf_grow(b, more);
 }
 
-static inline __attribute__((always_inline)) int _sbuf_add(struct sbuf *b, const char *s,
-							     size_t n)
+static inline __attribute__((always_inline)) int _sbuf_add(struct sbuf *b, const char *s, size_t n)
 {
 	if (_sbuf_reserve(b, n) < 0)
 		return -ENOMEM;
@@ -515,7 +519,8 @@ static int _sbuf_json_walk(struct sbuf *b, const json_t *j)
 	case JSON_OBJECT:
 		n = 0;
 		rc = SBUF_LIT(b, "{");
-		json_object_foreach((json_t *)j, key, v) {
+		json_object_foreach((json_t *)j, key, v)
+		{
 			if (rc == 0 && n++)
 				rc = SBUF_LIT(b, ",");
 			if (rc == 0)
@@ -528,7 +533,8 @@ static int _sbuf_json_walk(struct sbuf *b, const json_t *j)
 		return rc ? rc : SBUF_LIT(b, "}");
 	case JSON_ARRAY:
 		rc = SBUF_LIT(b, "[");
-		json_array_foreach(j, i, v) {
+		json_array_foreach(j, i, v)
+		{
 			if (rc == 0 && i)
 				rc = SBUF_LIT(b, ",");
 			if (rc == 0)
@@ -547,7 +553,8 @@ static int _sbuf_json_walk(struct sbuf *b, const json_t *j)
 		if (_sbuf_reserve(b, 64) < 0)
 			return -ENOMEM;
 		n = json_dumpb(j, b->p + b->len, 64, DUMP_FLAGS | JSON_ENCODE_ANY);
-		/* Only a NaN or infinite real fails (or overflows 64 bytes): JSON has no word for it. */
+		/* Only a NaN or infinite real fails (or overflows 64 bytes): JSON has no word for
+		 * it. */
 		if (n == 0 || n > 64)
 			return SBUF_LIT(b, "null");
 		b->len += n;
@@ -808,10 +815,10 @@ struct sp_trace_reader {
 	char *path;
 	char *line; /* getline's buffer, reused for every line */
 	size_t linecap;
-	long lineno;	     /* lines read so far */
-	long event_line;     /* line of the last event returned */
-	json_t *hdr_json;    /* owns the header's strings */
-	json_t *cur;	     /* the current event's line: owns its strings */
+	long lineno;	  /* lines read so far */
+	long event_line;  /* line of the last event returned */
+	json_t *hdr_json; /* owns the header's strings */
+	json_t *cur;	  /* the current event's line: owns its strings */
 	struct sp_trace_header hdr;
 	bool truncated, done;
 };

@@ -285,13 +285,13 @@ static void test_many_pids(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_own_function_and_libc),
-		cmocka_unit_test(test_special_mappings),
-		cmocka_unit_test(test_locate_offset),
-		cmocka_unit_test(test_miss_rereads),
-		cmocka_unit_test(test_anon_data),
-		cmocka_unit_test(test_other_process_and_forget),
-		cmocka_unit_test(test_many_pids),
+	    cmocka_unit_test(test_own_function_and_libc),
+	    cmocka_unit_test(test_special_mappings),
+	    cmocka_unit_test(test_locate_offset),
+	    cmocka_unit_test(test_miss_rereads),
+	    cmocka_unit_test(test_anon_data),
+	    cmocka_unit_test(test_other_process_and_forget),
+	    cmocka_unit_test(test_many_pids),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

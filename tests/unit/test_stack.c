@@ -87,7 +87,8 @@ static int find_fn(json_t *frames, const char *fn)
 	size_t i;
 	json_t *f;
 
-	json_array_foreach(frames, i, f) {
+	json_array_foreach(frames, i, f)
+	{
 		const char *name = json_string_value(json_object_get(f, "fn"));
 
 		if (name && !strcmp(name, fn))
@@ -108,7 +109,8 @@ static void check_frames(json_t *frames)
 	assert_true(json_is_array(frames));
 	assert_true(json_array_size(frames) >= 4);
 	assert_true(json_array_size(frames) <= 64);
-	json_array_foreach(frames, i, f) {
+	json_array_foreach(frames, i, f)
+	{
 		const char *ip = json_string_value(json_object_get(f, "ip"));
 
 		assert_non_null(ip);
@@ -232,9 +234,9 @@ static void test_not_traced(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_capture_and_cache),
-		cmocka_unit_test(test_two_processes),
-		cmocka_unit_test(test_not_traced),
+	    cmocka_unit_test(test_capture_and_cache),
+	    cmocka_unit_test(test_two_processes),
+	    cmocka_unit_test(test_not_traced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

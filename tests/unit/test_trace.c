@@ -72,13 +72,13 @@ static char *slurp(const char *path)
 static struct sp_trace_header test_header(json_t *cmd)
 {
 	struct sp_trace_header h = {
-		.command = cmd,
-		.kernel = "6.1.0",
-		.arch = "x86_64",
-		.start_time = 1764158400.123456,
-		.rules = NULL,
-		.entry_only = false,
-		.attached = false,
+	    .command = cmd,
+	    .kernel = "6.1.0",
+	    .arch = "x86_64",
+	    .start_time = 1764158400.123456,
+	    .rules = NULL,
+	    .entry_only = false,
+	    .attached = false,
 	};
 	return h;
 }
@@ -122,19 +122,19 @@ static void test_syscall_line_text(void **state)
 {
 	struct sp_trace_header h = test_header(NULL);
 	struct sp_event ev = {
-		.type = SP_EV_SYSCALL,
-		.ts = 0.000123,
-		.tid = 101,
-		.pid = 100,
-		.abi = SP_ABI_X86_64,
-		.nr = 257,
-		.name = "openat",
-		.args = {0xffffff9c, 0x7ffd1000, 0x80000, 0, 0, 0xffffffffffffffffULL},
-		.has_exit = true,
-		.ret = -2,
-		.err = 2,
-		.site = "libc.so.6",
-		.phase = "init",
+	    .type = SP_EV_SYSCALL,
+	    .ts = 0.000123,
+	    .tid = 101,
+	    .pid = 100,
+	    .abi = SP_ABI_X86_64,
+	    .nr = 257,
+	    .name = "openat",
+	    .args = {0xffffff9c, 0x7ffd1000, 0x80000, 0, 0, 0xffffffffffffffffULL},
+	    .has_exit = true,
+	    .ret = -2,
+	    .err = 2,
+	    .site = "libc.so.6",
+	    .phase = "init",
 	};
 	struct tmp t;
 	char *text, *nl;
@@ -174,42 +174,83 @@ static void test_roundtrip_all_types(void **state)
 	(void)state;
 	json_array_append_new(cmd, json_string("prog"));
 	/* argv can hold any bytes: the tracer passes them unchecked. */
-	json_array_append_new(cmd, json_stringn_nocheck("a\xff" "b", 3));
+	json_array_append_new(cmd, json_stringn_nocheck("a\xff"
+							"b",
+							3));
 	h = test_header(cmd);
 	h.entry_only = true;
 
-	evs[0] = (struct sp_event){.type = SP_EV_SYSCALL, .ts = 1.5, .tid = 7, .pid = 7,
-				   .abi = SP_ABI_X86_64, .nr = 1, .name = "write",
-				   .args = {1, 0x5555, 12, 0, 0, 0}, .has_exit = true, .ret = 12,
+	evs[0] = (struct sp_event){.type = SP_EV_SYSCALL,
+				   .ts = 1.5,
+				   .tid = 7,
+				   .pid = 7,
+				   .abi = SP_ABI_X86_64,
+				   .nr = 1,
+				   .name = "write",
+				   .args = {1, 0x5555, 12, 0, 0, 0},
+				   .has_exit = true,
+				   .ret = 12,
 				   .site = "libc.so.6"};
-	evs[0].dec = json_pack("{s:s,s:b}", "buf", "q\"uote\nnew\\line\ttab\x01", "buf_truncated",
-			       1);
+	evs[0].dec =
+	    json_pack("{s:s,s:b}", "buf", "q\"uote\nnew\\line\ttab\x01", "buf_truncated", 1);
 	evs[0].stack = json_pack("[{s:s,s:s,s:s,s:i}]", "ip", "0x7f0000001234", "module",
 				 "libc.so.6", "fn", "__GI___libc_write", "off", 23);
-	evs[1] = (struct sp_event){.type = SP_EV_SYSCALL, .ts = 2, .tid = 8, .pid = 7,
-				   .abi = SP_ABI_I386, .nr = 5, .name = NULL,
-				   .args = {0xffffffff, 1, 2, 3, 4, 5}, .has_exit = false};
-	evs[2] = (struct sp_event){.type = SP_EV_SYSCALL, .ts = 3, .tid = 8, .pid = 7,
-				   .abi = SP_ABI_X32, .nr = 0x40000000 | 257, .name = "openat",
-				   .has_exit = true, .ret = -13, .err = 13, .phase = "main"};
+	evs[1] = (struct sp_event){.type = SP_EV_SYSCALL,
+				   .ts = 2,
+				   .tid = 8,
+				   .pid = 7,
+				   .abi = SP_ABI_I386,
+				   .nr = 5,
+				   .name = NULL,
+				   .args = {0xffffffff, 1, 2, 3, 4, 5},
+				   .has_exit = false};
+	evs[2] = (struct sp_event){.type = SP_EV_SYSCALL,
+				   .ts = 3,
+				   .tid = 8,
+				   .pid = 7,
+				   .abi = SP_ABI_X32,
+				   .nr = 0x40000000 | 257,
+				   .name = "openat",
+				   .has_exit = true,
+				   .ret = -13,
+				   .err = 13,
+				   .phase = "main"};
 	evs[2].dec = json_object();
 	json_object_set_new(evs[2].dec, "path", json_stringn_nocheck("/tmp/\xc3\x28x", 8));
-	evs[3] = (struct sp_event){.type = SP_EV_FORK, .ts = 4, .tid = 7, .pid = 7, .child = 9,
-				   .via = "clone"};
-	evs[4] = (struct sp_event){.type = SP_EV_CLONE, .ts = 4.25, .tid = 7, .pid = 7,
-				   .child = 10, .via = "clone3", .phase = "p"};
-	evs[5] = (struct sp_event){.type = SP_EV_EXEC, .ts = 5, .tid = 9, .pid = 9,
-				   .path = "/usr/bin/pwd"};
-	evs[6] = (struct sp_event){.type = SP_EV_EXEC, .ts = 5.5, .tid = 9, .pid = 9,
-				   .path = "/bin/\"odd\npath", .former_tid = 11};
-	evs[7] = (struct sp_event){.type = SP_EV_SIGNAL, .ts = 6, .tid = 9, .pid = 9,
-				   .signo = 1};
-	evs[8] = (struct sp_event){.type = SP_EV_SIGNAL, .ts = 6.5, .tid = 9, .pid = 9,
-				   .signo = 34};
-	evs[9] = (struct sp_event){.type = SP_EV_EXIT, .ts = 7, .tid = 9, .pid = 9,
-				   .whole_process = true, .killed = false, .status = 3};
-	evs[10] = (struct sp_event){.type = SP_EV_EXIT, .ts = 8, .tid = 7, .pid = 7,
-				    .whole_process = false, .killed = true, .signo = 9};
+	evs[3] = (struct sp_event){
+	    .type = SP_EV_FORK, .ts = 4, .tid = 7, .pid = 7, .child = 9, .via = "clone"};
+	evs[4] = (struct sp_event){.type = SP_EV_CLONE,
+				   .ts = 4.25,
+				   .tid = 7,
+				   .pid = 7,
+				   .child = 10,
+				   .via = "clone3",
+				   .phase = "p"};
+	evs[5] = (struct sp_event){
+	    .type = SP_EV_EXEC, .ts = 5, .tid = 9, .pid = 9, .path = "/usr/bin/pwd"};
+	evs[6] = (struct sp_event){.type = SP_EV_EXEC,
+				   .ts = 5.5,
+				   .tid = 9,
+				   .pid = 9,
+				   .path = "/bin/\"odd\npath",
+				   .former_tid = 11};
+	evs[7] = (struct sp_event){.type = SP_EV_SIGNAL, .ts = 6, .tid = 9, .pid = 9, .signo = 1};
+	evs[8] =
+	    (struct sp_event){.type = SP_EV_SIGNAL, .ts = 6.5, .tid = 9, .pid = 9, .signo = 34};
+	evs[9] = (struct sp_event){.type = SP_EV_EXIT,
+				   .ts = 7,
+				   .tid = 9,
+				   .pid = 9,
+				   .whole_process = true,
+				   .killed = false,
+				   .status = 3};
+	evs[10] = (struct sp_event){.type = SP_EV_EXIT,
+				    .ts = 8,
+				    .tid = 7,
+				    .pid = 7,
+				    .whole_process = false,
+				    .killed = true,
+				    .signo = 9};
 
 	write_events(&t, &h, evs, 11);
 	assert_int_equal(sp_trace_reader_open(t.path, &r, &diag), 0);
@@ -223,7 +264,8 @@ static void test_roundtrip_all_types(void **state)
 	assert_int_equal(json_array_size(rh->command), 2);
 	assert_string_equal(json_string_value(json_array_get(rh->command, 0)), "prog");
 	/* The invalid byte comes back as U+00FF, in UTF-8. */
-	assert_string_equal(json_string_value(json_array_get(rh->command, 1)), "a\xc3\xbf" "b");
+	assert_string_equal(json_string_value(json_array_get(rh->command, 1)), "a\xc3\xbf"
+									       "b");
 
 	for (i = 0; i < 11; i++) {
 		const struct sp_event *w = &evs[i];
@@ -256,8 +298,9 @@ static void test_roundtrip_all_types(void **state)
 				assert_null(ev.site);
 			if (i == 2) {
 				/* \xc3 not followed by a continuation byte is escaped alone. */
-				assert_string_equal(json_string_value(json_object_get(ev.dec, "path")),
-						    "/tmp/\xc3\x83(x");
+				assert_string_equal(
+				    json_string_value(json_object_get(ev.dec, "path")),
+				    "/tmp/\xc3\x83(x");
 			} else if (w->dec) {
 				assert_true(json_equal(ev.dec, w->dec));
 			} else {
@@ -300,11 +343,12 @@ static void test_roundtrip_all_types(void **state)
 		assert_non_null(strstr(text, "\"signo\":1,\"sig\":\"SIGHUP\"}"));
 		assert_non_null(strstr(text, "\"signo\":34,\"sig\":\"SIGRT_2\"}"));
 		assert_non_null(
-			strstr(text, "\"whole_process\":false,\"killed\":true,\"signo\":9,\"sig\":"
-				     "\"SIGKILL\"}"));
+		    strstr(text, "\"whole_process\":false,\"killed\":true,\"signo\":9,\"sig\":"
+				 "\"SIGKILL\"}"));
 		assert_non_null(strstr(text, "\"abi\":\"i386\",\"nr\":5,\"name\":null,"));
 		assert_non_null(strstr(text, "\"/tmp/\\u00C3(x\""));
-		assert_non_null(strstr(text, "\"path\":\"/bin/\\\"odd\\npath\",\"former_tid\":11}"));
+		assert_non_null(
+		    strstr(text, "\"path\":\"/bin/\\\"odd\\npath\",\"former_tid\":11}"));
 		assert_non_null(strstr(text, "q\\\"uote\\nnew\\\\line\\ttab\\u0001"));
 		free(text);
 	}
@@ -321,9 +365,10 @@ static void test_errno_names(void **state)
 		int err;
 		const char *name;
 	} cases[] = {
-		{1, "EPERM"},	      {2, "ENOENT"},	   {11, "EAGAIN"},   {38, "ENOSYS"},
-		{95, "EOPNOTSUPP"}, {110, "ETIMEDOUT"}, {133, "EHWPOISON"}, {512, "ERESTARTSYS"},
-		{516, "ERESTART_RESTARTBLOCK"},	       {4000, "E4000"},
+	    {1, "EPERM"},	{2, "ENOENT"},	      {11, "EAGAIN"},
+	    {38, "ENOSYS"},	{95, "EOPNOTSUPP"},   {110, "ETIMEDOUT"},
+	    {133, "EHWPOISON"}, {512, "ERESTARTSYS"}, {516, "ERESTART_RESTARTBLOCK"},
+	    {4000, "E4000"},
 	};
 	const size_t n = sizeof(cases) / sizeof(cases[0]);
 	struct sp_trace_header h = test_header(NULL);
@@ -336,9 +381,13 @@ static void test_errno_names(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < n; i++)
-		evs[i] = (struct sp_event){.type = SP_EV_SYSCALL, .tid = 1, .pid = 1,
-					   .name = "read", .has_exit = true,
-					   .ret = -cases[i].err, .err = cases[i].err};
+		evs[i] = (struct sp_event){.type = SP_EV_SYSCALL,
+					   .tid = 1,
+					   .pid = 1,
+					   .name = "read",
+					   .has_exit = true,
+					   .ret = -cases[i].err,
+					   .err = cases[i].err};
 	write_events(&t, &h, evs, n);
 	text = slurp(t.path);
 	for (size_t i = 0; i < n; i++) {
@@ -365,10 +414,13 @@ static void test_errno_presence(void **state)
 {
 	struct sp_trace_header h = test_header(NULL);
 	struct sp_event evs[3] = {
-		{.type = SP_EV_SYSCALL, .tid = 1, .pid = 1, .has_exit = true, .ret = 0},
-		{.type = SP_EV_SYSCALL, .tid = 1, .pid = 1, .has_exit = true, .ret = -9},
-		{.type = SP_EV_SYSCALL, .tid = 1, .pid = 1, .has_exit = true,
-		 .ret = (int64_t)0x7f0000000000},
+	    {.type = SP_EV_SYSCALL, .tid = 1, .pid = 1, .has_exit = true, .ret = 0},
+	    {.type = SP_EV_SYSCALL, .tid = 1, .pid = 1, .has_exit = true, .ret = -9},
+	    {.type = SP_EV_SYSCALL,
+	     .tid = 1,
+	     .pid = 1,
+	     .has_exit = true,
+	     .ret = (int64_t)0x7f0000000000},
 	};
 	struct tmp t;
 	char *text;
@@ -387,10 +439,10 @@ static void test_ts_format(void **state)
 {
 	struct sp_trace_header h = test_header(NULL);
 	struct sp_event evs[4] = {
-		{.type = SP_EV_SIGNAL, .ts = 0, .tid = 1, .pid = 1, .signo = 2},
-		{.type = SP_EV_SIGNAL, .ts = 12.5, .tid = 1, .pid = 1, .signo = 2},
-		{.type = SP_EV_SIGNAL, .ts = 3.0000004, .tid = 1, .pid = 1, .signo = 2},
-		{.type = SP_EV_SIGNAL, .ts = 59.9999996, .tid = 1, .pid = 1, .signo = 2},
+	    {.type = SP_EV_SIGNAL, .ts = 0, .tid = 1, .pid = 1, .signo = 2},
+	    {.type = SP_EV_SIGNAL, .ts = 12.5, .tid = 1, .pid = 1, .signo = 2},
+	    {.type = SP_EV_SIGNAL, .ts = 3.0000004, .tid = 1, .pid = 1, .signo = 2},
+	    {.type = SP_EV_SIGNAL, .ts = 59.9999996, .tid = 1, .pid = 1, .signo = 2},
 	};
 	struct sp_event bad = {.type = SP_EV_SIGNAL, .ts = 0.0 / 0.0, .tid = 1, .pid = 1};
 	struct sp_trace_writer *w = NULL;
@@ -424,8 +476,13 @@ static void test_deterministic(void **state)
 
 	(void)state;
 	for (int i = 0; i < 2; i++) {
-		evs[i] = (struct sp_event){.type = SP_EV_SYSCALL, .ts = 0.1, .tid = 3, .pid = 3,
-					   .name = "mmap", .has_exit = true, .ret = 4096};
+		evs[i] = (struct sp_event){.type = SP_EV_SYSCALL,
+					   .ts = 0.1,
+					   .tid = 3,
+					   .pid = 3,
+					   .name = "mmap",
+					   .has_exit = true,
+					   .ret = 4096};
 		evs[i].dec = json_pack("{s:s,s:s,s:i}", "prot", "PROT_READ|PROT_EXEC", "flags",
 				       "MAP_PRIVATE", "fd", 3);
 	}
@@ -460,9 +517,8 @@ static void test_dec_matches_jansson(void **state)
 	/* Insertion order, not sorted order. */
 	json_object_set_new(ev.dec, "b_after", json_integer(1));
 	json_object_set_new(ev.dec, "a_last", json_integer(2));
-	ev.stack = json_pack("[{s:s,s:s,s:s,s:i},{s:s,s:s,s:i}]", "ip", "0x1", "module", "m",
-			     "fn", "f", "off", 3, "ip", "0x2", "module", "[vdso]", "module_off",
-			     2448);
+	ev.stack = json_pack("[{s:s,s:s,s:s,s:i},{s:s,s:s,s:i}]", "ip", "0x1", "module", "m", "fn",
+			     "f", "off", 3, "ip", "0x2", "module", "[vdso]", "module_off", 2448);
 	write_events(&t, &h, &ev, 1);
 	text = slurp(t.path);
 	dec_text = json_dumps(ev.dec, JSON_COMPACT);
@@ -560,8 +616,9 @@ static void test_field_errors(void **state)
 	char text[2048];
 
 	(void)state;
-	snprintf(text, sizeof(text), "%s%s%s{\"type\":\"exit\",\"ts\":1,\"tid\":\"12\",\"pid\":5}\n",
-		 hdr_line, ev_line, ev_line);
+	snprintf(text, sizeof(text),
+		 "%s%s%s{\"type\":\"exit\",\"ts\":1,\"tid\":\"12\",\"pid\":5}\n", hdr_line, ev_line,
+		 ev_line);
 	expect_read_error(text, 2, "4:1: field 'tid' must be an integer");
 	snprintf(text, sizeof(text), "%s{\"type\":\"exit\",\"ts\":1,\"tid\":5}\n", hdr_line);
 	expect_read_error(text, 0, "2:1: missing field 'pid'");
@@ -604,8 +661,8 @@ static void test_field_errors(void **state)
 		 "\"killed\":true,\"status\":0}\n",
 		 hdr_line);
 	expect_read_error(text, 0, "2:1: missing field 'signo'");
-	snprintf(text, sizeof(text), "%s{\"type\":\"fork\",\"ts\":1,\"tid\":5,\"pid\":5000000000}\n",
-		 hdr_line);
+	snprintf(text, sizeof(text),
+		 "%s{\"type\":\"fork\",\"ts\":1,\"tid\":5,\"pid\":5000000000}\n", hdr_line);
 	expect_read_error(text, 0, "2:1: field 'pid' is out of range");
 }
 
@@ -777,23 +834,23 @@ static void test_doc_examples(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_header_text),
-		cmocka_unit_test(test_syscall_line_text),
-		cmocka_unit_test(test_roundtrip_all_types),
-		cmocka_unit_test(test_errno_names),
-		cmocka_unit_test(test_errno_presence),
-		cmocka_unit_test(test_ts_format),
-		cmocka_unit_test(test_deterministic),
-		cmocka_unit_test(test_dec_matches_jansson),
-		cmocka_unit_test(test_truncated_last_line),
-		cmocka_unit_test(test_malformed_middle_line),
-		cmocka_unit_test(test_field_errors),
-		cmocka_unit_test(test_errno_aliases),
-		cmocka_unit_test(test_wrong_header),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_write_error),
-		cmocka_unit_test(test_fixture_truncated),
-		cmocka_unit_test(test_doc_examples),
+	    cmocka_unit_test(test_header_text),
+	    cmocka_unit_test(test_syscall_line_text),
+	    cmocka_unit_test(test_roundtrip_all_types),
+	    cmocka_unit_test(test_errno_names),
+	    cmocka_unit_test(test_errno_presence),
+	    cmocka_unit_test(test_ts_format),
+	    cmocka_unit_test(test_deterministic),
+	    cmocka_unit_test(test_dec_matches_jansson),
+	    cmocka_unit_test(test_truncated_last_line),
+	    cmocka_unit_test(test_malformed_middle_line),
+	    cmocka_unit_test(test_field_errors),
+	    cmocka_unit_test(test_errno_aliases),
+	    cmocka_unit_test(test_wrong_header),
+	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_write_error),
+	    cmocka_unit_test(test_fixture_truncated),
+	    cmocka_unit_test(test_doc_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
