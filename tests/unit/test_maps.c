@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,22 @@ static uint64_t libc_address(void)
 
 	assert_non_null(p);
 	return (uint64_t)(uintptr_t)p;
+}
+
+/*
+ * The body of a child that only needs to exist: it dies with this test
+ * (PR_SET_PDEATHSIG), so a failing assertion cannot leave it holding
+ * ctest's output pipe.
+ */
+static pid_t test_pid; /* this test process, set by main */
+
+static void idle_child(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != test_pid)
+		_exit(0);
+	for (;;)
+		pause();
 }
 
 static void test_own_function_and_libc(void **state)
@@ -228,8 +245,7 @@ static void test_other_process_and_forget(void **state)
 	child = fork();
 	assert_true(child >= 0);
 	if (child == 0) {
-		pause();
-		_exit(0);
+		idle_child();
 	}
 	m = sp_maps_module(maps, child, ip);
 	assert_non_null(m);
@@ -261,8 +277,7 @@ static void test_many_pids(void **state)
 		kids[i] = fork();
 		assert_true(kids[i] >= 0);
 		if (kids[i] == 0) {
-			pause();
-			_exit(0);
+			idle_child();
 		}
 	}
 	for (int i = 23; i >= 0; i--)
@@ -294,5 +309,6 @@ int main(void)
 	    cmocka_unit_test(test_many_pids),
 	};
 
+	test_pid = getpid();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,6 +40,22 @@ __attribute__((noinline)) int stack_outer(int depth)
 	int r = stack_probe(depth + 1);
 
 	return r * 2;
+}
+
+/*
+ * The body of a child that only needs to exist: it dies with this test
+ * (PR_SET_PDEATHSIG), so a failing assertion cannot leave it holding
+ * ctest's output pipe.
+ */
+static pid_t test_pid; /* this test process, set by main */
+
+static void idle_child(void)
+{
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != test_pid)
+		_exit(0);
+	for (;;)
+		pause();
 }
 
 /* A child stopped (as our tracee) inside stack_probe. */
@@ -219,8 +236,7 @@ static void test_not_traced(void **state)
 	(void)state;
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		pause();
-		_exit(0);
+		idle_child();
 	}
 	assert_null(sp_stack_capture(st, pid, pid));
 	sp_stack_get_stats(st, &s);
@@ -239,5 +255,6 @@ int main(void)
 	    cmocka_unit_test(test_not_traced),
 	};
 
+	test_pid = getpid();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
