@@ -61,19 +61,23 @@ int sp_formats_parse(const char *list, unsigned *set, struct sp_diag *diag)
 }
 
 /*
- * What runc (1.1, Go) runs after it loads the container's filter and
- * before its execve: closing its fifo and inherited fds (getdents64 on
- * /proc/self/fd, fstatfs to check that it is procfs, fcntl, close), and
- * the Go runtime's own work (futex, signals, scheduling, memory).  Found
- * by running runc under a log-only profile (tests/e2e/filters_consumers.sh
- * shows that the base set is enough).
+ * What runc (1.1, Go) does after it loads the container's filter and
+ * before its execve, with "noNewPrivileges": true (runc's default, which
+ * loads the filter as late as it can): closing its exec fifo and the fds
+ * it inherited (openat, getdents64 on /proc/self/fd, fstatfs to check
+ * that /proc is procfs, fcntl, close), reporting (write, read, getpid)
+ * and the Go runtime's own work on every thread: futex, nanosleep,
+ * sched_yield, epoll, signals for preemption (tgkill, rt_sigreturn,
+ * sigaltstack, rt_sigprocmask), memory (mmap, munmap, madvise) and
+ * thread exit.  Seen with `strace -f runc run` on Debian 12's runc
+ * 1.1.5; tests/e2e/filters_consumers.sh runs containers under it.
  */
 static const char *const runc_syscalls[] = {
-	"capget", "capset", "close", "epoll_ctl", "epoll_pwait", "execve", "exit", "exit_group",
-	"fcntl", "fstat", "fstatfs", "futex", "getdents64", "getpid", "getppid", "gettid",
-	"madvise", "mmap", "mprotect", "munmap", "nanosleep", "newfstatat", "openat", "prctl",
-	"read", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sched_yield", "setgid",
-	"setgroups", "setuid", "sigaltstack", "tgkill", "write", NULL,
+	"close",       "epoll_ctl", "epoll_pwait", "execve",	  "exit",	  "exit_group",
+	"fcntl",       "fstatfs",   "futex",	   "getdents64", "getpid",	  "gettid",
+	"madvise",     "mmap",	    "munmap",	   "nanosleep",	 "openat",	  "read",
+	"rt_sigprocmask", "rt_sigreturn", "sched_yield", "sigaltstack", "tgkill", "write",
+	NULL,
 };
 
 const char *const *sp_runtime_syscalls(const char *runtime)
