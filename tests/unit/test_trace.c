@@ -5,9 +5,13 @@
  * diagnostics (truncated last line, malformed middle line, wrong header,
  * type errors).
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strerrorname_np, sigabbrev_np */
+#endif
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -409,6 +413,104 @@ static void test_errno_names(void **state)
 	tmp_close(&t);
 }
 
+static const char hdr_line[] = "{\"format\":\"sysphase-trace\",\"version\":1,\"command\":[\"x\"],"
+			       "\"kernel\":\"6.1.0\",\"arch\":\"x86_64\",\"start_time\":1.5,"
+			       "\"rules\":null,\"entry_only\":false,\"attached\":false}\n";
+static const char ev_line[] = "{\"type\":\"exit\",\"ts\":1.0,\"tid\":5,\"pid\":5,"
+			      "\"whole_process\":true,\"killed\":false,\"status\":0}\n";
+
+/*
+ * Every errno 1..133 and signal 1..31 is named as the C library names it
+ * (strerrorname_np, sigabbrev_np: glibc 2.32; SIGIO excepted), the values it has no name
+ * for as "E<n>" / "SIG<n>".
+ */
+static void test_names_match_libc(void **state)
+{
+	struct sp_trace_header h = test_header(NULL);
+	struct sp_event evs[133 + 31];
+	struct sp_trace_reader *r = NULL;
+	struct sp_diag diag = {0};
+	struct sp_event ev = {0};
+	char *text, *p;
+	struct tmp t;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 133; i++)
+		evs[i] = (struct sp_event){.type = SP_EV_SYSCALL,
+					   .tid = 1,
+					   .pid = 1,
+					   .has_exit = true,
+					   .ret = -(i + 1),
+					   .err = i + 1};
+	for (i = 0; i < 31; i++)
+		evs[133 + i] =
+		    (struct sp_event){.type = SP_EV_SIGNAL, .tid = 1, .pid = 1, .signo = i + 1};
+	write_events(&t, &h, evs, 133 + 31);
+	text = slurp(t.path);
+	p = text;
+	for (i = 1; i <= 133 + 31; i++) {
+		char want[64], name[32];
+		const char *libc;
+
+		if (i <= 133) {
+			libc = strerrorname_np(i);
+			if (libc)
+				snprintf(name, sizeof(name), "%s", libc);
+			else
+				snprintf(name, sizeof(name), "E%d", i);
+			snprintf(want, sizeof(want), "\"errno\":\"%s\"}", name);
+		} else {
+			libc = sigabbrev_np(i - 133);
+			/* glibc says POLL, the kernel's headers and strace say IO: the trace
+			 * follows the kernel. */
+			if (i - 133 == SIGIO)
+				libc = "IO";
+			if (libc)
+				snprintf(name, sizeof(name), "SIG%s", libc);
+			else
+				snprintf(name, sizeof(name), "SIG%d", i - 133);
+			snprintf(want, sizeof(want), "\"sig\":\"%s\"}", name);
+		}
+		p = strchr(p, '\n') + 1;
+		if (strncmp(strstr(p, i <= 133 ? "\"errno\"" : "\"sig\""), want, strlen(want)))
+			fail_msg("value %d: want %s in %.*s", i, want, (int)(strchr(p, '\n') - p),
+				 p);
+	}
+	free(text);
+	/* And the reader maps every errno name back. */
+	assert_int_equal(sp_trace_reader_open(t.path, &r, &diag), 0);
+	for (i = 1; i <= 133; i++) {
+		assert_int_equal(sp_trace_read(r, &ev, &diag), 1);
+		assert_int_equal(ev.err, i);
+	}
+	sp_trace_reader_free(r);
+	tmp_close(&t);
+}
+
+/* The reader reads standard input for "-". */
+static void test_read_stdin(void **state)
+{
+	struct sp_trace_reader *r = NULL;
+	struct sp_diag diag = {0};
+	struct sp_event ev = {0};
+	char text[2048];
+	struct tmp t;
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s%s", hdr_line, ev_line);
+	tmp_text(&t, text);
+	assert_non_null(freopen(t.path, "r", stdin));
+	assert_int_equal(sp_trace_reader_open("-", &r, &diag), 0);
+	assert_int_equal(sp_trace_read(r, &ev, &diag), 1);
+	assert_int_equal(ev.type, SP_EV_EXIT);
+	assert_int_equal(sp_trace_read(r, &ev, &diag), 0);
+	sp_trace_reader_free(r);
+	/* Not closed by the reader. */
+	assert_int_equal(fileno(stdin), 0);
+	tmp_close(&t);
+}
+
 /* A successful call has no "errno"; a producer that left err 0 on a failure still gets one. */
 static void test_errno_presence(void **state)
 {
@@ -531,12 +633,6 @@ static void test_dec_matches_jansson(void **state)
 	tmp_close(&t);
 	sp_event_clear(&ev);
 }
-
-static const char hdr_line[] = "{\"format\":\"sysphase-trace\",\"version\":1,\"command\":[\"x\"],"
-			       "\"kernel\":\"6.1.0\",\"arch\":\"x86_64\",\"start_time\":1.5,"
-			       "\"rules\":null,\"entry_only\":false,\"attached\":false}\n";
-static const char ev_line[] = "{\"type\":\"exit\",\"ts\":1.0,\"tid\":5,\"pid\":5,"
-			      "\"whole_process\":true,\"killed\":false,\"status\":0}\n";
 
 /* Reads text and expects an error on the last event with message (after "path:"). */
 static void expect_read_error(const char *text, int good_events, const char *msg)
@@ -838,6 +934,7 @@ int main(void)
 	    cmocka_unit_test(test_syscall_line_text),
 	    cmocka_unit_test(test_roundtrip_all_types),
 	    cmocka_unit_test(test_errno_names),
+	    cmocka_unit_test(test_names_match_libc),
 	    cmocka_unit_test(test_errno_presence),
 	    cmocka_unit_test(test_ts_format),
 	    cmocka_unit_test(test_deterministic),
@@ -851,6 +948,7 @@ int main(void)
 	    cmocka_unit_test(test_write_error),
 	    cmocka_unit_test(test_fixture_truncated),
 	    cmocka_unit_test(test_doc_examples),
+	    cmocka_unit_test(test_read_stdin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
