@@ -237,8 +237,9 @@ char *sp_fmt_map_flags(uint64_t flags, char *buf, size_t n)
 		unsigned int shift = (unsigned int)(flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
 
 		if (shift == 21 || shift == 30) {
-			sb_flags(&sb, flags & ~((uint64_t)MAP_HUGE_MASK << MAP_HUGE_SHIFT), map_flag_tab,
-				 NELEM(map_flag_tab));
+			uint64_t rest = flags & ~((uint64_t)MAP_HUGE_MASK << MAP_HUGE_SHIFT);
+
+			sb_flags(&sb, rest, map_flag_tab, NELEM(map_flag_tab));
 			sb_puts(&sb, shift == 21 ? "|MAP_HUGE_2MB" : "|MAP_HUGE_1GB");
 			return buf;
 		}
@@ -270,13 +271,15 @@ static const struct flag clone_flag_tab[] = {
 #define KERNEL_SIGRTMAX 64
 
 static const char *const signal_names[KERNEL_SIGRTMIN] = {
-	[SIGHUP] = "SIGHUP",	 [SIGINT] = "SIGINT",	  [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
-	[SIGTRAP] = "SIGTRAP",	 [SIGABRT] = "SIGABRT",	  [SIGBUS] = "SIGBUS",	 [SIGFPE] = "SIGFPE",
-	[SIGKILL] = "SIGKILL",	 [SIGUSR1] = "SIGUSR1",	  [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
-	[SIGPIPE] = "SIGPIPE",	 [SIGALRM] = "SIGALRM",	  [SIGTERM] = "SIGTERM", [SIGSTKFLT] = "SIGSTKFLT",
-	[SIGCHLD] = "SIGCHLD",	 [SIGCONT] = "SIGCONT",	  [SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP",
-	[SIGTTIN] = "SIGTTIN",	 [SIGTTOU] = "SIGTTOU",	  [SIGURG] = "SIGURG",	 [SIGXCPU] = "SIGXCPU",
-	[SIGXFSZ] = "SIGXFSZ",	 [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF", [SIGWINCH] = "SIGWINCH",
+	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT", [SIGILL] = "SIGILL",
+	[SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT", [SIGBUS] = "SIGBUS", [SIGFPE] = "SIGFPE",
+	[SIGKILL] = "SIGKILL", [SIGUSR1] = "SIGUSR1", [SIGSEGV] = "SIGSEGV", [SIGUSR2] = "SIGUSR2",
+	[SIGPIPE] = "SIGPIPE", [SIGALRM] = "SIGALRM", [SIGTERM] = "SIGTERM",
+	[SIGSTKFLT] = "SIGSTKFLT",
+	[SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT", [SIGSTOP] = "SIGSTOP", [SIGTSTP] = "SIGTSTP",
+	[SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG", [SIGXCPU] = "SIGXCPU",
+	[SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+	[SIGWINCH] = "SIGWINCH",
 	[SIGIO] = "SIGIO",	 [SIGPWR] = "SIGPWR",	  [SIGSYS] = "SIGSYS",
 };
 
@@ -297,7 +300,8 @@ char *sp_fmt_clone_flags(uint64_t flags, char *buf, size_t n)
 {
 	struct sbuf sb = sb_init(buf, n);
 	uint64_t sig = flags & CSIGNAL;
-	bool wrote = sb_flags(&sb, flags & ~(uint64_t)CSIGNAL, clone_flag_tab, NELEM(clone_flag_tab));
+	uint64_t rest = flags & ~(uint64_t)CSIGNAL;
+	bool wrote = sb_flags(&sb, rest, clone_flag_tab, NELEM(clone_flag_tab));
 
 	/* The low byte is the signal the parent gets when the child ends. */
 	if (sig) {
@@ -313,7 +317,7 @@ char *sp_fmt_clone_flags(uint64_t flags, char *buf, size_t n)
 }
 
 static const struct flag domain_tab[] = {
-	F(AF_UNSPEC),	 F(AF_UNIX),	 F(AF_INET),   F(AF_AX25),    F(AF_IPX),     F(AF_APPLETALK),
+	F(AF_UNSPEC), F(AF_UNIX), F(AF_INET), F(AF_AX25), F(AF_IPX), F(AF_APPLETALK),
 	F(AF_NETROM),	 F(AF_BRIDGE),	 F(AF_ATMPVC), F(AF_X25),     F(AF_INET6),   F(AF_ROSE),
 	F(AF_DECnet),	 F(AF_NETBEUI),	 F(AF_SECURITY), F(AF_KEY),   F(AF_NETLINK), F(AF_PACKET),
 	F(AF_ASH),	 F(AF_ECONET),	 F(AF_ATMSVC), F(AF_RDS),     F(AF_SNA),     F(AF_IRDA),
@@ -434,7 +438,7 @@ static const struct flag ioctl_tab[] = {
 	F(TIOCGWINSZ),	F(TIOCSWINSZ),	F(TIOCMGET),	F(TIOCMSET),	F(FIONREAD),   F(TIOCLINUX),
 	F(TIOCCONS),	F(FIONBIO),	F(TIOCNOTTY),	F(TIOCSETD),	F(TIOCGETD),   F(TIOCSBRK),
 	F(TIOCCBRK),	F(TIOCGSID),	F(TIOCGPTN),	F(TIOCSPTLCK),	F(TIOCGPTPEER), F(FIONCLEX),
-	F(FIOCLEX),	F(FIOASYNC),	F(FIOQSIZE),	F(SIOCADDRT),	F(SIOCDELRT),  F(SIOCGIFNAME),
+	F(FIOCLEX), F(FIOASYNC), F(FIOQSIZE), F(SIOCADDRT), F(SIOCDELRT), F(SIOCGIFNAME),
 	F(SIOCGIFCONF), F(SIOCGIFFLAGS), F(SIOCSIFFLAGS), F(SIOCGIFADDR), F(SIOCGIFNETMASK),
 	F(SIOCGIFMTU),	F(SIOCGIFHWADDR), F(SIOCGIFINDEX), F(SIOCATMARK),
 	F(SIOCGIFBRDADDR),
@@ -476,7 +480,7 @@ static const struct flag access_tab[] = { F(R_OK), F(W_OK), F(X_OK) };
 
 /* 0x200 means AT_REMOVEDIR to unlinkat and AT_EACCESS to faccessat2: two tables. */
 static const struct flag at_flag_tab[] = {
-	F(AT_SYMLINK_NOFOLLOW), F(AT_REMOVEDIR),	 F(AT_SYMLINK_FOLLOW),	   F(AT_NO_AUTOMOUNT),
+	F(AT_SYMLINK_NOFOLLOW), F(AT_REMOVEDIR), F(AT_SYMLINK_FOLLOW), F(AT_NO_AUTOMOUNT),
 	F(AT_EMPTY_PATH),	F(AT_STATX_FORCE_SYNC), F(AT_STATX_DONT_SYNC), F(AT_RECURSIVE),
 };
 
@@ -603,7 +607,11 @@ static const struct flag umount_flag_tab[] = {
 	F(MNT_FORCE), F(MNT_DETACH), F(MNT_EXPIRE), F(UMOUNT_NOFOLLOW),
 };
 
-static const struct flag mremap_flag_tab[] = { F(MREMAP_MAYMOVE), F(MREMAP_FIXED), F(MREMAP_DONTUNMAP) };
+static const struct flag mremap_flag_tab[] = {
+	F(MREMAP_MAYMOVE),
+	F(MREMAP_FIXED),
+	F(MREMAP_DONTUNMAP),
+};
 
 static const struct flag madvise_tab[] = {
 	F(MADV_NORMAL),	    F(MADV_RANDOM),	F(MADV_SEQUENTIAL),  F(MADV_WILLNEED),
@@ -1073,127 +1081,170 @@ struct sc_desc {
 #define R(n, k, r) { n, k, r }
 /* A syscall and its arguments; SYSX adds what its exit decodes. */
 #define SYS(n, ...) { .name = n, .args = { __VA_ARGS__ } }
-#define SYSX(n, x, a, b, rf, ...) { .name = n, .exit = x, .xa = a, .xb = b, .ret_fd = rf, .args = { __VA_ARGS__ } }
+#define SYSX(n, x, a, b, rf, ...)                                                                   \
+	{ .name = n, .exit = x, .xa = a, .xb = b, .ret_fd = rf, .args = { __VA_ARGS__ } }
 #define SYSFD(n, ...) SYSX(n, X_NONE, -1, -1, RF_YES, __VA_ARGS__)
 
 /* Sorted by name (strcmp order): sp_decode_entry finds entries with bsearch. */
 static const struct sc_desc sc_table[] = {
-	SYSX("accept", X_SOCKADDR, 1, 2, RF_YES, A("fd", K_FD), A("addr", K_PTR), A("addrlen", K_PTR)),
-	SYSX("accept4", X_SOCKADDR, 1, 2, RF_YES, A("fd", K_FD), A("addr", K_PTR), A("addrlen", K_PTR), A("flags", K_SOCK_FLAGS)),
-	SYS("access", A("path", K_PATH), A("mode", K_ACCESS_MODE)),
+	SYSX("accept", X_SOCKADDR, 1, 2, RF_YES, A("sockfd", K_FD), A("addr", K_PTR),
+		A("addrlen", K_PTR)),
+	SYSX("accept4", X_SOCKADDR, 1, 2, RF_YES, A("sockfd", K_FD), A("addr", K_PTR),
+		A("addrlen", K_PTR), A("flags", K_SOCK_FLAGS)),
+	SYS("access", A("pathname", K_PATH), A("mode", K_ACCESS_MODE)),
 	SYS("arch_prctl", A("code", K_ARCH_PRCTL), A("addr", K_PTR)),
-	SYS("bind", A("fd", K_FD), R("addr", K_SOCKADDR, 2), A("addrlen", K_INT)),
+	SYS("bind", A("sockfd", K_FD), R("addr", K_SOCKADDR, 2), A("addrlen", K_INT)),
 	SYS("brk", A("addr", K_PTR)),
 	SYS("chdir", A("path", K_PATH)),
-	SYS("chmod", A("path", K_PATH), A("mode", K_MODE)),
-	SYS("chown", A("path", K_PATH), A("uid", K_INT), A("gid", K_INT)),
+	SYS("chmod", A("pathname", K_PATH), A("mode", K_MODE)),
+	SYS("chown", A("pathname", K_PATH), A("owner", K_INT), A("group", K_INT)),
 	SYS("chroot", A("path", K_PATH)),
-	SYS("clock_nanosleep", A("clockid", K_CLOCKID), A("flags", K_TIMER_FLAGS), A("req", K_PTR), A("rem", K_PTR)),
-	SYS("clone", A("flags", K_CLONE_FLAGS), A("stack", K_PTR), A("parent_tid", K_PTR), A("child_tid", K_PTR), A("tls", K_PTR)),
+	SYS("clock_nanosleep", A("clockid", K_CLOCKID), A("flags", K_TIMER_FLAGS),
+		A("request", K_PTR), A("remain", K_PTR)),
+	SYS("clone", A("flags", K_CLONE_FLAGS), A("stack", K_PTR), A("parent_tid", K_PTR),
+		A("child_tid", K_PTR), A("tls", K_PTR)),
 	SYS("clone3", R("cl_args", K_CLONE_ARGS, 1), A("size", K_LONG)),
 	SYS("close", A("fd", K_FD)),
-	SYS("connect", A("fd", K_FD), R("addr", K_SOCKADDR, 2), A("addrlen", K_INT)),
-	SYSFD("creat", A("path", K_PATH), A("mode", K_MODE)),
-	SYSFD("dup", A("fd", K_FD)),
+	SYS("connect", A("sockfd", K_FD), R("addr", K_SOCKADDR, 2), A("addrlen", K_INT)),
+	SYSFD("creat", A("pathname", K_PATH), A("mode", K_MODE)),
+	SYSFD("dup", A("oldfd", K_FD)),
 	SYSFD("dup2", A("oldfd", K_FD), A("newfd", K_FD)),
 	SYSFD("dup3", A("oldfd", K_FD), A("newfd", K_FD), A("flags", K_FD_FLAGS)),
 	SYSFD("epoll_create", A("size", K_INT)),
 	SYSFD("epoll_create1", A("flags", K_FD_FLAGS)),
-	SYS("epoll_ctl", A("epfd", K_FD), A("op", K_EPOLL_OP), A("fd", K_FD), A("event", K_EPOLL_EVENT)),
-	SYS("epoll_pwait", A("epfd", K_FD), A("events", K_PTR), A("maxevents", K_INT), A("timeout", K_INT), A("sigmask", K_SIGSET), A("sigsetsize", K_LONG)),
-	SYS("epoll_wait", A("epfd", K_FD), A("events", K_PTR), A("maxevents", K_INT), A("timeout", K_INT)),
+	SYS("epoll_ctl", A("epfd", K_FD), A("op", K_EPOLL_OP), A("fd", K_FD),
+		A("event", K_EPOLL_EVENT)),
+	SYS("epoll_pwait", A("epfd", K_FD), A("events", K_PTR), A("maxevents", K_INT),
+		A("timeout", K_INT), A("sigmask", K_SIGSET), A("sigsetsize", K_LONG)),
+	SYS("epoll_wait", A("epfd", K_FD), A("events", K_PTR), A("maxevents", K_INT),
+		A("timeout", K_INT)),
 	SYSFD("eventfd", A("initval", K_UINT)),
 	SYSFD("eventfd2", A("initval", K_UINT), A("flags", K_EFD_FLAGS)),
-	SYS("execve", A("path", K_PATH), A("argv", K_ARGV), A("envp", K_PTR)),
-	SYS("execveat", A("dirfd", K_DIRFD), A("path", K_PATH), A("argv", K_ARGV), A("envp", K_PTR), A("flags", K_AT_FLAGS)),
+	SYS("execve", A("pathname", K_PATH), A("argv", K_ARGV), A("envp", K_PTR)),
+	SYS("execveat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("argv", K_ARGV),
+		A("envp", K_PTR), A("flags", K_AT_FLAGS)),
 	SYS("exit", A("status", K_INT)),
 	SYS("exit_group", A("status", K_INT)),
-	SYS("faccessat", A("dirfd", K_DIRFD), A("path", K_PATH), A("mode", K_ACCESS_MODE)),
-	SYS("faccessat2", A("dirfd", K_DIRFD), A("path", K_PATH), A("mode", K_ACCESS_MODE), A("flags", K_AT_ACCESS_FLAGS)),
+	SYS("faccessat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("mode", K_ACCESS_MODE)),
+	SYS("faccessat2", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("mode", K_ACCESS_MODE),
+		A("flags", K_AT_ACCESS_FLAGS)),
 	SYS("fchdir", A("fd", K_FD)),
 	SYS("fchmod", A("fd", K_FD), A("mode", K_MODE)),
-	SYS("fchmodat", A("dirfd", K_DIRFD), A("path", K_PATH), A("mode", K_MODE)),
-	SYS("fchown", A("fd", K_FD), A("uid", K_INT), A("gid", K_INT)),
-	SYS("fchownat", A("dirfd", K_DIRFD), A("path", K_PATH), A("uid", K_INT), A("gid", K_INT), A("flags", K_AT_FLAGS)),
-	SYSX("fcntl", X_NONE, -1, -1, RF_FCNTL_DUP, A("fd", K_FD), A("cmd", K_FCNTL_CMD), R("arg", K_FCNTL_ARG, 1)),
+	SYS("fchmodat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("mode", K_MODE)),
+	SYS("fchown", A("fd", K_FD), A("owner", K_INT), A("group", K_INT)),
+	SYS("fchownat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("owner", K_INT),
+		A("group", K_INT), A("flags", K_AT_FLAGS)),
+	SYSX("fcntl", X_NONE, -1, -1, RF_FCNTL_DUP, A("fd", K_FD), A("cmd", K_FCNTL_CMD),
+		R("arg", K_FCNTL_ARG, 1)),
 	SYS("fork"),
 	SYS("fstat", A("fd", K_FD), A("statbuf", K_PTR)),
 	SYS("fstatfs", A("fd", K_FD), A("buf", K_PTR)),
 	SYS("ftruncate", A("fd", K_FD), A("length", K_LONG)),
-	SYS("futex", A("uaddr", K_PTR), A("op", K_FUTEX_OP), A("val", K_UINT), A("timeout", K_PTR), A("uaddr2", K_PTR), A("val3", K_UINT)),
+	SYS("futex", A("uaddr", K_PTR), A("futex_op", K_FUTEX_OP), A("val", K_UINT),
+		A("timeout", K_PTR), A("uaddr2", K_PTR), A("val3", K_UINT)),
 	SYSX("getcwd", X_CWD, 0, -1, RF_NO, A("buf", K_PTR), A("size", K_LONG)),
 	SYS("getdents64", A("fd", K_FD), A("dirp", K_PTR), A("count", K_UINT)),
-	SYSX("getpeername", X_SOCKADDR, 1, 2, RF_NO, A("fd", K_FD), A("addr", K_PTR), A("addrlen", K_PTR)),
+	SYSX("getpeername", X_SOCKADDR, 1, 2, RF_NO, A("sockfd", K_FD), A("addr", K_PTR),
+		A("addrlen", K_PTR)),
 	SYS("getrandom", A("buf", K_PTR), A("buflen", K_LONG), A("flags", K_GRND_FLAGS)),
-	SYSX("getsockname", X_SOCKADDR, 1, 2, RF_NO, A("fd", K_FD), A("addr", K_PTR), A("addrlen", K_PTR)),
-	SYS("getsockopt", A("fd", K_FD), A("level", K_SOCKOPT_LEVEL), R("optname", K_SOCKOPT_NAME, 1), A("optval", K_PTR), A("optlen", K_PTR)),
+	SYSX("getsockname", X_SOCKADDR, 1, 2, RF_NO, A("sockfd", K_FD), A("addr", K_PTR),
+		A("addrlen", K_PTR)),
+	SYS("getsockopt", A("sockfd", K_FD), A("level", K_SOCKOPT_LEVEL),
+		R("optname", K_SOCKOPT_NAME, 1), A("optval", K_PTR), A("optlen", K_PTR)),
 	SYSFD("inotify_init1", A("flags", K_FD_FLAGS)),
 	SYS("ioctl", A("fd", K_FD), A("request", K_IOCTL_REQ), A("arg", K_PTR)),
 	SYS("kill", A("pid", K_INT), A("sig", K_SIGNAL)),
-	SYS("lchown", A("path", K_PATH), A("uid", K_INT), A("gid", K_INT)),
+	SYS("lchown", A("pathname", K_PATH), A("owner", K_INT), A("group", K_INT)),
 	SYS("link", A("oldpath", K_PATH), A("newpath", K_PATH)),
-	SYS("linkat", A("olddirfd", K_DIRFD), A("oldpath", K_PATH), A("newdirfd", K_DIRFD), A("newpath", K_PATH), A("flags", K_AT_FLAGS)),
-	SYS("listen", A("fd", K_FD), A("backlog", K_INT)),
+	SYS("linkat", A("olddirfd", K_DIRFD), A("oldpath", K_PATH), A("newdirfd", K_DIRFD),
+		A("newpath", K_PATH), A("flags", K_AT_FLAGS)),
+	SYS("listen", A("sockfd", K_FD), A("backlog", K_INT)),
 	SYS("lseek", A("fd", K_FD), A("offset", K_LONG), A("whence", K_SEEK_WHENCE)),
-	SYS("lstat", A("path", K_PATH), A("statbuf", K_PTR)),
+	SYS("lstat", A("pathname", K_PATH), A("statbuf", K_PTR)),
 	SYS("madvise", A("addr", K_PTR), A("length", K_LONG), A("advice", K_MADVISE)),
 	SYSFD("memfd_create", A("name", K_STRING), A("flags", K_HEX)),
-	SYS("mkdir", A("path", K_PATH), A("mode", K_MODE)),
-	SYS("mkdirat", A("dirfd", K_DIRFD), A("path", K_PATH), A("mode", K_MODE)),
-	SYS("mmap", A("addr", K_PTR), A("length", K_LONG), A("prot", K_PROT), A("flags", K_MAP_FLAGS), A("fd", K_FD), A("offset", K_LONG)),
-	SYS("mount", A("source", K_STRING), A("target", K_PATH), A("fstype", K_STRING), A("flags", K_MOUNT_FLAGS), A("data", K_PTR)),
-	SYS("mprotect", A("addr", K_PTR), A("length", K_LONG), A("prot", K_PROT)),
-	SYS("mremap", A("old_address", K_PTR), A("old_size", K_LONG), A("new_size", K_LONG), A("flags", K_MREMAP_FLAGS), A("new_address", K_PTR)),
+	SYS("mkdir", A("pathname", K_PATH), A("mode", K_MODE)),
+	SYS("mkdirat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("mode", K_MODE)),
+	SYS("mmap", A("addr", K_PTR), A("length", K_LONG), A("prot", K_PROT),
+		A("flags", K_MAP_FLAGS), A("fd", K_FD), A("offset", K_LONG)),
+	SYS("mount", A("source", K_STRING), A("target", K_PATH), A("filesystemtype", K_STRING),
+		A("mountflags", K_MOUNT_FLAGS), A("data", K_PTR)),
+	SYS("mprotect", A("addr", K_PTR), A("len", K_LONG), A("prot", K_PROT)),
+	SYS("mremap", A("old_address", K_PTR), A("old_size", K_LONG), A("new_size", K_LONG),
+		A("flags", K_MREMAP_FLAGS), A("new_address", K_PTR)),
 	SYS("munmap", A("addr", K_PTR), A("length", K_LONG)),
 	SYS("nanosleep", A("req", K_PTR), A("rem", K_PTR)),
-	SYS("newfstatat", A("dirfd", K_DIRFD), A("path", K_PATH), A("statbuf", K_PTR), A("flags", K_AT_FLAGS)),
-	SYSFD("open", A("path", K_PATH), A("flags", K_OPEN_FLAGS), R("mode", K_OPEN_MODE, 1)),
-	SYSFD("openat", A("dirfd", K_DIRFD), A("path", K_PATH), A("flags", K_OPEN_FLAGS), R("mode", K_OPEN_MODE, 2)),
-	SYSFD("openat2", A("dirfd", K_DIRFD), A("path", K_PATH), A("how", K_OPEN_HOW), A("size", K_LONG)),
+	SYS("newfstatat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("statbuf", K_PTR),
+		A("flags", K_AT_FLAGS)),
+	SYSFD("open", A("pathname", K_PATH), A("flags", K_OPEN_FLAGS), R("mode", K_OPEN_MODE, 1)),
+	SYSFD("openat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("flags", K_OPEN_FLAGS),
+		R("mode", K_OPEN_MODE, 2)),
+	SYSFD("openat2", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("how", K_OPEN_HOW),
+		A("size", K_LONG)),
 	SYSFD("pidfd_open", A("pid", K_INT), A("flags", K_HEX)),
-	SYSX("pipe", X_FD_PAIR, 0, -1, RF_NO, A("fds", K_PTR)),
-	SYSX("pipe2", X_FD_PAIR, 0, -1, RF_NO, A("fds", K_PTR), A("flags", K_FD_FLAGS)),
+	SYSX("pipe", X_FD_PAIR, 0, -1, RF_NO, A("pipefd", K_PTR)),
+	SYSX("pipe2", X_FD_PAIR, 0, -1, RF_NO, A("pipefd", K_PTR), A("flags", K_FD_FLAGS)),
 	SYS("poll", A("fds", K_PTR), A("nfds", K_UINT), A("timeout", K_INT)),
-	SYS("ppoll", A("fds", K_PTR), A("nfds", K_UINT), A("tmo", K_PTR), A("sigmask", K_SIGSET), A("sigsetsize", K_LONG)),
-	SYS("prctl", A("option", K_PRCTL_OPTION), R("arg2", K_PRCTL_ARG, 0), A("arg3", K_LONG), A("arg4", K_LONG), A("arg5", K_LONG)),
+	SYS("ppoll", A("fds", K_PTR), A("nfds", K_UINT), A("tmo_p", K_PTR), A("sigmask", K_SIGSET),
+		A("sigsetsize", K_LONG)),
+	SYS("prctl", A("option", K_PRCTL_OPTION), R("arg2", K_PRCTL_ARG, 0), A("arg3", K_LONG),
+		A("arg4", K_LONG), A("arg5", K_LONG)),
 	SYS("pread64", A("fd", K_FD), A("buf", K_PTR), A("count", K_LONG), A("offset", K_LONG)),
-	SYS("prlimit64", A("pid", K_INT), A("resource", K_RLIMIT), A("new_limit", K_PTR), A("old_limit", K_PTR)),
-	SYS("pselect6", A("nfds", K_INT), A("readfds", K_PTR), A("writefds", K_PTR), A("exceptfds", K_PTR), A("timeout", K_PTR), A("sigmask", K_PTR)),
+	SYS("prlimit64", A("pid", K_INT), A("resource", K_RLIMIT), A("new_limit", K_PTR),
+		A("old_limit", K_PTR)),
+	SYS("pselect6", A("nfds", K_INT), A("readfds", K_PTR), A("writefds", K_PTR),
+		A("exceptfds", K_PTR), A("timeout", K_PTR), A("sigmask", K_PTR)),
 	SYS("pwrite64", A("fd", K_FD), A("buf", K_PTR), A("count", K_LONG), A("offset", K_LONG)),
 	SYS("read", A("fd", K_FD), A("buf", K_PTR), A("count", K_LONG)),
-	SYSX("readlink", X_LINK, 1, -1, RF_NO, A("path", K_PATH), A("buf", K_PTR), A("bufsiz", K_LONG)),
-	SYSX("readlinkat", X_LINK, 2, -1, RF_NO, A("dirfd", K_DIRFD), A("path", K_PATH), A("buf", K_PTR), A("bufsiz", K_LONG)),
+	SYSX("readlink", X_LINK, 1, -1, RF_NO, A("pathname", K_PATH), A("buf", K_PTR),
+		A("bufsiz", K_LONG)),
+	SYSX("readlinkat", X_LINK, 2, -1, RF_NO, A("dirfd", K_DIRFD), A("pathname", K_PATH),
+		A("buf", K_PTR), A("bufsiz", K_LONG)),
 	SYS("readv", A("fd", K_FD), A("iov", K_PTR), A("iovcnt", K_INT)),
-	SYSX("recvfrom", X_SOCKADDR, 4, 5, RF_NO, A("fd", K_FD), A("buf", K_PTR), A("len", K_LONG), A("flags", K_MSG_FLAGS), A("src_addr", K_PTR), A("addrlen", K_PTR)),
-	SYS("recvmsg", A("fd", K_FD), A("msg", K_PTR), A("flags", K_MSG_FLAGS)),
+	SYSX("recvfrom", X_SOCKADDR, 4, 5, RF_NO, A("sockfd", K_FD), A("buf", K_PTR),
+		A("len", K_LONG), A("flags", K_MSG_FLAGS), A("src_addr", K_PTR),
+		A("addrlen", K_PTR)),
+	SYS("recvmsg", A("sockfd", K_FD), A("msg", K_PTR), A("flags", K_MSG_FLAGS)),
 	SYS("rename", A("oldpath", K_PATH), A("newpath", K_PATH)),
-	SYS("renameat", A("olddirfd", K_DIRFD), A("oldpath", K_PATH), A("newdirfd", K_DIRFD), A("newpath", K_PATH)),
-	SYS("renameat2", A("olddirfd", K_DIRFD), A("oldpath", K_PATH), A("newdirfd", K_DIRFD), A("newpath", K_PATH), A("flags", K_RENAME_FLAGS)),
-	SYS("rmdir", A("path", K_PATH)),
+	SYS("renameat", A("olddirfd", K_DIRFD), A("oldpath", K_PATH), A("newdirfd", K_DIRFD),
+		A("newpath", K_PATH)),
+	SYS("renameat2", A("olddirfd", K_DIRFD), A("oldpath", K_PATH), A("newdirfd", K_DIRFD),
+		A("newpath", K_PATH), A("flags", K_RENAME_FLAGS)),
+	SYS("rmdir", A("pathname", K_PATH)),
 	SYS("rseq", A("rseq", K_PTR), A("rseq_len", K_UINT), A("flags", K_INT), A("sig", K_HEX)),
-	SYS("rt_sigaction", A("sig", K_SIGNAL), A("act", K_SIGACTION), A("oldact", K_PTR), A("sigsetsize", K_LONG)),
-	SYS("rt_sigprocmask", A("how", K_SIGMASK_HOW), A("set", K_SIGSET), A("oldset", K_PTR), A("sigsetsize", K_LONG)),
+	SYS("rt_sigaction", A("signum", K_SIGNAL), A("act", K_SIGACTION), A("oldact", K_PTR),
+		A("sigsetsize", K_LONG)),
+	SYS("rt_sigprocmask", A("how", K_SIGMASK_HOW), A("set", K_SIGSET), A("oldset", K_PTR),
+		A("sigsetsize", K_LONG)),
 	SYS("rt_sigsuspend", A("mask", K_SIGSET), A("sigsetsize", K_LONG)),
 	SYS("seccomp", A("operation", K_SECCOMP_OP), A("flags", K_SECCOMP_FLAGS), A("args", K_PTR)),
-	SYS("select", A("nfds", K_INT), A("readfds", K_PTR), A("writefds", K_PTR), A("exceptfds", K_PTR), A("timeout", K_PTR)),
-	SYS("sendfile", A("out_fd", K_FD), A("in_fd", K_FD), A("offset", K_PTR), A("count", K_LONG)),
-	SYS("sendmsg", A("fd", K_FD), A("msg", K_PTR), A("flags", K_MSG_FLAGS)),
-	SYS("sendto", A("fd", K_FD), A("buf", K_PTR), A("len", K_LONG), A("flags", K_MSG_FLAGS), R("dest_addr", K_SOCKADDR, 5), A("addrlen", K_INT)),
+	SYS("select", A("nfds", K_INT), A("readfds", K_PTR), A("writefds", K_PTR),
+		A("exceptfds", K_PTR), A("timeout", K_PTR)),
+	SYS("sendfile", A("out_fd", K_FD), A("in_fd", K_FD), A("offset", K_PTR),
+		A("count", K_LONG)),
+	SYS("sendmsg", A("sockfd", K_FD), A("msg", K_PTR), A("flags", K_MSG_FLAGS)),
+	SYS("sendto", A("sockfd", K_FD), A("buf", K_PTR), A("len", K_LONG), A("flags", K_MSG_FLAGS),
+		R("dest_addr", K_SOCKADDR, 5), A("addrlen", K_INT)),
 	SYS("set_robust_list", A("head", K_PTR), A("len", K_LONG)),
 	SYS("set_tid_address", A("tidptr", K_PTR)),
 	SYS("setgid", A("gid", K_INT)),
 	SYS("setgroups", A("size", K_INT), A("list", K_PTR)),
 	SYS("setresgid", A("rgid", K_INT), A("egid", K_INT), A("sgid", K_INT)),
 	SYS("setresuid", A("ruid", K_INT), A("euid", K_INT), A("suid", K_INT)),
-	SYS("setsockopt", A("fd", K_FD), A("level", K_SOCKOPT_LEVEL), R("optname", K_SOCKOPT_NAME, 1), R("optval", K_SOCKOPT_VAL, 4), A("optlen", K_INT)),
+	SYS("setsockopt", A("sockfd", K_FD), A("level", K_SOCKOPT_LEVEL),
+		R("optname", K_SOCKOPT_NAME, 1), R("optval", K_SOCKOPT_VAL, 4),
+		A("optlen", K_INT)),
 	SYS("setuid", A("uid", K_INT)),
-	SYS("shutdown", A("fd", K_FD), A("how", K_SHUTDOWN_HOW)),
-	SYSFD("signalfd4", A("fd", K_INT), A("mask", K_SIGSET), A("sizemask", K_LONG), A("flags", K_FD_FLAGS)),
+	SYS("shutdown", A("sockfd", K_FD), A("how", K_SHUTDOWN_HOW)),
+	SYSFD("signalfd4", A("fd", K_INT), A("mask", K_SIGSET), A("sizemask", K_LONG),
+		A("flags", K_FD_FLAGS)),
 	SYSFD("socket", A("domain", K_SOCK_DOMAIN), A("type", K_SOCK_TYPE), A("protocol", K_INT)),
-	SYSX("socketpair", X_FD_PAIR, 3, -1, RF_NO, A("domain", K_SOCK_DOMAIN), A("type", K_SOCK_TYPE), A("protocol", K_INT), A("sv", K_PTR)),
-	SYS("stat", A("path", K_PATH), A("statbuf", K_PTR)),
+	SYSX("socketpair", X_FD_PAIR, 3, -1, RF_NO, A("domain", K_SOCK_DOMAIN),
+		A("type", K_SOCK_TYPE), A("protocol", K_INT), A("sv", K_PTR)),
+	SYS("stat", A("pathname", K_PATH), A("statbuf", K_PTR)),
 	SYS("statfs", A("path", K_PATH), A("buf", K_PTR)),
-	SYS("statx", A("dirfd", K_DIRFD), A("path", K_PATH), A("flags", K_AT_FLAGS), A("mask", K_HEX), A("statxbuf", K_PTR)),
+	SYS("statx", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("flags", K_AT_FLAGS),
+		A("mask", K_HEX), A("statxbuf", K_PTR)),
 	SYS("symlink", A("target", K_STRING), A("linkpath", K_PATH)),
 	SYS("symlinkat", A("target", K_STRING), A("newdirfd", K_DIRFD), A("linkpath", K_PATH)),
 	SYS("tgkill", A("tgid", K_INT), A("tid", K_INT), A("sig", K_SIGNAL)),
@@ -1202,10 +1253,11 @@ static const struct sc_desc sc_table[] = {
 	SYS("truncate", A("path", K_PATH), A("length", K_LONG)),
 	SYS("umask", A("mask", K_MODE)),
 	SYS("umount2", A("target", K_PATH), A("flags", K_UMOUNT_FLAGS)),
-	SYS("unlink", A("path", K_PATH)),
-	SYS("unlinkat", A("dirfd", K_DIRFD), A("path", K_PATH), A("flags", K_AT_FLAGS)),
+	SYS("unlink", A("pathname", K_PATH)),
+	SYS("unlinkat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("flags", K_AT_FLAGS)),
 	SYS("vfork"),
-	SYSX("wait4", X_WSTATUS, 1, -1, RF_NO, A("pid", K_INT), A("wstatus", K_PTR), A("options", K_WAIT_OPTIONS), A("rusage", K_PTR)),
+	SYSX("wait4", X_WSTATUS, 1, -1, RF_NO, A("pid", K_INT), A("wstatus", K_PTR),
+		A("options", K_WAIT_OPTIONS), A("rusage", K_PTR)),
 	SYS("write", A("fd", K_FD), A("buf", K_PTR), A("count", K_LONG)),
 	SYS("writev", A("fd", K_FD), A("iov", K_PTR), A("iovcnt", K_INT)),
 };
@@ -1337,7 +1389,8 @@ static json_t *fcntl_arg_json(const struct sp_decode_ctx *ctx, uint64_t arg, uin
 	static const struct flag fd_flags[] = { F(FD_CLOEXEC) };
 	static const struct flag lease_tab[] = { F(F_RDLCK), F(F_WRLCK), F(F_UNLCK) };
 	static const struct flag seal_tab[] = {
-		F(F_SEAL_SEAL), F(F_SEAL_SHRINK), F(F_SEAL_GROW), F(F_SEAL_WRITE), F(F_SEAL_FUTURE_WRITE),
+		F(F_SEAL_SEAL),	 F(F_SEAL_SHRINK),	 F(F_SEAL_GROW),
+		F(F_SEAL_WRITE), F(F_SEAL_FUTURE_WRITE),
 	};
 
 	switch ((int)cmd) {
@@ -1476,8 +1529,8 @@ static json_t *futex_op_json(uint64_t op)
  * Returns how many non-NULL pointers came before the NULL (or max + 1
  * when there are more than max), -1 when the first read fails.
  */
-static long read_ptr_array(const struct sp_decode_ctx *ctx, uint64_t addr, uint64_t *out, size_t max,
-			   bool *unreadable)
+static long read_ptr_array(const struct sp_decode_ctx *ctx, uint64_t addr, uint64_t *out,
+			   size_t max, bool *unreadable)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t got = 0;
@@ -1543,8 +1596,8 @@ static void put_argv(const struct sp_decode_ctx *ctx, json_t *obj, const char *n
 
 /* ---- dispatch ------------------------------------------------------------------ */
 
-static void decode_arg(const struct sp_decode_ctx *ctx, const uint64_t *args, const struct arg_desc *a,
-		       int i, json_t *obj)
+static void decode_arg(const struct sp_decode_ctx *ctx, const uint64_t *args,
+		       const struct arg_desc *a, int i, json_t *obj)
 {
 	uint64_t v = args[i];
 	uint64_t ref = a->ref >= 0 ? args[a->ref] : 0;
@@ -1776,7 +1829,8 @@ static void put_filled(const struct sp_decode_ctx *ctx, json_t *obj, const char 
 	strbuf_fini(&sb);
 }
 
-static void put_fd_pair(const struct sp_decode_ctx *ctx, json_t *obj, const char *name, uint64_t addr)
+static void put_fd_pair(const struct sp_decode_ctx *ctx, json_t *obj, const char *name,
+			uint64_t addr)
 {
 	int fds[2];
 	json_t *arr;
@@ -1802,7 +1856,8 @@ static void put_sockaddr_out(const struct sp_decode_ctx *ctx, json_t *obj, const
 	put(obj, name, sockaddr_json(ctx, addr, len));
 }
 
-static void put_wstatus(const struct sp_decode_ctx *ctx, json_t *obj, const char *name, uint64_t addr)
+static void put_wstatus(const struct sp_decode_ctx *ctx, json_t *obj, const char *name,
+			uint64_t addr)
 {
 	int st;
 	json_t *o;

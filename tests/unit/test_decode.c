@@ -356,11 +356,11 @@ static void test_openat_path(void **state)
 	json_t *d = sp_decode_entry(&ctx, "openat", args);
 
 	assert_string_equal(str_of(d, "dirfd"), "AT_FDCWD");
-	assert_string_equal(str_of(d, "path"), "/etc/passwd");
+	assert_string_equal(str_of(d, "pathname"), "/etc/passwd");
 	assert_string_equal(str_of(d, "flags"), "O_RDONLY|O_CLOEXEC");
 	/* No O_CREAT: the mode register is noise and is left out. */
 	assert_null(json_object_get(d, "mode"));
-	assert_null(json_object_get(d, "path_truncated"));
+	assert_null(json_object_get(d, "pathname_truncated"));
 	json_decref(d);
 
 	args[2] = O_WRONLY | O_CREAT | O_TRUNC;
@@ -377,11 +377,11 @@ static void test_openat_path(void **state)
 	/* NULL and unreadable pointers. */
 	args[1] = 0;
 	d = sp_decode_entry(&ctx, "openat", args);
-	assert_true(json_is_null(json_object_get(d, "path")));
+	assert_true(json_is_null(json_object_get(d, "pathname")));
 	json_decref(d);
 	args[1] = 8;
 	d = sp_decode_entry(&ctx, "openat", args);
-	assert_string_equal(str_of(d, "path"), "0x8");
+	assert_string_equal(str_of(d, "pathname"), "0x8");
 	json_decref(d);
 }
 
@@ -408,8 +408,8 @@ static void test_path_before_guard(void **state)
 	memset(p + pg - 6, 'z', 6);
 	args[0] = U(p + pg - 6);
 	d = sp_decode_entry(&ctx, "unlink", args);
-	assert_string_equal(str_of(d, "path"), "zzzzzz");
-	assert_true(json_is_true(json_object_get(d, "path_truncated")));
+	assert_string_equal(str_of(d, "pathname"), "zzzzzz");
+	assert_true(json_is_true(json_object_get(d, "pathname_truncated")));
 	json_decref(d);
 	munmap(p, pg);
 }
@@ -421,15 +421,15 @@ static void test_path_truncated(void **state)
 	uint64_t args[SP_MAX_ARGS] = { U("/usr/lib/x86_64-linux-gnu"), 0755 };
 	json_t *d = sp_decode_entry(&ctx, "mkdir", args);
 
-	assert_string_equal(str_of(d, "path"), "/usr/lib");
-	assert_true(json_is_true(json_object_get(d, "path_truncated")));
+	assert_string_equal(str_of(d, "pathname"), "/usr/lib");
+	assert_true(json_is_true(json_object_get(d, "pathname_truncated")));
 	assert_string_equal(str_of(d, "mode"), "0755");
 	json_decref(d);
 
 	args[0] = U("/usr/lib"); /* exactly strsize: whole */
 	d = sp_decode_entry(&ctx, "mkdir", args);
-	assert_string_equal(str_of(d, "path"), "/usr/lib");
-	assert_null(json_object_get(d, "path_truncated"));
+	assert_string_equal(str_of(d, "pathname"), "/usr/lib");
+	assert_null(json_object_get(d, "pathname_truncated"));
 	json_decref(d);
 
 	/* Both paths of rename, each with its own mark. */
@@ -451,7 +451,7 @@ static void test_path_not_utf8(void **state)
 	uint64_t args[SP_MAX_ARGS] = { U(path) };
 	json_t *d = sp_decode_entry(&ctx, "unlink", args);
 
-	assert_string_equal(str_of(d, "path"), "/tmp/\\xff\\xfe-latin1-\\xe9");
+	assert_string_equal(str_of(d, "pathname"), "/tmp/\\xff\\xfe-latin1-\\xe9");
 	json_decref(d);
 }
 
@@ -476,7 +476,7 @@ static void test_execve_argv(void **state)
 	args[1] = U(argv);
 	args[2] = U(environ);
 	d = sp_decode_entry(&ctx, "execve", args);
-	assert_string_equal(str_of(d, "path"), "/bin/echo");
+	assert_string_equal(str_of(d, "pathname"), "/bin/echo");
 	a = json_object_get(d, "argv");
 	assert_true(json_is_array(a));
 	assert_int_equal(json_array_size(a), 3);
@@ -513,8 +513,8 @@ static void test_execve_argv_limits(void **state)
 	assert_int_equal(json_array_size(a), 64);
 	assert_true(json_is_true(json_object_get(d, "argv_truncated")));
 	/* strsize 4 cuts the path too. */
-	assert_string_equal(str_of(d, "path"), "/usr");
-	assert_true(json_is_true(json_object_get(d, "path_truncated")));
+	assert_string_equal(str_of(d, "pathname"), "/usr");
+	assert_true(json_is_true(json_object_get(d, "pathname_truncated")));
 	json_decref(d);
 
 	/* A long element alone is enough to mark the array. */
@@ -721,7 +721,7 @@ static void test_memory_structs(void **state)
 	args[1] = U(kact);
 	args[3] = 8;
 	d = sp_decode_entry(&ctx, "rt_sigaction", args);
-	assert_string_equal(str_of(d, "sig"), "SIGPIPE");
+	assert_string_equal(str_of(d, "signum"), "SIGPIPE");
 	o = json_object_get(d, "act");
 	assert_string_equal(str_of(o, "handler"), "SIG_IGN");
 	assert_string_equal(str_of(o, "flags"), "SA_RESTART");
@@ -788,9 +788,9 @@ static void test_exit_pipe_and_cwd(void **state)
 	d = sp_decode_entry(&ctx, "pipe2", args);
 	assert_string_equal(str_of(d, "flags"), "O_CLOEXEC");
 	/* At entry the array is only a pointer; the exit replaces it with the fds. */
-	assert_memory_equal(str_of(d, "fds"), "0x", 2);
+	assert_memory_equal(str_of(d, "pipefd"), "0x", 2);
 	d = sp_decode_exit(&ctx, "pipe2", args, 0, d);
-	a = json_object_get(d, "fds");
+	a = json_object_get(d, "pipefd");
 	assert_true(json_is_array(a));
 	assert_int_equal(int_of(json_array_get(a, 0), "fd"), fds[0]);
 	assert_int_equal(int_of(json_array_get(a, 1), "fd"), fds[1]);
@@ -800,7 +800,7 @@ static void test_exit_pipe_and_cwd(void **state)
 
 	/* With no entry object the exit makes one. */
 	d = sp_decode_exit(&ctx, "pipe", args, 0, NULL);
-	assert_int_equal(json_array_size(json_object_get(d, "fds")), 2);
+	assert_int_equal(json_array_size(json_object_get(d, "pipefd")), 2);
 	json_decref(d);
 	/* A failed call filled nothing. */
 	assert_null(sp_decode_exit(&ctx, "pipe", args, -EMFILE, NULL));
