@@ -1,0 +1,144 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# sysphase record -p PID: attach to every thread of a running process,
+# record its syscalls, and on SIGINT (then SIGTERM, on a second run) detach
+# and exit, leaving the process running, untraced and not stopped.
+
+. "$(dirname "$0")/lib.sh"
+need python3
+need_sysphase
+
+# syscalls_of TRACE: "tid name" for each syscall event (the header is skipped).
+syscalls_of() {
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]).read().split("\n")[1:]:
+    try:
+        e = json.loads(l)
+    except ValueError:
+        continue
+    if e.get("type") == "syscall":
+        print(e["tid"], e.get("name"))
+' "$1"
+}
+
+# tids_seen TRACE NAME: how many distinct threads made syscall NAME.
+tids_seen() {
+	syscalls_of "$1" | awk -v n="$2" '$2 == n { t[$1] = 1 } END { print length(t) }'
+}
+
+# voluntary_switches PID: grows by one each time PID sleeps in a syscall.
+voluntary_switches() {
+	awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# Predicates for wait_until (each reads its value afresh).
+traced_by() {
+	[ "$(tracer_pid "$1")" = "$2" ]
+}
+every_thread_seen() { # TRACE NTHREADS: each thread made 3+ getppid calls on average
+	[ "$(tids_seen "$1" getppid)" -ge "$2" ] &&
+		[ "$(syscalls_of "$1" | grep -c ' getppid$')" -ge $((3 * $2)) ]
+}
+switches_reach() {
+	[ "$(voluntary_switches "$1")" -ge "$2" ]
+}
+
+# attach_run SIGNAL EXTRA_THREADS
+attach_run() {
+	local sig=$1 nthreads=$2
+	local label="attach, $nthreads extra thread(s), detach on $sig"
+	local trace="$T/attach-$sig.jsonl"
+
+	"$TRACEES/busy" "$nthreads" >"$T/busy.out" 2>&1 &
+	local busy=$!
+	track "$busy"
+	if ! wait_until 30 grep -q '^busy: pid' "$T/busy.out"; then
+		fail "$label: busy did not start"
+		return
+	fi
+	local ntasks
+	ntasks=$(ls "/proc/$busy/task" | wc -l)
+	check "$label: busy runs $((nthreads + 1)) thread(s)" test "$ntasks" = $((nthreads + 1))
+
+	"$SYSPHASE" record -p "$busy" -o "$trace" >"$T/sp.out" 2>"$T/sp.err" &
+	local sp=$!
+	track "$sp"
+	check "$label: busy is traced by sysphase" wait_until 30 traced_by "$busy" "$sp"
+	# Each thread calls getppid every 10 ms; wait until every thread
+	# has been seen doing it a few times.
+	if ! wait_until 60 every_thread_seen "$trace" "$ntasks"; then
+		fail "$label: the trace did not get getppid calls from all $ntasks thread(s)" \
+			"($(tids_seen "$trace" getppid) seen; stderr: $(head -c 300 "$T/sp.err"))"
+	fi
+
+	kill "-$sig" "$sp"
+	local rc=0
+	wait "$sp" || rc=$?
+	check "$label: sysphase exits 0 after SIGINT/SIGTERM (got $rc)" test "$rc" = 0
+	check "$label: nothing on sysphase's stderr" test ! -s "$T/sp.err"
+
+	check "$label: busy is still alive" kill -0 "$busy"
+	check "$label: busy is no longer traced" test "$(tracer_pid "$busy")" = 0
+	local t state bad=""
+	for t in $(ls "/proc/$busy/task"); do
+		state=$(proc_state "$busy/task/$t")
+		if [ "$state" = T ] || [ "$state" = t ]; then
+			bad="$bad $t:$state"
+		fi
+		if [ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$busy/task/$t/status")" != 0 ]; then
+			bad="$bad $t:traced"
+		fi
+	done
+	check "$label: no thread of busy is stopped or traced ($bad)" test -z "$bad"
+	# Still running: it keeps going to sleep in nanosleep.
+	local before
+	before=$(voluntary_switches "$busy")
+	check "$label: busy keeps making syscalls after the detach" \
+		wait_until 30 switches_reach "$busy" $((before + 5))
+
+	# The trace: header says attached, with busy's command line; every
+	# line is complete; busy's calls are there from each thread.
+	if out=$(python3 - "$trace" "$busy" "$TRACEES/busy" "$nthreads" <<'PY'
+import json, sys
+path, pid, prog, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+text = open(path).read()
+bad = []
+if not text.endswith("\n"):
+    bad.append("the last line is not complete")
+lines = text.split("\n")
+h = json.loads(lines[0])
+if h.get("attached") is not True:
+    bad.append("header attached=%r" % h.get("attached"))
+if h.get("command") != [prog, n]:
+    bad.append("header command %r, want %r" % (h.get("command"), [prog, n]))
+evs = [json.loads(l) for l in lines[1:] if l]
+calls = [e for e in evs if e["type"] == "syscall"]
+if not calls:
+    bad.append("no syscall events")
+others = sorted({e["pid"] for e in evs} - {pid})
+if others:
+    bad.append("events from other processes: %r" % others)
+names = {e.get("name") for e in calls}
+if not {"getppid", "clock_nanosleep"} <= names:
+    bad.append("want getppid and clock_nanosleep, got %r" % sorted(names))
+if any(e["type"] == "exit" for e in evs):
+    bad.append("an exit event, but busy did not exit")
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+	); then
+		pass "$label: trace header (attached, command) and busy's syscalls"
+	else
+		fail "$label: trace: $(echo "$out" | tr '\n' ';')"
+	fi
+
+	kill -KILL "$busy"
+	wait "$busy" 2>/dev/null
+}
+
+attach_run INT 0
+attach_run TERM 3
+finish
