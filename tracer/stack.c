@@ -175,6 +175,24 @@ static int _sym_grow(struct stack_proc *sp)
 }
 
 /*
+ * Whether the symbol libunwind found (ip - off) is the function holding
+ * ip.  In a stripped module only .dynsym is left, and libunwind answers
+ * with the nearest exported symbol below ip however far it is: a static
+ * function of ld.so comes out as "_dl_catch_error+30663".  The unwind
+ * tables know where the function really starts; a symbol that starts
+ * elsewhere is not its name, and the frame is better described by its
+ * module offset.  Without unwind information the symbol is kept.
+ */
+static bool _stack_symbol_fits(unw_cursor_t *cursor, uint64_t ip, unw_word_t off)
+{
+	unw_proc_info_t pi;
+
+	if (unw_get_proc_info(cursor, &pi) < 0 || pi.start_ip == 0)
+		return true;
+	return ip - off == pi.start_ip;
+}
+
+/*
  * The cached symbol of ip, asking libunwind on a miss.  NULL only on
  * ENOMEM; an entry with a NULL name means "no symbol".
  */
@@ -199,7 +217,7 @@ static const struct sym_entry *_stack_symbol(struct sp_stack *st, struct stack_p
 	st->stats.sym_lookups++;
 	rc = unw_get_proc_name(cursor, name, sizeof(name), &off);
 	/* UNW_ENOMEM: the name was cut to fit, still the best name there is. */
-	if (rc == 0 || rc == -UNW_ENOMEM) {
+	if ((rc == 0 || rc == -UNW_ENOMEM) && _stack_symbol_fits(cursor, ip, off)) {
 		name[sizeof(name) - 1] = '\0';
 		e->name = strdup(name);
 		if (!e->name)
