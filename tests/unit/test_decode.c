@@ -28,6 +28,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -915,6 +916,112 @@ static void test_exit_accept_peer(void **state)
 	close(lfd);
 }
 
+static void test_exit_wait_status(void **state)
+{
+	(void)state;
+	struct sp_decode_ctx ctx = self_ctx(256);
+	int st;
+	pid_t a = fork(), b;
+	uint64_t args[SP_MAX_ARGS] = { 0, U(&st), __WALL, 0 };
+	json_t *d, *w;
+
+	assert_true(a >= 0);
+	if (a == 0)
+		_exit(7);
+	assert_int_equal(waitpid(a, &st, 0), a);
+	args[0] = (uint64_t)a;
+	d = sp_decode_entry(&ctx, "wait4", args);
+	assert_string_equal(str_of(d, "options"), "__WALL");
+	d = sp_decode_exit(&ctx, "wait4", args, a, d);
+	w = json_object_get(d, "wstatus");
+	assert_int_equal(int_of(w, "exited"), 7);
+	assert_null(json_object_get(w, "signaled"));
+	json_decref(d);
+
+	b = fork();
+	assert_true(b >= 0);
+	if (b == 0) {
+		pause();
+		_exit(0);
+	}
+	kill(b, SIGKILL);
+	assert_int_equal(waitpid(b, &st, 0), b);
+	d = sp_decode_exit(&ctx, "wait4", args, b, NULL);
+	assert_string_equal(str_of(json_object_get(d, "wstatus"), "signaled"), "SIGKILL");
+	json_decref(d);
+
+	/* WNOHANG with nothing to report: the status was not written. */
+	assert_null(sp_decode_exit(&ctx, "wait4", args, 0, NULL));
+}
+
+static void test_epoll_ctl_event(void **state)
+{
+	(void)state;
+	struct sp_decode_ctx ctx = self_ctx(256);
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.u64 = 0xabc };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	uint64_t args[SP_MAX_ARGS] = { (uint64_t)ep, EPOLL_CTL_ADD, (uint64_t)efd, U(&ev) };
+	json_t *d, *e;
+
+	assert_true(ep >= 0 && efd >= 0);
+	d = sp_decode_entry(&ctx, "epoll_ctl", args);
+	assert_string_equal(str_of(json_object_get(d, "epfd"), "kind"), "epoll");
+	assert_string_equal(str_of(d, "op"), "EPOLL_CTL_ADD");
+	assert_string_equal(str_of(json_object_get(d, "fd"), "kind"), "eventfd");
+	e = json_object_get(d, "event");
+	assert_string_equal(str_of(e, "events"), "EPOLLIN|EPOLLRDHUP|EPOLLET");
+	assert_string_equal(str_of(e, "data"), "0xabc");
+	json_decref(d);
+
+	/* EPOLL_CTL_DEL takes no event: NULL is null. */
+	args[1] = EPOLL_CTL_DEL;
+	args[3] = 0;
+	d = sp_decode_entry(&ctx, "epoll_ctl", args);
+	assert_string_equal(str_of(d, "op"), "EPOLL_CTL_DEL");
+	assert_true(json_is_null(json_object_get(d, "event")));
+	json_decref(d);
+
+	args[0] = 0;
+	args[1] = EFD_CLOEXEC | EFD_SEMAPHORE;
+	d = sp_decode_entry(&ctx, "eventfd2", args);
+	assert_string_equal(str_of(d, "flags"), "EFD_SEMAPHORE|EFD_CLOEXEC");
+	json_decref(d);
+	close(efd);
+	close(ep);
+}
+
+static void test_unreadable_pointers(void **state)
+{
+	(void)state;
+	struct sp_decode_ctx ctx = self_ctx(256);
+	/* Address 0x10 is never mapped: each reader falls back to the pointer in hex. */
+	uint64_t args[SP_MAX_ARGS] = { (uint64_t)-1, 0x10, 16 };
+	json_t *d = sp_decode_entry(&ctx, "connect", args);
+
+	assert_string_equal(str_of(d, "addr"), "0x10");
+	json_decref(d);
+
+	memset(args, 0, sizeof(args));
+	args[0] = SIGINT;
+	args[1] = 0x10;
+	d = sp_decode_entry(&ctx, "rt_sigaction", args);
+	assert_string_equal(str_of(d, "act"), "0x10");
+	json_decref(d);
+
+	args[0] = U("/bin/true");
+	args[1] = 0x10;
+	d = sp_decode_entry(&ctx, "execve", args);
+	assert_string_equal(str_of(d, "argv"), "0x10");
+	json_decref(d);
+
+	args[0] = 0x10;
+	args[1] = 88;
+	d = sp_decode_entry(&ctx, "clone3", args);
+	assert_string_equal(str_of(d, "cl_args"), "0x10");
+	json_decref(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -938,6 +1045,9 @@ int main(void)
 		cmocka_unit_test(test_exit_pipe_and_cwd),
 		cmocka_unit_test(test_exit_readlink_and_ret_fd),
 		cmocka_unit_test(test_exit_accept_peer),
+		cmocka_unit_test(test_exit_wait_status),
+		cmocka_unit_test(test_epoll_ctl_event),
+		cmocka_unit_test(test_unreadable_pointers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

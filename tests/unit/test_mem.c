@@ -180,6 +180,7 @@ static char child_data[64] = "parent's copy";
 struct child {
 	pid_t pid;
 	char *guarded; /* page 1 readable, page 2 PROT_NONE, inherited by the child */
+	char *edge;    /* page 1 readable, page 2 unmapped in the child only */
 };
 
 static struct child start_stopped_child(void)
@@ -189,6 +190,7 @@ static struct child start_stopped_child(void)
 	int st;
 
 	c.guarded = guarded_pages(PROT_NONE);
+	c.edge = guarded_pages(PROT_READ);
 	c.pid = fork();
 	assert_true(c.pid >= 0);
 	if (c.pid == 0) {
@@ -199,6 +201,9 @@ static struct child start_stopped_child(void)
 		memcpy(c.guarded + pg - 4, "span", 4);
 		strcpy(c.guarded + pg, "ning");
 		mprotect(c.guarded + pg, pg, PROT_NONE);
+		/* "abcd" and its NUL are the last 5 bytes before a hole: no aligned word spans it. */
+		memcpy(c.edge + pg - 5, "abcd", 5);
+		munmap(c.edge + pg, pg);
 		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
 		raise(SIGSTOP);
 		_exit(0);
@@ -216,6 +221,7 @@ static void stop_child(struct child *c)
 	kill(c->pid, SIGKILL);
 	waitpid(c->pid, &st, 0);
 	munmap(c->guarded, 2 * page_size());
+	munmap(c->edge, 2 * page_size());
 }
 
 static void test_peek_read_child(void **state)
@@ -260,6 +266,16 @@ static void test_peek_str_child(void **state)
 	assert_int_equal(n, 6);
 	assert_string_equal(buf, "r fork");
 	assert_false(trunc);
+
+	/* Unaligned reads ending right before an unmapped page in the child. */
+	n = sp_mem_peek_str(c.pid, (uintptr_t)(c.edge + page_size() - 5), buf, 64, &trunc);
+	assert_int_equal(n, 4);
+	assert_string_equal(buf, "abcd");
+	assert_false(trunc);
+	assert_int_equal(sp_mem_peek_read(c.pid, (uintptr_t)(c.edge + page_size() - 3), buf, 3), 0);
+	assert_memory_equal(buf, "cd", 3);
+	assert_int_equal(sp_mem_peek_read(c.pid, (uintptr_t)(c.edge + page_size() - 3), buf, 4),
+			 -EFAULT);
 
 	assert_int_equal(sp_mem_peek_str(c.pid, 0, buf, 8, &trunc), -EFAULT);
 	stop_child(&c);
