@@ -5,7 +5,9 @@
  * systemd lines per default action, BPF equal to the context's program,
  * the C header's shape, format lists and the runtime base sets.
  */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
