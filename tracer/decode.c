@@ -953,6 +953,9 @@ static json_t *sockaddr_json(const struct sp_decode_ctx *ctx, uint64_t addr, uin
 		const struct sockaddr_un *un = (const void *)&ss;
 		size_t plen = len - offsetof(struct sockaddr_un, sun_path);
 
+		/* A caller may claim more than sun_path holds; the kernel reads no further. */
+		if (plen > sizeof(un->sun_path))
+			plen = sizeof(un->sun_path);
 		put(o, "family", json_string("AF_UNIX"));
 		if (plen == 0)
 			break; /* unnamed (socketpair, unbound) */
@@ -1081,7 +1084,7 @@ struct sc_desc {
 #define R(n, k, r) { n, k, r }
 /* A syscall and its arguments; SYSX adds what its exit decodes. */
 #define SYS(n, ...) { .name = n, .args = { __VA_ARGS__ } }
-#define SYSX(n, x, a, b, rf, ...)                                                                   \
+#define SYSX(n, x, a, b, rf, ...) \
 	{ .name = n, .exit = x, .xa = a, .xb = b, .ret_fd = rf, .args = { __VA_ARGS__ } }
 #define SYSFD(n, ...) SYSX(n, X_NONE, -1, -1, RF_YES, __VA_ARGS__)
 

@@ -594,6 +594,12 @@ static void test_sockaddr_unix(void **state)
 	assert_string_equal(str_of(a, "path"), "@ctl-sock");
 	json_decref(a);
 
+	/* An oversized length is held to sun_path: the name is all 108 bytes, no more. */
+	a = decode_connect(&sun, 1000);
+	assert_int_equal(strlen(str_of(a, "path")), sizeof(sun.sun_path));
+	assert_memory_equal(str_of(a, "path"), "@ctl-sock", 9);
+	json_decref(a);
+
 	/* Unnamed: just the family. */
 	a = decode_connect(&sun, sizeof(sa_family_t));
 	assert_string_equal(str_of(a, "family"), "AF_UNIX");
