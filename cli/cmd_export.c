@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysphase export: a trace (and rules) in, policy.json and one filter per
+ * phase per format out.  The output directory appears whole or not at
+ * all: everything is written to a temporary directory next to it, which
+ * is then renamed into place (swapped atomically with --force).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "filters/policy.h"
+#include "filters/writers.h"
+#include "phases/detector.h"
+#include "phases/rules.h"
+#include "tracer/trace.h"
+
+#define DEFAULT_DIR "sysphase-policy"
+
+struct export_opts {
+	const char *rules;
+	const char *trace;
+	const char *dir;
+	unsigned formats;
+	enum sp_view view;
+	enum sp_action def;
+	bool args;
+	const char *runtime;
+	bool force;
+};
+
+/* Per phase: its file name stem (the phase name made safe for a path). */
+struct export_ctx {
+	struct export_opts *o;
+	struct sp_policy *p;
+	char **stems;
+	char tmp[PATH_MAX];
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: sysphase export [--rules R] TRACE [-o DIR] [--format LIST]\n"
+		"                       [--view exact|enforce] [--default-action kill|errno|log]\n"
+		"                       [--args] [--runtime runc] [--force]\n\n"
+		"Writes DIR/policy.json and one seccomp filter per phase per format.\n"
+		"  -r, --rules R           rule set (built-in name or file); default: the one the\n"
+		"                          trace was recorded with\n"
+		"  -o, --output DIR        output directory (default " DEFAULT_DIR ")\n"
+		"  -f, --format LIST       bpf,pfc,oci,k8s,systemd,c or all (default all)\n"
+		"      --view V            allowlist in the filters: enforce (default) or exact\n"
+		"  -d, --default-action A  kill (default), errno (EPERM) or log\n"
+		"      --args              constrain arguments seen with few values\n"
+		"      --runtime runc      OCI/k8s profiles also allow what runc's init needs\n"
+		"      --force             replace a non-empty DIR\n");
+}
+
+static int parse_args(int argc, char **argv, struct export_opts *o)
+{
+	enum { OPT_VIEW = 256, OPT_ARGS, OPT_RUNTIME, OPT_FORCE };
+	static const struct option longopts[] = {
+		{"rules", required_argument, NULL, 'r'},
+		{"output", required_argument, NULL, 'o'},
+		{"format", required_argument, NULL, 'f'},
+		{"view", required_argument, NULL, OPT_VIEW},
+		{"default-action", required_argument, NULL, 'd'},
+		{"args", no_argument, NULL, OPT_ARGS},
+		{"runtime", required_argument, NULL, OPT_RUNTIME},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct sp_diag diag = {{0}};
+	int c, v;
+
+	*o = (struct export_opts){.dir = DEFAULT_DIR,
+				  .formats = (1u << SP_FMT_COUNT) - 1,
+				  .view = SP_VIEW_ENFORCE,
+				  .def = SP_ACTION_KILL};
+	while ((c = getopt_long(argc, argv, "r:o:f:d:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->rules = optarg;
+			break;
+		case 'o':
+			o->dir = optarg;
+			break;
+		case 'f':
+			if (sp_formats_parse(optarg, &o->formats, &diag) < 0) {
+				sp_err("export: %s", diag.msg);
+				return -1;
+			}
+			break;
+		case OPT_VIEW:
+			v = sp_view_from_name(optarg);
+			if (v < 0) {
+				sp_err("export: --view takes exact or enforce, not '%s'", optarg);
+				return -1;
+			}
+			o->view = (enum sp_view)v;
+			break;
+		case 'd':
+			v = sp_action_from_name(optarg);
+			if (v < 0) {
+				sp_err("export: --default-action takes kill, errno or log, not '%s'",
+				       optarg);
+				return -1;
+			}
+			o->def = (enum sp_action)v;
+			break;
+		case OPT_ARGS:
+			o->args = true;
+			break;
+		case OPT_RUNTIME:
+			if (!sp_runtime_syscalls(optarg)) {
+				sp_err("export: unknown --runtime '%s' (known: runc)", optarg);
+				return -1;
+			}
+			o->runtime = optarg;
+			break;
+		case OPT_FORCE:
+			o->force = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 1;
+		default:
+			sp_err("export: bad option (see 'sysphase export --help')");
+			return -1;
+		}
+	}
+	if (optind != argc - 1) {
+		sp_err("export: give exactly one TRACE (see 'sysphase export --help')");
+		return -1;
+	}
+	o->trace = argv[optind];
+	if (!*o->dir) {
+		sp_err("export: -o needs a directory name");
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when dir exists and holds something, 0 when absent or empty, -errno. */
+static int dir_busy(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	int busy = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			busy = 1;
+			break;
+		}
+	closedir(d);
+	return busy;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+static void rm_tree(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The phase name as a file name: no '/', no leading '.', nothing a shell trips on. */
+static char *stem_of(const char *phase)
+{
+	char *s = strdup(phase);
+
+	for (char *c = s; c && *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.'))
+			*c = '_';
+	if (s && s[0] == '.')
+		s[0] = '_';
+	return s;
+}
+
+static int make_stems(struct export_ctx *x)
+{
+	const struct sp_policy *p = x->p;
+
+	x->stems = calloc(p->n_phases, sizeof(*x->stems));
+	if (!x->stems)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_phases; i++) {
+		x->stems[i] = stem_of(p->phases[i].name);
+		if (!x->stems[i])
+			return -ENOMEM;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(x->stems[i], x->stems[j]) == 0) {
+				sp_err("export: phases '%s' and '%s' would share the file name '%s'",
+				       p->phases[j].name, p->phases[i].name, x->stems[i]);
+				return -EINVAL;
+			}
+	}
+	return 0;
+}
+
+/* Opens DIR_TMP/name for writing. */
+static FILE *out_file(struct export_ctx *x, const char *name, const char *ext)
+{
+	char path[PATH_MAX * 2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s%s", x->tmp, name, ext);
+	f = fopen(path, "we");
+	if (!f)
+		sp_err("export: cannot write '%s': %s", path, strerror(errno));
+	return f;
+}
+
+static int close_file(FILE *f, int rc, const char *what)
+{
+	if (fclose(f) != 0 && rc == 0)
+		rc = -errno;
+	if (rc < 0)
+		sp_err("export: cannot write %s: %s", what, strerror(-rc));
+	return rc;
+}
+
+static int write_policy(struct export_ctx *x)
+{
+	json_t *root = sp_policy_to_json(x->p);
+	FILE *f;
+	int rc = 0;
+
+	if (!root) {
+		sp_err("out of memory");
+		return -ENOMEM;
+	}
+	f = out_file(x, "policy", ".json");
+	if (!f) {
+		json_decref(root);
+		return -EIO;
+	}
+	if (json_dumpf(root, f, JSON_INDENT(1) | JSON_REAL_PRECISION(12)) < 0 ||
+	    fputc('\n', f) == EOF)
+		rc = -EIO;
+	json_decref(root);
+	return close_file(f, rc, "policy.json");
+}
+
+/* Which allowlist variant a format takes: the program's own, +stacking, +runtime. */
+enum variant { VAR_PLAIN = 0, VAR_STACK, VAR_RUNTIME, VAR_COUNT };
+
+static enum variant variant_of(const struct export_opts *o, enum sp_format f)
+{
+	if (f == SP_FMT_C)
+		return VAR_STACK;
+	if ((f == SP_FMT_OCI || f == SP_FMT_K8S) && o->runtime)
+		return VAR_RUNTIME;
+	return VAR_PLAIN;
+}
+
+struct built {
+	struct sp_allow *allow;
+	size_t n;
+	scmp_filter_ctx ctx;
+};
+
+static int build_variant(struct export_ctx *x, size_t i, enum variant v, struct built *b)
+{
+	const char *const *extra = v == VAR_RUNTIME ? sp_runtime_syscalls(x->o->runtime) : NULL;
+	struct sp_diag diag = {{0}};
+	size_t n_extra = 0;
+	int rc;
+
+	while (extra && extra[n_extra])
+		n_extra++;
+	rc = sp_policy_allowlist(x->p, i, x->o->view, v == VAR_STACK, extra, n_extra, &b->allow,
+				 &b->n, &diag);
+	if (rc == 0)
+		rc = sp_filter_build(&(struct sp_filter_spec){x->o->def, b->n, b->allow}, &b->ctx,
+				     &diag);
+	if (rc < 0)
+		sp_err("export: phase '%s': %s", x->p->phases[i].name, diag.msg);
+	return rc;
+}
+
+static const char *program_name(const struct sp_policy *p)
+{
+	json_t *cmd = p->program ? json_object_get(p->program, "command") : NULL;
+
+	return json_string_value(json_array_get(cmd, 0));
+}
+
+static int write_phase(struct export_ctx *x, size_t i, struct built *var,
+		       struct sp_phase_filter *c_out)
+{
+	static int (*const writers[SP_FMT_COUNT])(const struct sp_phase_filter *, FILE *) = {
+		[SP_FMT_BPF] = sp_write_bpf,	     [SP_FMT_PFC] = sp_write_pfc,
+		[SP_FMT_OCI] = sp_write_oci,	     [SP_FMT_K8S] = sp_write_k8s,
+		[SP_FMT_SYSTEMD] = sp_write_systemd,
+	};
+	int rc;
+
+	for (unsigned f = 0; f < SP_FMT_COUNT; f++) {
+		enum variant v = variant_of(x->o, (enum sp_format)f);
+		struct sp_phase_filter pf;
+		FILE *out;
+
+		if (!(x->o->formats & (1u << f)))
+			continue;
+		if (!var[v].ctx && (rc = build_variant(x, i, v, &var[v])) < 0)
+			return rc;
+		pf = (struct sp_phase_filter){program_name(x->p), x->p->phases[i].name,
+					      sp_view_name(x->o->view), x->o->def, var[v].n,
+					      var[v].allow, var[v].ctx};
+		if (f == SP_FMT_C) {
+			*c_out = pf; /* all phases go into one header, written last */
+			continue;
+		}
+		out = out_file(x, x->stems[i], sp_format_ext((enum sp_format)f));
+		if (!out)
+			return -EIO;
+		rc = close_file(out, writers[f](&pf, out), x->stems[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int write_filters(struct export_ctx *x)
+{
+	size_t n = x->p->n_phases;
+	struct built(*var)[VAR_COUNT] = calloc(n, sizeof(*var));
+	struct sp_phase_filter *c = calloc(n, sizeof(*c));
+	int rc = 0;
+
+	if (!var || !c) {
+		sp_err("out of memory");
+		rc = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = write_phase(x, i, var[i], &c[i]);
+	if (rc == 0 && (x->o->formats & (1u << SP_FMT_C))) {
+		FILE *out = out_file(x, SP_C_HEADER_NAME, "");
+
+		rc = out ? close_file(out, sp_write_c_header(c, n, out), SP_C_HEADER_NAME) : -EIO;
+	}
+out:
+	for (size_t i = 0; var && i < n; i++)
+		for (int v = 0; v < VAR_COUNT; v++) {
+			free(var[i][v].allow);
+			if (var[i][v].ctx)
+				seccomp_release(var[i][v].ctx);
+		}
+	free(var);
+	free(c);
+	return rc;
+}
+
+/* A trace's events through the detector (with rules) into a policy builder. */
+static int read_events(struct sp_trace_reader *r, struct sp_detector *det,
+		       struct sp_policy_builder *b, const char *trace)
+{
+	struct sp_event ev = {0};
+	struct sp_diag diag = {{0}};
+	int rc;
+
+	while ((rc = sp_trace_read(r, &ev, &diag)) == 1) {
+		if (det && sp_detector_feed(det, &ev, NULL) < 0) {
+			rc = -ENOMEM; /* the caller says so */
+			goto out;
+		}
+		if (!ev.phase) {
+			sp_err("export: %s:%ld: event without a phase stamp: give --rules", trace,
+			       sp_trace_reader_line(r));
+			rc = -EINVAL;
+			goto out;
+		}
+		rc = sp_policy_feed(b, &ev, &diag);
+		if (rc == -ENOMEM)
+			goto out;
+		if (rc < 0) {
+			sp_err("export: %s:%ld: %s", trace, sp_trace_reader_line(r), diag.msg);
+			goto out;
+		}
+	}
+	/* A malformed line: the reader's diag names it. */
+	if (rc < 0 && rc != -ENOMEM)
+		sp_err("export: %s", diag.msg);
+	if (rc == 0 && sp_trace_reader_truncated(r))
+		sp_warn("export: %s ends in a truncated line (the run was killed): using the "
+			"events before it",
+			trace);
+out:
+	sp_event_clear(&ev);
+	return rc;
+}
+
+static void print_summary(const struct export_ctx *x, const struct sp_rules *rules,
+			  size_t files)
+{
+	const struct sp_policy *p = x->p;
+	int w = 5;
+
+	for (size_t i = 0; i < p->n_phases; i++)
+		if ((int)strlen(p->phases[i].name) > w)
+			w = (int)strlen(p->phases[i].name);
+	printf("%-*s  exact  enforce   enforce by threat level: L1  L2  L3  L4\n", w, "phase");
+	for (size_t i = 0; i < p->n_phases; i++) {
+		const struct sp_policy_phase *ph = &p->phases[i];
+
+		printf("%-*s  %5zu  %7zu  %27u %3u %3u %3u\n", w, ph->name, ph->n_exact,
+		       ph->n_enforce, ph->threat_enforce[1], ph->threat_enforce[2],
+		       ph->threat_enforce[3], ph->threat_enforce[4]);
+	}
+	for (size_t i = 0; rules && i < sp_rules_phase_count(rules); i++) {
+		const char *name = sp_rules_phase_name(rules, (int)i);
+
+		if (sp_policy_phase_index(p, name) < 0)
+			printf("%-*s  (never entered: no filter)\n", w, name);
+	}
+	printf("%zu phases, %zu graph edges; %s view, default action %s%s; wrote %s/ "
+	       "(policy.json and %zu filter files)\n",
+	       p->n_phases, p->n_edges, sp_view_name(x->o->view), sp_action_name(x->o->def),
+	       x->o->args ? ", argument constraints" : "", x->o->dir, files);
+}
+
+/* Moves the finished temporary directory to its place. */
+static int publish(struct export_ctx *x)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	/* mkdtemp made it 0700; the result should look like any directory the user makes. */
+	if (chmod(x->tmp, 0777 & ~mask) < 0)
+		return -errno;
+	if (rename(x->tmp, x->o->dir) == 0)
+		return 0;
+	if (errno != ENOTEMPTY && errno != EEXIST)
+		return -errno;
+	/* --force on a non-empty directory: swap the two atomically, then drop the old one. */
+	if (renameat2(AT_FDCWD, x->tmp, AT_FDCWD, x->o->dir, RENAME_EXCHANGE) < 0)
+		return -errno;
+	rm_tree(x->tmp);
+	return 0;
+}
+
+static int load_rules(const struct export_opts *o, const struct sp_trace_header *h,
+		      struct sp_rules **rules)
+{
+	struct sp_diag diag = {{0}};
+	const char *name = o->rules ? o->rules : h->rules;
+	int rc;
+
+	*rules = NULL;
+	if (!name) {
+		sp_err("export: %s has no phase stamps (recorded without --rules): give --rules",
+		       o->trace);
+		return -EINVAL;
+	}
+	rc = sp_rules_load(name, sp_exe_dir(), rules, &diag);
+	if (rc == -ENOENT && !diag.msg[0])
+		snprintf(diag.msg, sizeof(diag.msg), "no rule set '%s'", name);
+	if (rc < 0)
+		sp_err("export: %s%s", diag.msg,
+		       o->rules ? "" : " (the trace's own rules; give --rules)");
+	return rc;
+}
+
+static int export_run(struct export_opts *o)
+{
+	struct export_ctx x = {.o = o};
+	struct sp_trace_reader *r = NULL;
+	struct sp_detector *det = NULL;
+	struct sp_policy_builder *b = NULL;
+	struct sp_rules *rules = NULL;
+	const char **order = NULL;
+	struct sp_diag diag = {{0}};
+	size_t n_order = 0, files = 0;
+	char parent[PATH_MAX];
+	int rc, status = SP_EXIT_USAGE;
+
+	rc = dir_busy(o->dir);
+	if (rc < 0) {
+		sp_err("export: %s: %s", o->dir, strerror(-rc));
+		return SP_EXIT_USAGE;
+	}
+	if (rc > 0 && !o->force) {
+		sp_err("export: %s exists and is not empty (use --force to replace it)", o->dir);
+		return SP_EXIT_USAGE;
+	}
+	rc = sp_trace_reader_open(o->trace, &r, &diag);
+	if (rc < 0) {
+		sp_err("export: %s", diag.msg);
+		return SP_EXIT_USAGE;
+	}
+	rc = load_rules(o, sp_trace_reader_header(r), &rules);
+	if (rc < 0)
+		goto out;
+	n_order = sp_rules_phase_count(rules);
+	order = calloc(n_order + 1, sizeof(*order));
+	if (!order)
+		goto oom;
+	for (size_t i = 0; i < n_order; i++)
+		order[i] = sp_rules_phase_name(rules, (int)i);
+	/* With --rules the detector stamps again; without, the trace's own stamps are used. */
+	if (o->rules && !(det = sp_detector_new(rules)))
+		goto oom;
+	b = sp_policy_builder_new(o->args, order, n_order);
+	if (!b)
+		goto oom;
+	rc = read_events(r, det, b, o->trace);
+	if (rc == -ENOMEM)
+		goto oom;
+	if (rc < 0)
+		goto out;
+	rc = sp_policy_builder_finish(b, &x.p, &diag);
+	b = NULL;
+	if (rc < 0) {
+		sp_err("export: %s: %s", o->trace, diag.msg);
+		goto out;
+	}
+	x.p->rules = sp_rules_to_json(rules);
+	x.p->rules_name = strdup(sp_rules_name(rules));
+	x.p->program = json_pack("{s:O?,s:s?}", "command", sp_trace_reader_header(r)->command,
+				 "arch", sp_trace_reader_header(r)->arch);
+	if (!x.p->rules || !x.p->rules_name || !x.p->program)
+		goto oom;
+	rc = make_stems(&x);
+	if (rc == -ENOMEM)
+		goto oom;
+	if (rc < 0)
+		goto out;
+	for (size_t i = 0; i < x.p->n_phases; i++)
+		if ((o->formats & (1u << SP_FMT_C)) &&
+		    strncmp(x.stems[i], SP_C_HEADER_NAME, strlen(x.stems[i])) == 0 &&
+		    strcmp(SP_C_HEADER_NAME + strlen(x.stems[i]), ".h") == 0) {
+			sp_err("export: phase '%s' clashes with the C header's file name",
+			       x.p->phases[i].name);
+			goto out;
+		}
+	/* Next to DIR, so that the final rename stays on one file system. */
+	snprintf(parent, sizeof(parent), "%s", o->dir);
+	snprintf(x.tmp, sizeof(x.tmp), "%s/.sysphase-export.XXXXXX", dirname(parent));
+	if (!mkdtemp(x.tmp)) {
+		sp_err("export: cannot create a directory next to %s: %s", o->dir,
+		       strerror(errno));
+		x.tmp[0] = '\0';
+		status = SP_EXIT_FAILURE;
+		goto out;
+	}
+	status = SP_EXIT_FAILURE;
+	if (write_policy(&x) < 0 || write_filters(&x) < 0)
+		goto out;
+	rc = publish(&x);
+	if (rc < 0) {
+		sp_err("export: cannot move the result to %s: %s", o->dir, strerror(-rc));
+		goto out;
+	}
+	x.tmp[0] = '\0';
+	for (unsigned f = 0; f < SP_FMT_COUNT; f++)
+		if (o->formats & (1u << f))
+			files += f == SP_FMT_C ? 1 : x.p->n_phases;
+	print_summary(&x, rules, files);
+	for (size_t i = 0; i < x.p->n_phases; i++)
+		if (x.p->phases[i].other_abi || x.p->phases[i].unknown)
+			sp_warn("export: phase '%s' made %llu calls no x86-64 filter can allow "
+				"(i386, x32 or unknown numbers): they get the default action",
+				x.p->phases[i].name,
+				(unsigned long long)(x.p->phases[i].other_abi +
+						     x.p->phases[i].unknown));
+	status = 0;
+	goto out;
+oom:
+	sp_err("out of memory");
+	status = SP_EXIT_FAILURE;
+out:
+	if (x.tmp[0])
+		rm_tree(x.tmp);
+	for (size_t i = 0; x.stems && x.p && i < x.p->n_phases; i++)
+		free(x.stems[i]);
+	free(x.stems);
+	sp_policy_free(x.p);
+	sp_policy_builder_free(b);
+	sp_detector_free(det);
+	free(order);
+	sp_rules_free(rules);
+	sp_trace_reader_free(r);
+	return status;
+}
+
+int cmd_export(int argc, char **argv)
+{
+	struct export_opts o;
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc != 0)
+		return rc > 0 ? 0 : SP_EXIT_USAGE;
+	return export_run(&o);
+}
