@@ -18,6 +18,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"record", cmd_record, "run or attach to a program and record its syscalls"},
+	{"run", cmd_run, "run a program under the per-phase filters of a policy"},
 };
 
 void sp_err(const char *fmt, ...)
