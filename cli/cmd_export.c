@@ -548,14 +548,16 @@ static int export_run(struct export_opts *o)
 		goto oom;
 	if (rc < 0)
 		goto out;
-	for (size_t i = 0; i < x.p->n_phases; i++)
-		if ((o->formats & (1u << SP_FMT_C)) &&
-		    strncmp(x.stems[i], SP_C_HEADER_NAME, strlen(x.stems[i])) == 0 &&
-		    strcmp(SP_C_HEADER_NAME + strlen(x.stems[i]), ".h") == 0) {
+	for (size_t i = 0; i < x.p->n_phases; i++) {
+		char name[PATH_MAX];
+
+		snprintf(name, sizeof(name), "%s.h", x.stems[i]);
+		if ((o->formats & (1u << SP_FMT_C)) && strcmp(name, SP_C_HEADER_NAME) == 0) {
 			sp_err("export: phase '%s' clashes with the C header's file name",
 			       x.p->phases[i].name);
 			goto out;
 		}
+	}
 	/* Next to DIR, so that the final rename stays on one file system. */
 	snprintf(parent, sizeof(parent), "%s", o->dir);
 	snprintf(x.tmp, sizeof(x.tmp), "%s/.sysphase-export.XXXXXX", dirname(parent));
