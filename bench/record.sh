@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Recording overhead, as ratios against baselines measured in the same run:
+#   (a) 200,000 getppid() calls: native, strace -f, sysphase record, sysphase --no-exit
+#   (b) nginx (Debian package, 127.0.0.1) under wrk -t1 -c10 -d10s, the same four ways
+#   (c) the supervisor's peak RSS over a 1,000,000-syscall run
+# A benchmark, not a test: it prints figures and never fails on them.
+#   bench/record.sh [BUILD_DIR]     (DURATION=10 to change the wrk run length)
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build}
+sysphase=$build/sysphase
+loop=$build/tracees/loop_getppid
+duration=${DURATION:-10}
+scratch=$(mktemp -d /tmp/sysphase-bench.XXXXXX)
+nginx_pid=
+trap 'stop_nginx; rm -rf "$scratch"' EXIT
+
+if [ ! -x "$sysphase" ] || [ ! -x "$loop" ]; then
+	bash "$src/tests/deps.sh"
+	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build "$build" -j"$(nproc)" >/dev/null
+fi
+
+seconds() { # command... -> wall seconds, best of 3
+	python3 - "$@" <<'PY'
+import subprocess, sys, time
+best = None
+for _ in range(3):
+    t = time.perf_counter()
+    subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
+    d = time.perf_counter() - t
+    best = d if best is None else min(best, d)
+print(f"{best:.4f}")
+PY
+}
+
+ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
+
+echo "== (a) 200000 x getppid()"
+native=$(seconds "$loop" 200000)
+strace_t=$(seconds strace -f -qq -o /dev/null "$loop" 200000)
+rec=$(seconds "$sysphase" record -o /dev/null -- "$loop" 200000)
+noexit=$(seconds "$sysphase" record --no-exit -o /dev/null -- "$loop" 200000)
+printf '%-28s %8ss  %7sx native  %5sx strace\n' \
+	native "$native" 1.00 "$(ratio "$native" "$strace_t")" \
+	"strace -f -qq" "$strace_t" "$(ratio "$strace_t" "$native")" 1.00 \
+	"sysphase record" "$rec" "$(ratio "$rec" "$native")" "$(ratio "$rec" "$strace_t")" \
+	"sysphase record --no-exit" "$noexit" "$(ratio "$noexit" "$native")" \
+	"$(ratio "$noexit" "$strace_t")"
+
+start_nginx() { # wrapper... -> sets nginx_pid, waits until it answers
+	local port
+	port=$(bash "$src/examples/nginx/free-port.sh")
+	rm -rf "$scratch/ngx"
+	mkdir -p "$scratch/ngx"
+	bash "$src/examples/nginx/nginx-config.sh" "$scratch/ngx" "$port" 1 off
+	"$@" /usr/sbin/nginx -p "$scratch/ngx" -c "$scratch/ngx/nginx.conf" \
+		-e "$scratch/ngx/error.log" >/dev/null 2>&1 &
+	nginx_pid=$!
+	nginx_port=$port
+	for _ in $(seq 200); do
+		curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
+		sleep 0.05
+	done
+	echo "bench: nginx did not start" >&2
+	return 1
+}
+
+stop_nginx() {
+	[ -n "$nginx_pid" ] || return 0
+	# The master's pid file names it even when a tracer started it.
+	if [ -s "$scratch/ngx/nginx.pid" ]; then
+		kill -QUIT "$(cat "$scratch/ngx/nginx.pid")" 2>/dev/null || true
+	fi
+	wait "$nginx_pid" 2>/dev/null || true
+	nginx_pid=
+}
+
+rps() { # -> requests/s of one wrk run against the running nginx
+	wrk -t1 -c10 -d"${duration}s" "http://127.0.0.1:$nginx_port/" |
+		awk '/^Requests\/sec/ { print $2 }'
+}
+
+echo "== (b) nginx, wrk -t1 -c10 -d${duration}s"
+declare -A r
+for mode in native strace record noexit; do
+	case $mode in
+	native) start_nginx env ;;
+	strace) start_nginx strace -f -qq -o /dev/null ;;
+	record) start_nginx "$sysphase" record -o /dev/null -- ;;
+	noexit) start_nginx "$sysphase" record --no-exit -o /dev/null -- ;;
+	esac
+	r[$mode]=$(rps)
+	stop_nginx
+done
+printf '%-28s %10s req/s  %5s of native  %5sx strace\n' \
+	native "${r[native]}" 1.00 "$(ratio "${r[native]}" "${r[strace]}")" \
+	"strace -f -qq" "${r[strace]}" "$(ratio "${r[strace]}" "${r[native]}")" 1.00 \
+	"sysphase record" "${r[record]}" "$(ratio "${r[record]}" "${r[native]}")" \
+	"$(ratio "${r[record]}" "${r[strace]}")" \
+	"sysphase record --no-exit" "${r[noexit]}" "$(ratio "${r[noexit]}" "${r[native]}")" \
+	"$(ratio "${r[noexit]}" "${r[strace]}")"
+
+echo "== (c) supervisor peak RSS, 1000000 syscalls"
+python3 - "$sysphase" "$loop" <<'PY'
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "record", "-o", "/dev/null", "--", sys.argv[2], "1000000"])
+_, status, ru = os.wait4(pid, 0)
+# ru_maxrss (KiB) of sysphase and what it reaped: the getppid loop is ~1 MB of it.
+print(f"peak RSS {ru.ru_maxrss / 1024:.1f} MB (exit status {os.waitstatus_to_exitcode(status)})")
+PY
