@@ -6,9 +6,9 @@
  * UNW_CACHE_GLOBAL so that the unwind tables libunwind parses stay cached
  * across captures (the tracee's code does not change between two stops;
  * exec and exit end the address space through sp_stack_forget).  The
- * _UPT_ accessor state is kept too, for the last thread unwound in the
- * process: it holds the ELF image libunwind mapped for the last module,
- * which a new one would map again.
+ * _UPT_ accessor state is kept too, for the last few threads unwound in
+ * the process: it holds the ELF image libunwind mapped for the last
+ * module, which a new one would map again.
  *
  * unw_get_proc_name walks a module's symbol table on every call, by far
  * the slowest step, so its answers (found or not) are cached per process
@@ -29,6 +29,7 @@
 
 #define SP_STACK_MAX_FRAMES 64
 #define SP_STACK_NAME_MAX 512
+#define SP_STACK_UPT_SLOTS 4
 
 struct sym_entry {
 	uint64_t ip;
@@ -40,8 +41,14 @@ struct sym_entry {
 struct stack_proc {
 	pid_t pid;
 	unw_addr_space_t as;
-	void *upt; /* _UPT_ state of thread upt_tid, or NULL */
-	pid_t upt_tid;
+	/*
+	 * _UPT_ state of the last few threads unwound (NULL when unused),
+	 * replaced round-robin: enough for a worker pool taking turns, and
+	 * bounded when threads come and go (they are not reported here).
+	 */
+	void *upt[SP_STACK_UPT_SLOTS];
+	pid_t upt_tid[SP_STACK_UPT_SLOTS];
+	unsigned int upt_next;
 	struct sym_entry *syms; /* open addressing, power-of-two size */
 	size_t nsyms, capsyms;
 };
@@ -66,8 +73,9 @@ static void _stack_proc_free(struct stack_proc *sp)
 {
 	if (!sp)
 		return;
-	if (sp->upt)
-		_UPT_destroy(sp->upt);
+	for (unsigned int i = 0; i < SP_STACK_UPT_SLOTS; i++)
+		if (sp->upt[i])
+			_UPT_destroy(sp->upt[i]);
 	if (sp->as)
 		unw_destroy_addr_space(sp->as);
 	for (size_t i = 0; i < sp->capsyms; i++)
@@ -136,16 +144,22 @@ static struct stack_proc *_stack_proc(struct sp_stack *st, pid_t pid)
 	return sp;
 }
 
-/* The _UPT_ state for thread tid; the previous thread's is dropped. */
-static void *_stack_upt(struct stack_proc *sp, pid_t tid)
+/* The _UPT_ state for thread tid, made on first use; NULL on failure. */
+static void *_stack_upt(struct sp_stack *st, struct stack_proc *sp, pid_t tid)
 {
-	if (sp->upt && sp->upt_tid == tid)
-		return sp->upt;
-	if (sp->upt)
-		_UPT_destroy(sp->upt);
-	sp->upt = _UPT_create(tid);
-	sp->upt_tid = tid;
-	return sp->upt;
+	unsigned int i;
+
+	for (i = 0; i < SP_STACK_UPT_SLOTS; i++)
+		if (sp->upt[i] && sp->upt_tid[i] == tid)
+			return sp->upt[i];
+	i = sp->upt_next;
+	sp->upt_next = (i + 1) % SP_STACK_UPT_SLOTS;
+	if (sp->upt[i])
+		_UPT_destroy(sp->upt[i]);
+	sp->upt[i] = _UPT_create(tid);
+	st->stats.upt_creates++;
+	sp->upt_tid[i] = tid;
+	return sp->upt[i];
 }
 
 static size_t _sym_slot(const struct sym_entry *syms, size_t cap, uint64_t ip)
@@ -282,7 +296,7 @@ json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid)
 	sp = _stack_proc(st, pid);
 	if (!sp)
 		return NULL;
-	upt = _stack_upt(sp, tid);
+	upt = _stack_upt(st, sp, tid);
 	if (!upt || unw_init_remote(&cursor, sp->as, upt) < 0)
 		return NULL;
 	frames = json_array();

@@ -14,6 +14,7 @@ struct sp_stack_stats {
 	unsigned long sym_lookups; /* unw_get_proc_name calls: cache misses */
 	unsigned long sym_hits;	   /* frames symbolised from the cache */
 	unsigned long procs;	   /* processes with an address space right now */
+	unsigned long upt_creates; /* _UPT_create calls: threads (re)met */
 };
 
 /* Copies the counters into *out. */

@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <elf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <link.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -117,7 +118,8 @@ static int find_fn(json_t *frames, const char *fn)
 	return -1;
 }
 
-static void check_frames(json_t *frames)
+/* The frames of a stop in stack_probe called from caller (and main, when want_main). */
+static void check_frames(json_t *frames, const char *caller, bool want_main)
 {
 	char self[256];
 	int probe, outer, main_at;
@@ -142,11 +144,14 @@ static void check_frames(json_t *frames)
 			assert_true(json_is_integer(json_object_get(f, "module_off")));
 	}
 	probe = find_fn(frames, "stack_probe");
-	outer = find_fn(frames, "stack_outer");
+	outer = find_fn(frames, caller);
 	main_at = find_fn(frames, "main");
 	assert_true(probe > 0); /* raise's own frames come first */
 	assert_int_equal(outer, probe + 1);
-	assert_true(main_at > outer);
+	if (want_main)
+		assert_true(main_at > outer);
+	else
+		assert_true(main_at < 0);
 	f = json_array_get(frames, (size_t)probe);
 	assert_string_equal(json_string_value(json_object_get(f, "module")), self);
 	assert_true(json_integer_value(json_object_get(f, "off")) > 0);
@@ -204,7 +209,7 @@ static void test_capture_and_cache(void **state)
 	pid = spawn_stopped();
 
 	a = sp_stack_capture(st, pid, pid);
-	check_frames(a);
+	check_frames(a, "stack_outer", true);
 	check_libc_names(a);
 	sp_stack_get_stats(st, &s1);
 	assert_int_equal(s1.captures, 1);
@@ -249,8 +254,8 @@ static void test_two_processes(void **state)
 	p2 = spawn_stopped();
 	a = sp_stack_capture(st, p2, p2);
 	b = sp_stack_capture(st, p1, p1);
-	check_frames(a);
-	check_frames(b);
+	check_frames(a, "stack_outer", true);
+	check_frames(b, "stack_outer", true);
 	sp_stack_get_stats(st, &s);
 	assert_int_equal(s.procs, 2);
 	json_decref(a);
@@ -261,6 +266,98 @@ static void test_two_processes(void **state)
 	sp_stack_forget(st, p2);
 	sp_stack_get_stats(st, &s);
 	assert_int_equal(s.procs, 0);
+	sp_stack_free(st);
+	sp_maps_free(maps);
+}
+
+__attribute__((noinline)) static void *thread_body(void *arg)
+{
+	(void)arg;
+	stack_probe(7);
+	return NULL;
+}
+
+/* The child of test_threads: both threads stop in stack_probe, by different ways. */
+static void threaded_child(void)
+{
+	pthread_t th;
+
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+		_exit(1);
+	raise(SIGSTOP);
+	if (pthread_create(&th, NULL, thread_body, NULL) != 0)
+		_exit(2);
+	stack_outer(0);
+	pthread_join(th, NULL);
+	_exit(0);
+}
+
+/*
+ * Two threads of one traced process stopped in stack_probe, reached from
+ * thread_body and from stack_outer: each is unwound as itself, and taking
+ * turns does not re-create their libunwind state.
+ */
+static void test_threads(void **state)
+{
+	struct sp_maps *maps = sp_maps_new();
+	struct sp_stack *st = sp_stack_new(maps);
+	struct sp_stack_stats s;
+	bool main_stopped = false;
+	int status, tid_stops = 0;
+	pid_t pid, tid = 0, w;
+	json_t *a, *b;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		threaded_child();
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSTOPPED(status));
+	assert_int_equal(
+	    ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)(PTRACE_O_EXITKILL | PTRACE_O_TRACECLONE)),
+	    0);
+	assert_int_equal(ptrace(PTRACE_CONT, pid, NULL, NULL), 0);
+	/*
+	 * In whatever order they come: the main thread's clone event (run
+	 * on), the new thread's first stop (its automatic attach: run on,
+	 * the SIGSTOP suppressed), then each thread's own SIGSTOP from
+	 * stack_probe, where it is left.
+	 */
+	while (!main_stopped || tid_stops < 2) {
+		w = waitpid(-1, &status, __WALL);
+		assert_true(w > 0);
+		assert_true(WIFSTOPPED(status));
+		if (w == pid && status >> 16 == PTRACE_EVENT_CLONE) {
+			assert_int_equal(ptrace(PTRACE_CONT, pid, NULL, NULL), 0);
+		} else if (w == pid) {
+			assert_int_equal(WSTOPSIG(status), SIGSTOP);
+			main_stopped = true;
+		} else {
+			tid = w;
+			if (++tid_stops == 1)
+				assert_int_equal(ptrace(PTRACE_CONT, tid, NULL, NULL), 0);
+		}
+	}
+
+	a = sp_stack_capture(st, pid, tid);
+	check_frames(a, "thread_body", false);
+	b = sp_stack_capture(st, pid, pid);
+	check_frames(b, "stack_outer", true);
+	assert_true(find_fn(b, "thread_body") < 0);
+	json_decref(a);
+	json_decref(b);
+	for (int i = 0; i < 3; i++) {
+		json_decref(sp_stack_capture(st, pid, tid));
+		json_decref(sp_stack_capture(st, pid, pid));
+	}
+	sp_stack_get_stats(st, &s);
+	assert_int_equal(s.captures, 8);
+	assert_int_equal(s.upt_creates, 2);
+
+	kill(pid, SIGKILL);
+	while (waitpid(-1, &status, __WALL) > 0)
+		;
 	sp_stack_free(st);
 	sp_maps_free(maps);
 }
@@ -292,6 +389,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_capture_and_cache),
 	    cmocka_unit_test(test_two_processes),
+	    cmocka_unit_test(test_threads),
 	    cmocka_unit_test(test_not_traced),
 	};
 
