@@ -31,10 +31,17 @@
 #define SP_STACK_NAME_MAX 512
 #define SP_STACK_UPT_SLOTS 4
 
+/*
+ * What a frame at ip says, worked out once per process and address: the
+ * symbol (the slow part) and the module, so that a cached frame costs
+ * neither libunwind nor a maps look-up (whose misses re-read the maps).
+ */
 struct sym_entry {
 	uint64_t ip;
 	char *name; /* NULL: libunwind knows no symbol here */
 	uint64_t off;
+	const char *module; /* interned by sp_maps; NULL when nothing is mapped at ip */
+	uint64_t module_off;
 	bool used;
 };
 
@@ -207,7 +214,7 @@ static bool _stack_symbol_fits(unw_cursor_t *cursor, uint64_t ip, unw_word_t off
 }
 
 /*
- * The cached symbol of ip, asking libunwind on a miss.  NULL only on
+ * The cached description of ip, asking libunwind and the maps on a miss.  NULL only on
  * ENOMEM; an entry with a NULL name means "no symbol".
  */
 static const struct sym_entry *_stack_symbol(struct sp_stack *st, struct stack_proc *sp,
@@ -229,6 +236,8 @@ static const struct sym_entry *_stack_symbol(struct sp_stack *st, struct stack_p
 		return NULL;
 	e = &sp->syms[_sym_slot(sp->syms, sp->capsyms, ip)];
 	st->stats.sym_lookups++;
+	if (sp_maps_locate(st->maps, sp->pid, ip, &e->module, &e->module_off) < 0)
+		e->module = NULL;
 	rc = unw_get_proc_name(cursor, name, sizeof(name), &off);
 	/* UNW_ENOMEM: the name was cut to fit, still the best name there is. */
 	if ((rc == 0 || rc == -UNW_ENOMEM) && _stack_symbol_fits(cursor, ip, off)) {
@@ -250,34 +259,34 @@ static int _obj_set(json_t *o, const char *key, json_t *v)
 	return v ? json_object_set_new(o, key, v) : -1;
 }
 
-/* One frame object; NULL on ENOMEM. */
+/*
+ * One frame object; NULL on ENOMEM.  json_string refuses invalid UTF-8: a
+ * module or symbol name that is not (a file named so) is left out as if
+ * unknown rather than losing the whole stack.
+ */
 static json_t *_stack_frame(struct sp_stack *st, struct stack_proc *sp, unw_cursor_t *cursor,
 			    uint64_t ip)
 {
 	const struct sym_entry *sym;
-	const char *module = NULL;
-	uint64_t moff = 0;
+	bool module = false;
 	char hex[24];
 	json_t *f;
 	int rc = 0;
 
-	f = json_object();
-	if (!f)
-		return NULL;
-	snprintf(hex, sizeof(hex), "0x%" PRIx64, ip);
-	rc |= _obj_set(f, "ip", json_string(hex));
-	if (sp_maps_locate(st->maps, sp->pid, ip, &module, &moff) == 0)
-		rc |= _obj_set(f, "module", json_string(module));
 	sym = _stack_symbol(st, sp, cursor, ip);
-	if (!sym) {
+	f = json_object();
+	if (!sym || !f) {
 		json_decref(f);
 		return NULL;
 	}
-	/* json_string refuses invalid UTF-8; such a symbol is left out like a missing one. */
+	snprintf(hex, sizeof(hex), "0x%" PRIx64, ip);
+	rc |= _obj_set(f, "ip", json_string(hex));
+	if (sym->module)
+		module = json_object_set_new(f, "module", json_string(sym->module)) == 0;
 	if (sym->name && json_object_set_new(f, "fn", json_string(sym->name)) == 0)
 		rc |= _obj_set(f, "off", json_integer((json_int_t)sym->off));
 	else if (module)
-		rc |= _obj_set(f, "module_off", json_integer((json_int_t)moff));
+		rc |= _obj_set(f, "module_off", json_integer((json_int_t)sym->module_off));
 	if (rc) {
 		json_decref(f);
 		return NULL;
