@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "phases/detector.h"
 #include "phases/rules.h"
 #include "tracer/trace.h"
@@ -26,6 +27,7 @@ struct record_ctx {
 	struct sp_trace_writer *writer;
 	struct sp_rules *rules;	      /* NULL without --rules */
 	struct sp_detector *detector; /* stamps each event online */
+	struct progress *progress;    /* NULL unless stderr is a terminal */
 	int write_error;
 };
 
@@ -68,6 +70,7 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 		ctx->write_error = rc;
 		return rc;
 	}
+	progress_event(ctx->progress, ev, ctx->detector);
 	return 0;
 }
 
@@ -260,7 +263,10 @@ int cmd_record(int argc, char **argv)
 	opts.on_event = on_event;
 	opts.ctx = &ctx;
 	catch_stop_signals();
+	ctx.progress = progress_new();
 	rc = sp_tracer_run(&opts, &res, &diag);
+	progress_end(ctx.progress);
+	ctx.progress = NULL;
 	if (sp_trace_writer_free(ctx.writer) < 0 && !ctx.write_error)
 		ctx.write_error = -EIO;
 	ctx.writer = NULL;
