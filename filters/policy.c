@@ -82,7 +82,7 @@ struct sp_policy_builder {
 	struct sp_policy *p; /* holds the interned strings from the start */
 	const char *const *order;
 	size_t n_order;
-	size_t n_ph, cap_ph;
+	size_t n_ph, cap_ph, last_ph;
 	struct bphase **ph;
 	size_t n_edges, cap_edges;
 	struct sp_policy_edge *edges;
@@ -172,9 +172,14 @@ static int phase_of(struct sp_policy_builder *b, const char *name)
 {
 	struct bphase *ph;
 
+	/* Consecutive events mostly share their phase: try the last one first. */
+	if (b->last_ph < b->n_ph && strcmp(b->ph[b->last_ph]->name, name) == 0)
+		return (int)b->last_ph;
 	for (size_t i = 0; i < b->n_ph; i++)
-		if (strcmp(b->ph[i]->name, name) == 0)
+		if (strcmp(b->ph[i]->name, name) == 0) {
+			b->last_ph = i;
 			return (int)i;
+		}
 	if (b->n_ph >= 4096)
 		return -E2BIG;
 	if (grow((void **)&b->ph, &b->cap_ph, b->n_ph + 1, sizeof(*b->ph)) < 0)
