@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* policy.json: writing and reading back (docs/policy-format.md). */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,6 +164,17 @@ json_t *sp_policy_to_json(const struct sp_policy *p)
 
 /* ---- reading back ---- */
 
+/* A JSON pointer for messages; a very long one is cut, which only shortens a message. */
+static void __attribute__((format(printf, 3, 4))) jptr(char *buf, size_t size, const char *fmt,
+							 ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+}
+
 struct rd {
 	const char *name;
 	struct sp_diag *diag;
@@ -178,7 +191,7 @@ static int get_str(struct rd *r, json_t *o, const char *key, const char *ptr, co
 	json_t *v = json_object_get(o, key);
 	char where[256];
 
-	snprintf(where, sizeof(where), "%s/%s", ptr, key);
+	jptr(where, sizeof(where), "%s/%s", ptr, key);
 	if (!json_is_string(v))
 		return bad(r, where, "expected a string");
 	*out = sp_policy_intern(r->p, json_string_value(v));
@@ -190,7 +203,7 @@ static int get_uint(struct rd *r, json_t *o, const char *key, const char *ptr, u
 	json_t *v = json_object_get(o, key);
 	char where[256];
 
-	snprintf(where, sizeof(where), "%s/%s", ptr, key);
+	jptr(where, sizeof(where), "%s/%s", ptr, key);
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
 		return bad(r, where, "expected a non-negative integer");
 	*out = (uint64_t)json_integer_value(v);
@@ -202,7 +215,7 @@ static int get_num(struct rd *r, json_t *o, const char *key, const char *ptr, do
 	json_t *v = json_object_get(o, key);
 	char where[256];
 
-	snprintf(where, sizeof(where), "%s/%s", ptr, key);
+	jptr(where, sizeof(where), "%s/%s", ptr, key);
 	if (!json_is_number(v))
 		return bad(r, where, "expected a number");
 	*out = json_number_value(v);
@@ -239,7 +252,7 @@ static int read_conds(struct rd *r, json_t *arr, const char *ptr, struct sp_arg_
 		size_t k;
 		int rc;
 
-		snprintf(where, sizeof(where), "%s/%zu", ptr, i);
+		jptr(where, sizeof(where), "%s/%zu", ptr, i);
 		memset(out, 0, sizeof(*out));
 		rc = get_uint(r, c, "index", where, &idx);
 		if (rc == 0)
@@ -297,7 +310,7 @@ static int read_call(struct rd *r, json_t *o, const char *ptr, struct sp_policy_
 		if (!c->sites[c->n_sites++])
 			return sp_diag_set(r->diag, ENOMEM, "out of memory");
 	}
-	snprintf(where, sizeof(where), "%s/args", ptr);
+	jptr(where, sizeof(where), "%s/args", ptr);
 	return args ? read_conds(r, args, where, c->conds, &c->n_conds) : 0;
 }
 
@@ -310,7 +323,7 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 	size_t i;
 	int rc;
 
-	snprintf(ptr, sizeof(ptr), "/phases/%zu", idx);
+	jptr(ptr, sizeof(ptr), "/phases/%zu", idx);
 	rc = get_str(r, o, "name", ptr, &ph->name);
 	if (rc == 0)
 		rc = get_uint(r, o, "events", ptr, &ph->events);
@@ -337,7 +350,7 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 	if (!ph->exact || !ph->enforce || !ph->reach)
 		return sp_diag_set(r->diag, ENOMEM, "out of memory");
 	json_array_foreach(exact, i, v) {
-		snprintf(where, sizeof(where), "%s/exact/%zu", ptr, i);
+		jptr(where, sizeof(where), "%s/exact/%zu", ptr, i);
 		rc = read_call(r, v, where, &ph->exact[ph->n_exact++]);
 		if (rc < 0)
 			return rc;
@@ -346,14 +359,14 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 		struct sp_allow *al = &ph->enforce[ph->n_enforce++];
 		json_t *a;
 
-		snprintf(where, sizeof(where), "%s/enforce/%zu", ptr, i);
+		jptr(where, sizeof(where), "%s/enforce/%zu", ptr, i);
 		if (!json_is_string(v) || sp_filter_syscall_nr(json_string_value(v)) < 0)
 			return bad(r, where, "expected a syscall name libseccomp knows on x86_64");
 		al->name = sp_policy_intern(r->p, json_string_value(v));
 		if (!al->name)
 			return sp_diag_set(r->diag, ENOMEM, "out of memory");
 		a = eargs ? json_object_get(eargs, al->name) : NULL;
-		snprintf(where, sizeof(where), "%s/enforce_args/%s", ptr, al->name);
+		jptr(where, sizeof(where), "%s/enforce_args/%s", ptr, al->name);
 		if (a && (rc = read_conds(r, a, where, al->conds, &al->n_conds)) < 0)
 			return rc;
 	}
@@ -383,7 +396,7 @@ static int read_edges(struct rd *r, json_t *graph)
 		const char *from, *to, *kind;
 		int rc;
 
-		snprintf(ptr, sizeof(ptr), "/graph/edges/%zu", i);
+		jptr(ptr, sizeof(ptr), "/graph/edges/%zu", i);
 		rc = get_str(r, e, "from", ptr, &from);
 		if (rc == 0)
 			rc = get_str(r, e, "to", ptr, &to);
@@ -421,7 +434,7 @@ static int resolve_reach(struct rd *r, json_t *phases)
 			if (ph->reach[k] < 0) {
 				char ptr[64];
 
-				snprintf(ptr, sizeof(ptr), "/phases/%zu/reach/%zu", i, k);
+				jptr(ptr, sizeof(ptr), "/phases/%zu/reach/%zu", i, k);
 				return bad(r, ptr, "unknown phase");
 			}
 		}
@@ -475,7 +488,7 @@ int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
 		if (sp_policy_phase_index(r.p, r.p->phases[i].name) != (int)i) {
 			char ptr[64];
 
-			snprintf(ptr, sizeof(ptr), "/phases/%zu/name", i);
+			jptr(ptr, sizeof(ptr), "/phases/%zu/name", i);
 			rc = bad(&r, ptr, "phase listed twice");
 			goto out;
 		}
