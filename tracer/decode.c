@@ -1438,7 +1438,7 @@ static json_t *ioctl_req_json(json_t *obj, const char *name, uint64_t req)
 	return hex_json((uint32_t)req);
 }
 
-static json_t *sigset_bits_json(uint64_t set)
+static json_t *signal_list_json(uint64_t set)
 {
 	json_t *a = json_array();
 
@@ -1446,6 +1446,23 @@ static json_t *sigset_bits_json(uint64_t set)
 		if (set & (1ULL << i))
 			json_array_append_new(a, signal_json(i + 1));
 	return a;
+}
+
+/*
+ * The signals of a set, as an array of names.  Shells and servers block
+ * "everything" often; 60-odd names on each such line would swamp the
+ * trace, so a set with more than half the bits is {"except":[...]}.
+ */
+static json_t *sigset_bits_json(uint64_t set)
+{
+	json_t *o;
+
+	if (__builtin_popcountll(set) <= 32)
+		return signal_list_json(set);
+	o = json_object();
+	if (o)
+		put(o, "except", signal_list_json(~set));
+	return o;
 }
 
 /* A kernel sigset_t is 64 bits on x86-64: one read, one array of names. */

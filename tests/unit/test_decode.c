@@ -741,7 +741,23 @@ static void test_memory_structs(void **state)
 	args[1] = U(&set);
 	d = sp_decode_entry(&ctx, "rt_sigprocmask", args);
 	assert_string_equal(str_of(d, "how"), "SIG_UNBLOCK");
+	assert_int_equal(json_array_size(json_object_get(d, "set")), 1);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "set"), 0)), "SIGCHLD");
+	json_decref(d);
+
+	/* Everything but SIGKILL and SIGSTOP: said by what is missing. */
+	set = ~((1ULL << (SIGKILL - 1)) | (1ULL << (SIGSTOP - 1)));
+	args[0] = SIG_BLOCK;
+	d = sp_decode_entry(&ctx, "rt_sigprocmask", args);
+	o = json_object_get(json_object_get(d, "set"), "except");
+	assert_int_equal(json_array_size(o), 2);
+	assert_string_equal(json_string_value(json_array_get(o, 0)), "SIGKILL");
+	assert_string_equal(json_string_value(json_array_get(o, 1)), "SIGSTOP");
+	json_decref(d);
+	set = ~0ULL;
+	d = sp_decode_entry(&ctx, "rt_sigprocmask", args);
+	o = json_object_get(json_object_get(d, "set"), "except");
+	assert_int_equal(json_array_size(o), 0);
 	json_decref(d);
 
 	/* setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &1, 4). */
