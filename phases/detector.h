@@ -54,7 +54,10 @@ void sp_detector_free(struct sp_detector *d);
  * the process was in for an exit).  Returns 1 when a process entered a
  * phase (a rule fired, a child was forked, or an unknown process appeared)
  * and fills *out (out may be NULL); 0 when no phase changed; -ENOMEM.
- * At most one transition happens per event.
+ * One transition is reported per event: when a fork event also fires a
+ * rule in the parent, the parent's SP_TR_RULE is reported and the child's
+ * phase is read with sp_detector_phase_of(d, ev->child).  A rule that
+ * fires on a whole-process exit is reported, then the state is freed.
  */
 int sp_detector_feed(struct sp_detector *d, struct sp_event *ev, struct sp_transition *out);
 

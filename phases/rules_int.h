@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside of a rule set, shared by the loader (rules.c), the trigger
+ * parser and matcher (trigger.c) and the detector.  Not a public header.
+ */
+#ifndef SYSPHASE_PHASES_RULES_INT_H
+#define SYSPHASE_PHASES_RULES_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "jpos.h"
+#include "rules.h"
+#include "tracer/event.h"
+
+/* A list of strings (globs, syscall names...). */
+struct sp_strv {
+	char **v;
+	size_t n;
+};
+
+/* One argument predicate: every member given must hold. */
+struct sp_pred {
+	char *arg;		/* decoded argument name, or "argN" */
+	int raw;		/* N for "argN" (raw register), else -1 */
+	struct sp_strv globs;	/* the string form matches one of these */
+	struct sp_strv exclude; /* ... and none of these */
+	json_t *in;		/* array of accepted values (strings, integers), or NULL */
+	bool has_set, has_clear;
+	uint64_t set, clear;	/* bits that must be set / clear */
+	int64_t *families;	/* accepted address families (AF_* values) */
+	size_t nfamilies;
+	struct sp_strv kinds;	/* fd kinds (globs) */
+};
+
+enum sp_cmp { SP_CMP_EQ, SP_CMP_NE, SP_CMP_LT, SP_CMP_LE, SP_CMP_GT, SP_CMP_GE };
+
+enum sp_errno_mode {
+	SP_ERRNO_ANY = 0, /* not constrained */
+	SP_ERRNO_LIST,	  /* one of errnos */
+	SP_ERRNO_FAILED,  /* any error */
+	SP_ERRNO_OK,	  /* success */
+};
+
+struct sp_trigger {
+	enum sp_event_type event;
+	struct sp_strv syscalls; /* empty: any syscall */
+	struct sp_pred *preds;
+	size_t npreds;
+	bool has_ret;
+	enum sp_cmp ret_op;
+	int64_t ret_val;
+	enum sp_errno_mode errno_mode;
+	int *errnos;
+	size_t nerrnos;
+	struct sp_strv sites;  /* call-site module globs */
+	struct sp_strv stack;  /* stack function globs (any frame) */
+	struct sp_strv paths;  /* exec: program path globs */
+	int *signals;	       /* signal: accepted numbers */
+	size_t nsignals;
+	struct sp_trigger *after; /* ordering: only after this matched in the process */
+	unsigned nth;		  /* fire on the nth match in the from phase (1 = first) */
+	bool need_exit;		  /* looks at ret/errno */
+};
+
+struct sp_phase {
+	char *name;
+	char *description;
+	bool final;
+	bool has_exits;
+};
+
+struct sp_rules {
+	char *name;
+	char *source;
+	json_t *json; /* the validated definition, for sp_rules_to_json */
+	struct sp_phase *phases;
+	size_t nphases;
+	int initial;
+	struct sp_rules_edge *edges;
+	struct sp_trigger **edge_trigger; /* borrowed from triggers */
+	size_t nedges;
+	struct sp_trigger **triggers; /* owned, one per "when" */
+	size_t ntriggers;
+	int *on_fork; /* per parent phase: the child's phase, or -1 to inherit */
+	bool need_exit;
+};
+
+/* Parsing context: where messages point. */
+struct sp_pctx {
+	const char *file;
+	const struct sp_jpos *jp;
+	struct sp_diag *diag;
+};
+
+/* Sets diag to "file:line:col: msg" for the value (or key) at pointer; returns -EINVAL. */
+int sp_perr(const struct sp_pctx *c, const char *pointer, bool key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Checks that obj has only the given keys (NULL-terminated); error with a suggestion. */
+int sp_check_keys(const struct sp_pctx *c, const char *pointer, json_t *obj,
+		  const char *const *keys);
+
+/* Parses the trigger at pointer; *out owned by the caller (sp_trigger_free). */
+int sp_trigger_parse(const struct sp_pctx *c, const char *pointer, json_t *v,
+		     struct sp_trigger **out);
+void sp_trigger_free(struct sp_trigger *t);
+
+/* Whether ev matches t, ignoring t->after and t->nth (the detector's business). */
+bool sp_trigger_match(const struct sp_trigger *t, const struct sp_event *ev);
+
+#endif /* SYSPHASE_PHASES_RULES_INT_H */
