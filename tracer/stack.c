@@ -14,6 +14,9 @@
  * the slowest step, so its answers (found or not) are cached per process
  * and address: each return address is symbolised once.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* process_vm_readv */
+#endif
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -21,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include <libunwind-ptrace.h>
 
@@ -60,11 +64,165 @@ struct stack_proc {
 	size_t nsyms, capsyms;
 };
 
+/*
+ * State of the capture in progress, seen by the accessors below.  The
+ * accessors' own argument must stay the _UPT_ state: libunwind-ptrace
+ * hands it on to the address space's accessors from inside
+ * _UPT_find_proc_info, so a different struct there would be taken for
+ * one.  The supervisor is single-threaded; the pointer is per thread
+ * anyway and only set during sp_stack_capture.
+ */
+#define SP_STACK_PAGES 4
+#define SP_STACK_PAGE 4096
+
+struct capture {
+	void *upt; /* the _UPT_ state of this capture's thread */
+	pid_t tid;
+	/*
+	 * Unwinding restarted above a leaf without unwind information: the
+	 * instruction and stack pointers libunwind is to start from.
+	 */
+	bool override;
+	unw_word_t ip, sp;
+	/*
+	 * Pages of the tracee read during this capture.  The unwinder reads
+	 * the stack a word at a time, PTRACE_PEEKDATA one syscall each; one
+	 * process_vm_readv per page serves them all.  Only valid while the
+	 * tracee stays stopped, i.e. for one capture.
+	 */
+	struct {
+		uint64_t base;
+		bool valid;
+		unsigned char data[SP_STACK_PAGE];
+	} pages[SP_STACK_PAGES];
+	unsigned int next_page;
+};
+
+static _Thread_local struct capture *_stack_cur;
+
+static struct capture *_stack_cur_for(void *arg)
+{
+	return _stack_cur && _stack_cur->upt == arg ? _stack_cur : NULL;
+}
+
+static int _acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
+			       int need_unwind_info, void *arg)
+{
+	return _UPT_find_proc_info(as, ip, pi, need_unwind_info, arg);
+}
+
+static void _acc_put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
+{
+	_UPT_put_unwind_info(as, pi, arg);
+}
+
+static int _acc_get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, void *arg)
+{
+	return _UPT_get_dyn_info_list_addr(as, addr, arg);
+}
+
+/* The word at addr from the page cache, reading its page on a miss; false when unreadable. */
+static bool _acc_cached_word(struct capture *c, unw_word_t addr, unw_word_t *val)
+{
+	uint64_t base = addr & ~(uint64_t)(SP_STACK_PAGE - 1);
+	struct iovec local, remote;
+	unsigned int i;
+
+	if (addr - base > SP_STACK_PAGE - sizeof(*val))
+		return false; /* straddles two pages: rare, left to ptrace */
+	for (i = 0; i < SP_STACK_PAGES; i++)
+		if (c->pages[i].valid && c->pages[i].base == base)
+			break;
+	if (i == SP_STACK_PAGES) {
+		i = c->next_page;
+		c->next_page = (i + 1) % SP_STACK_PAGES;
+		local = (struct iovec){c->pages[i].data, SP_STACK_PAGE};
+		remote = (struct iovec){(void *)(uintptr_t)base, SP_STACK_PAGE};
+		c->pages[i].valid =
+		    process_vm_readv(c->tid, &local, 1, &remote, 1, 0) == SP_STACK_PAGE;
+		c->pages[i].base = base;
+		if (!c->pages[i].valid)
+			return false;
+	}
+	memcpy(val, c->pages[i].data + (addr - base), sizeof(*val));
+	return true;
+}
+
+static int _acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
+			   void *arg)
+{
+	struct capture *c = _stack_cur_for(arg);
+
+	/* Unwinding only looks: nothing may change the tracee. */
+	if (write)
+		return -UNW_EINVAL;
+	if (c && _acc_cached_word(c, addr, val))
+		return 0;
+	return _UPT_access_mem(as, addr, val, 0, arg);
+}
+
+static int _acc_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write,
+			   void *arg)
+{
+	struct capture *c = _stack_cur_for(arg);
+
+	if (write)
+		return -UNW_EREADONLYREG;
+	if (c && c->override && reg == UNW_REG_IP) {
+		*val = c->ip;
+		return 0;
+	}
+	if (c && c->override && reg == UNW_REG_SP) {
+		*val = c->sp;
+		return 0;
+	}
+	return _UPT_access_reg(as, reg, val, 0, arg);
+}
+
+static int _acc_access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val, int write,
+			     void *arg)
+{
+	if (write)
+		return -UNW_EREADONLYREG;
+	return _UPT_access_fpreg(as, reg, val, 0, arg);
+}
+
+static int _acc_resume(unw_addr_space_t as, unw_cursor_t *cursor, void *arg)
+{
+	(void)as;
+	(void)cursor;
+	(void)arg;
+	return -UNW_EINVAL;
+}
+
+static int _acc_get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf, size_t len,
+			      unw_word_t *off, void *arg)
+{
+	return _UPT_get_proc_name(as, addr, buf, len, off, arg);
+}
+
+/*
+ * libunwind-ptrace's accessors, except that memory comes through the page
+ * cache, the starting registers can be overridden, and nothing writes to
+ * the tracee or resumes it.
+ */
+static unw_accessors_t _stack_accessors = {
+    .find_proc_info = _acc_find_proc_info,
+    .put_unwind_info = _acc_put_unwind_info,
+    .get_dyn_info_list_addr = _acc_get_dyn_info_list_addr,
+    .access_mem = _acc_access_mem,
+    .access_reg = _acc_access_reg,
+    .access_fpreg = _acc_access_fpreg,
+    .resume = _acc_resume,
+    .get_proc_name = _acc_get_proc_name,
+};
+
 struct sp_stack {
 	struct sp_maps *maps;
 	struct stack_proc **procs; /* sorted by pid */
 	size_t nprocs, capprocs;
 	struct sp_stack_stats stats;
+	struct capture cap; /* 16 KiB of page cache: kept here, not on the stack */
 };
 
 struct sp_stack *sp_stack_new(struct sp_maps *maps)
@@ -139,7 +297,7 @@ static struct stack_proc *_stack_proc(struct sp_stack *st, pid_t pid)
 	if (!sp)
 		return NULL;
 	sp->pid = pid;
-	sp->as = unw_create_addr_space(&_UPT_accessors, 0);
+	sp->as = unw_create_addr_space(&_stack_accessors, 0);
 	if (!sp->as) {
 		free(sp);
 		return NULL;
@@ -196,21 +354,41 @@ static int _sym_grow(struct stack_proc *sp)
 }
 
 /*
+ * The unwind information of the cursor's frame, false when there is none.
+ * unw_get_proc_info does not fail for code without any: it makes up a
+ * one-byte procedure at the frame's ip (so that _start, which has none,
+ * ends a stack quietly).  That answer is recognised and treated as none.
+ */
+static bool _stack_proc_info(unw_cursor_t *cursor, uint64_t ip, unw_proc_info_t *pi)
+{
+	if (unw_get_proc_info(cursor, pi) < 0 || pi->start_ip == 0)
+		return false;
+	return !(pi->start_ip == ip && pi->end_ip == ip + 1);
+}
+
+/*
  * Whether the symbol libunwind found (ip - off) is the function holding
  * ip.  In a stripped module only .dynsym is left, and libunwind answers
  * with the nearest exported symbol below ip however far it is: a static
  * function of ld.so comes out as "_dl_catch_error+30663".  The unwind
- * tables know where the function really starts; a symbol that starts
- * elsewhere is not its name, and the frame is better described by its
- * module offset.  Without unwind information the symbol is kept.
+ * tables know where functions start and end: with unwind information for
+ * ip, the symbol must start where ip's function does; without (_start,
+ * glibc's clone), it must at least not be a function that the tables say
+ * ends before ip.  A symbol that fails is not the frame's name, and the
+ * frame is better described by its module offset.
  */
-static bool _stack_symbol_fits(unw_cursor_t *cursor, uint64_t ip, unw_word_t off)
+static bool _stack_symbol_fits(struct stack_proc *sp, unw_cursor_t *cursor, uint64_t ip,
+			       unw_word_t off)
 {
 	unw_proc_info_t pi;
+	uint64_t start = ip - off;
 
-	if (unw_get_proc_info(cursor, &pi) < 0 || pi.start_ip == 0)
-		return true;
-	return ip - off == pi.start_ip;
+	if (_stack_proc_info(cursor, ip, &pi))
+		return start == pi.start_ip;
+	if (unw_get_proc_info_by_ip(sp->as, start, &pi, _stack_cur ? _stack_cur->upt : NULL) == 0 &&
+	    pi.start_ip == start && pi.end_ip <= ip)
+		return false;
+	return true;
 }
 
 /*
@@ -240,7 +418,7 @@ static const struct sym_entry *_stack_symbol(struct sp_stack *st, struct stack_p
 		e->module = NULL;
 	rc = unw_get_proc_name(cursor, name, sizeof(name), &off);
 	/* UNW_ENOMEM: the name was cut to fit, still the best name there is. */
-	if ((rc == 0 || rc == -UNW_ENOMEM) && _stack_symbol_fits(cursor, ip, off)) {
+	if ((rc == 0 || rc == -UNW_ENOMEM) && _stack_symbol_fits(sp, cursor, ip, off)) {
 		name[sizeof(name) - 1] = '\0';
 		e->name = strdup(name);
 		if (!e->name)
@@ -294,35 +472,95 @@ static json_t *_stack_frame(struct sp_stack *st, struct stack_proc *sp, unw_curs
 	return f;
 }
 
-json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid)
+/*
+ * Appends the frames from cursor on to frames, up to the limit; *n counts
+ * them.  Returns the last unw_step result (0 at the outermost frame,
+ * negative when unwinding failed), or -UNW_ENOMEM.
+ */
+static int _stack_walk(struct sp_stack *st, struct stack_proc *sp, unw_cursor_t *cursor,
+		       json_t *frames, int *n)
 {
-	struct stack_proc *sp;
-	unw_cursor_t cursor;
-	json_t *frames;
-	void *upt;
-	int n = 0;
+	int rc;
 
-	sp = _stack_proc(st, pid);
-	if (!sp)
-		return NULL;
-	upt = _stack_upt(st, sp, tid);
-	if (!upt || unw_init_remote(&cursor, sp->as, upt) < 0)
-		return NULL;
-	frames = json_array();
-	if (!frames)
-		return NULL;
 	do {
 		unw_word_t ip;
 		json_t *f;
 
-		if (unw_get_reg(&cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
-			break;
-		f = _stack_frame(st, sp, &cursor, (uint64_t)ip);
-		if (!f || json_array_append_new(frames, f) < 0) {
-			json_decref(frames);
-			return NULL;
-		}
-	} while (++n < SP_STACK_MAX_FRAMES && unw_step(&cursor) > 0);
+		if (unw_get_reg(cursor, UNW_REG_IP, &ip) < 0 || ip == 0)
+			return 0;
+		f = _stack_frame(st, sp, cursor, (uint64_t)ip);
+		if (!f || json_array_append_new(frames, f) < 0)
+			return -UNW_ENOMEM;
+		if (++*n >= SP_STACK_MAX_FRAMES)
+			return 0;
+		rc = unw_step(cursor);
+	} while (rc > 0);
+	return rc;
+}
+
+/*
+ * Whether unwinding can restart above the innermost frame as a leaf: code
+ * without unwind information that has not touched the stack, so the
+ * return address is the word at the stack pointer.  That is glibc's clone
+ * and clone3, which end their unwind information just before the syscall
+ * on purpose (the new thread must not unwind into its creator).  The word
+ * is only taken when it points into code with unwind information, i.e.
+ * when it looks like what it must be.
+ */
+static bool _stack_leaf_restart(struct stack_proc *sp, struct capture *c, unw_cursor_t *first,
+				unw_cursor_t *cursor)
+{
+	unw_proc_info_t pi;
+	unw_word_t ip, spv, ret;
+
+	if (unw_get_reg(first, UNW_REG_IP, &ip) < 0 || _stack_proc_info(first, ip, &pi) ||
+	    unw_get_reg(first, UNW_REG_SP, &spv) < 0 ||
+	    _acc_access_mem(sp->as, spv, &ret, 0, c->upt) < 0 || ret == 0)
+		return false;
+	c->override = true;
+	c->ip = ret;
+	c->sp = spv + sizeof(ret);
+	if (unw_init_remote(cursor, sp->as, c->upt) < 0 || !_stack_proc_info(cursor, ret, &pi)) {
+		c->override = false;
+		return false;
+	}
+	return true;
+}
+
+json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid)
+{
+	struct capture *c = &st->cap;
+	unw_cursor_t first, cursor;
+	struct stack_proc *sp;
+	json_t *frames = NULL;
+	int n = 0, rc;
+
+	sp = _stack_proc(st, pid);
+	if (!sp)
+		return NULL;
+	c->upt = _stack_upt(st, sp, tid);
+	if (!c->upt)
+		return NULL;
+	c->tid = tid;
+	c->override = false;
+	for (unsigned int i = 0; i < SP_STACK_PAGES; i++)
+		c->pages[i].valid = false;
+	_stack_cur = c;
+	if (unw_init_remote(&first, sp->as, c->upt) < 0)
+		goto fail;
+	frames = json_array();
+	if (!frames)
+		goto fail;
+	cursor = first;
+	rc = _stack_walk(st, sp, &cursor, frames, &n);
+	if (rc == -UNW_ENOMEM)
+		goto fail;
+	if (n == 1 && rc <= 0 && _stack_leaf_restart(sp, c, &first, &cursor)) {
+		st->stats.leaf_restarts++;
+		if (_stack_walk(st, sp, &cursor, frames, &n) == -UNW_ENOMEM)
+			goto fail;
+	}
+	_stack_cur = NULL;
 	if (n == 0) {
 		json_decref(frames);
 		return NULL;
@@ -330,6 +568,10 @@ json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid)
 	st->stats.captures++;
 	st->stats.frames += (unsigned long)n;
 	return frames;
+fail:
+	_stack_cur = NULL;
+	json_decref(frames);
+	return NULL;
 }
 
 void sp_stack_forget(struct sp_stack *st, pid_t pid)
