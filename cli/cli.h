@@ -31,6 +31,12 @@ int cmd_compare(int argc, char **argv);
 void sp_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void sp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The one-line message for what getopt_long returned as c ('?' or ':',
+ * with an optstring starting "+:").  Call right after getopt_long.
+ */
+void sp_bad_option(const char *cmd, int c, char *const *argv);
+
 /* The directory the running binary lives in (for finding built-in data). */
 const char *sp_exe_dir(void);
 

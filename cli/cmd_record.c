@@ -156,7 +156,7 @@ int cmd_record(int argc, char **argv)
 	bool created = false;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+o:p:r:s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:p:r:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;
@@ -192,7 +192,7 @@ int cmd_record(int argc, char **argv)
 			record_usage(stdout);
 			return 0;
 		default:
-			sp_err("record: bad option (see 'sysphase record --help')");
+			sp_bad_option("record", c, argv);
 			return SP_EXIT_USAGE;
 		}
 	}

@@ -586,7 +586,7 @@ int cmd_run(int argc, char **argv)
 	int c, rc, status = SP_EXIT_FAILURE;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+P:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:P:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
 			policy_path = optarg;
@@ -608,7 +608,7 @@ int cmd_run(int argc, char **argv)
 			run_usage(stdout);
 			return 0;
 		default:
-			sp_err("run: bad option (see 'sysphase run --help')");
+			sp_bad_option("run", c, argv);
 			return SP_EXIT_USAGE;
 		}
 	}

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -59,6 +60,19 @@ const char *sp_exe_dir(void)
 	return dir;
 }
 
+void sp_bad_option(const char *cmd, int c, char *const *argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	if (c == ':')
+		sp_err("%s: option '%s' needs an argument (see 'sysphase %s --help')", cmd, arg,
+		       cmd);
+	else if (optopt)
+		sp_err("%s: unknown option '-%c' (see 'sysphase %s --help')", cmd, optopt, cmd);
+	else
+		sp_err("%s: unknown option '%s' (see 'sysphase %s --help')", cmd, arg, cmd);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: sysphase COMMAND [OPTIONS] [ARGS]\n\n"
@@ -73,6 +87,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* Subcommands report bad options themselves, in one line (sp_bad_option). */
+	opterr = 0;
 	if (argc < 2) {
 		usage(stderr);
 		return SP_EXIT_USAGE;

@@ -377,11 +377,18 @@ static void on_exec_event(struct sp_tracer *t, struct thread *th)
 		}
 	}
 	/* Other threads of the process were killed by the exec; wait4 reports them. */
-	th->exec_seen = true;
 	th->exec_former_tid = (pid_t)former != th->tid ? (pid_t)former : 0;
 	sp_maps_forget(t->maps, th->pid);
 	if (t->stack)
 		sp_stack_forget(t->stack, th->pid);
+	/*
+	 * The exec event follows the execve syscall event, which is complete
+	 * at its exit stop; entry-only tracing has no exit stop to wait for.
+	 */
+	if (t->opts->entry_only)
+		deliver_exec_event(t, th);
+	else
+		th->exec_seen = true;
 }
 
 static bool is_group_stop_signal(int sig)
