@@ -56,6 +56,7 @@ struct sp_trigger {
 	int *errnos;
 	size_t nerrnos;
 	struct sp_strv sites;  /* call-site module globs */
+	struct sp_strv not_sites; /* call-site modules that do not match */
 	struct sp_strv stack;  /* stack function globs (any frame) */
 	struct sp_strv paths;  /* exec: program path globs */
 	int *signals;	       /* signal: accepted numbers */

@@ -344,9 +344,9 @@ static void pred_free(struct sp_pred *p)
 
 /* --------------------------------------------------------------- triggers */
 
-static const char *const trigger_keys[] = {"event", "syscall", "args",	 "ret",	 "errno",
-					   "site",  "stack",   "path",	 "signal", "after",
-					   "nth",   "comment", NULL};
+static const char *const trigger_keys[] = {"event",  "syscall", "args",	"ret",	 "errno",
+					   "site",   "not_site", "stack", "path", "signal",
+					   "after",  "nth",	 "comment", NULL};
 
 static const char *const event_names[] = {"syscall", "fork", "clone", "exec",
 					  "signal",  "exit", NULL};
@@ -442,6 +442,7 @@ static int check_applies(const struct sp_pctx *c, const char *pointer, json_t *v
 	} only[] = {
 		{"syscall", SP_EV_SYSCALL}, {"args", SP_EV_SYSCALL}, {"ret", SP_EV_SYSCALL},
 		{"errno", SP_EV_SYSCALL},   {"site", SP_EV_SYSCALL}, {"stack", SP_EV_SYSCALL},
+		{"not_site", SP_EV_SYSCALL},
 		{"path", SP_EV_EXEC},	    {"signal", SP_EV_SIGNAL},
 	};
 
@@ -526,6 +527,12 @@ static int trigger_fill(const struct sp_pctx *c, const char *pointer, json_t *v,
 		if (rc < 0)
 			return rc;
 	}
+	if ((m = json_object_get(v, "not_site"))) {
+		ptr_child(sub, sizeof(sub), pointer, "not_site");
+		rc = each_string(c, sub, m, "a module glob", add_glob, &t->not_sites);
+		if (rc < 0)
+			return rc;
+	}
 	if ((m = json_object_get(v, "stack"))) {
 		ptr_child(sub, sizeof(sub), pointer, "stack");
 		rc = each_string(c, sub, m, "a function glob", add_glob, &t->stack);
@@ -599,6 +606,7 @@ void sp_trigger_free(struct sp_trigger *t)
 	free(t->preds);
 	free(t->errnos);
 	strv_free(&t->sites);
+	strv_free(&t->not_sites);
 	strv_free(&t->stack);
 	strv_free(&t->paths);
 	free(t->signals);
@@ -772,6 +780,9 @@ static bool syscall_match(const struct sp_trigger *t, const struct sp_event *ev)
 			return false;
 	}
 	if (t->sites.n && !any_glob(&t->sites, ev->site))
+		return false;
+	/* An unknown call site is not known to be elsewhere: no match. */
+	if (t->not_sites.n && (!ev->site || any_glob(&t->not_sites, ev->site)))
 		return false;
 	if (t->stack.n && !stack_match(&t->stack, ev->stack))
 		return false;

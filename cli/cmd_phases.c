@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysphase phases: cut a recorded trace into phases and print a timeline
+ * per process.  With --rules the trace is re-segmented offline by the same
+ * detector `record --rules` runs online; without, the phase stamps already
+ * in the trace are used.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "phases/detector.h"
+#include "phases/rules.h"
+#include "phases/timeline.h"
+#include "tracer/trace.h"
+
+struct phases_opts {
+	const char *rules;
+	const char *trace;
+	bool json;
+	bool syscalls;
+	bool diff;
+};
+
+static void phases_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: sysphase phases [OPTIONS] TRACE\n\n"
+		"Prints, per process of TRACE ('-' for stdin), the phases it went through:\n"
+		"start, end, duration, number of syscalls and distinct syscalls of each.\n\n"
+		"  -r, --rules R        re-segment with rule set R (a .json file or a built-in:\n"
+		"                       nginx, pwd, generic); without it the phase stamps of\n"
+		"                       a trace recorded with 'record --rules' are used\n"
+		"  -f, --format FMT     text (default) or json\n"
+		"  -s, --syscalls       list each phase's syscalls with their counts\n"
+		"      --diff           with --rules: compare the new phases with the stamps\n"
+		"                       in the trace; report differences, exit 1 if any\n"
+		"  -h, --help           this text\n\n"
+		"Exit status: 0; 1 on I/O errors or --diff differences; 2 for bad usage,\n"
+		"bad rules (FILE:LINE:COL: message) or a malformed trace.\n");
+}
+
+static int parse_opts(int argc, char **argv, struct phases_opts *o)
+{
+	static const struct option longopts[] = {
+		{"rules", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
+		{"syscalls", no_argument, NULL, 's'},	 {"diff", no_argument, NULL, 'D'},
+		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
+	};
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:f:sh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->rules = optarg;
+			break;
+		case 'f':
+			if (!strcmp(optarg, "json")) {
+				o->json = true;
+			} else if (strcmp(optarg, "text")) {
+				sp_err("--format is text or json, not '%s'", optarg);
+				return -EINVAL;
+			}
+			break;
+		case 's':
+			o->syscalls = true;
+			break;
+		case 'D':
+			o->diff = true;
+			break;
+		case 'h':
+			phases_usage(stdout);
+			return 1;
+		default:
+			phases_usage(stderr);
+			return -EINVAL;
+		}
+	}
+	if (optind != argc - 1) {
+		sp_err("phases takes one TRACE (see 'sysphase phases --help')");
+		return -EINVAL;
+	}
+	if (o->diff && !o->rules) {
+		sp_err("--diff needs --rules: it compares new phases with the trace's stamps");
+		return -EINVAL;
+	}
+	o->trace = argv[optind];
+	return 0;
+}
+
+struct diff_state {
+	unsigned long differ, compared;
+};
+
+/* With --diff: note an event whose stamp differs from the new phase. */
+static void diff_event(struct diff_state *ds, const struct sp_event *ev, const char *stamp,
+		       long line, const char *trace)
+{
+	const char *now = ev->phase ? ev->phase : "";
+
+	ds->compared++;
+	if (stamp && !strcmp(stamp, now))
+		return;
+	if (ds->differ++ < 10)
+		sp_warn("%s:%ld: pid %d %s: trace says \"%s\", rules say \"%s\"", trace, line,
+			(int)ev->pid, ev->type == SP_EV_SYSCALL && ev->name ? ev->name
+									    : sp_event_type_name(ev->type),
+			stamp ? stamp : "(none)", now);
+}
+
+static int segment(const struct phases_opts *o, struct sp_trace_reader *r,
+		   struct sp_detector *det, struct sp_timeline *tl, struct diff_state *ds)
+{
+	struct sp_event ev = {0};
+	struct sp_diag diag = {{0}};
+	int rc;
+
+	while ((rc = sp_trace_read(r, &ev, &diag)) > 0) {
+		const char *stamp = ev.phase; /* borrowed from the reader until the next read */
+
+		if (det && sp_detector_feed(det, &ev, NULL) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+		if (o->diff)
+			diff_event(ds, &ev, stamp, sp_trace_reader_line(r), o->trace);
+		if (sp_timeline_feed(tl, &ev) < 0) {
+			rc = -ENOMEM;
+			break;
+		}
+	}
+	sp_event_clear(&ev);
+	if (rc == -ENOMEM) {
+		sp_err("out of memory");
+		return SP_EXIT_FAILURE;
+	}
+	if (rc < 0) {
+		sp_err("%s", diag.msg);
+		return SP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int print_timeline(const struct phases_opts *o, const struct sp_timeline *tl,
+			  const char *rules_name)
+{
+	if (o->json) {
+		json_t *j = sp_timeline_to_json(tl, o->syscalls);
+
+		if (!j) {
+			sp_err("out of memory");
+			return SP_EXIT_FAILURE;
+		}
+		json_object_set_new(j, "rules", rules_name ? json_string(rules_name) : json_null());
+		json_object_set_new(j, "trace", json_string(o->trace));
+		if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+			json_decref(j);
+			sp_err("cannot write the timeline");
+			return SP_EXIT_FAILURE;
+		}
+		fputc('\n', stdout);
+		json_decref(j);
+	} else {
+		char *text = sp_timeline_to_text(tl, o->syscalls);
+
+		if (!text) {
+			sp_err("out of memory");
+			return SP_EXIT_FAILURE;
+		}
+		printf("rules: %s\n\n%s", rules_name ? rules_name : "(none)", text);
+		free(text);
+	}
+	if (fflush(stdout) != 0) {
+		sp_err("cannot write the timeline: %s", strerror(errno));
+		return SP_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+int cmd_phases(int argc, char **argv)
+{
+	struct phases_opts o = {0};
+	struct sp_diag diag = {{0}};
+	struct sp_trace_reader *r = NULL;
+	struct sp_rules *rules = NULL;
+	struct sp_detector *det = NULL;
+	struct sp_timeline *tl = NULL;
+	struct diff_state ds = {0};
+	const struct sp_trace_header *hdr;
+	const char *rules_name;
+	int rc, status;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc > 0 ? 0 : SP_EXIT_USAGE;
+
+	/* Rules first: a bad rule file is reported before any trace is read. */
+	if (o.rules) {
+		rc = sp_rules_load(o.rules, sp_exe_dir(), &rules, &diag);
+		if (rc < 0) {
+			sp_err("%s", diag.msg);
+			return rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
+		}
+	}
+	rc = sp_trace_reader_open(o.trace, &r, &diag);
+	if (rc < 0) {
+		sp_err("%s", diag.msg);
+		status = rc == -ENOENT || rc == -EACCES || rc == -EINVAL ? SP_EXIT_USAGE
+									 : SP_EXIT_FAILURE;
+		goto out;
+	}
+	hdr = sp_trace_reader_header(r);
+	if (!rules && !hdr->rules) {
+		sp_err("%s has no phase stamps (it was recorded without --rules): give --rules "
+		       "R (nginx, pwd, generic or a file)",
+		       o.trace);
+		status = SP_EXIT_USAGE;
+		goto out;
+	}
+	rules_name = rules ? sp_rules_name(rules) : hdr->rules;
+	if (rules && !(det = sp_detector_new(rules))) {
+		sp_err("out of memory");
+		status = SP_EXIT_FAILURE;
+		goto out;
+	}
+	tl = sp_timeline_new();
+	if (!tl) {
+		sp_err("out of memory");
+		status = SP_EXIT_FAILURE;
+		goto out;
+	}
+	status = segment(&o, r, det, tl, &ds);
+	if (status)
+		goto out;
+	if (sp_trace_reader_truncated(r))
+		sp_warn("%s ends in a truncated line (the recording was killed); the timeline "
+			"stops there",
+			o.trace);
+	status = print_timeline(&o, tl, rules_name);
+	if (!status && o.diff) {
+		if (ds.differ) {
+			sp_warn("%lu of %lu events are stamped differently in %s", ds.differ,
+				ds.compared, o.trace);
+			status = SP_EXIT_FAILURE;
+		}
+	}
+out:
+	sp_timeline_free(tl);
+	sp_detector_free(det);
+	sp_trace_reader_free(r);
+	sp_rules_free(rules);
+	return status;
+}
