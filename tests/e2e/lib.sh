@@ -180,7 +180,7 @@ children_of() {
 pids_with_arg() {
 	local d
 	for d in /proc/[0-9]*; do
-		if tr '\0' '\n' <"$d/cmdline" 2>/dev/null | grep -qxF -- "$1"; then
+		if tr '\0' '\n' 2>/dev/null <"$d/cmdline" | grep -qxF -- "$1"; then
 			echo "${d#/proc/}"
 		fi
 	done
@@ -218,6 +218,7 @@ class Run:
         self.order = []          # tgids in order of first appearance
         self.thread_order = {}   # tgid -> [tids] in order of first appearance
         self.exits = {}          # tgid -> "exited N" / "killed SIGX"
+        self.execs = {}          # tgid -> ["exec" / "exec from a thread"]
 
     def proc(self, tgid):
         if tgid not in self.procs:
@@ -265,6 +266,10 @@ def load_sysphase(path, events=None):
             run.add(tgid, tid, name)
         elif kind == "signal":
             run.add(tgid, tid, "--- " + (ev.get("sig") or signame(ev["signo"])))
+        elif kind == "exec":
+            run.thread(tgid, tid)
+            run.execs.setdefault(tgid, []).append(
+                "exec from a thread" if ev.get("former_tid") else "exec")
         elif kind == "fork":
             run.thread(tgid, tid)
             run.thread(ev["child"], ev["child"])
@@ -321,6 +326,8 @@ def load_strace(path):
             if m:
                 name, text = m.group(1), m.group(2)
                 raw.append((tid, "resumed", name))
+                if name == "execve" and _returned_zero(text):
+                    raw.append((tid, "exec", None))
                 if name in CREATORS and tid in pending:
                     text = pending.pop(tid) + text
                     _creation(creations, tid, name, text)
@@ -347,6 +354,8 @@ def load_strace(path):
             if m:
                 name = m.group(1)
                 raw.append((tid, "syscall", name))
+                if name == "execve" and _returned_zero(rest):
+                    raw.append((tid, "exec", None))
                 if name in CREATORS:
                     if rest.endswith("<unfinished ...>"):
                         pending[tid] = rest
@@ -391,8 +400,15 @@ def load_strace(path):
     by_child = {}
     for creator, child, thread in creations:
         by_child.setdefault(creator, []).append((child, thread))
+    superseded = set()
     for tid, kind, payload in raw:
         g = tgid(tid)
+        if kind == "superseded":
+            superseded.add(g)
+        if kind == "exec":
+            run.execs.setdefault(g, []).append(
+                "exec from a thread" if g in superseded else "exec")
+            superseded.discard(g)
         if kind == "syscall":
             run.add(g, tid, payload)
         elif kind == "signal":
@@ -408,6 +424,11 @@ def load_strace(path):
             child, thread = by_child[tid].pop(0)
             run.thread(tgid(child), child)
     return run
+
+
+def _returned_zero(text):
+    m = RESULT.search(text)
+    return bool(m) and m.group(1) == "0"
 
 
 def _creation(creations, tid, name, text):
@@ -504,6 +525,12 @@ def main(argv):
         for i, g in enumerate(run.order):
             print("process #%d: %s" % (i + 1, run.exits.get(g, "no exit seen")))
         return 0
+    if cmd == "execs":
+        # execs sysphase|strace FILE: each process's successful execs, in order
+        run = load_sysphase(argv[3])[0] if argv[2] == "sysphase" else load_strace(argv[3])
+        for i, g in enumerate(run.order):
+            print("process #%d: %s" % (i + 1, ", ".join(run.execs.get(g, [])) or "none"))
+        return 0
     if cmd == "events":
         # events TRACE: the parsed events, one JSON object per line (validates the trace)
         events = []
@@ -590,8 +617,28 @@ EOF
 		"process #2, main thread: --- SIGSTOP getppid exit_group")
 	got=$(strace_seqs "$T/s.log" --interleaved)
 	check "strace log parsed into processes and threads" test "$got" = "$want"
+	check "strace execs" test "$(sp_py execs strace "$T/s.log")" = "$(printf '%s\n' \
+		'process #1: exec' 'process #2: none')"
 	check "strace exits" test "$(sp_py exits strace "$T/s.log")" = "$(printf '%s\n' \
 		'process #1: killed SIGKILL' 'process #2: exited 3')"
+
+	# exec from a non-leader thread: the leader's clone never returns,
+	# strace names the exec'ing thread only in the "superseded" line.
+	cat >"$T/e.log" <<'EOF'
+300  clone(child_stack=0x7f, flags=CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_VFORK|CLONE_THREAD|CLONE_SYSVSEM <unfinished ...>
+301  gettid()                          = 301
+301  execve("/proc/self/exe", ["./e", "--after"], 0x7ffe /* 1 var */ <unfinished ...>
+300  <... clone resumed>)              = ?
+300  +++ superseded by execve in pid 301 +++
+300  <... execve resumed>)             = 0
+300  exit_group(0)                     = ?
+EOF
+	check "exec from a thread: one process, the thread keeps its execve" \
+		test "$(strace_seqs "$T/e.log")" = "$(printf '%s\n' \
+		"process #1, main thread: clone exit_group" \
+		"process #1, other thread #1: gettid execve")"
+	check "exec from a thread: execs" test "$(sp_py execs strace "$T/e.log")" = \
+		"process #1: exec from a thread"
 
 	# The same run as a sysphase trace, but with the pids of another run
 	# and a truncated last line: the comparison must find no difference.

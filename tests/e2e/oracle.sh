@@ -8,15 +8,16 @@
 # multiset of per-thread sequences; within a thread the order must match.
 # Signal deliveries are compared the same way, alone and then interleaved
 # with the calls (where a signal lands between two calls must agree too).
-# Both recording modes are checked: the default one and --no-exit.
+# Each recording mode is checked: the default one, --no-exit and --stack
+# (the unwinder reads the tracee at every stop: it must not disturb it).
 #
 # What legitimately differs is normalised in lib.sh's sptrace module, and
 # only this: the first process's calls up to and including its first
 # execve (strace shows the execve of the program first; sysphase may start
 # at that exec or record its launcher's set-up before it).
 #
-# Set ORACLE_TRACEES="a b" to run only some tracees, E2E_KEEP=1 to keep the
-# traces and logs.
+# Set ORACLE_TRACEES="a b" or ORACLE_MODES="default --stack" to run only
+# some tracees or modes, E2E_KEEP=1 to keep the traces and logs.
 
 . "$(dirname "$0")/lib.sh"
 need strace python3
@@ -24,6 +25,7 @@ need_sysphase
 
 ALL="threads fork_wait vfork_exec exec_thread sigstop signals segv sigkill int80 clone3"
 TRACEES_TO_RUN=${ORACLE_TRACEES:-$ALL}
+MODES=${ORACLE_MODES:-default --no-exit --stack}
 
 # The status each tracee ends with, as a shell reports it.
 expected_status() {
@@ -124,7 +126,7 @@ sys.exit(1 if bad else 0)
 PY
 }
 
-for mode in default --no-exit; do
+for mode in $MODES; do
 	for name in $TRACEES_TO_RUN; do
 		prog="$TRACEES/$name"
 		if [ ! -x "$prog" ]; then
@@ -132,7 +134,7 @@ for mode in default --no-exit; do
 			continue
 		fi
 		label="$name ($mode)"
-		dir="$T/$name$([ "$mode" = default ] || echo -noexit)"
+		dir="$T/$name-${mode#--}"
 		mkdir -p "$dir/strace" "$dir/sysphase"
 		opts=()
 		[ "$mode" = default ] || opts=("$mode")
@@ -181,6 +183,15 @@ for mode in default --no-exit; do
 				fail "$label: signals land elsewhere (- strace, + sysphase):"
 				echo "$diff" | head -n 40
 			fi
+		fi
+
+		# Successful execs: as many per process, the same ones from a thread.
+		sx=$(sp_py execs strace "$dir/strace.log")
+		px=$(sp_py execs sysphase "$dir/trace.jsonl")
+		if [ "$sx" = "$px" ]; then
+			pass "$label: exec events ($(echo $px))"
+		else
+			fail "$label: exec events differ: strace '$(echo $sx)', sysphase '$(echo $px)'"
 		fi
 
 		# Every process ended with an exit event; those strace saw

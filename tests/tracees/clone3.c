@@ -13,12 +13,32 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/*
+ * Under a tracer, SIGCHLD is delivered although its default action is to
+ * ignore it, and it lands wherever this process happens to be when the
+ * child ends: before or inside waitpid.  Blocked, it is never delivered,
+ * so the recorded sequence does not depend on scheduling; waitpid works
+ * the same.
+ */
+static int block_sigchld(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	return sigprocmask(SIG_BLOCK, &set, NULL);
+}
+
 int main(void)
 {
 	struct clone_args args;
 	int status;
 	long child;
 
+	if (block_sigchld() != 0) {
+		perror("clone3: sigprocmask");
+		return 1;
+	}
 	printf("clone3: expect a clone3 child to exit 5\n");
 	fflush(stdout);
 	memset(&args, 0, sizeof(args));
