@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -633,6 +634,8 @@ static const struct flag seccomp_flag_tab[] = {
 	F(SECCOMP_FILTER_FLAG_TSYNC_ESRCH), F(SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV),
 };
 
+static const struct flag flock_tab[] = { F(LOCK_SH), F(LOCK_EX), F(LOCK_NB), F(LOCK_UN) };
+
 static const struct flag sa_flag_tab[] = {
 	F(SA_NOCLDSTOP), F(SA_NOCLDWAIT), F(SA_SIGINFO),  F(SA_RESTORER), F(SA_ONSTACK),
 	F(SA_RESTART),	 F(SA_NODEFER),	  F(SA_RESETHAND),
@@ -1047,6 +1050,7 @@ enum arg_kind {
 	K_UMOUNT_FLAGS,
 	K_SECCOMP_OP,
 	K_SECCOMP_FLAGS,
+	K_FLOCK_OP,
 };
 
 /* What only the exit knows. */
@@ -1108,7 +1112,10 @@ static const struct sc_desc sc_table[] = {
 		A("child_tid", K_PTR), A("tls", K_PTR)),
 	SYS("clone3", R("cl_args", K_CLONE_ARGS, 1), A("size", K_LONG)),
 	SYS("close", A("fd", K_FD)),
+	SYS("close_range", A("fd", K_UINT), A("max_fd", K_UINT), A("flags", K_HEX)),
 	SYS("connect", A("sockfd", K_FD), R("addr", K_SOCKADDR, 2), A("addrlen", K_INT)),
+	SYS("copy_file_range", A("fd_in", K_FD), A("off_in", K_PTR), A("fd_out", K_FD),
+		A("off_out", K_PTR), A("len", K_LONG), A("flags", K_UINT)),
 	SYSFD("creat", A("pathname", K_PATH), A("mode", K_MODE)),
 	SYSFD("dup", A("oldfd", K_FD)),
 	SYSFD("dup2", A("oldfd", K_FD), A("newfd", K_FD)),
@@ -1131,6 +1138,7 @@ static const struct sc_desc sc_table[] = {
 	SYS("faccessat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("mode", K_ACCESS_MODE)),
 	SYS("faccessat2", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("mode", K_ACCESS_MODE),
 		A("flags", K_AT_ACCESS_FLAGS)),
+	SYS("fadvise64", A("fd", K_FD), A("offset", K_LONG), A("len", K_LONG), A("advice", K_INT)),
 	SYS("fchdir", A("fd", K_FD)),
 	SYS("fchmod", A("fd", K_FD), A("mode", K_MODE)),
 	SYS("fchmodat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("mode", K_MODE)),
@@ -1139,9 +1147,12 @@ static const struct sc_desc sc_table[] = {
 		A("group", K_INT), A("flags", K_AT_FLAGS)),
 	SYSX("fcntl", X_NONE, -1, -1, RF_FCNTL_DUP, A("fd", K_FD), A("cmd", K_FCNTL_CMD),
 		R("arg", K_FCNTL_ARG, 1)),
+	SYS("fdatasync", A("fd", K_FD)),
+	SYS("flock", A("fd", K_FD), A("operation", K_FLOCK_OP)),
 	SYS("fork"),
 	SYS("fstat", A("fd", K_FD), A("statbuf", K_PTR)),
 	SYS("fstatfs", A("fd", K_FD), A("buf", K_PTR)),
+	SYS("fsync", A("fd", K_FD)),
 	SYS("ftruncate", A("fd", K_FD), A("length", K_LONG)),
 	SYS("futex", A("uaddr", K_PTR), A("futex_op", K_FUTEX_OP), A("val", K_UINT),
 		A("timeout", K_PTR), A("uaddr2", K_PTR), A("val3", K_UINT)),
@@ -1154,6 +1165,7 @@ static const struct sc_desc sc_table[] = {
 		A("addrlen", K_PTR)),
 	SYS("getsockopt", A("sockfd", K_FD), A("level", K_SOCKOPT_LEVEL),
 		R("optname", K_SOCKOPT_NAME, 1), A("optval", K_PTR), A("optlen", K_PTR)),
+	SYS("inotify_add_watch", A("fd", K_FD), A("pathname", K_PATH), A("mask", K_HEX)),
 	SYSFD("inotify_init1", A("flags", K_FD_FLAGS)),
 	SYS("ioctl", A("fd", K_FD), A("request", K_IOCTL_REQ), A("arg", K_PTR)),
 	SYS("kill", A("pid", K_INT), A("sig", K_SIGNAL)),
@@ -1207,6 +1219,8 @@ static const struct sc_desc sc_table[] = {
 	SYSX("recvfrom", X_SOCKADDR, 4, 5, RF_NO, A("sockfd", K_FD), A("buf", K_PTR),
 		A("len", K_LONG), A("flags", K_MSG_FLAGS), A("src_addr", K_PTR),
 		A("addrlen", K_PTR)),
+	SYS("recvmmsg", A("sockfd", K_FD), A("msgvec", K_PTR), A("vlen", K_UINT),
+		A("flags", K_MSG_FLAGS), A("timeout", K_PTR)),
 	SYS("recvmsg", A("sockfd", K_FD), A("msg", K_PTR), A("flags", K_MSG_FLAGS)),
 	SYS("rename", A("oldpath", K_PATH), A("newpath", K_PATH)),
 	SYS("renameat", A("olddirfd", K_DIRFD), A("oldpath", K_PATH), A("newdirfd", K_DIRFD),
@@ -1225,6 +1239,8 @@ static const struct sc_desc sc_table[] = {
 		A("exceptfds", K_PTR), A("timeout", K_PTR)),
 	SYS("sendfile", A("out_fd", K_FD), A("in_fd", K_FD), A("offset", K_PTR),
 		A("count", K_LONG)),
+	SYS("sendmmsg", A("sockfd", K_FD), A("msgvec", K_PTR), A("vlen", K_UINT),
+		A("flags", K_MSG_FLAGS)),
 	SYS("sendmsg", A("sockfd", K_FD), A("msg", K_PTR), A("flags", K_MSG_FLAGS)),
 	SYS("sendto", A("sockfd", K_FD), A("buf", K_PTR), A("len", K_LONG), A("flags", K_MSG_FLAGS),
 		R("dest_addr", K_SOCKADDR, 5), A("addrlen", K_INT)),
@@ -1258,6 +1274,8 @@ static const struct sc_desc sc_table[] = {
 	SYS("umount2", A("target", K_PATH), A("flags", K_UMOUNT_FLAGS)),
 	SYS("unlink", A("pathname", K_PATH)),
 	SYS("unlinkat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("flags", K_AT_FLAGS)),
+	SYS("utimensat", A("dirfd", K_DIRFD), A("pathname", K_PATH), A("times", K_PTR),
+		A("flags", K_AT_FLAGS)),
 	SYS("vfork"),
 	SYSX("wait4", X_WSTATUS, 1, -1, RF_NO, A("pid", K_INT), A("wstatus", K_PTR),
 		A("options", K_WAIT_OPTIONS), A("rusage", K_PTR)),
@@ -1794,6 +1812,9 @@ static void decode_arg(const struct sp_decode_ctx *ctx, const uint64_t *args,
 		break;
 	case K_SECCOMP_FLAGS:
 		val = flags_json((uint32_t)v, seccomp_flag_tab, NELEM(seccomp_flag_tab), NULL);
+		break;
+	case K_FLOCK_OP:
+		val = flags_json((uint32_t)v, flock_tab, NELEM(flock_tab), NULL);
 		break;
 	}
 	put(obj, a->name, val);

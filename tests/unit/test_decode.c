@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -220,6 +221,10 @@ static void test_table_covers(void **state)
 		"set_robust_list", "set_tid_address", "rseq", "futex", "nanosleep",
 		"clock_nanosleep", "umask", "mount", "umount2", "chroot", "statfs", "fstatfs",
 		"seccomp",
+		/* beyond the required list */
+		"close_range", "copy_file_range", "eventfd", "fadvise64", "fdatasync", "flock",
+		"fsync", "inotify_add_watch", "inotify_init1", "memfd_create", "pidfd_open",
+		"recvmmsg", "sendmmsg", "signalfd4", "timerfd_create", "utimensat",
 	};
 	struct sp_decode_ctx ctx = self_ctx(256);
 	uint64_t args[SP_MAX_ARGS] = { 0 };
@@ -1002,6 +1007,12 @@ static void test_epoll_ctl_event(void **state)
 	d = sp_decode_entry(&ctx, "epoll_ctl", args);
 	assert_string_equal(str_of(d, "op"), "EPOLL_CTL_DEL");
 	assert_true(json_is_null(json_object_get(d, "event")));
+	json_decref(d);
+
+	args[0] = (uint64_t)efd;
+	args[1] = LOCK_EX | LOCK_NB;
+	d = sp_decode_entry(&ctx, "flock", args);
+	assert_string_equal(str_of(d, "operation"), "LOCK_EX|LOCK_NB");
 	json_decref(d);
 
 	args[0] = 0;
