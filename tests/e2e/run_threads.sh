@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# sysphase run moves a multi-threaded process between filters while its
+# other threads sit blocked in syscalls (tracees/run_threads: two threads
+# in read() on a pipe, one in a futex wait; rules run_threads.json:
+# init -> ready at getppid() -> serving at getpgrp(), serving final).
+# The seccomp() injected into one thread with TSYNC must reach every
+# thread, and neither the injection nor the final detach may disturb a
+# blocked call or its result:
+#   - every thread sees its own Seccomp_filters grow 1 -> 2 -> 3 and ends
+#     with TracerPid 0;
+#   - every blocked read returns exactly the bytes written to it, the
+#     futex wait returns 0, nothing crashes;
+#   - afterwards socket() (used in init only) fails with EPERM in every
+#     thread (--default-action errno), and kills the whole process with
+#     SIGSYS in enforce mode.
+# The normal run is repeated a few times: each repetition takes other
+# interleavings of the supervisor and the threads, none may lose a result.
+
+. "$(dirname "$0")/lib.sh"
+need python3
+need_sysphase
+
+RULES=$SRCDIR/tests/data/rules/run_threads.json
+PROG=$TRACEES/run_threads
+WHO=("main" "thread 0" "thread 1" "thread 2")
+
+# step_is OUT WHO STEP FILTERS TRACED: WHO's report at STEP.
+step_is() {
+	local line filters tp
+	line=$(grep -m1 "^threads: $2 $3: " "$1") || return 1
+	filters=$(sed -n 's/.*Seccomp_filters=\([^ ]*\).*/\1/p' <<<"$line")
+	tp=$(sed -n 's/.*TracerPid=\([^ ]*\).*/\1/p' <<<"$line")
+	[ "$filters" = "$4" ] || return 1
+	case $5 in
+	traced) [ -n "$tp" ] && [ "$tp" != 0 ] ;;
+	detached) [ "$tp" = 0 ] ;;
+	*) return 1 ;;
+	esac
+}
+
+# every_thread_at OUT STEP FILTERS TRACED
+every_thread_at() {
+	local w
+	for w in "${WHO[@]}"; do
+		step_is "$1" "$w" "$2" "$3" "$4" || { echo "  ($w at $2)"; return 1; }
+	done
+}
+
+every_probe_is() {
+	local w
+	for w in "${WHO[@]}"; do
+		grep -qx "threads: $w probe socket: $2" "$1" || { echo "  ($w)"; return 1; }
+	done
+}
+
+"$SYSPHASE" record --rules "$RULES" -o "$T/trace.jsonl" -- "$PROG" >"$T/rec.out" 2>"$T/rec.err"
+check "record exits 0" test $? -eq 0
+check "record: no result lost under the recorder either" \
+	grep -qx "threads: 0 lost or wrong syscall results" "$T/rec.out"
+"$SYSPHASE" export --rules "$RULES" "$T/trace.jsonl" -o "$T/pol" >"$T/export.out" 2>&1
+check "export exits 0" test $? -eq 0
+
+# ---- the normal run, repeated ----
+for i in 1 2 3 4 5; do
+	"$SYSPHASE" run --policy "$T/pol/policy.json" -- "$PROG" >"$T/n$i.out" 2>"$T/n$i.err"
+	rc=$?
+	check "run $i: exits 0 (got $rc)" test "$rc" -eq 0
+	check "run $i: no lost or wrong syscall result" \
+		grep -qx "threads: 0 lost or wrong syscall results" "$T/n$i.out"
+	check "run $i: both transitions made while every thread was blocked" \
+		test "$(grep -c '^threads: main: all threads blocked' "$T/n$i.out")" -eq 2
+	check "run $i: init: every thread holds the initial filter, traced" \
+		every_thread_at "$T/n$i.out" init 1 traced
+	check "run $i: ready: every thread holds 2 filters, still traced" \
+		every_thread_at "$T/n$i.out" ready 2 traced
+	check "run $i: serving: every thread holds 3 filters, detached" \
+		every_thread_at "$T/n$i.out" serving 3 detached
+	check "run $i: nothing on stderr" test ! -s "$T/n$i.err"
+done
+
+# ---- the filters' behaviour in every thread ----
+"$SYSPHASE" run --policy "$T/pol/policy.json" --default-action errno -- "$PROG" --probe \
+	>"$T/errno.out" 2>"$T/errno.err"
+rc=$?
+check "errno: exits 0 (got $rc)" test "$rc" -eq 0
+check "errno: socket() fails with EPERM in every thread" every_probe_is "$T/errno.out" EPERM
+check "errno: no lost or wrong syscall result" \
+	grep -qx "threads: 0 lost or wrong syscall results" "$T/errno.out"
+check "errno: one line per denial, naming phase and syscall" \
+	test "$(grep -c "in phase 'serving': socket\\b" "$T/errno.err")" -eq 4
+
+"$SYSPHASE" run --policy "$T/pol/policy.json" -- "$PROG" --probe >"$T/kill.out" 2>"$T/kill.err"
+rc=$?
+check "enforce: the first socket() kills the process with SIGSYS (status 159, got $rc)" \
+	test "$rc" -eq 159
+check "enforce: no thread saw socket() return" not grep -q "probe socket:" "$T/kill.out"
+check "enforce: one line naming the phase and the syscall" \
+	grep -q "in phase 'serving': socket\\b" "$T/kill.err"
+
+finish
