@@ -166,7 +166,7 @@ const char *sp_nearest(const char *s, const char *const *names)
 		}
 	}
 	/* Suggest only what looks like a typo, not an unrelated word. */
-	if (best && bestd <= 1 + strlen(s) / 3)
+	if (best && bestd <= 1 + strlen(s) / 3 && bestd < strlen(s))
 		return best;
 	return NULL;
 }
