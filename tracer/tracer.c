@@ -369,8 +369,8 @@ static void on_exec_event(struct sp_tracer *t, struct thread *th)
 		flush_unfinished(t, th);
 		if (old) {
 			sp_event_clear(&th->entry);
+			/* The execve event keeps the tid of the thread that called it. */
 			th->entry = old->entry;
-			th->entry.tid = th->tid;
 			th->in_syscall = old->in_syscall;
 			memset(&old->entry, 0, sizeof(old->entry));
 			thread_remove(t, old);
