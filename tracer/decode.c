@@ -281,7 +281,7 @@ static const char *const signal_names[KERNEL_SIGRTMIN] = {
 	[SIGTTIN] = "SIGTTIN", [SIGTTOU] = "SIGTTOU", [SIGURG] = "SIGURG", [SIGXCPU] = "SIGXCPU",
 	[SIGXFSZ] = "SIGXFSZ", [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
 	[SIGWINCH] = "SIGWINCH",
-	[SIGIO] = "SIGIO",	 [SIGPWR] = "SIGPWR",	  [SIGSYS] = "SIGSYS",
+	[SIGIO] = "SIGIO", [SIGPWR] = "SIGPWR", [SIGSYS] = "SIGSYS",
 };
 
 char *sp_fmt_signal(uint64_t signo, char *buf, size_t n)
@@ -319,13 +319,13 @@ char *sp_fmt_clone_flags(uint64_t flags, char *buf, size_t n)
 
 static const struct flag domain_tab[] = {
 	F(AF_UNSPEC), F(AF_UNIX), F(AF_INET), F(AF_AX25), F(AF_IPX), F(AF_APPLETALK),
-	F(AF_NETROM),	 F(AF_BRIDGE),	 F(AF_ATMPVC), F(AF_X25),     F(AF_INET6),   F(AF_ROSE),
-	F(AF_DECnet),	 F(AF_NETBEUI),	 F(AF_SECURITY), F(AF_KEY),   F(AF_NETLINK), F(AF_PACKET),
-	F(AF_ASH),	 F(AF_ECONET),	 F(AF_ATMSVC), F(AF_RDS),     F(AF_SNA),     F(AF_IRDA),
-	F(AF_PPPOX),	 F(AF_WANPIPE),	 F(AF_LLC),    F(AF_IB),      F(AF_MPLS),    F(AF_CAN),
-	F(AF_TIPC),	 F(AF_BLUETOOTH), F(AF_IUCV),  F(AF_RXRPC),   F(AF_ISDN),    F(AF_PHONET),
-	F(AF_IEEE802154), F(AF_CAIF),	 F(AF_ALG),    F(AF_NFC),     F(AF_VSOCK),   F(AF_KCM),
-	F(AF_QIPCRTR),	 F(AF_SMC),	 F(AF_XDP),
+	F(AF_NETROM), F(AF_BRIDGE), F(AF_ATMPVC), F(AF_X25), F(AF_INET6), F(AF_ROSE),
+	F(AF_DECnet), F(AF_NETBEUI), F(AF_SECURITY), F(AF_KEY), F(AF_NETLINK), F(AF_PACKET),
+	F(AF_ASH), F(AF_ECONET), F(AF_ATMSVC), F(AF_RDS), F(AF_SNA), F(AF_IRDA),
+	F(AF_PPPOX), F(AF_WANPIPE), F(AF_LLC), F(AF_IB), F(AF_MPLS), F(AF_CAN),
+	F(AF_TIPC), F(AF_BLUETOOTH), F(AF_IUCV), F(AF_RXRPC), F(AF_ISDN), F(AF_PHONET),
+	F(AF_IEEE802154), F(AF_CAIF), F(AF_ALG), F(AF_NFC), F(AF_VSOCK), F(AF_KCM),
+	F(AF_QIPCRTR), F(AF_SMC), F(AF_XDP),
 };
 
 char *sp_fmt_socket_domain(uint64_t domain, char *buf, size_t n)
@@ -1405,7 +1405,7 @@ static json_t *prctl_arg_json(const struct sp_decode_ctx *ctx, uint64_t arg, uin
 	}
 }
 
-static json_t *fcntl_arg_json(const struct sp_decode_ctx *ctx, uint64_t arg, uint64_t cmd)
+static json_t *fcntl_arg_json(uint64_t arg, uint64_t cmd)
 {
 	static const struct flag fd_flags[] = { F(FD_CLOEXEC) };
 	static const struct flag lease_tab[] = { F(F_RDLCK), F(F_WRLCK), F(F_UNLCK) };
@@ -1439,8 +1439,7 @@ static json_t *fcntl_arg_json(const struct sp_decode_ctx *ctx, uint64_t arg, uin
 	case F_GET_SEALS:
 		return NULL; /* no argument: the register holds whatever was there */
 	default:
-		(void)ctx;
-		return hex_json(arg);
+		return hex_json(arg); /* struct flock and f_owner_ex pointers, unknown commands */
 	}
 }
 
@@ -1742,7 +1741,7 @@ static void decode_arg(const struct sp_decode_ctx *ctx, const uint64_t *args,
 		val = json_string(sp_fmt_fcntl_cmd(v, buf, sizeof(buf)));
 		break;
 	case K_FCNTL_ARG:
-		val = fcntl_arg_json(ctx, v, ref);
+		val = fcntl_arg_json(v, ref);
 		break;
 	case K_IOCTL_REQ:
 		val = ioctl_req_json(obj, a->name, v);
