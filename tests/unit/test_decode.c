@@ -27,6 +27,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -1055,6 +1056,54 @@ static void test_unreadable_pointers(void **state)
 	json_decref(d);
 }
 
+/* The decoder on another process: a ptrace-stopped child, as the tracer sees its tracees. */
+static void test_decode_other_process(void **state)
+{
+	(void)state;
+	size_t pg = page_size();
+	char *p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct sp_decode_ctx ctx = self_ctx(256);
+	uint64_t args[SP_MAX_ARGS] = { (uint64_t)AT_FDCWD, U(p + 100), O_RDONLY };
+	pid_t pid;
+	int st;
+	json_t *d;
+
+	assert_true(p != MAP_FAILED);
+	strcpy(p + 100, "the parent's string");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fds[2];
+
+		/* Only the child has this string and this fd 100, and the page is PROT_NONE. */
+		strcpy(p + 100, "/child/only/path");
+		mprotect(p, pg, PROT_NONE);
+		if (pipe(fds) == 0)
+			dup2(fds[0], 100);
+		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSTOPPED(st));
+	ctx.tid = ctx.pid = pid;
+
+	/* process_vm_readv refuses PROT_NONE; ptrace's PEEKDATA reads it. */
+	d = sp_decode_entry(&ctx, "openat", args);
+	assert_string_equal(str_of(d, "pathname"), "/child/only/path");
+	json_decref(d);
+
+	memset(args, 0, sizeof(args));
+	args[0] = 100;
+	d = sp_decode_entry(&ctx, "close", args);
+	assert_string_equal(str_of(json_object_get(d, "fd"), "kind"), "pipe");
+	json_decref(d);
+
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	munmap(p, pg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1081,6 +1130,7 @@ int main(void)
 		cmocka_unit_test(test_exit_wait_status),
 		cmocka_unit_test(test_epoll_ctl_event),
 		cmocka_unit_test(test_unreadable_pointers),
+		cmocka_unit_test(test_decode_other_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
