@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Syscall sets and their comparison (`sysphase compare`, the report's
+ * summary, bench/thesis.sh).  A set holds x86-64 syscalls by number, as
+ * libseccomp names them, so that sets from different sources (a policy,
+ * a seccomp profile, a list of names or numbers, the thesis's appendix)
+ * meet on common ground.  Every input is read into one; names that do
+ * not exist on x86-64 are an error in a hand-made list and are only
+ * counted (skipped) in a profile written for several architectures.
+ *
+ * Comparing A with B gives the sizes, the intersection and both
+ * differences, each split by threat level (filters/threat.h), plus
+ *   completeness of A w.r.t. B = |A ∩ B| / |B|  (share of B that A allows)
+ *   attack-surface reduction   = |A \ B| / |A|  (share of A that B drops).
+ */
+#ifndef SYSPHASE_FILTERS_COMPARE_H
+#define SYSPHASE_FILTERS_COMPARE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "threat.h"
+#include "tracer/diag.h"
+
+/* x86-64 syscall numbers are dense below 512 (libseccomp knows none above). */
+#define SP_SET_NR_MAX 512
+
+struct sp_syscall_set {
+	char *label;			     /* for output; owned */
+	uint64_t bits[SP_SET_NR_MAX / 64];   /* allowed (maybe only for some arguments) */
+	uint64_t cond[SP_SET_NR_MAX / 64];   /* allowed only for some argument values */
+	size_t n_skipped;		     /* names with no x86-64 number, ignored */
+	char **skipped;			     /* owned, in input order, distinct */
+};
+
+/* A new empty set with a copy of label; NULL on ENOMEM. */
+struct sp_syscall_set *sp_set_new(const char *label);
+void sp_set_free(struct sp_syscall_set *s);
+
+/* Adds x86-64 syscall nr: 0, or -ENOENT when libseccomp has no name for it. */
+int sp_set_add_nr(struct sp_syscall_set *s, long nr);
+
+/* Adds a syscall by name: 0, or -ENOENT when it has no x86-64 number. */
+int sp_set_add_name(struct sp_syscall_set *s, const char *name);
+
+/* Marks a member as allowed only for some argument values. */
+void sp_set_mark_cond(struct sp_syscall_set *s, long nr);
+
+/* Records a name that was skipped (no x86-64 number); 0 or -ENOMEM. */
+int sp_set_skip(struct sp_syscall_set *s, const char *name);
+
+bool sp_set_has(const struct sp_syscall_set *s, long nr);
+bool sp_set_is_cond(const struct sp_syscall_set *s, long nr);
+size_t sp_set_size(const struct sp_syscall_set *s);
+
+/*
+ * Where built-in data and the running system come from; every member
+ * may be NULL/0 to mean the default.  Tests set them to pin the answer.
+ */
+struct sp_set_env {
+	const char *exe_dir;	    /* to find share/sysphase/data next to the binary */
+	const char *docker_profile; /* docker:default file; default SP_DOCKER_DEFAULT_PROFILE */
+	const char *kernel;	    /* release for minKernel; default uname -r */
+};
+
+/* Where Debian's golang-github-docker-docker-dev puts Docker's default profile. */
+#define SP_DOCKER_DEFAULT_PROFILE \
+	"/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
+
+/*
+ * Loads a set from a spec:
+ *   thesis:PROG:TOOL    PROG nginx|pwd, TOOL chestnut|sysfilter|manual
+ *   thesis:PROG:manual:PHASE   one of the thesis's manual phase tables
+ *   docker:default      Docker's default profile (conditions evaluated for
+ *                       x86-64, the running kernel, Docker's default caps)
+ *   FILE                policy.json (union of every phase's exact list),
+ *                       an OCI/Docker or Kubernetes seccomp profile, a JSON
+ *                       array or a plain list of syscall names or numbers
+ *   FILE:PHASE[:VIEW]   one phase of a policy.json, VIEW exact (default)
+ *                       or enforce
+ * On error diag holds one line, with "file:line:col" when the fault is
+ * in a file: -ENOENT (no such file, built-in or phase), -EINVAL
+ * (malformed), -ENOMEM.  *out is the caller's (sp_set_free).
+ */
+int sp_set_load(const char *spec, const struct sp_set_env *env, struct sp_syscall_set **out,
+		struct sp_diag *diag);
+
+/*
+ * The same from text already in memory: a plain list or a JSON array of
+ * names/numbers (name is used in messages).  Separators are white space
+ * and commas; '#' starts a comment.
+ */
+int sp_set_parse_list(const char *text, size_t len, const char *name,
+		      struct sp_syscall_set *into, struct sp_diag *diag);
+
+/*
+ * An OCI/Docker seccomp profile (root borrowed): the syscalls it lets an
+ * x86-64 process make.  Docker's includes/excludes (arches, caps) and
+ * minKernel are evaluated for amd64, Docker's default capabilities and
+ * kernel (a release string such as "6.1.0-13-amd64").
+ */
+int sp_set_from_oci(json_t *root, const char *name, const char *kernel,
+		    struct sp_syscall_set *into, struct sp_diag *diag);
+
+/* Docker's default capability set (NULL-terminated), as its profile's conditions see it. */
+extern const char *const sp_docker_default_caps[];
+
+/*
+ * Whether kernel release `have` is at least `want` ("4.8"): numeric
+ * comparison of the dotted leading numbers.
+ */
+bool sp_kernel_at_least(const char *have, const char *want);
+
+/* One part of a comparison: a syscall list and its count per threat level. */
+struct sp_cmp_part {
+	size_t n;
+	unsigned by_level[SP_THREAT_LEVELS + 1]; /* [0] = not rated */
+	uint64_t bits[SP_SET_NR_MAX / 64];
+};
+
+enum sp_cmp_which { SP_CMP_A = 0, SP_CMP_B, SP_CMP_BOTH, SP_CMP_ONLY_A, SP_CMP_ONLY_B, SP_CMP_PARTS };
+
+struct sp_comparison {
+	struct sp_cmp_part part[SP_CMP_PARTS];
+	double completeness; /* |A ∩ B| / |B|; negative when B is empty */
+	double reduction;    /* |A \ B| / |A|; negative when A is empty */
+};
+
+void sp_compare(const struct sp_syscall_set *a, const struct sp_syscall_set *b,
+		struct sp_comparison *out);
+
+/* "a", "b", "both", "only_a", "only_b". */
+const char *sp_cmp_part_name(enum sp_cmp_which w);
+
+/*
+ * The comparison as JSON (a new reference, NULL on ENOMEM):
+ *   {"a": SET, "b": SET, "both": PART, "only_a": PART, "only_b": PART,
+ *    "completeness": x|null, "reduction": x|null}
+ * SET = PART + {"label", "conditional": [...], "skipped": [...]},
+ * PART = {"size", "by_level": {"1".."4", "unrated"}, "syscalls": {"1": [...], ...}}.
+ */
+json_t *sp_comparison_to_json(const struct sp_syscall_set *a, const struct sp_syscall_set *b,
+			      const struct sp_comparison *c);
+
+/* The x86-64 name of number nr (interned), NULL when none. */
+const char *sp_set_nr_name(long nr);
+
+/* Every x86-64 syscall number, sorted by name (static storage, *n entries). */
+const long *sp_set_name_order(size_t *n);
+
+#endif /* SYSPHASE_FILTERS_COMPARE_H */
