@@ -38,6 +38,7 @@
 #define INJECT_FLAGS (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG)
 
 struct phase_filter {
+	bool observed;		/* the policy has it: the recorded run entered it */
 	struct sock_filter *insns;
 	size_t len;
 	struct sp_allow *allow; /* the enforce allowlist, sorted by name */
@@ -295,7 +296,8 @@ static void complain_about(struct run_ctx *ctx, const struct sp_event *ev, int p
 	if (ev->dec)
 		json_object_set(line, "dec", ev->dec);
 	json_object_set_new(line, "site", ev->site ? json_string(ev->site) : json_null());
-	json_dumpf(line, ctx->complain_log, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_dumpf(line, ctx->complain_log,
+		   JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12));
 	fputc('\n', ctx->complain_log);
 	fflush(ctx->complain_log);
 	json_decref(line);
@@ -353,8 +355,16 @@ static void note_transition(struct run_ctx *ctx, const struct sp_transition *tr)
 	case SP_TR_RULE:
 		break;
 	}
-	if (tr->to != p->installed)
-		p->pending = tr->to;
+	if (tr->to == p->installed)
+		return;
+	if (!ctx->filters[tr->to].observed) {
+		sp_warn("process %d (%s) entered phase '%s', which the policy never saw: it keeps "
+			"the filter of '%s'",
+			p->pid, p->comm, phase_name(ctx, tr->to), phase_name(ctx, p->installed));
+		p->pending = -1;
+		return;
+	}
+	p->pending = tr->to;
 }
 
 static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
@@ -387,7 +397,8 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	if (ctx->complain) {
 		int phase = sp_detector_phase_index_of(ctx->detector, ev->pid);
 
-		if (phase >= 0 && !phase_allows(&ctx->filters[phase], ev))
+		if (phase >= 0 && ctx->filters[phase].observed &&
+		    !phase_allows(&ctx->filters[phase], ev))
 			complain_about(ctx, ev, phase);
 		return 0;
 	}
@@ -399,22 +410,27 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 
 /* ---- loading and checking the policy ---- */
 
+/*
+ * Phases of the rules absent from the policy were never entered while
+ * recording (pwd's error handling on a good run): they have no filter,
+ * and a process entering one keeps the filter it holds.  A policy phase
+ * the rules do not know means the two do not belong together.
+ */
 static int check_policy_matches_rules(const struct run_ctx *ctx, struct sp_diag *diag)
 {
 	const struct sp_policy *pol = ctx->policy;
 
-	for (size_t i = 0; i < ctx->n_phases; i++)
-		if (sp_policy_phase_index(pol, sp_rules_phase_name(ctx->rules, (int)i)) < 0)
-			return sp_diag_set(diag, EINVAL,
-					   "policy does not match its rules: phase '%s' of the "
-					   "rules has no entry in the policy",
-					   sp_rules_phase_name(ctx->rules, (int)i));
 	for (size_t i = 0; i < pol->n_phases; i++)
 		if (sp_rules_phase_index(ctx->rules, pol->phases[i].name) < 0)
 			return sp_diag_set(diag, EINVAL,
 					   "policy does not match its rules: phase '%s' is not in "
 					   "the rules",
 					   pol->phases[i].name);
+	if (sp_policy_phase_index(pol, sp_rules_phase_name(ctx->rules, ctx->initial)) < 0)
+		return sp_diag_set(diag, EINVAL,
+				   "policy does not match its rules: the initial phase '%s' has no "
+				   "entry in the policy",
+				   sp_rules_phase_name(ctx->rules, ctx->initial));
 	return 0;
 }
 
@@ -437,6 +453,8 @@ static int check_nesting(const struct run_ctx *ctx, struct sp_diag *diag)
 
 		if (edge->repeat)
 			continue; /* re-entering an earlier phase keeps the narrower filter */
+		if (!ctx->filters[edge->from].observed || !ctx->filters[edge->to].observed)
+			continue;
 		missing = first_not_nested(&ctx->filters[edge->from], &ctx->filters[edge->to]);
 		if (missing)
 			return sp_diag_set(diag, EINVAL,
@@ -459,6 +477,9 @@ static int build_phase_filter(struct run_ctx *ctx, int phase, enum sp_action def
 
 	f->leaves = !sp_rules_phase_final(ctx->rules, phase) &&
 		    sp_rules_phase_has_exits(ctx->rules, phase);
+	if (pi < 0)
+		return 0;
+	f->observed = true;
 	rc = sp_policy_allowlist(ctx->policy, (size_t)pi, SP_VIEW_ENFORCE, f->leaves, NULL, 0,
 				 &f->allow, &f->n_allow, diag);
 	if (rc < 0)
