@@ -46,7 +46,7 @@ jq -e '.format == "sysphase-policy" and .version == 1 and .rules_name == "pwd"
 	fail "policy.json header"
 n=$(jq '.phases | length' "$P")
 [ "$n" -ge 2 ] || fail "pwd gave $n phases"
-for ph in $(jq -r '.phases[].name' "$P"); do
+while IFS= read -r ph; do
 	s=$(printf '%s' "$ph" | sed 's/[^A-Za-z0-9._-]/_/g; s/^\./_/')
 	for ext in bpf pfc oci.json k8s.json conf; do
 		[ -s "$T/out1/$s.$ext" ] || fail "missing $s.$ext"
@@ -54,7 +54,7 @@ for ph in $(jq -r '.phases[].name' "$P"); do
 	grep -q "^$ph " "$T/summary" || fail "summary lacks phase $ph"
 	# A bpf file is whole sock_filter instructions.
 	[ $(($(stat -c %s "$T/out1/$s.bpf") % 8)) = 0 ] || fail "$s.bpf is not BPF"
-done
+done < <(jq -r '.phases[].name' "$P")
 [ -s "$T/out1/sysphase_phases.h" ] || fail "missing the C header"
 [ "$(ls "$T/out1" | wc -l)" = $((5 * n + 2)) ] || fail "unexpected files: $(ls "$T/out1")"
 head -1 "$T/summary" | grep -q "exact.*enforce.*L1.*L2.*L3.*L4" || fail "summary header"
@@ -70,12 +70,12 @@ jq -e '[.phases[] | select(.processes_started > 0)][0].threat.enforce."1" >= 1' 
 
 # --view exact: the OCI files hold each phase's own list.
 "$SYSPHASE" export --rules pwd "$T/pwd.trace" -o "$T/exact" --view exact --format oci >/dev/null
-for ph in $(jq -r '.phases[].name' "$P"); do
+while IFS= read -r ph; do
 	s=$(printf '%s' "$ph" | sed 's/[^A-Za-z0-9._-]/_/g; s/^\./_/')
 	want=$(jq -c --arg p "$ph" '[.phases[] | select(.name == $p) | .exact[].name] | sort' "$P")
 	got=$(jq -c '[.syscalls[].names[]] | sort' "$T/exact/$s.oci.json")
 	[ "$want" = "$got" ] || fail "exact view of $ph: $got, wanted $want"
-done
+done < <(jq -r '.phases[].name' "$P")
 [ "$(ls "$T/exact" | wc -l)" = $((n + 1)) ] || fail "--format oci wrote other files"
 
 # The trace's own stamps (no --rules) give the same policy as re-detecting.
