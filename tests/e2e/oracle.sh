@@ -56,7 +56,7 @@ sigstop_pending() {
 # and we send another once the tracee is stopped.  Returns PID's status.
 drive_sigstop() {
 	local out=$1 bg=$2 pid state
-	if ! wait_until 60 grep -q '^sigstop: pid [0-9]* stopping' "$out"; then
+	if ! wait_until 60 grep -qs '^sigstop: pid [0-9]* stopping' "$out"; then
 		echo "sigstop never printed its pid" >&2
 		kill -KILL "$bg" 2>/dev/null
 		wait "$bg"
@@ -125,6 +125,19 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 }
+
+# Natively first: each tracee's own checks pass, with the status expected.
+for name in $TRACEES_TO_RUN; do
+	dir="$T/$name-native"
+	mkdir -p "$dir"
+	run_one "$name" "$dir" "$TRACEES/$name"
+	if [ "$RUN_RC" = "$(expected_status "$name")" ]; then
+		pass "$name (native): status $RUN_RC: $(head -n 3 "$dir/out" | tr '\n' ' ')"
+	else
+		fail "$name (native): status $RUN_RC, want $(expected_status "$name"):" \
+			"$(head -c 300 "$dir/out" "$dir/err" | tr '\n' ' ')"
+	fi
+done
 
 for mode in $MODES; do
 	for name in $TRACEES_TO_RUN; do

@@ -54,7 +54,7 @@ attach_run() {
 	"$TRACEES/busy" "$nthreads" >"$T/busy.out" 2>&1 &
 	local busy=$!
 	track "$busy"
-	if ! wait_until 30 grep -q '^busy: pid' "$T/busy.out"; then
+	if ! wait_until 30 grep -qs '^busy: pid' "$T/busy.out"; then
 		fail "$label: busy did not start"
 		return
 	fi
