@@ -45,14 +45,21 @@ static int strv_push(struct sp_strv *sv, const char *s)
 	return 0;
 }
 
+/* JSON pointers longer than the buffer only happen in absurd rule files: cut them, visibly. */
 static void ptr_child(char *buf, size_t n, const char *base, const char *key)
 {
-	snprintf(buf, n, "%s/%s", base, key);
+	int len = snprintf(buf, n, "%s/%s", base, key);
+
+	if (len < 0 || (size_t)len >= n)
+		buf[n - 1] = '\0';
 }
 
 static void ptr_index(char *buf, size_t n, const char *base, size_t i)
 {
-	snprintf(buf, n, "%s/%zu", base, i);
+	int len = snprintf(buf, n, "%s/%zu", base, i);
+
+	if (len < 0 || (size_t)len >= n)
+		buf[n - 1] = '\0';
 }
 
 /*
