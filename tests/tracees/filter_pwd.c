@@ -5,9 +5,10 @@
  *
  *   filter_pwd WORK OUTPUT END [violate]
  *
- * enters WORK before getcwd, OUTPUT before printing, END before closing
- * stdout and exiting, the way /bin/pwd's phases follow one another; the
- * syscalls in between are the ones /bin/pwd makes there.  With
+ * enters every phase listed before WORK, then WORK before getcwd, OUTPUT
+ * before printing, END before closing stdout and exiting, the way
+ * /bin/pwd's phases follow one another; the syscalls in between are the
+ * ones /bin/pwd makes there.  With
  * "violate" it calls getcwd again once in END, which END's filter lacks:
  * the default action must stop it: SIGSYS, or exit status 4 for EPERM
  * (5: it was allowed, 6: another error).
@@ -58,6 +59,16 @@ int main(int argc, char **argv)
 	 */
 	setlocale(LC_ALL, "");
 	free(malloc(1));
+	/*
+	 * The phases before WORK (exec, loader, start-up) are over by now;
+	 * stack their filters in order anyway, as pwd would have gone
+	 * through them: each must still allow the next one's installation.
+	 */
+	for (size_t i = 0; i < sizeof(sysphase_phases) / sizeof(sysphase_phases[0]); i++) {
+		if (strcmp(sysphase_phases[i].name, argv[1]) == 0)
+			break;
+		enter(sysphase_phases[i].name);
+	}
 	enter(argv[1]);
 	/* As coreutils' pwd: getcwd(NULL, 0) allocates, which is where its heap grows. */
 	cwd = getcwd(NULL, 0);
