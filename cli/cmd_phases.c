@@ -46,9 +46,9 @@ static void phases_usage(FILE *out)
 static int parse_opts(int argc, char **argv, struct phases_opts *o)
 {
 	static const struct option longopts[] = {
-		{"rules", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
-		{"syscalls", no_argument, NULL, 's'},	 {"diff", no_argument, NULL, 'D'},
-		{"help", no_argument, NULL, 'h'},	 {NULL, 0, NULL, 0},
+	    {"rules", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
+	    {"syscalls", no_argument, NULL, 's'},    {"diff", no_argument, NULL, 'D'},
+	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -107,13 +107,14 @@ static void diff_event(struct diff_state *ds, const struct sp_event *ev, const c
 		return;
 	if (ds->differ++ < 10)
 		sp_warn("%s:%ld: pid %d %s: trace says \"%s\", rules say \"%s\"", trace, line,
-			(int)ev->pid, ev->type == SP_EV_SYSCALL && ev->name ? ev->name
-									    : sp_event_type_name(ev->type),
+			(int)ev->pid,
+			ev->type == SP_EV_SYSCALL && ev->name ? ev->name
+							      : sp_event_type_name(ev->type),
 			stamp ? stamp : "(none)", now);
 }
 
-static int segment(const struct phases_opts *o, struct sp_trace_reader *r,
-		   struct sp_detector *det, struct sp_timeline *tl, struct diff_state *ds)
+static int segment(const struct phases_opts *o, struct sp_trace_reader *r, struct sp_detector *det,
+		   struct sp_timeline *tl, struct diff_state *ds)
 {
 	struct sp_event ev = {0};
 	struct sp_diag diag = {{0}};
@@ -157,7 +158,10 @@ static int print_timeline(const struct phases_opts *o, const struct sp_timeline 
 		}
 		json_object_set_new(j, "rules", rules_name ? json_string(rules_name) : json_null());
 		json_object_set_new(j, "trace", json_string(o->trace));
-		if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+		/* 12 digits: microseconds of runs up to a day, without binary noise. */
+		if (json_dumpf(j, stdout,
+			       JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) <
+		    0) {
 			json_decref(j);
 			sp_err("cannot write the timeline");
 			return SP_EXIT_FAILURE;

@@ -13,6 +13,7 @@
 
 #include "consts.h"
 
+/* clang-format off */
 #define C(x) {#x, (uint64_t)(x)}
 
 static const struct {
@@ -44,6 +45,7 @@ static const struct {
 	/* sigprocmask(2) how */
 	C(SIG_BLOCK), C(SIG_UNBLOCK), C(SIG_SETMASK),
 };
+/* clang-format on */
 
 int sp_const_flag(const char *name, uint64_t *val)
 {

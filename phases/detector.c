@@ -18,9 +18,9 @@
 struct proc {
 	pid_t pid;
 	int phase;
-	uint64_t visited;  /* phases entered since birth or the last repeat transition */
-	bool implicit;	   /* first seen without a fork event (its fork may come later) */
-	unsigned *count;   /* per edge: matches during the current stay in its from phase */
+	uint64_t visited;     /* phases entered since birth or the last repeat transition */
+	bool implicit;	      /* first seen without a fork event (its fork may come later) */
+	unsigned *count;      /* per edge: matches during the current stay in its from phase */
 	unsigned char *armed; /* per edge: its "after" trigger has matched */
 	struct proc *next;
 };
@@ -202,9 +202,8 @@ static long step(struct sp_detector *d, struct proc *p, const struct sp_event *e
 	return fired;
 }
 
-static void report(struct sp_transition *out, enum sp_transition_kind kind, pid_t pid,
-		   pid_t parent, double ts, int from, int to, const struct sp_detector *d,
-		   long edge, bool closes)
+static void report(struct sp_transition *out, enum sp_transition_kind kind, pid_t pid, pid_t parent,
+		   double ts, int from, int to, const struct sp_detector *d, long edge, bool closes)
 {
 	if (!out)
 		return;

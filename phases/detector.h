@@ -31,15 +31,15 @@ enum sp_transition_kind {
 /* What sp_detector_feed() reports when a process enters a phase. */
 struct sp_transition {
 	enum sp_transition_kind kind;
-	pid_t pid;	  /* the process whose phase changed (the child for SP_TR_FORK) */
-	pid_t parent;	  /* SP_TR_FORK: the forking process; else 0 */
-	double ts;	  /* the triggering event's time */
-	int from;	  /* phase index before, -1 for a new process */
-	int to;		  /* phase index after */
+	pid_t pid;	       /* the process whose phase changed (the child for SP_TR_FORK) */
+	pid_t parent;	       /* SP_TR_FORK: the forking process; else 0 */
+	double ts;	       /* the triggering event's time */
+	int from;	       /* phase index before, -1 for a new process */
+	int to;		       /* phase index after */
 	const char *from_name; /* interned in the rules; NULL when from == -1 */
 	const char *to_name;   /* interned in the rules */
-	int edge;	  /* SP_TR_RULE: index for sp_rules_edge(); else -1 */
-	bool closes;	  /* SP_TR_RULE: the event was stamped with `from` */
+	int edge;	       /* SP_TR_RULE: index for sp_rules_edge(); else -1 */
+	bool closes;	       /* SP_TR_RULE: the event was stamped with `from` */
 };
 
 struct sp_detector;

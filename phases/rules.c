@@ -54,7 +54,8 @@ int sp_check_keys(const struct sp_pctx *c, const char *pointer, json_t *obj,
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v) {
+	json_object_foreach(obj, key, v)
+	{
 		bool known = false;
 		char p[512];
 		const char *near;
@@ -123,13 +124,15 @@ static int parse_phases(const struct sp_pctx *c, struct sp_rules *r, json_t *arr
 	r->phases = calloc(json_array_size(arr), sizeof(*r->phases));
 	if (!r->phases)
 		return -ENOMEM;
-	json_array_foreach(arr, i, ph) {
+	json_array_foreach(arr, i, ph)
+	{
 		char p[128], pn[160];
 		json_t *name, *desc, *final;
 
 		snprintf(p, sizeof(p), "/phases/%zu", i);
 		if (!json_is_object(ph))
-			return sp_perr(c, p, false, "a phase is an object with name and description");
+			return sp_perr(c, p, false,
+				       "a phase is an object with name and description");
 		rc = sp_check_keys(c, p, ph, keys);
 		if (rc < 0)
 			return rc;
@@ -138,7 +141,8 @@ static int parse_phases(const struct sp_pctx *c, struct sp_rules *r, json_t *arr
 		final = json_object_get(ph, "final");
 		snprintf(pn, sizeof(pn), "%s/name", p);
 		if (!json_is_string(name) || !json_string_length(name))
-			return sp_perr(c, name ? pn : p, false, "a phase needs a non-empty \"name\"");
+			return sp_perr(c, name ? pn : p, false,
+				       "a phase needs a non-empty \"name\"");
 		if (phase_lookup(r, json_string_value(name)) >= 0)
 			return sp_perr(c, pn, false, "duplicate phase \"%s\"",
 				       json_string_value(name));
@@ -200,8 +204,8 @@ static int own_trigger(struct sp_rules *r, struct sp_trigger *t)
 }
 
 /* "from": a phase, a list of phases, or "*" (every phase but "to"). */
-static int parse_from(const struct sp_pctx *c, const struct sp_rules *r, const char *p,
-		      json_t *v, int to, uint64_t *mask)
+static int parse_from(const struct sp_pctx *c, const struct sp_rules *r, const char *p, json_t *v,
+		      int to, uint64_t *mask)
 {
 	char q[192];
 	size_t i;
@@ -221,7 +225,8 @@ static int parse_from(const struct sp_pctx *c, const struct sp_rules *r, const c
 			return rc;
 		*mask = 1ULL << idx;
 	} else if (json_is_array(v) && json_array_size(v)) {
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			snprintf(q, sizeof(q), "%s/%zu", p, i);
 			rc = phase_ref(c, r, q, e, &idx);
 			if (rc < 0)
@@ -238,8 +243,8 @@ static int parse_from(const struct sp_pctx *c, const struct sp_rules *r, const c
 
 static int parse_transition(const struct sp_pctx *c, struct sp_rules *r, size_t i, json_t *tr)
 {
-	static const char *const keys[] = {"from", "to", "when", "belongs", "repeat", "comment",
-					   NULL};
+	static const char *const keys[] = {"from",   "to",	"when", "belongs",
+					   "repeat", "comment", NULL};
 	char p[128], q[192];
 	json_t *from, *to, *when, *belongs, *repeat;
 	uint64_t mask;
@@ -336,7 +341,8 @@ static int parse_on_fork(const struct sp_pctx *c, struct sp_rules *r, json_t *v)
 	if (!json_is_array(v))
 		return sp_perr(c, "/on_fork", false,
 			       "\"on_fork\" is a phase name or a list of {parent, child}");
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		char p[64], q[96];
 		json_t *child;
 		uint64_t mask;
@@ -349,7 +355,8 @@ static int parse_on_fork(const struct sp_pctx *c, struct sp_rules *r, json_t *v)
 			return rc;
 		child = json_object_get(e, "child");
 		if (!child || !json_object_get(e, "parent"))
-			return sp_perr(c, p, false, "an on_fork entry needs \"parent\" and \"child\"");
+			return sp_perr(c, p, false,
+				       "an on_fork entry needs \"parent\" and \"child\"");
 		snprintf(q, sizeof(q), "%s/child", p);
 		rc = phase_ref(c, r, q, child, &idx);
 		if (rc < 0)
@@ -452,7 +459,8 @@ static int rules_build(const struct sp_pctx *c, json_t *root, const char *fallba
 	if (v) {
 		json_t *tr;
 
-		json_array_foreach(v, i, tr) {
+		json_array_foreach(v, i, tr)
+		{
 			rc = parse_transition(c, r, i, tr);
 			if (rc < 0)
 				return rc;
@@ -537,8 +545,7 @@ int sp_rules_parse(const char *text, size_t len, const char *filename, struct sp
 	return rc;
 }
 
-int sp_rules_from_json(json_t *root, const char *name, struct sp_rules **out,
-		       struct sp_diag *diag)
+int sp_rules_from_json(json_t *root, const char *name, struct sp_rules **out, struct sp_diag *diag)
 {
 	return build(root, name ? name : "rules", NULL, name ? name : "rules", out, diag);
 }

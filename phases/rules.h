@@ -62,8 +62,7 @@ int sp_rules_parse(const char *text, size_t len, const char *filename, struct sp
  * e.g. the rule set embedded in a policy.json.  No source text means no
  * line numbers: messages say "name: /json/pointer: message".
  */
-int sp_rules_from_json(json_t *root, const char *name, struct sp_rules **out,
-		       struct sp_diag *diag);
+int sp_rules_from_json(json_t *root, const char *name, struct sp_rules **out, struct sp_diag *diag);
 
 /*
  * The rule set as JSON, for embedding (e.g. in policy.json); a new

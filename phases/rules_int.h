@@ -29,10 +29,10 @@ struct sp_pred {
 	struct sp_strv exclude; /* ... and none of these */
 	json_t *in;		/* array of accepted values (strings, integers), or NULL */
 	bool has_set, has_clear;
-	uint64_t set, clear;	/* bits that must be set / clear */
-	int64_t *families;	/* accepted address families (AF_* values) */
+	uint64_t set, clear; /* bits that must be set / clear */
+	int64_t *families;   /* accepted address families (AF_* values) */
 	size_t nfamilies;
-	struct sp_strv kinds;	/* fd kinds (globs) */
+	struct sp_strv kinds; /* fd kinds (globs) */
 };
 
 enum sp_cmp { SP_CMP_EQ, SP_CMP_NE, SP_CMP_LT, SP_CMP_LE, SP_CMP_GT, SP_CMP_GE };
@@ -55,11 +55,11 @@ struct sp_trigger {
 	enum sp_errno_mode errno_mode;
 	int *errnos;
 	size_t nerrnos;
-	struct sp_strv sites;  /* call-site module globs */
+	struct sp_strv sites;	  /* call-site module globs */
 	struct sp_strv not_sites; /* call-site modules that do not match */
-	struct sp_strv stack;  /* stack function globs (any frame) */
-	struct sp_strv paths;  /* exec: program path globs */
-	int *signals;	       /* signal: accepted numbers */
+	struct sp_strv stack;	  /* stack function globs (any frame) */
+	struct sp_strv paths;	  /* exec: program path globs */
+	int *signals;		  /* signal: accepted numbers */
 	size_t nsignals;
 	struct sp_trigger *after; /* ordering: only after this matched in the process */
 	unsigned nth;		  /* fire on the nth match in the from phase (1 = first) */
@@ -98,7 +98,7 @@ struct sp_pctx {
 
 /* Sets diag to "file:line:col: msg" for the value (or key) at pointer; returns -EINVAL. */
 int sp_perr(const struct sp_pctx *c, const char *pointer, bool key, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Checks that obj has only the given keys (NULL-terminated); error with a suggestion. */
 int sp_check_keys(const struct sp_pctx *c, const char *pointer, json_t *obj,

@@ -227,8 +227,7 @@ static json_t *sorted_names(json_t *set)
 		json_decref(arr);
 		return NULL;
 	}
-	json_object_foreach(set, key, v)
-		names[i++] = key;
+	json_object_foreach(set, key, v) names[i++] = key;
 	for (size_t a = 1; a < n; a++) {
 		for (size_t b = a; b > 0; b--) {
 			json_int_t cb = json_integer_value(json_object_get(set, names[b]));
@@ -262,8 +261,8 @@ json_t *sp_timeline_to_json(const struct sp_timeline *t, bool with_syscalls)
 		json_t *phases = json_array();
 		json_t *o = json_pack("{s:i, s:o, s:o, s:f, s:f, s:i}", "pid", (int)p->pid, "ppid",
 				      p->ppid ? json_integer(p->ppid) : json_null(), "exe",
-				      p->exe ? json_string(p->exe) : json_null(), "start",
-				      p->start, "end", p->end, "threads", (int)p->threads);
+				      p->exe ? json_string(p->exe) : json_null(), "start", p->start,
+				      "end", p->end, "threads", (int)p->threads);
 
 		if (!o || !phases) {
 			json_decref(o);
@@ -279,10 +278,11 @@ json_t *sp_timeline_to_json(const struct sp_timeline *t, bool with_syscalls)
 		for (size_t s = 0; s < p->nseg; s++) {
 			const struct segment *sg = &p->seg[s];
 			double end = seg_end(p, s);
-			json_t *ph = json_pack("{s:s, s:f, s:f, s:f, s:I, s:I}", "phase", sg->phase,
-					       "start", sg->start, "end", end, "duration",
-					       end - sg->start, "syscalls", (json_int_t)sg->syscalls,
-					       "distinct", (json_int_t)json_object_size(sg->set));
+			json_t *ph =
+			    json_pack("{s:s, s:f, s:f, s:f, s:I, s:I}", "phase", sg->phase, "start",
+				      sg->start, "end", end, "duration", end - sg->start,
+				      "syscalls", (json_int_t)sg->syscalls, "distinct",
+				      (json_int_t)json_object_size(sg->set));
 
 			if (!ph)
 				goto fail_proc;
@@ -293,7 +293,7 @@ json_t *sp_timeline_to_json(const struct sp_timeline *t, bool with_syscalls)
 		json_object_set_new(o, "phases", phases);
 		json_array_append_new(procs, o);
 		continue;
-fail_proc:
+	fail_proc:
 		json_decref(o);
 		json_decref(phases);
 		goto fail;
@@ -385,12 +385,13 @@ char *sp_timeline_to_text(const struct sp_timeline *t, bool with_syscalls)
 					break;
 				}
 				sb_printf(&b, "    ");
-				json_array_foreach(names, k, nm) {
+				json_array_foreach(names, k, nm)
+				{
 					const char *n = json_string_value(nm);
 
 					sb_printf(&b, "%s%s(%lld)", k ? " " : "", n,
 						  (long long)json_integer_value(
-							  json_object_get(sg->set, n)));
+						      json_object_get(sg->set, n)));
 				}
 				sb_printf(&b, "\n");
 				json_decref(names);

@@ -80,7 +80,8 @@ static int each_string(const struct sp_pctx *c, const char *pointer, json_t *v, 
 		return fn(c, pointer, json_string_value(v), arg);
 	if (!json_is_array(v) || !json_array_size(v))
 		return sp_perr(c, pointer, false, "expected %s or a non-empty array of them", what);
-	json_array_foreach(v, i, e) {
+	json_array_foreach(v, i, e)
+	{
 		ptr_index(p, sizeof(p), pointer, i);
 		if (!json_is_string(e))
 			return sp_perr(c, p, false, "expected %s", what);
@@ -153,10 +154,10 @@ static const struct {
 	const char *name;
 	int64_t val;
 } family_table[] = {
-	{"AF_UNIX", AF_UNIX},	    {"AF_LOCAL", AF_LOCAL},	{"AF_INET", AF_INET},
-	{"AF_INET6", AF_INET6},	    {"AF_NETLINK", AF_NETLINK}, {"AF_PACKET", AF_PACKET},
-	{"AF_UNSPEC", AF_UNSPEC},   {"AF_VSOCK", AF_VSOCK},	{"AF_BLUETOOTH", AF_BLUETOOTH},
-	{"AF_ALG", AF_ALG},
+    {"AF_UNIX", AF_UNIX},     {"AF_LOCAL", AF_LOCAL},	  {"AF_INET", AF_INET},
+    {"AF_INET6", AF_INET6},   {"AF_NETLINK", AF_NETLINK}, {"AF_PACKET", AF_PACKET},
+    {"AF_UNSPEC", AF_UNSPEC}, {"AF_VSOCK", AF_VSOCK},	  {"AF_BLUETOOTH", AF_BLUETOOTH},
+    {"AF_ALG", AF_ALG},
 };
 
 static int family_value(const char *name, int64_t *val)
@@ -219,7 +220,8 @@ static int parse_bits(const struct sp_pctx *c, const char *pointer, json_t *v, u
 		return 0;
 	}
 	if (json_is_array(v) && json_array_size(v)) {
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			uint64_t one;
 			int rc;
 
@@ -238,7 +240,7 @@ static int parse_bits(const struct sp_pctx *c, const char *pointer, json_t *v, u
 
 /* ------------------------------------------------------------- predicates */
 
-static const char *const pred_keys[] = {"glob",	  "exclude", "eq",   "in",	"set",
+static const char *const pred_keys[] = {"glob",	 "exclude", "eq",   "in",      "set",
 					"clear", "family",  "kind", "comment", NULL};
 
 static int pred_parse(const struct sp_pctx *c, const char *pointer, const char *arg, json_t *v,
@@ -300,7 +302,8 @@ static int pred_parse(const struct sp_pctx *c, const char *pointer, const char *
 		ptr_child(sub, sizeof(sub), pointer, "in");
 		if (!json_is_array(m) || !json_array_size(m))
 			return sp_perr(c, sub, false, "\"in\" takes a non-empty array");
-		json_array_foreach(m, i, e) {
+		json_array_foreach(m, i, e)
+		{
 			if (!json_is_string(e) && !json_is_integer(e)) {
 				char ep[512];
 
@@ -351,15 +354,14 @@ static void pred_free(struct sp_pred *p)
 
 /* --------------------------------------------------------------- triggers */
 
-static const char *const trigger_keys[] = {"event",  "syscall", "args",	"ret",	 "errno",
-					   "site",   "not_site", "stack", "path", "signal",
-					   "after",  "nth",	 "comment", NULL};
+static const char *const trigger_keys[] = {"event", "syscall",	"args",	   "ret",  "errno",
+					   "site",  "not_site", "stack",   "path", "signal",
+					   "after", "nth",	"comment", NULL};
 
 static const char *const event_names[] = {"syscall", "fork", "clone", "exec",
 					  "signal",  "exit", NULL};
 
-static int parse_ret(const struct sp_pctx *c, const char *pointer, json_t *v,
-		     struct sp_trigger *t)
+static int parse_ret(const struct sp_pctx *c, const char *pointer, json_t *v, struct sp_trigger *t)
 {
 	static const char *const ops[] = {"eq", "ne", "lt", "le", "gt", "ge", NULL};
 	const char *key;
@@ -379,7 +381,8 @@ static int parse_ret(const struct sp_pctx *c, const char *pointer, json_t *v,
 	rc = sp_check_keys(c, pointer, v, ops);
 	if (rc < 0)
 		return rc;
-	json_object_foreach(v, key, m) {
+	json_object_foreach(v, key, m)
+	{
 		char sub[512];
 
 		ptr_child(sub, sizeof(sub), pointer, key);
@@ -415,8 +418,7 @@ static int parse_errno(const struct sp_pctx *c, const char *pointer, json_t *v,
 	return rc;
 }
 
-static int parse_args(const struct sp_pctx *c, const char *pointer, json_t *v,
-		      struct sp_trigger *t)
+static int parse_args(const struct sp_pctx *c, const char *pointer, json_t *v, struct sp_trigger *t)
 {
 	const char *key;
 	json_t *m;
@@ -428,7 +430,8 @@ static int parse_args(const struct sp_pctx *c, const char *pointer, json_t *v,
 	t->preds = calloc(json_object_size(v), sizeof(*t->preds));
 	if (!t->preds)
 		return -ENOMEM;
-	json_object_foreach(v, key, m) {
+	json_object_foreach(v, key, m)
+	{
 		char sub[512];
 
 		ptr_child(sub, sizeof(sub), pointer, key);
@@ -447,10 +450,9 @@ static int check_applies(const struct sp_pctx *c, const char *pointer, json_t *v
 		const char *key;
 		enum sp_event_type ev;
 	} only[] = {
-		{"syscall", SP_EV_SYSCALL}, {"args", SP_EV_SYSCALL}, {"ret", SP_EV_SYSCALL},
-		{"errno", SP_EV_SYSCALL},   {"site", SP_EV_SYSCALL}, {"stack", SP_EV_SYSCALL},
-		{"not_site", SP_EV_SYSCALL},
-		{"path", SP_EV_EXEC},	    {"signal", SP_EV_SIGNAL},
+	    {"syscall", SP_EV_SYSCALL},	 {"args", SP_EV_SYSCALL}, {"ret", SP_EV_SYSCALL},
+	    {"errno", SP_EV_SYSCALL},	 {"site", SP_EV_SYSCALL}, {"stack", SP_EV_SYSCALL},
+	    {"not_site", SP_EV_SYSCALL}, {"path", SP_EV_EXEC},	  {"signal", SP_EV_SIGNAL},
 	};
 
 	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
@@ -489,14 +491,16 @@ static int trigger_fill(const struct sp_pctx *c, const char *pointer, json_t *v,
 		ptr_child(sub, sizeof(sub), pointer, "event");
 		if (!json_is_string(m) || (e = sp_event_type_from_name(json_string_value(m))) < 0) {
 			const char *near = json_is_string(m)
-				? sp_nearest(json_string_value(m), event_names) : NULL;
+					       ? sp_nearest(json_string_value(m), event_names)
+					       : NULL;
 
 			if (near)
 				return sp_perr(c, sub, false,
 					       "unknown event \"%s\" (did you mean \"%s\"?)",
 					       json_string_value(m), near);
-			return sp_perr(c, sub, false,
-				       "\"event\" is one of syscall, fork, clone, exec, signal, exit");
+			return sp_perr(
+			    c, sub, false,
+			    "\"event\" is one of syscall, fork, clone, exec, signal, exit");
 		}
 		t->event = (enum sp_event_type)e;
 	}
@@ -698,7 +702,8 @@ static bool pred_match(const struct sp_pred *p, const struct sp_event *ev)
 		size_t i;
 		json_t *e;
 
-		json_array_foreach(p->in, i, e) {
+		json_array_foreach(p->in, i, e)
+		{
 			if (json_is_string(e) && str && !strcmp(str, json_string_value(e)))
 				ok = true;
 			else if (json_is_integer(e) && has_num &&
@@ -725,8 +730,8 @@ static bool pred_match(const struct sp_pred *p, const struct sp_event *ev)
 		else if (p->raw >= 0)
 			fam = family_name((int64_t)num);
 		for (size_t i = 0; fam && i < p->nfamilies; i++)
-			if (!strcmp(fam, family_name(p->families[i]) ? family_name(p->families[i])
-								      : ""))
+			if (!strcmp(fam,
+				    family_name(p->families[i]) ? family_name(p->families[i]) : ""))
 				ok = true;
 		if (!ok)
 			return false;
@@ -766,7 +771,8 @@ static bool stack_match(const struct sp_strv *globs, json_t *stack)
 
 	if (!json_is_array(stack))
 		return false;
-	json_array_foreach(stack, i, frame) {
+	json_array_foreach(stack, i, frame)
+	{
 		json_t *fn = json_object_get(frame, "fn");
 
 		if (json_is_string(fn) && any_glob(globs, json_string_value(fn)))

@@ -122,8 +122,9 @@ static void test_syscall_name(void **state)
 
 static void test_path_glob(void **state)
 {
-	const char *t = "{\"syscall\": \"openat\", \"args\": {\"pathname\": {\"glob\": \"/etc/*.conf\","
-			" \"exclude\": \"/etc/nsswitch.conf\"}}}";
+	const char *t =
+	    "{\"syscall\": \"openat\", \"args\": {\"pathname\": {\"glob\": \"/etc/*.conf\","
+	    " \"exclude\": \"/etc/nsswitch.conf\"}}}";
 	struct sp_event ev;
 
 	(void)state;
@@ -140,13 +141,15 @@ static void test_path_glob(void **state)
 	sys(&ev, 10, "openat", NULL);
 	assert_false(fires(t, &ev));
 	/* A glob on an fd matches the path it refers to. */
-	sys(&ev, 10, "write", "{\"fd\": {\"fd\": 4, \"kind\": \"file\", \"path\": \"/var/log/e.log\"}}");
+	sys(&ev, 10, "write",
+	    "{\"fd\": {\"fd\": 4, \"kind\": \"file\", \"path\": \"/var/log/e.log\"}}");
 	assert_true(fires("{\"args\": {\"fd\": \"*.log\"}}", &ev));
 }
 
 static void test_equality(void **state)
 {
-	const char *t = "{\"syscall\": \"rt_sigprocmask\", \"args\": {\"how\": {\"eq\": \"SIG_BLOCK\"}}}";
+	const char *t =
+	    "{\"syscall\": \"rt_sigprocmask\", \"args\": {\"how\": {\"eq\": \"SIG_BLOCK\"}}}";
 	struct sp_event ev;
 
 	(void)state;
@@ -195,7 +198,8 @@ static void test_flag_bits(void **state)
 	assert_true(fires("{\"args\": {\"arg2\": {\"set\": [\"O_APPEND\", 1099511627776]}}}", &ev));
 	sys(&ev, 10, "openat", NULL);
 	ev.args[2] = 0x441;
-	assert_false(fires("{\"args\": {\"arg2\": {\"set\": [\"O_APPEND\", 1099511627776]}}}", &ev));
+	assert_false(
+	    fires("{\"args\": {\"arg2\": {\"set\": [\"O_APPEND\", 1099511627776]}}}", &ev));
 }
 
 static void test_sockaddr_family(void **state)
@@ -204,9 +208,11 @@ static void test_sockaddr_family(void **state)
 	struct sp_event ev;
 
 	(void)state;
-	sys(&ev, 10, "bind", "{\"addr\": {\"family\": \"AF_INET\", \"addr\": \"127.0.0.1\", \"port\": 80}}");
+	sys(&ev, 10, "bind",
+	    "{\"addr\": {\"family\": \"AF_INET\", \"addr\": \"127.0.0.1\", \"port\": 80}}");
 	assert_true(fires(t, &ev));
-	sys(&ev, 10, "connect", "{\"addr\": {\"family\": \"AF_UNIX\", \"path\": \"/run/nscd/socket\"}}");
+	sys(&ev, 10, "connect",
+	    "{\"addr\": {\"family\": \"AF_UNIX\", \"path\": \"/run/nscd/socket\"}}");
 	assert_false(fires(t, &ev));
 	/* socket()'s domain is a plain enumeration string. */
 	sys(&ev, 10, "socket", "{\"domain\": \"AF_UNIX\"}");
@@ -227,7 +233,8 @@ static void test_fd_kind(void **state)
 	(void)state;
 	sys(&ev, 10, "read", "{\"fd\": {\"fd\": 0, \"kind\": \"pipe\", \"path\": \"pipe:[1]\"}}");
 	assert_true(fires(t, &ev));
-	sys(&ev, 10, "read", "{\"fd\": {\"fd\": 3, \"kind\": \"file\", \"path\": \"/etc/passwd\"}}");
+	sys(&ev, 10, "read",
+	    "{\"fd\": {\"fd\": 3, \"kind\": \"file\", \"path\": \"/etc/passwd\"}}");
 	assert_false(fires(t, &ev));
 	sys(&ev, 10, "read", "{\"fd\": {\"fd\": 9}}"); /* not open: no kind */
 	assert_false(fires(t, &ev));
@@ -307,17 +314,20 @@ static void test_stack_function(void **state)
 }
 
 static const char *const fork_rules =
-	"{\"phases\": [{\"name\": \"boot\", \"description\": \"d\"},"
-	"  {\"name\": \"spawn\", \"description\": \"d\"},"
-	"  {\"name\": \"child\", \"description\": \"d\"},"
-	"  {\"name\": \"reload\", \"description\": \"d\"},"
-	"  {\"name\": \"newprog\", \"description\": \"d\"}],"
-	" \"on_fork\": [{\"parent\": \"spawn\", \"child\": \"child\"}],"
-	" \"transitions\": ["
-	"  {\"from\": \"boot\", \"to\": \"spawn\", \"when\": {\"syscall\": \"socketpair\"}},"
-	"  {\"from\": \"spawn\", \"to\": \"reload\", \"repeat\": true, \"when\": {\"signal\": \"SIGHUP\"}},"
-	"  {\"from\": \"reload\", \"to\": \"spawn\", \"repeat\": true, \"when\": {\"syscall\": \"socketpair\"}},"
-	"  {\"from\": \"child\", \"to\": \"newprog\", \"when\": {\"event\": \"exec\", \"path\": \"*/nginx\"}}]}";
+    "{\"phases\": [{\"name\": \"boot\", \"description\": \"d\"},"
+    "  {\"name\": \"spawn\", \"description\": \"d\"},"
+    "  {\"name\": \"child\", \"description\": \"d\"},"
+    "  {\"name\": \"reload\", \"description\": \"d\"},"
+    "  {\"name\": \"newprog\", \"description\": \"d\"}],"
+    " \"on_fork\": [{\"parent\": \"spawn\", \"child\": \"child\"}],"
+    " \"transitions\": ["
+    "  {\"from\": \"boot\", \"to\": \"spawn\", \"when\": {\"syscall\": \"socketpair\"}},"
+    "  {\"from\": \"spawn\", \"to\": \"reload\", \"repeat\": true, \"when\": {\"signal\": "
+    "\"SIGHUP\"}},"
+    "  {\"from\": \"reload\", \"to\": \"spawn\", \"repeat\": true, \"when\": {\"syscall\": "
+    "\"socketpair\"}},"
+    "  {\"from\": \"child\", \"to\": \"newprog\", \"when\": {\"event\": \"exec\", \"path\": "
+    "\"*/nginx\"}}]}";
 
 static void test_process_events(void **state)
 {
@@ -385,11 +395,12 @@ static void test_process_events(void **state)
 
 static void test_no_reentry_without_repeat(void **state)
 {
-	struct sp_rules *r = rules_text(
-		"{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
-		" {\"name\": \"b\", \"description\": \"d\"}],"
-		" \"transitions\": [{\"from\": \"a\", \"to\": \"b\", \"when\": {\"syscall\": \"open\"}},"
-		"  {\"from\": \"b\", \"to\": \"a\", \"when\": {\"syscall\": \"close\"}}]}");
+	struct sp_rules *r =
+	    rules_text("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
+		       " {\"name\": \"b\", \"description\": \"d\"}],"
+		       " \"transitions\": [{\"from\": \"a\", \"to\": \"b\", \"when\": "
+		       "{\"syscall\": \"open\"}},"
+		       "  {\"from\": \"b\", \"to\": \"a\", \"when\": {\"syscall\": \"close\"}}]}");
 	struct sp_detector *d = sp_detector_new(r);
 	struct sp_event ev;
 
@@ -406,7 +417,8 @@ static void test_no_reentry_without_repeat(void **state)
 static void test_after_ordering(void **state)
 {
 	/* "The first epoll_wait after setuid." */
-	struct sp_rules *r = two_phase("{\"syscall\": \"epoll_wait\", \"after\": {\"syscall\": \"setuid\"}}");
+	struct sp_rules *r =
+	    two_phase("{\"syscall\": \"epoll_wait\", \"after\": {\"syscall\": \"setuid\"}}");
 	struct sp_detector *d = sp_detector_new(r);
 	struct sp_event ev;
 
@@ -574,8 +586,8 @@ static void test_timeline(void **state)
 		const char *phase;
 		double ts;
 	} evs[] = {
-		{50, "execve", "start", 0.0}, {50, "brk", "start", 0.5},  {50, "openat", "load", 1.0},
-		{50, "openat", "load", 1.5},  {50, "mmap", "load", 2.0},  {50, "write", "work", 3.0},
+	    {50, "execve", "start", 0.0}, {50, "brk", "start", 0.5}, {50, "openat", "load", 1.0},
+	    {50, "openat", "load", 1.5},  {50, "mmap", "load", 2.0}, {50, "write", "work", 3.0},
 	};
 
 	(void)state;
@@ -612,20 +624,22 @@ static void test_timeline(void **state)
 	assert_int_equal(json_array_size(json_object_get(j, "processes")), 2);
 	p0 = json_array_get(json_object_get(j, "processes"), 0);
 	assert_int_equal(json_integer_value(json_object_get(p0, "pid")), 50);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(p0, "exit"), "status")), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(p0, "exit"), "status")),
+			 3);
 	assert_int_equal(json_array_size(json_object_get(p0, "phases")), 3);
 	ph = json_array_get(json_object_get(p0, "phases"), 1);
 	assert_string_equal(json_string_value(json_object_get(ph, "phase")), "load");
 	assert_int_equal(json_integer_value(json_object_get(ph, "syscalls")), 3);
 	assert_int_equal(json_integer_value(json_object_get(ph, "distinct")), 2);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(ph, "set"), "openat")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(ph, "set"), "openat")),
+			 2);
 	/* A segment ends where the next begins; the last one at the process's end. */
 	assert_true(json_real_value(json_object_get(ph, "end")) == 3.0);
 	assert_true(json_real_value(json_object_get(ph, "duration")) == 2.0);
 	ph = json_array_get(json_object_get(p0, "phases"), 2);
 	assert_true(json_real_value(json_object_get(ph, "end")) == 5.0);
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_array_get(json_object_get(j, "processes"), 1), "ppid")),
+			     json_array_get(json_object_get(j, "processes"), 1), "ppid")),
 			 50);
 	json_decref(j);
 
@@ -641,24 +655,24 @@ static void test_timeline(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_syscall_name),
-		cmocka_unit_test(test_path_glob),
-		cmocka_unit_test(test_equality),
-		cmocka_unit_test(test_flag_bits),
-		cmocka_unit_test(test_sockaddr_family),
-		cmocka_unit_test(test_fd_kind),
-		cmocka_unit_test(test_return_and_errno),
-		cmocka_unit_test(test_call_site),
-		cmocka_unit_test(test_stack_function),
-		cmocka_unit_test(test_process_events),
-		cmocka_unit_test(test_no_reentry_without_repeat),
-		cmocka_unit_test(test_after_ordering),
-		cmocka_unit_test(test_nth),
-		cmocka_unit_test(test_belongs),
-		cmocka_unit_test(test_threads_and_exit),
-		cmocka_unit_test(test_child_seen_before_fork_event),
-		cmocka_unit_test(test_memory_follows_live_processes),
-		cmocka_unit_test(test_timeline),
+	    cmocka_unit_test(test_syscall_name),
+	    cmocka_unit_test(test_path_glob),
+	    cmocka_unit_test(test_equality),
+	    cmocka_unit_test(test_flag_bits),
+	    cmocka_unit_test(test_sockaddr_family),
+	    cmocka_unit_test(test_fd_kind),
+	    cmocka_unit_test(test_return_and_errno),
+	    cmocka_unit_test(test_call_site),
+	    cmocka_unit_test(test_stack_function),
+	    cmocka_unit_test(test_process_events),
+	    cmocka_unit_test(test_no_reentry_without_repeat),
+	    cmocka_unit_test(test_after_ordering),
+	    cmocka_unit_test(test_nth),
+	    cmocka_unit_test(test_belongs),
+	    cmocka_unit_test(test_threads_and_exit),
+	    cmocka_unit_test(test_child_seen_before_fork_event),
+	    cmocka_unit_test(test_memory_follows_live_processes),
+	    cmocka_unit_test(test_timeline),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

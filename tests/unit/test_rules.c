@@ -112,8 +112,9 @@ static void test_unknown_key_suggests(void **state)
 	(void)state;
 	expect_error(with_trigger("{@\"sycall\": \"openat\"}"),
 		     "unknown key \"sycall\" (did you mean \"syscall\"?)");
-	expect_error("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"}], @\"transition\": []}",
-		     "unknown key \"transition\" (did you mean \"transitions\"?)");
+	expect_error(
+	    "{\"phases\": [{\"name\": \"a\", \"description\": \"d\"}], @\"transition\": []}",
+	    "unknown key \"transition\" (did you mean \"transitions\"?)");
 }
 
 static void test_unknown_syscall_suggests(void **state)
@@ -273,7 +274,8 @@ static void test_builtins_load_and_round_trip(void **state)
 		assert_int_equal(sp_rules_phase_count(back), sp_rules_phase_count(r));
 		assert_int_equal(sp_rules_edge_count(back), sp_rules_edge_count(r));
 		for (int k = 0; k < (int)sp_rules_phase_count(r); k++) {
-			assert_string_equal(sp_rules_phase_name(back, k), sp_rules_phase_name(r, k));
+			assert_string_equal(sp_rules_phase_name(back, k),
+					    sp_rules_phase_name(r, k));
 			assert_int_equal(sp_rules_phase_final(back, k), sp_rules_phase_final(r, k));
 			assert_int_equal(sp_rules_on_fork(back, k), sp_rules_on_fork(r, k));
 		}
@@ -342,25 +344,25 @@ static void test_rules_dir_env(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valid_skeleton),
-		cmocka_unit_test(test_json_syntax),
-		cmocka_unit_test(test_json_duplicate_key),
-		cmocka_unit_test(test_unknown_key_suggests),
-		cmocka_unit_test(test_unknown_syscall_suggests),
-		cmocka_unit_test(test_unknown_phase),
-		cmocka_unit_test(test_unreachable_phase),
-		cmocka_unit_test(test_on_fork_makes_reachable),
-		cmocka_unit_test(test_malformed_glob),
-		cmocka_unit_test(test_unknown_flag),
-		cmocka_unit_test(test_unknown_signal_errno_family),
-		cmocka_unit_test(test_event_kinds),
-		cmocka_unit_test(test_phase_definitions),
-		cmocka_unit_test(test_utf8_columns),
-		cmocka_unit_test(test_from_json_uses_pointers),
-		cmocka_unit_test(test_builtins_load_and_round_trip),
-		cmocka_unit_test(test_nginx_accessors),
-		cmocka_unit_test(test_load_errors),
-		cmocka_unit_test(test_rules_dir_env),
+	    cmocka_unit_test(test_valid_skeleton),
+	    cmocka_unit_test(test_json_syntax),
+	    cmocka_unit_test(test_json_duplicate_key),
+	    cmocka_unit_test(test_unknown_key_suggests),
+	    cmocka_unit_test(test_unknown_syscall_suggests),
+	    cmocka_unit_test(test_unknown_phase),
+	    cmocka_unit_test(test_unreachable_phase),
+	    cmocka_unit_test(test_on_fork_makes_reachable),
+	    cmocka_unit_test(test_malformed_glob),
+	    cmocka_unit_test(test_unknown_flag),
+	    cmocka_unit_test(test_unknown_signal_errno_family),
+	    cmocka_unit_test(test_event_kinds),
+	    cmocka_unit_test(test_phase_definitions),
+	    cmocka_unit_test(test_utf8_columns),
+	    cmocka_unit_test(test_from_json_uses_pointers),
+	    cmocka_unit_test(test_builtins_load_and_round_trip),
+	    cmocka_unit_test(test_nginx_accessors),
+	    cmocka_unit_test(test_load_errors),
+	    cmocka_unit_test(test_rules_dir_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
