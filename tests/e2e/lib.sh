@@ -9,8 +9,8 @@
 # ($SP_PY) that turns a sysphase trace or an `strace -f -qq` log into
 # per-process, per-thread sequences of syscall names and compares them.
 #
-# Run directly (as ctest does with every tests/e2e/*.sh), it tests its own
-# helpers on fixed input.
+# Run directly, it tests its own helpers on fixed input (lib_selftest,
+# which the oracle also runs first).
 
 set -u
 
@@ -591,8 +591,9 @@ strace_seqs() {
 	sp_py seqs strace "$@"
 }
 
-# Self-test of the helpers above on fixed input, when run on its own.
-_lib_selftest() {
+# lib_selftest: checks of the helpers above on fixed input.  The oracle
+# runs them before trusting the parsers; `bash lib.sh` runs them alone.
+lib_selftest() {
 	need python3
 	local port
 	port=$(free_port)
@@ -721,9 +722,9 @@ EOF
 		sp_py compare "$T/s.log" "$T/t4.jsonl"
 	check "a moved signal fails the interleaved comparison" \
 		not quietly sp_py compare "$T/s.log" "$T/t4.jsonl" --interleaved
-	finish
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-	_lib_selftest
+	lib_selftest
+	finish
 fi

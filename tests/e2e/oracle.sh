@@ -126,6 +126,9 @@ sys.exit(1 if bad else 0)
 PY
 }
 
+# The parsers and the comparison, on fixed input, before they judge sysphase.
+lib_selftest 2>/dev/null
+
 # Natively first: each tracee's own checks pass, with the status expected.
 for name in $TRACEES_TO_RUN; do
 	dir="$T/$name-native"
