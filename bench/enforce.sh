@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Enforcement overhead of `sysphase run` on nginx (Debian package, 127.0.0.1):
+#   nginx + wrk -t1 -c10 -d10s, natively and under `sysphase run` with a
+#   policy recorded from the example workload, interleaved (native, run,
+#   native, run, ...) for ROUNDS rounds; prints each round, the median
+#   throughput ratio run/native (of the per-round ratios), and the median
+#   time nginx takes to become ready (launch until the first 200 answer)
+#   both ways.  Target: ratio >= 0.97.
+# A benchmark, not a test: it prints figures and never fails on them.
+#   bench/enforce.sh [BUILD_DIR]   (ROUNDS=3, DURATION=10; SYSPHASE=binary overrides)
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$src/build}
+sysphase=${SYSPHASE:-$build/sysphase}
+rounds=${ROUNDS:-3}
+duration=${DURATION:-10}
+nginx=/usr/sbin/nginx
+scratch=$(mktemp -d /tmp/sysphase-bench.XXXXXX)
+# nginx's worker runs as nobody and must reach the document root.
+chmod 755 "$scratch"
+launcher_pid=
+trap 'stop_nginx; rm -rf "$scratch"' EXIT
+
+for tool in "$nginx" wrk curl python3; do
+	command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
+done
+if [ ! -x "$sysphase" ]; then
+	cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build "$build" -j"$(nproc)" >/dev/null
+fi
+
+ngx=$scratch/ngx
+mkdir -p "$ngx"
+port=$(bash "$src/examples/nginx/free-port.sh")
+bash "$src/examples/nginx/nginx-config.sh" "$ngx" "$port" 1 off
+url=http://127.0.0.1:$port/
+
+# wait_ready T0: polls GET / until it answers 200; prints seconds since T0
+# (a time.time() value taken just before the launch).
+wait_ready() {
+	python3 - "$1" "$port" <<'PY'
+import socket, sys, time
+t0, port = float(sys.argv[1]), int(sys.argv[2])
+req = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"
+deadline = time.time() + 60
+while time.time() < deadline:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(req)
+            if s.recv(64).startswith(b"HTTP/1.1 200"):
+                print("%.4f" % (time.time() - t0))
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.001)
+sys.exit(1)
+PY
+}
+
+now() { python3 -c 'import time; print("%.6f" % time.time())'; }
+
+# start_nginx [WRAPPER...]: launches nginx (through WRAPPER); its ready time in $ready.
+start_nginx() {
+	local t0
+	rm -f "$ngx/nginx.pid"
+	t0=$(now)
+	"$@" "$nginx" -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" \
+		>>"$scratch/launch.log" 2>&1 &
+	launcher_pid=$!
+	ready=$(wait_ready "$t0") || { echo "bench: nginx did not become ready" >&2; return 1; }
+}
+
+# Stops nginx by the pid in its pid file, then waits for the launcher.
+stop_nginx() {
+	[ -n "$launcher_pid" ] || return 0
+	if [ -s "$ngx/nginx.pid" ]; then
+		kill -QUIT "$(cat "$ngx/nginx.pid")" 2>/dev/null || true
+	fi
+	wait "$launcher_pid" 2>/dev/null || true
+	launcher_pid=
+}
+
+rps() {
+	wrk -t1 -c10 -d"${duration}s" "$url" | awk '/^Requests\/sec:/ { print $2 }'
+}
+
+median() {
+	python3 -c 'import statistics, sys; print("%.4f" % statistics.median(map(float, sys.argv[1:])))' "$@"
+}
+
+echo "== policy: sysphase record --rules nginx under examples/nginx/workload.sh"
+start_nginx "$sysphase" record --rules nginx -o "$scratch/trace.jsonl" --
+WRK=1 bash "$src/examples/nginx/workload.sh" "$port"
+stop_nginx
+"$sysphase" export --rules nginx "$scratch/trace.jsonl" -o "$scratch/pol" | tail -1
+
+echo "== nginx + wrk -t1 -c10 -d${duration}s on 127.0.0.1, $rounds rounds, interleaved"
+printf '%-6s %12s %12s %8s %14s %14s\n' round native_rps run_rps ratio native_ready_s run_ready_s
+ratios=() n_rps=() r_rps=() n_ready=() r_ready=()
+for r in $(seq "$rounds"); do
+	start_nginx
+	nr=$ready
+	nt=$(rps)
+	stop_nginx
+	start_nginx "$sysphase" run --policy "$scratch/pol/policy.json" --
+	rr=$ready
+	rt=$(rps)
+	# The figures only count if the worker really ran detached and filtered.
+	w=$(pgrep -P "$(cat "$ngx/nginx.pid")" | head -1)
+	state=$(awk '/^(TracerPid|Seccomp_filters):/ { printf "%s%s ", $1, $2 }' "/proc/$w/status")
+	stop_nginx
+	ratio=$(python3 -c "print('%.4f' % ($rt / $nt))")
+	printf '%-6s %12s %12s %8s %14s %14s   worker: %s\n' "$r" "$nt" "$rt" "$ratio" "$nr" "$rr" \
+		"$state"
+	ratios+=("$ratio") n_rps+=("$nt") r_rps+=("$rt") n_ready+=("$nr") r_ready+=("$rr")
+done
+if grep -q -e "killed by" -e "denied" "$scratch/launch.log"; then
+	echo "bench: sysphase reported violations:" >&2
+	grep -e "killed by" -e "denied" "$scratch/launch.log" >&2
+fi
+echo "median requests/s: native $(median "${n_rps[@]}"), sysphase run $(median "${r_rps[@]}")"
+echo "median throughput ratio run/native: $(median "${ratios[@]}") (target >= 0.97)"
+echo "median time to ready: native $(median "${n_ready[@]}") s, sysphase run $(median "${r_ready[@]}") s"
