@@ -27,6 +27,23 @@ check() { # DIR WORKERS DAEMON RELOAD
 		{ echo "FAIL: phases on the stamped trace"; return 1; }
 	"$SYSPHASE" phases --rules nginx --diff "$dir/trace.jsonl" >/dev/null ||
 		{ echo "FAIL: offline segmentation differs from the online stamps"; return 1; }
+	# A child's events must follow the fork event that names its parent,
+	# or the child cannot start in its on_fork phase: say so plainly.
+	python3 - "$dir/trace.jsonl" <<'ORDER' || return 1
+import json, sys
+first, fork = {}, {}
+with open(sys.argv[1]) as f:
+    next(f)
+    for i, line in enumerate(f, 2):
+        e = json.loads(line)
+        first.setdefault(e["pid"], i)
+        if e["type"] == "fork":
+            fork.setdefault(e["child"], i)
+bad = [(c, first[c], l) for c, l in fork.items() if first.get(c, l) < l]
+for c, a, b in bad:
+    print("FAIL: trace: process %d has events from line %d, before its fork event at line %d" % (c, a, b))
+sys.exit(1 if bad else 0)
+ORDER
 	python3 - "$dir/online.json" "$2" "$3" "$4" <<'EOF'
 import json, sys
 
