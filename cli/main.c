@@ -22,6 +22,7 @@ static const struct command commands[] = {
 	{"phases", cmd_phases, "cut a trace into lifecycle phases and print the timeline"},
 	{"export", cmd_export, "write policy.json and one seccomp filter per phase"},
 	{"run", cmd_run, "run a program under the per-phase filters of a policy"},
+	{"report", cmd_report, "write a self-contained HTML report of a trace or policy"},
 	{"compare", cmd_compare, "compare two allowlists (policies, profiles, lists, built-ins)"},
 };
 

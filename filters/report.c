@@ -1,0 +1,1370 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The HTML report: an event collector for the picture, and the writer.
+ * Everything is printed straight to the output stream; the document is
+ * XML-well-formed HTML5 with inline CSS and SVG only, so it renders from
+ * a file with no network and parses with a strict XML parser.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare.h"
+#include "report.h"
+#include "threat.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- density histograms ------------------------------------------------ */
+
+/*
+ * Buckets whose width grows geometrically from the trace's zero: bucket 0
+ * is [0, 1 us), bucket k is [1 us * R^(k-1), 1 us * R^k) with R = 1.02, up
+ * to 10^6 s.  Any axis (linear or log, known only at the end) can then be
+ * drawn from them at 2% resolution, in memory fixed per thread.
+ */
+#define HIST_E0 1e-6
+#define HIST_R 1.02
+#define HIST_BUCKETS 1400
+
+struct hist {
+	uint32_t *n; /* HIST_BUCKETS counts, allocated at the first event */
+};
+
+static double hist_edge(size_t k)
+{
+	return k == 0 ? 0 : HIST_E0 * pow(HIST_R, (double)(k - 1));
+}
+
+static int hist_add(struct hist *h, double ts)
+{
+	size_t k = 0;
+
+	if (!h->n && !(h->n = calloc(HIST_BUCKETS, sizeof(*h->n))))
+		return -ENOMEM;
+	if (ts >= HIST_E0)
+		k = 1 + (size_t)(log(ts / HIST_E0) / log(HIST_R));
+	if (k >= HIST_BUCKETS)
+		k = HIST_BUCKETS - 1;
+	/* The float division may land one off; the edges decide. */
+	while (k > 0 && ts < hist_edge(k))
+		k--;
+	while (k + 1 < HIST_BUCKETS && ts >= hist_edge(k + 1))
+		k++;
+	if (h->n[k] < UINT32_MAX)
+		h->n[k]++;
+	return 0;
+}
+
+/* ---- the collector ------------------------------------------------------ */
+
+struct rthread {
+	pid_t tid, pid;
+	double first, last;
+	unsigned long syscalls;
+	struct hist h;
+};
+
+struct rproc {
+	pid_t pid;
+	struct hist h;
+	size_t n_threads; /* rthreads seen for it */
+};
+
+struct rfork {
+	pid_t parent, child;
+	double ts;
+	char via[8];
+};
+
+struct rexec {
+	pid_t pid, former_tid;
+	double ts;
+	char *path;
+};
+
+/* An open-addressing map from a pid/tid to an index, grown at half load. */
+struct idmap {
+	size_t cap, n;
+	pid_t *key;
+	size_t *val;
+};
+
+struct sp_report {
+	struct rthread *threads;
+	size_t n_threads, cap_threads;
+	struct rproc *procs;
+	size_t n_procs, cap_procs;
+	struct idmap tmap, pmap;
+	struct rfork *forks;
+	size_t n_forks, cap_forks;
+	struct rexec *execs;
+	size_t n_execs, cap_execs;
+	double t_end;
+};
+
+static size_t idmap_slot(const struct idmap *m, pid_t key)
+{
+	size_t i = ((size_t)(uint32_t)key * 2654435761u) & (m->cap - 1);
+
+	while (m->key[i] && m->key[i] != key)
+		i = (i + 1) & (m->cap - 1);
+	return i;
+}
+
+/* The index stored for key, or SIZE_MAX. */
+static size_t idmap_get(const struct idmap *m, pid_t key)
+{
+	size_t i;
+
+	if (!m->cap)
+		return SIZE_MAX;
+	i = idmap_slot(m, key);
+	return m->key[i] ? m->val[i] : SIZE_MAX;
+}
+
+static int idmap_put(struct idmap *m, pid_t key, size_t val)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct idmap bigger = {.cap = m->cap ? 2 * m->cap : 64};
+
+		bigger.key = calloc(bigger.cap, sizeof(*bigger.key));
+		bigger.val = calloc(bigger.cap, sizeof(*bigger.val));
+		if (!bigger.key || !bigger.val) {
+			free(bigger.key);
+			free(bigger.val);
+			return -ENOMEM;
+		}
+		for (i = 0; i < m->cap; i++)
+			if (m->key[i]) {
+				size_t j = idmap_slot(&bigger, m->key[i]);
+
+				bigger.key[j] = m->key[i];
+				bigger.val[j] = m->val[i];
+				bigger.n++;
+			}
+		free(m->key);
+		free(m->val);
+		*m = bigger;
+	}
+	i = idmap_slot(m, key);
+	if (!m->key[i])
+		m->n++;
+	m->key[i] = key;
+	m->val[i] = val;
+	return 0;
+}
+
+static void idmap_free(struct idmap *m)
+{
+	free(m->key);
+	free(m->val);
+}
+
+/* Makes room for one more element of size sz in *arr. */
+static int grow(void **arr, size_t *cap, size_t n, size_t sz)
+{
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	p = realloc(*arr, (*cap ? 2 * *cap : 16) * sz);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = *cap ? 2 * *cap : 16;
+	return 0;
+}
+
+struct sp_report *sp_report_new(void)
+{
+	return calloc(1, sizeof(struct sp_report));
+}
+
+void sp_report_free(struct sp_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_execs; i++)
+		free(r->execs[i].path);
+	free(r->execs);
+	free(r->forks);
+	for (size_t i = 0; i < r->n_threads; i++)
+		free(r->threads[i].h.n);
+	for (size_t i = 0; i < r->n_procs; i++)
+		free(r->procs[i].h.n);
+	free(r->threads);
+	free(r->procs);
+	idmap_free(&r->tmap);
+	idmap_free(&r->pmap);
+	free(r);
+}
+
+static struct rproc *proc_of(struct sp_report *r, pid_t pid)
+{
+	size_t i = idmap_get(&r->pmap, pid);
+
+	if (i != SIZE_MAX)
+		return &r->procs[i];
+	if (grow((void **)&r->procs, &r->cap_procs, r->n_procs, sizeof(*r->procs)) < 0 ||
+	    idmap_put(&r->pmap, pid, r->n_procs) < 0)
+		return NULL;
+	r->procs[r->n_procs] = (struct rproc){.pid = pid};
+	return &r->procs[r->n_procs++];
+}
+
+static struct rthread *thread_of(struct sp_report *r, pid_t tid, pid_t pid, double ts)
+{
+	size_t i = idmap_get(&r->tmap, tid);
+	struct rproc *p;
+
+	if (i != SIZE_MAX) {
+		/* exec from a non-leader thread: the tid now belongs to another process. */
+		r->threads[i].pid = pid;
+		return &r->threads[i];
+	}
+	p = proc_of(r, pid);
+	if (!p || grow((void **)&r->threads, &r->cap_threads, r->n_threads, sizeof(*r->threads)) < 0 ||
+	    idmap_put(&r->tmap, tid, r->n_threads) < 0)
+		return NULL;
+	p->n_threads++;
+	r->threads[r->n_threads] = (struct rthread){.tid = tid, .pid = pid, .first = ts, .last = ts};
+	return &r->threads[r->n_threads++];
+}
+
+int sp_report_feed(struct sp_report *r, const struct sp_event *ev)
+{
+	struct rthread *t = thread_of(r, ev->tid, ev->pid, ev->ts);
+	struct rproc *p;
+
+	if (!t)
+		return -ENOMEM;
+	if (ev->ts > t->last)
+		t->last = ev->ts;
+	if (ev->ts > r->t_end)
+		r->t_end = ev->ts;
+	switch (ev->type) {
+	case SP_EV_SYSCALL:
+		p = proc_of(r, ev->pid);
+		if (!p)
+			return -ENOMEM;
+		t->syscalls++;
+		if (hist_add(&t->h, ev->ts) < 0 || hist_add(&p->h, ev->ts) < 0)
+			return -ENOMEM;
+		break;
+	case SP_EV_FORK:
+		if (grow((void **)&r->forks, &r->cap_forks, r->n_forks, sizeof(*r->forks)) < 0)
+			return -ENOMEM;
+		r->forks[r->n_forks] = (struct rfork){.parent = ev->pid, .child = ev->child, .ts = ev->ts};
+		snprintf(r->forks[r->n_forks].via, sizeof(r->forks[0].via), "%s",
+			 ev->via ? ev->via : "fork");
+		r->n_forks++;
+		break;
+	case SP_EV_CLONE:
+		/* The new thread's lane starts when it was made, not at its first syscall. */
+		if (!thread_of(r, ev->child, ev->pid, ev->ts))
+			return -ENOMEM;
+		break;
+	case SP_EV_EXEC:
+		if (grow((void **)&r->execs, &r->cap_execs, r->n_execs, sizeof(*r->execs)) < 0)
+			return -ENOMEM;
+		r->execs[r->n_execs] = (struct rexec){.pid = ev->pid, .former_tid = ev->former_tid,
+						      .ts = ev->ts};
+		r->execs[r->n_execs].path = strdup(ev->path ? ev->path : "?");
+		if (!r->execs[r->n_execs].path)
+			return -ENOMEM;
+		r->n_execs++;
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* ---- output helpers ----------------------------------------------------- */
+
+const char *sp_report_axis_name(enum sp_report_axis a)
+{
+	static const char *const names[] = {"auto", "linear", "log"};
+
+	return (size_t)a < N(names) ? names[a] : NULL;
+}
+
+int sp_report_axis_from_name(const char *name)
+{
+	for (int a = SP_AXIS_AUTO; a <= SP_AXIS_LOG; a++)
+		if (strcmp(name, sp_report_axis_name((enum sp_report_axis)a)) == 0)
+			return a;
+	return -EINVAL;
+}
+
+/* Text and attribute values: the five XML entities, control characters dropped. */
+static void esc(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&#39;", out);
+			break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, out);
+		}
+	}
+}
+
+/* A time in seconds for people: "812 µs", "4.39 ms", "1.25 s". */
+static const char *fmt_time(char *buf, size_t len, double s)
+{
+	double a = fabs(s);
+
+	if (a == 0)
+		snprintf(buf, len, "0");
+	else if (a < 1e-3)
+		snprintf(buf, len, "%.0f \xc2\xb5s", s * 1e6);
+	else if (a < 1)
+		snprintf(buf, len, "%.3g ms", s * 1e3);
+	else
+		snprintf(buf, len, "%.3g s", s);
+	return buf;
+}
+
+static const char *const level_class[SP_THREAT_LEVELS + 1] = {"lv0", "lv1", "lv2", "lv3", "lv4"};
+
+static const char *level_label(int l)
+{
+	static const char *const labels[SP_THREAT_LEVELS + 1] = {"unrated", "L1", "L2", "L3",
+								 "L4"};
+
+	return labels[l];
+}
+
+/* Distinct colours for phases: the golden angle around the hue circle. */
+static void phase_colour(char *buf, size_t len, int i)
+{
+	if (i < 0)
+		snprintf(buf, len, "hsl(0,0%%,80%%)");
+	else
+		snprintf(buf, len, "hsl(%d,65%%,%d%%)", (int)fmod(20 + i * 137.508, 360),
+			 i % 2 ? 62 : 72);
+}
+
+/* ---- phase names and colours ------------------------------------------- */
+
+struct names {
+	const char **v;
+	size_t n, cap;
+};
+
+static int names_index(const struct names *nm, const char *s)
+{
+	for (size_t i = 0; i < nm->n; i++)
+		if (strcmp(nm->v[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int names_add(struct names *nm, const char *s)
+{
+	int i = names_index(nm, s);
+
+	if (i >= 0)
+		return i;
+	if (grow((void **)&nm->v, &nm->cap, nm->n, sizeof(*nm->v)) < 0)
+		return -ENOMEM;
+	nm->v[nm->n] = s;
+	return (int)nm->n++;
+}
+
+/* The colour index of a phase; "-" (no phase) is grey. */
+static int colour_of(const struct names *nm, const char *phase)
+{
+	return strcmp(phase, "-") == 0 ? -1 : names_index(nm, phase);
+}
+
+/* ---- the time axis ------------------------------------------------------ */
+
+#define SVG_W 1200
+#define LABEL_W 190
+#define PLOT_W (SVG_W - LABEL_W - 20)
+#define AXIS_H 34
+#define LANE_H 26
+#define SUB_H 13
+#define LANE_GAP 6
+#define MAX_LANES 200
+#define MAX_SUBLANES 16
+
+struct axis {
+	double t0, t1; /* the interval drawn */
+	double tau;    /* log: the time that gets one e-fold of width; 0 = linear */
+};
+
+static double ax_x(const struct axis *a, double t)
+{
+	double span = a->t1 - a->t0, u;
+
+	if (span <= 0)
+		return LABEL_W;
+	if (t < a->t0)
+		t = a->t0;
+	if (t > a->t1)
+		t = a->t1;
+	u = a->tau > 0 ? log1p((t - a->t0) / a->tau) / log1p(span / a->tau) : (t - a->t0) / span;
+	return LABEL_W + u * PLOT_W;
+}
+
+/*
+ * Start-up phases last microseconds to milliseconds, serving lasts
+ * seconds: on a linear axis the former are invisible.  auto picks a
+ * log1p axis when the shortest phase is under 1% of the run.
+ */
+static void axis_setup(struct axis *a, enum sp_report_axis mode, double t0, double t1,
+		       double shortest)
+{
+	a->t0 = t0;
+	a->t1 = t1 > t0 ? t1 : t0 + 1e-6;
+	a->tau = 0;
+	if (mode == SP_AXIS_LINEAR)
+		return;
+	if (mode == SP_AXIS_AUTO && !(shortest > 0 && shortest < 0.01 * (a->t1 - a->t0)))
+		return;
+	a->tau = shortest > 0 ? shortest : (a->t1 - a->t0) * 1e-3;
+	if (a->tau < (a->t1 - a->t0) * 1e-5)
+		a->tau = (a->t1 - a->t0) * 1e-5;
+}
+
+static void axis_tick(FILE *out, const struct axis *a, double t, double y_top, double y_bot,
+		      double *last_x)
+{
+	char buf[32];
+	double x = ax_x(a, t);
+
+	if (x - *last_x < 55)
+		return;
+	*last_x = x;
+	fprintf(out, "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x,
+		y_top, x, y_bot);
+	fprintf(out, "<text class=\"tl\" x=\"%.1f\" y=\"%.1f\">", x, y_top - 6);
+	esc(out, fmt_time(buf, sizeof(buf), t - a->t0));
+	fputs("</text>\n", out);
+}
+
+static void axis_draw(FILE *out, const struct axis *a, double y_top, double y_bot)
+{
+	double span = a->t1 - a->t0, last_x = -1e9, step;
+
+	fprintf(out, "<text class=\"al\" x=\"4\" y=\"%.1f\">time (%s axis)</text>\n", y_top - 6,
+		a->tau > 0 ? "log" : "linear");
+	axis_tick(out, a, a->t0, y_top, y_bot, &last_x);
+	if (a->tau > 0) {
+		for (double dec = pow(10, floor(log10(a->tau))); dec <= span; dec *= 10)
+			for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) /* 1, 2, 5 */
+				if (dec * m <= span)
+					axis_tick(out, a, a->t0 + dec * m, y_top, y_bot, &last_x);
+		return;
+	}
+	step = pow(10, floor(log10(span / 8)));
+	if (span / step > 40)
+		step *= 5;
+	else if (span / step > 16)
+		step *= 2;
+	for (double t = step; t <= span + step * 1e-9; t += step)
+		axis_tick(out, a, a->t0 + t, y_top, y_bot, &last_x);
+}
+
+/* ---- the timeline picture ---------------------------------------------- */
+
+struct lane {
+	json_t *proc;	/* from the timeline JSON */
+	pid_t pid;
+	double y;	/* top of the process lane */
+	size_t n_sub;	/* thread sub-lanes drawn */
+	size_t sub[MAX_SUBLANES]; /* indexes into r->threads */
+	int depth;	/* in the process tree */
+};
+
+static int cmp_thread_first(const void *a, const void *b, void *arg)
+{
+	const struct sp_report *r = arg;
+	const struct rthread *x = &r->threads[*(const size_t *)a];
+	const struct rthread *y = &r->threads[*(const size_t *)b];
+
+	return x->first < y->first ? -1 : x->first > y->first ? 1 : x->tid - y->tid;
+}
+
+/* Lanes in process-tree order: each child right below its parent's subtree start. */
+static size_t order_lanes(json_t *procs, struct lane *lanes, size_t max)
+{
+	size_t n = json_array_size(procs), count = 0;
+	bool *done = calloc(n ? n : 1, sizeof(*done));
+	size_t *stack = calloc(n ? n : 1, sizeof(*stack));
+	int *depth = calloc(n ? n : 1, sizeof(*depth));
+
+	if (!done || !stack || !depth)
+		goto out;
+	for (size_t root = 0; root < n && count < max; root++) {
+		size_t sp = 0;
+
+		if (done[root])
+			continue;
+		/* A root: no parent among the traced processes seen before it. */
+		stack[sp++] = root;
+		done[root] = true;
+		depth[root] = 0;
+		while (sp && count < max) {
+			size_t i = stack[--sp];
+			pid_t pid = (pid_t)json_integer_value(
+				json_object_get(json_array_get(procs, i), "pid"));
+
+			lanes[count++] = (struct lane){.proc = json_array_get(procs, i),
+						       .pid = pid,
+						       .depth = depth[i]};
+			/* Push children in reverse so the first-born is drawn first. */
+			for (size_t c = n; c-- > 0;) {
+				json_t *pp = json_object_get(json_array_get(procs, c), "ppid");
+
+				if (!done[c] && json_is_integer(pp) && json_integer_value(pp) == pid &&
+				    c > i) {
+					done[c] = true;
+					depth[c] = depth[i] + 1;
+					stack[sp++] = c;
+				}
+			}
+		}
+	}
+out:
+	free(done);
+	free(stack);
+	free(depth);
+	return count;
+}
+
+/*
+ * The syscall density as a profile: the counts of the time buckets spread
+ * over columns of DENS_COL pixels (in proportion to overlap, so that the
+ * axis may stretch or squeeze time), heights on a square-root scale so
+ * that a few calls stay visible next to a burst.
+ */
+#define DENS_COL 2
+#define DENS_COLS (PLOT_W / DENS_COL + 1)
+
+static void draw_density(FILE *out, const struct hist *h, const struct axis *a, double y,
+			 double height, const char *cls)
+{
+	double col[DENS_COLS] = {0}, max = 0;
+
+	if (!h->n)
+		return;
+	for (size_t k = 0; k < HIST_BUCKETS; k++) {
+		double x0, x1, c0, c1;
+
+		if (!h->n[k])
+			continue;
+		x0 = (ax_x(a, hist_edge(k)) - LABEL_W) / DENS_COL;
+		x1 = (ax_x(a, hist_edge(k + 1)) - LABEL_W) / DENS_COL;
+		if (x1 - x0 < 1e-9) {
+			size_t c = (size_t)x0;
+
+			col[c < DENS_COLS ? c : DENS_COLS - 1] += h->n[k];
+			continue;
+		}
+		for (c0 = floor(x0); c0 < x1 && c0 < DENS_COLS; c0 = c1) {
+			double lo = x0 > c0 ? x0 : c0;
+
+			c1 = c0 + 1;
+			col[(size_t)c0] += h->n[k] * ((x1 < c1 ? x1 : c1) - lo) / (x1 - x0);
+		}
+	}
+	for (size_t c = 0; c < DENS_COLS; c++)
+		max = col[c] > max ? col[c] : max;
+	if (max <= 0)
+		return;
+	fprintf(out, "<path class=\"%s\" d=\"", cls);
+	for (size_t c = 0; c < DENS_COLS; c++) {
+		double bh;
+
+		if (col[c] <= 0)
+			continue;
+		bh = height * sqrt(col[c] / max);
+		fprintf(out, "M%d %.1fh%dv%.1fh%dz", LABEL_W + (int)c * DENS_COL, y + height,
+			DENS_COL, -(bh < 0.8 ? 0.8 : bh), -DENS_COL);
+	}
+	fputs("\"/>\n", out);
+}
+
+static void segment_title(FILE *out, pid_t pid, json_t *seg)
+{
+	char a[32], b[32];
+
+	fputs("<title>", out);
+	esc(out, json_string_value(json_object_get(seg, "phase")));
+	fprintf(out, " \xe2\x80\x94 pid %d\nfrom %s, lasting %s\n%lld syscalls, %lld distinct",
+		(int)pid, fmt_time(a, sizeof(a), json_real_value(json_object_get(seg, "start"))),
+		fmt_time(b, sizeof(b), json_real_value(json_object_get(seg, "duration"))),
+		(long long)json_integer_value(json_object_get(seg, "syscalls")),
+		(long long)json_integer_value(json_object_get(seg, "distinct")));
+	fputs("</title>", out);
+}
+
+/* The segments of a process as bands over [lo, hi], at y with height h. */
+static void draw_bands(FILE *out, const struct lane *ln, const struct names *nm,
+		       const struct axis *a, double y, double h, double lo, double hi,
+		       const char *cls)
+{
+	json_t *segs = json_object_get(ln->proc, "phases"), *seg;
+	size_t i;
+
+	json_array_foreach(segs, i, seg)
+	{
+		double s = json_real_value(json_object_get(seg, "start"));
+		double e = json_real_value(json_object_get(seg, "end"));
+		double x0, x1;
+		char col[40];
+
+		if (s < lo)
+			s = lo;
+		if (e > hi)
+			e = hi;
+		if (e < s)
+			continue;
+		x0 = ax_x(a, s);
+		x1 = ax_x(a, e);
+		phase_colour(col, sizeof(col),
+			     colour_of(nm, json_string_value(json_object_get(seg, "phase"))));
+		fprintf(out,
+			"<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+			"fill=\"%s\">",
+			cls, x0, y, x1 - x0 < 1 ? 1.0 : x1 - x0, h, col);
+		segment_title(out, ln->pid, seg);
+		fputs("</rect>\n", out);
+	}
+}
+
+static const char *base_name(const char *path)
+{
+	const char *s = path ? strrchr(path, '/') : NULL;
+
+	return s ? s + 1 : path ? path : "?";
+}
+
+static void draw_lane(FILE *out, const struct sp_report *r, const struct lane *ln,
+		      const struct names *nm, const struct axis *a)
+{
+	json_t *p = ln->proc, *ex = json_object_get(p, "exit");
+	double start = json_real_value(json_object_get(p, "start"));
+	double end = json_real_value(json_object_get(p, "end"));
+	size_t pi = r ? idmap_get(&r->pmap, ln->pid) : SIZE_MAX;
+
+	fprintf(out, "<g class=\"lane\" data-pid=\"%d\">", (int)ln->pid);
+	fprintf(out, "<text class=\"ll\" x=\"%d\" y=\"%.1f\">", 4 + 8 * (ln->depth > 6 ? 6 : ln->depth),
+		ln->y + LANE_H / 2.0 + 4);
+	fprintf(out, "%d ", (int)ln->pid);
+	esc(out, base_name(json_string_value(json_object_get(p, "exe"))));
+	fputs("<title>pid ", out);
+	fprintf(out, "%d", (int)ln->pid);
+	if (json_is_integer(json_object_get(p, "ppid")))
+		fprintf(out, ", child of %lld", (long long)json_integer_value(json_object_get(p, "ppid")));
+	fputs("\n", out);
+	esc(out, json_string_value(json_object_get(p, "exe")));
+	if (json_is_integer(json_object_get(ex, "status")))
+		fprintf(out, "\nexit status %lld", (long long)json_integer_value(json_object_get(ex, "status")));
+	else if (json_is_integer(json_object_get(ex, "signal")))
+		fprintf(out, "\nkilled by signal %lld", (long long)json_integer_value(json_object_get(ex, "signal")));
+	fputs("</title></text>\n", out);
+	draw_bands(out, ln, nm, a, ln->y, LANE_H, start, end, "band");
+	if (pi != SIZE_MAX)
+		draw_density(out, &r->procs[pi].h, a, ln->y + LANE_H * 0.35, LANE_H * 0.65, "dens");
+	for (size_t k = 0; k < ln->n_sub; k++) {
+		const struct rthread *t = &r->threads[ln->sub[k]];
+		double y = ln->y + LANE_H + 2 + (double)k * SUB_H;
+
+		fprintf(out, "<text class=\"sl\" x=\"%d\" y=\"%.1f\">tid %d</text>\n",
+			16 + 8 * (ln->depth > 6 ? 6 : ln->depth), y + SUB_H - 3, (int)t->tid);
+		draw_bands(out, ln, nm, a, y, SUB_H - 2, t->first, t->last, "band sub");
+		draw_density(out, &t->h, a, y, SUB_H - 2, "dens");
+	}
+	fputs("</g>\n", out);
+}
+
+static double lane_y_of(const struct lane *lanes, size_t n, pid_t pid, double *bottom)
+{
+	for (size_t i = 0; i < n; i++)
+		if (lanes[i].pid == pid) {
+			if (bottom)
+				*bottom = lanes[i].y + LANE_H;
+			return lanes[i].y;
+		}
+	return -1;
+}
+
+static void draw_edges(FILE *out, const struct sp_report *r, const struct lane *lanes, size_t n,
+		       const struct axis *a)
+{
+	char tb[32];
+
+	for (size_t i = 0; r && i < r->n_forks; i++) {
+		const struct rfork *f = &r->forks[i];
+		double yp = lane_y_of(lanes, n, f->parent, NULL);
+		double yc = lane_y_of(lanes, n, f->child, NULL), x = ax_x(a, f->ts);
+
+		if (yp < 0 || yc < 0)
+			continue;
+		yp += LANE_H / 2.0;
+		yc += yc > yp ? 0 : LANE_H;
+		fprintf(out,
+			"<line class=\"fork\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+			"marker-end=\"url(#arrow)\"><title>",
+			x, yp, x, yc);
+		esc(out, f->via);
+		fprintf(out, ": pid %d \xe2\x86\x92 pid %d at %s</title></line>\n", (int)f->parent,
+			(int)f->child, fmt_time(tb, sizeof(tb), f->ts));
+	}
+	for (size_t i = 0; r && i < r->n_execs; i++) {
+		const struct rexec *e = &r->execs[i];
+		double y = lane_y_of(lanes, n, e->pid, NULL), x = ax_x(a, e->ts);
+
+		if (y < 0)
+			continue;
+		/* exec from a non-leader thread: the edge runs from that thread's sub-lane. */
+		for (size_t l = 0; e->former_tid && e->former_tid != e->pid && l < n; l++)
+			for (size_t k = 0; k < lanes[l].n_sub; k++)
+				if (r->threads[lanes[l].sub[k]].tid == e->former_tid)
+					fprintf(out,
+						"<line class=\"exec\" x1=\"%.1f\" y1=\"%.1f\" "
+						"x2=\"%.1f\" y2=\"%.1f\"><title>exec by thread %d "
+						"</title></line>\n",
+						x, lanes[l].y + LANE_H + 2 + (double)k * SUB_H + 5, x,
+						y + LANE_H / 2.0, (int)e->former_tid);
+		fprintf(out,
+			"<path class=\"execm\" d=\"M%.1f %.1fl5 6l-5 6l-5 -6z\"><title>exec ", x,
+			y + LANE_H / 2.0 - 6);
+		esc(out, e->path);
+		fprintf(out, " at %s</title></path>\n", fmt_time(tb, sizeof(tb), e->ts));
+	}
+}
+
+/* Thread sub-lanes: only for processes with more than one thread. */
+static int pick_sublanes(const struct sp_report *r, struct lane *ln)
+{
+	size_t *idx, n = 0;
+
+	if (!r)
+		return 0;
+	idx = malloc((r->n_threads ? r->n_threads : 1) * sizeof(*idx));
+	if (!idx)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_threads; i++)
+		if (r->threads[i].pid == ln->pid)
+			idx[n++] = i;
+	if (n > 1) {
+		qsort_r(idx, n, sizeof(*idx), cmp_thread_first, (void *)r);
+		ln->n_sub = n < MAX_SUBLANES ? n : MAX_SUBLANES;
+		memcpy(ln->sub, idx, ln->n_sub * sizeof(*idx));
+	}
+	free(idx);
+	return 0;
+}
+
+static double shortest_segment(json_t *procs)
+{
+	double best = 0;
+	size_t i, k;
+	json_t *p, *seg;
+
+	json_array_foreach(procs, i, p)
+		json_array_foreach(json_object_get(p, "phases"), k, seg)
+		{
+			double d = json_real_value(json_object_get(seg, "duration"));
+
+			if (d > 0 && (best == 0 || d < best))
+				best = d;
+		}
+	return best;
+}
+
+static int write_timeline_svg(FILE *out, const struct sp_report *r, json_t *procs,
+			      const struct names *nm, enum sp_report_axis mode)
+{
+	size_t n_all = json_array_size(procs), n, i;
+	struct lane *lanes = calloc(n_all ? n_all : 1, sizeof(*lanes));
+	double t0 = INFINITY, t1 = 0, y = AXIS_H, height;
+	struct axis a;
+	json_t *p;
+
+	if (!lanes)
+		return -ENOMEM;
+	n = order_lanes(procs, lanes, n_all < MAX_LANES ? n_all : MAX_LANES);
+	json_array_foreach(procs, i, p)
+	{
+		double s = json_real_value(json_object_get(p, "start"));
+		double e = json_real_value(json_object_get(p, "end"));
+
+		t0 = s < t0 ? s : t0;
+		t1 = e > t1 ? e : t1;
+	}
+	if (!isfinite(t0))
+		t0 = 0;
+	axis_setup(&a, mode, t0, t1, shortest_segment(procs));
+	for (i = 0; i < n; i++) {
+		if (pick_sublanes(r, &lanes[i]) < 0) {
+			free(lanes);
+			return -ENOMEM;
+		}
+		lanes[i].y = y;
+		y += LANE_H + (lanes[i].n_sub ? 2 + (double)lanes[i].n_sub * SUB_H : 0) + LANE_GAP;
+	}
+	height = y + 8;
+	fprintf(out,
+		"<svg class=\"timeline\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
+		"role=\"img\" aria-label=\"phase timeline\">\n",
+		SVG_W, height, SVG_W, height);
+	fputs("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
+	      "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
+	      "<path d=\"M0 0L10 5L0 10z\" fill=\"#333\"/></marker></defs>\n",
+	      out);
+	fprintf(out, "<rect class=\"bg\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%.0f\"/>\n",
+		LABEL_W, AXIS_H, PLOT_W, height - AXIS_H - 4);
+	axis_draw(out, &a, AXIS_H, height - 4);
+	for (i = 0; i < n; i++)
+		draw_lane(out, r, &lanes[i], nm, &a);
+	draw_edges(out, r, lanes, n, &a);
+	fputs("</svg>\n", out);
+	if (n < n_all)
+		fprintf(out, "<p class=\"note\">%zu more processes are not drawn (the table below "
+			     "lists them all).</p>\n",
+			n_all - n);
+	free(lanes);
+	return 0;
+}
+
+/* A policy alone: when each phase was active, one row per phase. */
+static void write_policy_svg(FILE *out, const struct sp_policy *p, const struct names *nm,
+			     enum sp_report_axis mode)
+{
+	double t0 = INFINITY, t1 = 0, shortest = 0, height;
+	struct axis a;
+	char col[40], ta[32], tb[32];
+
+	for (size_t i = 0; i < p->n_phases; i++) {
+		double d = p->phases[i].last - p->phases[i].first;
+
+		t0 = p->phases[i].first < t0 ? p->phases[i].first : t0;
+		t1 = p->phases[i].last > t1 ? p->phases[i].last : t1;
+		if (d > 0 && (shortest == 0 || d < shortest))
+			shortest = d;
+	}
+	if (!isfinite(t0))
+		t0 = 0;
+	axis_setup(&a, mode, t0, t1, shortest);
+	height = AXIS_H + (double)p->n_phases * (LANE_H + LANE_GAP) + 8;
+	fprintf(out,
+		"<svg class=\"timeline\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
+		"role=\"img\" aria-label=\"phase activity\">\n",
+		SVG_W, height, SVG_W, height);
+	fprintf(out, "<rect class=\"bg\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%.0f\"/>\n",
+		LABEL_W, AXIS_H, PLOT_W, height - AXIS_H - 4);
+	axis_draw(out, &a, AXIS_H, height - 4);
+	for (size_t i = 0; i < p->n_phases; i++) {
+		const struct sp_policy_phase *ph = &p->phases[i];
+		double y = AXIS_H + (double)i * (LANE_H + LANE_GAP) + LANE_GAP / 2.0;
+		double x0 = ax_x(&a, ph->first), x1 = ax_x(&a, ph->last);
+
+		fprintf(out, "<text class=\"ll\" x=\"4\" y=\"%.1f\">", y + LANE_H / 2.0 + 4);
+		esc(out, ph->name);
+		fputs("</text>\n", out);
+		phase_colour(col, sizeof(col), colour_of(nm, ph->name));
+		fprintf(out,
+			"<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
+			"fill=\"%s\"><title>",
+			x0, y, x1 - x0 < 1 ? 1.0 : x1 - x0, LANE_H, col);
+		esc(out, ph->name);
+		fprintf(out, "\nactive from %s to %s\n%llu events, %zu distinct syscalls</title></rect>\n",
+			fmt_time(ta, sizeof(ta), ph->first), fmt_time(tb, sizeof(tb), ph->last),
+			(unsigned long long)ph->events, ph->n_exact);
+	}
+	fputs("</svg>\n", out);
+}
+
+static void write_legend(FILE *out, const struct names *nm)
+{
+	char col[40];
+
+	fputs("<p class=\"legend\">", out);
+	for (size_t i = 0; i < nm->n; i++) {
+		phase_colour(col, sizeof(col), (int)i);
+		fprintf(out, "<span class=\"key\"><span class=\"sw\" style=\"background:%s\"></span>",
+			col);
+		esc(out, nm->v[i]);
+		fputs("</span> ", out);
+	}
+	fputs("<span class=\"key\"><span class=\"sw dens-key\"></span>syscall density</span> "
+	      "<span class=\"key\">\xe2\x86\x93 fork</span> "
+	      "<span class=\"key\">\xe2\x97\x86 exec</span></p>\n",
+	      out);
+}
+
+/* ---- tables -------------------------------------------------------------- */
+
+static void write_timeline_table(FILE *out, json_t *procs)
+{
+	size_t i, k;
+	json_t *p, *seg;
+	char a[32], b[32], c[32];
+
+	fputs("<table class=\"tl-table\"><thead><tr><th>pid</th><th>program</th><th>phase</th>"
+	      "<th>start</th><th>end</th><th>duration</th><th>syscalls</th><th>distinct</th>"
+	      "</tr></thead>\n<tbody>\n",
+	      out);
+	json_array_foreach(procs, i, p)
+	{
+		int pid = (int)json_integer_value(json_object_get(p, "pid"));
+
+		json_array_foreach(json_object_get(p, "phases"), k, seg)
+		{
+			double s = json_real_value(json_object_get(seg, "start"));
+			double e = json_real_value(json_object_get(seg, "end"));
+			double d = json_real_value(json_object_get(seg, "duration"));
+			long long n = json_integer_value(json_object_get(seg, "syscalls"));
+			long long dn = json_integer_value(json_object_get(seg, "distinct"));
+			const char *ph = json_string_value(json_object_get(seg, "phase"));
+
+			/* data-*: the exact values, %.17g round-trips a double. */
+			fprintf(out,
+				"<tr class=\"seg\" data-pid=\"%d\" data-index=\"%zu\" data-phase=\"",
+				pid, k);
+			esc(out, ph);
+			fprintf(out,
+				"\" data-start=\"%.17g\" data-end=\"%.17g\" data-duration=\"%.17g\" "
+				"data-syscalls=\"%lld\" data-distinct=\"%lld\"><td>%d</td><td>",
+				s, e, d, n, dn, pid);
+			esc(out, k == 0 ? base_name(json_string_value(json_object_get(p, "exe"))) : "");
+			fputs("</td><td>", out);
+			esc(out, ph);
+			fprintf(out,
+				"</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+				"<td class=\"num\">%s</td><td class=\"num\">%lld</td>"
+				"<td class=\"num\">%lld</td></tr>\n",
+				fmt_time(a, sizeof(a), s), fmt_time(b, sizeof(b), e),
+				fmt_time(c, sizeof(c), d), n, dn);
+		}
+	}
+	fputs("</tbody></table>\n", out);
+}
+
+static void level_cell(FILE *out, const char *name)
+{
+	int l = sp_threat_level(name);
+
+	fprintf(out, "<td class=\"lv %s\">%s</td>", level_class[l], level_label(l));
+}
+
+/* A syscall name chip, coloured by level. */
+static void chip(FILE *out, const char *name)
+{
+	fprintf(out, "<span class=\"chip %s\">", level_class[sp_threat_level(name)]);
+	esc(out, name);
+	fputs("</span> ", out);
+}
+
+static void level_counts(FILE *out, const unsigned *c)
+{
+	fprintf(out, "L1 %u, L2 %u, L3 %u, L4 %u, unrated %u", c[1], c[2], c[3], c[4], c[0]);
+}
+
+/* The whole run: every syscall any phase made. */
+static int whole_run_set(const struct sp_policy *p, struct sp_syscall_set **out)
+{
+	struct sp_syscall_set *w = sp_set_new("whole run");
+
+	if (!w)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_phases; i++)
+		for (size_t c = 0; c < p->phases[i].n_exact; c++)
+			sp_set_add_name(w, p->phases[i].exact[c].name);
+	*out = w;
+	return 0;
+}
+
+static int enforce_set(const struct sp_policy *p, size_t i, struct sp_syscall_set **out)
+{
+	struct sp_syscall_set *e = sp_set_new(p->phases[i].name);
+
+	if (!e)
+		return -ENOMEM;
+	for (size_t c = 0; c < p->phases[i].n_enforce; c++)
+		sp_set_add_name(e, p->phases[i].enforce[c].name);
+	*out = e;
+	return 0;
+}
+
+static void dropped_names(FILE *out, const struct sp_cmp_part *part, int level)
+{
+	size_t n;
+	const long *order = sp_set_name_order(&n);
+
+	for (size_t k = 0; k < n; k++) {
+		long nr = order[k];
+		const char *name = sp_set_nr_name(nr);
+
+		if (((part->bits[nr / 64] >> (nr % 64)) & 1) && sp_threat_level(name) == level)
+			chip(out, name);
+	}
+}
+
+static int write_summary(FILE *out, const struct sp_policy *p)
+{
+	struct sp_syscall_set *w = NULL, *e = NULL;
+	struct sp_comparison c;
+	int rc = whole_run_set(p, &w);
+
+	if (rc < 0)
+		return rc;
+	sp_compare(w, w, &c);
+	fputs("<table class=\"summary\"><thead><tr><th>phase</th><th>distinct (exact)</th>"
+	      "<th>enforce</th><th>L1 dropped</th><th>L2 dropped</th><th>reduction</th>"
+	      "<th>Level 1 and 2 syscalls the phase's filter drops</th></tr></thead>\n<tbody>\n",
+	      out);
+	fprintf(out,
+		"<tr class=\"whole\" data-phase=\"\" data-distinct=\"%zu\"><td>whole run (union of "
+		"all phases)</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
+		"<td class=\"num\">\xe2\x80\x94</td><td class=\"num\">\xe2\x80\x94</td>"
+		"<td class=\"num\">\xe2\x80\x94</td><td>",
+		c.part[SP_CMP_A].n, c.part[SP_CMP_A].n, c.part[SP_CMP_A].n);
+	level_counts(out, c.part[SP_CMP_A].by_level);
+	fputs("</td></tr>\n", out);
+	for (size_t i = 0; i < p->n_phases; i++) {
+		const struct sp_policy_phase *ph = &p->phases[i];
+
+		rc = enforce_set(p, i, &e);
+		if (rc < 0)
+			break;
+		sp_compare(w, e, &c);
+		fprintf(out, "<tr class=\"phase-sum\" data-phase=\"");
+		esc(out, ph->name);
+		fprintf(out,
+			"\" data-distinct=\"%zu\" data-enforce=\"%zu\" data-drop-l1=\"%u\" "
+			"data-drop-l2=\"%u\"><td><a href=\"#phase-%zu\">",
+			ph->n_exact, ph->n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
+			c.part[SP_CMP_ONLY_A].by_level[2], i);
+		esc(out, ph->name);
+		fprintf(out,
+			"</a></td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
+			"<td class=\"num\">%u</td><td class=\"num\">%u</td><td class=\"num\">%.0f%%</td>"
+			"<td>",
+			ph->n_exact, ph->n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
+			c.part[SP_CMP_ONLY_A].by_level[2],
+			c.reduction < 0 ? 0.0 : 100.0 * c.reduction);
+		dropped_names(out, &c.part[SP_CMP_ONLY_A], 1);
+		dropped_names(out, &c.part[SP_CMP_ONLY_A], 2);
+		fputs("</td></tr>\n", out);
+		sp_set_free(e);
+		e = NULL;
+	}
+	fputs("</tbody></table>\n", out);
+	sp_set_free(w);
+	return rc;
+}
+
+static int cmp_call_first(const void *a, const void *b)
+{
+	const struct sp_policy_call *x = *(const struct sp_policy_call *const *)a;
+	const struct sp_policy_call *y = *(const struct sp_policy_call *const *)b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+static void write_exact_table(FILE *out, const struct sp_policy_phase *ph)
+{
+	const struct sp_policy_call **rows = malloc((ph->n_exact ? ph->n_exact : 1) * sizeof(*rows));
+	char tb[32];
+
+	fputs("<table class=\"allow exact\"><thead><tr><th>syscall</th><th>level</th>"
+	      "<th>count</th><th>call sites</th><th>first use</th><th>last use</th></tr>"
+	      "</thead>\n<tbody>\n",
+	      out);
+	for (size_t c = 0; rows && c < ph->n_exact; c++)
+		rows[c] = &ph->exact[c];
+	/* In order of first use: the phase's story, read top to bottom. */
+	if (rows)
+		qsort(rows, ph->n_exact, sizeof(*rows), cmp_call_first);
+	for (size_t c = 0; c < ph->n_exact; c++) {
+		const struct sp_policy_call *call = rows ? rows[c] : &ph->exact[c];
+
+		fputs("<tr><td class=\"sc\">", out);
+		esc(out, call->name);
+		fputs(call->n_conds ? " <span class=\"cond\">(args)</span>" : "", out);
+		fputs("</td>", out);
+		level_cell(out, call->name);
+		fprintf(out, "<td class=\"num\">%llu</td><td>", (unsigned long long)call->count);
+		for (size_t s = 0; s < call->n_sites; s++) {
+			esc(out, call->sites[s]);
+			fputs(s + 1 < call->n_sites ? ", " : "", out);
+		}
+		fprintf(out, "</td><td class=\"num\">%s</td>", fmt_time(tb, sizeof(tb), call->first));
+		fprintf(out, "<td class=\"num\">%s</td></tr>\n", fmt_time(tb, sizeof(tb), call->last));
+	}
+	fputs("</tbody></table>\n", out);
+	free(rows);
+}
+
+static bool phase_uses(const struct sp_policy_phase *ph, const char *name)
+{
+	/* exact is sorted by name (policy.h). */
+	size_t lo = 0, hi = ph->n_exact;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(ph->exact[mid].name, name);
+
+		if (c == 0)
+			return true;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static void write_enforce_table(FILE *out, const struct sp_policy *p, size_t i)
+{
+	const struct sp_policy_phase *ph = &p->phases[i];
+
+	fputs("<table class=\"allow enforce\"><thead><tr><th>syscall</th><th>level</th>"
+	      "<th>used by (this phase and the phases after it)</th></tr></thead>\n<tbody>\n",
+	      out);
+	for (size_t c = 0; c < ph->n_enforce; c++) {
+		const char *name = ph->enforce[c].name;
+		bool first = true;
+
+		fputs("<tr><td class=\"sc\">", out);
+		esc(out, name);
+		fputs(ph->enforce[c].n_conds ? " <span class=\"cond\">(args)</span>" : "", out);
+		fputs("</td>", out);
+		level_cell(out, name);
+		fputs("<td>", out);
+		for (size_t k = 0; k < ph->n_reach; k++) {
+			const struct sp_policy_phase *rp = &p->phases[ph->reach[k]];
+
+			if (!phase_uses(rp, name))
+				continue;
+			fputs(first ? "" : ", ", out);
+			esc(out, rp->name);
+			first = false;
+		}
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</tbody></table>\n", out);
+}
+
+static void write_phase_section(FILE *out, const struct sp_report_input *in, size_t i)
+{
+	const struct sp_policy *p = in->policy;
+	const struct sp_policy_phase *ph = &p->phases[i];
+	char col[40], ta[32], tb[32];
+
+	phase_colour(col, sizeof(col), (int)i);
+	fprintf(out, "<section class=\"phase\" id=\"phase-%zu\" data-phase=\"", i);
+	esc(out, ph->name);
+	fprintf(out, "\">\n<h3><span class=\"sw\" style=\"background:%s\"></span>", col);
+	esc(out, ph->name);
+	fputs("</h3>\n", out);
+	if (in->phase_desc && in->phase_desc[i]) {
+		fputs("<p class=\"desc\">", out);
+		esc(out, in->phase_desc[i]);
+		fputs("</p>\n", out);
+	}
+	fprintf(out, "<p>Active from %s to %s; %llu events",
+		fmt_time(ta, sizeof(ta), ph->first), fmt_time(tb, sizeof(tb), ph->last),
+		(unsigned long long)ph->events);
+	if (ph->other_abi || ph->unknown)
+		fprintf(out, "; %llu calls through i386/x32 or unknown numbers (no x86-64 filter "
+			     "can allow them)",
+			(unsigned long long)(ph->other_abi + ph->unknown));
+	fputs(". Next phases: ", out);
+	for (size_t e = 0, any = 0; e < p->n_edges; e++)
+		if (p->edges[e].from == (int)i && p->edges[e].to != (int)i) {
+			fputs(any++ ? ", " : "", out);
+			esc(out, p->phases[p->edges[e].to].name);
+			fprintf(out, " (%s \xc3\x97%llu)",
+				p->edges[e].kind == SP_EDGE_FORK ? "fork" : "transition",
+				(unsigned long long)p->edges[e].count);
+		}
+	fputs(ph->has_exits ? ".</p>\n" : "none: a terminal phase.</p>\n", out);
+	fprintf(out, "<h4>exact: %zu syscalls the phase made (", ph->n_exact);
+	level_counts(out, ph->threat_exact);
+	fputs(")</h4>\n", out);
+	write_exact_table(out, ph);
+	fprintf(out, "<h4>enforce: %zu syscalls its filter allows (", ph->n_enforce);
+	level_counts(out, ph->threat_enforce);
+	fputs(")</h4>\n", out);
+	write_enforce_table(out, p, i);
+	fputs("</section>\n", out);
+}
+
+/* ---- the document ---------------------------------------------------------- */
+
+static const char style[] =
+	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}"
+	"h1{font-size:1.5em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}"
+	"h3{margin-bottom:.3em}h4{margin:.8em 0 .3em;font-weight:600}"
+	"table{border-collapse:collapse;margin:.4em 0}"
+	"th,td{border:1px solid #ddd;padding:2px 7px;text-align:left;vertical-align:top}"
+	"th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+	"td.sc{font-family:monospace}.cond{color:#777;font-size:.85em}"
+	".lv1{background:#d73027;color:#fff}.lv2{background:#fc8d59}.lv3{background:#fee08b}"
+	".lv4{background:#91cf60}.lv0{background:#e4e4e4;color:#555}"
+	".chip{display:inline-block;padding:0 4px;margin:1px;border-radius:3px;"
+	"font-family:monospace;font-size:.9em}"
+	".sw{display:inline-block;width:1em;height:1em;margin-right:.35em;vertical-align:-2px;"
+	"border:1px solid #888}.key{margin-right:1em;white-space:nowrap}"
+	".dens-key{background:rgba(0,0,0,.35)}.note,.desc{color:#555}"
+	"svg.timeline{border:1px solid #ccc;background:#fff;max-width:100%;height:auto}"
+	"svg .bg{fill:#fafafa}svg .tick{stroke:#ddd;stroke-width:1}"
+	"svg text{font:11px sans-serif;fill:#333}svg .tl{text-anchor:middle}"
+	"svg .al{fill:#777}svg .sl{fill:#777;font-size:9px}"
+	"svg .band{stroke:#fff;stroke-width:.5}svg .band.sub{opacity:.55}"
+	"svg .dens{fill:#000;opacity:.35}svg .fork{stroke:#333;stroke-width:1.3}"
+	"svg .exec{stroke:#333;stroke-width:1.2;stroke-dasharray:3 2}"
+	"svg .execm{fill:#111}";
+
+static void write_head(FILE *out, const struct sp_report_input *in)
+{
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'; img-src data:\"/>\n<title>sysphase report: ",
+	      out);
+	esc(out, in->title);
+	fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n<h1>sysphase report: ", style);
+	esc(out, in->title);
+	fputs("</h1>\n<p class=\"meta\">", out);
+	if (in->source) {
+		fputs("From <code>", out);
+		esc(out, in->source);
+		fputs("</code>", out);
+	}
+	if (in->rules_name) {
+		fputs(", rules <code>", out);
+		esc(out, in->rules_name);
+		fputs("</code>", out);
+	}
+	if (in->kernel) {
+		fputs(", kernel ", out);
+		esc(out, in->kernel);
+	}
+	if (in->generator) {
+		fputs("; made by ", out);
+		esc(out, in->generator);
+	}
+	fputs(".</p>\n", out);
+}
+
+static int collect_names(const struct sp_report_input *in, struct names *nm)
+{
+	size_t i, k;
+	json_t *p, *seg;
+
+	for (i = 0; in->policy && i < in->policy->n_phases; i++)
+		if (names_add(nm, in->policy->phases[i].name) < 0)
+			return -ENOMEM;
+	json_array_foreach(json_object_get(in->timeline, "processes"), i, p)
+		json_array_foreach(json_object_get(p, "phases"), k, seg)
+		{
+			const char *ph = json_string_value(json_object_get(seg, "phase"));
+
+			if (ph && strcmp(ph, "-") && names_add(nm, ph) < 0)
+				return -ENOMEM;
+		}
+	return 0;
+}
+
+static const char levels_text[] =
+	"<p>Threat levels after Figure 1 of the thesis (Mussa, Malaiya and Ray): "
+	"<span class=\"chip lv1\">L1 full control of the system</span> "
+	"<span class=\"chip lv2\">L2 denial of service</span> "
+	"<span class=\"chip lv3\">L3 subverting the invoking process</span> "
+	"<span class=\"chip lv4\">L4 harmless</span> "
+	"<span class=\"chip lv0\">not rated by the table</span>. "
+	"Modern variants take the level of their classic call (openat as open, clone3 as "
+	"clone).</p>\n";
+
+int sp_report_write(const struct sp_report *r, const struct sp_report_input *in, FILE *out)
+{
+	json_t *procs = json_object_get(in->timeline, "processes");
+	struct names nm = {0};
+	int rc;
+
+	if (!in->title || (!in->timeline && !in->policy))
+		return -EINVAL;
+	rc = collect_names(in, &nm);
+	if (rc < 0)
+		goto out;
+	write_head(out, in);
+	fputs("<h2 id=\"timeline\">Timeline</h2>\n", out);
+	if (in->timeline) {
+		fprintf(out, "<p>%zu process%s. One lane per process (children below their parent, "
+			     "threads in thin sub-lanes), phases as coloured bands, the dark profile "
+			     "inside a band the syscall density; hover for details.</p>\n",
+			json_array_size(procs), json_array_size(procs) == 1 ? "" : "es");
+		rc = write_timeline_svg(out, r, procs, &nm, in->axis);
+		if (rc < 0)
+			goto out;
+	} else {
+		fputs("<p>Made from a policy alone: each phase is drawn from its first to its last "
+		      "event.</p>\n",
+		      out);
+		write_policy_svg(out, in->policy, &nm, in->axis);
+	}
+	write_legend(out, &nm);
+	if (in->timeline) {
+		fputs("<h3>Phases per process</h3>\n", out);
+		write_timeline_table(out, procs);
+	}
+	fputs("<h2 id=\"summary\">Summary</h2>\n", out);
+	if (in->policy) {
+		fputs("<p>Distinct syscalls per phase, and the Level 1 and 2 syscalls that each "
+		      "phase's filter (its <em>enforce</em> allowlist) no longer allows compared "
+		      "with one allowlist for the whole run.</p>\n",
+		      out);
+		rc = write_summary(out, in->policy);
+		if (rc < 0)
+			goto out;
+		fputs(levels_text, out);
+		fputs("<h2 id=\"phases\">Allowlists per phase</h2>\n<p><em>exact</em>: what the "
+		      "phase itself made. <em>enforce</em>: what its filter must allow, the union "
+		      "over every phase reachable from it, because stacked seccomp filters only "
+		      "narrow.</p>\n",
+		      out);
+		for (size_t i = 0; i < in->policy->n_phases; i++)
+			write_phase_section(out, in, i);
+	} else {
+		fputs("<p class=\"note\">No allowlists: ", out);
+		esc(out, in->policy_note ? in->policy_note : "no policy");
+		fputs("</p>\n", out);
+	}
+	fputs("</body>\n</html>\n", out);
+	rc = ferror(out) ? -EIO : 0;
+out:
+	free(nm.v);
+	return rc;
+}
