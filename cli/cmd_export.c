@@ -36,6 +36,7 @@ struct export_opts {
 	const char *dir;
 	unsigned formats;
 	enum sp_view view;
+	bool view_set; /* --view given: every format takes it */
 	enum sp_action def;
 	bool args;
 	const char *runtime;
@@ -61,7 +62,8 @@ static void usage(FILE *out)
 		"                          trace was recorded with\n"
 		"  -o, --output DIR        output directory (default " DEFAULT_DIR ")\n"
 		"  -f, --format LIST       bpf,pfc,oci,k8s,systemd,c or all (default all)\n"
-		"      --view V            allowlist in the filters: enforce (default) or exact\n"
+		"      --view V            allowlist in the filters: enforce or exact (default:\n"
+		"                          enforce, and exact for the pfc files people read)\n"
 		"  -d, --default-action A  kill (default), errno (EPERM) or log\n"
 		"      --args              constrain arguments seen with few values\n"
 		"      --runtime runc      OCI/k8s profiles also allow what runc's init needs\n"
@@ -111,6 +113,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 				return -1;
 			}
 			o->view = (enum sp_view)v;
+			o->view_set = true;
 			break;
 		case 'd':
 			v = sp_action_from_name(optarg);
@@ -263,11 +266,22 @@ static int write_policy(struct export_ctx *x)
 	return close_file(f, rc, "policy.json");
 }
 
-/* Which allowlist variant a format takes: the program's own, +stacking, +runtime. */
-enum variant { VAR_PLAIN = 0, VAR_STACK, VAR_RUNTIME, VAR_COUNT };
+/*
+ * Which allowlist a format takes: the program's own, +stacking (the C
+ * header installs filters one after the other), +a runtime's base set, or
+ * the exact view for reading (pfc, unless --view says otherwise).
+ */
+enum variant { VAR_PLAIN = 0, VAR_STACK, VAR_RUNTIME, VAR_INSPECT, VAR_COUNT };
+
+static enum sp_view variant_view(const struct export_opts *o, enum variant v)
+{
+	return v == VAR_INSPECT ? SP_VIEW_EXACT : o->view;
+}
 
 static enum variant variant_of(const struct export_opts *o, enum sp_format f)
 {
+	if (f == SP_FMT_PFC && !o->view_set)
+		return VAR_INSPECT;
 	if (f == SP_FMT_C)
 		return VAR_STACK;
 	if ((f == SP_FMT_OCI || f == SP_FMT_K8S) && o->runtime)
@@ -290,8 +304,8 @@ static int build_variant(struct export_ctx *x, size_t i, enum variant v, struct 
 
 	while (extra && extra[n_extra])
 		n_extra++;
-	rc = sp_policy_allowlist(x->p, i, x->o->view, v == VAR_STACK, extra, n_extra, &b->allow,
-				 &b->n, &diag);
+	rc = sp_policy_allowlist(x->p, i, variant_view(x->o, v), v == VAR_STACK, extra, n_extra,
+				 &b->allow, &b->n, &diag);
 	if (rc == 0)
 		rc = sp_filter_build(&(struct sp_filter_spec){x->o->def, b->n, b->allow}, &b->ctx,
 				     &diag);
@@ -327,7 +341,7 @@ static int write_phase(struct export_ctx *x, size_t i, struct built *var,
 		if (!var[v].ctx && (rc = build_variant(x, i, v, &var[v])) < 0)
 			return rc;
 		pf = (struct sp_phase_filter){program_name(x->p), x->p->phases[i].name,
-					      sp_view_name(x->o->view), x->o->def, var[v].n,
+					      sp_view_name(variant_view(x->o, v)), x->o->def, var[v].n,
 					      var[v].allow, var[v].ctx};
 		if (f == SP_FMT_C) {
 			*c_out = pf; /* all phases go into one header, written last */
@@ -436,10 +450,12 @@ static void print_summary(const struct export_ctx *x, const struct sp_rules *rul
 		if (sp_policy_phase_index(p, name) < 0)
 			printf("%-*s  (never entered: no filter)\n", w, name);
 	}
-	printf("%zu phases, %zu graph edges; %s view, default action %s%s; wrote %s/ "
+	printf("%zu phases, %zu graph edges; %s view%s, default action %s%s; wrote %s/ "
 	       "(policy.json and %zu filter files)\n",
-	       p->n_phases, p->n_edges, sp_view_name(x->o->view), sp_action_name(x->o->def),
-	       x->o->args ? ", argument constraints" : "", x->o->dir, files);
+	       p->n_phases, p->n_edges, sp_view_name(x->o->view),
+	       !x->o->view_set && (x->o->formats & (1u << SP_FMT_PFC)) ? " (pfc: exact)" : "",
+	       sp_action_name(x->o->def), x->o->args ? ", argument constraints" : "", x->o->dir,
+	       files);
 }
 
 /* Moves the finished temporary directory to its place. */

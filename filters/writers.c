@@ -110,6 +110,9 @@ int sp_write_pfc(const struct sp_phase_filter *f, FILE *out)
 {
 	int rc;
 
+	fprintf(out, "# sysphase: phase \"%s\" of %s, %s view, %zu syscalls, default action %s\n",
+		f->phase, f->program ? f->program : "the program", f->view ? f->view : "enforce",
+		f->n_allow, sp_action_name(f->def));
 	if (fflush(out) != 0)
 		return -EIO;
 	rc = seccomp_export_pfc(f->ctx, fileno(out));

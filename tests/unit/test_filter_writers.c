@@ -194,6 +194,8 @@ static void test_bpf_pfc(void **state)
 	assert_memory_equal(bpf, insns, len);
 	pfc = capture(sp_write_pfc, &f, NULL);
 	assert_non_null(strstr(pfc, "getpid"));
+	assert_non_null(strstr(pfc, "# sysphase: phase \"Serving Requests\" of /usr/sbin/My_Server, "
+				    "enforce view, 4 syscalls, default action kill\n"));
 	assert_non_null(strstr(pfc, "KILL_PROCESS"));
 	free(pfc);
 	free(bpf);
