@@ -78,6 +78,13 @@ rc=$?
 set -e
 [ "$rc" != 0 ] && grep -q "Operation not permitted" "$T/bw.err" ||
 	fail "bwrap + $NOEXEC.bpf (errno): status $rc, stderr '$(cat "$T/bw.err")'"
+# With --args the same start works: argument constraints keep what pwd does.
+"$SYSPHASE" export "$T/pwd.trace" -o "$T/args" --args --format bpf >/dev/null
+jq -e '[.phases[].enforce_args | length] | add > 0' "$T/args/policy.json" >/dev/null ||
+	fail "--args gave no constraint for pwd"
+out=$("${CLEAN[@]}" bwrap --ro-bind / / --chdir /tmp --seccomp 9 9<"$T/args/$(stem "$FIRST").bpf" \
+	/bin/pwd)
+[ "$out" = /tmp ] || fail "bwrap + $FIRST.bpf with --args: pwd printed '$out'"
 echo "bwrap: ok"
 
 # ---- the C header: pwd's phases entered by the program itself ----
