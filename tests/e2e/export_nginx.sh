@@ -130,4 +130,14 @@ for bad in execve execveat clone clone3 fork setuid setgid socket bind listen ch
 		fail "$stem.conf allows $bad"
 	fi
 done
+# --args: the serving phase may open files only read-only (O_ACCMODE == O_RDONLY),
+# in policy.json and in the deployable profile.
+"$SYSPHASE" export --args "$T/nginx.trace" -o "$T/args" >/dev/null
+jq -e --arg s "$SERVE" '.phases[] | select(.name == $s) | .enforce_args.openat ==
+	[{"index": 2, "op": "SCMP_CMP_MASKED_EQ", "mask": 3, "values": [0]}]' "$T/args/policy.json" \
+	>/dev/null || fail "--args: serving phase openat is not limited to O_RDONLY"
+jq -e '[.syscalls[] | select(.names == ["openat"])] == [{"names": ["openat"],
+	"action": "SCMP_ACT_ALLOW", "args": [{"index": 2, "value": 3, "valueTwo": 0,
+	"op": "SCMP_CMP_MASKED_EQ"}]}]' "$T/args/$stem.oci.json" >/dev/null ||
+	fail "--args: $stem.oci.json does not limit openat to O_RDONLY"
 echo PASS
