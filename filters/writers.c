@@ -179,9 +179,16 @@ static int add_constrained(json_t *arr, const struct sp_allow *al)
 	}
 }
 
-static int check_values(const struct sp_phase_filter *f)
+/*
+ * What a text format may not carry: a name libseccomp does not know on
+ * x86-64 (runc and crun drop those silently, systemd refuses the unit),
+ * or a value jansson would mangle (it writes signed 64-bit integers).
+ */
+static int check_allow(const struct sp_phase_filter *f)
 {
-	/* jansson writes signed 64-bit integers: refuse what it would mangle. */
+	for (size_t i = 0; i < f->n_allow; i++)
+		if (sp_filter_syscall_nr(f->allow[i].name) < 0)
+			return -EINVAL;
 	for (size_t i = 0; i < f->n_allow; i++)
 		for (size_t c = 0; c < f->allow[i].n_conds; c++) {
 			const struct sp_arg_cond *cd = &f->allow[i].conds[c];
@@ -255,7 +262,7 @@ static int dump(json_t *root, FILE *out)
 
 int sp_write_oci(const struct sp_phase_filter *f, FILE *out)
 {
-	int rc = check_values(f);
+	int rc = check_allow(f);
 
 	return rc < 0 ? rc : dump(profile_json(f, true), out);
 }
@@ -287,7 +294,7 @@ int sp_write_k8s(const struct sp_phase_filter *f, FILE *out)
 {
 	json_t *root = json_object(), *meta = json_object(), *ann = json_object();
 	char name[254];
-	int rc = check_values(f);
+	int rc = check_allow(f);
 
 	if (rc < 0) {
 		json_decref(root);
@@ -314,6 +321,10 @@ int sp_write_k8s(const struct sp_phase_filter *f, FILE *out)
 int sp_write_systemd(const struct sp_phase_filter *f, FILE *out)
 {
 	bool constrained = false;
+
+	for (size_t i = 0; i < f->n_allow; i++)
+		if (sp_filter_syscall_nr(f->allow[i].name) < 0)
+			return -EINVAL;
 
 	fprintf(out, "# sysphase: phase \"%s\" of %s (%s view), default action %s\n", f->phase,
 		f->program ? f->program : "the program", f->view ? f->view : "enforce",

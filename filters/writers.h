@@ -63,7 +63,11 @@ struct sp_phase_filter {
  */
 const char *const *sp_runtime_syscalls(const char *runtime);
 
-/* Each returns 0 or -errno (-EIO for a stream error). */
+/*
+ * Each returns 0 or -errno: -EIO for a stream error, -EINVAL for a name
+ * libseccomp does not know on x86-64 (nothing is written then), -ERANGE
+ * for an argument value above INT64_MAX in a JSON format.
+ */
 int sp_write_bpf(const struct sp_phase_filter *f, FILE *out);
 int sp_write_pfc(const struct sp_phase_filter *f, FILE *out);
 int sp_write_oci(const struct sp_phase_filter *f, FILE *out);

@@ -236,6 +236,24 @@ static void test_c_header(void **state)
 	seccomp_release(f.ctx);
 }
 
+/* A name libseccomp does not know never reaches a text format. */
+static void test_unknown_name(void **state)
+{
+	struct sp_phase_filter f = make(SP_ACTION_KILL);
+	struct sp_allow bad[] = {{.name = "getpid"}, {.name = "no_such_call"}};
+	FILE *tmp = tmpfile();
+
+	(void)state;
+	f.allow = bad;
+	f.n_allow = 2;
+	assert_int_equal(sp_write_oci(&f, tmp), -EINVAL);
+	assert_int_equal(sp_write_k8s(&f, tmp), -EINVAL);
+	assert_int_equal(sp_write_systemd(&f, tmp), -EINVAL);
+	assert_int_equal(ftell(tmp), 0);
+	fclose(tmp);
+	seccomp_release(f.ctx);
+}
+
 static void test_formats(void **state)
 {
 	struct sp_diag diag = {{0}};
@@ -272,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_oci),	 cmocka_unit_test(test_k8s),
 		cmocka_unit_test(test_systemd),	 cmocka_unit_test(test_bpf_pfc),
 		cmocka_unit_test(test_c_header), cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_unknown_name),
 		cmocka_unit_test(test_runtime_sets),
 	};
 
