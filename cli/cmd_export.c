@@ -427,6 +427,25 @@ out:
 	return rc;
 }
 
+/* Each phase's own syscalls, the dangerous ones (levels 1 and 2) marked with their level. */
+static void print_sets(const struct sp_policy *p)
+{
+	printf("\nsyscalls of each phase (exact; [1] full control, [2] denial of service):\n");
+	for (size_t i = 0; i < p->n_phases; i++) {
+		const struct sp_policy_phase *ph = &p->phases[i];
+
+		printf("  %s:", ph->name);
+		for (size_t c = 0; c < ph->n_exact; c++) {
+			int level = sp_threat_level(ph->exact[c].name);
+
+			printf(" %s", ph->exact[c].name);
+			if (level == 1 || level == 2)
+				printf("[%d]", level);
+		}
+		putchar('\n');
+	}
+}
+
 static void print_summary(const struct export_ctx *x, const struct sp_rules *rules,
 			  size_t files)
 {
@@ -450,6 +469,7 @@ static void print_summary(const struct export_ctx *x, const struct sp_rules *rul
 		if (sp_policy_phase_index(p, name) < 0)
 			printf("%-*s  (never entered: no filter)\n", w, name);
 	}
+	print_sets(p);
 	printf("%zu phases, %zu graph edges; %s view%s, default action %s%s; wrote %s/ "
 	       "(policy.json and %zu filter files)\n",
 	       p->n_phases, p->n_edges, sp_view_name(x->o->view),
