@@ -52,9 +52,10 @@ static bool came_through_syscall_insn(pid_t tid, uint64_t rip)
 }
 
 /*
- * Runs the thread to its next syscall stop.  Signal-delivery stops on the
- * way are held back (the first one is remembered for re-sending), since
- * delivering a handler in the middle would run program code under
+ * Runs the thread to its next syscall stop.  Blockable signals wait in
+ * the queue (see block_signals); a signal-delivery stop here can only be
+ * one that cannot be blocked, such as SIGSTOP.  It is held back (and
+ * re-sent afterwards), since delivering it in the middle would act on
  * half-injected registers.
  */
 static int step_to_syscall_stop(pid_t tid, struct sp_inject_outcome *out)
@@ -85,10 +86,37 @@ static int step_to_syscall_stop(pid_t tid, struct sp_inject_outcome *out)
 	}
 }
 
+/*
+ * The kernel's signal set as PTRACE_GETSIGMASK/SETSIGMASK take it: 64 bits
+ * on x86-64 (the size is passed as the request's addr argument).
+ */
+typedef uint64_t kernel_sigset;
+
+/*
+ * Blocks every signal the thread can block while it runs our syscall.
+ * Signals that are pending when it leaves its stop (e.g. those the very
+ * syscall that triggered the injection just unblocked) would otherwise be
+ * delivered right away: suppressing them and re-sending them later drops
+ * all but one and turns their siginfo (si_code, sigqueue values, senders)
+ * into a tkill's.  Blocked, they stay queued with everything they carry
+ * and are delivered once the old mask is back.
+ */
+static int block_signals(pid_t tid, kernel_sigset *saved)
+{
+	kernel_sigset all = ~(kernel_sigset)0; /* the kernel leaves out SIGKILL and SIGSTOP */
+
+	if (ptrace(PTRACE_GETSIGMASK, tid, (void *)sizeof(*saved), saved) < 0)
+		return -errno;
+	if (ptrace(PTRACE_SETSIGMASK, tid, (void *)sizeof(all), &all) < 0)
+		return -errno;
+	return 0;
+}
+
 int sp_inject_seccomp(pid_t tid, const void *insns, size_t len, unsigned long flags,
 		      struct sp_inject_outcome *out)
 {
 	struct user_regs_struct saved, regs;
+	kernel_sigset saved_mask;
 	struct sock_fprog fprog;
 	size_t prog_bytes = len * sizeof(struct sock_filter);
 	size_t area_len;
@@ -125,6 +153,10 @@ int sp_inject_seccomp(pid_t tid, const void *insns, size_t len, unsigned long fl
 	if (rc < 0)
 		goto out;
 
+	rc = block_signals(tid, &saved_mask);
+	if (rc < 0)
+		goto restore_memory;
+
 	regs = saved;
 	regs.rip = saved.rip - 2;
 	regs.rax = regs.orig_rax = SYS_seccomp;
@@ -133,7 +165,7 @@ int sp_inject_seccomp(pid_t tid, const void *insns, size_t len, unsigned long fl
 	regs.rdx = area;
 	if (ptrace(PTRACE_SETREGS, tid, 0, &regs) < 0) {
 		rc = -errno;
-		goto restore_memory;
+		goto restore_mask;
 	}
 	/* Entry stop of our seccomp(), then its exit stop. */
 	rc = step_to_syscall_stop(tid, out);
@@ -149,6 +181,10 @@ int sp_inject_seccomp(pid_t tid, const void *insns, size_t len, unsigned long fl
 
 restore_regs:
 	if (!out->gone && ptrace(PTRACE_SETREGS, tid, 0, &saved) < 0 && rc == 0)
+		rc = -errno;
+restore_mask:
+	if (!out->gone &&
+	    ptrace(PTRACE_SETSIGMASK, tid, (void *)sizeof(saved_mask), &saved_mask) < 0 && rc == 0)
 		rc = -errno;
 restore_memory:
 	if (!out->gone) {
