@@ -239,7 +239,10 @@ static int close_file(FILE *f, int rc, const char *what)
 {
 	if (fclose(f) != 0 && rc == 0)
 		rc = -errno;
-	if (rc < 0)
+	if (rc == -E2BIG)
+		sp_err("export: %s: the filter is longer than the kernel's %d BPF instructions",
+		       what, BPF_MAXINSNS);
+	else if (rc < 0)
 		sp_err("export: cannot write %s: %s", what, strerror(-rc));
 	return rc;
 }

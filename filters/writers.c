@@ -98,11 +98,17 @@ static int stream_status(FILE *out)
 
 int sp_write_bpf(const struct sp_phase_filter *f, FILE *out)
 {
+	struct sock_filter *insns;
+	size_t n;
 	int rc;
 
-	if (fflush(out) != 0)
-		return -EIO;
-	rc = seccomp_export_bpf(f->ctx, fileno(out));
+	/* Through memory: a program the kernel would refuse (-E2BIG) is not written. */
+	rc = sp_filter_bpf(f->ctx, &insns, &n);
+	if (rc < 0)
+		return rc;
+	if (fwrite(insns, sizeof(*insns), n, out) != n)
+		rc = -EIO;
+	free(insns);
 	return rc < 0 ? rc : stream_status(out);
 }
 

@@ -5,7 +5,8 @@
  * by hand) and writes to a stream; output depends on nothing but its
  * input, so exports are byte-for-byte reproducible.
  *
- *   bpf      raw BPF from seccomp_export_bpf()  (bwrap --seccomp FD)
+ *   bpf      raw BPF from seccomp_export_bpf()  (bwrap --seccomp FD); a program
+ *            longer than the kernel's BPF_MAXINSNS is refused with -E2BIG
  *   pfc      libseccomp's pseudo filter code     (for reading)
  *   oci      OCI/Docker seccomp profile JSON     (docker --security-opt, runc config.json)
  *   k8s      Security Profiles Operator SeccompProfile (JSON, which kubectl reads as YAML)

@@ -338,6 +338,37 @@ static void test_deterministic(void **state)
 	free(b);
 }
 
+/* 16 x 16 x 4 rules of 64-bit comparisons: more BPF than the kernel takes. */
+static void test_too_long(void **state)
+{
+	struct sp_allow al[] = {{.name = "getpid", .n_conds = 3}};
+	struct sp_filter_spec spec = {SP_ACTION_KILL, 1, al};
+	struct sp_diag diag = {{0}};
+	struct sock_filter *insns;
+	scmp_filter_ctx ctx;
+	size_t n;
+
+	(void)state;
+	for (unsigned a = 0; a < 3; a++) {
+		al[0].conds[a].index = a;
+		al[0].conds[a].op = SCMP_CMP_EQ;
+		al[0].conds[a].n_values = a == 2 ? 4 : 16;
+		for (unsigned v = 0; v < 16; v++)
+			al[0].conds[a].values[v] = 0x100000000ULL * (v + 1) + v * 7 + a;
+	}
+	assert_int_equal(sp_filter_build(&spec, &ctx, &diag), 0);
+	assert_int_equal(sp_filter_bpf(ctx, &insns, &n), -E2BIG);
+	assert_null(insns);
+	seccomp_release(ctx);
+	/* One value fewer on the last argument still fits. */
+	al[0].conds[2].n_values = 2;
+	assert_int_equal(sp_filter_build(&spec, &ctx, &diag), 0);
+	assert_int_equal(sp_filter_bpf(ctx, &insns, &n), 0);
+	assert_true(n > 0 && n <= BPF_MAXINSNS);
+	free(insns);
+	seccomp_release(ctx);
+}
+
 static void test_action_names(void **state)
 {
 	(void)state;
@@ -355,6 +386,7 @@ int main(void)
 		cmocka_unit_test(test_cases),	       cmocka_unit_test(test_unknown_name),
 		cmocka_unit_test(test_pseudo_syscall), cmocka_unit_test(test_bad_conditions),
 		cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_action_names),
+		cmocka_unit_test(test_too_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
