@@ -360,7 +360,7 @@ static void test_too_long(void **state)
 	assert_int_equal(sp_filter_bpf(ctx, &insns, &n), -E2BIG);
 	assert_null(insns);
 	seccomp_release(ctx);
-	/* One value fewer on the last argument still fits. */
+	/* Half as many values on the last argument fit. */
 	al[0].conds[2].n_values = 2;
 	assert_int_equal(sp_filter_build(&spec, &ctx, &diag), 0);
 	assert_int_equal(sp_filter_bpf(ctx, &insns, &n), 0);
