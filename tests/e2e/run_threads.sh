@@ -17,6 +17,9 @@
 #     SIGSYS in enforce mode.
 # The normal run is repeated a few times: each repetition takes other
 # interleavings of the supervisor and the threads, none may lose a result.
+# Last, a thread with a filter of its own (--diverge) makes TSYNC refuse
+# the injected filter: the program must be killed, not left running
+# under the wider filter it had.
 
 . "$(dirname "$0")/lib.sh"
 need python3
@@ -98,5 +101,17 @@ check "enforce: the first socket() kills the process with SIGSYS (status 159, go
 check "enforce: no thread saw socket() return" not grep -q "probe socket:" "$T/kill.out"
 check "enforce: one line naming the phase and the syscall" \
 	grep -q "in phase 'serving': socket\\b" "$T/kill.err"
+
+# ---- a thread TSYNC cannot reach: killed, not left under a wider filter ----
+"$SYSPHASE" record --rules "$RULES" -o "$T/div.jsonl" -- "$PROG" --diverge >"$T/div-rec.out" 2>&1
+check "diverge: record exits 0" test $? -eq 0
+"$SYSPHASE" export --rules "$RULES" "$T/div.jsonl" -o "$T/div-pol" >/dev/null 2>&1
+check "diverge: export exits 0" test $? -eq 0
+"$SYSPHASE" run --policy "$T/div-pol/policy.json" -- "$PROG" --diverge >"$T/div.out" 2>"$T/div.err"
+rc=$?
+check "diverge: the program is killed (SIGKILL, status 137, got $rc)" test "$rc" -eq 137
+check "diverge: it never ran on in the next phase" not grep -q "^threads: main ready" "$T/div.out"
+check "diverge: sysphase says which phase's filter could not be installed" \
+	grep -q "cannot install the filter of phase 'ready'" "$T/div.err"
 
 finish

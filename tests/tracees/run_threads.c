@@ -20,10 +20,18 @@
  * (/proc/thread-self/status).  With --probe, after the last phase every
  * thread (main included) tries socket(), which only init used: under
  * `sysphase run --default-action errno` each must get EPERM.
+ *
+ * With --diverge, thread 0 installs an allow-all filter of its own in init,
+ * so that its filters are no longer an ancestor of the main thread's: a
+ * filter installed with SECCOMP_FILTER_FLAG_TSYNC from the main thread
+ * then cannot reach it, and the kernel refuses the whole call (it returns
+ * thread 0's tid).  A supervisor must not take that for success.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdarg.h>
@@ -31,6 +39,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -49,6 +58,7 @@ static struct worker workers[NTHREADS];
 static sem_t sem;
 static sem_t started;
 static bool probe;
+static bool diverge;
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -152,12 +162,26 @@ static void block_once(struct worker *w, const char *want)
 	}
 }
 
+/* A filter on the calling thread only, which allows everything. */
+static void install_own_filter(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = {.len = 1, .filter = &allow};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die("prctl(PR_SET_NO_NEW_PRIVS)");
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		die("seccomp");
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	char who[32];
 
 	snprintf(who, sizeof(who), "thread %d", w->index);
+	if (diverge && w->index == 0)
+		install_own_filter();
 	__atomic_store_n(&w->tid, (pid_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	report(who, "init");
 	sem_post(&started);
@@ -221,8 +245,10 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--probe") == 0) {
 			probe = true;
+		} else if (strcmp(argv[i], "--diverge") == 0) {
+			diverge = true;
 		} else {
-			say("usage: run_threads [--probe]\n");
+			say("usage: run_threads [--probe] [--diverge]\n");
 			return 2;
 		}
 	}
