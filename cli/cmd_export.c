@@ -92,6 +92,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 				  .formats = (1u << SP_FMT_COUNT) - 1,
 				  .view = SP_VIEW_ENFORCE,
 				  .def = SP_ACTION_KILL};
+	opterr = 0; /* one line of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, "r:o:f:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
@@ -141,7 +142,8 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			usage(stdout);
 			return 1;
 		default:
-			sp_err("export: bad option (see 'sysphase export --help')");
+			sp_err("export: bad option '%s' (see 'sysphase export --help')",
+			       argv[optind - 1]);
 			return -1;
 		}
 	}
@@ -603,8 +605,9 @@ static int export_run(struct export_opts *o)
 	if (!mkdtemp(x.tmp)) {
 		sp_err("export: cannot create a directory next to %s: %s", o->dir,
 		       strerror(errno));
+		/* A parent that does not exist is the user's to fix: bad input. */
+		status = errno == ENOENT || errno == ENOTDIR ? SP_EXIT_USAGE : SP_EXIT_FAILURE;
 		x.tmp[0] = '\0';
-		status = SP_EXIT_FAILURE;
 		goto out;
 	}
 	status = SP_EXIT_FAILURE;
