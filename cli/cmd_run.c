@@ -315,10 +315,20 @@ static int install_pending(struct run_ctx *ctx, struct sp_tracer *tracer, struct
 	rc = sp_tracer_inject_filter(tracer, tid, f->insns, f->len, INJECT_FLAGS);
 	if (rc == -ENOTSUP)
 		return 0; /* not at a `syscall` instruction (execve, sigreturn): at the next exit */
-	if (rc < 0) {
-		/* Never let a program run on under a wider filter than its phase allows. */
-		sp_err("process %d (%s): cannot install the filter of phase '%s': %s; killing it",
-		       p->pid, p->comm, phase_name(ctx, p->pending), strerror(-rc));
+	if (rc != 0) {
+		/*
+		 * Never let a program run on under a wider filter than its phase
+		 * allows.  A positive result is TSYNC's refusal: it names a thread
+		 * whose own filters diverge, and no thread got the new filter.
+		 */
+		if (rc > 0)
+			sp_err("process %d (%s): cannot install the filter of phase '%s': thread "
+			       "%d holds filters of its own that TSYNC cannot join; killing it",
+			       p->pid, p->comm, phase_name(ctx, p->pending), rc);
+		else
+			sp_err("process %d (%s): cannot install the filter of phase '%s': %s; "
+			       "killing it",
+			       p->pid, p->comm, phase_name(ctx, p->pending), strerror(-rc));
 		sp_tracer_kill_process(tracer, p->pid);
 		p->pending = -1;
 		return 0;
