@@ -74,16 +74,16 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 {
 	enum { OPT_VIEW = 256, OPT_ARGS, OPT_RUNTIME, OPT_FORCE };
 	static const struct option longopts[] = {
-		{"rules", required_argument, NULL, 'r'},
-		{"output", required_argument, NULL, 'o'},
-		{"format", required_argument, NULL, 'f'},
-		{"view", required_argument, NULL, OPT_VIEW},
-		{"default-action", required_argument, NULL, 'd'},
-		{"args", no_argument, NULL, OPT_ARGS},
-		{"runtime", required_argument, NULL, OPT_RUNTIME},
-		{"force", no_argument, NULL, OPT_FORCE},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"rules", required_argument, NULL, 'r'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"view", required_argument, NULL, OPT_VIEW},
+	    {"default-action", required_argument, NULL, 'd'},
+	    {"args", no_argument, NULL, OPT_ARGS},
+	    {"runtime", required_argument, NULL, OPT_RUNTIME},
+	    {"force", no_argument, NULL, OPT_FORCE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sp_diag diag = {{0}};
 	int c, v;
@@ -119,8 +119,9 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		case 'd':
 			v = sp_action_from_name(optarg);
 			if (v < 0) {
-				sp_err("export: --default-action takes kill, errno or log, not '%s'",
-				       optarg);
+				sp_err(
+				    "export: --default-action takes kill, errno or log, not '%s'",
+				    optarg);
 				return -1;
 			}
 			o->def = (enum sp_action)v;
@@ -216,8 +217,9 @@ static int make_stems(struct export_ctx *x)
 			return -ENOMEM;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(x->stems[i], x->stems[j]) == 0) {
-				sp_err("export: phases '%s' and '%s' would share the file name '%s'",
-				       p->phases[j].name, p->phases[i].name, x->stems[i]);
+				sp_err(
+				    "export: phases '%s' and '%s' would share the file name '%s'",
+				    p->phases[j].name, p->phases[i].name, x->stems[i]);
 				return -EINVAL;
 			}
 	}
@@ -330,9 +332,9 @@ static int write_phase(struct export_ctx *x, size_t i, struct built *var,
 		       struct sp_phase_filter *c_out)
 {
 	static int (*const writers[SP_FMT_COUNT])(const struct sp_phase_filter *, FILE *) = {
-		[SP_FMT_BPF] = sp_write_bpf,	     [SP_FMT_PFC] = sp_write_pfc,
-		[SP_FMT_OCI] = sp_write_oci,	     [SP_FMT_K8S] = sp_write_k8s,
-		[SP_FMT_SYSTEMD] = sp_write_systemd,
+	    [SP_FMT_BPF] = sp_write_bpf,	 [SP_FMT_PFC] = sp_write_pfc,
+	    [SP_FMT_OCI] = sp_write_oci,	 [SP_FMT_K8S] = sp_write_k8s,
+	    [SP_FMT_SYSTEMD] = sp_write_systemd,
 	};
 	int rc;
 
@@ -345,9 +347,13 @@ static int write_phase(struct export_ctx *x, size_t i, struct built *var,
 			continue;
 		if (!var[v].ctx && (rc = build_variant(x, i, v, &var[v])) < 0)
 			return rc;
-		pf = (struct sp_phase_filter){program_name(x->p), x->p->phases[i].name,
-					      sp_view_name(variant_view(x->o, v)), x->o->def, var[v].n,
-					      var[v].allow, var[v].ctx};
+		pf = (struct sp_phase_filter){program_name(x->p),
+					      x->p->phases[i].name,
+					      sp_view_name(variant_view(x->o, v)),
+					      x->o->def,
+					      var[v].n,
+					      var[v].allow,
+					      var[v].ctx};
 		if (f == SP_FMT_C) {
 			*c_out = pf; /* all phases go into one header, written last */
 			continue;
@@ -451,8 +457,7 @@ static void print_sets(const struct sp_policy *p)
 	}
 }
 
-static void print_summary(const struct export_ctx *x, const struct sp_rules *rules,
-			  size_t files)
+static void print_summary(const struct export_ctx *x, const struct sp_rules *rules, size_t files)
 {
 	const struct sp_policy *p = x->p;
 	int w = 5;
@@ -603,8 +608,7 @@ static int export_run(struct export_opts *o)
 	snprintf(parent, sizeof(parent), "%s", o->dir);
 	snprintf(x.tmp, sizeof(x.tmp), "%s/.sysphase-export.XXXXXX", dirname(parent));
 	if (!mkdtemp(x.tmp)) {
-		sp_err("export: cannot create a directory next to %s: %s", o->dir,
-		       strerror(errno));
+		sp_err("export: cannot create a directory next to %s: %s", o->dir, strerror(errno));
 		/* A parent that does not exist is the user's to fix: bad input. */
 		status = errno == ENOENT || errno == ENOTDIR ? SP_EXIT_USAGE : SP_EXIT_FAILURE;
 		x.tmp[0] = '\0';

@@ -12,15 +12,15 @@
 #include "filter.h"
 
 static const char *const action_names[] = {
-	[SP_ACTION_KILL] = "kill",
-	[SP_ACTION_ERRNO] = "errno",
-	[SP_ACTION_LOG] = "log",
+    [SP_ACTION_KILL] = "kill",
+    [SP_ACTION_ERRNO] = "errno",
+    [SP_ACTION_LOG] = "log",
 };
 
 static const char *const action_oci[] = {
-	[SP_ACTION_KILL] = "SCMP_ACT_KILL_PROCESS",
-	[SP_ACTION_ERRNO] = "SCMP_ACT_ERRNO",
-	[SP_ACTION_LOG] = "SCMP_ACT_LOG",
+    [SP_ACTION_KILL] = "SCMP_ACT_KILL_PROCESS",
+    [SP_ACTION_ERRNO] = "SCMP_ACT_ERRNO",
+    [SP_ACTION_LOG] = "SCMP_ACT_LOG",
 };
 
 const char *sp_action_name(enum sp_action a)
@@ -113,8 +113,8 @@ static int check_cond(const struct sp_allow *al, const struct sp_arg_cond *c, st
 		return sp_diag_set(diag, EINVAL, "%s: argument index %u out of range 0-5", al->name,
 				   c->index);
 	if (!sp_cmp_name(c->op))
-		return sp_diag_set(diag, EINVAL, "%s: argument %u: invalid comparison %d",
-				   al->name, c->index, (int)c->op);
+		return sp_diag_set(diag, EINVAL, "%s: argument %u: invalid comparison %d", al->name,
+				   c->index, (int)c->op);
 	if (c->n_values == 0 || c->n_values > SP_ARG_MAX_VALUES)
 		return sp_diag_set(diag, EINVAL, "%s: argument %u: %zu values (1-%d allowed)",
 				   al->name, c->index, c->n_values, SP_ARG_MAX_VALUES);

@@ -48,10 +48,10 @@ const char *sp_action_oci(enum sp_action a);
  * value).  Comparisons are on all 64 bits.
  */
 struct sp_arg_cond {
-	unsigned index;	     /* 0..5 */
+	unsigned index;	      /* 0..5 */
 	enum scmp_compare op; /* SCMP_CMP_EQ, _NE, _LT, _LE, _GT, _GE, _MASKED_EQ */
-	uint64_t mask;	     /* only for SCMP_CMP_MASKED_EQ */
-	size_t n_values;     /* 1..SP_ARG_MAX_VALUES */
+	uint64_t mask;	      /* only for SCMP_CMP_MASKED_EQ */
+	size_t n_values;      /* 1..SP_ARG_MAX_VALUES */
 	uint64_t values[SP_ARG_MAX_VALUES];
 };
 
@@ -87,8 +87,7 @@ int sp_filter_syscall_nr(const char *name);
  * -ENOMEM; other -errno from libseccomp.  The caller owns *out
  * (seccomp_release()).
  */
-int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out,
-		    struct sp_diag *diag);
+int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, struct sp_diag *diag);
 
 /*
  * The BPF program of ctx, as seccomp_export_bpf() gives it, in memory.

@@ -25,22 +25,22 @@ struct arg_rule {
 };
 
 static const struct arg_rule arg_rules[] = {
-	{"socket", 0, 0},		 /* domain */
-	{"socket", 1, 0},		 /* type, with SOCK_NONBLOCK/SOCK_CLOEXEC */
-	{"prctl", 0, 0},		 /* option */
-	{"fcntl", 1, 0},		 /* command */
-	{"ioctl", 1, 0},		 /* request */
-	{"clone", 0, 0},		 /* flags: threads (CLONE_THREAD) vs processes */
-	/*
-	 * prot: a phase that never asked for PROT_EXEC gets "no PROT_EXEC";
-	 * one that did is not limited to executable mappings (it also maps
-	 * data), so it gets no constraint.
-	 */
-	{"mmap", 2, PROT_EXEC, true},
-	{"mprotect", 2, PROT_EXEC, true},
-	{"pkey_mprotect", 2, PROT_EXEC, true},
-	{"openat", 2, O_ACCMODE},	 /* flags */
-	{"open", 1, O_ACCMODE},		 /* flags */
+    {"socket", 0, 0}, /* domain */
+    {"socket", 1, 0}, /* type, with SOCK_NONBLOCK/SOCK_CLOEXEC */
+    {"prctl", 0, 0},  /* option */
+    {"fcntl", 1, 0},  /* command */
+    {"ioctl", 1, 0},  /* request */
+    {"clone", 0, 0},  /* flags: threads (CLONE_THREAD) vs processes */
+    /*
+     * prot: a phase that never asked for PROT_EXEC gets "no PROT_EXEC";
+     * one that did is not limited to executable mappings (it also maps
+     * data), so it gets no constraint.
+     */
+    {"mmap", 2, PROT_EXEC, true},
+    {"mprotect", 2, PROT_EXEC, true},
+    {"pkey_mprotect", 2, PROT_EXEC, true},
+    {"openat", 2, O_ACCMODE}, /* flags */
+    {"open", 1, O_ACCMODE},   /* flags */
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -72,8 +72,8 @@ struct bphase {
 
 struct bproc {
 	pid_t pid;
-	int cur;	/* phase it is in, -1 before its first event */
-	int fork_from;	/* its parent's phase when a fork event announced it, else -1 */
+	int cur;       /* phase it is in, -1 before its first event */
+	int fork_from; /* its parent's phase when a fork event announced it, else -1 */
 	bool has_parent;
 };
 
@@ -373,8 +373,8 @@ int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struc
 	int idx, rc;
 
 	if (!ev->phase)
-		return sp_diag_set(diag, EINVAL, "event of pid %d at %.6f has no phase", (int)ev->pid,
-				   ev->ts);
+		return sp_diag_set(diag, EINVAL, "event of pid %d at %.6f has no phase",
+				   (int)ev->pid, ev->ts);
 	idx = phase_of(b, ev->phase);
 	if (idx < 0)
 		return sp_diag_set(diag, -idx, "cannot add phase '%s': %s", ev->phase,
@@ -807,12 +807,12 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
 	}
 	if (stacking && ph->has_exits && !find_allow(al, n, "seccomp"))
 		al[n++] = (struct sp_allow){
-			.name = "seccomp",
-			.n_conds = 1,
-			.conds = {{.index = 0,
-				   .op = SCMP_CMP_EQ,
-				   .n_values = 1,
-				   .values = {SECCOMP_SET_MODE_FILTER}}},
+		    .name = "seccomp",
+		    .n_conds = 1,
+		    .conds = {{.index = 0,
+			       .op = SCMP_CMP_EQ,
+			       .n_values = 1,
+			       .values = {SECCOMP_SET_MODE_FILTER}}},
 		};
 	qsort(al, n, sizeof(*al), cmp_allow);
 	*out = al;

@@ -37,7 +37,7 @@
 
 /* One syscall a phase made. */
 struct sp_policy_call {
-	const char *name;   /* interned in the policy */
+	const char *name; /* interned in the policy */
 	uint64_t count;
 	double first, last; /* trace times of its first and last call in the phase */
 	size_t n_sites;
@@ -59,8 +59,8 @@ struct sp_policy_edge {
 };
 
 struct sp_policy_phase {
-	const char *name; /* interned */
-	uint64_t events;  /* events stamped with it (all kinds) */
+	const char *name;	    /* interned */
+	uint64_t events;	    /* events stamped with it (all kinds) */
 	uint64_t processes_started; /* processes first seen in it (no fork seen) */
 	double first, last;
 	size_t n_exact;
@@ -68,11 +68,11 @@ struct sp_policy_phase {
 	size_t n_enforce;
 	struct sp_allow *enforce; /* sorted by name; names interned */
 	size_t n_reach;
-	int *reach; /* phases reachable from this one, itself included, ascending */
+	int *reach;	/* phases reachable from this one, itself included, ascending */
 	bool has_exits; /* an edge leaves it for another phase */
 	/* Calls that no x86-64 filter can allow: other ABIs, unknown numbers. */
 	uint64_t other_abi, unknown;
-	unsigned threat_exact[SP_THREAT_LEVELS + 1];   /* [0] = not rated */
+	unsigned threat_exact[SP_THREAT_LEVELS + 1]; /* [0] = not rated */
 	unsigned threat_enforce[SP_THREAT_LEVELS + 1];
 };
 

@@ -124,8 +124,8 @@ static json_t *phase_json(const struct sp_policy *p, const struct sp_policy_phas
 }
 
 static const char *const edge_kinds[] = {
-	[SP_EDGE_TRANSITION] = "transition",
-	[SP_EDGE_FORK] = "fork",
+    [SP_EDGE_TRANSITION] = "transition",
+    [SP_EDGE_FORK] = "fork",
 };
 
 json_t *sp_policy_to_json(const struct sp_policy *p)
@@ -165,8 +165,7 @@ json_t *sp_policy_to_json(const struct sp_policy *p)
 /* ---- reading back ---- */
 
 /* A JSON pointer for messages; a very long one is cut, which only shortens a message. */
-static void __attribute__((format(printf, 3, 4))) jptr(char *buf, size_t size, const char *fmt,
-							 ...)
+static void __attribute__((format(printf, 3, 4))) jptr(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -224,8 +223,8 @@ static int get_num(struct rd *r, json_t *o, const char *key, const char *ptr, do
 
 static int op_from_name(const char *s)
 {
-	static const enum scmp_compare ops[] = {SCMP_CMP_NE, SCMP_CMP_LT, SCMP_CMP_LE,
-						SCMP_CMP_EQ, SCMP_CMP_GE, SCMP_CMP_GT,
+	static const enum scmp_compare ops[] = {SCMP_CMP_NE,	   SCMP_CMP_LT, SCMP_CMP_LE,
+						SCMP_CMP_EQ,	   SCMP_CMP_GE, SCMP_CMP_GT,
 						SCMP_CMP_MASKED_EQ};
 
 	for (size_t i = 0; i < N(ops); i++)
@@ -244,7 +243,8 @@ static int read_conds(struct rd *r, json_t *arr, const char *ptr, struct sp_arg_
 	*n = 0;
 	if (!json_is_array(arr) || json_array_size(arr) > 6)
 		return bad(r, ptr, "expected an array of at most 6 conditions");
-	json_array_foreach(arr, i, c) {
+	json_array_foreach(arr, i, c)
+	{
 		struct sp_arg_cond *out = &conds[(*n)++];
 		json_t *vals = json_object_get(c, "values"), *v;
 		const char *op;
@@ -271,7 +271,8 @@ static int read_conds(struct rd *r, json_t *arr, const char *ptr, struct sp_arg_
 		if (!json_is_array(vals) || json_array_size(vals) == 0 ||
 		    json_array_size(vals) > SP_ARG_MAX_VALUES)
 			return bad(r, where, "'values' must be an array of 1-16 integers");
-		json_array_foreach(vals, k, v) {
+		json_array_foreach(vals, k, v)
+		{
 			if (!json_is_integer(v) || json_integer_value(v) < 0)
 				return bad(r, where, "'values' must hold non-negative integers");
 			out->values[out->n_values++] = (uint64_t)json_integer_value(v);
@@ -303,7 +304,8 @@ static int read_call(struct rd *r, json_t *o, const char *ptr, struct sp_policy_
 	c->sites = calloc(json_array_size(sites) + 1, sizeof(*c->sites));
 	if (!c->sites)
 		return sp_diag_set(r->diag, ENOMEM, "out of memory");
-	json_array_foreach(sites, i, s) {
+	json_array_foreach(sites, i, s)
+	{
 		if (!json_is_string(s))
 			return bad(r, ptr, "'sites' must hold strings");
 		c->sites[c->n_sites] = sp_policy_intern(r->p, json_string_value(s));
@@ -343,19 +345,22 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 		return rc;
 	if (!json_is_array(exact) || !json_is_array(enforce) || !json_is_array(reach) ||
 	    (eargs && !json_is_object(eargs)))
-		return bad(r, ptr, "needs arrays 'exact', 'enforce', 'reach' (and object 'enforce_args')");
+		return bad(r, ptr,
+			   "needs arrays 'exact', 'enforce', 'reach' (and object 'enforce_args')");
 	ph->exact = calloc(json_array_size(exact) + 1, sizeof(*ph->exact));
 	ph->enforce = calloc(json_array_size(enforce) + 1, sizeof(*ph->enforce));
 	ph->reach = calloc(json_array_size(reach) + 1, sizeof(*ph->reach));
 	if (!ph->exact || !ph->enforce || !ph->reach)
 		return sp_diag_set(r->diag, ENOMEM, "out of memory");
-	json_array_foreach(exact, i, v) {
+	json_array_foreach(exact, i, v)
+	{
 		jptr(where, sizeof(where), "%s/exact/%zu", ptr, i);
 		rc = read_call(r, v, where, &ph->exact[ph->n_exact++]);
 		if (rc < 0)
 			return rc;
 	}
-	json_array_foreach(enforce, i, v) {
+	json_array_foreach(enforce, i, v)
+	{
 		struct sp_allow *al = &ph->enforce[ph->n_enforce++];
 		json_t *a;
 
@@ -370,7 +375,8 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 		if (a && (rc = read_conds(r, a, where, al->conds, &al->n_conds)) < 0)
 			return rc;
 	}
-	json_array_foreach(reach, i, v) {
+	json_array_foreach(reach, i, v)
+	{
 		if (!json_is_string(v))
 			return bad(r, ptr, "'reach' must hold phase names");
 		ph->reach[ph->n_reach++] = -1; /* resolved once every phase is named */
@@ -391,7 +397,8 @@ static int read_edges(struct rd *r, json_t *graph)
 	p->edges = calloc(json_array_size(edges) + 1, sizeof(*p->edges));
 	if (!p->edges)
 		return sp_diag_set(r->diag, ENOMEM, "out of memory");
-	json_array_foreach(edges, i, e) {
+	json_array_foreach(edges, i, e)
+	{
 		struct sp_policy_edge *ed = &p->edges[p->n_edges++];
 		const char *from, *to, *kind;
 		int rc;
@@ -429,8 +436,8 @@ static int resolve_reach(struct rd *r, json_t *phases)
 		struct sp_policy_phase *ph = &p->phases[i];
 
 		for (size_t k = 0; k < ph->n_reach; k++) {
-			ph->reach[k] = sp_policy_phase_index(
-				p, json_string_value(json_array_get(reach, k)));
+			ph->reach[k] =
+			    sp_policy_phase_index(p, json_string_value(json_array_get(reach, k)));
 			if (ph->reach[k] < 0) {
 				char ptr[64];
 
@@ -455,8 +462,7 @@ int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
 	int rc;
 
 	*out = NULL;
-	if (!json_is_object(root) ||
-	    !json_is_string(json_object_get(root, "format")) ||
+	if (!json_is_object(root) || !json_is_string(json_object_get(root, "format")) ||
 	    strcmp(json_string_value(json_object_get(root, "format")), SP_POLICY_FORMAT) != 0)
 		return sp_diag_set(diag, EINVAL, "%s: not a sysphase policy (format)", name);
 	if (json_integer_value(json_object_get(root, "version")) != SP_POLICY_VERSION)
@@ -481,7 +487,8 @@ int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
 		rc = sp_diag_set(diag, ENOMEM, "out of memory");
 		goto out;
 	}
-	json_array_foreach(phases, i, v) {
+	json_array_foreach(phases, i, v)
+	{
 		rc = read_phase(&r, v, i, &r.p->phases[r.p->n_phases++]);
 		if (rc < 0)
 			goto out;

@@ -12,13 +12,13 @@
 #include "writers.h"
 
 static const char *const fmt_names[SP_FMT_COUNT] = {
-	[SP_FMT_BPF] = "bpf", [SP_FMT_PFC] = "pfc",	    [SP_FMT_OCI] = "oci",
-	[SP_FMT_K8S] = "k8s", [SP_FMT_SYSTEMD] = "systemd", [SP_FMT_C] = "c",
+    [SP_FMT_BPF] = "bpf", [SP_FMT_PFC] = "pfc",		[SP_FMT_OCI] = "oci",
+    [SP_FMT_K8S] = "k8s", [SP_FMT_SYSTEMD] = "systemd", [SP_FMT_C] = "c",
 };
 
 static const char *const fmt_exts[SP_FMT_COUNT] = {
-	[SP_FMT_BPF] = ".bpf",	   [SP_FMT_PFC] = ".pfc",	[SP_FMT_OCI] = ".oci.json",
-	[SP_FMT_K8S] = ".k8s.json", [SP_FMT_SYSTEMD] = ".conf", [SP_FMT_C] = ".h",
+    [SP_FMT_BPF] = ".bpf",	[SP_FMT_PFC] = ".pfc",	    [SP_FMT_OCI] = ".oci.json",
+    [SP_FMT_K8S] = ".k8s.json", [SP_FMT_SYSTEMD] = ".conf", [SP_FMT_C] = ".h",
 };
 
 const char *sp_format_name(enum sp_format f)
@@ -46,7 +46,8 @@ int sp_formats_parse(const char *list, unsigned *set, struct sp_diag *diag)
 			*set |= (1u << SP_FMT_COUNT) - 1;
 		} else {
 			for (f = 0; f < SP_FMT_COUNT; f++)
-				if (strlen(fmt_names[f]) == len && strncmp(p, fmt_names[f], len) == 0)
+				if (strlen(fmt_names[f]) == len &&
+				    strncmp(p, fmt_names[f], len) == 0)
 					break;
 			if (f == SP_FMT_COUNT)
 				return sp_diag_set(diag, EINVAL,
@@ -75,11 +76,11 @@ int sp_formats_parse(const char *list, unsigned *set, struct sp_diag *diag)
  * 1.1.5; tests/e2e/filters_consumers.sh runs containers under it.
  */
 static const char *const runc_syscalls[] = {
-	"close",       "epoll_ctl", "epoll_pwait", "execve",	  "exit",	  "exit_group",
-	"fcntl",       "fstatfs",   "futex",	   "getdents64", "getpid",	  "gettid",
-	"madvise",     "mmap",	    "munmap",	   "nanosleep",	 "openat",	  "read",
-	"rt_sigprocmask", "rt_sigreturn", "sched_yield", "sigaltstack", "tgkill", "write",
-	NULL,
+    "close",	   "epoll_ctl",	  "epoll_pwait", "execve",	   "exit",
+    "exit_group",  "fcntl",	  "fstatfs",	 "futex",	   "getdents64",
+    "getpid",	   "gettid",	  "madvise",	 "mmap",	   "munmap",
+    "nanosleep",   "openat",	  "read",	 "rt_sigprocmask", "rt_sigreturn",
+    "sched_yield", "sigaltstack", "tgkill",	 "write",	   NULL,
 };
 
 const char *const *sp_runtime_syscalls(const char *runtime)
@@ -338,8 +339,9 @@ int sp_write_systemd(const struct sp_phase_filter *f, FILE *out)
 	for (size_t i = 0; i < f->n_allow; i++)
 		constrained |= f->allow[i].n_conds > 0;
 	if (constrained)
-		fputs("# SystemCallFilter= takes names only: argument constraints are not applied.\n",
-		      out);
+		fputs(
+		    "# SystemCallFilter= takes names only: argument constraints are not applied.\n",
+		    out);
 	fputs("# systemd also allows its @default set (execve, exit, time, sleep...).\n", out);
 	fputs("[Service]\n", out);
 	/* native = x86-64 alone: i386 and x32 calls are refused whatever the list says. */
@@ -395,8 +397,7 @@ static int c_phase(const struct sp_phase_filter *f, size_t idx, FILE *out)
 		return rc;
 	fputs("/*\n * Phase \"", out);
 	c_comment_text(out, f->phase);
-	fprintf(out, "\", %s view, %zu syscalls:\n *", f->view ? f->view : "enforce",
-		f->n_allow);
+	fprintf(out, "\", %s view, %zu syscalls:\n *", f->view ? f->view : "enforce", f->n_allow);
 	for (size_t i = 0; i < f->n_allow; i++) {
 		size_t len = strlen(f->allow[i].name) + 1;
 
@@ -418,60 +419,60 @@ static int c_phase(const struct sp_phase_filter *f, size_t idx, FILE *out)
 }
 
 static const char c_prologue[] =
-	"#include <errno.h>\n"
-	"#include <stddef.h>\n"
-	"#include <string.h>\n"
-	"#include <sys/prctl.h>\n"
-	"#include <sys/syscall.h>\n"
-	"#include <unistd.h>\n"
-	"\n"
-	"#include <linux/filter.h>\n"
-	"#include <linux/seccomp.h>\n"
-	"\n"
-	"/* <unistd.h> declares syscall(2) only with _DEFAULT_SOURCE: say it for -std=c17 too. */\n"
-	"extern long syscall(long number, ...);\n"
-	"\n";
+    "#include <errno.h>\n"
+    "#include <stddef.h>\n"
+    "#include <string.h>\n"
+    "#include <sys/prctl.h>\n"
+    "#include <sys/syscall.h>\n"
+    "#include <unistd.h>\n"
+    "\n"
+    "#include <linux/filter.h>\n"
+    "#include <linux/seccomp.h>\n"
+    "\n"
+    "/* <unistd.h> declares syscall(2) only with _DEFAULT_SOURCE: say it for -std=c17 too. */\n"
+    "extern long syscall(long number, ...);\n"
+    "\n";
 
 static const char c_enter[] =
-	"/*\n"
-	" * Installs the filter of phase `name` for the whole process and returns\n"
-	" * 0, or -1 with errno: ENOENT for an unknown phase, ESRCH when a thread\n"
-	" * could not be synchronised, else what prctl(2) or seccomp(2) said.\n"
-	" * Filters stack and only narrow: call it at each phase boundary, in\n"
-	" * order.  The first call sets NO_NEW_PRIVS, which seccomp(2) requires\n"
-	" * without CAP_SYS_ADMIN; every phase with a later phase allows\n"
-	" * seccomp(SECCOMP_SET_MODE_FILTER) so that the next call can succeed.\n"
-	" * TSYNC puts every thread of the process under the new filter at once.\n"
-	" */\n"
-	"static inline __attribute__((unused)) int sysphase_enter_phase(const char *name)\n"
-	"{\n"
-	"\tstatic int sysphase_nnp_done;\n"
-	"\tstruct sock_fprog prog;\n"
-	"\tsize_t i;\n"
-	"\tlong rc;\n"
-	"\n"
-	"\tfor (i = 0; i < sizeof(sysphase_phases) / sizeof(sysphase_phases[0]); i++)\n"
-	"\t\tif (strcmp(sysphase_phases[i].name, name) == 0)\n"
-	"\t\t\tbreak;\n"
-	"\tif (i == sizeof(sysphase_phases) / sizeof(sysphase_phases[0])) {\n"
-	"\t\terrno = ENOENT;\n"
-	"\t\treturn -1;\n"
-	"\t}\n"
-	"\tif (!sysphase_nnp_done) {\n"
-	"\t\tif (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)\n"
-	"\t\t\treturn -1;\n"
-	"\t\tsysphase_nnp_done = 1;\n"
-	"\t}\n"
-	"\tprog.len = sysphase_phases[i].len;\n"
-	"\tprog.filter = (struct sock_filter *)sysphase_phases[i].filter;\n"
-	"\trc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);\n"
-	"\tif (rc > 0) {\n"
-	"\t\t/* TSYNC failed: rc is the thread that could not take the filter. */\n"
-	"\t\terrno = ESRCH;\n"
-	"\t\treturn -1;\n"
-	"\t}\n"
-	"\treturn rc == 0 ? 0 : -1;\n"
-	"}\n";
+    "/*\n"
+    " * Installs the filter of phase `name` for the whole process and returns\n"
+    " * 0, or -1 with errno: ENOENT for an unknown phase, ESRCH when a thread\n"
+    " * could not be synchronised, else what prctl(2) or seccomp(2) said.\n"
+    " * Filters stack and only narrow: call it at each phase boundary, in\n"
+    " * order.  The first call sets NO_NEW_PRIVS, which seccomp(2) requires\n"
+    " * without CAP_SYS_ADMIN; every phase with a later phase allows\n"
+    " * seccomp(SECCOMP_SET_MODE_FILTER) so that the next call can succeed.\n"
+    " * TSYNC puts every thread of the process under the new filter at once.\n"
+    " */\n"
+    "static inline __attribute__((unused)) int sysphase_enter_phase(const char *name)\n"
+    "{\n"
+    "\tstatic int sysphase_nnp_done;\n"
+    "\tstruct sock_fprog prog;\n"
+    "\tsize_t i;\n"
+    "\tlong rc;\n"
+    "\n"
+    "\tfor (i = 0; i < sizeof(sysphase_phases) / sizeof(sysphase_phases[0]); i++)\n"
+    "\t\tif (strcmp(sysphase_phases[i].name, name) == 0)\n"
+    "\t\t\tbreak;\n"
+    "\tif (i == sizeof(sysphase_phases) / sizeof(sysphase_phases[0])) {\n"
+    "\t\terrno = ENOENT;\n"
+    "\t\treturn -1;\n"
+    "\t}\n"
+    "\tif (!sysphase_nnp_done) {\n"
+    "\t\tif (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)\n"
+    "\t\t\treturn -1;\n"
+    "\t\tsysphase_nnp_done = 1;\n"
+    "\t}\n"
+    "\tprog.len = sysphase_phases[i].len;\n"
+    "\tprog.filter = (struct sock_filter *)sysphase_phases[i].filter;\n"
+    "\trc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog);\n"
+    "\tif (rc > 0) {\n"
+    "\t\t/* TSYNC failed: rc is the thread that could not take the filter. */\n"
+    "\t\terrno = ESRCH;\n"
+    "\t\treturn -1;\n"
+    "\t}\n"
+    "\treturn rc == 0 ? 0 : -1;\n"
+    "}\n";
 
 int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out)
 {
@@ -495,8 +496,9 @@ int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out)
 	for (size_t i = 0; i < n; i++) {
 		fputs("\t{", out);
 		c_string(out, phases[i].phase);
-		fprintf(out, ", sysphase_filter_%zu,\n\t (unsigned short)(sizeof(sysphase_filter_%zu) "
-			     "/ sizeof(sysphase_filter_%zu[0]))},\n",
+		fprintf(out,
+			", sysphase_filter_%zu,\n\t (unsigned short)(sizeof(sysphase_filter_%zu) "
+			"/ sizeof(sysphase_filter_%zu[0]))},\n",
 			i, i, i);
 	}
 	fputs("};\n\n", out);

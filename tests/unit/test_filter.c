@@ -51,6 +51,8 @@ struct filter_case {
 #define X32_BIT 0x40000000L
 #define I386_GETPID 20L
 
+/* One case per line reads better than the formatter's layout. */
+/* clang-format off */
 #define ALLOW(n) {.name = (n)}
 #define COND(i, o, ...)                                                                            \
 	{                                                                                          \
@@ -151,6 +153,7 @@ static const struct filter_case cases[] = {
 	 {{"getpid", 1, {COND(0, SCMP_CMP_EQ, 5)}}, ALLOW("getppid")}, 2, VIA_X86_64, SYS_getppid,
 	 {7}, END_OK},
 };
+/* clang-format on */
 
 static long call_i386(long nr)
 {
@@ -160,13 +163,16 @@ static long call_i386(long nr)
 	 * The 32-bit entry path; the kernel clobbers r8-r11 on the way back
 	 * (arch/x86/entry/entry_64_compat.S).
 	 */
-	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr) : "memory", "cc", "r8", "r9", "r10", "r11");
+	__asm__ volatile("int $0x80"
+			 : "=a"(ret)
+			 : "a"(nr)
+			 : "memory", "cc", "r8", "r9", "r10", "r11");
 	return (int)ret;
 }
 
 /* The child: load, call, exit with a code saying how it went.  Nothing else may run. */
 static __attribute__((noreturn)) void child(const struct sock_fprog *prog,
-					     const struct filter_case *c)
+					    const struct filter_case *c)
 {
 	long r;
 	int code;
@@ -288,7 +294,7 @@ static void test_bad_conditions(void **state)
 {
 	struct sp_allow dup[] = {{.name = "getpid"}, {.name = "getpid"}};
 	struct sp_allow twice[] = {
-		{"getpid", 2, {COND(0, SCMP_CMP_EQ, 1), COND(0, SCMP_CMP_EQ, 2)}}};
+	    {"getpid", 2, {COND(0, SCMP_CMP_EQ, 1), COND(0, SCMP_CMP_EQ, 2)}}};
 	struct sp_allow badidx[] = {{"getpid", 1, {COND(6, SCMP_CMP_EQ, 1)}}};
 	struct sp_allow novals[] = {{"getpid", 1, {{.index = 0, .op = SCMP_CMP_EQ}}}};
 	struct sp_filter_spec spec = {SP_ACTION_KILL, 2, dup};
@@ -306,8 +312,7 @@ static void test_bad_conditions(void **state)
 	assert_int_equal(sp_filter_build(&spec, &ctx, &diag), -EINVAL);
 }
 
-static void bpf_of(const struct sp_allow *allow, size_t n, struct sock_filter **insns,
-		   size_t *len)
+static void bpf_of(const struct sp_allow *allow, size_t n, struct sock_filter **insns, size_t *len)
 {
 	struct sp_filter_spec spec = {SP_ACTION_ERRNO, n, allow};
 	struct sp_diag diag = {{0}};
@@ -321,10 +326,11 @@ static void bpf_of(const struct sp_allow *allow, size_t n, struct sock_filter **
 /* The same set in any order gives the same bytes: exports must be reproducible. */
 static void test_deterministic(void **state)
 {
-	struct sp_allow fwd[] = {{.name = "read"},
-				 {"mmap", 1, {MCOND(2, 4, 0)}},
-				 {.name = "write"},
-				 {"socket", 2, {COND(0, SCMP_CMP_EQ, 2, 10), COND(1, SCMP_CMP_EQ, 1)}}};
+	struct sp_allow fwd[] = {
+	    {.name = "read"},
+	    {"mmap", 1, {MCOND(2, 4, 0)}},
+	    {.name = "write"},
+	    {"socket", 2, {COND(0, SCMP_CMP_EQ, 2, 10), COND(1, SCMP_CMP_EQ, 1)}}};
 	struct sp_allow rev[] = {fwd[3], fwd[2], fwd[1], fwd[0]};
 	struct sock_filter *a, *b;
 	size_t na, nb;
@@ -383,10 +389,10 @@ static void test_action_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),	       cmocka_unit_test(test_unknown_name),
-		cmocka_unit_test(test_pseudo_syscall), cmocka_unit_test(test_bad_conditions),
-		cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_action_names),
-		cmocka_unit_test(test_too_long),
+	    cmocka_unit_test(test_cases),	   cmocka_unit_test(test_unknown_name),
+	    cmocka_unit_test(test_pseudo_syscall), cmocka_unit_test(test_bad_conditions),
+	    cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_action_names),
+	    cmocka_unit_test(test_too_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,20 +25,20 @@
 #include "filters/writers.h"
 
 static const struct sp_allow allow[] = {
-	{.name = "getpid"},
-	{"mmap", 1, {{.index = 2, .op = SCMP_CMP_MASKED_EQ, .mask = PROT_EXEC, .n_values = 1}}},
-	{"socket",
-	 2,
-	 {{.index = 0, .op = SCMP_CMP_EQ, .n_values = 2, .values = {AF_INET, AF_INET6}},
-	  {.index = 1, .op = SCMP_CMP_EQ, .n_values = 1, .values = {SOCK_STREAM}}}},
-	{.name = "write"},
+    {.name = "getpid"},
+    {"mmap", 1, {{.index = 2, .op = SCMP_CMP_MASKED_EQ, .mask = PROT_EXEC, .n_values = 1}}},
+    {"socket",
+     2,
+     {{.index = 0, .op = SCMP_CMP_EQ, .n_values = 2, .values = {AF_INET, AF_INET6}},
+      {.index = 1, .op = SCMP_CMP_EQ, .n_values = 1, .values = {SOCK_STREAM}}}},
+    {.name = "write"},
 };
 
 static struct sp_phase_filter make(enum sp_action def)
 {
 	struct sp_filter_spec spec = {def, 4, allow};
-	struct sp_phase_filter f = {"/usr/sbin/My_Server", "Serving Requests", "enforce", def, 4,
-				    allow, NULL};
+	struct sp_phase_filter f = {
+	    "/usr/sbin/My_Server", "Serving Requests", "enforce", def, 4, allow, NULL};
 	struct sp_diag diag = {{0}};
 
 	assert_int_equal(sp_filter_build(&spec, &f.ctx, &diag), 0);
@@ -81,8 +81,8 @@ static void check_profile(json_t *prof, enum sp_action def, bool oci)
 		assert_null(json_object_get(prof, "defaultErrnoRet"));
 	assert_int_equal(json_array_size(json_object_get(prof, "architectures")), 1);
 	assert_string_equal(
-		json_string_value(json_array_get(json_object_get(prof, "architectures"), 0)),
-		"SCMP_ARCH_X86_64");
+	    json_string_value(json_array_get(json_object_get(prof, "architectures"), 0)),
+	    "SCMP_ARCH_X86_64");
 	/* Unconstrained names first, then mmap once, then socket for AF_INET and AF_INET6. */
 	assert_int_equal(json_array_size(sc), 4);
 	names = json_object_get(json_array_get(sc, 0), "names");
@@ -97,22 +97,23 @@ static void check_profile(json_t *prof, enum sp_action def, bool oci)
 	assert_int_equal(json_integer_value(json_object_get(a, "value")), PROT_EXEC);
 	assert_int_equal(json_integer_value(json_object_get(a, "valueTwo")), 0);
 	assert_string_equal(json_string_value(json_object_get(a, "op")), "SCMP_CMP_MASKED_EQ");
-	json_array_foreach(sc, i, e) {
+	json_array_foreach(sc, i, e)
+	{
 		assert_string_equal(json_string_value(json_object_get(e, "action")),
 				    "SCMP_ACT_ALLOW");
 		if (i < 2)
 			continue;
 		args = json_object_get(e, "args");
 		assert_int_equal(json_array_size(args), 2);
-		assert_int_equal(json_integer_value(json_object_get(json_array_get(args, 0),
-								    "value")),
-				 i == 2 ? AF_INET : AF_INET6);
-		assert_int_equal(json_integer_value(json_object_get(json_array_get(args, 1),
-								    "value")),
-				 SOCK_STREAM);
+		assert_int_equal(
+		    json_integer_value(json_object_get(json_array_get(args, 0), "value")),
+		    i == 2 ? AF_INET : AF_INET6);
+		assert_int_equal(
+		    json_integer_value(json_object_get(json_array_get(args, 1), "value")),
+		    SOCK_STREAM);
 		assert_string_equal(
-			json_string_value(json_object_get(json_array_get(args, 1), "op")),
-			"SCMP_CMP_EQ");
+		    json_string_value(json_object_get(json_array_get(args, 1), "op")),
+		    "SCMP_CMP_EQ");
 	}
 }
 
@@ -194,8 +195,9 @@ static void test_bpf_pfc(void **state)
 	assert_memory_equal(bpf, insns, len);
 	pfc = capture(sp_write_pfc, &f, NULL);
 	assert_non_null(strstr(pfc, "getpid"));
-	assert_non_null(strstr(pfc, "# sysphase: phase \"Serving Requests\" of /usr/sbin/My_Server, "
-				    "enforce view, 4 syscalls, default action kill\n"));
+	assert_non_null(strstr(pfc,
+			       "# sysphase: phase \"Serving Requests\" of /usr/sbin/My_Server, "
+			       "enforce view, 4 syscalls, default action kill\n"));
 	assert_non_null(strstr(pfc, "KILL_PROCESS"));
 	free(pfc);
 	free(bpf);
@@ -287,11 +289,10 @@ static void test_runtime_sets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_oci),	 cmocka_unit_test(test_k8s),
-		cmocka_unit_test(test_systemd),	 cmocka_unit_test(test_bpf_pfc),
-		cmocka_unit_test(test_c_header), cmocka_unit_test(test_formats),
-		cmocka_unit_test(test_unknown_name),
-		cmocka_unit_test(test_runtime_sets),
+	    cmocka_unit_test(test_oci),		 cmocka_unit_test(test_k8s),
+	    cmocka_unit_test(test_systemd),	 cmocka_unit_test(test_bpf_pfc),
+	    cmocka_unit_test(test_c_header),	 cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_unknown_name), cmocka_unit_test(test_runtime_sets),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,8 +24,8 @@
 
 static double clock_ts;
 
-static struct sp_event sys(pid_t pid, const char *phase, const char *name, uint64_t a0,
-			   uint64_t a1, uint64_t a2)
+static struct sp_event sys(pid_t pid, const char *phase, const char *name, uint64_t a0, uint64_t a1,
+			   uint64_t a2)
 {
 	struct sp_event ev = {.type = SP_EV_SYSCALL, .tid = pid, .pid = pid, .abi = SP_ABI_X86_64};
 
@@ -243,9 +243,9 @@ static void test_json_round_trip(void **state)
 	json_decref(b);
 	sp_policy_free(q);
 	/* A name libseccomp does not know is refused with a JSON pointer. */
-	json_array_set_new(json_object_get(json_array_get(json_object_get(a, "phases"), 1),
-					   "enforce"),
-			   0, json_string("no_such_call"));
+	json_array_set_new(
+	    json_object_get(json_array_get(json_object_get(a, "phases"), 1), "enforce"), 0,
+	    json_string("no_such_call"));
 	assert_int_equal(sp_policy_from_json(a, "test", &q, &diag), -EINVAL);
 	assert_non_null(strstr(diag.msg, "/phases/1/enforce/0"));
 	json_decref(a);
@@ -277,14 +277,13 @@ static void test_allowlist_stacking(void **state)
 	free(al);
 	/* Extras are added unconstrained and the list builds into a filter. */
 	assert_int_equal(
-		sp_policy_allowlist(p, 1, SP_VIEW_EXACT, false, runtime, 2, &al, &n, &diag), 0);
+	    sp_policy_allowlist(p, 1, SP_VIEW_EXACT, false, runtime, 2, &al, &n, &diag), 0);
 	assert_int_equal(n, 3);
 	assert_string_equal(al[0].name, "futex");
 	assert_string_equal(al[2].name, "openat");
 	assert_int_equal(al[2].n_conds, 0);
-	assert_int_equal(sp_filter_build(&(struct sp_filter_spec){SP_ACTION_KILL, n, al}, &ctx,
-					 &diag),
-			 0);
+	assert_int_equal(
+	    sp_filter_build(&(struct sp_filter_spec){SP_ACTION_KILL, n, al}, &ctx, &diag), 0);
 	seccomp_release(ctx);
 	free(al);
 	sp_policy_free(p);
@@ -351,9 +350,9 @@ static void test_foreign_abi(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_graph_and_views),	   cmocka_unit_test(test_args),
-		cmocka_unit_test(test_json_round_trip),	   cmocka_unit_test(test_allowlist_stacking),
-		cmocka_unit_test(test_bad_input),	   cmocka_unit_test(test_foreign_abi),
+	    cmocka_unit_test(test_graph_and_views), cmocka_unit_test(test_args),
+	    cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_allowlist_stacking),
+	    cmocka_unit_test(test_bad_input),	    cmocka_unit_test(test_foreign_abi),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

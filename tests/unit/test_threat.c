@@ -19,7 +19,8 @@
 static json_t *load_model(void)
 {
 	json_error_t err;
-	json_t *root = json_load_file(SYSPHASE_SOURCE_DIR "/filters/data/threat-model.json", 0, &err);
+	json_t *root =
+	    json_load_file(SYSPHASE_SOURCE_DIR "/filters/data/threat-model.json", 0, &err);
 
 	if (!root)
 		print_error("threat-model.json: %d: %s\n", err.line, err.text);
@@ -34,14 +35,15 @@ static int json_level(json_t *levels, const char *name)
 	json_t *lv;
 	int best = 0;
 
-	json_object_foreach(levels, key, lv) {
+	json_object_foreach(levels, key, lv)
+	{
 		size_t i;
 		json_t *s;
 		int level = atoi(key);
 
-		json_array_foreach(json_object_get(lv, "syscalls"), i, s)
-			if (strcmp(json_string_value(s), name) == 0 && (!best || level < best))
-				best = level;
+		json_array_foreach(json_object_get(lv, "syscalls"), i,
+				   s) if (strcmp(json_string_value(s), name) == 0 &&
+					  (!best || level < best)) best = level;
 	}
 	return best;
 }
@@ -56,10 +58,12 @@ static void test_table_matches_json(void **state)
 	(void)state;
 	assert_non_null(levels);
 	/* Every JSON name is in the table at its JSON level. */
-	json_object_foreach(levels, key, lv) {
+	json_object_foreach(levels, key, lv)
+	{
 		assert_string_equal(sp_threat_level_name(atoi(key)),
 				    json_string_value(json_object_get(lv, "name")));
-		json_array_foreach(json_object_get(lv, "syscalls"), i, s) {
+		json_array_foreach(json_object_get(lv, "syscalls"), i, s)
+		{
 			const char *nm = json_string_value(s);
 
 			if (json_level(levels, nm) != atoi(key))
@@ -120,9 +124,9 @@ static void test_examples(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_matches_json),
-		cmocka_unit_test(test_variants),
-		cmocka_unit_test(test_examples),
+	    cmocka_unit_test(test_table_matches_json),
+	    cmocka_unit_test(test_variants),
+	    cmocka_unit_test(test_examples),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
