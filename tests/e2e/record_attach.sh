@@ -139,6 +139,44 @@ PY
 	wait "$busy" 2>/dev/null
 }
 
+# A process that is stopped (SIGSTOP) when sysphase attaches must still be
+# stopped after the detach, as strace leaves it, and run on SIGCONT.
+attach_stopped() {
+	local label="attach to a stopped process"
+	local trace="$T/attach-stopped.jsonl"
+
+	"$TRACEES/busy" >"$T/busy.out" 2>&1 &
+	local busy=$!
+	track "$busy"
+	if ! wait_until 30 grep -qs '^busy: pid' "$T/busy.out"; then
+		fail "$label: busy did not start"
+		return
+	fi
+	kill -STOP "$busy"
+	check "$label: busy is stopped (T)" wait_until 30 state_is "$busy" T
+
+	"$SYSPHASE" record -p "$busy" -o "$trace" >"$T/sp.out" 2>"$T/sp.err" &
+	local sp=$!
+	track "$sp"
+	check "$label: busy is traced by sysphase" wait_until 30 traced_by "$busy" "$sp"
+	kill -INT "$sp"
+	local rc=0
+	wait "$sp" || rc=$?
+	check "$label: sysphase exits 0 after SIGINT (got $rc)" test "$rc" = 0
+	check "$label: busy is no longer traced" wait_until 30 traced_by "$busy" 0
+	check "$label: busy is still stopped (T) after the detach" state_is "$busy" T
+	check "$label: the trace has its header" grep -q '"attached":true' "$trace"
+
+	local before
+	before=$(voluntary_switches "$busy")
+	kill -CONT "$busy"
+	check "$label: busy runs again on SIGCONT" \
+		wait_until 30 switches_reach "$busy" $((before + 5))
+	kill -KILL "$busy"
+	wait "$busy" 2>/dev/null
+}
+
 attach_run INT 0
 attach_run TERM 3
+attach_stopped
 finish
