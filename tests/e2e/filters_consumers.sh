@@ -154,6 +154,7 @@ file "$B/rootfs/bin/busybox" 2>/dev/null | grep -q "dynamically" &&
 "$SYSPHASE" export "$T/bb.trace" -o "$T/oci-kill" --format oci --runtime runc >/dev/null
 "$SYSPHASE" export "$T/bb.trace" -o "$T/oci-errno" --format oci --runtime runc \
 	--default-action errno >/dev/null
+"$SYSPHASE" export "$T/bb.trace" -o "$T/oci-bare" --format oci --default-action errno >/dev/null
 BBFIRST=$(first_phase "$T/oci-kill/policy.json")
 (cd "$B" && runc spec)
 # run_container NAME PROFILE ARGS-JSON: status of the container, its output in $T/ctr.out/err
@@ -181,6 +182,13 @@ run_container ok "$PROF_KILL" '["/bin/busybox","echo","hello"]' ||
 [ "$(cat "$T/ctr.out")" = hello ] || fail "container printed '$(cat "$T/ctr.out")'"
 run_container ok2 "$PROF_ERRNO" '["/bin/busybox","echo","hello"]' ||
 	fail "allowed command failed under errno (status $?): $(cat "$T/ctr.err")"
+# Control: without --runtime runc, runc's own init is refused what it needs
+# between loading the filter and exec'ing busybox.
+rc=0
+run_container bare "$T/oci-bare/$(stem "$BBFIRST").oci.json" '["/bin/busybox","echo","hello"]' ||
+	rc=$?
+[ "$rc" != 0 ] && [ ! -s "$T/ctr.out" ] ||
+	fail "runc ran busybox without its base set: the base set is not shown to matter"
 # mkdir is not in echo's profile; on the read-only rootfs it would fail with EROFS
 # if the filter let it through.
 rc=0
