@@ -462,7 +462,10 @@ static void axis_tick(FILE *out, const struct axis *a, double t, double y_top, d
 	fprintf(out, "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x,
 		y_top, x, y_bot);
 	fprintf(out, "<text class=\"tl\" x=\"%.1f\" y=\"%.1f\">", x, y_top - 6);
-	esc(out, fmt_time(buf, sizeof(buf), t - a->t0));
+	/* The origin is the first event; later ticks count from it, as "+1 ms". */
+	if (t > a->t0 && a->t0 > 0)
+		fputc('+', out);
+	esc(out, fmt_time(buf, sizeof(buf), t > a->t0 ? t - a->t0 : t));
 	fputs("</text>\n", out);
 }
 
@@ -664,10 +667,34 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path ? path : "?";
 }
 
+/*
+ * A forked child runs its parent's program until it execs, and the
+ * timeline has no exe for it: take the nearest ancestor's.
+ */
+static const char *exe_of(json_t *procs, json_t *p)
+{
+	for (int hops = 0; p && hops < 64; hops++) {
+		const char *exe = json_string_value(json_object_get(p, "exe"));
+		json_t *pp = json_object_get(p, "ppid"), *q = NULL, *c;
+		size_t i;
+
+		if (exe)
+			return exe;
+		if (!json_is_integer(pp))
+			break;
+		json_array_foreach(procs, i, c)
+			if (json_integer_value(json_object_get(c, "pid")) == json_integer_value(pp))
+				q = c;
+		p = q;
+	}
+	return NULL;
+}
+
 static void draw_lane(FILE *out, const struct sp_report *r, const struct lane *ln,
-		      const struct names *nm, const struct axis *a)
+		      const struct names *nm, const struct axis *a, json_t *procs)
 {
 	json_t *p = ln->proc, *ex = json_object_get(p, "exit");
+	const char *exe = exe_of(procs, p);
 	double start = json_real_value(json_object_get(p, "start"));
 	double end = json_real_value(json_object_get(p, "end"));
 	size_t pi = r ? idmap_get(&r->pmap, ln->pid) : SIZE_MAX;
@@ -676,13 +703,13 @@ static void draw_lane(FILE *out, const struct sp_report *r, const struct lane *l
 	fprintf(out, "<text class=\"ll\" x=\"%d\" y=\"%.1f\">", 4 + 8 * (ln->depth > 6 ? 6 : ln->depth),
 		ln->y + LANE_H / 2.0 + 4);
 	fprintf(out, "%d ", (int)ln->pid);
-	esc(out, base_name(json_string_value(json_object_get(p, "exe"))));
+	esc(out, base_name(exe));
 	fputs("<title>pid ", out);
 	fprintf(out, "%d", (int)ln->pid);
 	if (json_is_integer(json_object_get(p, "ppid")))
 		fprintf(out, ", child of %lld", (long long)json_integer_value(json_object_get(p, "ppid")));
 	fputs("\n", out);
-	esc(out, json_string_value(json_object_get(p, "exe")));
+	esc(out, exe ? exe : "?");
 	if (json_is_integer(json_object_get(ex, "status")))
 		fprintf(out, "\nexit status %lld", (long long)json_integer_value(json_object_get(ex, "status")));
 	else if (json_is_integer(json_object_get(ex, "signal")))
@@ -843,7 +870,7 @@ static int write_timeline_svg(FILE *out, const struct sp_report *r, json_t *proc
 		LABEL_W, AXIS_H, PLOT_W, height - AXIS_H - 4);
 	axis_draw(out, &a, AXIS_H, height - 4);
 	for (i = 0; i < n; i++)
-		draw_lane(out, r, &lanes[i], nm, &a);
+		draw_lane(out, r, &lanes[i], nm, &a, procs);
 	draw_edges(out, r, lanes, n, &a);
 	fputs("</svg>\n", out);
 	if (n < n_all)
@@ -945,16 +972,19 @@ static void write_timeline_table(FILE *out, json_t *procs)
 			long long dn = json_integer_value(json_object_get(seg, "distinct"));
 			const char *ph = json_string_value(json_object_get(seg, "phase"));
 
-			/* data-*: the exact values, %.17g round-trips a double. */
+			/*
+			 * data-*: the values as `sysphase phases --format json` prints
+			 * them (12 significant digits), so that both read back equal.
+			 */
 			fprintf(out,
 				"<tr class=\"seg\" data-pid=\"%d\" data-index=\"%zu\" data-phase=\"",
 				pid, k);
 			esc(out, ph);
 			fprintf(out,
-				"\" data-start=\"%.17g\" data-end=\"%.17g\" data-duration=\"%.17g\" "
+				"\" data-start=\"%.12g\" data-end=\"%.12g\" data-duration=\"%.12g\" "
 				"data-syscalls=\"%lld\" data-distinct=\"%lld\"><td>%d</td><td>",
 				s, e, d, n, dn, pid);
-			esc(out, k == 0 ? base_name(json_string_value(json_object_get(p, "exe"))) : "");
+			esc(out, k == 0 ? base_name(exe_of(procs, p)) : "");
 			fputs("</td><td>", out);
 			esc(out, ph);
 			fprintf(out,
