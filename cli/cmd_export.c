@@ -530,17 +530,125 @@ static int load_rules(const struct export_opts *o, const struct sp_trace_header 
 	return rc;
 }
 
+/*
+ * Reads every event of the trace into a policy: through the detector with
+ * --rules, else with the trace's own stamps.  0, -ENOMEM, or another
+ * -errno after saying what is wrong.
+ */
+static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
+			const struct sp_rules *rules, struct sp_policy **out)
+{
+	size_t n_order = sp_rules_phase_count(rules);
+	const char **order = calloc(n_order + 1, sizeof(*order));
+	struct sp_detector *det = NULL;
+	struct sp_policy_builder *b = NULL;
+	struct sp_diag diag = {{0}};
+	int rc = -ENOMEM;
+
+	*out = NULL;
+	if (!order)
+		goto out;
+	for (size_t i = 0; i < n_order; i++)
+		order[i] = sp_rules_phase_name(rules, (int)i);
+	if (o->rules && !(det = sp_detector_new(rules)))
+		goto out;
+	b = sp_policy_builder_new(o->args, order, n_order);
+	if (!b)
+		goto out;
+	rc = read_events(r, det, b, o->trace);
+	if (rc < 0)
+		goto out;
+	rc = sp_policy_builder_finish(b, out, &diag);
+	b = NULL;
+	if (rc < 0 && rc != -ENOMEM)
+		sp_err("export: %s: %s", o->trace, diag.msg);
+out:
+	sp_policy_builder_free(b);
+	sp_detector_free(det);
+	free(order);
+	return rc;
+}
+
+/* What the policy carries besides the events: the program and the rules, embedded. */
+static int annotate(struct sp_policy *p, const struct sp_trace_header *h,
+		    const struct sp_rules *rules)
+{
+	p->rules = sp_rules_to_json(rules);
+	p->rules_name = strdup(sp_rules_name(rules));
+	p->program = json_pack("{s:O?,s:s?}", "command", h->command, "arch", h->arch);
+	return p->rules && p->rules_name && p->program ? 0 : -ENOMEM;
+}
+
+/* File names for the phases; 0 or -errno after saying what is wrong (-ENOMEM silently). */
+static int name_files(struct export_ctx *x)
+{
+	int rc = make_stems(x);
+
+	for (size_t i = 0; rc == 0 && i < x->p->n_phases; i++) {
+		char name[PATH_MAX];
+
+		snprintf(name, sizeof(name), "%s.h", x->stems[i]);
+		if ((x->o->formats & (1u << SP_FMT_C)) && strcmp(name, SP_C_HEADER_NAME) == 0) {
+			sp_err("export: phase '%s' clashes with the C header's file name",
+			       x->p->phases[i].name);
+			rc = -EINVAL;
+		}
+	}
+	return rc;
+}
+
+/* Writes everything into a temporary directory and moves it into place; an exit status. */
+static int write_outputs(struct export_ctx *x)
+{
+	char parent[PATH_MAX];
+	int rc, status = SP_EXIT_FAILURE;
+
+	/* Next to DIR, so that the final rename stays on one file system. */
+	snprintf(parent, sizeof(parent), "%s", x->o->dir);
+	snprintf(x->tmp, sizeof(x->tmp), "%s/.sysphase-export.XXXXXX", dirname(parent));
+	if (!mkdtemp(x->tmp)) {
+		sp_err("export: cannot create a directory next to %s: %s", x->o->dir,
+		       strerror(errno));
+		/* A parent that does not exist is the user's to fix: bad input. */
+		if (errno == ENOENT || errno == ENOTDIR)
+			status = SP_EXIT_USAGE;
+		x->tmp[0] = '\0';
+		return status;
+	}
+	if (write_policy(x) == 0 && write_filters(x) == 0) {
+		rc = publish(x);
+		if (rc == 0) {
+			x->tmp[0] = '\0';
+			status = 0;
+		} else {
+			sp_err("export: cannot move the result to %s: %s", x->o->dir,
+			       strerror(-rc));
+		}
+	}
+	if (x->tmp[0])
+		rm_tree(x->tmp);
+	x->tmp[0] = '\0';
+	return status;
+}
+
+static void warn_foreign(const struct sp_policy *p)
+{
+	for (size_t i = 0; i < p->n_phases; i++)
+		if (p->phases[i].other_abi || p->phases[i].unknown)
+			sp_warn(
+			    "export: phase '%s' made %llu calls no x86-64 filter can allow "
+			    "(i386, x32 or unknown numbers): they get the default action",
+			    p->phases[i].name,
+			    (unsigned long long)(p->phases[i].other_abi + p->phases[i].unknown));
+}
+
 static int export_run(struct export_opts *o)
 {
 	struct export_ctx x = {.o = o};
 	struct sp_trace_reader *r = NULL;
-	struct sp_detector *det = NULL;
-	struct sp_policy_builder *b = NULL;
 	struct sp_rules *rules = NULL;
-	const char **order = NULL;
 	struct sp_diag diag = {{0}};
-	size_t n_order = 0, files = 0;
-	char parent[PATH_MAX];
+	size_t files = 0;
 	int rc, status = SP_EXIT_USAGE;
 
 	rc = dir_busy(o->dir);
@@ -558,97 +666,31 @@ static int export_run(struct export_opts *o)
 		return SP_EXIT_USAGE;
 	}
 	rc = load_rules(o, sp_trace_reader_header(r), &rules);
+	if (rc == 0)
+		rc = build_policy(o, r, rules, &x.p);
+	if (rc == 0)
+		rc = annotate(x.p, sp_trace_reader_header(r), rules);
+	if (rc == 0)
+		rc = name_files(&x);
+	if (rc == -ENOMEM) {
+		sp_err("out of memory");
+		status = SP_EXIT_FAILURE;
+	}
 	if (rc < 0)
 		goto out;
-	n_order = sp_rules_phase_count(rules);
-	order = calloc(n_order + 1, sizeof(*order));
-	if (!order)
-		goto oom;
-	for (size_t i = 0; i < n_order; i++)
-		order[i] = sp_rules_phase_name(rules, (int)i);
-	/* With --rules the detector stamps again; without, the trace's own stamps are used. */
-	if (o->rules && !(det = sp_detector_new(rules)))
-		goto oom;
-	b = sp_policy_builder_new(o->args, order, n_order);
-	if (!b)
-		goto oom;
-	rc = read_events(r, det, b, o->trace);
-	if (rc == -ENOMEM)
-		goto oom;
-	if (rc < 0)
+	status = write_outputs(&x);
+	if (status != 0)
 		goto out;
-	rc = sp_policy_builder_finish(b, &x.p, &diag);
-	b = NULL;
-	if (rc < 0) {
-		sp_err("export: %s: %s", o->trace, diag.msg);
-		goto out;
-	}
-	x.p->rules = sp_rules_to_json(rules);
-	x.p->rules_name = strdup(sp_rules_name(rules));
-	x.p->program = json_pack("{s:O?,s:s?}", "command", sp_trace_reader_header(r)->command,
-				 "arch", sp_trace_reader_header(r)->arch);
-	if (!x.p->rules || !x.p->rules_name || !x.p->program)
-		goto oom;
-	rc = make_stems(&x);
-	if (rc == -ENOMEM)
-		goto oom;
-	if (rc < 0)
-		goto out;
-	for (size_t i = 0; i < x.p->n_phases; i++) {
-		char name[PATH_MAX];
-
-		snprintf(name, sizeof(name), "%s.h", x.stems[i]);
-		if ((o->formats & (1u << SP_FMT_C)) && strcmp(name, SP_C_HEADER_NAME) == 0) {
-			sp_err("export: phase '%s' clashes with the C header's file name",
-			       x.p->phases[i].name);
-			goto out;
-		}
-	}
-	/* Next to DIR, so that the final rename stays on one file system. */
-	snprintf(parent, sizeof(parent), "%s", o->dir);
-	snprintf(x.tmp, sizeof(x.tmp), "%s/.sysphase-export.XXXXXX", dirname(parent));
-	if (!mkdtemp(x.tmp)) {
-		sp_err("export: cannot create a directory next to %s: %s", o->dir, strerror(errno));
-		/* A parent that does not exist is the user's to fix: bad input. */
-		status = errno == ENOENT || errno == ENOTDIR ? SP_EXIT_USAGE : SP_EXIT_FAILURE;
-		x.tmp[0] = '\0';
-		goto out;
-	}
-	status = SP_EXIT_FAILURE;
-	if (write_policy(&x) < 0 || write_filters(&x) < 0)
-		goto out;
-	rc = publish(&x);
-	if (rc < 0) {
-		sp_err("export: cannot move the result to %s: %s", o->dir, strerror(-rc));
-		goto out;
-	}
-	x.tmp[0] = '\0';
 	for (unsigned f = 0; f < SP_FMT_COUNT; f++)
 		if (o->formats & (1u << f))
 			files += f == SP_FMT_C ? 1 : x.p->n_phases;
 	print_summary(&x, rules, files);
-	for (size_t i = 0; i < x.p->n_phases; i++)
-		if (x.p->phases[i].other_abi || x.p->phases[i].unknown)
-			sp_warn("export: phase '%s' made %llu calls no x86-64 filter can allow "
-				"(i386, x32 or unknown numbers): they get the default action",
-				x.p->phases[i].name,
-				(unsigned long long)(x.p->phases[i].other_abi +
-						     x.p->phases[i].unknown));
-	status = 0;
-	goto out;
-oom:
-	sp_err("out of memory");
-	status = SP_EXIT_FAILURE;
+	warn_foreign(x.p);
 out:
-	if (x.tmp[0])
-		rm_tree(x.tmp);
-	for (size_t i = 0; x.stems && x.p && i < x.p->n_phases; i++)
+	for (size_t i = 0; x.stems && i < x.p->n_phases; i++)
 		free(x.stems[i]);
 	free(x.stems);
 	sp_policy_free(x.p);
-	sp_policy_builder_free(b);
-	sp_detector_free(det);
-	free(order);
 	sp_rules_free(rules);
 	sp_trace_reader_free(r);
 	return status;
