@@ -142,6 +142,26 @@ mkdir -p "$T/default-out"
 check "default output is ./trace.jsonl" \
 	grep -q '"format":"sysphase-trace"' "$T/default-out/trace.jsonl"
 
+# -s caps decoded strings and marks the cut (docs/trace-format.md: a sibling
+# "<name>_truncated": true); the default cap (256) leaves short paths whole.
+first_execve_path() {
+	python3 -c '
+import json, sys
+for l in open(sys.argv[1]).read().split("\n")[1:]:
+    e = json.loads(l)
+    if e.get("name") == "execve":
+        d = e.get("dec", {})
+        print(d.get("pathname"), d.get("pathname_truncated", False))
+        break
+' "$1"
+}
+"$SYSPHASE" record -s 4 -o "$T/s4.jsonl" -- /bin/true >/dev/null 2>&1
+check "-s 4: the execve path is cut to 4 bytes and marked" \
+	test "$(first_execve_path "$T/s4.jsonl")" = "/bin True"
+"$SYSPHASE" record -o "$T/s256.jsonl" -- /bin/true >/dev/null 2>&1
+check "default -s: the execve path is whole" \
+	test "$(first_execve_path "$T/s256.jsonl")" = "/bin/true False"
+
 # --- Bad input ----------------------------------------------------------------
 expect_status 127 "missing program" "$SYSPHASE" record -o "$T/x.jsonl" -- nonexistent-prog
 check "missing program: exact message" test "$(cat "$T/err")" = \
@@ -181,6 +201,7 @@ bad_usage "zero -s" -s 0 -- true
 bad_usage "non-numeric -p" -p abc
 bad_usage "both -p and a program" -p 1 -- true
 bad_usage "missing -o argument" -o
+bad_usage "--no-exit with -p (no exec to install the filter before)" --no-exit -p $$
 
 # A pid that is gone: run something, reap it, make sure the pid is free.
 true &
@@ -203,6 +224,33 @@ if [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ]; then
 	one_line_error "kernel thread pid"
 	check "kernel thread is not left traced" test "$(tracer_pid 2)" = 0
 fi
+
+# The supervisor killed outright: PTRACE_O_EXITKILL must take the launched
+# program with it, and what was written of the trace must still be readable.
+marker="marker-exitkill-$$"
+"$SYSPHASE" record -o "$T/killed.jsonl" -- "$TRACEES/busy" 2 "$marker" >/dev/null 2>&1 &
+sp=$!
+track "$sp"
+busy_traced() {
+	local p
+	p=$(pids_with_arg "$marker" | grep -vx "$sp") # sysphase carries the marker too
+	[ -n "$p" ] && [ "$(tracer_pid "$p")" = "$sp" ]
+}
+nothing_with_marker() {
+	[ -z "$(pids_with_arg "$marker")" ]
+}
+# Some of the trace must have reached the file (it is written in blocks).
+if wait_until 30 busy_traced && wait_until 30 test -s "$T/killed.jsonl"; then
+	kill -KILL "$sp"
+	wait "$sp" 2>/dev/null
+	check "supervisor killed: the traced program dies with it (EXITKILL)" \
+		wait_until 30 nothing_with_marker
+	check "supervisor killed: the partial trace still parses" \
+		quietly sp_py events "$T/killed.jsonl"
+else
+	fail "supervisor killed: busy never showed up traced by sysphase"
+fi
+no_stray "$marker" "supervisor killed"
 
 # --- Help ---------------------------------------------------------------------------
 expect_status 0 "record --help" "$SYSPHASE" record --help
