@@ -115,6 +115,18 @@ no_leftovers "$T/b4"
 jq -c 'if .type == "exit" then .phase = "ghost" else . end' "$T/pwd.trace" >"$T/ghost.trace"
 expect_error 2 "phase 'ghost'.*empty phase" "$SYSPHASE" export "$T/ghost.trace" -o "$T/b5"
 no_leftovers "$T/b5"
+# Phase names are not paths: "../evil" stays inside DIR; two names that would
+# share a file name are refused.
+jq -c 'if .phase == "output handling" then .phase = "../evil" else . end' "$T/pwd.trace" \
+	>"$T/evil.trace"
+mkdir "$T/evil"
+"$SYSPHASE" export "$T/evil.trace" -o "$T/evil/out" --format bpf >/dev/null
+[ -s "$T/evil/out/_._evil.bpf" ] || fail "'../evil' was not written as _._evil.bpf"
+[ "$(ls "$T/evil")" = out ] || fail "a phase name escaped the output directory"
+jq -c 'if .phase == "output handling" then .phase = "a/b" elif .phase == "process termination"
+	then .phase = "a_b" else . end' "$T/pwd.trace" >"$T/clash.trace"
+expect_error 2 "share the file name 'a_b'" "$SYSPHASE" export "$T/clash.trace" -o "$T/b7"
+no_leftovers "$T/b7"
 # A malformed line names its line number.
 { head -3 "$T/pwd.trace"; echo '{"type": "syscall", "tid": }'; tail -n +4 "$T/pwd.trace"; } \
 	>"$T/bad.trace"
