@@ -741,10 +741,24 @@ static double lane_y_of(const struct lane *lanes, size_t n, pid_t pid, double *b
 	return -1;
 }
 
+/* The middle of the lane of thread tid: its sub-lane, else a process lane of that pid. */
+static double former_y(const struct sp_report *r, const struct lane *lanes, size_t n, pid_t tid)
+{
+	for (size_t l = 0; l < n; l++)
+		for (size_t k = 0; k < lanes[l].n_sub; k++)
+			if (r->threads[lanes[l].sub[k]].tid == tid)
+				return lanes[l].y + LANE_H + 2 + (double)k * SUB_H + SUB_H / 2.0;
+	for (size_t l = 0; l < n; l++)
+		if (lanes[l].pid == tid)
+			return lanes[l].y + LANE_H / 2.0;
+	return -1;
+}
+
 static void draw_edges(FILE *out, const struct sp_report *r, const struct lane *lanes, size_t n,
 		       const struct axis *a)
 {
 	char tb[32];
+	double ty;
 
 	for (size_t i = 0; r && i < r->n_forks; i++) {
 		const struct rfork *f = &r->forks[i];
@@ -769,16 +783,16 @@ static void draw_edges(FILE *out, const struct sp_report *r, const struct lane *
 
 		if (y < 0)
 			continue;
-		/* exec from a non-leader thread: the edge runs from that thread's sub-lane. */
-		for (size_t l = 0; e->former_tid && e->former_tid != e->pid && l < n; l++)
-			for (size_t k = 0; k < lanes[l].n_sub; k++)
-				if (r->threads[lanes[l].sub[k]].tid == e->former_tid)
-					fprintf(out,
-						"<line class=\"exec\" x1=\"%.1f\" y1=\"%.1f\" "
-						"x2=\"%.1f\" y2=\"%.1f\"><title>exec by thread %d "
-						"</title></line>\n",
-						x, lanes[l].y + LANE_H + 2 + (double)k * SUB_H + 5, x,
-						y + LANE_H / 2.0, (int)e->former_tid);
+		/*
+		 * exec from a non-leader thread: the edge runs from that thread's
+		 * lane (a sub-lane, or its own when the trace saw it as a process).
+		 */
+		ty = e->former_tid && e->former_tid != e->pid ? former_y(r, lanes, n, e->former_tid) : -1;
+		if (ty >= 0)
+			fprintf(out,
+				"<line class=\"exec\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+				"y2=\"%.1f\"><title>exec by thread %d</title></line>\n",
+				x, ty, x, y + LANE_H / 2.0, (int)e->former_tid);
 		fprintf(out,
 			"<path class=\"execm\" d=\"M%.1f %.1fl5 6l-5 6l-5 -6z\"><title>exec ", x,
 			y + LANE_H / 2.0 - 6);

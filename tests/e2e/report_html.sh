@@ -88,9 +88,14 @@ if mode == "trace":
     drawn = len(list(els("line", "fork")))
     if drawn != forks:
         err("%d fork edges drawn, the trace has %d fork events" % (drawn, forks))
-    execs = sum(1 for line in open(trace) if '"type":"exec"' in line)
-    if len(list(els("path", "execm"))) != execs:
-        err("exec markers do not match the %d exec events" % execs)
+    evs = [json.loads(line) for line in open(trace)][1:]
+    execs = [e for e in evs if e.get("type") == "exec"]
+    if len(list(els("path", "execm"))) != len(execs):
+        err("exec markers do not match the %d exec events" % len(execs))
+    # exec from a thread other than the leader: a dashed edge from its lane.
+    by_thread = [e for e in execs if e.get("former_tid") not in (None, 0, e["pid"])]
+    if len(list(els("line", "exec"))) != len(by_thread):
+        err("%d exec-from-thread edges, the trace has %d" % (len(list(els("line", "exec"))), len(by_thread)))
     # The summary: policy.json's sizes, compare's Level 1/2 drops.
     pol = json.load(open(policy))
     sums = {r.get("data-phase"): r for r in els("tr", "phase-sum")}
@@ -166,6 +171,9 @@ report_for() {
 report_for pwd pwd /bin/pwd
 report_for fork generic "$TRACEES/fork_wait"
 report_for threads generic "$TRACEES/threads"
+report_for exec_thread generic "$TRACEES/exec_thread"
+report_for vfork_exec generic "$TRACEES/vfork_exec"
+check "exec_thread: an edge from the exec'ing thread" grep -q 'class="exec"' "$T/exec_thread.html"
 check "fork_wait has two lanes" test "$(grep -c '<g class="lane"' "$T/fork.html")" = 2
 check "threads has thread sub-lanes" grep -q 'class="sl"' "$T/threads.html"
 check "stdout names the file" grep -q "^wrote $T/pwd.html\$" "$T/pwd.out"
