@@ -23,7 +23,7 @@
 need strace python3
 need_sysphase
 
-ALL="threads fork_wait vfork_exec exec_thread sigstop signals segv sigkill int80 clone3"
+ALL="threads fork_wait vfork_exec exec_thread sigstop stop_threads signals segv sigkill int80 clone3"
 TRACEES_TO_RUN=${ORACLE_TRACEES:-$ALL}
 MODES=${ORACLE_MODES:-default --no-exit --stack}
 
@@ -80,6 +80,59 @@ drive_sigstop() {
 	wait "$bg"
 }
 
+# all_tasks_in_read PID N: PID has N threads, each asleep (S) in read(2).
+all_tasks_in_read() {
+	local pid=$1 want=$2 t nr n=0
+	for t in /proc/"$pid"/task/*; do
+		state_is "$pid/task/${t##*/}" S || return 1
+		read -r nr _ 2>/dev/null <"$t/syscall" || return 1
+		[ "$nr" = 0 ] || return 1
+		n=$((n + 1))
+	done
+	[ "$n" = "$want" ]
+}
+
+# all_tasks_stopped PID: every thread of PID is stopped (T, or t under a tracer).
+all_tasks_stopped() {
+	local t
+	for t in /proc/"$1"/task/*; do
+		state_is "$1/task/${t##*/}" T t || return 1
+	done
+	[ -d "/proc/$1/task" ]
+}
+
+# drive_stop_threads DIR PID: the stop_threads tracee (stdout in DIR/out,
+# stdin from the FIFO open on fd 7, run by PID in the background).  Only
+# once all four threads are blocked in read does it get "stop", so every
+# one of them is interrupted by the group-stop.  Once all are stopped, all
+# of them did enter the stop (a thread gets there only after the main
+# thread's SIGSTOP was delivered and the group-stop begun), so the SIGCONT
+# cannot come early.  Returns PID's status.
+drive_stop_threads() {
+	local dir=$1 bg=$2 pid
+	if ! wait_until 60 grep -qs '^stop_threads: pid [0-9]*' "$dir/out"; then
+		echo "stop_threads never printed its pid" >&2
+	else
+		pid=$(sed -n 's/^stop_threads: pid \([0-9]*\).*/\1/p' "$dir/out")
+		track "$pid"
+		if ! wait_until 60 all_tasks_in_read "$pid" 4; then
+			echo "stop_threads: its 4 threads did not all block in read" >&2
+		else
+			echo stop >&7
+			if ! wait_until 60 all_tasks_stopped "$pid"; then
+				echo "stop_threads: not all threads stopped" >&2
+			fi
+			kill -CONT "$pid"
+			echo go >&7
+		fi
+	fi
+	exec 7>&-
+	if [ -n "$pid" ] && ! wait_until 60 not kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" "$bg" 2>/dev/null
+	fi
+	wait "$bg"
+}
+
 # run_one NAME OUTDIR COMMAND...: runs COMMAND (which runs the tracee NAME)
 # in OUTDIR with stdout/stderr in files there; its status goes to RUN_RC.
 run_one() {
@@ -90,6 +143,15 @@ run_one() {
 		local bg=$!
 		track "$bg"
 		drive_sigstop "$dir/out" "$bg"
+		RUN_RC=$?
+	elif [ "$name" = stop_threads ]; then
+		rm -f "$dir/ctl"
+		mkfifo "$dir/ctl"
+		exec 7<>"$dir/ctl"
+		(cd "$dir" && exec "$@" <"$dir/ctl" >"$dir/out" 2>"$dir/err" 7>&-) &
+		local bg=$!
+		track "$bg"
+		drive_stop_threads "$dir" "$bg"
 		RUN_RC=$?
 	else
 		(cd "$dir" && exec "$@" >"$dir/out" 2>"$dir/err")
