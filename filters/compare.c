@@ -424,7 +424,7 @@ static int docker_cond(const struct jdoc *d, json_t *cond, const char *ptr, bool
 		return jbad(d, diag, ptr, "expected an object");
 	json_object_foreach(cond, key, v)
 	{
-		char sub[160];
+		char sub[320];
 		size_t i;
 		json_t *e;
 
@@ -477,7 +477,7 @@ static int oci_entry(const struct jdoc *d, json_t *e, const char *ptr, int def_a
 {
 	json_t *names = json_object_get(e, "names"), *name = json_object_get(e, "name");
 	json_t *action = json_object_get(e, "action"), *args = json_object_get(e, "args");
-	char sub[160];
+	char sub[224];
 	int allows, rc;
 	bool has_args;
 	size_t i;
