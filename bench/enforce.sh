@@ -36,48 +36,63 @@ port=$(bash "$src/examples/nginx/free-port.sh")
 bash "$src/examples/nginx/nginx-config.sh" "$ngx" "$port" 1 off
 url=http://127.0.0.1:$port/
 
-# wait_ready T0: polls GET / until it answers 200; prints seconds since T0
-# (a time.time() value taken just before the launch).
-wait_ready() {
-	python3 - "$1" "$port" <<'PY'
-import socket, sys, time
-t0, port = float(sys.argv[1]), int(sys.argv[2])
+# launch PORT LOG COMMAND...: starts COMMAND in the background and polls
+# GET / every millisecond until it answers 200.  Prints the command's pid
+# and the seconds from its fork to that answer: one process does both, so
+# no interpreter start-up is counted.  The command is left running.
+launch() {
+	python3 - "$@" <<'PY'
+import socket, subprocess, sys, time
+port, log, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
 req = b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n"
-deadline = time.time() + 60
-while time.time() < deadline:
+out = open(log, "ab")
+t0 = time.perf_counter()
+child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+deadline = t0 + 60
+while time.perf_counter() < deadline and child.poll() is None:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(req)
             if s.recv(64).startswith(b"HTTP/1.1 200"):
-                print("%.4f" % (time.time() - t0))
+                print(child.pid, "%.4f" % (time.perf_counter() - t0))
                 sys.exit(0)
     except OSError:
         pass
     time.sleep(0.001)
+print(child.pid, "never")
 sys.exit(1)
 PY
 }
 
-now() { python3 -c 'import time; print("%.6f" % time.time())'; }
-
 # start_nginx [WRAPPER...]: launches nginx (through WRAPPER); its ready time in $ready.
 start_nginx() {
-	local t0
+	local out
 	rm -f "$ngx/nginx.pid"
-	t0=$(now)
-	"$@" "$nginx" -p "$ngx" -c "$ngx/nginx.conf" -e "$ngx/error.log" \
-		>>"$scratch/launch.log" 2>&1 &
-	launcher_pid=$!
-	ready=$(wait_ready "$t0") || { echo "bench: nginx did not become ready" >&2; return 1; }
+	out=$(launch "$port" "$scratch/launch.log" "$@" "$nginx" -p "$ngx" -c "$ngx/nginx.conf" \
+		-e "$ngx/error.log")
+	launcher_pid=${out%% *}
+	ready=${out#* }
+	if [ "$ready" = never ]; then
+		echo "bench: nginx did not become ready" >&2
+		return 1
+	fi
 }
 
-# Stops nginx by the pid in its pid file, then waits for the launcher.
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# Stops nginx by the pid in its pid file, then waits until the launcher is gone.
 stop_nginx() {
 	[ -n "$launcher_pid" ] || return 0
 	if [ -s "$ngx/nginx.pid" ]; then
 		kill -QUIT "$(cat "$ngx/nginx.pid")" 2>/dev/null || true
 	fi
-	wait "$launcher_pid" 2>/dev/null || true
+	# The launcher is not our child (launch's python started it): poll.
+	for _ in $(seq 3000); do
+		gone "$launcher_pid" && break
+		sleep 0.01
+	done
 	launcher_pid=
 }
 
