@@ -21,29 +21,30 @@ struct compare_opts {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: sysphase compare A B [--format text|json] [--brief]\n\n"
-		"Compares two syscall allowlists.  A and B are each one of:\n"
-		"  POLICY.json               union of every phase's exact allowlist\n"
-		"  POLICY.json:PHASE[:VIEW]  one phase, VIEW exact (default) or enforce\n"
-		"  PROFILE.json              an OCI/Docker or Kubernetes seccomp profile\n"
-		"  LIST                      syscall names or x86-64 numbers (text or JSON array)\n"
-		"  thesis:nginx|pwd:chestnut|sysfilter   the thesis's appendix lists\n"
-		"  thesis:nginx|pwd:manual[:PHASE]       the thesis's manual phase tables\n"
-		"  docker:default            Docker's default profile for x86-64 and this kernel\n\n"
-		"  -f, --format F  text (default) or json\n"
-		"  -b, --brief     text: counts only, no syscall names\n"
-		"Completeness: the share of B's syscalls that A allows.  Reduction: the share of\n"
-		"A's syscalls that B drops.  Threat levels L1-L4 after Figure 1 of the thesis.\n");
+	fprintf(
+	    out,
+	    "usage: sysphase compare A B [--format text|json] [--brief]\n\n"
+	    "Compares two syscall allowlists.  A and B are each one of:\n"
+	    "  POLICY.json               union of every phase's exact allowlist\n"
+	    "  POLICY.json:PHASE[:VIEW]  one phase, VIEW exact (default) or enforce\n"
+	    "  PROFILE.json              an OCI/Docker or Kubernetes seccomp profile\n"
+	    "  LIST                      syscall names or x86-64 numbers (text or JSON array)\n"
+	    "  thesis:nginx|pwd:chestnut|sysfilter   the thesis's appendix lists\n"
+	    "  thesis:nginx|pwd:manual[:PHASE]       the thesis's manual phase tables\n"
+	    "  docker:default            Docker's default profile for x86-64 and this kernel\n\n"
+	    "  -f, --format F  text (default) or json\n"
+	    "  -b, --brief     text: counts only, no syscall names\n"
+	    "Completeness: the share of B's syscalls that A allows.  Reduction: the share of\n"
+	    "A's syscalls that B drops.  Threat levels L1-L4 after Figure 1 of the thesis.\n");
 }
 
 static int parse_args(int argc, char **argv, struct compare_opts *o)
 {
 	static const struct option longopts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"brief", no_argument, NULL, 'b'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, 'f'},
+	    {"brief", no_argument, NULL, 'b'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -69,7 +70,8 @@ static int parse_args(int argc, char **argv, struct compare_opts *o)
 		}
 	}
 	if (argc - optind != 2) {
-		sp_err("compare: give exactly two allowlists A and B (see 'sysphase compare --help')");
+		sp_err(
+		    "compare: give exactly two allowlists A and B (see 'sysphase compare --help')");
 		return -1;
 	}
 	o->a = argv[optind];
@@ -85,8 +87,7 @@ static void print_percent(const char *what, double r)
 		printf("%-26s %5.1f%%\n", what, 100.0 * r);
 }
 
-static const char *const level_names[SP_THREAT_LEVELS + 1] = {"unrated", "L1", "L2", "L3",
-								 "L4"};
+static const char *const level_names[SP_THREAT_LEVELS + 1] = {"unrated", "L1", "L2", "L3", "L4"};
 
 static void print_names(const struct sp_cmp_part *p, const struct sp_syscall_set *cond_a,
 			const struct sp_syscall_set *cond_b)
@@ -123,8 +124,7 @@ static void print_names(const struct sp_cmp_part *p, const struct sp_syscall_set
 static void print_text(const struct compare_opts *o, const struct sp_syscall_set *a,
 		       const struct sp_syscall_set *b, const struct sp_comparison *c)
 {
-	static const char *const rows[SP_CMP_PARTS] = {"A", "B", "both", "only in A",
-						       "only in B"};
+	static const char *const rows[SP_CMP_PARTS] = {"A", "B", "both", "only in A", "only in B"};
 	bool any_cond = false;
 
 	printf("A: %s\nB: %s\n\n", a->label, b->label);

@@ -48,27 +48,31 @@ struct report_data {
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: sysphase report [--rules R] TRACE|POLICY.json [-o report.html]\n"
-		"                       [--axis auto|linear|log] [--title T]\n\n"
-		"Writes one self-contained HTML file: a timeline picture (a lane per process,\n"
-		"phases as bands, fork and exec edges, syscall density), the phases per process,\n"
-		"a summary of what each phase's filter drops, and per phase the exact and\n"
-		"enforce allowlists coloured by threat level.\n"
-		"  -r, --rules R    re-cut the trace with rule set R (default: the trace's stamps)\n"
-		"  -o, --output F   the HTML file (default " DEFAULT_OUT ", '-' for stdout)\n"
-		"      --axis A     time axis: auto (default: log when short phases would vanish),\n"
-		"                   linear or log\n"
-		"      --title T    the report's title (default: the traced command)\n");
+	fprintf(
+	    out,
+	    "usage: sysphase report [--rules R] TRACE|POLICY.json [-o report.html]\n"
+	    "                       [--axis auto|linear|log] [--title T]\n\n"
+	    "Writes one self-contained HTML file: a timeline picture (a lane per process,\n"
+	    "phases as bands, fork and exec edges, syscall density), the phases per process,\n"
+	    "a summary of what each phase's filter drops, and per phase the exact and\n"
+	    "enforce allowlists coloured by threat level.\n"
+	    "  -r, --rules R    re-cut the trace with rule set R (default: the trace's stamps)\n"
+	    "  -o, --output F   the HTML file (default " DEFAULT_OUT ", '-' for stdout)\n"
+	    "      --axis A     time axis: auto (default: log when short phases would vanish),\n"
+	    "                   linear or log\n"
+	    "      --title T    the report's title (default: the traced command)\n");
 }
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
 	enum { OPT_AXIS = 256, OPT_TITLE };
 	static const struct option longopts[] = {
-		{"rules", required_argument, NULL, 'r'},  {"output", required_argument, NULL, 'o'},
-		{"axis", required_argument, NULL, OPT_AXIS}, {"title", required_argument, NULL, OPT_TITLE},
-		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	    {"rules", required_argument, NULL, 'r'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"axis", required_argument, NULL, OPT_AXIS},
+	    {"title", required_argument, NULL, OPT_TITLE},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c, v;
 
@@ -84,7 +88,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		case OPT_AXIS:
 			v = sp_report_axis_from_name(optarg);
 			if (v < 0) {
-				sp_err("report: --axis takes auto, linear or log, not '%s'", optarg);
+				sp_err("report: --axis takes auto, linear or log, not '%s'",
+				       optarg);
 				return -1;
 			}
 			o->axis = (enum sp_report_axis)v;
@@ -101,7 +106,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		}
 	}
 	if (optind != argc - 1) {
-		sp_err("report: give exactly one TRACE or policy.json (see 'sysphase report --help')");
+		sp_err(
+		    "report: give exactly one TRACE or policy.json (see 'sysphase report --help')");
 		return -1;
 	}
 	o->input = argv[optind];
@@ -134,7 +140,7 @@ static char *command_text(json_t *cmd)
 	if (!m)
 		return NULL;
 	json_array_foreach(cmd, i, v)
-		fprintf(m, "%s%s", i ? " " : "", json_string_value(v) ? json_string_value(v) : "?");
+	    fprintf(m, "%s%s", i ? " " : "", json_string_value(v) ? json_string_value(v) : "?");
 	if (json_is_string(cmd))
 		fputs(json_string_value(cmd), m);
 	fclose(m);
@@ -182,9 +188,9 @@ static int from_policy(const struct report_opts *o, struct report_data *d)
 		sp_warn("report: --rules is ignored for a policy: its phases are already cut");
 	/* Descriptions are a nicety: a policy whose rules do not load still reports. */
 	if (d->policy->rules &&
-	    sp_rules_from_json(d->policy->rules, d->policy->rules_name ? d->policy->rules_name
-								      : "policy",
-			       &d->rules, &diag) < 0)
+	    sp_rules_from_json(d->policy->rules,
+			       d->policy->rules_name ? d->policy->rules_name : "policy", &d->rules,
+			       &diag) < 0)
 		d->rules = NULL;
 	d->title = command_text(json_object_get(d->policy->program, "command"));
 	return 0;
@@ -221,24 +227,25 @@ static int load_rules(const struct report_opts *o, const struct sp_trace_header 
 
 /* Feeds every event to the timeline, the picture's collector and the policy builder. */
 static int read_trace(const struct report_opts *o, struct sp_trace_reader *r,
-		      struct sp_detector *det, struct sp_timeline *tl,
-		      struct sp_policy_builder **b, struct report_data *d)
+		      struct sp_detector *det, struct sp_timeline *tl, struct sp_policy_builder **b,
+		      struct report_data *d)
 {
 	struct sp_event ev = {0};
 	struct sp_diag diag = {{0}};
 	int rc;
 
 	while ((rc = sp_trace_read(r, &ev, &diag)) == 1) {
-		if ((det && sp_detector_feed(det, &ev, NULL) < 0) || sp_timeline_feed(tl, &ev) < 0 ||
-		    sp_report_feed(d->rep, &ev) < 0) {
+		if ((det && sp_detector_feed(det, &ev, NULL) < 0) ||
+		    sp_timeline_feed(tl, &ev) < 0 || sp_report_feed(d->rep, &ev) < 0) {
 			rc = -ENOMEM;
 			break;
 		}
 		if (!*b)
 			continue;
 		if (!ev.phase) {
-			snprintf(d->note, sizeof(d->note), "%.200s:%ld: an event without a phase stamp",
-				 o->input, sp_trace_reader_line(r));
+			snprintf(d->note, sizeof(d->note),
+				 "%.200s:%ld: an event without a phase stamp", o->input,
+				 sp_trace_reader_line(r));
 			sp_policy_builder_free(*b);
 			*b = NULL;
 			continue;
@@ -342,18 +349,20 @@ static int write_out(const struct report_opts *o, struct report_data *d)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	struct sp_report_input in = {
-		.title = o->title ? o->title : d->title && *d->title ? d->title : o->input,
-		.source = o->input,
-		.rules_name = d->rules ? sp_rules_name(d->rules)
-			      : d->policy   ? d->policy->rules_name
-					    : NULL,
-		.phase_desc = d->desc,
-		.timeline = d->timeline,
-		.policy = d->policy,
-		.policy_note = d->note[0] ? d->note : NULL,
-		.kernel = d->kernel,
-		.generator = "sysphase " SYSPHASE_VERSION,
-		.axis = o->axis,
+	    .title = o->title		     ? o->title
+		     : d->title && *d->title ? d->title
+					     : o->input,
+	    .source = o->input,
+	    .rules_name = d->rules    ? sp_rules_name(d->rules)
+			  : d->policy ? d->policy->rules_name
+				      : NULL,
+	    .phase_desc = d->desc,
+	    .timeline = d->timeline,
+	    .policy = d->policy,
+	    .policy_note = d->note[0] ? d->note : NULL,
+	    .kernel = d->kernel,
+	    .generator = "sysphase " SYSPHASE_VERSION,
+	    .axis = o->axis,
 	};
 	FILE *f;
 	int fd, rc;
@@ -411,8 +420,8 @@ int cmd_report(int argc, char **argv)
 		sp_err("report: cannot read %s: %s", o.input, strerror(errno));
 		return SP_EXIT_USAGE;
 	}
-	status = strcmp(o.input, "-") && is_policy(o.input) ? from_policy(&o, &d)
-							    : from_trace(&o, &d);
+	status =
+	    strcmp(o.input, "-") && is_policy(o.input) ? from_policy(&o, &d) : from_trace(&o, &d);
 	if (status == 0 && describe_phases(&d) < 0) {
 		sp_err("out of memory");
 		status = SP_EXIT_FAILURE;

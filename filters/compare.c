@@ -19,10 +19,21 @@
 
 /* Docker's oci/caps/defaults.go: what a container gets without --cap-add. */
 const char *const sp_docker_default_caps[] = {
-	"CAP_CHOWN",	  "CAP_DAC_OVERRIDE", "CAP_FSETID",	      "CAP_FOWNER",
-	"CAP_MKNOD",	  "CAP_NET_RAW",      "CAP_SETGID",	      "CAP_SETUID",
-	"CAP_SETFCAP",	  "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
-	"CAP_KILL",	  "CAP_AUDIT_WRITE",  NULL,
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FSETID",
+    "CAP_FOWNER",
+    "CAP_MKNOD",
+    "CAP_NET_RAW",
+    "CAP_SETGID",
+    "CAP_SETUID",
+    "CAP_SETFCAP",
+    "CAP_SETPCAP",
+    "CAP_NET_BIND_SERVICE",
+    "CAP_SYS_CHROOT",
+    "CAP_KILL",
+    "CAP_AUDIT_WRITE",
+    NULL,
 };
 
 /* ---- the set ---------------------------------------------------------- */
@@ -253,8 +264,8 @@ static int list_token(struct sp_syscall_set *into, const char *tok, size_t n, co
 	long nr;
 
 	if (n >= sizeof(word))
-		return sp_diag_at(diag, EINVAL, name, line, col, "'%.*s...' is too long for a syscall name",
-				  20, tok);
+		return sp_diag_at(diag, EINVAL, name, line, col,
+				  "'%.*s...' is too long for a syscall name", 20, tok);
 	memcpy(word, tok, n);
 	word[n] = '\0';
 	for (size_t i = 0; i < n; i++)
@@ -300,8 +311,8 @@ static int json_list_check(const char *text, size_t len, const char *name, struc
 	return rc;
 }
 
-int sp_set_parse_list(const char *text, size_t len, const char *name,
-		      struct sp_syscall_set *into, struct sp_diag *diag)
+int sp_set_parse_list(const char *text, size_t len, const char *name, struct sp_syscall_set *into,
+		      struct sp_diag *diag)
 {
 	size_t i = 0, start, tokens = 0;
 	int line = 1, col = 1, tcol, rc;
@@ -377,11 +388,11 @@ bool sp_kernel_at_least(const char *have, const char *want)
 static int action_allows(const char *action)
 {
 	static const char *const allow[] = {"SCMP_ACT_ALLOW", "SCMP_ACT_LOG"};
-	/* NOTIFY: a supervisor decides; TRACE: -ENOSYS without a tracer.  Neither is the filter allowing. */
-	static const char *const deny[] = {"SCMP_ACT_ERRNO",	    "SCMP_ACT_KILL",
-					   "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
-					   "SCMP_ACT_TRAP",	    "SCMP_ACT_TRACE",
-					   "SCMP_ACT_NOTIFY"};
+	/* NOTIFY: a supervisor decides; TRACE: -ENOSYS without a tracer.  Neither is the filter
+	 * allowing. */
+	static const char *const deny[] = {
+	    "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",	"SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+	    "SCMP_ACT_TRAP",  "SCMP_ACT_TRACE", "SCMP_ACT_NOTIFY"};
 
 	for (size_t i = 0; i < N(allow); i++)
 		if (strcmp(action, allow[i]) == 0)
@@ -397,9 +408,8 @@ static bool str_in(json_t *arr, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
-			return true;
+	json_array_foreach(arr, i, v) if (json_is_string(v) &&
+					  strcmp(json_string_value(v), s) == 0) return true;
 	return false;
 }
 
@@ -441,11 +451,11 @@ static int docker_cond(const struct jdoc *d, json_t *cond, const char *ptr, bool
 				    include ? ", minKernel" : "");
 		if (!json_is_array(v))
 			return jbad(d, diag, sub, "expected an array of strings");
-		json_array_foreach(v, i, e)
-			if (!json_is_string(e)) {
-				snprintf(sub, sizeof(sub), "%s/%s/%zu", ptr, key, i);
-				return jbad(d, diag, sub, "expected a string");
-			}
+		json_array_foreach(v, i, e) if (!json_is_string(e))
+		{
+			snprintf(sub, sizeof(sub), "%s/%s/%zu", ptr, key, i);
+			return jbad(d, diag, sub, "expected a string");
+		}
 		if (json_array_size(v) == 0)
 			continue;
 		if (strcmp(key, "arches") == 0) {
@@ -546,8 +556,7 @@ static int oci_doc(const struct jdoc *d, const char *kernel, struct sp_syscall_s
 	size_t i;
 
 	/* A Kubernetes SeccompProfile carries the OCI profile in its spec. */
-	if (json_is_object(root) &&
-	    json_is_string(json_object_get(root, "kind")) &&
+	if (json_is_object(root) && json_is_string(json_object_get(root, "kind")) &&
 	    strcmp(json_string_value(json_object_get(root, "kind")), "SeccompProfile") == 0) {
 		root = json_object_get(root, "spec");
 		prefix = "/spec";
@@ -604,8 +613,8 @@ static const char *running_kernel(char *buf, size_t len)
 	return buf;
 }
 
-int sp_set_from_oci(json_t *root, const char *name, const char *kernel,
-		    struct sp_syscall_set *into, struct sp_diag *diag)
+int sp_set_from_oci(json_t *root, const char *name, const char *kernel, struct sp_syscall_set *into,
+		    struct sp_diag *diag)
 {
 	struct jdoc d = {.name = name, .root = root};
 	char buf[128];
@@ -830,10 +839,9 @@ static int thesis_manual(const struct jdoc *d, const char *spec, const char *pha
 			char list[768] = "";
 			size_t n = 0;
 
-			json_object_foreach(phases, key, v)
-				if (n < sizeof(list))
-					n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
-							      n ? ", " : "", key);
+			json_object_foreach(phases, key, v) if (n < sizeof(list)) n +=
+			    (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "",
+					     key);
 			return sp_diag_set(diag, ENOENT, "%s: no such manual phase (phases: %s)",
 					   spec, list);
 		}
@@ -847,8 +855,8 @@ static int thesis_manual(const struct jdoc *d, const char *spec, const char *pha
 	return rc;
 }
 
-static int load_thesis(const char *spec, const struct sp_set_env *env,
-		       struct sp_syscall_set *into, struct sp_diag *diag)
+static int load_thesis(const char *spec, const struct sp_set_env *env, struct sp_syscall_set *into,
+		       struct sp_diag *diag)
 {
 	char buf[256], file[64], path[PATH_MAX], *prog, *tool, *phase, *text = NULL;
 	struct jdoc d = {0};
@@ -874,10 +882,11 @@ static int load_thesis(const char *spec, const struct sp_set_env *env,
 		return thesis_unknown(spec, diag);
 	snprintf(file, sizeof(file), "thesis-%s.json", thesis_progs[k]);
 	if (find_data(file, env->exe_dir, path, sizeof(path)) < 0)
-		return sp_diag_set(diag, ENOENT,
-				   "%s: built-in data %s not found (looked in $SYSPHASE_DATA_DIR, "
-				   "share/sysphase/data next to the binary, %s/data, the source tree)",
-				   spec, file, SYSPHASE_DATADIR);
+		return sp_diag_set(
+		    diag, ENOENT,
+		    "%s: built-in data %s not found (looked in $SYSPHASE_DATA_DIR, "
+		    "share/sysphase/data next to the binary, %s/data, the source tree)",
+		    spec, file, SYSPHASE_DATADIR);
 	rc = slurp(path, &text, &len);
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "cannot read '%s': %s", path, strerror(-rc));
@@ -1022,11 +1031,11 @@ void sp_compare(const struct sp_syscall_set *a, const struct sp_syscall_set *b,
 	part_fill(&out->part[SP_CMP_ONLY_A], oa);
 	part_fill(&out->part[SP_CMP_ONLY_B], ob);
 	out->completeness = out->part[SP_CMP_B].n
-				    ? (double)out->part[SP_CMP_BOTH].n / (double)out->part[SP_CMP_B].n
-				    : -1;
-	out->reduction = out->part[SP_CMP_A].n ? (double)out->part[SP_CMP_ONLY_A].n /
-							 (double)out->part[SP_CMP_A].n
-					       : -1;
+				? (double)out->part[SP_CMP_BOTH].n / (double)out->part[SP_CMP_B].n
+				: -1;
+	out->reduction = out->part[SP_CMP_A].n
+			     ? (double)out->part[SP_CMP_ONLY_A].n / (double)out->part[SP_CMP_A].n
+			     : -1;
 }
 
 const char *sp_cmp_part_name(enum sp_cmp_which w)

@@ -29,11 +29,11 @@
 #define SP_SET_NR_MAX 512
 
 struct sp_syscall_set {
-	char *label;			     /* for output; owned */
-	uint64_t bits[SP_SET_NR_MAX / 64];   /* allowed (maybe only for some arguments) */
-	uint64_t cond[SP_SET_NR_MAX / 64];   /* allowed only for some argument values */
-	size_t n_skipped;		     /* names with no x86-64 number, ignored */
-	char **skipped;			     /* owned, in input order, distinct */
+	char *label;			   /* for output; owned */
+	uint64_t bits[SP_SET_NR_MAX / 64]; /* allowed (maybe only for some arguments) */
+	uint64_t cond[SP_SET_NR_MAX / 64]; /* allowed only for some argument values */
+	size_t n_skipped;		   /* names with no x86-64 number, ignored */
+	char **skipped;			   /* owned, in input order, distinct */
 };
 
 /* A new empty set with a copy of label; NULL on ENOMEM. */
@@ -67,7 +67,7 @@ struct sp_set_env {
 };
 
 /* Where Debian's golang-github-docker-docker-dev puts Docker's default profile. */
-#define SP_DOCKER_DEFAULT_PROFILE \
+#define SP_DOCKER_DEFAULT_PROFILE                                                                  \
 	"/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
 
 /*
@@ -93,8 +93,8 @@ int sp_set_load(const char *spec, const struct sp_set_env *env, struct sp_syscal
  * names/numbers (name is used in messages).  Separators are white space
  * and commas; '#' starts a comment.
  */
-int sp_set_parse_list(const char *text, size_t len, const char *name,
-		      struct sp_syscall_set *into, struct sp_diag *diag);
+int sp_set_parse_list(const char *text, size_t len, const char *name, struct sp_syscall_set *into,
+		      struct sp_diag *diag);
 
 /*
  * An OCI/Docker seccomp profile (root borrowed): the syscalls it lets an
@@ -102,8 +102,8 @@ int sp_set_parse_list(const char *text, size_t len, const char *name,
  * minKernel are evaluated for amd64, Docker's default capabilities and
  * kernel (a release string such as "6.1.0-13-amd64").
  */
-int sp_set_from_oci(json_t *root, const char *name, const char *kernel,
-		    struct sp_syscall_set *into, struct sp_diag *diag);
+int sp_set_from_oci(json_t *root, const char *name, const char *kernel, struct sp_syscall_set *into,
+		    struct sp_diag *diag);
 
 /* Docker's default capability set (NULL-terminated), as its profile's conditions see it. */
 extern const char *const sp_docker_default_caps[];
@@ -121,7 +121,14 @@ struct sp_cmp_part {
 	uint64_t bits[SP_SET_NR_MAX / 64];
 };
 
-enum sp_cmp_which { SP_CMP_A = 0, SP_CMP_B, SP_CMP_BOTH, SP_CMP_ONLY_A, SP_CMP_ONLY_B, SP_CMP_PARTS };
+enum sp_cmp_which {
+	SP_CMP_A = 0,
+	SP_CMP_B,
+	SP_CMP_BOTH,
+	SP_CMP_ONLY_A,
+	SP_CMP_ONLY_B,
+	SP_CMP_PARTS
+};
 
 struct sp_comparison {
 	struct sp_cmp_part part[SP_CMP_PARTS];

@@ -229,11 +229,13 @@ static struct rthread *thread_of(struct sp_report *r, pid_t tid, pid_t pid, doub
 		return &r->threads[i];
 	}
 	p = proc_of(r, pid);
-	if (!p || grow((void **)&r->threads, &r->cap_threads, r->n_threads, sizeof(*r->threads)) < 0 ||
+	if (!p ||
+	    grow((void **)&r->threads, &r->cap_threads, r->n_threads, sizeof(*r->threads)) < 0 ||
 	    idmap_put(&r->tmap, tid, r->n_threads) < 0)
 		return NULL;
 	p->n_threads++;
-	r->threads[r->n_threads] = (struct rthread){.tid = tid, .pid = pid, .first = ts, .last = ts};
+	r->threads[r->n_threads] =
+	    (struct rthread){.tid = tid, .pid = pid, .first = ts, .last = ts};
 	return &r->threads[r->n_threads++];
 }
 
@@ -260,7 +262,8 @@ int sp_report_feed(struct sp_report *r, const struct sp_event *ev)
 	case SP_EV_FORK:
 		if (grow((void **)&r->forks, &r->cap_forks, r->n_forks, sizeof(*r->forks)) < 0)
 			return -ENOMEM;
-		r->forks[r->n_forks] = (struct rfork){.parent = ev->pid, .child = ev->child, .ts = ev->ts};
+		r->forks[r->n_forks] =
+		    (struct rfork){.parent = ev->pid, .child = ev->child, .ts = ev->ts};
 		snprintf(r->forks[r->n_forks].via, sizeof(r->forks[0].via), "%s",
 			 ev->via ? ev->via : "fork");
 		r->n_forks++;
@@ -273,8 +276,8 @@ int sp_report_feed(struct sp_report *r, const struct sp_event *ev)
 	case SP_EV_EXEC:
 		if (grow((void **)&r->execs, &r->cap_execs, r->n_execs, sizeof(*r->execs)) < 0)
 			return -ENOMEM;
-		r->execs[r->n_execs] = (struct rexec){.pid = ev->pid, .former_tid = ev->former_tid,
-						      .ts = ev->ts};
+		r->execs[r->n_execs] =
+		    (struct rexec){.pid = ev->pid, .former_tid = ev->former_tid, .ts = ev->ts};
 		r->execs[r->n_execs].path = strdup(ev->path ? ev->path : "?");
 		if (!r->execs[r->n_execs].path)
 			return -ENOMEM;
@@ -350,8 +353,7 @@ static const char *const level_class[SP_THREAT_LEVELS + 1] = {"lv0", "lv1", "lv2
 
 static const char *level_label(int l)
 {
-	static const char *const labels[SP_THREAT_LEVELS + 1] = {"unrated", "L1", "L2", "L3",
-								 "L4"};
+	static const char *const labels[SP_THREAT_LEVELS + 1] = {"unrated", "L1", "L2", "L3", "L4"};
 
 	return labels[l];
 }
@@ -495,12 +497,12 @@ static void axis_draw(FILE *out, const struct axis *a, double y_top, double y_bo
 /* ---- the timeline picture ---------------------------------------------- */
 
 struct lane {
-	json_t *proc;	/* from the timeline JSON */
+	json_t *proc; /* from the timeline JSON */
 	pid_t pid;
-	double y;	/* top of the process lane */
-	size_t n_sub;	/* thread sub-lanes drawn */
+	double y;		  /* top of the process lane */
+	size_t n_sub;		  /* thread sub-lanes drawn */
 	size_t sub[MAX_SUBLANES]; /* indexes into r->threads */
-	int depth;	/* in the process tree */
+	int depth;		  /* in the process tree */
 };
 
 static int cmp_thread_first(const void *a, const void *b, void *arg)
@@ -534,17 +536,16 @@ static size_t order_lanes(json_t *procs, struct lane *lanes, size_t max)
 		while (sp && count < max) {
 			size_t i = stack[--sp];
 			pid_t pid = (pid_t)json_integer_value(
-				json_object_get(json_array_get(procs, i), "pid"));
+			    json_object_get(json_array_get(procs, i), "pid"));
 
-			lanes[count++] = (struct lane){.proc = json_array_get(procs, i),
-						       .pid = pid,
-						       .depth = depth[i]};
+			lanes[count++] = (struct lane){
+			    .proc = json_array_get(procs, i), .pid = pid, .depth = depth[i]};
 			/* Push children in reverse so the first-born is drawn first. */
 			for (size_t c = n; c-- > 0;) {
 				json_t *pp = json_object_get(json_array_get(procs, c), "ppid");
 
-				if (!done[c] && json_is_integer(pp) && json_integer_value(pp) == pid &&
-				    c > i) {
+				if (!done[c] && json_is_integer(pp) &&
+				    json_integer_value(pp) == pid && c > i) {
 					done[c] = true;
 					depth[c] = depth[i] + 1;
 					stack[sp++] = c;
@@ -682,9 +683,8 @@ static const char *exe_of(json_t *procs, json_t *p)
 			return exe;
 		if (!json_is_integer(pp))
 			break;
-		json_array_foreach(procs, i, c)
-			if (json_integer_value(json_object_get(c, "pid")) == json_integer_value(pp))
-				q = c;
+		json_array_foreach(procs, i, c) if (json_integer_value(json_object_get(c, "pid")) ==
+						    json_integer_value(pp)) q = c;
 		p = q;
 	}
 	return NULL;
@@ -700,20 +700,23 @@ static void draw_lane(FILE *out, const struct sp_report *r, const struct lane *l
 	size_t pi = r ? idmap_get(&r->pmap, ln->pid) : SIZE_MAX;
 
 	fprintf(out, "<g class=\"lane\" data-pid=\"%d\">", (int)ln->pid);
-	fprintf(out, "<text class=\"ll\" x=\"%d\" y=\"%.1f\">", 4 + 8 * (ln->depth > 6 ? 6 : ln->depth),
-		ln->y + LANE_H / 2.0 + 4);
+	fprintf(out, "<text class=\"ll\" x=\"%d\" y=\"%.1f\">",
+		4 + 8 * (ln->depth > 6 ? 6 : ln->depth), ln->y + LANE_H / 2.0 + 4);
 	fprintf(out, "%d ", (int)ln->pid);
 	esc(out, base_name(exe));
 	fputs("<title>pid ", out);
 	fprintf(out, "%d", (int)ln->pid);
 	if (json_is_integer(json_object_get(p, "ppid")))
-		fprintf(out, ", child of %lld", (long long)json_integer_value(json_object_get(p, "ppid")));
+		fprintf(out, ", child of %lld",
+			(long long)json_integer_value(json_object_get(p, "ppid")));
 	fputs("\n", out);
 	esc(out, exe ? exe : "?");
 	if (json_is_integer(json_object_get(ex, "status")))
-		fprintf(out, "\nexit status %lld", (long long)json_integer_value(json_object_get(ex, "status")));
+		fprintf(out, "\nexit status %lld",
+			(long long)json_integer_value(json_object_get(ex, "status")));
 	else if (json_is_integer(json_object_get(ex, "signal")))
-		fprintf(out, "\nkilled by signal %lld", (long long)json_integer_value(json_object_get(ex, "signal")));
+		fprintf(out, "\nkilled by signal %lld",
+			(long long)json_integer_value(json_object_get(ex, "signal")));
 	fputs("</title></text>\n", out);
 	draw_bands(out, ln, nm, a, ln->y, LANE_H, start, end, "band");
 	if (pi != SIZE_MAX)
@@ -787,15 +790,15 @@ static void draw_edges(FILE *out, const struct sp_report *r, const struct lane *
 		 * exec from a non-leader thread: the edge runs from that thread's
 		 * lane (a sub-lane, or its own when the trace saw it as a process).
 		 */
-		ty = e->former_tid && e->former_tid != e->pid ? former_y(r, lanes, n, e->former_tid) : -1;
+		ty = e->former_tid && e->former_tid != e->pid ? former_y(r, lanes, n, e->former_tid)
+							      : -1;
 		if (ty >= 0)
 			fprintf(out,
 				"<line class=\"exec\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
 				"y2=\"%.1f\"><title>exec by thread %d</title></line>\n",
 				x, ty, x, y + LANE_H / 2.0, (int)e->former_tid);
-		fprintf(out,
-			"<path class=\"execm\" d=\"M%.1f %.1fl5 6l-5 6l-5 -6z\"><title>exec ", x,
-			y + LANE_H / 2.0 - 6);
+		fprintf(out, "<path class=\"execm\" d=\"M%.1f %.1fl5 6l-5 6l-5 -6z\"><title>exec ",
+			x, y + LANE_H / 2.0 - 6);
 		esc(out, e->path);
 		fprintf(out, " at %s</title></path>\n", fmt_time(tb, sizeof(tb), e->ts));
 	}
@@ -829,14 +832,13 @@ static double shortest_segment(json_t *procs)
 	size_t i, k;
 	json_t *p, *seg;
 
-	json_array_foreach(procs, i, p)
-		json_array_foreach(json_object_get(p, "phases"), k, seg)
-		{
-			double d = json_real_value(json_object_get(seg, "duration"));
+	json_array_foreach(procs, i, p) json_array_foreach(json_object_get(p, "phases"), k, seg)
+	{
+		double d = json_real_value(json_object_get(seg, "duration"));
 
-			if (d > 0 && (best == 0 || d < best))
-				best = d;
-		}
+		if (d > 0 && (best == 0 || d < best))
+			best = d;
+	}
 	return best;
 }
 
@@ -888,8 +890,9 @@ static int write_timeline_svg(FILE *out, const struct sp_report *r, json_t *proc
 	draw_edges(out, r, lanes, n, &a);
 	fputs("</svg>\n", out);
 	if (n < n_all)
-		fprintf(out, "<p class=\"note\">%zu more processes are not drawn (the table below "
-			     "lists them all).</p>\n",
+		fprintf(out,
+			"<p class=\"note\">%zu more processes are not drawn (the table below "
+			"lists them all).</p>\n",
 			n_all - n);
 	free(lanes);
 	return 0;
@@ -936,9 +939,11 @@ static void write_policy_svg(FILE *out, const struct sp_policy *p, const struct 
 			"fill=\"%s\"><title>",
 			x0, y, x1 - x0 < 1 ? 1.0 : x1 - x0, LANE_H, col);
 		esc(out, ph->name);
-		fprintf(out, "\nactive from %s to %s\n%llu events, %zu distinct syscalls</title></rect>\n",
-			fmt_time(ta, sizeof(ta), ph->first), fmt_time(tb, sizeof(tb), ph->last),
-			(unsigned long long)ph->events, ph->n_exact);
+		fprintf(
+		    out,
+		    "\nactive from %s to %s\n%llu events, %zu distinct syscalls</title></rect>\n",
+		    fmt_time(ta, sizeof(ta), ph->first), fmt_time(tb, sizeof(tb), ph->last),
+		    (unsigned long long)ph->events, ph->n_exact);
 	}
 	fputs("</svg>\n", out);
 }
@@ -950,7 +955,8 @@ static void write_legend(FILE *out, const struct names *nm)
 	fputs("<p class=\"legend\">", out);
 	for (size_t i = 0; i < nm->n; i++) {
 		phase_colour(col, sizeof(col), (int)i);
-		fprintf(out, "<span class=\"key\"><span class=\"sw\" style=\"background:%s\"></span>",
+		fprintf(out,
+			"<span class=\"key\"><span class=\"sw\" style=\"background:%s\"></span>",
 			col);
 		esc(out, nm->v[i]);
 		fputs("</span> ", out);
@@ -990,14 +996,16 @@ static void write_timeline_table(FILE *out, json_t *procs)
 			 * data-*: the values as `sysphase phases --format json` prints
 			 * them (12 significant digits), so that both read back equal.
 			 */
-			fprintf(out,
-				"<tr class=\"seg\" data-pid=\"%d\" data-index=\"%zu\" data-phase=\"",
-				pid, k);
+			fprintf(
+			    out,
+			    "<tr class=\"seg\" data-pid=\"%d\" data-index=\"%zu\" data-phase=\"",
+			    pid, k);
 			esc(out, ph);
-			fprintf(out,
-				"\" data-start=\"%.12g\" data-end=\"%.12g\" data-duration=\"%.12g\" "
-				"data-syscalls=\"%lld\" data-distinct=\"%lld\"><td>%d</td><td>",
-				s, e, d, n, dn, pid);
+			fprintf(
+			    out,
+			    "\" data-start=\"%.12g\" data-end=\"%.12g\" data-duration=\"%.12g\" "
+			    "data-syscalls=\"%lld\" data-distinct=\"%lld\"><td>%d</td><td>",
+			    s, e, d, n, dn, pid);
 			esc(out, k == 0 ? base_name(exe_of(procs, p)) : "");
 			fputs("</td><td>", out);
 			esc(out, ph);
@@ -1110,7 +1118,8 @@ static int write_summary(FILE *out, const struct sp_policy *p)
 		esc(out, ph->name);
 		fprintf(out,
 			"</a></td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
-			"<td class=\"num\">%u</td><td class=\"num\">%u</td><td class=\"num\">%.0f%%</td>"
+			"<td class=\"num\">%u</td><td class=\"num\">%u</td><td "
+			"class=\"num\">%.0f%%</td>"
 			"<td>",
 			ph->n_exact, ph->n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
 			c.part[SP_CMP_ONLY_A].by_level[2],
@@ -1138,7 +1147,8 @@ static int cmp_call_first(const void *a, const void *b)
 
 static void write_exact_table(FILE *out, const struct sp_policy_phase *ph)
 {
-	const struct sp_policy_call **rows = malloc((ph->n_exact ? ph->n_exact : 1) * sizeof(*rows));
+	const struct sp_policy_call **rows =
+	    malloc((ph->n_exact ? ph->n_exact : 1) * sizeof(*rows));
 	char tb[32];
 
 	fputs("<table class=\"allow exact\"><thead><tr><th>syscall</th><th>level</th>"
@@ -1163,8 +1173,10 @@ static void write_exact_table(FILE *out, const struct sp_policy_phase *ph)
 			esc(out, call->sites[s]);
 			fputs(s + 1 < call->n_sites ? ", " : "", out);
 		}
-		fprintf(out, "</td><td class=\"num\">%s</td>", fmt_time(tb, sizeof(tb), call->first));
-		fprintf(out, "<td class=\"num\">%s</td></tr>\n", fmt_time(tb, sizeof(tb), call->last));
+		fprintf(out, "</td><td class=\"num\">%s</td>",
+			fmt_time(tb, sizeof(tb), call->first));
+		fprintf(out, "<td class=\"num\">%s</td></tr>\n",
+			fmt_time(tb, sizeof(tb), call->last));
 	}
 	fputs("</tbody></table>\n", out);
 	free(rows);
@@ -1237,12 +1249,12 @@ static void write_phase_section(FILE *out, const struct sp_report_input *in, siz
 		esc(out, in->phase_desc[i]);
 		fputs("</p>\n", out);
 	}
-	fprintf(out, "<p>Active from %s to %s; %llu events",
-		fmt_time(ta, sizeof(ta), ph->first), fmt_time(tb, sizeof(tb), ph->last),
-		(unsigned long long)ph->events);
+	fprintf(out, "<p>Active from %s to %s; %llu events", fmt_time(ta, sizeof(ta), ph->first),
+		fmt_time(tb, sizeof(tb), ph->last), (unsigned long long)ph->events);
 	if (ph->other_abi || ph->unknown)
-		fprintf(out, "; %llu calls through i386/x32 or unknown numbers (no x86-64 filter "
-			     "can allow them)",
+		fprintf(out,
+			"; %llu calls through i386/x32 or unknown numbers (no x86-64 filter "
+			"can allow them)",
 			(unsigned long long)(ph->other_abi + ph->unknown));
 	fputs(". Next phases: ", out);
 	for (size_t e = 0, any = 0; e < p->n_edges; e++)
@@ -1268,28 +1280,28 @@ static void write_phase_section(FILE *out, const struct sp_report_input *in, siz
 /* ---- the document ---------------------------------------------------------- */
 
 static const char style[] =
-	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}"
-	"h1{font-size:1.5em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}"
-	"h3{margin-bottom:.3em}h4{margin:.8em 0 .3em;font-weight:600}"
-	"table{border-collapse:collapse;margin:.4em 0}"
-	"th,td{border:1px solid #ddd;padding:2px 7px;text-align:left;vertical-align:top}"
-	"th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}"
-	"td.sc{font-family:monospace}.cond{color:#777;font-size:.85em}"
-	".lv1{background:#d73027;color:#fff}.lv2{background:#fc8d59}.lv3{background:#fee08b}"
-	".lv4{background:#91cf60}.lv0{background:#e4e4e4;color:#555}"
-	".chip{display:inline-block;padding:0 4px;margin:1px;border-radius:3px;"
-	"font-family:monospace;font-size:.9em}"
-	".sw{display:inline-block;width:1em;height:1em;margin-right:.35em;vertical-align:-2px;"
-	"border:1px solid #888}.key{margin-right:1em;white-space:nowrap}"
-	".dens-key{background:rgba(0,0,0,.35)}.note,.desc{color:#555}"
-	"svg.timeline{border:1px solid #ccc;background:#fff;max-width:100%;height:auto}"
-	"svg .bg{fill:#fafafa}svg .tick{stroke:#ddd;stroke-width:1}"
-	"svg text{font:11px sans-serif;fill:#333}svg .tl{text-anchor:middle}"
-	"svg .al{fill:#777}svg .sl{fill:#777;font-size:9px}"
-	"svg .band{stroke:#fff;stroke-width:.5}svg .band.sub{opacity:.55}"
-	"svg .dens{fill:#000;opacity:.35}svg .fork{stroke:#333;stroke-width:1.3}"
-	"svg .exec{stroke:#333;stroke-width:1.2;stroke-dasharray:3 2}"
-	"svg .execm{fill:#111}";
+    "body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}"
+    "h1{font-size:1.5em}h2{margin-top:1.6em;border-bottom:1px solid #ccc}"
+    "h3{margin-bottom:.3em}h4{margin:.8em 0 .3em;font-weight:600}"
+    "table{border-collapse:collapse;margin:.4em 0}"
+    "th,td{border:1px solid #ddd;padding:2px 7px;text-align:left;vertical-align:top}"
+    "th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "td.sc{font-family:monospace}.cond{color:#777;font-size:.85em}"
+    ".lv1{background:#d73027;color:#fff}.lv2{background:#fc8d59}.lv3{background:#fee08b}"
+    ".lv4{background:#91cf60}.lv0{background:#e4e4e4;color:#555}"
+    ".chip{display:inline-block;padding:0 4px;margin:1px;border-radius:3px;"
+    "font-family:monospace;font-size:.9em}"
+    ".sw{display:inline-block;width:1em;height:1em;margin-right:.35em;vertical-align:-2px;"
+    "border:1px solid #888}.key{margin-right:1em;white-space:nowrap}"
+    ".dens-key{background:rgba(0,0,0,.35)}.note,.desc{color:#555}"
+    "svg.timeline{border:1px solid #ccc;background:#fff;max-width:100%;height:auto}"
+    "svg .bg{fill:#fafafa}svg .tick{stroke:#ddd;stroke-width:1}"
+    "svg text{font:11px sans-serif;fill:#333}svg .tl{text-anchor:middle}"
+    "svg .al{fill:#777}svg .sl{fill:#777;font-size:9px}"
+    "svg .band{stroke:#fff;stroke-width:.5}svg .band.sub{opacity:.55}"
+    "svg .dens{fill:#000;opacity:.35}svg .fork{stroke:#333;stroke-width:1.3}"
+    "svg .exec{stroke:#333;stroke-width:1.2;stroke-dasharray:3 2}"
+    "svg .execm{fill:#111}";
 
 static void write_head(FILE *out, const struct sp_report_input *in)
 {
@@ -1332,25 +1344,25 @@ static int collect_names(const struct sp_report_input *in, struct names *nm)
 		if (names_add(nm, in->policy->phases[i].name) < 0)
 			return -ENOMEM;
 	json_array_foreach(json_object_get(in->timeline, "processes"), i, p)
-		json_array_foreach(json_object_get(p, "phases"), k, seg)
-		{
-			const char *ph = json_string_value(json_object_get(seg, "phase"));
+	    json_array_foreach(json_object_get(p, "phases"), k, seg)
+	{
+		const char *ph = json_string_value(json_object_get(seg, "phase"));
 
-			if (ph && strcmp(ph, "-") && names_add(nm, ph) < 0)
-				return -ENOMEM;
-		}
+		if (ph && strcmp(ph, "-") && names_add(nm, ph) < 0)
+			return -ENOMEM;
+	}
 	return 0;
 }
 
 static const char levels_text[] =
-	"<p>Threat levels after Figure 1 of the thesis (Mussa, Malaiya and Ray): "
-	"<span class=\"chip lv1\">L1 full control of the system</span> "
-	"<span class=\"chip lv2\">L2 denial of service</span> "
-	"<span class=\"chip lv3\">L3 subverting the invoking process</span> "
-	"<span class=\"chip lv4\">L4 harmless</span> "
-	"<span class=\"chip lv0\">not rated by the table</span>. "
-	"Modern variants take the level of their classic call (openat as open, clone3 as "
-	"clone).</p>\n";
+    "<p>Threat levels after Figure 1 of the thesis (Mussa, Malaiya and Ray): "
+    "<span class=\"chip lv1\">L1 full control of the system</span> "
+    "<span class=\"chip lv2\">L2 denial of service</span> "
+    "<span class=\"chip lv3\">L3 subverting the invoking process</span> "
+    "<span class=\"chip lv4\">L4 harmless</span> "
+    "<span class=\"chip lv0\">not rated by the table</span>. "
+    "Modern variants take the level of their classic call (openat as open, clone3 as "
+    "clone).</p>\n";
 
 int sp_report_write(const struct sp_report *r, const struct sp_report_input *in, FILE *out)
 {
@@ -1366,9 +1378,10 @@ int sp_report_write(const struct sp_report *r, const struct sp_report_input *in,
 	write_head(out, in);
 	fputs("<h2 id=\"timeline\">Timeline</h2>\n", out);
 	if (in->timeline) {
-		fprintf(out, "<p>%zu process%s. One lane per process (children below their parent, "
-			     "threads in thin sub-lanes), phases as coloured bands, the dark profile "
-			     "inside a band the syscall density; hover for details.</p>\n",
+		fprintf(out,
+			"<p>%zu process%s. One lane per process (children below their parent, "
+			"threads in thin sub-lanes), phases as coloured bands, the dark profile "
+			"inside a band the syscall density; hover for details.</p>\n",
 			json_array_size(procs), json_array_size(procs) == 1 ? "" : "es");
 		rc = write_timeline_svg(out, r, procs, &nm, in->axis);
 		if (rc < 0)

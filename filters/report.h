@@ -57,13 +57,13 @@ int sp_report_axis_from_name(const char *name);
 
 /* Everything but the events; all borrowed, any may be NULL unless said. */
 struct sp_report_input {
-	const char *title;	   /* the program, e.g. "/usr/sbin/nginx -c ..." (required) */
-	const char *source;	   /* the trace or policy file the report is made from */
+	const char *title;  /* the program, e.g. "/usr/sbin/nginx -c ..." (required) */
+	const char *source; /* the trace or policy file the report is made from */
 	const char *rules_name;
-	const char *const *phase_desc; /* one line per policy phase, parallel to policy->phases */
-	json_t *timeline;	   /* sp_timeline_to_json(t, true); NULL for a policy alone */
+	const char *const *phase_desc;	/* one line per policy phase, parallel to policy->phases */
+	json_t *timeline;		/* sp_timeline_to_json(t, true); NULL for a policy alone */
 	const struct sp_policy *policy; /* NULL when none could be built */
-	const char *policy_note;   /* why there is no policy, shown in its place */
+	const char *policy_note;	/* why there is no policy, shown in its place */
 	const char *kernel, *generator;
 	enum sp_report_axis axis;
 };

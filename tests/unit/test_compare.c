@@ -63,7 +63,8 @@ static void test_plain_list_errors(void **state)
 
 	(void)state;
 	sp_set_free(list("read\n  wirte close\n", -EINVAL, &diag));
-	assert_string_equal(diag.msg, "l.txt:2:3: unknown x86-64 syscall 'wirte' (did you mean 'write'?)");
+	assert_string_equal(diag.msg,
+			    "l.txt:2:3: unknown x86-64 syscall 'wirte' (did you mean 'write'?)");
 	sp_set_free(list("read 999\n", -EINVAL, &diag));
 	assert_string_equal(diag.msg, "l.txt:1:6: 999 is not an x86-64 syscall number");
 	sp_set_free(list("# nothing\n  \n", -EINVAL, &diag));
@@ -128,7 +129,8 @@ static void test_oci_allowlist(void **state)
 
 	(void)state;
 	s = oci("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
-		" {\"names\": [\"read\", \"write\", \"arm_fadvise64_64\"], \"action\": \"SCMP_ACT_ALLOW\"},"
+		" {\"names\": [\"read\", \"write\", \"arm_fadvise64_64\"], \"action\": "
+		"\"SCMP_ACT_ALLOW\"},"
 		" {\"name\": \"close\", \"action\": \"SCMP_ACT_LOG\"},"
 		" {\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\","
 		"  \"args\": [{\"index\": 0, \"value\": 2, \"op\": \"SCMP_CMP_EQ\"}]},"
@@ -165,7 +167,8 @@ static void test_oci_denylist(void **state)
 	assert_true(sp_set_is_cond(s, 41));
 	/* The same through a Kubernetes SeccompProfile wrapper. */
 	all = oci("{\"kind\": \"SeccompProfile\", \"spec\": {\"defaultAction\": \"SCMP_ACT_ALLOW\","
-		  " \"syscalls\": [{\"names\": [\"ptrace\", \"kill\"], \"action\": \"SCMP_ACT_ERRNO\"}]}}",
+		  " \"syscalls\": [{\"names\": [\"ptrace\", \"kill\"], \"action\": "
+		  "\"SCMP_ACT_ERRNO\"}]}}",
 		  "6.1.0", 0, &diag);
 	assert_int_equal(sp_set_size(all), n - 2);
 	sp_set_free(all);
@@ -176,17 +179,26 @@ static void test_oci_denylist(void **state)
 static void test_oci_docker_conditions(void **state)
 {
 	static const char profile[] =
-		"{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
-		" {\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {}, \"excludes\": {}},"
-		" {\"names\": [\"arch_prctl\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"arches\": [\"amd64\", \"x32\"]}},"
-		" {\"names\": [\"sync_file_range\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"arches\": [\"arm64\"]}},"
-		" {\"names\": [\"reboot\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": [\"CAP_SYS_BOOT\"]}},"
-		" {\"names\": [\"chroot\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": [\"CAP_SYS_CHROOT\"]}},"
-		" {\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ALLOW\", \"excludes\": {\"caps\": [\"CAP_SYS_ADMIN\"]},"
-		"  \"args\": [{\"index\": 0, \"value\": 2114060288, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},"
-		" {\"names\": [\"setns\"], \"action\": \"SCMP_ACT_ALLOW\", \"excludes\": {\"caps\": [\"CAP_KILL\"]}},"
-		" {\"names\": [\"unshare\"], \"action\": \"SCMP_ACT_ALLOW\", \"excludes\": {\"arches\": [\"amd64\"]}},"
-		" {\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"minKernel\": \"4.8\"}}]}";
+	    "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
+	    " {\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {}, "
+	    "\"excludes\": {}},"
+	    " {\"names\": [\"arch_prctl\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": "
+	    "{\"arches\": [\"amd64\", \"x32\"]}},"
+	    " {\"names\": [\"sync_file_range\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": "
+	    "{\"arches\": [\"arm64\"]}},"
+	    " {\"names\": [\"reboot\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": "
+	    "[\"CAP_SYS_BOOT\"]}},"
+	    " {\"names\": [\"chroot\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": {\"caps\": "
+	    "[\"CAP_SYS_CHROOT\"]}},"
+	    " {\"names\": [\"clone\"], \"action\": \"SCMP_ACT_ALLOW\", \"excludes\": {\"caps\": "
+	    "[\"CAP_SYS_ADMIN\"]},"
+	    "  \"args\": [{\"index\": 0, \"value\": 2114060288, \"op\": \"SCMP_CMP_MASKED_EQ\"}]},"
+	    " {\"names\": [\"setns\"], \"action\": \"SCMP_ACT_ALLOW\", \"excludes\": {\"caps\": "
+	    "[\"CAP_KILL\"]}},"
+	    " {\"names\": [\"unshare\"], \"action\": \"SCMP_ACT_ALLOW\", \"excludes\": "
+	    "{\"arches\": [\"amd64\"]}},"
+	    " {\"names\": [\"ptrace\"], \"action\": \"SCMP_ACT_ALLOW\", \"includes\": "
+	    "{\"minKernel\": \"4.8\"}}]}";
 	struct sp_diag diag = {{0}};
 	struct sp_syscall_set *s;
 
@@ -215,13 +227,15 @@ static void test_oci_errors(void **state)
 	sp_set_free(oci("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
 			" {\"names\": [\"read\"], \"action\": \"SCMP_ACT_MAYBE\"}]}",
 			"6.1", -EINVAL, &diag));
-	assert_string_equal(diag.msg, "p.json: /syscalls/0/action: unknown action 'SCMP_ACT_MAYBE'");
+	assert_string_equal(diag.msg,
+			    "p.json: /syscalls/0/action: unknown action 'SCMP_ACT_MAYBE'");
 	sp_set_free(oci("{\"syscalls\": []}", "6.1", -EINVAL, &diag));
 	assert_string_equal(diag.msg, "p.json: /: expected a \"defaultAction\" string");
 	sp_set_free(oci("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
 			" {\"names\": \"read\", \"action\": \"SCMP_ACT_ALLOW\"}]}",
 			"6.1", -EINVAL, &diag));
-	assert_string_equal(diag.msg, "p.json: /syscalls/0/names: expected an array of syscall names");
+	assert_string_equal(diag.msg,
+			    "p.json: /syscalls/0/names: expected an array of syscall names");
 	sp_set_free(oci("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
 			" {\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\","
 			" \"includes\": {\"flavour\": []}}]}",
@@ -388,7 +402,8 @@ static void test_builtin_thesis(void **state)
 	s = load("thesis:nginx:sysfilter", 0, &diag);
 	assert_int_equal(sp_set_size(s), 71);
 	sp_set_free(s);
-	/* pwd's manual tables: execve brk access openat fstat mmap close arch_prctl mprotect munmap getcwd stat write exit_group */
+	/* pwd's manual tables: execve brk access openat fstat mmap close arch_prctl mprotect munmap
+	 * getcwd stat write exit_group */
 	s = load("thesis:pwd:manual", 0, &diag);
 	assert_int_equal(sp_set_size(s), 14);
 	sp_set_free(s);
@@ -450,19 +465,19 @@ static void test_compare_by_hand(void **state)
 	assert_true(c.reduction > 0.6 - 1e-9 && c.reduction < 0.6 + 1e-9);
 	j = sp_comparison_to_json(a, b, &c);
 	assert_non_null(j);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "only_a"), "size")), 3);
-	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(json_object_get(json_object_get(j, "only_a"),
-								    "syscalls"),
-						    "1"),
-				    0)),
-			    "execve");
-	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(json_object_get(json_object_get(j, "only_b"),
-								    "syscalls"),
-						    "unrated"),
-				    0)),
-			    "mmap");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "only_a"), "size")),
+			 3);
+	assert_string_equal(
+	    json_string_value(json_array_get(
+		json_object_get(json_object_get(json_object_get(j, "only_a"), "syscalls"), "1"),
+		0)),
+	    "execve");
+	assert_string_equal(
+	    json_string_value(json_array_get(
+		json_object_get(json_object_get(json_object_get(j, "only_b"), "syscalls"),
+				"unrated"),
+		0)),
+	    "mmap");
 	json_decref(j);
 	/* Against itself: complete, nothing to reduce. */
 	sp_compare(a, a, &c);
@@ -484,19 +499,19 @@ static void test_compare_by_hand(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain_list),
-		cmocka_unit_test(test_plain_list_errors),
-		cmocka_unit_test(test_json_list),
-		cmocka_unit_test(test_kernel_versions),
-		cmocka_unit_test(test_oci_allowlist),
-		cmocka_unit_test(test_oci_denylist),
-		cmocka_unit_test(test_oci_docker_conditions),
-		cmocka_unit_test(test_oci_errors),
-		cmocka_unit_test(test_files_with_positions),
-		cmocka_unit_test(test_policy_inputs),
-		cmocka_unit_test(test_builtin_thesis),
-		cmocka_unit_test(test_docker_default),
-		cmocka_unit_test(test_compare_by_hand),
+	    cmocka_unit_test(test_plain_list),
+	    cmocka_unit_test(test_plain_list_errors),
+	    cmocka_unit_test(test_json_list),
+	    cmocka_unit_test(test_kernel_versions),
+	    cmocka_unit_test(test_oci_allowlist),
+	    cmocka_unit_test(test_oci_denylist),
+	    cmocka_unit_test(test_oci_docker_conditions),
+	    cmocka_unit_test(test_oci_errors),
+	    cmocka_unit_test(test_files_with_positions),
+	    cmocka_unit_test(test_policy_inputs),
+	    cmocka_unit_test(test_builtin_thesis),
+	    cmocka_unit_test(test_docker_default),
+	    cmocka_unit_test(test_compare_by_hand),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
