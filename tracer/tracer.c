@@ -56,6 +56,15 @@ struct thread {
 
 	bool vanished;		/* died while borrowed for an injection */
 	int vanished_status;
+
+	/*
+	 * A new task's first stop can reach us before its creator's
+	 * fork/clone event.  Such a task is held in that stop until the
+	 * event arrives, so that no event of a child precedes its birth.
+	 */
+	bool awaiting_birth;	/* seen before its creator's event */
+	bool held;		/* ... and kept in its first stop for it */
+	pid_t ppid;		/* its parent process, for releasing it if that dies first */
 };
 
 struct sp_tracer {
@@ -128,22 +137,29 @@ static void thread_remove(struct sp_tracer *t, struct thread *victim)
 	}
 }
 
-/* The process (thread group) a tid belongs to, from /proc: the one source that cannot race. */
-static pid_t read_tgid(pid_t tid)
+/* The process (thread group) and parent process of a tid, from /proc: the one source that cannot race. */
+static int read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
 {
 	char path[64], line[256];
-	pid_t tgid = -1;
+	int found = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
 	f = fopen(path, "re");
 	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %d", &tgid) == 1)
-			break;
+		return -errno;
+	*tgid = *ppid = -1;
+	while (found < 2 && fgets(line, sizeof(line), f))
+		found += sscanf(line, "Tgid: %d", tgid) == 1 || sscanf(line, "PPid: %d", ppid) == 1;
 	fclose(f);
-	return tgid;
+	return found == 2 ? 0 : -ENOENT;
+}
+
+static pid_t read_tgid(pid_t tid)
+{
+	pid_t tgid, ppid;
+
+	return read_ids(tid, &tgid, &ppid) == 0 ? tgid : -1;
 }
 
 static double now_since(const struct timespec *t0)
@@ -313,16 +329,23 @@ static void on_syscall_stop(struct sp_tracer *t, struct thread *th)
 
 /* ---- ptrace events ---- */
 
-static struct thread *adopt_thread(struct sp_tracer *t, pid_t tid)
+/* A tid we have no record of: a new task whose creator's event has not come yet. */
+static struct thread *adopt_unannounced(struct sp_tracer *t, pid_t tid)
 {
-	struct thread *th = thread_find(t, tid);
-	pid_t tgid;
+	struct thread *th;
+	pid_t tgid, ppid;
 
-	if (th)
-		return th;
-	tgid = read_tgid(tid);
-	return thread_add(t, tid, tgid > 0 ? tgid : tid);
+	if (read_ids(tid, &tgid, &ppid) < 0)
+		tgid = ppid = tid;
+	th = thread_add(t, tid, tgid > 0 ? tgid : tid);
+	if (th) {
+		th->awaiting_birth = true;
+		th->ppid = ppid;
+	}
+	return th;
 }
+
+static void restart_thread(struct sp_tracer *t, struct thread *th, enum restart_how how, int sig);
 
 static void on_new_task(struct sp_tracer *t, struct thread *parent, int event)
 {
@@ -333,10 +356,15 @@ static void on_new_task(struct sp_tracer *t, struct thread *parent, int event)
 
 	if (ptrace(PTRACE_GETEVENTMSG, parent->tid, 0, &msg) < 0)
 		return;
-	/* The child's own first stop may already have been seen: adopt_thread() then finds it. */
-	child = adopt_thread(t, (pid_t)msg);
-	if (!child)
-		return;
+	child = thread_find(t, (pid_t)msg);
+	if (!child) {
+		/* Not from the event kind: CLONE_THREAD | CLONE_VFORK makes a thread yet reports VFORK. */
+		pid_t pid = read_tgid((pid_t)msg);
+
+		child = thread_add(t, (pid_t)msg, pid > 0 ? pid : (pid_t)msg);
+		if (!child)
+			return;
+	}
 	if (event == PTRACE_EVENT_VFORK)
 		via = "vfork";
 	else if (event == PTRACE_EVENT_FORK)
@@ -350,6 +378,23 @@ static void on_new_task(struct sp_tracer *t, struct thread *parent, int event)
 	ev.child = child->tid;
 	ev.via = via;
 	deliver(t, &ev);
+	child->awaiting_birth = false;
+	if (child->held) {
+		child->held = false;
+		restart_thread(t, child, RESTART_RESUME, 0);
+	}
+}
+
+/* The creator died before announcing its children: they may go on unannounced. */
+static void release_orphans(struct sp_tracer *t, pid_t dead_pid)
+{
+	for (unsigned b = 0; b < THREAD_BUCKETS; b++)
+		for (struct thread *th = t->buckets[b]; th; th = th->next)
+			if (th->held && (th->ppid == dead_pid || th->pid == dead_pid)) {
+				th->held = false;
+				th->awaiting_birth = false;
+				restart_thread(t, th, RESTART_RESUME, 0);
+			}
 }
 
 static void on_exec_event(struct sp_tracer *t, struct thread *th)
@@ -418,6 +463,7 @@ static void on_thread_gone(struct sp_tracer *t, struct thread *th, int status)
 		t->leader_status = ev.killed ? 128 + ev.signo : ev.status;
 	}
 	if (whole) {
+		release_orphans(t, th->pid);
 		sp_maps_forget(t->maps, th->pid);
 		if (t->stack)
 			sp_stack_forget(t->stack, th->pid);
@@ -510,10 +556,12 @@ static void detach_process(struct sp_tracer *t, pid_t pid, struct thread *curren
 
 static void dispatch_stop(struct sp_tracer *t, pid_t tid, int status)
 {
-	struct thread *th = adopt_thread(t, tid);
+	struct thread *th = thread_find(t, tid);
 	enum restart_how how = RESTART_RESUME;
 	int sig = 0, event;
 
+	if (!th)
+		th = adopt_unannounced(t, tid);
 	if (!th)
 		return;
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
@@ -543,8 +591,12 @@ static void dispatch_stop(struct sp_tracer *t, pid_t tid, int status)
 			break;
 		case PTRACE_EVENT_STOP:
 			/* A group-stop must stay a stop (PTRACE_LISTEN); anything else is an interrupt. */
-			if (is_group_stop_signal(sig))
+			if (is_group_stop_signal(sig)) {
 				how = RESTART_LISTEN;
+			} else if (th->awaiting_birth) {
+				th->held = true;
+				how = RESTART_NONE;
+			}
 			break;
 		default:
 			break;
