@@ -6,6 +6,10 @@
 #   throughput ratio run/native (of the per-round ratios), and the median
 #   time nginx takes to become ready (launch until the first 200 answer)
 #   both ways.  Target: ratio >= 0.97.
+#   On a shared machine throughput swings with the neighbours' load, so
+#   each run also reports the worker's own CPU time per request (utime +
+#   stime from /proc/PID/stat over the wrk run), which filters and ptrace
+#   would raise and other processes hardly move.
 # A benchmark, not a test: it prints figures and never fails on them.
 #   bench/enforce.sh [BUILD_DIR]   (ROUNDS=3, DURATION=10; SYSPHASE=binary overrides)
 set -euo pipefail
@@ -96,8 +100,28 @@ stop_nginx() {
 	launcher_pid=
 }
 
-rps() {
-	wrk -t1 -c10 -d"${duration}s" "$url" | awk '/^Requests\/sec:/ { print $2 }'
+# cpu_ticks PID: utime + stime of PID, in clock ticks.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat")
+	stat=${stat##*) }
+	awk '{ print $12 + $13 }' <<<"$stat"
+}
+
+# measure: one wrk run against the running nginx; sets $rps and $cpu_us
+# (the worker's CPU microseconds per request) and $state (the worker's
+# TracerPid and Seccomp_filters).
+measure() {
+	local w t0 t1 out n hz
+	w=$(pgrep -P "$(cat "$ngx/nginx.pid")" | head -1)
+	hz=$(getconf CLK_TCK)
+	t0=$(cpu_ticks "$w")
+	out=$(wrk -t1 -c10 -d"${duration}s" "$url")
+	t1=$(cpu_ticks "$w")
+	rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+	n=$(awk '/ requests in / { print $1 }' <<<"$out")
+	cpu_us=$(python3 -c "print('%.2f' % (($t1 - $t0) * 1e6 / $hz / $n))")
+	state=$(awk '/^(TracerPid|Seccomp_filters):/ { printf "%s%s ", $1, $2 }' "/proc/$w/status")
 }
 
 median() {
@@ -111,24 +135,26 @@ stop_nginx
 "$sysphase" export --rules nginx "$scratch/trace.jsonl" -o "$scratch/pol" | tail -1
 
 echo "== nginx + wrk -t1 -c10 -d${duration}s on 127.0.0.1, $rounds rounds, interleaved"
-printf '%-6s %12s %12s %8s %14s %14s\n' round native_rps run_rps ratio native_ready_s run_ready_s
-ratios=() n_rps=() r_rps=() n_ready=() r_ready=()
+printf '%-5s %11s %11s %7s %9s %9s %9s %9s\n' round native_rps run_rps ratio \
+	native_us run_us native_rdy run_rdy
+ratios=() n_rps=() r_rps=() n_ready=() r_ready=() n_cpu=() r_cpu=()
 for r in $(seq "$rounds"); do
 	start_nginx
 	nr=$ready
-	nt=$(rps)
+	measure
+	nt=$rps nc=$cpu_us
 	stop_nginx
 	start_nginx "$sysphase" run --policy "$scratch/pol/policy.json" --
 	rr=$ready
-	rt=$(rps)
-	# The figures only count if the worker really ran detached and filtered.
-	w=$(pgrep -P "$(cat "$ngx/nginx.pid")" | head -1)
-	state=$(awk '/^(TracerPid|Seccomp_filters):/ { printf "%s%s ", $1, $2 }' "/proc/$w/status")
+	measure
+	rt=$rps rc=$cpu_us
 	stop_nginx
 	ratio=$(python3 -c "print('%.4f' % ($rt / $nt))")
-	printf '%-6s %12s %12s %8s %14s %14s   worker: %s\n' "$r" "$nt" "$rt" "$ratio" "$nr" "$rr" \
-		"$state"
+	# The figures only count if the worker really ran detached and filtered.
+	printf '%-5s %11s %11s %7s %9s %9s %9s %9s  run worker: %s\n' "$r" "$nt" "$rt" "$ratio" \
+		"$nc" "$rc" "$nr" "$rr" "$state"
 	ratios+=("$ratio") n_rps+=("$nt") r_rps+=("$rt") n_ready+=("$nr") r_ready+=("$rr")
+	n_cpu+=("$nc") r_cpu+=("$rc")
 done
 if grep -q -e "killed by" -e "denied" "$scratch/launch.log"; then
 	echo "bench: sysphase reported violations:" >&2
@@ -136,4 +162,5 @@ if grep -q -e "killed by" -e "denied" "$scratch/launch.log"; then
 fi
 echo "median requests/s: native $(median "${n_rps[@]}"), sysphase run $(median "${r_rps[@]}")"
 echo "median throughput ratio run/native: $(median "${ratios[@]}") (target >= 0.97)"
+echo "median worker CPU per request: native $(median "${n_cpu[@]}") us, sysphase run $(median "${r_cpu[@]}") us"
 echo "median time to ready: native $(median "${n_ready[@]}") s, sysphase run $(median "${r_ready[@]}") s"
