@@ -914,35 +914,36 @@ static int load_docker(const char *spec, const struct sp_set_env *env, const cha
 	return load_file(path, NULL, SP_VIEW_EXACT, kernel, into, diag);
 }
 
-/* Splits FILE:PHASE[:VIEW] when FILE exists; 0, or -ENOENT. */
+/*
+ * Splits FILE:PHASE[:VIEW]: FILE is the shortest prefix before a ':' that
+ * is an existing file, so phase names may hold colons; a last ":exact" or
+ * ":enforce" is the view.  0, or -ENOENT.
+ */
 static int split_spec(const char *spec, char **file, char **phase, enum sp_view *view)
 {
-	char *copy = strdup(spec), *c1, *c2;
+	char *copy = strdup(spec), *c, *v;
 
 	if (!copy)
 		return -ENOMEM;
 	*view = SP_VIEW_EXACT;
-	c1 = strrchr(copy, ':');
-	if (c1) {
-		*c1 = '\0';
-		if (is_file(copy) && c1[1]) {
-			*file = copy;
-			*phase = c1 + 1;
-			return 0;
-		}
-		c2 = strrchr(copy, ':');
-		if (c2 && sp_view_from_name(c1 + 1) >= 0) {
-			*c2 = '\0';
-			if (is_file(copy) && c2[1]) {
-				*view = (enum sp_view)sp_view_from_name(c1 + 1);
-				*file = copy;
-				*phase = c2 + 1;
-				return 0;
-			}
-		}
+	for (c = strchr(copy, ':'); c; c = strchr(c + 1, ':')) {
+		*c = '\0';
+		if (c[1] && is_file(copy))
+			break;
+		*c = ':';
 	}
-	free(copy);
-	return -ENOENT;
+	if (!c) {
+		free(copy);
+		return -ENOENT;
+	}
+	*file = copy;
+	*phase = c + 1;
+	v = strrchr(*phase, ':');
+	if (v && v > *phase && sp_view_from_name(v + 1) >= 0) {
+		*view = (enum sp_view)sp_view_from_name(v + 1);
+		*v = '\0';
+	}
+	return 0;
 }
 
 static int load_spec(const char *spec, const struct sp_set_env *env, const char *kernel,

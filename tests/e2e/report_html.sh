@@ -193,6 +193,41 @@ check "report --rules generic matches phases --rules generic" \
 	python3 "$T/check.py" "$T/recut.html" trace "$T/recut.phases.json" \
 	"$T/recut.policy/policy.json" "$T/recut.cmp" "$T/pwd.trace"
 
+# Names from user rules reach the HTML: markup characters must not break it.
+cat >"$T/odd.json" <<'EOF'
+{
+	"name": "odd <rules> & co",
+	"description": "phase names with markup characters",
+	"initial": "<start> & \"go\"",
+	"phases": [
+		{"name": "<start> & \"go\"", "description": "a <b>bold</b> & 'quoted' start"},
+		{"name": "work]]>'s", "description": "CDATA end and an apostrophe"},
+		{"name": "exit", "description": "the end", "final": true}
+	],
+	"transitions": [
+		{"from": "<start> & \"go\"", "to": "work]]>'s",
+		 "when": {"syscall": "getcwd", "after": {"event": "exec"}}},
+		{"from": "work]]>'s", "to": "exit", "when": {"syscall": "exit_group"}}
+	]
+}
+EOF
+if "$SYSPHASE" report --rules "$T/odd.json" "$T/pwd.trace" -o "$T/odd.html" >/dev/null 2>"$T/err"; then
+	"$SYSPHASE" phases --rules "$T/odd.json" --format json "$T/pwd.trace" >"$T/odd.phases.json"
+	"$SYSPHASE" export --rules "$T/odd.json" "$T/pwd.trace" -o "$T/odd.policy" --format bpf >/dev/null
+	mkdir -p "$T/odd.cmp"
+	python3 -c 'import json,sys; [print(p["name"]) for p in json.load(open(sys.argv[1]))["phases"]]' \
+		"$T/odd.policy/policy.json" | while IFS= read -r ph; do
+		"$SYSPHASE" compare --format json "$T/odd.policy/policy.json" \
+			"$T/odd.policy/policy.json:$ph:enforce" >"$T/odd.cmp/$ph.json"
+	done
+	check "phase names with <, &, quotes and ]]> stay text" \
+		python3 "$T/check.py" "$T/odd.html" trace "$T/odd.phases.json" \
+		"$T/odd.policy/policy.json" "$T/odd.cmp" "$T/pwd.trace"
+	check "the description is escaped" grep -q 'a &lt;b&gt;bold&lt;/b&gt; &amp; &#39;quoted&#39; start' "$T/odd.html"
+else
+	fail "report with odd phase names: $(cat "$T/err")"
+fi
+
 # From policy.json alone: a phase-activity picture and the allowlists.
 if "$SYSPHASE" report "$T/pwd.policy/policy.json" -o "$T/policy.html" >/dev/null 2>"$T/err"; then
 	check "report from policy.json" python3 "$T/check.py" "$T/policy.html" policy \

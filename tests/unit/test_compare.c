@@ -382,6 +382,45 @@ static void test_policy_inputs(void **state)
 	unlink(p);
 }
 
+/* A phase name with colons: FILE is the shortest existing prefix, a last ":enforce" the view. */
+static void test_policy_phase_with_colon(void **state)
+{
+	static const char *const order[] = {"start", "serve:tls"};
+	struct sp_policy_builder *b = sp_policy_builder_new(false, order, 2);
+	struct sp_diag diag = {{0}};
+	struct sp_syscall_set *s;
+	struct sp_policy *p = NULL;
+	const char *path;
+	char spec[128], *text;
+	json_t *j;
+
+	(void)state;
+	assert_non_null(b);
+	feed(b, 9, "start", "execve");
+	feed(b, 9, "serve:tls", "read");
+	assert_int_equal(sp_policy_builder_finish(b, &p, &diag), 0);
+	j = sp_policy_to_json(p);
+	text = json_dumps(j, 0);
+	path = tmpfile_with(2, text);
+	free(text);
+	json_decref(j);
+	sp_policy_free(p);
+	snprintf(spec, sizeof(spec), "%s:serve:tls", path);
+	s = load(spec, 0, &diag);
+	assert_int_equal(sp_set_size(s), 1);
+	assert_true(has(s, "read"));
+	sp_set_free(s);
+	snprintf(spec, sizeof(spec), "%s:start:enforce", path);
+	s = load(spec, 0, &diag);
+	assert_int_equal(sp_set_size(s), 2);
+	sp_set_free(s);
+	snprintf(spec, sizeof(spec), "%s:serve:tls:enforce", path);
+	s = load(spec, 0, &diag);
+	assert_int_equal(sp_set_size(s), 1);
+	sp_set_free(s);
+	unlink(path);
+}
+
 static void test_builtin_thesis(void **state)
 {
 	struct sp_diag diag = {{0}};
@@ -509,6 +548,7 @@ int main(void)
 	    cmocka_unit_test(test_oci_errors),
 	    cmocka_unit_test(test_files_with_positions),
 	    cmocka_unit_test(test_policy_inputs),
+	    cmocka_unit_test(test_policy_phase_with_colon),
 	    cmocka_unit_test(test_builtin_thesis),
 	    cmocka_unit_test(test_docker_default),
 	    cmocka_unit_test(test_compare_by_hand),
