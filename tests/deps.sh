@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config
 	libseccomp-dev libunwind-dev libjansson-dev libcmocka-dev
-	strace python3 curl nginx-light wrk bubblewrap runc busybox-static systemd
+	strace python3 jq curl nginx-light wrk bubblewrap runc busybox-static systemd
 	chromium golang-github-docker-docker-dev
 )
 

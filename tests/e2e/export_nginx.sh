@@ -99,14 +99,15 @@ REC=""
 "$SYSPHASE" export "$T/nginx.trace" -o "$T/out" >"$T/summary"
 cat "$T/summary"
 P="$T/out/policy.json"
-# The built-in nginx rules hold the thesis's eleven phases plus "shutdown",
-# which the graceful stop above enters: eleven filters for the eleven, and one
-# for shutdown.
+# The built-in nginx rules hold the thesis's eleven phases plus "shutdown"
+# (master) and "worker shutdown", which the graceful stop above enters:
+# eleven filters for the eleven, and one for each shutdown.
 n=$(jq '.phases | length' "$P")
-eleven=$(jq '[.phases[] | select(.name != "shutdown")] | length' "$P")
+eleven=$(jq '[.phases[] | select(.name != "shutdown" and .name != "worker shutdown")] | length' "$P")
 [ "$eleven" = 11 ] ||
 	fail "$eleven of the thesis's phases have filters, wanted 11: $(jq -c '[.phases[].name]' "$P")"
 jq -e '[.phases[].name] | index("shutdown")' "$P" >/dev/null || fail "no shutdown phase"
+jq -e '[.phases[].name] | index("worker shutdown")' "$P" >/dev/null || fail "no worker shutdown phase"
 [ "$(ls "$T/out"/*.bpf | wc -l)" = "$n" ] || fail "not one .bpf file per phase"
 [ "$(ls "$T/out"/*.oci.json | wc -l)" = "$n" ] || fail "not one .oci.json file per phase"
 
