@@ -338,14 +338,17 @@ static const char *fmt_time(char *buf, size_t len, double s)
 {
 	double a = fabs(s);
 
+	/* Units by the rounded value: 999.7 us is "1 ms", not "1000 us" or "1e+03 ms". */
 	if (a == 0)
 		snprintf(buf, len, "0");
-	else if (a < 1e-3)
+	else if (a < 0.9995e-3)
 		snprintf(buf, len, "%.0f \xc2\xb5s", s * 1e6);
-	else if (a < 1)
+	else if (a < 0.9995)
 		snprintf(buf, len, "%.3g ms", s * 1e3);
-	else
+	else if (a < 999.5)
 		snprintf(buf, len, "%.3g s", s);
+	else
+		snprintf(buf, len, "%.0f s", s);
 	return buf;
 }
 
