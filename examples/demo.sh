@@ -14,7 +14,7 @@ nginx_pid=
 
 bash "$src/tests/deps.sh"
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j"$(nproc)" >/dev/null
+cmake --build "$build" -j"$(nproc)" --target sysphase >/dev/null
 sysphase=$build/sysphase
 
 stop_nginx() {
@@ -66,7 +66,14 @@ echo "== 4. nginx again, under its phases"
 "$sysphase" run --policy "$out/filters/policy.json" -- "${nginx_cmd[@]}" &
 nginx_pid=$!
 wait_ready
-bash "$src/examples/nginx/workload.sh" "$port"
+bash "$src/examples/nginx/workload.sh" "$port" && echo "workload served: /, a 404, keep-alive"
+master=$(cat "$out/nginx/nginx.pid")
+for w in $(cat "/proc/$master/task/$master/children"); do
+	# Detached (no tracer) and filtered: the serving phase runs under BPF alone.
+	printf 'worker %s: %s, %s\n' "$w" \
+		"$(grep TracerPid "/proc/$w/status" | tr -s '\t' ' ')" \
+		"$(grep Seccomp_filters "/proc/$w/status" | tr -s '\t' ' ')"
+done
 stop_nginx
 echo
 echo "done: trace, policy and filters are in $out"
