@@ -41,6 +41,8 @@ struct export_opts {
 	bool args;
 	const char *runtime;
 	bool force;
+	const char *merge[8]; /* complain logs of `sysphase run` to fold in */
+	size_t n_merge;
 };
 
 /* Per phase: its file name stem (the phase name made safe for a path). */
@@ -67,12 +69,15 @@ static void usage(FILE *out)
 		"  -d, --default-action A  kill (default), errno (EPERM) or log\n"
 		"      --args              constrain arguments seen with few values\n"
 		"      --runtime runc      OCI/k8s profiles also allow what runc's init needs\n"
-		"      --force             replace a non-empty DIR\n");
+		"      --force             replace a non-empty DIR\n"
+		"      --merge LOG         also allow what a 'sysphase run --complain=LOG' run\n"
+		"                          logged, each call in the phase it was logged in\n"
+		"                          (repeatable, up to 8 logs)\n");
 }
 
 static int parse_args(int argc, char **argv, struct export_opts *o)
 {
-	enum { OPT_VIEW = 256, OPT_ARGS, OPT_RUNTIME, OPT_FORCE };
+	enum { OPT_VIEW = 256, OPT_ARGS, OPT_RUNTIME, OPT_FORCE, OPT_MERGE };
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
 	    {"output", required_argument, NULL, 'o'},
@@ -82,6 +87,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	    {"args", no_argument, NULL, OPT_ARGS},
 	    {"runtime", required_argument, NULL, OPT_RUNTIME},
 	    {"force", no_argument, NULL, OPT_FORCE},
+	    {"merge", required_argument, NULL, OPT_MERGE},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -138,6 +144,13 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			break;
 		case OPT_FORCE:
 			o->force = true;
+			break;
+		case OPT_MERGE:
+			if (o->n_merge == sizeof(o->merge) / sizeof(o->merge[0])) {
+				sp_err("export: at most 8 --merge logs");
+				return -1;
+			}
+			o->merge[o->n_merge++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -438,6 +451,99 @@ out:
 	return rc;
 }
 
+/*
+ * One violation line of a complain log (docs/run.md) as the syscall event
+ * it stands for.  Strings point into line, which must outlive ev.
+ */
+static int violation_event(json_t *line, struct sp_event *ev, const char **what)
+{
+	json_t *args = json_object_get(line, "args");
+	const char *abi = json_string_value(json_object_get(line, "abi"));
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = SP_EV_SYSCALL;
+	*what = "\"type\" must be \"violation\"";
+	if (!json_is_string(json_object_get(line, "type")) ||
+	    strcmp(json_string_value(json_object_get(line, "type")), "violation") != 0)
+		return -EINVAL;
+	*what = "\"phase\" must be a string";
+	ev->phase = json_string_value(json_object_get(line, "phase"));
+	if (!ev->phase)
+		return -EINVAL;
+	*what = "\"pid\", \"tid\" and \"nr\" must be integers";
+	if (!json_is_integer(json_object_get(line, "pid")) ||
+	    !json_is_integer(json_object_get(line, "tid")) ||
+	    !json_is_integer(json_object_get(line, "nr")))
+		return -EINVAL;
+	ev->pid = (pid_t)json_integer_value(json_object_get(line, "pid"));
+	ev->tid = (pid_t)json_integer_value(json_object_get(line, "tid"));
+	ev->nr = (long)json_integer_value(json_object_get(line, "nr"));
+	ev->ts = json_number_value(json_object_get(line, "ts"));
+	ev->abi = sp_abi_from_name(abi);
+	ev->name = json_string_value(json_object_get(line, "syscall"));
+	ev->site = json_string_value(json_object_get(line, "site"));
+	*what = "\"args\" must be six hex strings";
+	if (json_array_size(args) != SP_MAX_ARGS)
+		return -EINVAL;
+	for (size_t i = 0; i < SP_MAX_ARGS; i++) {
+		const char *hex = json_string_value(json_array_get(args, i));
+		char *end;
+
+		if (!hex)
+			return -EINVAL;
+		errno = 0;
+		ev->args[i] = strtoull(hex, &end, 16);
+		if (errno || *end || end == hex)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* Folds each violation of a complain log into the policy being built, in its logged phase. */
+static int read_complain_log(const char *path, struct sp_policy_builder *b)
+{
+	struct sp_diag diag = {{0}};
+	char *text = NULL;
+	size_t cap = 0;
+	long lineno = 0;
+	ssize_t len;
+	int rc = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f) {
+		sp_err("export: cannot read '%s': %s", path, strerror(errno));
+		return -errno;
+	}
+	while (rc == 0 && (len = getline(&text, &cap, f)) > 0) {
+		json_error_t jerr;
+		struct sp_event ev;
+		const char *what;
+		json_t *line;
+
+		lineno++;
+		if (len == 1 && text[0] == '\n')
+			continue;
+		line = json_loadb(text, (size_t)len, 0, &jerr);
+		if (!line) {
+			sp_err("export: %s:%ld:%d: %s", path, lineno, jerr.column, jerr.text);
+			rc = -EINVAL;
+			break;
+		}
+		if (violation_event(line, &ev, &what) < 0) {
+			sp_err("export: %s:%ld:1: not a violation line: %s", path, lineno, what);
+			rc = -EINVAL;
+		} else {
+			rc = sp_policy_feed(b, &ev, &diag);
+			if (rc < 0 && rc != -ENOMEM)
+				sp_err("export: %s:%ld: %s", path, lineno, diag.msg);
+		}
+		json_decref(line);
+	}
+	free(text);
+	fclose(f);
+	return rc;
+}
+
 /* Each phase's own syscalls, the dangerous ones (levels 1 and 2) marked with their level. */
 static void print_sets(const struct sp_policy *p)
 {
@@ -556,6 +662,8 @@ static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 	if (!b)
 		goto out;
 	rc = read_events(r, det, b, o->trace);
+	for (size_t i = 0; rc >= 0 && i < o->n_merge; i++)
+		rc = read_complain_log(o->merge[i], b);
 	if (rc < 0)
 		goto out;
 	rc = sp_policy_builder_finish(b, out, &diag);
