@@ -137,7 +137,7 @@ stop_nginx
 echo "== nginx + wrk -t1 -c10 -d${duration}s on 127.0.0.1, $rounds rounds, interleaved"
 printf '%-5s %11s %11s %7s %9s %9s %9s %9s\n' round native_rps run_rps ratio \
 	native_us run_us native_rdy run_rdy
-ratios=() n_rps=() r_rps=() n_ready=() r_ready=() n_cpu=() r_cpu=()
+ratios=() n_rps=() r_rps=() n_ready=() r_ready=() n_cpu=() r_cpu=() cpu_ratios=()
 for r in $(seq "$rounds"); do
 	start_nginx
 	nr=$ready
@@ -155,6 +155,7 @@ for r in $(seq "$rounds"); do
 		"$nc" "$rc" "$nr" "$rr" "$state"
 	ratios+=("$ratio") n_rps+=("$nt") r_rps+=("$rt") n_ready+=("$nr") r_ready+=("$rr")
 	n_cpu+=("$nc") r_cpu+=("$rc")
+	cpu_ratios+=("$(python3 -c "print('%.4f' % ($rc / $nc))")")
 done
 if grep -q -e "killed by" -e "denied" "$scratch/launch.log"; then
 	echo "bench: sysphase reported violations:" >&2
@@ -162,5 +163,6 @@ if grep -q -e "killed by" -e "denied" "$scratch/launch.log"; then
 fi
 echo "median requests/s: native $(median "${n_rps[@]}"), sysphase run $(median "${r_rps[@]}")"
 echo "median throughput ratio run/native: $(median "${ratios[@]}") (target >= 0.97)"
-echo "median worker CPU per request: native $(median "${n_cpu[@]}") us, sysphase run $(median "${r_cpu[@]}") us"
+echo "median worker CPU per request: native $(median "${n_cpu[@]}") us, sysphase run $(median "${r_cpu[@]}") us;" \
+	"median ratio run/native $(median "${cpu_ratios[@]}")"
 echo "median time to ready: native $(median "${n_ready[@]}") s, sysphase run $(median "${r_ready[@]}") s"
