@@ -9,6 +9,8 @@
 # tkill.  The run must also end detached, as the final phase asks.
 
 . "$(dirname "$0")/lib.sh"
+# With sanitizer builds, lib.sh rebuilds plain copies of these tracees.
+E2E_TRACEES="run_signals"
 need_sysphase
 
 RULES=$SRCDIR/tests/data/rules/run_signals.json
