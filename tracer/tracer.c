@@ -861,6 +861,31 @@ static void reap_launched(struct sp_tracer *t)
 	(void)t;
 }
 
+/*
+ * A launched program that was detached (run lets a process in a final
+ * phase go) is still our child: its end is the program's exit status,
+ * and a shell-like supervisor waits for it, forwarding stop requests.
+ */
+static void wait_detached_leader(struct sp_tracer *t)
+{
+	int status;
+
+	for (;;) {
+		pid_t got = waitpid(t->leader, &status, 0);
+
+		if (got == t->leader)
+			break;
+		if (got < 0 && errno != EINTR)
+			return;
+		if (stop_signal) {
+			kill(t->leader, stop_signal);
+			stop_signal = 0;
+		}
+	}
+	t->leader_done = true;
+	t->leader_status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+}
+
 static void handle_stop_request(struct sp_tracer *t, int signo)
 {
 	if (t->launched) {
@@ -936,6 +961,8 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 		rc = t.callback_error;
 		goto out;
 	}
+	if (t.launched && !t.leader_done)
+		wait_detached_leader(&t);
 	res->status = t.leader_done ? t.leader_status : 0;
 	res->syscalls = t.syscalls;
 out:
