@@ -51,7 +51,7 @@ static void self_name(char *buf, size_t n)
 
 	assert_true(len > 0);
 	exe[len] = '\0';
-	snprintf(buf, n, "%s", base_name(exe));
+	assert_true((size_t)snprintf(buf, n, "%s", base_name(exe)) < n);
 }
 
 static uint64_t libc_address(void)

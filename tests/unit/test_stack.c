@@ -99,7 +99,7 @@ static void self_name(char *buf, size_t n)
 	assert_true(len > 0);
 	exe[len] = '\0';
 	base = strrchr(exe, '/');
-	snprintf(buf, n, "%s", base ? base + 1 : exe);
+	assert_true((size_t)snprintf(buf, n, "%s", base ? base + 1 : exe) < n);
 }
 
 /* Index of the first frame whose "fn" is fn, or -1. */
@@ -278,7 +278,7 @@ __attribute__((noinline)) static void *thread_body(void *arg)
 }
 
 /* The child of test_threads: both threads stop in stack_probe, by different ways. */
-static void threaded_child(void)
+__attribute__((noinline)) static void threaded_child(void)
 {
 	pthread_t th;
 
