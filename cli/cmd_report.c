@@ -26,7 +26,11 @@
 
 #define DEFAULT_OUT "report.html"
 
+#define MAX_AGAINST 4
+
 struct report_opts {
+	const char *against[MAX_AGAINST];
+	size_t n_against;
 	const char *rules;
 	const char *input;
 	const char *out;
@@ -43,6 +47,7 @@ struct report_data {
 	char *title;
 	char *kernel;
 	const char **desc;
+	struct sp_syscall_set *refs[MAX_AGAINST];
 	char note[1280];
 };
 
@@ -51,7 +56,7 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: sysphase report [--rules R] TRACE|POLICY.json [-o report.html]\n"
-	    "                       [--axis auto|linear|log] [--title T]\n\n"
+	    "                       [--axis auto|linear|log] [--title T] [--against A]...\n\n"
 	    "Writes one self-contained HTML file: a timeline picture (a lane per process,\n"
 	    "phases as bands, fork and exec edges, syscall density), the phases per process,\n"
 	    "a summary of what each phase's filter drops, and per phase the exact and\n"
@@ -60,17 +65,21 @@ static void usage(FILE *out)
 	    "  -o, --output F   the HTML file (default " DEFAULT_OUT ", '-' for stdout)\n"
 	    "      --axis A     time axis: auto (default: log when short phases would vanish),\n"
 	    "                   linear or log\n"
-	    "      --title T    the report's title (default: the traced command)\n");
+	    "      --title T    the report's title (default: the traced command)\n"
+	    "      --against A  also hold each phase against allowlist A (anything\n"
+	    "                   'sysphase compare' reads: thesis:nginx:chestnut,\n"
+	    "                   docker:default, a profile, a list); up to 4 times\n");
 }
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
-	enum { OPT_AXIS = 256, OPT_TITLE };
+	enum { OPT_AXIS = 256, OPT_TITLE, OPT_AGAINST };
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
 	    {"output", required_argument, NULL, 'o'},
 	    {"axis", required_argument, NULL, OPT_AXIS},
 	    {"title", required_argument, NULL, OPT_TITLE},
+	    {"against", required_argument, NULL, OPT_AGAINST},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -96,6 +105,13 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			break;
 		case OPT_TITLE:
 			o->title = optarg;
+			break;
+		case OPT_AGAINST:
+			if (o->n_against == MAX_AGAINST) {
+				sp_err("report: at most %d --against", MAX_AGAINST);
+				return -1;
+			}
+			o->against[o->n_against++] = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -127,6 +143,29 @@ static void report_data_free(struct report_data *d)
 	free(d->title);
 	free(d->kernel);
 	free(d->desc);
+	for (size_t k = 0; k < MAX_AGAINST; k++)
+		sp_set_free(d->refs[k]);
+}
+
+/* The --against allowlists, read before the trace so that a typo fails fast. */
+static int load_against(const struct report_opts *o, struct report_data *d)
+{
+	struct sp_set_env env = {.exe_dir = sp_exe_dir()};
+	struct sp_diag diag = {{0}};
+
+	for (size_t k = 0; k < o->n_against; k++) {
+		int rc = sp_set_load(o->against[k], &env, &d->refs[k], &diag);
+
+		if (rc == -ENOMEM) {
+			sp_err("out of memory");
+			return SP_EXIT_FAILURE;
+		}
+		if (rc < 0) {
+			sp_err("report: --against: %s", diag.msg);
+			return SP_EXIT_USAGE;
+		}
+	}
+	return 0;
 }
 
 /* The command line as one string, for the title. */
@@ -363,6 +402,8 @@ static int write_out(const struct report_opts *o, struct report_data *d)
 	    .kernel = d->kernel,
 	    .generator = "sysphase " SYSPHASE_VERSION,
 	    .axis = o->axis,
+	    .refs = (const struct sp_syscall_set *const *)d->refs,
+	    .n_refs = o->n_against,
 	};
 	FILE *f;
 	int fd, rc;
@@ -420,8 +461,11 @@ int cmd_report(int argc, char **argv)
 		sp_err("report: cannot read %s: %s", o.input, strerror(errno));
 		return SP_EXIT_USAGE;
 	}
-	status =
-	    strcmp(o.input, "-") && is_policy(o.input) ? from_policy(&o, &d) : from_trace(&o, &d);
+	status = load_against(&o, &d);
+	if (status == 0 && strcmp(o.input, "-") && is_policy(o.input))
+		status = from_policy(&o, &d);
+	else if (status == 0)
+		status = from_trace(&o, &d);
 	if (status == 0 && describe_phases(&d) < 0) {
 		sp_err("out of memory");
 		status = SP_EXIT_FAILURE;

@@ -1138,6 +1138,74 @@ static int write_summary(FILE *out, const struct sp_policy *p)
 	return rc;
 }
 
+/* One cell pair of the reference table: how REF and OURS compare. */
+static void against_cells(FILE *out, const struct sp_syscall_set *ref,
+			  const struct sp_syscall_set *ours)
+{
+	struct sp_comparison c;
+
+	sp_compare(ref, ours, &c);
+	fprintf(out,
+		"<td class=\"num\" data-covers=\"%.6f\">%.0f%%</td><td class=\"num\" "
+		"data-drops=\"%.6f\" data-drop-l1=\"%u\" data-drop-l2=\"%u\">%.0f%% (%u, %u)</td>",
+		c.completeness, c.completeness < 0 ? 0.0 : 100.0 * c.completeness, c.reduction,
+		c.part[SP_CMP_ONLY_A].by_level[1], c.part[SP_CMP_ONLY_A].by_level[2],
+		c.reduction < 0 ? 0.0 : 100.0 * c.reduction, c.part[SP_CMP_ONLY_A].by_level[1],
+		c.part[SP_CMP_ONLY_A].by_level[2]);
+}
+
+/*
+ * Other allowlists (a static tool's, Docker's default...) against the
+ * whole run and each phase's filter: the numbers of `sysphase compare
+ * REF OURS` (covers = completeness, drops = reduction).
+ */
+static int write_against(FILE *out, const struct sp_report_input *in)
+{
+	const struct sp_policy *p = in->policy;
+	struct sp_syscall_set *w = NULL, *e = NULL;
+	int rc = whole_run_set(p, &w);
+
+	if (rc < 0)
+		return rc;
+	fputs("<h3>Against other allowlists</h3>\n<p><em>covers</em>: the share of our list that "
+	      "the other allows (under 100%, its filter would have stopped the program); "
+	      "<em>drops</em>: the share of the other list that ours does without, with the "
+	      "Level 1 and 2 syscalls among them.</p>\n<table class=\"against\"><thead><tr>"
+	      "<th>allowlist</th><th>size</th>",
+	      out);
+	for (size_t k = 0; k < in->n_refs; k++) {
+		fputs("<th>", out);
+		esc(out, in->refs[k]->label);
+		fprintf(out, " (%zu): covers</th><th>drops (L1, L2)</th>",
+			sp_set_size(in->refs[k]));
+	}
+	fputs("</tr></thead>\n<tbody>\n", out);
+	for (size_t i = 0; i <= p->n_phases; i++) {
+		const struct sp_syscall_set *ours = w;
+
+		if (i > 0) {
+			rc = enforce_set(p, i - 1, &e);
+			if (rc < 0)
+				break;
+			ours = e;
+		}
+		fputs("<tr class=\"ref-row\" data-phase=\"", out);
+		esc(out, i ? p->phases[i - 1].name : "");
+		fputs("\"><td>", out);
+		esc(out, i ? p->phases[i - 1].name : "whole run");
+		fprintf(out, "%s</td><td class=\"num\">%zu</td>", i ? " (enforce)" : "",
+			sp_set_size(ours));
+		for (size_t k = 0; k < in->n_refs; k++)
+			against_cells(out, in->refs[k], ours);
+		fputs("</tr>\n", out);
+		sp_set_free(e);
+		e = NULL;
+	}
+	fputs("</tbody></table>\n", out);
+	sp_set_free(w);
+	return rc;
+}
+
 static int cmp_call_first(const void *a, const void *b)
 {
 	const struct sp_policy_call *x = *(const struct sp_policy_call *const *)a;
@@ -1288,7 +1356,8 @@ static const char style[] =
     "h3{margin-bottom:.3em}h4{margin:.8em 0 .3em;font-weight:600}"
     "table{border-collapse:collapse;margin:.4em 0}"
     "th,td{border:1px solid #ddd;padding:2px 7px;text-align:left;vertical-align:top}"
-    "th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}"
+    "th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:"
+    "nowrap}"
     "td.sc{font-family:monospace}.cond{color:#777;font-size:.85em}"
     ".lv1{background:#d73027;color:#fff}.lv2{background:#fc8d59}.lv3{background:#fee08b}"
     ".lv4{background:#91cf60}.lv0{background:#e4e4e4;color:#555}"
@@ -1407,6 +1476,8 @@ int sp_report_write(const struct sp_report *r, const struct sp_report_input *in,
 		      "with one allowlist for the whole run.</p>\n",
 		      out);
 		rc = write_summary(out, in->policy);
+		if (rc == 0 && in->n_refs)
+			rc = write_against(out, in);
 		if (rc < 0)
 			goto out;
 		fputs(levels_text, out);

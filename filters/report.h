@@ -28,6 +28,7 @@
 
 #include <jansson.h>
 
+#include "compare.h"
 #include "policy.h"
 #include "tracer/event.h"
 
@@ -66,6 +67,9 @@ struct sp_report_input {
 	const char *policy_note;	/* why there is no policy, shown in its place */
 	const char *kernel, *generator;
 	enum sp_report_axis axis;
+	/* Other allowlists to hold each phase against (sp_set_load() of --against). */
+	const struct sp_syscall_set *const *refs;
+	size_t n_refs;
 };
 
 /*

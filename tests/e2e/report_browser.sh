@@ -125,7 +125,8 @@ fi
 	>/dev/null 2>&1 || true
 (cd /tmp && LANG=C "$SYSPHASE" record -o "$T/pwd.trace" --rules pwd -- /bin/pwd) >/dev/null 2>&1
 for name in pwd fork; do
-	if ! "$SYSPHASE" report "$T/$name.trace" -o "$T/$name.html" >/dev/null 2>"$T/err"; then
+	if ! "$SYSPHASE" report "$T/$name.trace" --against thesis:pwd:chestnut -o "$T/$name.html" \
+		>/dev/null 2>"$T/err"; then
 		fail "$name: report failed: $(cat "$T/err")"
 		continue
 	fi

@@ -132,6 +132,25 @@ if mode == "trace":
             tds = tr.findall("td")
             if tds and not any(c in (tds[1].get("class") or "") for c in ("lv0", "lv1", "lv2", "lv3", "lv4")):
                 err("level cell without a level class")
+elif mode == "against":
+    # argv: refs count, then per ref its compare directory (one JSON per row).
+    dirs = sys.argv[3:]
+    rows = list(els("tr", "ref-row"))
+    if not rows:
+        err("no rows against other allowlists")
+    for r in rows:
+        name = r.get("data-phase") or "whole run"
+        cells = r.findall("td")[2:]
+        for k, d in enumerate(dirs):
+            c = json.load(open(os.path.join(d, name + ".json")))
+            cov, drop = cells[2 * k], cells[2 * k + 1]
+            if abs(float(cov.get("data-covers")) - c["completeness"]) > 1e-6 or \
+               abs(float(drop.get("data-drops")) - c["reduction"]) > 1e-6 or \
+               int(drop.get("data-drop-l1")) != c["only_a"]["by_level"]["1"] or \
+               int(drop.get("data-drop-l2")) != c["only_a"]["by_level"]["2"]:
+                err("%s against %s: report says %s/%s, compare says %s/%s" % (
+                    name, d, cov.get("data-covers"), drop.get("data-drops"),
+                    c["completeness"], c["reduction"]))
 elif mode == "policy":
     pol = json.load(open(sys.argv[3]))
     bands = list(els("rect", "band"))
@@ -227,6 +246,40 @@ if "$SYSPHASE" report --rules "$T/odd.json" "$T/pwd.trace" -o "$T/odd.html" >/de
 else
 	fail "report with odd phase names: $(cat "$T/err")"
 fi
+
+# --against: each phase held against other allowlists, as `compare REF OURS` says.
+printf 'read write close openat execve exit_group getcwd mmap\n' >"$T/mine.txt"
+if "$SYSPHASE" report "$T/pwd.trace" --against thesis:pwd:chestnut --against "$T/mine.txt" \
+	-o "$T/against.html" >/dev/null 2>"$T/err"; then
+	k=0
+	for ref in thesis:pwd:chestnut "$T/mine.txt"; do
+		k=$((k + 1))
+		mkdir -p "$T/against$k"
+		"$SYSPHASE" compare --format json "$ref" "$T/pwd.policy/policy.json" \
+			>"$T/against$k/whole run.json"
+		python3 -c 'import json,sys; [print(p["name"]) for p in json.load(open(sys.argv[1]))["phases"]]' \
+			"$T/pwd.policy/policy.json" | while IFS= read -r ph; do
+			"$SYSPHASE" compare --format json "$ref" "$T/pwd.policy/policy.json:$ph:enforce" \
+				>"$T/against$k/$ph.json"
+		done
+	done
+	check "--against: covers and drops equal sysphase compare" \
+		python3 "$T/check.py" "$T/against.html" against "$T/against1" "$T/against2"
+else
+	fail "report --against: $(cat "$T/err")"
+fi
+expect_error_early() {
+	local rc=0
+	"$SYSPHASE" report "$T/pwd.trace" --against "$1" -o "$T/x.html" >"$T/out" 2>"$T/err" || rc=$?
+	if [ "$rc" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q -- "$2" "$T/err"; then
+		pass "--against $1 fails: $(cat "$T/err")"
+	else
+		fail "--against $1: status $rc, stderr $(cat "$T/err")"
+	fi
+}
+printf 'read wirte\n' >"$T/typo.txt"
+expect_error_early "$T/typo.txt" "typo.txt:1:6: unknown x86-64 syscall 'wirte'"
+expect_error_early thesis:pwd:nope "unknown built-in"
 
 # From policy.json alone: a phase-activity picture and the allowlists.
 if "$SYSPHASE" report "$T/pwd.policy/policy.json" -o "$T/policy.html" >/dev/null 2>"$T/err"; then
