@@ -114,6 +114,21 @@ static json_t *command_of(char *const *argv, pid_t pid)
 	return cmd;
 }
 
+/*
+ * What the trace header names as its rules, for `phases` and `export` to
+ * load again: a built-in by its name, a file by its absolute path (the
+ * rule set's own "name" member could not be found again).
+ */
+static const char *rules_label(const char *arg, char *buf)
+{
+	size_t len = strlen(arg);
+	bool is_file = strchr(arg, '/') || (len > 5 && strcmp(arg + len - 5, ".json") == 0);
+
+	if (is_file && realpath(arg, buf))
+		return buf;
+	return arg;
+}
+
 static double unix_now(void)
 {
 	struct timespec ts;
@@ -150,6 +165,7 @@ int cmd_record(int argc, char **argv)
 	const char *output = "trace.jsonl", *rules_arg = NULL;
 	struct sp_diag diag = {{0}};
 	struct utsname uts;
+	char rules_path[PATH_MAX];
 	FILE *out = NULL;
 	char *resolved = NULL;
 	int c, rc, status = SP_EXIT_FAILURE;
@@ -250,7 +266,7 @@ int cmd_record(int argc, char **argv)
 	hdr.kernel = uts.release;
 	hdr.arch = uts.machine;
 	hdr.start_time = unix_now();
-	hdr.rules = ctx.rules ? sp_rules_name(ctx.rules) : NULL;
+	hdr.rules = ctx.rules ? rules_label(rules_arg, rules_path) : NULL;
 	hdr.entry_only = opts.entry_only;
 	hdr.attached = opts.attach_pid != 0;
 	rc = sp_trace_writer_new(out, &hdr, &ctx.writer);
