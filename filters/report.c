@@ -45,10 +45,11 @@ static int hist_add(struct hist *h, double ts)
 
 	if (!h->n && !(h->n = calloc(HIST_BUCKETS, sizeof(*h->n))))
 		return -ENOMEM;
-	if (ts >= HIST_E0)
-		k = 1 + (size_t)(log(ts / HIST_E0) / log(HIST_R));
-	if (k >= HIST_BUCKETS)
-		k = HIST_BUCKETS - 1;
+	if (ts >= HIST_E0) {
+		double kd = 1 + log(ts / HIST_E0) / log(HIST_R);
+
+		k = kd < HIST_BUCKETS ? (size_t)kd : HIST_BUCKETS - 1;
+	}
 	/* The float division may land one off; the edges decide. */
 	while (k > 0 && ts < hist_edge(k))
 		k--;
@@ -306,10 +307,42 @@ int sp_report_axis_from_name(const char *name)
 	return -EINVAL;
 }
 
-/* Text and attribute values: the five XML entities, control characters dropped. */
-static void esc(FILE *out, const char *s)
+/*
+ * The length of the valid UTF-8 sequence at s that XML accepts as a
+ * character (no surrogates, no U+FFFE/U+FFFF, nothing above U+10FFFF),
+ * or 0.  File names and rule names are bytes: a report must stay
+ * well-formed whatever they hold.
+ */
+static size_t utf8_char(const unsigned char *s)
 {
-	for (; s && *s; s++) {
+	size_t n = s[0] < 0xc2 ? 0 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : s[0] < 0xf5 ? 4 : 0;
+	uint32_t cp;
+
+	if (!n)
+		return 0;
+	cp = s[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+		return 0;
+	return n;
+}
+
+/*
+ * Text and attribute values: the five XML entities; control characters
+ * dropped; bytes that are not UTF-8 become U+FFFD.
+ */
+static void esc(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	while (s && *s) {
+		size_t n;
+
 		switch (*s) {
 		case '&':
 			fputs("&amp;", out);
@@ -327,9 +360,21 @@ static void esc(FILE *out, const char *s)
 			fputs("&#39;", out);
 			break;
 		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+			if (*s >= 0x80) {
+				n = utf8_char(s);
+				if (n) {
+					fwrite(s, 1, n, out);
+					s += n;
+				} else {
+					fputs("\xef\xbf\xbd", out);
+					s++;
+				}
+				continue;
+			}
+			if (*s >= 0x20 || *s == '\n' || *s == '\t')
 				fputc(*s, out);
 		}
+		s++;
 	}
 }
 
