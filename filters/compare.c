@@ -670,6 +670,15 @@ static int policy_doc(const struct jdoc *d, const char *phase, enum sp_view view
 		return rc;
 	}
 	if (!phase) {
+		char *label;
+
+		/* Say which view of the policy this is: output shows the label. */
+		if (asprintf(&label, "%s (whole run: every phase, exact)", d->name) < 0) {
+			rc = -ENOMEM;
+			goto out;
+		}
+		free(into->label);
+		into->label = label;
 		for (size_t k = 0; k < p->n_phases && rc == 0; k++)
 			for (size_t c = 0; c < p->phases[k].n_exact && rc == 0; c++)
 				rc = add_policy_name(into, p->phases[k].exact[c].name, false);
