@@ -446,7 +446,7 @@ static int names_add(struct names *nm, const char *s)
 /* The colour index of a phase; "-" (no phase) is grey. */
 static int colour_of(const struct names *nm, const char *phase)
 {
-	return strcmp(phase, "-") == 0 ? -1 : names_index(nm, phase);
+	return !phase || strcmp(phase, "-") == 0 ? -1 : names_index(nm, phase);
 }
 
 /* ---- the time axis ------------------------------------------------------ */
