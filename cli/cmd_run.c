@@ -13,6 +13,7 @@
  * allow/deny and the triggers are watched with ordinary syscall stops.
  */
 #include <ctype.h>
+#include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -20,9 +21,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <linux/audit.h>
+#include <linux/netlink.h>
 #include <linux/seccomp.h>
+#include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
@@ -52,7 +57,13 @@ struct proc {
 	int installed; /* phase whose filter the process holds, -1 none */
 	int pending;   /* phase whose filter it must get at its next syscall exit, -1 none */
 	bool detached;
+	bool gone;	/* exited: kept to name a denial whose audit record comes late */
+	bool named;	/* a line has named a denial of it */
 	char comm[32];
+	/* The last unfinished call its filter denies: what killed it, if it dies of SIGSYS. */
+	const char *denied;
+	enum sp_abi denied_abi;
+	long denied_nr;
 };
 
 struct run_ctx {
@@ -64,11 +75,14 @@ struct run_ctx {
 	int initial;
 	bool complain;
 	FILE *complain_log;
-	int kmsg_fd;
+	int audit_fd;	   /* audit netlink socket, or /dev/kmsg */
+	bool audit_netlink;
 
 	struct proc *procs;
 	size_t n_procs, cap_procs;
 	unsigned long violations;
+	bool expect_records; /* a denial may still be on its way to the kernel log */
+	pid_t leader;	     /* the launched program */
 };
 
 static void run_usage(FILE *out)
@@ -146,14 +160,27 @@ static const char *phase_name(const struct run_ctx *ctx, int i)
 
 /*
  * With SECCOMP_FILTER_FLAG_LOG every denial becomes an audit record
- * (type 1326) in the kernel log: the only witness of a syscall that
- * killed a process we had already let go.
+ * (AUDIT_SECCOMP: pid, arch, syscall number, action): the only witness of
+ * a syscall that killed a process we had already let go.  The audit
+ * netlink multicast group gets every record; /dev/kmsg gets them only
+ * through printk, rate-limited to a burst of 10 (kauditd_printk_skb), so
+ * it is the fallback when the group is closed to us (no CAP_AUDIT_READ).
  */
-static void kmsg_open(struct run_ctx *ctx)
+static void audit_open(struct run_ctx *ctx)
 {
-	ctx->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (ctx->kmsg_fd >= 0)
-		lseek(ctx->kmsg_fd, 0, SEEK_END);
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
+
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		ctx->audit_fd = fd;
+		ctx->audit_netlink = true;
+		return;
+	}
+	if (fd >= 0)
+		close(fd);
+	ctx->audit_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (ctx->audit_fd >= 0)
+		lseek(ctx->audit_fd, 0, SEEK_END);
 }
 
 static long audit_field(const char *rec, const char *key, int base)
@@ -163,7 +190,8 @@ static long audit_field(const char *rec, const char *key, int base)
 	return at ? strtol(at + strlen(key), NULL, base) : -1;
 }
 
-static void report_audit_record(struct run_ctx *ctx, const char *rec)
+/* Returns the pid the record is about, 0 when it is not one of ours. */
+static pid_t report_audit_record(struct run_ctx *ctx, const char *rec)
 {
 	long pid = audit_field(rec, " pid=", 10);
 	long nr = audit_field(rec, " syscall=", 10);
@@ -174,7 +202,7 @@ static void report_audit_record(struct run_ctx *ctx, const char *rec)
 	const char *name, *how;
 
 	if (!p || nr < 0)
-		return;
+		return 0;
 	abi = sp_abi_classify((uint32_t)arch, nr);
 	name = sp_syscall_name(abi, nr);
 	switch (code & SECCOMP_RET_ACTION_FULL) {
@@ -189,31 +217,106 @@ static void report_audit_record(struct run_ctx *ctx, const char *rec)
 		how = "allowed and logged";
 		break;
 	default:
-		return;
+		return 0;
 	}
 	ctx->violations++;
+	p->named = true;
 	sp_err("process %d (%s) in phase '%s': %s%s%s (%s nr %ld) %s", p->pid, p->comm,
 	       phase_name(ctx, p->installed), name ? name : "syscall", abi != SP_ABI_X86_64 ? " " : "",
 	       abi != SP_ABI_X86_64 ? sp_abi_name(abi) : "", sp_abi_name(abi), nr, how);
+	return p->pid;
 }
 
-static void kmsg_scan(struct run_ctx *ctx)
+/* The next seccomp audit record's text into rec, NUL-terminated: 1, 0 when none is waiting. */
+static int audit_next(struct run_ctx *ctx, char *rec, size_t size)
+{
+	for (;;) {
+		ssize_t n = read(ctx->audit_fd, rec, size - 1);
+
+		if (n < 0 && (errno == EPIPE || errno == ENOBUFS))
+			continue; /* records were lost before we read them: go on with the rest */
+		if (n <= 0)
+			return 0;
+		rec[n] = '\0';
+		if (ctx->audit_netlink) {
+			struct nlmsghdr *nh = (struct nlmsghdr *)rec;
+
+			if ((size_t)n < NLMSG_HDRLEN || nh->nlmsg_type != AUDIT_SECCOMP)
+				continue;
+			memmove(rec, rec + NLMSG_HDRLEN, (size_t)n - NLMSG_HDRLEN);
+			rec[(size_t)n - NLMSG_HDRLEN] = '\0';
+			return 1;
+		}
+		if (strstr(rec, "type=1326"))
+			return 1;
+	}
+}
+
+/* Reports the records there are now. */
+static void audit_scan(struct run_ctx *ctx)
 {
 	char rec[8192];
-	ssize_t n;
 
-	if (ctx->kmsg_fd < 0)
+	if (ctx->audit_fd < 0)
 		return;
-	for (;;) {
-		n = read(ctx->kmsg_fd, rec, sizeof(rec) - 1);
-		if (n < 0 && errno == EPIPE)
-			continue; /* records were overwritten before we read them */
-		if (n <= 0)
-			return;
-		rec[n] = '\0';
-		if (strstr(rec, "type=1326"))
-			report_audit_record(ctx, rec);
+	while (audit_next(ctx, rec, sizeof(rec)))
+		report_audit_record(ctx, rec);
+}
+
+/*
+ * The kernel hands audit records to kauditd, which prints them a little
+ * later: a process can be reaped before the record of the call that
+ * killed it is in the log.  Wait for one about p, up to limit_ms.
+ */
+static bool audit_wait_for(struct run_ctx *ctx, struct proc *p, int limit_ms)
+{
+	struct pollfd pfd = {.fd = ctx->audit_fd, .events = POLLIN};
+	struct timespec start, now;
+
+	if (ctx->audit_fd < 0)
+		return p->named;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (audit_scan(ctx); !p->named; audit_scan(ctx)) {
+		long spent;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (spent >= limit_ms || poll(&pfd, 1, (int)(limit_ms - spent)) <= 0)
+			break;
 	}
+	return p->named;
+}
+
+/*
+ * No audit record came (auditd takes them, printk's rate limit dropped
+ * them, /dev/kmsg is closed to us): name what we saw ourselves, the
+ * denied call the process was in when it died, or at least the phase.
+ */
+static void report_unlogged_kill(struct run_ctx *ctx, struct proc *p)
+{
+	ctx->violations++;
+	if (p->denied)
+		sp_err("process %d (%s) in phase '%s': %s (%s nr %ld) killed by SIGSYS", p->pid,
+		       p->comm, phase_name(ctx, p->installed), p->denied,
+		       sp_abi_name(p->denied_abi), p->denied_nr);
+	else
+		sp_err("process %d (%s) in phase '%s': killed by SIGSYS (a syscall outside its "
+		       "filter; the kernel log names it)",
+		       p->pid, p->comm, phase_name(ctx, p->installed));
+}
+
+/* At the end: the records still in flight, until the log has been quiet for a moment. */
+static void audit_settle(struct run_ctx *ctx)
+{
+	struct pollfd pfd = {.fd = ctx->audit_fd, .events = POLLIN};
+
+	if (ctx->audit_fd < 0)
+		return;
+	audit_scan(ctx);
+	if (!ctx->expect_records)
+		return;
+	for (int rounds = 0; rounds < 20 && poll(&pfd, 1, 50) > 0; rounds++)
+		audit_scan(ctx);
 }
 
 /* ---- complain mode: what the filter would have said ---- */
@@ -361,6 +464,8 @@ static void note_transition(struct run_ctx *ctx, const struct sp_transition *tr)
 		/* Only the launched program starts unannounced: it holds the initial filter. */
 		if (p->installed < 0)
 			p->installed = ctx->initial;
+		if (!ctx->leader)
+			ctx->leader = p->pid;
 		break;
 	case SP_TR_RULE:
 		break;
@@ -393,13 +498,22 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	p = proc_find(ctx, ev->pid);
 	if (ev->type == SP_EV_EXEC && p)
 		proc_read_comm(p);
+	if (ev->type == SP_EV_SYSCALL && ev->err == EPERM)
+		ctx->expect_records = true;
 	if (ev->type == SP_EV_SIGNAL || ev->type == SP_EV_EXIT ||
 	    (ev->type == SP_EV_SYSCALL && ev->err == EPERM))
-		kmsg_scan(ctx);
+		audit_scan(ctx);
 	if (ev->type == SP_EV_EXIT && ev->whole_process && p) {
-		/* The kernel audited any denial before the death we see: forget it now. */
-		*p = ctx->procs[--ctx->n_procs];
+		p->gone = true;
+		if (ev->killed && ev->signo == SIGSYS && !audit_wait_for(ctx, p, 1000))
+			report_unlogged_kill(ctx, p);
 		return 0;
+	}
+	if (ev->type == SP_EV_SYSCALL && !ev->has_exit && p && p->installed >= 0 &&
+	    ctx->filters[p->installed].observed && !phase_allows(&ctx->filters[p->installed], ev)) {
+		p->denied = ev->name;
+		p->denied_abi = ev->abi;
+		p->denied_nr = ev->nr;
 	}
 	if (ev->type != SP_EV_SYSCALL || !p)
 		return 0;
@@ -592,8 +706,8 @@ static void free_ctx(struct run_ctx *ctx)
 	sp_detector_free(ctx->detector);
 	sp_rules_free(ctx->rules);
 	sp_policy_free(ctx->policy);
-	if (ctx->kmsg_fd >= 0)
-		close(ctx->kmsg_fd);
+	if (ctx->audit_fd >= 0)
+		close(ctx->audit_fd);
 	if (ctx->complain_log && ctx->complain_log != stderr)
 		fclose(ctx->complain_log);
 }
@@ -607,7 +721,8 @@ int cmd_run(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct run_ctx ctx = {.kmsg_fd = -1};
+	struct run_ctx ctx = {.audit_fd = -1};
+	struct proc *leader;
 	struct sp_tracer_opts opts = {.decode = true, .strsize = 256};
 	struct sp_tracer_result res;
 	struct sp_diag diag = {{0}};
@@ -663,7 +778,9 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	kmsg_open(&ctx);
+	audit_open(&ctx);
+	/* Denials of errno and log filters leave no other trace than their record. */
+	ctx.expect_records = def != SP_ACTION_KILL;
 
 	opts.pre_exec = install_initial_filter;
 	opts.on_event = on_event;
@@ -673,7 +790,14 @@ int cmd_run(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	rc = sp_tracer_run(&opts, &res, &diag);
-	kmsg_scan(&ctx);
+	if (rc == 0 && res.status == 128 + SIGSYS)
+		ctx.expect_records = true;
+	audit_settle(&ctx);
+	/* A detached program's death is seen only here, through its exit status. */
+	leader = proc_find(&ctx, ctx.leader);
+	if (rc == 0 && res.status == 128 + SIGSYS && leader && !leader->gone &&
+	    !audit_wait_for(&ctx, leader, 1000))
+		report_unlogged_kill(&ctx, leader);
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
 		status = rc == -ENOENT || rc == -EACCES ? SP_EXIT_NOEXEC : SP_EXIT_FAILURE;
