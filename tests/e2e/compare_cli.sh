@@ -10,7 +10,6 @@
 
 need python3
 need_sysphase
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (ptrace)"; exit 77; }
 
 # jget FILE EXPR: a value from a JSON file (python expression on `d`).
 jget() {
@@ -40,7 +39,24 @@ printf '["read", 1, "open",\n 59, "getpid"]\n' >"$T/a.json"
 check "a JSON array reads like the text list" test "$(jget "$T/same.json" '(d["completeness"], d["reduction"], d["both"]["size"])')" = "(1.0, 0.0, 5)"
 
 # --- policy.json and the profiles export writes ------------------------------
-(cd /tmp && LANG=C "$SYSPHASE" record -o "$T/pwd.trace" --rules pwd -- /bin/pwd) >/dev/null 2>&1
+# Recording needs ptrace rights; without them the policy is made from a
+# trace written here by hand (the same events pwd makes, fewer of them).
+if ! (cd /tmp && LANG=C "$SYSPHASE" record -o "$T/pwd.trace" --rules pwd -- /bin/pwd) >/dev/null 2>&1; then
+	echo "note: cannot record (not root?): using a hand-written trace"
+	{
+		echo '{"format":"sysphase-trace","version":1,"command":["/bin/pwd"],"kernel":"6.1","arch":"x86_64","start_time":0,"rules":"pwd","entry_only":false,"attached":false}'
+		n=0
+		for c in "execution initiation:execve:59" "execution initiation:brk:12" \
+			"loading shared libraries:openat:257" "loading shared libraries:mmap:9" \
+			"reading configuration:getcwd:79" "output handling:write:1" \
+			"process termination:exit_group:231"; do
+			IFS=: read -r ph name nr <<<"$c"
+			n=$((n + 1))
+			printf '{"type":"syscall","ts":0.%06d,"tid":7,"pid":7,"abi":"x86_64","nr":%d,"name":"%s","args":["0x0","0x0","0x0","0x0","0x0","0x0"],"phase":"%s"}\n' \
+				"$n" "$nr" "$name" "$ph"
+		done
+	} >"$T/pwd.trace"
+fi
 "$SYSPHASE" export "$T/pwd.trace" -o "$T/pol" --format oci,k8s >/dev/null || fail "export"
 P=$T/pol/policy.json
 phases=$(jget "$P" '"\n".join(p["name"] for p in d["phases"])')
