@@ -45,6 +45,19 @@ for m in re.finditer(r"url\(([^)]*)\)", text):
     if not m.group(1).startswith("#"):
         err("url(%s)" % m.group(1))
 
+# HTML validity beyond well-formedness: unique ids, internal links that land.
+ids = [e.get("id") for e in root.iter() if e.get("id") is not None]
+if len(ids) != len(set(ids)):
+    err("duplicate ids: %r" % sorted({i for i in ids if ids.count(i) > 1}))
+for e in root.iter():
+    for attr in ("href", "marker-end"):
+        v = e.get(attr)
+        target = v[1:] if v and v.startswith("#") else v[5:-1] if v and v.startswith("url(#") else None
+        if target is not None and target not in ids:
+            err("%s=%r points nowhere" % (attr, v))
+if root.tag != "html" or root.find("head/title") is None or root.find("head/meta[@charset]") is None:
+    err("no html/head/title/meta charset")
+
 def els(tag, cls=None):
     for e in root.iter(tag):
         if cls is None or cls in (e.get("class") or "").split():
