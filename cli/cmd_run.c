@@ -519,11 +519,13 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 		return 0;
 
 	if (ctx->complain) {
-		int phase = sp_detector_phase_index_of(ctx->detector, ev->pid);
-
-		if (phase >= 0 && ctx->filters[phase].observed &&
-		    !phase_allows(&ctx->filters[phase], ev))
-			complain_about(ctx, ev, phase);
+		/* What enforcing would have installed by now: the pending filter is not in yet. */
+		if (p->installed >= 0 && !phase_allows(&ctx->filters[p->installed], ev))
+			complain_about(ctx, ev, p->installed);
+		if (p->pending >= 0 && ev->has_exit) {
+			p->installed = p->pending;
+			p->pending = -1;
+		}
 		return 0;
 	}
 	/* Injection needs the thread at a syscall-exit stop: that is where we are now. */
