@@ -996,6 +996,76 @@ static void write_policy_svg(FILE *out, const struct sp_policy *p, const struct 
 	fputs("</svg>\n", out);
 }
 
+/*
+ * The phase graph as an arc diagram: phases top to bottom in the policy's
+ * order (long names stay readable), each edge an arc on the right from
+ * one row to another, transitions solid, forks dashed, wider for rows
+ * further apart so that arcs nest instead of crossing labels.
+ */
+#define GRAPH_ROW 24
+#define GRAPH_NODE_W 300
+
+static void write_graph_svg(FILE *out, const struct sp_policy *p, const struct names *nm)
+{
+	double height = (double)p->n_phases * GRAPH_ROW + 16, width = GRAPH_NODE_W + 40;
+	char col[40];
+
+	for (size_t e = 0; e < p->n_edges; e++) {
+		int span = abs(p->edges[e].to - p->edges[e].from);
+		double reach = GRAPH_NODE_W + 30 + span * 22.0;
+
+		width = reach + 20 > width ? reach + 20 : width;
+	}
+	fprintf(out,
+		"<svg class=\"graph\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+		"role=\"img\" aria-label=\"phase graph\">\n<defs><marker id=\"garrow\" "
+		"viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" "
+		"orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" fill=\"#444\"/></marker>"
+		"</defs>\n",
+		width, height, width, height);
+	for (size_t i = 0; i < p->n_phases; i++) {
+		double y = 8 + (double)i * GRAPH_ROW;
+
+		phase_colour(col, sizeof(col), colour_of(nm, p->phases[i].name));
+		fprintf(
+		    out,
+		    "<rect class=\"node\" x=\"4\" y=\"%.1f\" width=\"%d\" height=\"%d\" rx=\"4\" "
+		    "fill=\"%s\"/><text class=\"nl\" x=\"10\" y=\"%.1f\">",
+		    y, GRAPH_NODE_W, GRAPH_ROW - 6, col, y + (GRAPH_ROW - 6) / 2.0);
+		esc(out, p->phases[i].name);
+		fputs("</text>\n", out);
+	}
+	for (size_t e = 0; e < p->n_edges; e++) {
+		const struct sp_policy_edge *ed = &p->edges[e];
+		double y0 = 8 + ed->from * (double)GRAPH_ROW + (GRAPH_ROW - 6) / 2.0;
+		double y1 = 8 + ed->to * (double)GRAPH_ROW + (GRAPH_ROW - 6) / 2.0;
+		double x = 4 + GRAPH_NODE_W, bulge = 26 + abs(ed->to - ed->from) * 22.0;
+		bool fork = ed->kind == SP_EDGE_FORK;
+
+		/* A self-edge (a process forking a child into its own phase) is a small loop. */
+		if (ed->from == ed->to)
+			fprintf(
+			    out,
+			    "<path class=\"edge%s\" d=\"M%.1f %.1fC%.1f %.1f %.1f %.1f %.1f %.1f\" "
+			    "marker-end=\"url(#garrow)\">",
+			    fork ? " fork-e" : "", x, y0 - 4, x + 30, y0 - 14, x + 30, y0 + 14, x,
+			    y0 + 4);
+		else
+			fprintf(
+			    out,
+			    "<path class=\"edge%s\" d=\"M%.1f %.1fC%.1f %.1f %.1f %.1f %.1f %.1f\" "
+			    "marker-end=\"url(#garrow)\">",
+			    fork ? " fork-e" : "", x, y0, x + bulge, y0, x + bulge, y1, x, y1);
+		fputs("<title>", out);
+		esc(out, p->phases[ed->from].name);
+		fputs(" \xe2\x86\x92 ", out);
+		esc(out, p->phases[ed->to].name);
+		fprintf(out, " (%s, seen %llu\xc3\x97)</title></path>\n",
+			fork ? "fork" : "transition", (unsigned long long)ed->count);
+	}
+	fputs("</svg>\n", out);
+}
+
 static void write_legend(FILE *out, const struct names *nm)
 {
 	char col[40];
@@ -1418,7 +1488,9 @@ static const char style[] =
     "svg .band{stroke:#fff;stroke-width:.5}svg .band.sub{opacity:.55}"
     "svg .dens{fill:#000;opacity:.35}svg .fork{stroke:#333;stroke-width:1.3}"
     "svg .exec{stroke:#333;stroke-width:1.2;stroke-dasharray:3 2}"
-    "svg .execm{fill:#111}";
+    "svg .execm{fill:#111}svg.graph{display:block;margin:.4em 0}"
+    "svg .node{stroke:#888;stroke-width:.5}svg .nl{font-size:12px;dominant-baseline:middle}"
+    "svg .edge{fill:none;stroke:#444;stroke-width:1.2}svg .fork-e{stroke-dasharray:4 3}";
 
 static void write_head(FILE *out, const struct sp_report_input *in)
 {
@@ -1525,6 +1597,11 @@ int sp_report_write(const struct sp_report *r, const struct sp_report_input *in,
 			rc = write_against(out, in);
 		if (rc < 0)
 			goto out;
+		fputs("<h3>Phase graph</h3>\n<p>The phase changes the trace showed: transitions "
+		      "within a process (solid) and forks into a child's first phase (dashed). A "
+		      "phase's filter allows everything reachable from it.</p>\n",
+		      out);
+		write_graph_svg(out, in->policy, &nm);
 		fputs(levels_text, out);
 		fputs("<h2 id=\"phases\">Allowlists per phase</h2>\n<p><em>exact</em>: what the "
 		      "phase itself made. <em>enforce</em>: what its filter must allow, the union "

@@ -111,6 +111,16 @@ if mode == "trace":
         err("%d exec-from-thread edges, the trace has %d" % (len(list(els("line", "exec"))), len(by_thread)))
     # The summary: policy.json's sizes, compare's Level 1/2 drops.
     pol = json.load(open(policy))
+    # The phase graph: one arc per edge of policy.json, forks dashed.
+    arcs = list(els("path", "edge"))
+    edges = pol["graph"]["edges"]
+    if len(arcs) != len(edges) or \
+       sum("fork-e" in a.get("class") for a in arcs) != sum(e["kind"] == "fork" for e in edges):
+        err("%d arcs for %d graph edges" % (len(arcs), len(edges)))
+    for a, e in zip(arcs, edges):
+        t = a.find("title").text
+        if not t.startswith("%s \u2192 %s (%s" % (e["from"], e["to"], e["kind"])):
+            err("arc %r for edge %r" % (t, e))
     sums = {r.get("data-phase"): r for r in els("tr", "phase-sum")}
     if list(sums) != [p["name"] for p in pol["phases"]]:
         err("summary phases %r != policy phases" % list(sums))
