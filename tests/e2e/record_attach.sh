@@ -176,7 +176,71 @@ attach_stopped() {
 	wait "$busy" 2>/dev/null
 }
 
+# A process that keeps forking: the children it makes after the attach are
+# followed (fork and exec events), and the detach leaves the parent and
+# whatever child is alive at that moment untraced and running.
+attach_forker() {
+	local label="attach to a process that forks"
+	local trace="$T/attach-forker.jsonl"
+
+	sh -c 'while :; do /bin/true; sleep 0.02; done' &
+	local sh=$!
+	track "$sh"
+	"$SYSPHASE" record -p "$sh" -o "$trace" >"$T/sp.out" 2>"$T/sp.err" &
+	local sp=$!
+	track "$sp"
+	check "$label: the shell is traced by sysphase" wait_until 30 traced_by "$sh" "$sp"
+	# Each round writes a fork, exits and two execs: wait for a few.
+	forks_seen() {
+		[ "$(grep -c '"type":"fork"' "$trace" 2>/dev/null)" -ge 6 ]
+	}
+	check "$label: forks of the shell reach the trace" wait_until 60 forks_seen
+	kill -INT "$sp"
+	local rc=0
+	wait "$sp" || rc=$?
+	check "$label: sysphase exits 0 after SIGINT (got $rc)" test "$rc" = 0
+	local p bad=""
+	for p in "$sh" $(children_of "$sh"); do
+		if [ "$(tracer_pid "$p")" != 0 ] && [ -n "$(tracer_pid "$p")" ]; then
+			bad="$bad $p"
+		fi
+	done
+	check "$label: neither the shell nor its child is traced ($bad)" test -z "$bad"
+	if out=$(python3 - "$trace" "$sh" <<'PY'
+import json, sys
+sh = int(sys.argv[2])
+evs = [json.loads(l) for l in open(sys.argv[1]).read().split("\n")[1:] if l]
+forks = [e for e in evs if e["type"] == "fork" and e["pid"] == sh]
+children = {e["child"] for e in forks}
+execs = [e for e in evs if e["type"] == "exec" and e["pid"] in children]
+calls = {e["pid"] for e in evs if e["type"] == "syscall"}
+bad = []
+if len(forks) < 6:
+    bad.append("%d fork events from the shell" % len(forks))
+if not any((e.get("path") or "").endswith("/true") for e in execs):
+    bad.append("no exec of true in a child")
+if not children & calls:
+    bad.append("no syscall events from the children")
+for b in bad:
+    print(b)
+sys.exit(1 if bad else 0)
+PY
+	); then
+		pass "$label: the children's forks, execs and syscalls are in the trace"
+	else
+		fail "$label: $(echo "$out" | tr '\n' ';')"
+	fi
+	# Still looping: it keeps going to sleep in wait4 for its next child.
+	local before
+	before=$(voluntary_switches "$sh")
+	check "$label: the shell keeps running after the detach" \
+		wait_until 30 switches_reach "$sh" $((before + 10))
+	kill -KILL "$sh"
+	wait "$sh" 2>/dev/null
+}
+
 attach_run INT 0
 attach_run TERM 3
 attach_stopped
+attach_forker
 finish
