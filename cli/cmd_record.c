@@ -99,7 +99,8 @@ static json_t *command_of(char *const *argv, pid_t pid)
 
 	if (argv) {
 		for (; *argv; argv++)
-			json_array_append_new(cmd, json_string(*argv));
+			/* Any bytes at all: the trace writer escapes what is not UTF-8. */
+			json_array_append_new(cmd, json_stringn_nocheck(*argv, strlen(*argv)));
 		return cmd;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
@@ -110,7 +111,7 @@ static json_t *command_of(char *const *argv, pid_t pid)
 	}
 	buf[len] = '\0';
 	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
-		json_array_append_new(cmd, json_string(buf + off));
+		json_array_append_new(cmd, json_stringn_nocheck(buf + off, strlen(buf + off)));
 	return cmd;
 }
 
