@@ -504,10 +504,11 @@ static void restart_thread(struct sp_tracer *t, struct thread *th, enum restart_
  */
 static void detach_thread_now(struct sp_tracer *t, struct thread *th, bool is_stopped)
 {
-	int status;
+	int status, event;
 	pid_t tid = th->tid;
 
-	if (!is_stopped) {
+	/* A held new task sits in its first stop already: no stop would answer an interrupt. */
+	if (!is_stopped && !th->held) {
 		if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
 			thread_remove(t, th);
 			return;
@@ -521,8 +522,15 @@ static void detach_thread_now(struct sp_tracer *t, struct thread *th, bool is_st
 				thread_remove(t, th);
 				return;
 			}
-			if (WIFSTOPPED(status) && (status >> 16) == 0 &&
-			    !is_group_stop_signal(WSTOPSIG(status)) &&
+			event = status >> 16;
+			/*
+			 * Its child is auto-attached already: announce it, or it
+			 * would wait forever for a creator's event that never comes.
+			 */
+			if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+			    event == PTRACE_EVENT_CLONE)
+				on_new_task(t, th, event);
+			if (WIFSTOPPED(status) && event == 0 && !is_group_stop_signal(WSTOPSIG(status)) &&
 			    WSTOPSIG(status) != (SIGTRAP | 0x80) && WSTOPSIG(status) != SIGTRAP) {
 				/* A signal-delivery stop: pass the signal on as we leave. */
 				ptrace(PTRACE_DETACH, tid, 0, (void *)(long)WSTOPSIG(status));
@@ -533,6 +541,7 @@ static void detach_thread_now(struct sp_tracer *t, struct thread *th, bool is_st
 			break;
 		}
 	}
+	th->held = false;
 	restart_thread(t, th, RESTART_DETACH, 0);
 }
 
