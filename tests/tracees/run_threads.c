@@ -174,6 +174,9 @@ static void install_own_filter(void)
 		die("seccomp");
 }
 
+/* Workers that have reported their "ready" step. */
+static int ready_reports;
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
@@ -187,6 +190,7 @@ static void *worker_main(void *arg)
 	sem_post(&started);
 	block_once(w, "first");
 	report(who, "ready");
+	__atomic_add_fetch(&ready_reports, 1, __ATOMIC_RELEASE);
 	block_once(w, "second wakeup");
 	report(who, "serving");
 	if (probe)
@@ -281,7 +285,13 @@ int main(int argc, char **argv)
 	report("main", "ready");
 	wake_all("first");
 
-	/* serving, while every thread is blocked again */
+	/*
+	 * serving, while every thread is blocked again: in its second wait,
+	 * not still in the first one, which the wakeup may not have reached
+	 * yet on a loaded machine.
+	 */
+	while (__atomic_load_n(&ready_reports, __ATOMIC_ACQUIRE) < NTHREADS)
+		sched_yield();
 	wait_all_blocked();
 	say("threads: main: all threads blocked, calling getpgrp\n");
 	if (getpgrp() < 0)
