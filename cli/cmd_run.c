@@ -413,9 +413,16 @@ static int install_pending(struct run_ctx *ctx, struct sp_tracer *tracer, struct
 			   pid_t tid)
 {
 	const struct phase_filter *f = &ctx->filters[p->pending];
-	int rc;
+	const struct phase_filter *held = p->installed >= 0 ? &ctx->filters[p->installed] : NULL;
+	int rc = 0;
 
-	rc = sp_tracer_inject_filter(tracer, tid, f->insns, f->len, INJECT_FLAGS);
+	/*
+	 * The same program as the one held narrows nothing: stacking it again
+	 * would only make every later syscall run one more filter.
+	 */
+	if (!held || held->len != f->len ||
+	    memcmp(held->insns, f->insns, f->len * sizeof(*f->insns)) != 0)
+		rc = sp_tracer_inject_filter(tracer, tid, f->insns, f->len, INJECT_FLAGS);
 	if (rc == -ENOTSUP)
 		return 0; /* not at a `syscall` instruction (execve, sigreturn): at the next exit */
 	if (rc != 0) {
