@@ -232,6 +232,10 @@ int cmd_record(int argc, char **argv)
 			sp_err("%s", diag.msg);
 			return SP_EXIT_USAGE;
 		}
+		if (opts.entry_only && sp_rules_need_exit(ctx.rules))
+			sp_warn("rules '%s' test return values, which --no-exit does not record: "
+				"those triggers will not fire",
+				sp_rules_name(ctx.rules));
 		ctx.detector = sp_detector_new(ctx.rules);
 		if (!ctx.detector) {
 			sp_err("out of memory");
