@@ -239,8 +239,75 @@ PY
 	wait "$sh" 2>/dev/null
 }
 
+# A tracee held inside vfork cannot stop until its child execs, and the
+# child (followed since the attach) can: detaching on SIGINT must neither
+# wait for the parent's stop forever nor leave the child stopped.
+# vfork_hold's child waits for a byte from the test before it execs, and
+# the test sends it only after sysphase is gone (or given up on).
+attach_vfork() {
+	local label="detach while a tracee is inside vfork"
+	local trace="$T/attach-vfork.jsonl" ctl="$T/vfork.ctl"
+
+	rm -f "$ctl"
+	mkfifo "$ctl"
+	exec 8<>"$ctl"
+	"$TRACEES/vfork_hold" <"$ctl" >"$T/vh.out" 2>&1 8>&- &
+	local vh=$!
+	track "$vh"
+	if ! wait_until 30 grep -qs '^vfork_hold: pid' "$T/vh.out"; then
+		fail "$label: vfork_hold did not start"
+		exec 8>&-
+		return
+	fi
+	"$SYSPHASE" record -p "$vh" -o "$trace" >"$T/sp.out" 2>"$T/sp.err" 8>&- &
+	local sp=$!
+	track "$sp"
+	check "$label: vfork_hold is traced by sysphase" wait_until 30 traced_by "$vh" "$sp"
+	printf v >&8
+	local child=""
+	child_waiting() {
+		child=$(children_of "$vh" | head -n 1)
+		[ -n "$child" ] && state_is "$child" S && state_is "$vh" D &&
+			[ "$(cut -d' ' -f1 "/proc/$child/syscall" 2>/dev/null)" = 0 ]
+	}
+	if ! wait_until 30 child_waiting; then
+		fail "$label: the vfork child never blocked in read with its parent in vfork"
+	fi
+	track $child
+	check "$label: the child is traced too" traced_by "$child" "$sp"
+
+	kill -INT "$sp"
+	local gone=1
+	if ! wait_until 30 not kill -0 "$sp" 2>/dev/null; then
+		gone=0
+		fail "$label: sysphase still running 30 s after SIGINT" \
+			"(parent $(proc_state "$vh"), child $(proc_state "$child"))"
+	else
+		pass "$label: sysphase exits on SIGINT while the parent is in vfork"
+		check "$label: the parent is no longer traced" traced_by "$vh" 0
+		check "$label: the child is no longer traced" traced_by "$child" 0
+	fi
+	# Let the child exec; everything must then finish by itself.
+	printf x >&8
+	exec 8>&-
+	local rc=0
+	if wait_until 30 not kill -0 "$vh" 2>/dev/null; then
+		wait "$vh" || rc=$?
+		check "$label: vfork_hold finishes with status 0 (got $rc)" test "$rc" = 0
+		check "$label: its child exec'd and exited 0" grep -q 'exited 0' "$T/vh.out"
+	else
+		fail "$label: vfork_hold still running after its child was released" \
+			"(parent $(proc_state "$vh"), child $(proc_state "$child"))"
+	fi
+	if [ "$gone" = 0 ]; then
+		kill -KILL "$sp" "$vh" $child 2>/dev/null
+	fi
+	wait "$sp" 2>/dev/null
+}
+
 attach_run INT 0
 attach_run TERM 3
 attach_stopped
 attach_forker
+attach_vfork
 finish
