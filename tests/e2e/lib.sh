@@ -76,7 +76,7 @@ need_sysphase() {
 # SIGSEGV into exit 1, and its allocator adds futex calls that depend on
 # scheduling.  Then rebuild plain copies from the sources in the scratch
 # directory, so that sysphase itself still runs sanitized.
-E2E_TRACEES="threads fork_wait vfork_exec exec_thread sigstop stop_threads signals segv sigkill int80 clone3 busy vfork_hold loop_getppid"
+E2E_TRACEES="threads fork_wait vfork_exec exec_thread sigstop stop_threads signals segv sigkill int80 clone3 own_filter busy vfork_hold loop_getppid"
 _unsanitized_tracees() {
 	local probe="$TRACEES/threads" src=${SRCDIR:-$E2E_DIR/../..}/tests/tracees name
 	if [ ! -f "$probe" ] || ! grep -qaE '__asan_init|__ubsan_handle' "$probe"; then

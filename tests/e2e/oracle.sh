@@ -23,7 +23,7 @@
 need strace python3
 need_sysphase
 
-ALL="threads fork_wait vfork_exec exec_thread sigstop stop_threads signals segv sigkill int80 clone3"
+ALL="threads fork_wait vfork_exec exec_thread sigstop stop_threads signals segv sigkill int80 clone3 own_filter"
 TRACEES_TO_RUN=${ORACLE_TRACEES:-$ALL}
 MODES=${ORACLE_MODES:-default --no-exit --stack}
 
