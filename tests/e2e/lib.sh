@@ -188,13 +188,19 @@ tracer_pid() {
 	awk '/^TracerPid:/ { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
-# children_of PID: PIDs whose parent is PID, one per line.
+# children_of PID: PIDs whose parent is PID, one per line.  The kernel's
+# per-thread children lists when it has them (CONFIG_PROC_CHILDREN), else
+# a scan of every process's parent.
 children_of() {
-	local d stat state ppid
+	local d stat ppid
+	if compgen -G "/proc/$1/task/*/children" >/dev/null; then
+		cat /proc/"$1"/task/*/children 2>/dev/null | tr ' ' '\n' | grep -v '^$'
+		return 0
+	fi
 	for d in /proc/[0-9]*; do
 		stat=$(cat "$d/stat" 2>/dev/null) || continue
 		stat=${stat##*) }
-		read -r state ppid _ <<<"$stat"
+		read -r _ ppid _ <<<"$stat"
 		if [ "$ppid" = "$1" ]; then
 			echo "${d#/proc/}"
 		fi

@@ -33,6 +33,21 @@ voluntary_switches() {
 	awk '/^voluntary_ctxt_switches:/ { print $2 }' "/proc/$1/status" 2>/dev/null
 }
 
+# stop_sysphase SIG PID: sends SIG to sysphase (PID) and waits for it to
+# exit; its status goes to SP_RC.  A sysphase that does not exit within
+# 30 s (a deadlocked detach) is reported, killed, and SP_RC set to "hung".
+stop_sysphase() {
+	kill "-$1" "$2"
+	if wait_until 30 not kill -0 "$2" 2>/dev/null; then
+		SP_RC=0
+		wait "$2" || SP_RC=$?
+	else
+		SP_RC=hung
+		kill -KILL "$2"
+		wait "$2" 2>/dev/null
+	fi
+}
+
 # Predicates for wait_until (each reads its value afresh).
 traced_by() {
 	[ "$(tracer_pid "$1")" = "$2" ]
@@ -73,9 +88,8 @@ attach_run() {
 			"($(tids_seen "$trace" getppid) seen; stderr: $(head -c 300 "$T/sp.err"))"
 	fi
 
-	kill "-$sig" "$sp"
-	local rc=0
-	wait "$sp" || rc=$?
+	stop_sysphase "$sig" "$sp"
+	local rc=$SP_RC
 	check "$label: sysphase exits 0 after SIGINT/SIGTERM (got $rc)" test "$rc" = 0
 	check "$label: nothing on sysphase's stderr" test ! -s "$T/sp.err"
 
@@ -159,9 +173,8 @@ attach_stopped() {
 	local sp=$!
 	track "$sp"
 	check "$label: busy is traced by sysphase" wait_until 30 traced_by "$busy" "$sp"
-	kill -INT "$sp"
-	local rc=0
-	wait "$sp" || rc=$?
+	stop_sysphase INT "$sp"
+	local rc=$SP_RC
 	check "$label: sysphase exits 0 after SIGINT (got $rc)" test "$rc" = 0
 	check "$label: busy is no longer traced" wait_until 30 traced_by "$busy" 0
 	check "$label: busy is still stopped (T) after the detach" state_is "$busy" T
@@ -195,9 +208,8 @@ attach_forker() {
 		[ "$(grep -c '"type":"fork"' "$trace" 2>/dev/null)" -ge 6 ]
 	}
 	check "$label: forks of the shell reach the trace" wait_until 60 forks_seen
-	kill -INT "$sp"
-	local rc=0
-	wait "$sp" || rc=$?
+	stop_sysphase INT "$sp"
+	local rc=$SP_RC
 	check "$label: sysphase exits 0 after SIGINT (got $rc)" test "$rc" = 0
 	local p bad=""
 	for p in "$sh" $(children_of "$sh"); do
