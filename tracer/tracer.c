@@ -65,6 +65,8 @@ struct thread {
 	bool awaiting_birth;	/* seen before its creator's event */
 	bool held;		/* ... and kept in its first stop for it */
 	pid_t ppid;		/* its parent process, for releasing it if that dies first */
+
+	bool detaching;		/* let go at its next stop (begin_detach) */
 };
 
 struct sp_tracer {
@@ -498,54 +500,42 @@ static void restart_thread(struct sp_tracer *t, struct thread *th, enum restart_
 }
 
 /*
- * Detaching a running thread needs it in a ptrace-stop first: interrupt
- * it, then wait for that very thread.  Events other stops bring meanwhile
- * are lost for the detached process only, which is being let go anyway.
+ * Detaching needs the thread in a ptrace-stop.  Rather than waiting for
+ * that stop here (a thread inside vfork() gives none until its child
+ * execs, and the child may be waiting for us), ask for it and let the
+ * event loop detach the thread when the stop comes (on_detaching_stop).
  */
-static void detach_thread_now(struct sp_tracer *t, struct thread *th, bool is_stopped)
+static void begin_detach(struct sp_tracer *t, struct thread *th)
 {
-	int status, event;
-	pid_t tid = th->tid;
-
-	/* A held new task sits in its first stop already: no stop would answer an interrupt. */
-	if (!is_stopped && !th->held) {
-		if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
-			thread_remove(t, th);
-			return;
-		}
-		for (;;) {
-			pid_t got = waitpid(tid, &status, __WALL);
-
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got < 0 || WIFEXITED(status) || WIFSIGNALED(status)) {
-				thread_remove(t, th);
-				return;
-			}
-			event = status >> 16;
-			/*
-			 * Its child is auto-attached already: announce it, or it
-			 * would wait forever for a creator's event that never comes.
-			 */
-			if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
-			    event == PTRACE_EVENT_CLONE)
-				on_new_task(t, th, event);
-			if (WIFSTOPPED(status) && event == 0 && !is_group_stop_signal(WSTOPSIG(status)) &&
-			    WSTOPSIG(status) != (SIGTRAP | 0x80) && WSTOPSIG(status) != SIGTRAP) {
-				/* A signal-delivery stop: pass the signal on as we leave. */
-				ptrace(PTRACE_DETACH, tid, 0, (void *)(long)WSTOPSIG(status));
-				flush_unfinished(t, th);
-				thread_remove(t, th);
-				return;
-			}
-			break;
-		}
+	if (th->detaching)
+		return;
+	th->detaching = true;
+	if (th->held) {
+		/* A held new task sits in its first stop already: no interrupt would answer. */
+		th->held = false;
+		restart_thread(t, th, RESTART_DETACH, 0);
+		return;
 	}
-	th->held = false;
-	restart_thread(t, th, RESTART_DETACH, 0);
+	/* ESRCH: it is dying, and wait4 will report it. */
+	ptrace(PTRACE_INTERRUPT, th->tid, 0, 0);
 }
 
-/* Detach every thread of process pid; current (may be NULL) sits in a stop already. */
+/* The stop a detaching thread was asked for, or any other it reached first. */
+static void on_detaching_stop(struct sp_tracer *t, struct thread *th, int status)
+{
+	int event = status >> 16, sig = WSTOPSIG(status);
+
+	/*
+	 * A child it was creating is auto-attached already: announce it, or
+	 * it would wait forever for the creator's event.
+	 */
+	if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE)
+		on_new_task(t, th, event);
+	/* A signal-delivery stop passes its signal on as we leave; other stops carry none. */
+	restart_thread(t, th, RESTART_DETACH, event == 0 && sig != (SIGTRAP | 0x80) ? sig : 0);
+}
+
+/* Let every thread of process pid go; current (may be NULL) sits in a stop now. */
 static void detach_process(struct sp_tracer *t, pid_t pid, struct thread *current)
 {
 	for (unsigned b = 0; b < THREAD_BUCKETS; b++) {
@@ -554,7 +544,7 @@ static void detach_process(struct sp_tracer *t, pid_t pid, struct thread *curren
 		for (; th; th = next) {
 			next = th->next;
 			if (th->pid == pid && th != current)
-				detach_thread_now(t, th, false);
+				begin_detach(t, th);
 		}
 	}
 	if (current)
@@ -579,6 +569,10 @@ static void dispatch_stop(struct sp_tracer *t, pid_t tid, int status)
 	}
 	if (!WIFSTOPPED(status))
 		return;
+	if (th->detaching) {
+		on_detaching_stop(t, th, status);
+		return;
+	}
 
 	event = status >> 16;
 	sig = WSTOPSIG(status);
@@ -831,10 +825,8 @@ static int attach(struct sp_tracer *t, struct sp_diag *diag)
 	if (read_tgid(pid) != pid)
 		return sp_diag_set(diag, ESRCH, "cannot attach to %d: not a process id", pid);
 	rc = seize_all_threads(t, pid, diag);
-	if (rc < 0) {
-		detach_process(t, pid, NULL);
-		return rc;
-	}
+	if (rc < 0)
+		return rc; /* the threads seized so far are let go on the way out */
 	t->leader = pid;
 	t->recording = true;
 	return 0;
@@ -842,21 +834,77 @@ static int attach(struct sp_tracer *t, struct sp_diag *diag)
 
 /* ---- the loop ---- */
 
+/* Kill what we launched; let go of what we attached to.  The loop then drains (drain()). */
 static void end_everything(struct sp_tracer *t)
 {
 	for (unsigned b = 0; b < THREAD_BUCKETS; b++) {
-		while (t->buckets[b]) {
-			struct thread *th = t->buckets[b];
-			pid_t pid = th->pid;
+		struct thread *th = t->buckets[b], *next;
 
+		for (; th; th = next) {
+			next = th->next;
 			if (t->launched) {
-				kill(pid, SIGKILL);
+				kill(th->pid, SIGKILL);
 				flush_unfinished(t, th);
 				thread_remove(t, th);
 			} else {
-				detach_process(t, pid, NULL);
+				begin_detach(t, th);
 			}
 		}
+	}
+}
+
+/* The scheduler state of tid ('R', 'S', 'D', 't'...) from /proc, '?' when unknown. */
+static char task_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *paren;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	/* "pid (comm) S ...": comm may hold anything, so look after its last ')'. */
+	paren = strrchr(buf, ')');
+	return paren && paren[1] == ' ' ? paren[2] : '?';
+}
+
+/*
+ * Whether every thread still ours waits in an uninterruptible sleep, like
+ * a vfork() parent whose child has not exec'd: none of them will stop for
+ * us, and the kernel detaches them when we exit (ptrace(2), "the tracer
+ * dies").
+ */
+static bool only_unstoppable_left(struct sp_tracer *t)
+{
+	for (unsigned b = 0; b < THREAD_BUCKETS; b++)
+		for (struct thread *th = t->buckets[b]; th; th = th->next)
+			if (!th->detaching || task_state(th->pid, th->tid) != 'D')
+				return false;
+	return true;
+}
+
+/* Runs the loop until every thread has been let go or has gone, or cannot be reached. */
+static void drain(struct sp_tracer *t)
+{
+	const struct timespec tick = {.tv_nsec = 5 * 1000 * 1000};
+	int status;
+
+	while (t->nthreads > 0) {
+		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+
+		if (tid > 0) {
+			dispatch_stop(t, tid, status);
+			continue;
+		}
+		if (tid < 0 && errno != EINTR)
+			break; /* ECHILD */
+		if (!t->launched && only_unstoppable_left(t))
+			break;
+		nanosleep(&tick, NULL);
 	}
 }
 
@@ -895,16 +943,6 @@ static void wait_detached_leader(struct sp_tracer *t)
 	t->leader_status = WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
 }
 
-static void handle_stop_request(struct sp_tracer *t, int signo)
-{
-	if (t->launched) {
-		/* Like a shell: the program decides what SIGINT means to it. */
-		kill(t->leader, signo);
-		return;
-	}
-	end_everything(t);
-}
-
 int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *res,
 		  struct sp_diag *diag)
 {
@@ -933,17 +971,18 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 	while (t.nthreads > 0) {
 		pid_t tid;
 
-		if (stop_signal) {
-			int signo = stop_signal;
-
+		if (stop_signal && t.launched) {
+			/* Like a shell: the program decides what SIGINT means to it. */
+			kill(t.leader, stop_signal);
 			stop_signal = 0;
 			res->interrupted = true;
-			handle_stop_request(&t, signo);
-			if (t.nthreads == 0)
-				break;
 		}
-		if (t.callback_error) {
+		if (stop_signal || t.callback_error) {
+			/* Attached processes are let go, launched ones killed (callback error). */
+			res->interrupted = stop_signal != 0;
+			stop_signal = 0;
 			end_everything(&t);
+			drain(&t);
 			break;
 		}
 		tid = waitpid(-1, &status, __WALL);
@@ -975,8 +1014,10 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 	res->status = t.leader_done ? t.leader_status : 0;
 	res->syscalls = t.syscalls;
 out:
-	if (t.nthreads)
+	if (t.nthreads) {
 		end_everything(&t);
+		drain(&t);
+	}
 	if (t.launched)
 		reap_launched(&t);
 	if (err_fd >= 0)
