@@ -67,6 +67,15 @@ struct thread {
 	pid_t ppid;		/* its parent process, for releasing it if that dies first */
 
 	bool detaching;		/* let go at its next stop (begin_detach) */
+
+	/*
+	 * Entry-only mode misses calls that a seccomp filter of the
+	 * program's own fails or kills: its ERRNO/KILL outranks our
+	 * SECCOMP_RET_TRACE.  A process that installs one is followed with
+	 * syscall stops from then on (full_stops), where every call shows.
+	 */
+	bool full_stops;
+	bool entry_from_seccomp; /* the pending entry came from a seccomp stop */
 };
 
 struct sp_tracer {
@@ -203,6 +212,7 @@ static void flush_unfinished(struct sp_tracer *t, struct thread *th)
 	if (!th->in_syscall)
 		return;
 	th->in_syscall = false;
+	th->entry_from_seccomp = false;
 	th->entry.has_exit = false;
 	deliver(t, &th->entry);
 	sp_event_clear(&th->entry);
@@ -250,6 +260,10 @@ static void start_recording_at(struct sp_tracer *t, struct thread *th, const cha
 static void on_syscall_entry(struct sp_tracer *t, struct thread *th,
 			     const struct __ptrace_syscall_info *si)
 {
+	if (th->in_syscall && th->entry_from_seccomp && th->entry.nr == (long)si->entry.nr) {
+		th->entry_from_seccomp = false; /* the same call, seen at its seccomp stop */
+		return;
+	}
 	flush_unfinished(t, th);
 	start_recording_at(t, th, sp_syscall_name(sp_abi_classify(si->arch, (long)si->entry.nr),
 						  (long)si->entry.nr));
@@ -280,6 +294,7 @@ static void on_syscall_exit(struct sp_tracer *t, struct thread *th,
 	if (!th->in_syscall)
 		return; /* attached in the middle of a syscall: its entry is unknown */
 	th->in_syscall = false;
+	th->entry_from_seccomp = false;
 	ev->has_exit = true;
 	ev->ret = si->exit.rval;
 	ev->err = si->exit.is_error ? (int)-si->exit.rval : 0;
@@ -297,12 +312,43 @@ static void on_syscall_exit(struct sp_tracer *t, struct thread *th,
 }
 
 /* SECCOMP_RET_TRACE stop: the entry is all there will be (entry-only mode). */
+/* seccomp(SECCOMP_SET_MODE_FILTER) or prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) */
+static bool installs_filter(const struct sp_event *ev)
+{
+	if (ev->abi != SP_ABI_X86_64 || !ev->name)
+		return false;
+	if (strcmp(ev->name, "seccomp") == 0)
+		return ev->args[0] == SECCOMP_SET_MODE_FILTER;
+	return strcmp(ev->name, "prctl") == 0 && ev->args[0] == PR_SET_SECCOMP &&
+	       ev->args[1] == SECCOMP_MODE_FILTER;
+}
+
+static void follow_with_syscall_stops(struct sp_tracer *t, pid_t pid)
+{
+	for (unsigned b = 0; b < THREAD_BUCKETS; b++)
+		for (struct thread *th = t->buckets[b]; th; th = th->next)
+			if (th->pid == pid)
+				th->full_stops = true;
+}
+
+/* SECCOMP_RET_TRACE stop: in entry-only mode, the entry is all there will be. */
 static void on_seccomp_stop(struct sp_tracer *t, struct thread *th,
 			    const struct __ptrace_syscall_info *si)
 {
+	if (th->full_stops && th->in_syscall && th->entry.nr == (long)si->seccomp.nr)
+		return; /* its syscall-entry stop came first and recorded it */
 	start_recording_at(t, th, sp_syscall_name(sp_abi_classify(si->arch, (long)si->seccomp.nr),
 						  (long)si->seccomp.nr));
+	flush_unfinished(t, th);
 	fill_entry(t, th, si, si->seccomp.args, si->seccomp.nr);
+	if (!th->full_stops && installs_filter(&th->entry))
+		follow_with_syscall_stops(t, th->pid);
+	if (th->full_stops) {
+		/* Resumed with PTRACE_SYSCALL: the exit stop (or a late entry stop) follows. */
+		th->in_syscall = true;
+		th->entry_from_seccomp = true;
+		return;
+	}
 	th->entry.has_exit = false;
 	deliver(t, &th->entry);
 	sp_event_clear(&th->entry);
@@ -376,6 +422,8 @@ static void on_new_task(struct sp_tracer *t, struct thread *parent, int event)
 		via = "clone3";
 	else
 		via = "clone";
+	/* Seccomp filters are inherited by threads and children alike. */
+	child->full_stops = parent->full_stops;
 	base_event(t, parent, child->pid == parent->pid ? SP_EV_CLONE : SP_EV_FORK, &ev);
 	ev.child = child->tid;
 	ev.via = via;
@@ -481,8 +529,8 @@ static void restart_thread(struct sp_tracer *t, struct thread *th, enum restart_
 
 	switch (how) {
 	case RESTART_RESUME:
-		rc = ptrace(t->opts->entry_only ? PTRACE_CONT : PTRACE_SYSCALL, th->tid, 0,
-			    (void *)(long)sig);
+		rc = ptrace(t->opts->entry_only && !th->full_stops ? PTRACE_CONT : PTRACE_SYSCALL,
+			    th->tid, 0, (void *)(long)sig);
 		break;
 	case RESTART_LISTEN:
 		rc = ptrace(PTRACE_LISTEN, th->tid, 0, 0);
