@@ -818,6 +818,34 @@ static int launch(struct sp_tracer *t, struct sp_diag *diag, int *err_fd)
 
 /* ---- attaching ---- */
 
+/* Why PTRACE_SEIZE said EPERM, as far as /proc tells: a clause for the message. */
+static const char *seize_refusal_hint(pid_t tid, int err)
+{
+	static char hint[96];
+	char path[64], line[256], exe[16];
+	pid_t tracer = 0;
+	FILE *f;
+
+	if (err != EPERM)
+		return "";
+	snprintf(path, sizeof(path), "/proc/%d/exe", tid);
+	if (readlink(path, exe, sizeof(exe)) < 0 && errno == ENOENT)
+		return " (a kernel thread)";
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (tracer > 0) {
+		snprintf(hint, sizeof(hint), " (already traced by process %d)", tracer);
+		return hint;
+	}
+	return geteuid() == 0 ? " (refused by the kernel's ptrace policy)"
+			      : " (needs root or CAP_SYS_PTRACE)";
+}
+
 static int seize_all_threads(struct sp_tracer *t, pid_t pid, struct sp_diag *diag)
 {
 	char dirpath[64];
@@ -846,9 +874,7 @@ static int seize_all_threads(struct sp_tracer *t, pid_t pid, struct sp_diag *dia
 					continue; /* a thread that just exited */
 				closedir(dir);
 				return sp_diag_set(diag, err, "cannot attach to %d: %s%s", pid,
-						   strerror(err),
-						   err == EPERM ? " (needs root or CAP_SYS_PTRACE)"
-								: "");
+						   strerror(err), seize_refusal_hint(tid, err));
 			}
 			if (!thread_add(t, tid, pid)) {
 				closedir(dir);

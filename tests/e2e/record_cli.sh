@@ -222,8 +222,33 @@ if [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ]; then
 	"$SYSPHASE" record -p 2 -o "$T/x.jsonl" >"$T/out" 2>"$T/err" || rc=$?
 	check "kernel thread pid: non-zero status ($rc)" test "$rc" -ne 0
 	one_line_error "kernel thread pid"
+	check "the error says it is a kernel thread" grep -q "cannot attach to 2: .*(a kernel thread)" "$T/err"
 	check "kernel thread is not left traced" test "$(tracer_pid 2)" = 0
 fi
+
+# A process someone else traces already: the error names that tracer.
+sleep 30 &
+victim=$!
+track "$victim"
+python3 - "$victim" <<'PY' &
+import ctypes, os, signal, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+PTRACE_SEIZE = 0x4206
+pid = int(sys.argv[1])
+if libc.ptrace(PTRACE_SEIZE, pid, None, None) != 0:
+    sys.exit(1)
+signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
+time.sleep(30)
+PY
+other=$!
+track "$other"
+wait_until 5 grep -q "TracerPid:[[:space:]]*$other\$" "/proc/$victim/status"
+rc=0
+"$SYSPHASE" record -p "$victim" -o "$T/x.jsonl" >"$T/out" 2>"$T/err" || rc=$?
+check "a traced pid: non-zero status ($rc)" test "$rc" -ne 0
+one_line_error "a traced pid"
+check "the error names the other tracer" grep -q "(already traced by process $other)" "$T/err"
+kill "$other" "$victim" 2>/dev/null
 
 # The supervisor killed outright: PTRACE_O_EXITKILL must take the launched
 # program with it, and what was written of the trace must still be readable.
