@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The ptrace supervisor: one event loop in the shape strace taught us.
- * next_stop() waits for one tracee stop; dispatch_stop() classifies it,
+ * The loop waits for one tracee stop; dispatch_stop() classifies it,
  * turns it into events and says how the tracee must be restarted; the
  * restart happens in exactly one place, restart_thread().
  */
@@ -15,14 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/audit.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
-#include <sys/syscall.h>
-#include <sys/user.h>
 #include <sys/wait.h>
 
 #include "decode.h"
@@ -49,7 +45,6 @@ struct thread {
 
 	bool in_syscall;	/* an entry was seen and its exit is due */
 	struct sp_event entry;	/* what the entry stop told */
-	uint64_t entry_ip;
 
 	bool exec_seen;		/* PTRACE_EVENT_EXEC came; the execve exit stop follows */
 	pid_t exec_former_tid;
@@ -231,7 +226,6 @@ static void fill_entry(struct sp_tracer *t, struct thread *th, const struct __pt
 	ev->name = sp_syscall_name(ev->abi, ev->nr);
 	memcpy(ev->args, args, sizeof(ev->args));
 	ev->site = sp_maps_module(t->maps, th->pid, si->instruction_pointer);
-	th->entry_ip = si->instruction_pointer;
 	if (t->opts->decode && ev->abi == SP_ABI_X86_64 && ev->name) {
 		t->dctx.tid = th->tid;
 		t->dctx.pid = th->pid;
