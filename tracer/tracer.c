@@ -240,8 +240,10 @@ static bool is_exec_name(const char *name)
 	return name && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0);
 }
 
-static void start_recording_at(struct sp_tracer *t, struct thread *th, const char *name)
+static void start_recording_at(struct sp_tracer *t, struct thread *th, uint32_t arch, uint64_t nr)
 {
+	const char *name = sp_syscall_name(sp_abi_classify(arch, (long)nr), (long)nr);
+
 	/*
 	 * A launched child runs sysphase's own code (raise, filters) before
 	 * the program exists; its execve is where the program's life starts,
@@ -259,8 +261,7 @@ static void on_syscall_entry(struct sp_tracer *t, struct thread *th,
 		return;
 	}
 	flush_unfinished(t, th);
-	start_recording_at(t, th, sp_syscall_name(sp_abi_classify(si->arch, (long)si->entry.nr),
-						  (long)si->entry.nr));
+	start_recording_at(t, th, si->arch, si->entry.nr);
 	fill_entry(t, th, si, si->entry.args, si->entry.nr);
 	th->in_syscall = true;
 }
@@ -305,7 +306,6 @@ static void on_syscall_exit(struct sp_tracer *t, struct thread *th,
 	}
 }
 
-/* SECCOMP_RET_TRACE stop: the entry is all there will be (entry-only mode). */
 /* seccomp(SECCOMP_SET_MODE_FILTER) or prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) */
 static bool installs_filter(const struct sp_event *ev)
 {
@@ -331,8 +331,7 @@ static void on_seccomp_stop(struct sp_tracer *t, struct thread *th,
 {
 	if (th->full_stops && th->in_syscall && th->entry.nr == (long)si->seccomp.nr)
 		return; /* its syscall-entry stop came first and recorded it */
-	start_recording_at(t, th, sp_syscall_name(sp_abi_classify(si->arch, (long)si->seccomp.nr),
-						  (long)si->seccomp.nr));
+	start_recording_at(t, th, si->arch, si->seccomp.nr);
 	flush_unfinished(t, th);
 	fill_entry(t, th, si, si->seccomp.args, si->seccomp.nr);
 	if (!th->full_stops && installs_filter(&th->entry))
