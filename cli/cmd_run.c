@@ -12,7 +12,6 @@
  * -ENOSYS once no tracer is attached, so enforced filters are pure
  * allow/deny and the triggers are watched with ordinary syscall stops.
  */
-#include <ctype.h>
 #include <poll.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -56,7 +55,6 @@ struct proc {
 	pid_t pid;
 	int installed; /* phase whose filter the process holds, -1 none */
 	int pending;   /* phase whose filter it must get at its next syscall exit, -1 none */
-	bool detached;
 	bool gone;	/* exited: kept to name a denial whose audit record comes late */
 	bool named;	/* a line has named a denial of it */
 	char comm[32];
@@ -80,7 +78,6 @@ struct run_ctx {
 
 	struct proc *procs;
 	size_t n_procs, cap_procs;
-	unsigned long violations;
 	bool expect_records; /* a denial may still be on its way to the kernel log */
 	pid_t leader;	     /* the launched program */
 };
@@ -219,7 +216,6 @@ static pid_t report_audit_record(struct run_ctx *ctx, const char *rec)
 	default:
 		return 0;
 	}
-	ctx->violations++;
 	p->named = true;
 	sp_err("process %d (%s) in phase '%s': %s%s%s (%s nr %ld) %s", p->pid, p->comm,
 	       phase_name(ctx, p->installed), name ? name : "syscall", abi != SP_ABI_X86_64 ? " " : "",
@@ -294,7 +290,6 @@ static bool audit_wait_for(struct run_ctx *ctx, struct proc *p, int limit_ms)
  */
 static void report_unlogged_kill(struct run_ctx *ctx, struct proc *p)
 {
-	ctx->violations++;
 	if (p->denied)
 		sp_err("process %d (%s) in phase '%s': %s (%s nr %ld) killed by SIGSYS", p->pid,
 		       p->comm, phase_name(ctx, p->installed), p->denied,
@@ -404,7 +399,6 @@ static void complain_about(struct run_ctx *ctx, const struct sp_event *ev, int p
 	fputc('\n', ctx->complain_log);
 	fflush(ctx->complain_log);
 	json_decref(line);
-	ctx->violations++;
 }
 
 /* ---- moving processes between filters ---- */
@@ -445,10 +439,8 @@ static int install_pending(struct run_ctx *ctx, struct sp_tracer *tracer, struct
 	}
 	p->installed = p->pending;
 	p->pending = -1;
-	if (!f->leaves) {
-		p->detached = true;
+	if (!f->leaves)
 		sp_tracer_detach_after(tracer, p->pid);
-	}
 	return 0;
 }
 
