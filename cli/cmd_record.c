@@ -151,7 +151,14 @@ static int parse_pid(const char *s, pid_t *out)
 	return 0;
 }
 
-int cmd_record(int argc, char **argv)
+struct record_args {
+	struct sp_tracer_opts opts;
+	const char *output;
+	const char *rules; /* --rules, or NULL */
+};
+
+/* Fills a from the command line: -1 to go on, else the exit status to return. */
+static int parse_record_args(int argc, char **argv, struct record_args *a)
 {
 	static const struct option longopts[] = {
 		{"output", required_argument, NULL, 'o'}, {"pid", required_argument, NULL, 'p'},
@@ -159,39 +166,30 @@ int cmd_record(int argc, char **argv)
 		{"no-exit", no_argument, NULL, 'E'},	  {"strsize", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
 	};
-	struct sp_tracer_opts opts = {.decode = true, .strsize = 256};
-	struct record_ctx ctx = {0};
-	struct sp_tracer_result res;
-	struct sp_trace_header hdr = {0};
-	const char *output = "trace.jsonl", *rules_arg = NULL;
-	struct sp_diag diag = {{0}};
-	struct utsname uts;
-	char rules_path[PATH_MAX];
-	FILE *out = NULL;
-	char *resolved = NULL;
-	int c, rc, status = SP_EXIT_FAILURE;
-	bool created = false;
+	int c;
 
+	*a = (struct record_args){.opts = {.decode = true, .strsize = 256},
+				  .output = "trace.jsonl"};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:o:p:r:s:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			output = optarg;
+			a->output = optarg;
 			break;
 		case 'p':
-			if (parse_pid(optarg, &opts.attach_pid) < 0) {
+			if (parse_pid(optarg, &a->opts.attach_pid) < 0) {
 				sp_err("record: -p needs a process id, not '%s'", optarg);
 				return SP_EXIT_USAGE;
 			}
 			break;
 		case 'r':
-			rules_arg = optarg;
+			a->rules = optarg;
 			break;
 		case 'S':
-			opts.stack = true;
+			a->opts.stack = true;
 			break;
 		case 'E':
-			opts.entry_only = true;
+			a->opts.entry_only = true;
 			break;
 		case 's': {
 			char *end;
@@ -202,7 +200,7 @@ int cmd_record(int argc, char **argv)
 				       optarg);
 				return SP_EXIT_USAGE;
 			}
-			opts.strsize = v;
+			a->opts.strsize = v;
 			break;
 		}
 		case 'h':
@@ -214,98 +212,152 @@ int cmd_record(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		opts.argv = argv + optind;
-	if (!opts.argv == !opts.attach_pid) {
+		a->opts.argv = argv + optind;
+	if (!a->opts.argv == !a->opts.attach_pid) {
 		sp_err("record: give either -p PID or -- PROG [ARGS...] (see 'sysphase record "
 		       "--help')");
 		return SP_EXIT_USAGE;
 	}
-	if (opts.attach_pid && opts.entry_only) {
+	if (a->opts.attach_pid && a->opts.entry_only) {
 		sp_err("record: --no-exit needs a filter installed before exec; it cannot be used "
 		       "with -p");
 		return SP_EXIT_USAGE;
 	}
+	return -1;
+}
 
-	if (rules_arg) {
-		rc = sp_rules_load(rules_arg, sp_exe_dir(), &ctx.rules, &diag);
-		if (rc < 0) {
-			sp_err("%s", diag.msg);
-			return SP_EXIT_USAGE;
-		}
-		if (opts.entry_only && sp_rules_need_exit(ctx.rules))
-			sp_warn("rules '%s' test return values, which --no-exit does not record: "
-				"those triggers will not fire",
-				sp_rules_name(ctx.rules));
-		ctx.detector = sp_detector_new(ctx.rules);
-		if (!ctx.detector) {
-			sp_err("out of memory");
-			goto out;
-		}
+/* The rule set and its online detector; 0 or an exit status, the message said. */
+static int load_rules(struct record_ctx *ctx, const struct record_args *a)
+{
+	struct sp_diag diag = {{0}};
+
+	if (!a->rules)
+		return 0;
+	if (sp_rules_load(a->rules, sp_exe_dir(), &ctx->rules, &diag) < 0) {
+		sp_err("%s", diag.msg);
+		return SP_EXIT_USAGE;
 	}
+	if (a->opts.entry_only && sp_rules_need_exit(ctx->rules))
+		sp_warn("rules '%s' test return values, which --no-exit does not record: those "
+			"triggers will not fire",
+			sp_rules_name(ctx->rules));
+	ctx->detector = sp_detector_new(ctx->rules);
+	if (!ctx->detector) {
+		sp_err("out of memory");
+		return SP_EXIT_FAILURE;
+	}
+	return 0;
+}
+
+/* The trace's stream, opened before anything runs: an unwritable path must not cost a run. */
+static FILE *open_trace(const char *output)
+{
+	FILE *out;
+	int fd;
+
+	if (strcmp(output, "-") == 0)
+		return stdout;
+	fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || !(out = fdopen(fd, "w"))) {
+		sp_err("cannot write trace '%s': %s", output, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	return out;
+}
+
+/* Writes the header line and sets up ctx->writer on out; 0 or -errno. */
+static int start_trace(struct record_ctx *ctx, FILE *out, const struct record_args *a)
+{
+	struct sp_trace_header hdr = {0};
+	char rules_path[PATH_MAX];
+	struct utsname uts;
+	int rc;
+
+	uname(&uts);
+	hdr.command = command_of(a->opts.argv, a->opts.attach_pid);
+	hdr.kernel = uts.release;
+	hdr.arch = uts.machine;
+	hdr.start_time = unix_now();
+	hdr.rules = ctx->rules ? rules_label(a->rules, rules_path) : NULL;
+	hdr.entry_only = a->opts.entry_only;
+	hdr.attached = a->opts.attach_pid != 0;
+	rc = sp_trace_writer_new(out, &hdr, &ctx->writer);
+	json_decref(hdr.command);
+	return rc;
+}
+
+/* Flushes and closes the trace; 0 or the first write error (-errno) of the whole run. */
+static int finish_trace(struct record_ctx *ctx, FILE *out)
+{
+	int err = ctx->write_error;
+
+	if (sp_trace_writer_free(ctx->writer) < 0 && !err)
+		err = -EIO;
+	ctx->writer = NULL;
+	if (out != stdout && fclose(out) != 0 && !err)
+		err = -errno;
+	return err;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_args a;
+	struct record_ctx ctx = {0};
+	struct sp_tracer_result res;
+	struct sp_diag diag = {{0}};
+	FILE *out = NULL;
+	char *resolved;
+	int rc, status;
+
+	status = parse_record_args(argc, argv, &a);
+	if (status >= 0)
+		return status;
+	status = load_rules(&ctx, &a);
+	if (status)
+		goto out;
+	status = SP_EXIT_FAILURE;
 	/* A program that cannot run is reported before the trace file is touched. */
-	if (opts.argv) {
-		resolved = sp_tracer_resolve_program(opts.argv[0]);
+	if (a.opts.argv) {
+		resolved = sp_tracer_resolve_program(a.opts.argv[0]);
 		if (!resolved) {
-			sp_err("cannot execute '%s': %s", opts.argv[0], strerror(errno));
+			sp_err("cannot execute '%s': %s", a.opts.argv[0], strerror(errno));
 			status = SP_EXIT_NOEXEC;
 			goto out;
 		}
 		free(resolved);
 	}
-	if (strcmp(output, "-") == 0) {
-		out = stdout;
-	} else {
-		int fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-
-		if (fd < 0 || !(out = fdopen(fd, "w"))) {
-			sp_err("cannot write trace '%s': %s", output, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			goto out;
-		}
-		created = true;
-	}
-
-	uname(&uts);
-	hdr.command = command_of(opts.argv, opts.attach_pid);
-	hdr.kernel = uts.release;
-	hdr.arch = uts.machine;
-	hdr.start_time = unix_now();
-	hdr.rules = ctx.rules ? rules_label(rules_arg, rules_path) : NULL;
-	hdr.entry_only = opts.entry_only;
-	hdr.attached = opts.attach_pid != 0;
-	rc = sp_trace_writer_new(out, &hdr, &ctx.writer);
-	json_decref(hdr.command);
+	out = open_trace(a.output);
+	if (!out)
+		goto out;
+	rc = start_trace(&ctx, out, &a);
 	if (rc < 0) {
-		sp_err("cannot write trace '%s': %s", output, strerror(-rc));
+		sp_err("cannot write trace '%s': %s", a.output, strerror(-rc));
 		goto out;
 	}
 
-	opts.on_event = on_event;
-	opts.ctx = &ctx;
+	a.opts.on_event = on_event;
+	a.opts.ctx = &ctx;
 	catch_stop_signals();
 	ctx.progress = progress_new();
-	rc = sp_tracer_run(&opts, &res, &diag);
+	rc = sp_tracer_run(&a.opts, &res, &diag);
 	progress_end(ctx.progress);
 	ctx.progress = NULL;
-	if (sp_trace_writer_free(ctx.writer) < 0 && !ctx.write_error)
-		ctx.write_error = -EIO;
-	ctx.writer = NULL;
-	if (out != stdout && fclose(out) != 0 && !ctx.write_error)
-		ctx.write_error = -errno;
+	ctx.write_error = finish_trace(&ctx, out);
 	out = NULL;
 
 	if (ctx.write_error) {
-		sp_err("cannot write trace '%s': %s", output, strerror(-ctx.write_error));
+		sp_err("cannot write trace '%s': %s", a.output, strerror(-ctx.write_error));
 		goto out;
 	}
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
-		if ((rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) && opts.argv) {
+		if ((rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) && a.opts.argv) {
 			status = SP_EXIT_NOEXEC;
 			/* Nothing ran: no trace is better than a header without a program. */
-			if (created)
-				unlink(output);
+			if (strcmp(a.output, "-") != 0)
+				unlink(a.output);
 		}
 		goto out;
 	}
