@@ -2,6 +2,9 @@
 # Recording overhead, as ratios against baselines measured in the same run:
 #   (a) 200,000 getppid() calls: native, strace -f, sysphase record, sysphase --no-exit
 #   (b) nginx (Debian package, 127.0.0.1) under wrk -t1 -c10 -d10s, the same four ways
+#   Both interleave the four ways over several rounds (ROUNDS=5, NGINX_ROUNDS=2) and
+#   print medians: this VM's ptrace speed drifts over minutes, and a slow spell
+#   must hit every way alike.
 #   (c) the supervisor's peak RSS over a 1,000,000-syscall run
 # A benchmark, not a test: it prints figures and never fails on them.
 #   bench/record.sh [BUILD_DIR]     (DURATION=10 to change the wrk run length)
@@ -22,26 +25,29 @@ if [ ! -x "$sysphase" ] || [ ! -x "$loop" ]; then
 	cmake --build "$build" -j"$(nproc)" >/dev/null
 fi
 
-seconds() { # command... -> wall seconds, best of 3
-	python3 - "$@" <<'PY'
-import subprocess, sys, time
-best = None
-for _ in range(3):
-    t = time.perf_counter()
-    subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-    d = time.perf_counter() - t
-    best = d if best is None else min(best, d)
-print(f"{best:.4f}")
-PY
-}
-
 ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 
-echo "== (a) 200000 x getppid()"
-native=$(seconds "$loop" 200000)
-strace_t=$(seconds strace -f -qq -o /dev/null "$loop" 200000)
-rec=$(seconds "$sysphase" record -o /dev/null -- "$loop" 200000)
-noexit=$(seconds "$sysphase" record --no-exit -o /dev/null -- "$loop" 200000)
+# (a): the four ways interleaved, ROUNDS times, so that a slow spell of the
+# (virtual) machine hits all of them alike; the median of each is shown.
+echo "== (a) 200000 x getppid(), ${ROUNDS:-5} interleaved rounds, medians"
+read -r native strace_t rec noexit < <(python3 - "$loop" "$sysphase" "${ROUNDS:-5}" <<'PY'
+import statistics, subprocess, sys, time
+loop, sysphase, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ways = [
+    [loop, "200000"],
+    ["strace", "-f", "-qq", "-o", "/dev/null", loop, "200000"],
+    [sysphase, "record", "-o", "/dev/null", "--", loop, "200000"],
+    [sysphase, "record", "--no-exit", "-o", "/dev/null", "--", loop, "200000"],
+]
+times = [[] for _ in ways]
+for _ in range(rounds):
+    for i, cmd in enumerate(ways):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        times[i].append(time.perf_counter() - t)
+print(" ".join(f"{statistics.median(t):.4f}" for t in times))
+PY
+)
 printf '%-28s %8ss  %7sx native  %5sx strace\n' \
 	native "$native" 1.00 "$(ratio "$native" "$strace_t")" \
 	"strace -f -qq" "$strace_t" "$(ratio "$strace_t" "$native")" 1.00 \
@@ -82,17 +88,26 @@ rps() { # -> requests/s of one wrk run against the running nginx
 		awk '/^Requests\/sec/ { print $2 }'
 }
 
-echo "== (b) nginx, wrk -t1 -c10 -d${duration}s"
-declare -A r
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+nginx_rounds=${NGINX_ROUNDS:-2}
+echo "== (b) nginx, wrk -t1 -c10 -d${duration}s, $nginx_rounds interleaved rounds, medians"
+declare -A r all
+for round in $(seq "$nginx_rounds"); do
+	for mode in native strace record noexit; do
+		case $mode in
+		native) start_nginx env ;;
+		strace) start_nginx strace -f -qq -o /dev/null ;;
+		record) start_nginx "$sysphase" record -o /dev/null -- ;;
+		noexit) start_nginx "$sysphase" record --no-exit -o /dev/null -- ;;
+		esac
+		all[$mode]="${all[$mode]:-} $(rps)"
+		stop_nginx
+	done
+done
 for mode in native strace record noexit; do
-	case $mode in
-	native) start_nginx env ;;
-	strace) start_nginx strace -f -qq -o /dev/null ;;
-	record) start_nginx "$sysphase" record -o /dev/null -- ;;
-	noexit) start_nginx "$sysphase" record --no-exit -o /dev/null -- ;;
-	esac
-	r[$mode]=$(rps)
-	stop_nginx
+	# shellcheck disable=SC2086 # the list of figures is meant to split
+	r[$mode]=$(median ${all[$mode]})
 done
 printf '%-28s %10s req/s  %5s of native  %5sx strace\n' \
 	native "${r[native]}" 1.00 "$(ratio "${r[native]}" "${r[strace]}")" \
