@@ -161,15 +161,15 @@ struct record_args {
 static int parse_record_args(int argc, char **argv, struct record_args *a)
 {
 	static const struct option longopts[] = {
-		{"output", required_argument, NULL, 'o'}, {"pid", required_argument, NULL, 'p'},
-		{"rules", required_argument, NULL, 'r'},  {"stack", no_argument, NULL, 'S'},
-		{"no-exit", no_argument, NULL, 'E'},	  {"strsize", required_argument, NULL, 's'},
-		{"help", no_argument, NULL, 'h'},	  {NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'}, {"pid", required_argument, NULL, 'p'},
+	    {"rules", required_argument, NULL, 'r'},  {"stack", no_argument, NULL, 'S'},
+	    {"no-exit", no_argument, NULL, 'E'},      {"strsize", required_argument, NULL, 's'},
+	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*a = (struct record_args){.opts = {.decode = true, .strsize = 256},
-				  .output = "trace.jsonl"};
+	*a =
+	    (struct record_args){.opts = {.decode = true, .strsize = 256}, .output = "trace.jsonl"};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:o:p:r:s:h", longopts, NULL)) != -1) {
 		switch (c) {

@@ -42,12 +42,12 @@
 #define INJECT_FLAGS (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG)
 
 struct phase_filter {
-	bool observed;		/* the policy has it: the recorded run entered it */
+	bool observed; /* the policy has it: the recorded run entered it */
 	struct sock_filter *insns;
 	size_t len;
 	struct sp_allow *allow; /* the enforce allowlist, sorted by name */
 	size_t n_allow;
-	bool leaves;		/* the rules let a process leave it (not final, has exits) */
+	bool leaves; /* the rules let a process leave it (not final, has exits) */
 };
 
 /* What the supervisor knows of each process it has seen. */
@@ -55,8 +55,8 @@ struct proc {
 	pid_t pid;
 	int installed; /* phase whose filter the process holds, -1 none */
 	int pending;   /* phase whose filter it must get at its next syscall exit, -1 none */
-	bool gone;	/* exited: kept to name a denial whose audit record comes late */
-	bool named;	/* a line has named a denial of it */
+	bool gone;     /* exited: kept to name a denial whose audit record comes late */
+	bool named;    /* a line has named a denial of it */
 	char comm[32];
 	/* The last unfinished call its filter denies: what killed it, if it dies of SIGSYS. */
 	const char *denied;
@@ -73,7 +73,7 @@ struct run_ctx {
 	int initial;
 	bool complain;
 	FILE *complain_log;
-	int audit_fd;	   /* audit netlink socket, or /dev/kmsg */
+	int audit_fd; /* audit netlink socket, or /dev/kmsg */
 	bool audit_netlink;
 
 	struct proc *procs;
@@ -165,7 +165,8 @@ static const char *phase_name(const struct run_ctx *ctx, int i)
  */
 static void audit_open(struct run_ctx *ctx)
 {
-	struct sockaddr_nl sa = {.nl_family = AF_NETLINK, .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
+	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
+				 .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
 
 	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
@@ -218,8 +219,9 @@ static pid_t report_audit_record(struct run_ctx *ctx, const char *rec)
 	}
 	p->named = true;
 	sp_err("process %d (%s) in phase '%s': %s%s%s (%s nr %ld) %s", p->pid, p->comm,
-	       phase_name(ctx, p->installed), name ? name : "syscall", abi != SP_ABI_X86_64 ? " " : "",
-	       abi != SP_ABI_X86_64 ? sp_abi_name(abi) : "", sp_abi_name(abi), nr, how);
+	       phase_name(ctx, p->installed), name ? name : "syscall",
+	       abi != SP_ABI_X86_64 ? " " : "", abi != SP_ABI_X86_64 ? sp_abi_name(abi) : "",
+	       sp_abi_name(abi), nr, how);
 	return p->pid;
 }
 
@@ -276,7 +278,8 @@ static bool audit_wait_for(struct run_ctx *ctx, struct proc *p, int limit_ms)
 		long spent;
 
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		spent = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		spent =
+		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 		if (spent >= limit_ms || poll(&pfd, 1, (int)(limit_ms - spent)) <= 0)
 			break;
 	}
@@ -403,8 +406,7 @@ static void complain_about(struct run_ctx *ctx, const struct sp_event *ev, int p
 
 /* ---- moving processes between filters ---- */
 
-static int install_pending(struct run_ctx *ctx, struct sp_tracer *tracer, struct proc *p,
-			   pid_t tid)
+static int install_pending(struct run_ctx *ctx, struct sp_tracer *tracer, struct proc *p, pid_t tid)
 {
 	const struct phase_filter *f = &ctx->filters[p->pending];
 	const struct phase_filter *held = p->installed >= 0 ? &ctx->filters[p->installed] : NULL;
@@ -600,8 +602,8 @@ static int build_phase_filter(struct run_ctx *ctx, int phase, enum sp_action def
 	scmp_filter_ctx sctx = NULL;
 	int rc;
 
-	f->leaves = !sp_rules_phase_final(ctx->rules, phase) &&
-		    sp_rules_phase_has_exits(ctx->rules, phase);
+	f->leaves =
+	    !sp_rules_phase_final(ctx->rules, phase) && sp_rules_phase_has_exits(ctx->rules, phase);
 	if (pi < 0)
 		return 0;
 	f->observed = true;
@@ -716,11 +718,11 @@ static void free_ctx(struct run_ctx *ctx)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"policy", required_argument, NULL, 'P'},
-		{"complain", optional_argument, NULL, 'C'},
-		{"default-action", required_argument, NULL, 'A'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"policy", required_argument, NULL, 'P'},
+	    {"complain", optional_argument, NULL, 'C'},
+	    {"default-action", required_argument, NULL, 'A'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct run_ctx ctx = {.audit_fd = -1};
 	struct proc *leader;
@@ -760,7 +762,8 @@ int cmd_run(int argc, char **argv)
 		}
 	}
 	if (!policy_path || optind >= argc) {
-		sp_err("run: give --policy POLICY and -- PROG [ARGS...] (see 'sysphase run --help')");
+		sp_err(
+		    "run: give --policy POLICY and -- PROG [ARGS...] (see 'sysphase run --help')");
 		return SP_EXIT_USAGE;
 	}
 	opts.argv = argv + optind;

@@ -18,12 +18,12 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"record", cmd_record, "run or attach to a program and record its syscalls"},
-	{"phases", cmd_phases, "cut a trace into lifecycle phases and print the timeline"},
-	{"export", cmd_export, "write policy.json and one seccomp filter per phase"},
-	{"run", cmd_run, "run a program under the per-phase filters of a policy"},
-	{"report", cmd_report, "write a self-contained HTML report of a trace or policy"},
-	{"compare", cmd_compare, "compare two allowlists (policies, profiles, lists, built-ins)"},
+    {"record", cmd_record, "run or attach to a program and record its syscalls"},
+    {"phases", cmd_phases, "cut a trace into lifecycle phases and print the timeline"},
+    {"export", cmd_export, "write policy.json and one seccomp filter per phase"},
+    {"run", cmd_run, "run a program under the per-phase filters of a policy"},
+    {"report", cmd_report, "write a self-contained HTML report of a trace or policy"},
+    {"compare", cmd_compare, "compare two allowlists (policies, profiles, lists, built-ins)"},
 };
 
 void sp_err(const char *fmt, ...)

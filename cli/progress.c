@@ -73,8 +73,8 @@ static void draw(struct progress *p, const struct sp_detector *detector, const s
 		const char *phase = sp_detector_phase_of(detector, p->alive[i]);
 
 		if (n > 0 && (size_t)n < sizeof(line))
-			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%d:%s",
-				      i ? " " : "  ", p->alive[i], phase ? phase : "?");
+			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%d:%s", i ? " " : "  ",
+				      p->alive[i], phase ? phase : "?");
 	}
 	if (detector && p->n_alive > MAX_SHOWN && n > 0 && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, " +%zu", p->n_alive - MAX_SHOWN);

@@ -46,8 +46,8 @@ int main(int argc, char **argv)
 	}
 	printf("exec_thread: expect a non-leader thread to exec this program again\n");
 	fflush(stdout);
-	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-		     -1, 0);
+	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED) {
 		perror("exec_thread: mmap");
 		return 1;

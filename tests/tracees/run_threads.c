@@ -49,8 +49,8 @@
 
 struct worker {
 	int index;
-	pid_t tid;	/* set by the thread before it first blocks */
-	int pipefd[2];	/* read end, write end (pipe threads) */
+	pid_t tid;     /* set by the thread before it first blocks */
+	int pipefd[2]; /* read end, write end (pipe threads) */
 	int failures;
 };
 

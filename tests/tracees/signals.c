@@ -68,8 +68,7 @@ int main(void)
 	sigdelset(&waitmask, SIGUSR2);
 	while (!got_usr2)
 		sigsuspend(&waitmask);
-	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		printf("signals: child failed\n");
 		return 1;
 	}
