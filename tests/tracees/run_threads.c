@@ -217,6 +217,16 @@ static bool blocked_in(pid_t tid, long nr, long arg0)
 	return got_nr == nr && (arg0 < 0 || got_arg0 == (unsigned long)arg0);
 }
 
+/*
+ * Waiting without a syscall: how often a wait loop turns depends on the
+ * scheduler, and a call made only sometimes (sched_yield) would be in the
+ * recorded policy only sometimes, and kill the program under `run` when not.
+ */
+static void spin_pause(void)
+{
+	__builtin_ia32_pause();
+}
+
 /* Waits (by looking, not by sleeping a guessed time) until every thread is blocked. */
 static void wait_all_blocked(void)
 {
@@ -225,7 +235,7 @@ static void wait_all_blocked(void)
 		bool futex = w->index == FUTEX_THREAD;
 
 		while (!blocked_in(w->tid, futex ? SYS_futex : SYS_read, futex ? -1 : w->pipefd[0]))
-			sched_yield();
+			spin_pause();
 	}
 }
 
@@ -291,7 +301,7 @@ int main(int argc, char **argv)
 	 * yet on a loaded machine.
 	 */
 	while (__atomic_load_n(&ready_reports, __ATOMIC_ACQUIRE) < NTHREADS)
-		sched_yield();
+		spin_pause();
 	wait_all_blocked();
 	say("threads: main: all threads blocked, calling getpgrp\n");
 	if (getpgrp() < 0)
