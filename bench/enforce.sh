@@ -10,6 +10,8 @@
 #   each run also reports the worker's own CPU time per request (utime +
 #   stime from /proc/PID/stat over the wrk run), which filters and ptrace
 #   would raise and other processes hardly move.
+#   A third way, nginx under one plain seccomp filter installed before exec
+#   (no ptrace), shows what seccomp itself costs on this kernel.
 # A benchmark, not a test: it prints figures and never fails on them.
 #   bench/enforce.sh [BUILD_DIR]   (ROUNDS=3, DURATION=10; SYSPHASE=binary overrides)
 set -euo pipefail
@@ -26,7 +28,7 @@ chmod 755 "$scratch"
 launcher_pid=
 trap 'stop_nginx; rm -rf "$scratch"' EXIT
 
-for tool in "$nginx" wrk curl python3; do
+for tool in "$nginx" wrk curl python3 cc; do
 	command -v "$tool" >/dev/null || { echo "bench: $tool is not installed" >&2; exit 1; }
 done
 if [ ! -x "$sysphase" ]; then
@@ -134,15 +136,41 @@ WRK=1 bash "$src/examples/nginx/workload.sh" "$port"
 stop_nginx
 "$sysphase" export --rules nginx "$scratch/trace.jsonl" -o "$scratch/pol" | tail -1
 
+# The cost of seccomp itself, without sysphase: nginx under one plain filter
+# (its first phase's, from the export's own C header) installed before exec.
+cat >"$scratch/one_filter.c" <<'C'
+#include <stdio.h>
+#include <unistd.h>
+#include "sysphase_phases.h"
+int main(int argc, char **argv)
+{
+	(void)argc;
+	if (sysphase_enter_phase("execution initiation") != 0) {
+		perror("one_filter: sysphase_enter_phase");
+		return 1;
+	}
+	execv(argv[1], argv + 1);
+	perror("one_filter: execv");
+	return 127;
+}
+C
+cc -O2 -I"$scratch/pol" -o "$scratch/one_filter" "$scratch/one_filter.c"
+
 echo "== nginx + wrk -t1 -c10 -d${duration}s on 127.0.0.1, $rounds rounds, interleaved"
-printf '%-5s %11s %11s %7s %9s %9s %9s %9s\n' round native_rps run_rps ratio \
-	native_us run_us native_rdy run_rdy
-ratios=() n_rps=() r_rps=() n_ready=() r_ready=() n_cpu=() r_cpu=() cpu_ratios=()
+echo "   (one: one plain seccomp filter, no ptrace: what any seccomp sandbox costs)"
+printf '%-5s %11s %11s %11s %7s %7s %9s %9s %9s %9s\n' round native_rps one_rps run_rps \
+	one/nat run/nat native_us run_us native_rdy run_rdy
+ratios=() one_ratios=() n_rps=() o_rps=() r_rps=() n_ready=() r_ready=() n_cpu=() r_cpu=()
+cpu_ratios=()
 for r in $(seq "$rounds"); do
 	start_nginx
 	nr=$ready
 	measure
 	nt=$rps nc=$cpu_us
+	stop_nginx
+	start_nginx "$scratch/one_filter"
+	measure
+	ot=$rps
 	stop_nginx
 	start_nginx "$sysphase" run --policy "$scratch/pol/policy.json" --
 	rr=$ready
@@ -150,19 +178,22 @@ for r in $(seq "$rounds"); do
 	rt=$rps rc=$cpu_us
 	stop_nginx
 	ratio=$(python3 -c "print('%.4f' % ($rt / $nt))")
+	one_ratio=$(python3 -c "print('%.4f' % ($ot / $nt))")
 	# The figures only count if the worker really ran detached and filtered.
-	printf '%-5s %11s %11s %7s %9s %9s %9s %9s  run worker: %s\n' "$r" "$nt" "$rt" "$ratio" \
-		"$nc" "$rc" "$nr" "$rr" "$state"
-	ratios+=("$ratio") n_rps+=("$nt") r_rps+=("$rt") n_ready+=("$nr") r_ready+=("$rr")
-	n_cpu+=("$nc") r_cpu+=("$rc")
+	printf '%-5s %11s %11s %11s %7s %7s %9s %9s %9s %9s  run worker: %s\n' "$r" "$nt" "$ot" \
+		"$rt" "$one_ratio" "$ratio" "$nc" "$rc" "$nr" "$rr" "$state"
+	ratios+=("$ratio") one_ratios+=("$one_ratio") n_rps+=("$nt") o_rps+=("$ot")
+	r_rps+=("$rt") n_ready+=("$nr") r_ready+=("$rr") n_cpu+=("$nc") r_cpu+=("$rc")
 	cpu_ratios+=("$(python3 -c "print('%.4f' % ($rc / $nc))")")
 done
 if grep -q -e "killed by" -e "denied" "$scratch/launch.log"; then
 	echo "bench: sysphase reported violations:" >&2
 	grep -e "killed by" -e "denied" "$scratch/launch.log" >&2
 fi
-echo "median requests/s: native $(median "${n_rps[@]}"), sysphase run $(median "${r_rps[@]}")"
-echo "median throughput ratio run/native: $(median "${ratios[@]}") (target >= 0.97)"
+echo "median requests/s: native $(median "${n_rps[@]}"), one plain filter $(median "${o_rps[@]}")," \
+	"sysphase run $(median "${r_rps[@]}")"
+echo "median throughput ratio run/native: $(median "${ratios[@]}") (target >= 0.97);" \
+	"one plain filter/native: $(median "${one_ratios[@]}")"
 echo "median worker CPU per request: native $(median "${n_cpu[@]}") us, sysphase run $(median "${r_cpu[@]}") us;" \
 	"median ratio run/native $(median "${cpu_ratios[@]}")"
 echo "median time to ready: native $(median "${n_ready[@]}") s, sysphase run $(median "${r_ready[@]}") s"
