@@ -67,31 +67,6 @@ need_sysphase() {
 		echo "FAIL: \$TRACEES ('$TRACEES') is not a directory"
 		exit 1
 	fi
-	_unsanitized_tracees
-}
-
-# The tracees are what is being watched, not code under test.  Built with
-# the sanitizers (tests/run.sh --sanitize builds everything that way) they
-# misbehave under any tracer: LeakSanitizer aborts under ptrace, ASan turns
-# SIGSEGV into exit 1, and its allocator adds futex calls that depend on
-# scheduling.  Then rebuild plain copies from the sources in the scratch
-# directory, so that sysphase itself still runs sanitized.
-E2E_TRACEES="threads fork_wait vfork_exec exec_thread sigstop stop_threads signals segv sigkill int80 clone3 own_filter busy vfork_hold loop_getppid"
-_unsanitized_tracees() {
-	local probe="$TRACEES/threads" src=${SRCDIR:-$E2E_DIR/../..}/tests/tracees name
-	if [ ! -f "$probe" ] || ! grep -qaE '__asan_init|__ubsan_handle' "$probe"; then
-		return 0
-	fi
-	need cc
-	echo "note: the tracees were built with sanitizers; using plain copies built in $T/tracees"
-	mkdir -p "$T/tracees"
-	for name in $E2E_TRACEES; do
-		if ! cc -std=gnu17 -O2 -pthread -o "$T/tracees/$name" "$src/$name.c"; then
-			echo "FAIL: cannot build a plain copy of tracee $name from $src"
-			exit 1
-		fi
-	done
-	TRACEES="$T/tracees"
 }
 
 fail() {
@@ -610,7 +585,9 @@ s = socket.socket(); s.bind(('127.0.0.1', $port))"
 	sleep 60 &
 	local sl=$!
 	track "$sl"
-	check "proc_state of a sleeping process is S" test "$(proc_state "$sl")" = S
+	# Right after the fork it may still be running or exec'ing: wait for its sleep.
+	check "proc_state of a sleeping process is S" wait_until 10 state_is "$sl" S
+	check "proc_state reads S" test "$(proc_state "$sl")" = S
 	kill -STOP "$sl"
 	check "state_is sees the stop" wait_until 10 state_is "$sl" T t
 	check "state_is is false for other states" not state_is "$sl" S R

@@ -8,8 +8,6 @@
 # and drive wrk until a number of requests was answered.
 
 . "$(dirname "$0")/lib.sh"
-# With sanitizer builds, lib.sh rebuilds plain copies of these tracees.
-E2E_TRACEES=""
 need python3 curl wrk
 need_sysphase
 NGINX=/usr/sbin/nginx

@@ -14,8 +14,6 @@
 #     all the same: a foreign ABI never enters an allowlist.
 
 . "$(dirname "$0")/lib.sh"
-# With sanitizer builds, lib.sh rebuilds plain copies of these tracees.
-E2E_TRACEES="run_lifecycle"
 need python3
 need_sysphase
 

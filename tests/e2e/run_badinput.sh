@@ -12,8 +12,6 @@
 # The refused runs would each create a file if the program ran.
 
 . "$(dirname "$0")/lib.sh"
-# With sanitizer builds, lib.sh rebuilds plain copies of these tracees.
-E2E_TRACEES="run_lifecycle"
 need python3
 need_sysphase
 

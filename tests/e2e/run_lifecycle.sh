@@ -15,8 +15,6 @@
 #     allowed and logged as a JSON line, which is the first line of the log.
 
 . "$(dirname "$0")/lib.sh"
-# With sanitizer builds, lib.sh rebuilds plain copies of these tracees.
-E2E_TRACEES="run_lifecycle"
 need python3
 need_sysphase
 

@@ -9,8 +9,6 @@
 # tkill.  The run must also end detached, as the final phase asks.
 
 . "$(dirname "$0")/lib.sh"
-# With sanitizer builds, lib.sh rebuilds plain copies of these tracees.
-E2E_TRACEES="run_signals"
 need_sysphase
 
 RULES=$SRCDIR/tests/data/rules/run_signals.json

@@ -22,8 +22,6 @@
 # under the wider filter it had.
 
 . "$(dirname "$0")/lib.sh"
-# With sanitizer builds, lib.sh rebuilds plain copies of these tracees.
-E2E_TRACEES="run_threads"
 need python3
 need_sysphase
 
