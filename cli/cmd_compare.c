@@ -49,7 +49,7 @@ static int parse_args(int argc, char **argv, struct compare_opts *o)
 	int c;
 
 	*o = (struct compare_opts){0};
-	while ((c = getopt_long(argc, argv, "f:bh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:bh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
@@ -65,7 +65,7 @@ static int parse_args(int argc, char **argv, struct compare_opts *o)
 			usage(stdout);
 			return 1;
 		default:
-			sp_err("compare: bad option (see 'sysphase compare --help')");
+			sp_bad_option("compare", c, argv);
 			return -1;
 		}
 	}

@@ -99,7 +99,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 				  .view = SP_VIEW_ENFORCE,
 				  .def = SP_ACTION_KILL};
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, "r:o:f:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:o:f:d:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->rules = optarg;
@@ -156,8 +156,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			usage(stdout);
 			return 1;
 		default:
-			sp_err("export: bad option '%s' (see 'sysphase export --help')",
-			       argv[optind - 1]);
+			sp_bad_option("export", c, argv);
 			return -1;
 		}
 	}

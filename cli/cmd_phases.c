@@ -53,7 +53,7 @@ static int parse_opts(int argc, char **argv, struct phases_opts *o)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:f:sh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:f:sh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->rules = optarg;
@@ -76,7 +76,7 @@ static int parse_opts(int argc, char **argv, struct phases_opts *o)
 			phases_usage(stdout);
 			return 1;
 		default:
-			phases_usage(stderr);
+			sp_bad_option("phases", c, argv);
 			return -EINVAL;
 		}
 	}

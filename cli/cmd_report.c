@@ -86,7 +86,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	int c, v;
 
 	*o = (struct report_opts){.out = DEFAULT_OUT};
-	while ((c = getopt_long(argc, argv, "r:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->rules = optarg;
@@ -117,7 +117,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			usage(stdout);
 			return 1;
 		default:
-			sp_err("report: bad option (see 'sysphase report --help')");
+			sp_bad_option("report", c, argv);
 			return -1;
 		}
 	}
