@@ -108,7 +108,7 @@ no_leftovers "$T/b3"
 expect_error 2 "no-such" "$SYSPHASE" export --rules pwd "$T/no-such.trace" -o "$T/b4"
 no_leftovers "$T/b4"
 expect_error 2 "TRACE" "$SYSPHASE" export --rules pwd -o "$T/b4"
-expect_error 2 "bad option '--bogus'" "$SYSPHASE" export --bogus "$T/pwd.trace" -o "$T/b4"
+expect_error 2 "unknown option '--bogus'" "$SYSPHASE" export --bogus "$T/pwd.trace" -o "$T/b4"
 expect_error 2 "no-dir/out" "$SYSPHASE" export --rules pwd "$T/pwd.trace" -o "$T/no-dir/out"
 no_leftovers "$T/b4"
 # An empty phase: an exit event restamped with a phase no syscall is in.
