@@ -35,37 +35,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#define TRACEE_NAME "lifecycle"
+#include "run_say.h"
+
 #define I386_NR_GETPID 20
 #define X32_SYSCALL_BIT 0x40000000L
 #define X32_NR_GETPID 39
 
 static const char *i386_phases = "";
 static const char *x32_phases = "";
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if (write(STDOUT_FILENO, line, (size_t)n) < 0)
-		_exit(3);
-}
-
-static void die(const char *what)
-{
-	say("lifecycle: %s failed: %s\n", what, strerrorname_np(errno));
-	_exit(2);
-}
 
 /* The value of "Key:" in /proc/self/status, or "?" when absent. */
 static void status_field(const char *status, const char *key, char *out, size_t len)

@@ -24,6 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define TRACEE_NAME "signals"
+#include "run_say.h"
+
 struct seen {
 	volatile sig_atomic_t count;
 	volatile sig_atomic_t code;
@@ -31,31 +34,6 @@ struct seen {
 };
 
 static struct seen usr1, usr2, rt;
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if (write(STDOUT_FILENO, line, (size_t)n) < 0)
-		_exit(3);
-}
-
-static void die(const char *what)
-{
-	say("signals: %s failed: %s\n", what, strerrorname_np(errno));
-	_exit(2);
-}
 
 static void on_signal(int sig, siginfo_t *si, void *uctx)
 {

@@ -44,6 +44,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#define TRACEE_NAME "threads"
+#include "run_say.h"
+
 #define NTHREADS 3
 #define FUTEX_THREAD 2 /* index of the thread that waits in a futex */
 
@@ -59,31 +62,6 @@ static sem_t sem;
 static sem_t started;
 static bool probe;
 static bool diverge;
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void say(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line))
-		n = sizeof(line) - 1;
-	if (write(STDOUT_FILENO, line, (size_t)n) < 0)
-		_exit(3);
-}
-
-static void die(const char *what)
-{
-	say("threads: %s failed: %s\n", what, strerrorname_np(errno));
-	_exit(2);
-}
 
 /* Reads a small /proc file whole into buf (NUL-terminated). */
 static int read_file(const char *path, char *buf, size_t len)
