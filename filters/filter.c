@@ -145,20 +145,10 @@ static int add_allow(scmp_filter_ctx ctx, const struct sp_allow *al, int nr, str
 			return rc;
 	}
 	for (;;) {
-		size_t k;
-
 		for (size_t i = 0; i < al->n_conds; i++) {
-			const struct sp_arg_cond *c = &al->conds[i];
-
-			cmp[i].arg = c->index;
-			cmp[i].op = c->op;
-			if (c->op == SCMP_CMP_MASKED_EQ) {
-				cmp[i].datum_a = c->mask;
-				cmp[i].datum_b = c->values[pos[i]];
-			} else {
-				cmp[i].datum_a = c->values[pos[i]];
-				cmp[i].datum_b = 0;
-			}
+			cmp[i].arg = al->conds[i].index;
+			cmp[i].op = al->conds[i].op;
+			sp_cond_datums(&al->conds[i], pos[i], &cmp[i].datum_a, &cmp[i].datum_b);
 		}
 		/*
 		 * _exact: libseccomp must not rewrite the rule (it would for
@@ -169,14 +159,30 @@ static int add_allow(scmp_filter_ctx ctx, const struct sp_allow *al, int nr, str
 		if (rc < 0)
 			return sp_diag_set(diag, -rc, "%s: libseccomp refused the rule: %s",
 					   al->name, strerror(-rc));
-		for (k = 0; k < al->n_conds; k++) {
-			if (++pos[k] < al->conds[k].n_values)
-				break;
-			pos[k] = 0;
-		}
-		if (k == al->n_conds)
+		if (!sp_allow_next_combination(al, pos))
 			return 0;
 	}
+}
+
+void sp_cond_datums(const struct sp_arg_cond *c, size_t pos, uint64_t *a, uint64_t *b)
+{
+	if (c->op == SCMP_CMP_MASKED_EQ) {
+		*a = c->mask;
+		*b = c->values[pos];
+	} else {
+		*a = c->values[pos];
+		*b = 0;
+	}
+}
+
+bool sp_allow_next_combination(const struct sp_allow *al, size_t pos[6])
+{
+	for (size_t k = 0; k < al->n_conds; k++) {
+		if (++pos[k] < al->conds[k].n_values)
+			return true;
+		pos[k] = 0;
+	}
+	return false;
 }
 
 int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, struct sp_diag *diag)

@@ -75,6 +75,21 @@ struct sp_filter_spec {
 const char *sp_cmp_name(enum scmp_compare op);
 
 /*
+ * A condition with values[pos] as the two data of a libseccomp
+ * comparison (and of an OCI "value"/"valueTwo"): for SCMP_CMP_MASKED_EQ
+ * the mask and the value, else the value and 0.
+ */
+void sp_cond_datums(const struct sp_arg_cond *c, size_t pos, uint64_t *a, uint64_t *b);
+
+/*
+ * An allowed call with conditions stands for one rule per combination of
+ * their values.  pos[i] indexes conds[i].values; starting from all zeros,
+ * this steps to the next combination like an odometer, in a fixed order,
+ * and returns false once every combination was visited.
+ */
+bool sp_allow_next_combination(const struct sp_allow *al, size_t pos[6]);
+
+/*
  * The x86-64 number of a syscall name as libseccomp knows it, or -ENOENT
  * (unknown, or a pseudo-syscall that does not exist on x86-64).
  */

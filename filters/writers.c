@@ -151,7 +151,6 @@ static int add_constrained(json_t *arr, const struct sp_allow *al)
 
 	for (;;) {
 		json_t *e = json_object(), *names = json_array(), *args = json_array();
-		size_t k;
 
 		rc |= push(names, json_string(al->name));
 		rc |= set(e, "names", names);
@@ -159,16 +158,12 @@ static int add_constrained(json_t *arr, const struct sp_allow *al)
 		for (size_t i = 0; args && i < al->n_conds; i++) {
 			const struct sp_arg_cond *c = &al->conds[i];
 			json_t *a = json_object();
-			uint64_t v = c->values[pos[i]];
+			uint64_t value, value_two;
 
+			sp_cond_datums(c, pos[i], &value, &value_two);
 			rc |= set(a, "index", json_integer(c->index));
-			if (c->op == SCMP_CMP_MASKED_EQ) {
-				rc |= set(a, "value", json_integer((json_int_t)c->mask));
-				rc |= set(a, "valueTwo", json_integer((json_int_t)v));
-			} else {
-				rc |= set(a, "value", json_integer((json_int_t)v));
-				rc |= set(a, "valueTwo", json_integer(0));
-			}
+			rc |= set(a, "value", json_integer((json_int_t)value));
+			rc |= set(a, "valueTwo", json_integer((json_int_t)value_two));
 			rc |= set(a, "op", json_string(sp_cmp_name(c->op)));
 			rc |= push(args, a);
 		}
@@ -176,12 +171,7 @@ static int add_constrained(json_t *arr, const struct sp_allow *al)
 		rc |= push(arr, e);
 		if (rc)
 			return -ENOMEM;
-		for (k = 0; k < al->n_conds; k++) {
-			if (++pos[k] < al->conds[k].n_values)
-				break;
-			pos[k] = 0;
-		}
-		if (k == al->n_conds)
+		if (!sp_allow_next_combination(al, pos))
 			return 0;
 	}
 }
