@@ -975,14 +975,13 @@ static void drain(struct sp_tracer *t)
 	}
 }
 
-static void reap_launched(struct sp_tracer *t)
+static void reap_launched(void)
 {
 	int status;
 
 	/* EXITKILL and SIGKILL do the killing; collect every zombie so none outlives us. */
 	while (waitpid(-1, &status, __WALL) > 0 || errno == EINTR)
 		;
-	(void)t;
 }
 
 /*
@@ -1086,7 +1085,7 @@ out:
 		drain(&t);
 	}
 	if (t.launched)
-		reap_launched(&t);
+		reap_launched();
 	if (err_fd >= 0)
 		close(err_fd);
 	if (t.stack)
