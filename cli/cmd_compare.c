@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "filters/compare.h"
+#include "sysphase/analysis.h"
 
 struct compare_opts {
 	const char *a, *b;

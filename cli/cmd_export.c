@@ -22,11 +22,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "filters/policy.h"
-#include "filters/writers.h"
-#include "phases/detector.h"
-#include "phases/rules.h"
-#include "tracer/trace.h"
+#include "sysphase/policy.h"
+#include "sysphase/filters.h"
+#include "sysphase/phases.h"
+#include "sysphase/trace.h"
 
 #define DEFAULT_DIR "sysphase-policy"
 

@@ -12,10 +12,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "phases/detector.h"
-#include "phases/rules.h"
-#include "phases/timeline.h"
-#include "tracer/trace.h"
+#include "sysphase/phases.h"
+#include "sysphase/trace.h"
 
 struct phases_opts {
 	const char *rules;

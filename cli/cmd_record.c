@@ -18,10 +18,9 @@
 
 #include "cli.h"
 #include "progress.h"
-#include "phases/detector.h"
-#include "phases/rules.h"
-#include "tracer/trace.h"
-#include "tracer/tracer.h"
+#include "sysphase/phases.h"
+#include "sysphase/trace.h"
+#include "sysphase/tracer.h"
 
 struct record_ctx {
 	struct sp_trace_writer *writer;

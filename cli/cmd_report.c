@@ -17,12 +17,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "filters/policy.h"
-#include "filters/report.h"
-#include "phases/detector.h"
-#include "phases/rules.h"
-#include "phases/timeline.h"
-#include "tracer/trace.h"
+#include "sysphase/policy.h"
+#include "sysphase/analysis.h"
+#include "sysphase/phases.h"
+#include "sysphase/trace.h"
 
 #define DEFAULT_OUT "report.html"
 

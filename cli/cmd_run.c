@@ -31,12 +31,11 @@
 #include <sys/syscall.h>
 
 #include "cli.h"
-#include "filters/filter.h"
-#include "filters/policy.h"
-#include "phases/detector.h"
-#include "phases/rules.h"
-#include "tracer/syscalls.h"
-#include "tracer/tracer.h"
+#include "sysphase/filters.h"
+#include "sysphase/policy.h"
+#include "sysphase/phases.h"
+#include "sysphase/core.h"
+#include "sysphase/tracer.h"
 
 /* LOG makes the kernel audit every denial, which is how violations are named. */
 #define INJECT_FLAGS (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG)

@@ -7,8 +7,8 @@
 #ifndef SYSPHASE_CLI_PROGRESS_H
 #define SYSPHASE_CLI_PROGRESS_H
 
-#include "phases/detector.h"
-#include "tracer/event.h"
+#include "sysphase/phases.h"
+#include "sysphase/core.h"
 
 struct progress;
 

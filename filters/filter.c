@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "filter.h"
+#include "sysphase/filters.h"
 
 static const char *const action_names[] = {
     [SP_ACTION_KILL] = "kill",

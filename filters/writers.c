@@ -9,7 +9,7 @@
 
 #include <jansson.h>
 
-#include "writers.h"
+#include "sysphase/filters.h"
 
 static const char *const fmt_names[SP_FMT_COUNT] = {
     [SP_FMT_BPF] = "bpf", [SP_FMT_PFC] = "pfc",		[SP_FMT_OCI] = "oci",

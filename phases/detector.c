@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detector.h"
+#include "sysphase/phases.h"
 #include "rules_int.h"
 
 #define NBUCKETS 1024

@@ -11,9 +11,8 @@
 
 #include <jansson.h>
 
-#include "jpos.h"
-#include "rules.h"
-#include "tracer/event.h"
+#include "sysphase/core.h"
+#include "sysphase/phases.h"
 
 /* A list of strings (globs, syscall names...). */
 struct sp_strv {

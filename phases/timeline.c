@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "timeline.h"
+#include "sysphase/phases.h"
 
 #define NBUCKETS 1024
 

@@ -18,7 +18,7 @@
 #include "consts.h"
 #include "glob.h"
 #include "rules_int.h"
-#include "tracer/syscalls.h"
+#include "sysphase/core.h"
 
 /* ---------------------------------------------------------------- helpers */
 

@@ -18,7 +18,7 @@
 
 #include <jansson.h>
 
-#include "event.h"
+#include "sysphase/core.h"
 
 struct sp_decode_ctx {
 	pid_t tid;	/* whose memory is read */

@@ -25,8 +25,8 @@
 #include "inject.h"
 #include "maps.h"
 #include "stack.h"
-#include "syscalls.h"
-#include "tracer.h"
+#include "sysphase/core.h"
+#include "sysphase/tracer.h"
 
 #define THREAD_BUCKETS 256
 

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "filters/compare.h"
-#include "filters/policy.h"
+#include "sysphase/analysis.h"
+#include "sysphase/policy.h"
 
 static struct sp_syscall_set *list(const char *text, int expect_rc, struct sp_diag *diag)
 {

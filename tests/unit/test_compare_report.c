@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "filters/report.h"
-#include "phases/timeline.h"
+#include "sysphase/analysis.h"
+#include "sysphase/phases.h"
 
 struct run {
 	struct sp_timeline *tl;

@@ -14,9 +14,7 @@
 
 #include <cmocka.h>
 
-#include "phases/detector.h"
-#include "phases/rules.h"
-#include "phases/timeline.h"
+#include "sysphase/phases.h"
 
 /* Two phases a -> b fired by the trigger given (JSON text). */
 static struct sp_rules *two_phase(const char *trigger)

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <linux/seccomp.h>
 
-#include "filters/filter.h"
+#include "sysphase/filters.h"
 
 /* How a call ended; a case lists the endings it accepts as a bit set. */
 enum {

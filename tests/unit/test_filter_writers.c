@@ -22,7 +22,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "filters/writers.h"
+#include "sysphase/filters.h"
 
 static const struct sp_allow allow[] = {
     {.name = "getpid"},

@@ -21,10 +21,10 @@
 
 #include <cmocka.h>
 
-#include "filters/compare.h"
-#include "filters/policy.h"
-#include "phases/rules.h"
-#include "tracer/trace.h"
+#include "sysphase/analysis.h"
+#include "sysphase/policy.h"
+#include "sysphase/phases.h"
+#include "sysphase/trace.h"
 
 #define ITERATIONS 5000
 

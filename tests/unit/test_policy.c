@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <linux/seccomp.h>
 
-#include "filters/policy.h"
+#include "sysphase/policy.h"
 
 static double clock_ts;
 

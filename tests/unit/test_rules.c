@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "phases/rules.h"
+#include "sysphase/phases.h"
 
 /* Parses text (with its '@' marker removed); returns rc and fills msg. */
 static int parse_marked(const char *marked, char *msg, size_t n, char *where, size_t wn)

@@ -13,14 +13,14 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "filters/filter.h"
-#include "filters/threat.h"
+#include "sysphase/filters.h"
+#include "sysphase/core.h"
 
 static json_t *load_model(void)
 {
 	json_error_t err;
 	json_t *root =
-	    json_load_file(SYSPHASE_SOURCE_DIR "/filters/data/threat-model.json", 0, &err);
+	    json_load_file(SYSPHASE_SOURCE_DIR "/analysis/data/threat-model.json", 0, &err);
 
 	if (!root)
 		print_error("threat-model.json: %d: %s\n", err.line, err.text);

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "tracer/trace.h"
+#include "sysphase/trace.h"
 
 struct tmp {
 	char path[64];

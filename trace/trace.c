@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "trace.h"
+#include "sysphase/trace.h"
 
 /* ---------------------------------------------------------------- names */
 

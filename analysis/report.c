@@ -12,9 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compare.h"
-#include "report.h"
-#include "threat.h"
+#include "sysphase/analysis.h"
+#include "sysphase/core.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

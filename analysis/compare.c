@@ -10,10 +10,9 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "compare.h"
-#include "phases/jpos.h"
-#include "policy.h"
-#include "tracer/syscalls.h"
+#include "sysphase/analysis.h"
+#include "sysphase/core.h"
+#include "sysphase/policy.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -783,7 +782,7 @@ static int find_data(const char *file, const char *exe_dir, char *out, size_t le
 	snprintf(out, len, "%s/data/%s", SYSPHASE_DATADIR, file);
 	if (is_file(out))
 		return 0;
-	snprintf(out, len, "%s/filters/data/%s", SYSPHASE_SOURCE_DIR, file);
+	snprintf(out, len, "%s/analysis/data/%s", SYSPHASE_SOURCE_DIR, file);
 	return is_file(out) ? 0 : -ENOENT;
 }
 

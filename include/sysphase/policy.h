@@ -1,5 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * sysphase policy: the per-phase allowlist model.
+ */
+#ifndef SYSPHASE_POLICY_H
+#define SYSPHASE_POLICY_H
+
+#include "sysphase/core.h"
+#include "sysphase/filters.h"
+
+/*
  * The policy: what each phase of a program used, and what each phase's
  * filter must allow.  Built from a stream of phase-stamped events (the
  * detector's output, online or from a trace), written as policy.json
@@ -15,8 +24,6 @@
  *            everything that comes after it (in the process and in the
  *            children it forks).
  */
-#ifndef SYSPHASE_FILTERS_POLICY_H
-#define SYSPHASE_FILTERS_POLICY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,10 +31,6 @@
 
 #include <jansson.h>
 
-#include "filter.h"
-#include "threat.h"
-#include "tracer/diag.h"
-#include "tracer/event.h"
 
 #define SP_POLICY_FORMAT "sysphase-policy"
 #define SP_POLICY_VERSION 1
@@ -168,4 +171,4 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
 			const char *const *extra, size_t n_extra, struct sp_allow **out,
 			size_t *n_out, struct sp_diag *diag);
 
-#endif /* SYSPHASE_FILTERS_POLICY_H */
+#endif /* SYSPHASE_POLICY_H */

@@ -7,7 +7,7 @@
 #include <linux/audit.h>
 #include <seccomp.h>
 
-#include "syscalls.h"
+#include "sysphase/core.h"
 
 /*
  * x86-64 numbers with this bit set are x32 calls (arch/x86/include/uapi/

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "policy.h"
+#include "sysphase/policy.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

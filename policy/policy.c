@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 
-#include "policy.h"
+#include "sysphase/policy.h"
 
 /* x86-64 syscall numbers are below this (libseccomp knows ~460 of them). */
 #define NR_SLOTS 1024

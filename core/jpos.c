@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "jpos.h"
+#include "sysphase/core.h"
 
 struct jpos_entry {
 	char *pointer;

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "diag.h"
+#include "sysphase/core.h"
 
 /*
  * Messages quote user input (a syscall name, a JSON string), which may

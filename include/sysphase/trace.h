@@ -1,20 +1,24 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * sysphase trace: the trace file format.
+ */
+#ifndef SYSPHASE_TRACE_H
+#define SYSPHASE_TRACE_H
+
+#include "sysphase/core.h"
+
+/*
  * The trace file: JSON Lines, documented in docs/trace-format.md.
  * Line 1 is a header; each further line is one struct sp_event.
  * The writer streams (nothing is kept per event); the reader parses one
  * line at a time and tolerates a truncated last line (a killed run).
  */
-#ifndef SYSPHASE_TRACER_TRACE_H
-#define SYSPHASE_TRACER_TRACE_H
 
 #include <stdbool.h>
 #include <stdio.h>
 
 #include <jansson.h>
 
-#include "diag.h"
-#include "event.h"
 
 #define SP_TRACE_FORMAT "sysphase-trace"
 #define SP_TRACE_VERSION 1
@@ -70,4 +74,4 @@ long sp_trace_reader_line(const struct sp_trace_reader *r);
 
 void sp_trace_reader_free(struct sp_trace_reader *r);
 
-#endif /* SYSPHASE_TRACER_TRACE_H */
+#endif /* SYSPHASE_TRACE_H */

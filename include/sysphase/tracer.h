@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
+ * sysphase tracer: the ptrace supervisor.
+ */
+#ifndef SYSPHASE_TRACER_H
+#define SYSPHASE_TRACER_H
+
+#include "sysphase/core.h"
+
+/*
  * The ptrace supervisor.  It launches a program (or attaches to a running
  * process), follows every thread and child, and turns ptrace stops into
  * struct sp_event values handed to a callback in the order it saw them.
  * It never prints; the callback decides what becomes of each event.
  */
-#ifndef SYSPHASE_TRACER_TRACER_H
-#define SYSPHASE_TRACER_TRACER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "diag.h"
-#include "event.h"
 
 struct sp_tracer;
 
@@ -94,4 +98,4 @@ int sp_tracer_inject_filter(struct sp_tracer *tracer, pid_t tid, const void *ins
 /* Kills process pid with SIGKILL (a filter could not be installed). */
 void sp_tracer_kill_process(struct sp_tracer *tracer, pid_t pid);
 
-#endif /* SYSPHASE_TRACER_TRACER_H */
+#endif /* SYSPHASE_TRACER_H */

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "event.h"
+#include "sysphase/core.h"
 
 static const char *const abi_names[] = {
 	[SP_ABI_X86_64] = "x86_64",

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
-#include "threat.h"
+#include "sysphase/core.h"
 
 struct rated {
 	const char *name;
@@ -9,7 +9,7 @@ struct rated {
 };
 
 /*
- * Figure 1 as in filters/data/threat-model.json (test_threat checks that
+ * Figure 1 as in analysis/data/threat-model.json (test_threat checks that
  * the two agree).  Names are the JSON's: some (_newselect, putmsg,
  * sgetmask, umount) do not exist on x86-64 and simply never match.
  */
