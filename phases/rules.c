@@ -210,7 +210,7 @@ static int parse_from(const struct sp_pctx *c, const struct sp_rules *r, const c
 	char q[192];
 	size_t i;
 	json_t *e;
-	int idx, rc;
+	int idx = 0, rc;
 
 	*mask = 0;
 	if (json_is_string(v) && !strcmp(json_string_value(v), "*")) {
@@ -249,7 +249,7 @@ static int parse_transition(const struct sp_pctx *c, struct sp_rules *r, size_t 
 	json_t *from, *to, *when, *belongs, *repeat;
 	uint64_t mask;
 	bool closes = false;
-	int toi, rc;
+	int toi = 0, rc;
 
 	snprintf(p, sizeof(p), "/transitions/%zu", i);
 	if (!json_is_object(tr))
@@ -321,7 +321,7 @@ static int parse_on_fork(const struct sp_pctx *c, struct sp_rules *r, json_t *v)
 	static const char *const keys[] = {"parent", "child", "comment", NULL};
 	size_t i;
 	json_t *e;
-	int idx, rc;
+	int idx = 0, rc;
 
 	r->on_fork = malloc(r->nphases * sizeof(*r->on_fork));
 	if (!r->on_fork)

@@ -248,7 +248,7 @@ static int read_conds(struct rd *r, json_t *arr, const char *ptr, struct sp_arg_
 		struct sp_arg_cond *out = &conds[(*n)++];
 		json_t *vals = json_object_get(c, "values"), *v;
 		const char *op;
-		uint64_t idx;
+		uint64_t idx = 0;
 		size_t k;
 		int rc;
 

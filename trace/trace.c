@@ -1094,8 +1094,8 @@ static int _reader_header(struct sp_trace_reader *r, struct sp_diag *diag)
 	json_error_t jerr;
 	json_t *cmd;
 	long long version = 0;
-	bool newline;
-	size_t len;
+	bool newline = false;
+	size_t len = 0;
 	int rc;
 
 	rc = _reader_line(r, &len, &newline);
@@ -1175,8 +1175,8 @@ const struct sp_trace_header *sp_trace_reader_header(const struct sp_trace_reade
 int sp_trace_read(struct sp_trace_reader *r, struct sp_event *ev, struct sp_diag *diag)
 {
 	json_error_t jerr;
-	bool newline;
-	size_t len;
+	bool newline = false;
+	size_t len = 0;
 	int rc;
 
 	sp_event_clear(ev);
