@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds sysphase and runs the whole test suite (ctest).
+# Builds sysphase with warnings as errors and runs the whole test suite (ctest).
 #   tests/run.sh              normal build in build/
 #   tests/run.sh --sanitize   AddressSanitizer + UBSan build in build-sanitize/
 # Exits non-zero when anything fails.
@@ -21,7 +21,8 @@ case "${1:-}" in
 esac
 
 bash "$src/tests/deps.sh"
-cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${cmake_args[@]}" >/dev/null
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSYSPHASE_WERROR=ON \
+	"${cmake_args[@]}" >/dev/null
 cmake --build "$build" -j"$(nproc)"
 # Sanitizers: fail on the first report; leaks in the traced programs are not ours.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
