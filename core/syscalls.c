@@ -109,33 +109,6 @@ long sp_syscall_nr(const char *name)
 	return nr == __NR_SCMP_ERROR || nr < 0 ? -ENOENT : nr;
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[64], prev_diag, tmp;
-
-	if (lb >= sizeof(row) / sizeof(row[0]))
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		prev_diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t best = prev_diag + (a[i - 1] != b[j - 1]);
-
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			tmp = row[j];
-			row[j] = best;
-			prev_diag = tmp;
-		}
-	}
-	return row[lb];
-}
-
 const char *sp_syscall_suggest(const char *name)
 {
 	const char *best = NULL;
@@ -148,7 +121,7 @@ const char *sp_syscall_suggest(const char *name)
 
 		if (!cand)
 			continue;
-		d = edit_distance(name, cand);
+		d = sp_edit_distance(name, cand);
 		if (d < best_dist) {
 			best_dist = d;
 			best = cand;

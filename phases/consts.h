@@ -27,10 +27,4 @@ int sp_const_signal(const char *name);
 /* errno value of "EEXIST", or -ENOENT. */
 int sp_const_errno(const char *name);
 
-/* Levenshtein distance, for "did you mean" suggestions. */
-size_t sp_edit_distance(const char *a, const char *b);
-
-/* The closest of the NULL-terminated names to s when reasonably close, else NULL. */
-const char *sp_nearest(const char *s, const char *const *names);
-
 #endif /* SYSPHASE_PHASES_CONSTS_H */

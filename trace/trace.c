@@ -23,7 +23,6 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -33,185 +32,13 @@
 
 /* ---------------------------------------------------------------- names */
 
-/*
- * errno names of Linux (asm-generic/errno-base.h and errno.h), indexed by
- * value.  Written out rather than taken from strerrorname_np so that the
- * trace does not depend on the C library's version; the reader needs the
- * reverse map anyway.
- */
-static const char *const errno_names[] = {
-    [EPERM] = "EPERM",
-    [ENOENT] = "ENOENT",
-    [ESRCH] = "ESRCH",
-    [EINTR] = "EINTR",
-    [EIO] = "EIO",
-    [ENXIO] = "ENXIO",
-    [E2BIG] = "E2BIG",
-    [ENOEXEC] = "ENOEXEC",
-    [EBADF] = "EBADF",
-    [ECHILD] = "ECHILD",
-    [EAGAIN] = "EAGAIN",
-    [ENOMEM] = "ENOMEM",
-    [EACCES] = "EACCES",
-    [EFAULT] = "EFAULT",
-    [ENOTBLK] = "ENOTBLK",
-    [EBUSY] = "EBUSY",
-    [EEXIST] = "EEXIST",
-    [EXDEV] = "EXDEV",
-    [ENODEV] = "ENODEV",
-    [ENOTDIR] = "ENOTDIR",
-    [EISDIR] = "EISDIR",
-    [EINVAL] = "EINVAL",
-    [ENFILE] = "ENFILE",
-    [EMFILE] = "EMFILE",
-    [ENOTTY] = "ENOTTY",
-    [ETXTBSY] = "ETXTBSY",
-    [EFBIG] = "EFBIG",
-    [ENOSPC] = "ENOSPC",
-    [ESPIPE] = "ESPIPE",
-    [EROFS] = "EROFS",
-    [EMLINK] = "EMLINK",
-    [EPIPE] = "EPIPE",
-    [EDOM] = "EDOM",
-    [ERANGE] = "ERANGE",
-    [EDEADLK] = "EDEADLK",
-    [ENAMETOOLONG] = "ENAMETOOLONG",
-    [ENOLCK] = "ENOLCK",
-    [ENOSYS] = "ENOSYS",
-    [ENOTEMPTY] = "ENOTEMPTY",
-    [ELOOP] = "ELOOP",
-    [ENOMSG] = "ENOMSG",
-    [EIDRM] = "EIDRM",
-    [ECHRNG] = "ECHRNG",
-    [EL2NSYNC] = "EL2NSYNC",
-    [EL3HLT] = "EL3HLT",
-    [EL3RST] = "EL3RST",
-    [ELNRNG] = "ELNRNG",
-    [EUNATCH] = "EUNATCH",
-    [ENOCSI] = "ENOCSI",
-    [EL2HLT] = "EL2HLT",
-    [EBADE] = "EBADE",
-    [EBADR] = "EBADR",
-    [EXFULL] = "EXFULL",
-    [ENOANO] = "ENOANO",
-    [EBADRQC] = "EBADRQC",
-    [EBADSLT] = "EBADSLT",
-    [EBFONT] = "EBFONT",
-    [ENOSTR] = "ENOSTR",
-    [ENODATA] = "ENODATA",
-    [ETIME] = "ETIME",
-    [ENOSR] = "ENOSR",
-    [ENONET] = "ENONET",
-    [ENOPKG] = "ENOPKG",
-    [EREMOTE] = "EREMOTE",
-    [ENOLINK] = "ENOLINK",
-    [EADV] = "EADV",
-    [ESRMNT] = "ESRMNT",
-    [ECOMM] = "ECOMM",
-    [EPROTO] = "EPROTO",
-    [EMULTIHOP] = "EMULTIHOP",
-    [EDOTDOT] = "EDOTDOT",
-    [EBADMSG] = "EBADMSG",
-    [EOVERFLOW] = "EOVERFLOW",
-    [ENOTUNIQ] = "ENOTUNIQ",
-    [EBADFD] = "EBADFD",
-    [EREMCHG] = "EREMCHG",
-    [ELIBACC] = "ELIBACC",
-    [ELIBBAD] = "ELIBBAD",
-    [ELIBSCN] = "ELIBSCN",
-    [ELIBMAX] = "ELIBMAX",
-    [ELIBEXEC] = "ELIBEXEC",
-    [EILSEQ] = "EILSEQ",
-    [ERESTART] = "ERESTART",
-    [ESTRPIPE] = "ESTRPIPE",
-    [EUSERS] = "EUSERS",
-    [ENOTSOCK] = "ENOTSOCK",
-    [EDESTADDRREQ] = "EDESTADDRREQ",
-    [EMSGSIZE] = "EMSGSIZE",
-    [EPROTOTYPE] = "EPROTOTYPE",
-    [ENOPROTOOPT] = "ENOPROTOOPT",
-    [EPROTONOSUPPORT] = "EPROTONOSUPPORT",
-    [ESOCKTNOSUPPORT] = "ESOCKTNOSUPPORT",
-    [EOPNOTSUPP] = "EOPNOTSUPP",
-    [EPFNOSUPPORT] = "EPFNOSUPPORT",
-    [EAFNOSUPPORT] = "EAFNOSUPPORT",
-    [EADDRINUSE] = "EADDRINUSE",
-    [EADDRNOTAVAIL] = "EADDRNOTAVAIL",
-    [ENETDOWN] = "ENETDOWN",
-    [ENETUNREACH] = "ENETUNREACH",
-    [ENETRESET] = "ENETRESET",
-    [ECONNABORTED] = "ECONNABORTED",
-    [ECONNRESET] = "ECONNRESET",
-    [ENOBUFS] = "ENOBUFS",
-    [EISCONN] = "EISCONN",
-    [ENOTCONN] = "ENOTCONN",
-    [ESHUTDOWN] = "ESHUTDOWN",
-    [ETOOMANYREFS] = "ETOOMANYREFS",
-    [ETIMEDOUT] = "ETIMEDOUT",
-    [ECONNREFUSED] = "ECONNREFUSED",
-    [EHOSTDOWN] = "EHOSTDOWN",
-    [EHOSTUNREACH] = "EHOSTUNREACH",
-    [EALREADY] = "EALREADY",
-    [EINPROGRESS] = "EINPROGRESS",
-    [ESTALE] = "ESTALE",
-    [EUCLEAN] = "EUCLEAN",
-    [ENOTNAM] = "ENOTNAM",
-    [ENAVAIL] = "ENAVAIL",
-    [EISNAM] = "EISNAM",
-    [EREMOTEIO] = "EREMOTEIO",
-    [EDQUOT] = "EDQUOT",
-    [ENOMEDIUM] = "ENOMEDIUM",
-    [EMEDIUMTYPE] = "EMEDIUMTYPE",
-    [ECANCELED] = "ECANCELED",
-    [ENOKEY] = "ENOKEY",
-    [EKEYEXPIRED] = "EKEYEXPIRED",
-    [EKEYREVOKED] = "EKEYREVOKED",
-    [EKEYREJECTED] = "EKEYREJECTED",
-    [EOWNERDEAD] = "EOWNERDEAD",
-    [ENOTRECOVERABLE] = "ENOTRECOVERABLE",
-    [ERFKILL] = "ERFKILL",
-    [EHWPOISON] = "EHWPOISON",
-};
-
-/*
- * Kernel-internal codes (include/linux/errno.h) never reach a program but
- * do show at syscall-exit stops, e.g. a wait interrupted by a signal that
- * the kernel is about to restart.
- */
-static const struct {
-	int err;
-	const char *name;
-} kernel_errnos[] = {
-    {512, "ERESTARTSYS"},
-    {513, "ERESTARTNOINTR"},
-    {514, "ERESTARTNOHAND"},
-    {515, "ENOIOCTLCMD"},
-    {516, "ERESTART_RESTARTBLOCK"},
-    {517, "EPROBE_DEFER"},
-    {518, "EOPENSTALE"},
-    {519, "ENOPARAM"},
-};
-
-/* Other spellings of the same values, accepted by the reader only. */
-static const struct {
-	int err;
-	const char *name;
-} errno_aliases[] = {
-    {EWOULDBLOCK, "EWOULDBLOCK"},
-    {EDEADLOCK, "EDEADLOCK"},
-    {ENOTSUP, "ENOTSUP"},
-};
-
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-/* The name of errno err, or "E<err>" in buf for values without one. */
+/* The name of errno err (core's generated table), or "E<err>" in buf for values without one. */
 static const char *_trace_errno_name(int err, char *buf, size_t n)
 {
-	if (err > 0 && (size_t)err < ARRAY_SIZE(errno_names) && errno_names[err])
-		return errno_names[err];
-	for (size_t i = 0; i < ARRAY_SIZE(kernel_errnos); i++)
-		if (kernel_errnos[i].err == err)
-			return kernel_errnos[i].name;
+	const char *name = sp_errno_name(err);
+
+	if (name)
+		return name;
 	snprintf(buf, n, "E%d", err);
 	return buf;
 }
@@ -219,18 +46,12 @@ static const char *_trace_errno_name(int err, char *buf, size_t n)
 /* The value of an errno name the writer produces (or an alias); -1 when unknown. */
 static int _trace_errno_value(const char *name)
 {
+	int e = sp_errno_parse(name);
 	char *end;
 	long v;
 
-	for (size_t i = 1; i < ARRAY_SIZE(errno_names); i++)
-		if (errno_names[i] && !strcmp(errno_names[i], name))
-			return (int)i;
-	for (size_t i = 0; i < ARRAY_SIZE(kernel_errnos); i++)
-		if (!strcmp(kernel_errnos[i].name, name))
-			return kernel_errnos[i].err;
-	for (size_t i = 0; i < ARRAY_SIZE(errno_aliases); i++)
-		if (!strcmp(errno_aliases[i].name, name))
-			return errno_aliases[i].err;
+	if (e > 0)
+		return e;
 	if (name[0] != 'E' || name[1] < '0' || name[1] > '9')
 		return -1;
 	errno = 0;
@@ -240,37 +61,14 @@ static int _trace_errno_value(const char *name)
 	return (int)v;
 }
 
-/* Signal names of x86-64 Linux (asm/signal.h); written out for the same reason as errnos. */
-static const char *const signal_names[] = {
-    [SIGHUP] = "SIGHUP",       [SIGINT] = "SIGINT",	  [SIGQUIT] = "SIGQUIT",
-    [SIGILL] = "SIGILL",       [SIGTRAP] = "SIGTRAP",	  [SIGABRT] = "SIGABRT",
-    [SIGBUS] = "SIGBUS",       [SIGFPE] = "SIGFPE",	  [SIGKILL] = "SIGKILL",
-    [SIGUSR1] = "SIGUSR1",     [SIGSEGV] = "SIGSEGV",	  [SIGUSR2] = "SIGUSR2",
-    [SIGPIPE] = "SIGPIPE",     [SIGALRM] = "SIGALRM",	  [SIGTERM] = "SIGTERM",
-    [SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD",	  [SIGCONT] = "SIGCONT",
-    [SIGSTOP] = "SIGSTOP",     [SIGTSTP] = "SIGTSTP",	  [SIGTTIN] = "SIGTTIN",
-    [SIGTTOU] = "SIGTTOU",     [SIGURG] = "SIGURG",	  [SIGXCPU] = "SIGXCPU",
-    [SIGXFSZ] = "SIGXFSZ",     [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
-    [SIGWINCH] = "SIGWINCH",   [SIGIO] = "SIGIO",	  [SIGPWR] = "SIGPWR",
-    [SIGSYS] = "SIGSYS",
-};
-
-/*
- * The kernel's first real-time signal.  glibc's SIGRTMIN is 34 because it
- * keeps two for itself, so real-time signals are named from the kernel's
- * numbering ("SIGRT_2" is 34), as strace does, not from a C library's.
- */
-#define KERNEL_SIGRTMIN 32
-#define KERNEL_SIGRTMAX 64
-
+/* The one spelling of signal names (core's), or "SIG<n>" for numbers without one. */
 static const char *_trace_signal_name(int signo, char *buf, size_t n)
 {
-	if (signo > 0 && (size_t)signo < ARRAY_SIZE(signal_names) && signal_names[signo])
-		return signal_names[signo];
-	if (signo >= KERNEL_SIGRTMIN && signo <= KERNEL_SIGRTMAX)
-		snprintf(buf, n, "SIGRT_%d", signo - KERNEL_SIGRTMIN);
-	else
-		snprintf(buf, n, "SIG%d", signo);
+	const char *name = sp_signal_name(signo, buf, n);
+
+	if (name)
+		return name;
+	snprintf(buf, n, "SIG%d", signo);
 	return buf;
 }
 

@@ -141,6 +141,92 @@ long sp_syscall_nr(const char *name);
 const char *sp_syscall_suggest(const char *name);
 
 /*
+ * Constant tables: one per kind of name (errno, signals, open flags...),
+ * generated at build time by core/gen-xlat.sh from the lists in
+ * core/xlat/, each compiled against the kernel UAPI or C library header it
+ * names.  The decoder prints with them and the rules loader parses with the
+ * very same tables, so a name the decoder writes is a name a rule can use.
+ * Tables are constant; every function here is pure (no state, no locks).
+ */
+
+struct sp_xlat_entry {
+	const char *name;
+	uint64_t val;
+};
+
+struct sp_xlat {
+	const char *kind;		      /* the list's name: "open_flags" */
+	const struct sp_xlat_entry *entries; /* printed and parsed, in the list's order */
+	size_t n;
+	const struct sp_xlat_entry *aliases; /* other spellings: parsed, never printed */
+	size_t naliases;
+};
+
+enum sp_xlat_kind {
+	SP_XLAT_ERRNO,
+	SP_XLAT_SIGNALS,
+	SP_XLAT_KIND_COUNT
+};
+
+/* The table of a kind; NULL for a value outside the enumeration. */
+const struct sp_xlat *sp_xlat_get(enum sp_xlat_kind kind);
+
+/* The name of exactly val (the first entry listed), or NULL. */
+const char *sp_xlat_name(const struct sp_xlat *x, uint64_t val);
+
+/* The value of name, an entry or an alias: 0, or -ENOENT. */
+int sp_xlat_value(const struct sp_xlat *x, const char *name, uint64_t *val);
+
+/*
+ * A flag word into buf (size n, always terminated, cut when too small):
+ * every entry whose bits are all in v, in table order (so a multi-bit
+ * entry listed first wins over the bits it contains), then what no entry
+ * names in hex, joined by '|'.  v == 0 gives the table's zero-valued entry
+ * (PROT_NONE, F_OK) or "0".  Returns buf.
+ */
+char *sp_xlat_format_flags(const struct sp_xlat *x, uint64_t v, char *buf, size_t n);
+
+/* An enumerated value: its name, or v in decimal.  Returns buf. */
+char *sp_xlat_format_enum(const struct sp_xlat *x, uint64_t v, char *buf, size_t n);
+
+/*
+ * The inverse of sp_xlat_format_flags: "A|B|0x40" (names of x, or numbers;
+ * blanks around '|' allowed) into *val.  0, or -ENOENT with the unknown
+ * token at s + *bad_off, *bad_len bytes long (either pointer may be NULL).
+ */
+int sp_xlat_parse_flags(const struct sp_xlat *x, const char *s, uint64_t *val, size_t *bad_off,
+			size_t *bad_len);
+
+/* The name of x closest to name, for "did you mean"; NULL when none is close. */
+const char *sp_xlat_suggest(const struct sp_xlat *x, const char *name);
+
+/*
+ * Signal names, in one spelling everywhere: "SIGHUP" ... "SIGSYS", and the
+ * real-time signals in the kernel's numbering, "SIGRT_<n>" for 32 + n (as
+ * strace writes them; glibc's SIGRTMIN, 34, is SIGRT_2).  NULL for numbers
+ * without a name; a real-time name is built in buf (size n).
+ */
+const char *sp_signal_name(int signo, char *buf, size_t n);
+
+/* The number of a signal name as sp_signal_name spells it (or an alias: SIGIOT), or -ENOENT. */
+int sp_signal_parse(const char *name);
+
+/* The name of an errno value (kernel-internal ones included), or NULL. */
+const char *sp_errno_name(int err);
+
+/* The value of an errno name (or an alias: EWOULDBLOCK), or -ENOENT. */
+int sp_errno_parse(const char *name);
+
+/*
+ * Edit distance (insertions, deletions, substitutions) between two names,
+ * and the closest of a NULL-terminated list to s when it looks like a typo
+ * of it (within a third of its length), else NULL.  The one "did you mean"
+ * helper of sysphase.
+ */
+size_t sp_edit_distance(const char *a, const char *b);
+const char *sp_nearest(const char *s, const char *const *names);
+
+/*
  * Threat levels of syscalls, after Figure 1 of the thesis (Mussa, Malaiya
  * and Ray 2015), shipped as analysis/data/threat-model.json:
  *   1 full control of the system, 2 denial of service,

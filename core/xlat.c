@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Lookups, printing and parsing over the generated constant tables, and
+ * the signal and errno names built on them.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sysphase/core.h"
+#include "xlat_tables.h"
+
+static const struct sp_xlat *const tables[SP_XLAT_KIND_COUNT] = {
+    [SP_XLAT_ERRNO] = &sp_xlat_errno,
+    [SP_XLAT_SIGNALS] = &sp_xlat_signals,
+};
+
+const struct sp_xlat *sp_xlat_get(enum sp_xlat_kind kind)
+{
+	if ((unsigned int)kind >= SP_XLAT_KIND_COUNT)
+		return NULL;
+	return tables[kind];
+}
+
+const char *sp_xlat_name(const struct sp_xlat *x, uint64_t val)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (x->entries[i].val == val)
+			return x->entries[i].name;
+	return NULL;
+}
+
+int sp_xlat_value(const struct sp_xlat *x, const char *name, uint64_t *val)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		if (!strcmp(x->entries[i].name, name)) {
+			*val = x->entries[i].val;
+			return 0;
+		}
+	}
+	for (size_t i = 0; i < x->naliases; i++) {
+		if (!strcmp(x->aliases[i].name, name)) {
+			*val = x->aliases[i].val;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* Appends s to buf (size n) holding len bytes; cuts, never overflows. */
+static size_t put(char *buf, size_t n, size_t len, const char *s)
+{
+	size_t l = strlen(s);
+
+	if (len + 1 >= n)
+		return len;
+	if (l > n - 1 - len)
+		l = n - 1 - len;
+	memcpy(buf + len, s, l);
+	buf[len + l] = '\0';
+	return len + l;
+}
+
+char *sp_xlat_format_flags(const struct sp_xlat *x, uint64_t v, char *buf, size_t n)
+{
+	const char *zero = NULL;
+	bool wrote = false;
+	size_t len = 0;
+	char hex[24];
+
+	if (n == 0)
+		return buf;
+	buf[0] = '\0';
+	for (size_t i = 0; i < x->n; i++) {
+		uint64_t bits = x->entries[i].val;
+
+		if (bits == 0) {
+			if (!zero)
+				zero = x->entries[i].name;
+			continue;
+		}
+		if ((v & bits) != bits)
+			continue;
+		if (wrote)
+			len = put(buf, n, len, "|");
+		len = put(buf, n, len, x->entries[i].name);
+		v &= ~bits;
+		wrote = true;
+	}
+	if (v) {
+		snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)v);
+		if (wrote)
+			len = put(buf, n, len, "|");
+		put(buf, n, len, hex);
+		wrote = true;
+	}
+	if (!wrote)
+		put(buf, n, 0, zero ? zero : "0");
+	return buf;
+}
+
+char *sp_xlat_format_enum(const struct sp_xlat *x, uint64_t v, char *buf, size_t n)
+{
+	const char *name = sp_xlat_name(x, v);
+
+	if (name)
+		snprintf(buf, n, "%s", name);
+	else
+		snprintf(buf, n, "%llu", (unsigned long long)v);
+	return buf;
+}
+
+/* A number as the format functions write it (hex with 0x, or decimal); false if not one. */
+static bool parse_number(const char *s, size_t len, uint64_t *val)
+{
+	char tok[32];
+	char *end;
+
+	if (len == 0 || len >= sizeof(tok) || s[0] < '0' || s[0] > '9')
+		return false;
+	memcpy(tok, s, len);
+	tok[len] = '\0';
+	errno = 0;
+	*val = strtoull(tok, &end, 0);
+	return !errno && !*end;
+}
+
+static bool lookup_token(const struct sp_xlat *x, const char *s, size_t len, uint64_t *val)
+{
+	char tok[64];
+
+	if (parse_number(s, len, val))
+		return true;
+	if (len >= sizeof(tok))
+		return false;
+	memcpy(tok, s, len);
+	tok[len] = '\0';
+	return sp_xlat_value(x, tok, val) == 0;
+}
+
+int sp_xlat_parse_flags(const struct sp_xlat *x, const char *s, uint64_t *val, size_t *bad_off,
+			size_t *bad_len)
+{
+	const char *p = s;
+	uint64_t v = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, "|");
+		const char *tok = p;
+		size_t tlen = len;
+		uint64_t one;
+
+		/* Blanks around '|', as people write them. */
+		while (tlen && (*tok == ' ' || *tok == '\t')) {
+			tok++;
+			tlen--;
+		}
+		while (tlen && (tok[tlen - 1] == ' ' || tok[tlen - 1] == '\t'))
+			tlen--;
+		if (!lookup_token(x, tok, tlen, &one)) {
+			if (bad_off)
+				*bad_off = (size_t)(tok - s);
+			if (bad_len)
+				*bad_len = tlen;
+			return -ENOENT;
+		}
+		v |= one;
+		if (p[len] != '|')
+			break;
+		p += len + 1;
+	}
+	*val = v;
+	return 0;
+}
+
+size_t sp_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t *row = calloc(lb + 1, sizeof(*row));
+	size_t d;
+
+	if (!row)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
+}
+
+/* Suggest only what looks like a typo, not an unrelated word. */
+static bool close_enough(const char *s, size_t d)
+{
+	return d <= 1 + strlen(s) / 3 && d < strlen(s);
+}
+
+const char *sp_nearest(const char *s, const char *const *names)
+{
+	const char *best = NULL;
+	size_t bestd = (size_t)-1;
+
+	for (size_t i = 0; names[i]; i++) {
+		size_t d = sp_edit_distance(s, names[i]);
+
+		if (d < bestd) {
+			bestd = d;
+			best = names[i];
+		}
+	}
+	return best && close_enough(s, bestd) ? best : NULL;
+}
+
+const char *sp_xlat_suggest(const struct sp_xlat *x, const char *name)
+{
+	const char *best = NULL;
+	size_t bestd = (size_t)-1;
+
+	for (size_t i = 0; i < x->n; i++) {
+		size_t d = sp_edit_distance(name, x->entries[i].name);
+
+		if (d < bestd) {
+			bestd = d;
+			best = x->entries[i].name;
+		}
+	}
+	return best && close_enough(name, bestd) ? best : NULL;
+}
+
+/*
+ * The kernel's real-time range (asm/signal.h: SIGRTMIN 32, _NSIG 64), which
+ * glibc exports as __SIGRTMIN and __SIGRTMAX.  glibc's own SIGRTMIN is 34
+ * because it keeps two for its threads: naming from it would shift every
+ * number, so names follow the kernel, as strace's do.
+ */
+#define KERNEL_SIGRTMIN __SIGRTMIN
+#define KERNEL_SIGRTMAX __SIGRTMAX
+#define RT_PREFIX "SIGRT_"
+
+const char *sp_signal_name(int signo, char *buf, size_t n)
+{
+	const char *name;
+
+	if (signo <= 0)
+		return NULL;
+	name = sp_xlat_name(&sp_xlat_signals, (uint64_t)signo);
+	if (name)
+		return name;
+	if (signo < KERNEL_SIGRTMIN || signo > KERNEL_SIGRTMAX)
+		return NULL;
+	snprintf(buf, n, RT_PREFIX "%d", signo - KERNEL_SIGRTMIN);
+	return buf;
+}
+
+int sp_signal_parse(const char *name)
+{
+	uint64_t v;
+
+	if (sp_xlat_value(&sp_xlat_signals, name, &v) == 0)
+		return (int)v;
+	if (!strncmp(name, RT_PREFIX, strlen(RT_PREFIX))) {
+		const char *num = name + strlen(RT_PREFIX);
+		char *end;
+		long rt;
+
+		/* Digits only, and no leading zero: one spelling per signal. */
+		if (num[0] < '0' || num[0] > '9' || (num[0] == '0' && num[1]))
+			return -ENOENT;
+		errno = 0;
+		rt = strtol(num, &end, 10);
+		if (errno || *end || rt > KERNEL_SIGRTMAX - KERNEL_SIGRTMIN)
+			return -ENOENT;
+		return KERNEL_SIGRTMIN + (int)rt;
+	}
+	return -ENOENT;
+}
+
+const char *sp_errno_name(int err)
+{
+	return err > 0 ? sp_xlat_name(&sp_xlat_errno, (uint64_t)err) : NULL;
+}
+
+int sp_errno_parse(const char *name)
+{
+	uint64_t v;
+
+	if (sp_xlat_value(&sp_xlat_errno, name, &v) < 0)
+		return -ENOENT;
+	return (int)v;
+}
