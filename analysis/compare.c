@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <sys/utsname.h>
 
-#include "sysphase/analysis.h"
+#include "set.h"
 #include "sysphase/core.h"
 #include "sysphase/policy.h"
 
@@ -163,6 +163,21 @@ size_t sp_set_size(const struct sp_syscall_set *s)
 	for (size_t i = 0; i < N(s->bits); i++)
 		n += (size_t)__builtin_popcountll(s->bits[i]);
 	return n;
+}
+
+const char *sp_set_label(const struct sp_syscall_set *s)
+{
+	return s->label;
+}
+
+size_t sp_set_skipped_count(const struct sp_syscall_set *s)
+{
+	return s->n_skipped;
+}
+
+const char *sp_set_skipped_at(const struct sp_syscall_set *s, size_t i)
+{
+	return i < s->n_skipped ? s->skipped[i] : NULL;
 }
 
 /* ---- files and positions --------------------------------------------- */
@@ -678,9 +693,12 @@ static int policy_doc(const struct jdoc *d, const char *phase, enum sp_view view
 		}
 		free(into->label);
 		into->label = label;
-		for (size_t k = 0; k < p->n_phases && rc == 0; k++)
-			for (size_t c = 0; c < p->phases[k].n_exact && rc == 0; c++)
-				rc = add_policy_name(into, p->phases[k].exact[c].name, false);
+		for (size_t k = 0; k < sp_policy_phase_count(p) && rc == 0; k++) {
+			struct sp_call_info ci;
+
+			for (size_t c = 0; sp_policy_exact_call(p, k, c, &ci) == 0 && rc == 0; c++)
+				rc = add_policy_name(into, ci.name, false);
+		}
 		goto out;
 	}
 	i = sp_policy_phase_index(p, phase);
@@ -688,21 +706,24 @@ static int policy_doc(const struct jdoc *d, const char *phase, enum sp_view view
 		char list[512] = "";
 		size_t n = 0;
 
-		for (size_t k = 0; k < p->n_phases && n < sizeof(list); k++)
+		for (size_t k = 0; k < sp_policy_phase_count(p) && n < sizeof(list); k++)
 			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", k ? ", " : "",
-					      p->phases[k].name);
+					      sp_policy_phase_name(p, k));
 		rc = sp_diag_set(diag, ENOENT, "%s: no phase '%s' (it has: %s)", d->name, phase,
 				 list);
 		goto out;
 	}
-	if (view == SP_VIEW_EXACT)
-		for (size_t c = 0; c < p->phases[i].n_exact && rc == 0; c++)
-			rc = add_policy_name(into, p->phases[i].exact[c].name,
-					     p->phases[i].exact[c].n_conds > 0);
-	else
-		for (size_t c = 0; c < p->phases[i].n_enforce && rc == 0; c++)
-			rc = add_policy_name(into, p->phases[i].enforce[c].name,
-					     p->phases[i].enforce[c].n_conds > 0);
+	if (view == SP_VIEW_EXACT) {
+		struct sp_call_info ci;
+
+		for (size_t c = 0; sp_policy_exact_call(p, (size_t)i, c, &ci) == 0 && rc == 0; c++)
+			rc = add_policy_name(into, ci.name, ci.n_conds > 0);
+	} else {
+		const struct sp_allow *al;
+
+		for (size_t c = 0; (al = sp_policy_enforce_at(p, (size_t)i, c)) && rc == 0; c++)
+			rc = add_policy_name(into, al->name, al->n_conds > 0);
+	}
 out:
 	sp_policy_free(p);
 	return rc;

@@ -953,18 +953,23 @@ static void write_policy_svg(FILE *out, const struct sp_policy *p, const struct 
 	struct axis a;
 	char col[40], ta[32], tb[32];
 
-	for (size_t i = 0; i < p->n_phases; i++) {
-		double d = p->phases[i].last - p->phases[i].first;
+	size_t n_phases = sp_policy_phase_count(p);
+	struct sp_phase_info ph;
 
-		t0 = p->phases[i].first < t0 ? p->phases[i].first : t0;
-		t1 = p->phases[i].last > t1 ? p->phases[i].last : t1;
+	for (size_t i = 0; i < n_phases; i++) {
+		double d;
+
+		sp_policy_phase_info(p, i, &ph);
+		d = ph.last - ph.first;
+		t0 = ph.first < t0 ? ph.first : t0;
+		t1 = ph.last > t1 ? ph.last : t1;
 		if (d > 0 && (shortest == 0 || d < shortest))
 			shortest = d;
 	}
 	if (!isfinite(t0))
 		t0 = 0;
 	axis_setup(&a, mode, t0, t1, shortest);
-	height = AXIS_H + (double)p->n_phases * (LANE_H + LANE_GAP) + 8;
+	height = AXIS_H + (double)n_phases * (LANE_H + LANE_GAP) + 8;
 	fprintf(out,
 		"<svg class=\"timeline\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
 		"role=\"img\" aria-label=\"phase activity\">\n",
@@ -972,25 +977,28 @@ static void write_policy_svg(FILE *out, const struct sp_policy *p, const struct 
 	fprintf(out, "<rect class=\"bg\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%.0f\"/>\n",
 		LABEL_W, AXIS_H, PLOT_W, height - AXIS_H - 4);
 	axis_draw(out, &a, AXIS_H, height - 4);
-	for (size_t i = 0; i < p->n_phases; i++) {
-		const struct sp_policy_phase *ph = &p->phases[i];
+	for (size_t i = 0; i < n_phases; i++) {
+		const char *name = sp_policy_phase_name(p, i);
 		double y = AXIS_H + (double)i * (LANE_H + LANE_GAP) + LANE_GAP / 2.0;
-		double x0 = ax_x(&a, ph->first), x1 = ax_x(&a, ph->last);
+		double x0, x1;
 
+		sp_policy_phase_info(p, i, &ph);
+		x0 = ax_x(&a, ph.first);
+		x1 = ax_x(&a, ph.last);
 		fprintf(out, "<text class=\"ll\" x=\"4\" y=\"%.1f\">", y + LANE_H / 2.0 + 4);
-		esc(out, ph->name);
+		esc(out, name);
 		fputs("</text>\n", out);
-		phase_colour(col, sizeof(col), colour_of(nm, ph->name));
+		phase_colour(col, sizeof(col), colour_of(nm, name));
 		fprintf(out,
 			"<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
 			"fill=\"%s\"><title>",
 			x0, y, x1 - x0 < 1 ? 1.0 : x1 - x0, LANE_H, col);
-		esc(out, ph->name);
+		esc(out, name);
 		fprintf(
 		    out,
 		    "\nactive from %s to %s\n%llu events, %zu distinct syscalls</title></rect>\n",
-		    fmt_time(ta, sizeof(ta), ph->first), fmt_time(tb, sizeof(tb), ph->last),
-		    (unsigned long long)ph->events, ph->n_exact);
+		    fmt_time(ta, sizeof(ta), ph.first), fmt_time(tb, sizeof(tb), ph.last),
+		    (unsigned long long)ph.events, ph.n_exact);
 	}
 	fputs("</svg>\n", out);
 }
@@ -1006,11 +1014,13 @@ static void write_policy_svg(FILE *out, const struct sp_policy *p, const struct 
 
 static void write_graph_svg(FILE *out, const struct sp_policy *p, const struct names *nm)
 {
-	double height = (double)p->n_phases * GRAPH_ROW + 16, width = GRAPH_NODE_W + 40;
+	double height = (double)sp_policy_phase_count(p) * GRAPH_ROW + 16,
+	       width = GRAPH_NODE_W + 40;
+	struct sp_policy_edge edge;
 	char col[40];
 
-	for (size_t e = 0; e < p->n_edges; e++) {
-		int span = abs(p->edges[e].to - p->edges[e].from);
+	for (size_t e = 0; sp_policy_edge_at(p, e, &edge) == 0; e++) {
+		int span = abs(edge.to - edge.from);
 		double reach = GRAPH_NODE_W + 30 + span * 22.0;
 
 		width = reach + 20 > width ? reach + 20 : width;
@@ -1022,20 +1032,20 @@ static void write_graph_svg(FILE *out, const struct sp_policy *p, const struct n
 		"orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" fill=\"#444\"/></marker>"
 		"</defs>\n",
 		width, height, width, height);
-	for (size_t i = 0; i < p->n_phases; i++) {
+	for (size_t i = 0; i < sp_policy_phase_count(p); i++) {
 		double y = 8 + (double)i * GRAPH_ROW;
 
-		phase_colour(col, sizeof(col), colour_of(nm, p->phases[i].name));
+		phase_colour(col, sizeof(col), colour_of(nm, sp_policy_phase_name(p, i)));
 		fprintf(
 		    out,
 		    "<rect class=\"node\" x=\"4\" y=\"%.1f\" width=\"%d\" height=\"%d\" rx=\"4\" "
 		    "fill=\"%s\"/><text class=\"nl\" x=\"10\" y=\"%.1f\">",
 		    y, GRAPH_NODE_W, GRAPH_ROW - 6, col, y + (GRAPH_ROW - 6) / 2.0);
-		esc(out, p->phases[i].name);
+		esc(out, sp_policy_phase_name(p, i));
 		fputs("</text>\n", out);
 	}
-	for (size_t e = 0; e < p->n_edges; e++) {
-		const struct sp_policy_edge *ed = &p->edges[e];
+	for (size_t e = 0; sp_policy_edge_at(p, e, &edge) == 0; e++) {
+		const struct sp_policy_edge *ed = &edge;
 		double y0 = 8 + ed->from * (double)GRAPH_ROW + (GRAPH_ROW - 6) / 2.0;
 		double y1 = 8 + ed->to * (double)GRAPH_ROW + (GRAPH_ROW - 6) / 2.0;
 		double x = 4 + GRAPH_NODE_W, bulge = 26 + abs(ed->to - ed->from) * 22.0;
@@ -1056,9 +1066,9 @@ static void write_graph_svg(FILE *out, const struct sp_policy *p, const struct n
 			    "marker-end=\"url(#garrow)\">",
 			    fork ? " fork-e" : "", x, y0, x + bulge, y0, x + bulge, y1, x, y1);
 		fputs("<title>", out);
-		esc(out, p->phases[ed->from].name);
+		esc(out, sp_policy_phase_name(p, (size_t)ed->from));
 		fputs(" \xe2\x86\x92 ", out);
-		esc(out, p->phases[ed->to].name);
+		esc(out, sp_policy_phase_name(p, (size_t)ed->to));
 		fprintf(out, " (%s, seen %llu\xc3\x97)</title></path>\n",
 			fork ? "fork" : "transition", (unsigned long long)ed->count);
 	}
@@ -1164,21 +1174,25 @@ static int whole_run_set(const struct sp_policy *p, struct sp_syscall_set **out)
 
 	if (!w)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n_phases; i++)
-		for (size_t c = 0; c < p->phases[i].n_exact; c++)
-			sp_set_add_name(w, p->phases[i].exact[c].name);
+	for (size_t i = 0; i < sp_policy_phase_count(p); i++) {
+		struct sp_call_info ci;
+
+		for (size_t c = 0; sp_policy_exact_call(p, i, c, &ci) == 0; c++)
+			sp_set_add_name(w, ci.name);
+	}
 	*out = w;
 	return 0;
 }
 
 static int enforce_set(const struct sp_policy *p, size_t i, struct sp_syscall_set **out)
 {
-	struct sp_syscall_set *e = sp_set_new(p->phases[i].name);
+	struct sp_syscall_set *e = sp_set_new(sp_policy_phase_name(p, i));
+	const struct sp_allow *al;
 
 	if (!e)
 		return -ENOMEM;
-	for (size_t c = 0; c < p->phases[i].n_enforce; c++)
-		sp_set_add_name(e, p->phases[i].enforce[c].name);
+	for (size_t c = 0; (al = sp_policy_enforce_at(p, i, c)); c++)
+		sp_set_add_name(e, al->name);
 	*out = e;
 	return 0;
 }
@@ -1218,27 +1232,28 @@ static int write_summary(FILE *out, const struct sp_policy *p)
 		c.part[SP_CMP_A].n, c.part[SP_CMP_A].n, c.part[SP_CMP_A].n);
 	level_counts(out, c.part[SP_CMP_A].by_level);
 	fputs("</td></tr>\n", out);
-	for (size_t i = 0; i < p->n_phases; i++) {
-		const struct sp_policy_phase *ph = &p->phases[i];
+	for (size_t i = 0; i < sp_policy_phase_count(p); i++) {
+		struct sp_phase_info ph;
 
+		sp_policy_phase_info(p, i, &ph);
 		rc = enforce_set(p, i, &e);
 		if (rc < 0)
 			break;
 		sp_compare(w, e, &c);
 		fprintf(out, "<tr class=\"phase-sum\" data-phase=\"");
-		esc(out, ph->name);
+		esc(out, sp_policy_phase_name(p, i));
 		fprintf(out,
 			"\" data-distinct=\"%zu\" data-enforce=\"%zu\" data-drop-l1=\"%u\" "
 			"data-drop-l2=\"%u\"><td><a href=\"#phase-%zu\">",
-			ph->n_exact, ph->n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
+			ph.n_exact, ph.n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
 			c.part[SP_CMP_ONLY_A].by_level[2], i);
-		esc(out, ph->name);
+		esc(out, sp_policy_phase_name(p, i));
 		fprintf(out,
 			"</a></td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
 			"<td class=\"num\">%u</td><td class=\"num\">%u</td><td "
 			"class=\"num\">%.0f%%</td>"
 			"<td>",
-			ph->n_exact, ph->n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
+			ph.n_exact, ph.n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
 			c.part[SP_CMP_ONLY_A].by_level[2],
 			c.reduction < 0 ? 0.0 : 100.0 * c.reduction);
 		dropped_names(out, &c.part[SP_CMP_ONLY_A], 1);
@@ -1289,12 +1304,12 @@ static int write_against(FILE *out, const struct sp_report_input *in)
 	      out);
 	for (size_t k = 0; k < in->n_refs; k++) {
 		fputs("<th>", out);
-		esc(out, in->refs[k]->label);
+		esc(out, sp_set_label(in->refs[k]));
 		fprintf(out, " (%zu): covers</th><th>drops (L1, L2)</th>",
 			sp_set_size(in->refs[k]));
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
-	for (size_t i = 0; i <= p->n_phases; i++) {
+	for (size_t i = 0; i <= sp_policy_phase_count(p); i++) {
 		const struct sp_syscall_set *ours = w;
 
 		if (i > 0) {
@@ -1304,9 +1319,9 @@ static int write_against(FILE *out, const struct sp_report_input *in)
 			ours = e;
 		}
 		fputs("<tr class=\"ref-row\" data-phase=\"", out);
-		esc(out, i ? p->phases[i - 1].name : "");
+		esc(out, i ? sp_policy_phase_name(p, i - 1) : "");
 		fputs("\"><td>", out);
-		esc(out, i ? p->phases[i - 1].name : "whole run");
+		esc(out, i ? sp_policy_phase_name(p, i - 1) : "whole run");
 		fprintf(out, "%s</td><td class=\"num\">%zu</td>", i ? " (enforce)" : "",
 			sp_set_size(ours));
 		for (size_t k = 0; k < in->n_refs; k++)
@@ -1322,94 +1337,147 @@ static int write_against(FILE *out, const struct sp_report_input *in)
 
 static int cmp_call_first(const void *a, const void *b)
 {
-	const struct sp_policy_call *x = *(const struct sp_policy_call *const *)a;
-	const struct sp_policy_call *y = *(const struct sp_policy_call *const *)b;
+	const struct sp_call_info *x = a, *y = b;
 
+	/* Calls not observed (first = 0) come after the observed ones. */
+	if ((x->prov == SP_PROV_OBSERVED) != (y->prov == SP_PROV_OBSERVED))
+		return x->prov == SP_PROV_OBSERVED ? -1 : 1;
 	if (x->first != y->first)
 		return x->first < y->first ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
-static void write_exact_table(FILE *out, const struct sp_policy_phase *ph)
+/* Why a call that was not observed is there: the reason, or module/function and the chain. */
+static void why_text(FILE *out, const struct sp_call_info *call)
 {
-	const struct sp_policy_call **rows =
-	    malloc((ph->n_exact ? ph->n_exact : 1) * sizeof(*rows));
+	json_t *why = (json_t *)call->why; /* jansson's getters take no const, but only read */
+	json_t *chain = json_object_get(why, "chain"), *v;
+	const char *reason = json_string_value(json_object_get(why, "reason"));
+	const char *module = json_string_value(json_object_get(why, "module"));
+	const char *fn = json_string_value(json_object_get(why, "function"));
+	const char *addr = json_string_value(json_object_get(why, "address"));
+	size_t k;
+
+	if (reason)
+		esc(out, reason);
+	if (module || fn || addr) {
+		esc(out, fn ? fn : addr ? addr : "?");
+		fputs(module ? " in " : "", out);
+		esc(out, module ? module : "");
+	}
+	json_array_foreach(chain, k, v)
+	{
+		char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT);
+
+		fputs(k ? " \xe2\x86\x92 " : ": ", out);
+		esc(out, json_is_string(v) ? json_string_value(v) : text ? text : "?");
+		free(text);
+	}
+}
+
+/* A badge per provenance, so that what was seen and what was added never look alike. */
+static void prov_cell(FILE *out, enum sp_provenance prov)
+{
+	const char *name = sp_provenance_name(prov);
+
+	fprintf(out, "<td><span class=\"prov prov-%s\">%s</span></td>", name, name);
+}
+
+static void write_call_row(FILE *out, const struct sp_call_info *call)
+{
 	char tb[32];
 
-	fputs("<table class=\"allow exact\"><thead><tr><th>syscall</th><th>level</th>"
-	      "<th>count</th><th>call sites</th><th>first use</th><th>last use</th></tr>"
-	      "</thead>\n<tbody>\n",
-	      out);
-	for (size_t c = 0; rows && c < ph->n_exact; c++)
-		rows[c] = &ph->exact[c];
+	fprintf(out, "<tr class=\"prov-%s\"><td class=\"sc\">", sp_provenance_name(call->prov));
+	esc(out, call->name);
+	fputs(call->n_conds ? " <span class=\"cond\">(args)</span>" : "", out);
+	fputs("</td>", out);
+	level_cell(out, call->name);
+	prov_cell(out, call->prov);
+	if (call->prov != SP_PROV_OBSERVED) {
+		fputs("<td class=\"num\">\xe2\x80\x94</td><td colspan=\"3\">", out);
+		why_text(out, call);
+		fputs("</td></tr>\n", out);
+		return;
+	}
+	fprintf(out, "<td class=\"num\">%llu</td><td>", (unsigned long long)call->count);
+	for (size_t s = 0; s < call->n_sites; s++) {
+		esc(out, call->sites[s]);
+		fputs(s + 1 < call->n_sites ? ", " : "", out);
+	}
+	fprintf(out, "</td><td class=\"num\">%s</td>", fmt_time(tb, sizeof(tb), call->first));
+	fprintf(out, "<td class=\"num\">%s</td></tr>\n", fmt_time(tb, sizeof(tb), call->last));
+}
+
+static const char call_head[] =
+    "<thead><tr><th>syscall</th><th>level</th><th>provenance</th><th>count</th>"
+    "<th>call sites (or why)</th><th>first use</th><th>last use</th></tr></thead>\n<tbody>\n";
+
+static void write_exact_table(FILE *out, const struct sp_policy *p, size_t i, size_t n)
+{
+	struct sp_call_info *rows = malloc((n ? n : 1) * sizeof(*rows));
+
+	fprintf(out, "<table class=\"allow exact\">%s", call_head);
+	for (size_t c = 0; rows && c < n; c++)
+		sp_policy_exact_call(p, i, c, &rows[c]);
 	/* In order of first use: the phase's story, read top to bottom. */
 	if (rows)
-		qsort(rows, ph->n_exact, sizeof(*rows), cmp_call_first);
-	for (size_t c = 0; c < ph->n_exact; c++) {
-		const struct sp_policy_call *call = rows ? rows[c] : &ph->exact[c];
+		qsort(rows, n, sizeof(*rows), cmp_call_first);
+	for (size_t c = 0; c < n; c++) {
+		struct sp_call_info one;
 
-		fputs("<tr><td class=\"sc\">", out);
-		esc(out, call->name);
-		fputs(call->n_conds ? " <span class=\"cond\">(args)</span>" : "", out);
-		fputs("</td>", out);
-		level_cell(out, call->name);
-		fprintf(out, "<td class=\"num\">%llu</td><td>", (unsigned long long)call->count);
-		for (size_t s = 0; s < call->n_sites; s++) {
-			esc(out, call->sites[s]);
-			fputs(s + 1 < call->n_sites ? ", " : "", out);
-		}
-		fprintf(out, "</td><td class=\"num\">%s</td>",
-			fmt_time(tb, sizeof(tb), call->first));
-		fprintf(out, "<td class=\"num\">%s</td></tr>\n",
-			fmt_time(tb, sizeof(tb), call->last));
+		if (!rows)
+			sp_policy_exact_call(p, i, c, &one);
+		write_call_row(out, rows ? &rows[c] : &one);
 	}
 	fputs("</tbody></table>\n", out);
 	free(rows);
 }
 
-static bool phase_uses(const struct sp_policy_phase *ph, const char *name)
+/* What completion reached but did not allow: listed so that a person can decide. */
+static void write_held_table(FILE *out, const struct sp_policy *p, size_t i, size_t n)
 {
-	/* exact is sorted by name (policy.h). */
-	size_t lo = 0, hi = ph->n_exact;
+	struct sp_call_info call;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(ph->exact[mid].name, name);
-
-		if (c == 0)
-			return true;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	if (n == 0)
+		return;
+	fprintf(out,
+		"<h4>held back: %zu syscalls reachable from the phase's call sites but dangerous, "
+		"NOT allowed</h4>\n<table class=\"allow held\">%s",
+		n, call_head);
+	for (size_t c = 0; sp_policy_held_back_call(p, i, c, &call) == 0; c++)
+		write_call_row(out, &call);
+	fputs("</tbody></table>\n", out);
 }
 
 static void write_enforce_table(FILE *out, const struct sp_policy *p, size_t i)
 {
-	const struct sp_policy_phase *ph = &p->phases[i];
+	const struct sp_allow *al;
 
 	fputs("<table class=\"allow enforce\"><thead><tr><th>syscall</th><th>level</th>"
 	      "<th>used by (this phase and the phases after it)</th></tr></thead>\n<tbody>\n",
 	      out);
-	for (size_t c = 0; c < ph->n_enforce; c++) {
-		const char *name = ph->enforce[c].name;
+	for (size_t c = 0; (al = sp_policy_enforce_at(p, i, c)); c++) {
 		bool first = true;
 
 		fputs("<tr><td class=\"sc\">", out);
-		esc(out, name);
-		fputs(ph->enforce[c].n_conds ? " <span class=\"cond\">(args)</span>" : "", out);
+		esc(out, al->name);
+		fputs(al->n_conds ? " <span class=\"cond\">(args)</span>" : "", out);
 		fputs("</td>", out);
-		level_cell(out, name);
+		level_cell(out, al->name);
 		fputs("<td>", out);
-		for (size_t k = 0; k < ph->n_reach; k++) {
-			const struct sp_policy_phase *rp = &p->phases[ph->reach[k]];
+		for (size_t k = 0; k < sp_policy_reach_count(p, i); k++) {
+			size_t r = (size_t)sp_policy_reach_at(p, i, k);
+			struct sp_call_info ci;
+			int at = sp_policy_exact_find(p, r, al->name);
 
-			if (!phase_uses(rp, name))
+			if (at < 0)
 				continue;
+			sp_policy_exact_call(p, r, (size_t)at, &ci);
 			fputs(first ? "" : ", ", out);
-			esc(out, rp->name);
+			esc(out, sp_policy_phase_name(p, r));
+			if (ci.prov != SP_PROV_OBSERVED)
+				fprintf(out, " <span class=\"prov prov-%s\">%s</span>",
+					sp_provenance_name(ci.prov), sp_provenance_name(ci.prov));
 			first = false;
 		}
 		fputs("</td></tr>\n", out);
@@ -1417,46 +1485,64 @@ static void write_enforce_table(FILE *out, const struct sp_policy *p, size_t i)
 	fputs("</tbody></table>\n", out);
 }
 
+static void write_next_phases(FILE *out, const struct sp_policy *p, size_t i)
+{
+	struct sp_policy_edge ed;
+
+	for (size_t e = 0, any = 0; sp_policy_edge_at(p, e, &ed) == 0; e++)
+		if (ed.from == (int)i && ed.to != (int)i) {
+			fputs(any++ ? ", " : "", out);
+			esc(out, sp_policy_phase_name(p, (size_t)ed.to));
+			fprintf(out, " (%s \xc3\x97%llu)",
+				ed.kind == SP_EDGE_FORK ? "fork" : "transition",
+				(unsigned long long)ed.count);
+		}
+}
+
 static void write_phase_section(FILE *out, const struct sp_report_input *in, size_t i)
 {
 	const struct sp_policy *p = in->policy;
-	const struct sp_policy_phase *ph = &p->phases[i];
+	const char *name = sp_policy_phase_name(p, i);
+	struct sp_phase_info ph;
 	char col[40], ta[32], tb[32];
 
+	sp_policy_phase_info(p, i, &ph);
 	phase_colour(col, sizeof(col), (int)i);
 	fprintf(out, "<section class=\"phase\" id=\"phase-%zu\" data-phase=\"", i);
-	esc(out, ph->name);
-	fprintf(out, "\">\n<h3><span class=\"sw\" style=\"background:%s\"></span>", col);
-	esc(out, ph->name);
+	esc(out, name);
+	fprintf(out,
+		"\" data-observed=\"%zu\" data-baseline=\"%zu\" data-completed=\"%zu\" "
+		"data-held-back=\"%zu\">\n<h3><span class=\"sw\" style=\"background:%s\"></span>",
+		ph.by_prov[SP_PROV_OBSERVED], ph.by_prov[SP_PROV_BASELINE],
+		ph.by_prov[SP_PROV_COMPLETED], ph.by_prov[SP_PROV_HELD_BACK], col);
+	esc(out, name);
 	fputs("</h3>\n", out);
 	if (in->phase_desc && in->phase_desc[i]) {
 		fputs("<p class=\"desc\">", out);
 		esc(out, in->phase_desc[i]);
 		fputs("</p>\n", out);
 	}
-	fprintf(out, "<p>Active from %s to %s; %llu events", fmt_time(ta, sizeof(ta), ph->first),
-		fmt_time(tb, sizeof(tb), ph->last), (unsigned long long)ph->events);
-	if (ph->other_abi || ph->unknown)
+	fprintf(out, "<p>Active from %s to %s; %llu events", fmt_time(ta, sizeof(ta), ph.first),
+		fmt_time(tb, sizeof(tb), ph.last), (unsigned long long)ph.events);
+	if (ph.other_abi || ph.unknown)
 		fprintf(out,
 			"; %llu calls through i386/x32 or unknown numbers (no x86-64 filter "
 			"can allow them)",
-			(unsigned long long)(ph->other_abi + ph->unknown));
+			(unsigned long long)(ph.other_abi + ph.unknown));
 	fputs(". Next phases: ", out);
-	for (size_t e = 0, any = 0; e < p->n_edges; e++)
-		if (p->edges[e].from == (int)i && p->edges[e].to != (int)i) {
-			fputs(any++ ? ", " : "", out);
-			esc(out, p->phases[p->edges[e].to].name);
-			fprintf(out, " (%s \xc3\x97%llu)",
-				p->edges[e].kind == SP_EDGE_FORK ? "fork" : "transition",
-				(unsigned long long)p->edges[e].count);
-		}
-	fputs(ph->has_exits ? ".</p>\n" : "none: a terminal phase.</p>\n", out);
-	fprintf(out, "<h4>exact: %zu syscalls the phase made (", ph->n_exact);
-	level_counts(out, ph->threat_exact);
+	write_next_phases(out, p, i);
+	fputs(ph.has_exits ? ".</p>\n" : "none: a terminal phase.</p>\n", out);
+	fprintf(out,
+		"<h4>exact: %zu syscalls the phase allows itself: %zu observed, %zu baseline, %zu "
+		"completed (",
+		ph.n_exact, ph.by_prov[SP_PROV_OBSERVED], ph.by_prov[SP_PROV_BASELINE],
+		ph.by_prov[SP_PROV_COMPLETED]);
+	level_counts(out, ph.threat_exact);
 	fputs(")</h4>\n", out);
-	write_exact_table(out, ph);
-	fprintf(out, "<h4>enforce: %zu syscalls its filter allows (", ph->n_enforce);
-	level_counts(out, ph->threat_enforce);
+	write_exact_table(out, p, i, ph.n_exact);
+	write_held_table(out, p, i, ph.n_held_back);
+	fprintf(out, "<h4>enforce: %zu syscalls its filter allows (", ph.n_enforce);
+	level_counts(out, ph.threat_enforce);
 	fputs(")</h4>\n", out);
 	write_enforce_table(out, p, i);
 	fputs("</section>\n", out);
@@ -1473,6 +1559,10 @@ static const char style[] =
     "th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:"
     "nowrap}"
     "td.sc{font-family:monospace}.cond{color:#777;font-size:.85em}"
+    ".prov{border-radius:3px;padding:0 .35em;font-size:.85em;white-space:nowrap}"
+    ".prov-observed{background:#e4eefb;color:#134}.prov-baseline{background:#eee;color:#333}"
+    ".prov-completed{background:#fff1c2;color:#540}"
+    ".prov-held_back{background:#fbd5d5;color:#700;font-weight:600}"
     ".lv1{background:#d73027;color:#fff}.lv2{background:#fc8d59}.lv3{background:#fee08b}"
     ".lv4{background:#91cf60}.lv0{background:#e4e4e4;color:#555}"
     ".chip{display:inline-block;padding:0 4px;margin:1px;border-radius:3px;"
@@ -1528,8 +1618,8 @@ static int collect_names(const struct sp_report_input *in, struct names *nm)
 	size_t i, k;
 	json_t *p, *seg;
 
-	for (i = 0; in->policy && i < in->policy->n_phases; i++)
-		if (names_add(nm, in->policy->phases[i].name) < 0)
+	for (i = 0; in->policy && i < sp_policy_phase_count(in->policy); i++)
+		if (names_add(nm, sp_policy_phase_name(in->policy, i)) < 0)
 			return -ENOMEM;
 	json_array_foreach(json_object_get(in->timeline, "processes"), i, p)
 	    json_array_foreach(json_object_get(p, "phases"), k, seg)
@@ -1607,7 +1697,7 @@ int sp_report_write(const struct sp_report *r, const struct sp_report_input *in,
 		      "over every phase reachable from it, because stacked seccomp filters only "
 		      "narrow.</p>\n",
 		      out);
-		for (size_t i = 0; i < in->policy->n_phases; i++)
+		for (size_t i = 0; i < sp_policy_phase_count(in->policy); i++)
 			write_phase_section(out, in, i);
 	} else {
 		fputs("<p class=\"note\">No allowlists: ", out);

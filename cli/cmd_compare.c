@@ -127,7 +127,7 @@ static void print_text(const struct compare_opts *o, const struct sp_syscall_set
 	static const char *const rows[SP_CMP_PARTS] = {"A", "B", "both", "only in A", "only in B"};
 	bool any_cond = false;
 
-	printf("A: %s\nB: %s\n\n", a->label, b->label);
+	printf("A: %s\nB: %s\n\n", sp_set_label(a), sp_set_label(b));
 	printf("%-10s %5s %4s %4s %4s %4s %8s\n", "", "total", "L1", "L2", "L3", "L4", "unrated");
 	for (int w = 0; w < SP_CMP_PARTS; w++) {
 		const struct sp_cmp_part *p = &c->part[w];
@@ -155,9 +155,9 @@ static void print_text(const struct compare_opts *o, const struct sp_syscall_set
 		if (any_cond)
 			printf("\n* allowed only for some argument values\n");
 	}
-	if (a->n_skipped || b->n_skipped)
-		printf("\nskipped (no x86-64 syscall of that name): A %zu, B %zu\n", a->n_skipped,
-		       b->n_skipped);
+	if (sp_set_skipped_count(a) || sp_set_skipped_count(b))
+		printf("\nskipped (no x86-64 syscall of that name): A %zu, B %zu\n",
+		       sp_set_skipped_count(a), sp_set_skipped_count(b));
 }
 
 static int compare_run(const struct compare_opts *o)

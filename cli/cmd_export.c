@@ -219,18 +219,19 @@ static int make_stems(struct export_ctx *x)
 {
 	const struct sp_policy *p = x->p;
 
-	x->stems = calloc(p->n_phases, sizeof(*x->stems));
+	x->stems = calloc(sp_policy_phase_count(p), sizeof(*x->stems));
 	if (!x->stems)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n_phases; i++) {
-		x->stems[i] = stem_of(p->phases[i].name);
+	for (size_t i = 0; i < sp_policy_phase_count(p); i++) {
+		x->stems[i] = stem_of(sp_policy_phase_name(p, i));
 		if (!x->stems[i])
 			return -ENOMEM;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(x->stems[i], x->stems[j]) == 0) {
 				sp_err(
 				    "export: phases '%s' and '%s' would share the file name '%s'",
-				    p->phases[j].name, p->phases[i].name, x->stems[i]);
+				    sp_policy_phase_name(p, j), sp_policy_phase_name(p, i),
+				    x->stems[i]);
 				return -EINVAL;
 			}
 	}
@@ -328,15 +329,8 @@ static int build_variant(struct export_ctx *x, size_t i, enum variant v, struct 
 		rc = sp_filter_build(&(struct sp_filter_spec){x->o->def, b->n, b->allow}, &b->ctx,
 				     &diag);
 	if (rc < 0)
-		sp_err("export: phase '%s': %s", x->p->phases[i].name, diag.msg);
+		sp_err("export: phase '%s': %s", sp_policy_phase_name(x->p, i), diag.msg);
 	return rc;
-}
-
-static const char *program_name(const struct sp_policy *p)
-{
-	json_t *cmd = p->program ? json_object_get(p->program, "command") : NULL;
-
-	return json_string_value(json_array_get(cmd, 0));
 }
 
 static int write_phase(struct export_ctx *x, size_t i, struct built *var,
@@ -358,8 +352,8 @@ static int write_phase(struct export_ctx *x, size_t i, struct built *var,
 			continue;
 		if (!var[v].ctx && (rc = build_variant(x, i, v, &var[v])) < 0)
 			return rc;
-		pf = (struct sp_phase_filter){program_name(x->p),
-					      x->p->phases[i].name,
+		pf = (struct sp_phase_filter){sp_policy_program_path(x->p),
+					      sp_policy_phase_name(x->p, i),
 					      sp_view_name(variant_view(x->o, v)),
 					      x->o->def,
 					      var[v].n,
@@ -381,7 +375,7 @@ static int write_phase(struct export_ctx *x, size_t i, struct built *var,
 
 static int write_filters(struct export_ctx *x)
 {
-	size_t n = x->p->n_phases;
+	size_t n = sp_policy_phase_count(x->p);
 	struct built(*var)[VAR_COUNT] = calloc(n, sizeof(*var));
 	struct sp_phase_filter *c = calloc(n, sizeof(*c));
 	int rc = 0;
@@ -546,14 +540,14 @@ static int read_complain_log(const char *path, struct sp_policy_builder *b)
 static void print_sets(const struct sp_policy *p)
 {
 	printf("\nsyscalls of each phase (exact; [1] full control, [2] denial of service):\n");
-	for (size_t i = 0; i < p->n_phases; i++) {
-		const struct sp_policy_phase *ph = &p->phases[i];
+	for (size_t i = 0; i < sp_policy_phase_count(p); i++) {
+		struct sp_call_info ci;
 
-		printf("  %s:", ph->name);
-		for (size_t c = 0; c < ph->n_exact; c++) {
-			int level = sp_threat_level(ph->exact[c].name);
+		printf("  %s:", sp_policy_phase_name(p, i));
+		for (size_t c = 0; sp_policy_exact_call(p, i, c, &ci) == 0; c++) {
+			int level = sp_threat_level(ci.name);
 
-			printf(" %s", ph->exact[c].name);
+			printf(" %s", ci.name);
 			if (level == 1 || level == 2)
 				printf("[%d]", level);
 		}
@@ -566,16 +560,17 @@ static void print_summary(const struct export_ctx *x, const struct sp_rules *rul
 	const struct sp_policy *p = x->p;
 	int w = 5;
 
-	for (size_t i = 0; i < p->n_phases; i++)
-		if ((int)strlen(p->phases[i].name) > w)
-			w = (int)strlen(p->phases[i].name);
+	for (size_t i = 0; i < sp_policy_phase_count(p); i++)
+		if ((int)strlen(sp_policy_phase_name(p, i)) > w)
+			w = (int)strlen(sp_policy_phase_name(p, i));
 	printf("%-*s  exact  enforce   enforce by threat level: L1  L2  L3  L4\n", w, "phase");
-	for (size_t i = 0; i < p->n_phases; i++) {
-		const struct sp_policy_phase *ph = &p->phases[i];
+	for (size_t i = 0; i < sp_policy_phase_count(p); i++) {
+		struct sp_phase_info ph;
 
-		printf("%-*s  %5zu  %7zu  %27u %3u %3u %3u\n", w, ph->name, ph->n_exact,
-		       ph->n_enforce, ph->threat_enforce[1], ph->threat_enforce[2],
-		       ph->threat_enforce[3], ph->threat_enforce[4]);
+		sp_policy_phase_info(p, i, &ph);
+		printf("%-*s  %5zu  %7zu  %27u %3u %3u %3u\n", w, sp_policy_phase_name(p, i),
+		       ph.n_exact, ph.n_enforce, ph.threat_enforce[1], ph.threat_enforce[2],
+		       ph.threat_enforce[3], ph.threat_enforce[4]);
 	}
 	for (size_t i = 0; rules && i < sp_rules_phase_count(rules); i++) {
 		const char *name = sp_rules_phase_name(rules, (int)i);
@@ -586,7 +581,7 @@ static void print_summary(const struct export_ctx *x, const struct sp_rules *rul
 	print_sets(p);
 	printf("%zu phases, %zu graph edges; %s view%s, default action %s%s; wrote %s/ "
 	       "(policy.json and %zu filter files)\n",
-	       p->n_phases, p->n_edges, sp_view_name(x->o->view),
+	       sp_policy_phase_count(p), sp_policy_edge_count(p), sp_view_name(x->o->view),
 	       !x->o->view_set && (x->o->formats & (1u << SP_FMT_PFC)) ? " (pfc: exact)" : "",
 	       sp_action_name(x->o->def), x->o->args ? ", argument constraints" : "", x->o->dir,
 	       files);
@@ -642,6 +637,8 @@ static int load_rules(const struct export_opts *o, const struct sp_trace_header 
 static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 			const struct sp_rules *rules, struct sp_policy **out)
 {
+	const struct sp_trace_header *h = sp_trace_reader_header(r);
+	json_t *rules_json, *program;
 	size_t n_order = sp_rules_phase_count(rules);
 	const char **order = calloc(n_order + 1, sizeof(*order));
 	struct sp_detector *det = NULL;
@@ -659,7 +656,17 @@ static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 	b = sp_policy_builder_new(o->args, order, n_order);
 	if (!b)
 		goto out;
-	rc = read_events(r, det, b, o->trace);
+	rules_json = sp_rules_to_json(rules);
+	program = json_pack("{s:O?,s:s?}", "command", h->command, "arch", h->arch);
+	if (!rules_json || !program) {
+		json_decref(rules_json);
+		json_decref(program);
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = sp_policy_builder_set_origin(b, program, rules_json, sp_rules_name(rules));
+	if (rc == 0)
+		rc = read_events(r, det, b, o->trace);
 	for (size_t i = 0; rc >= 0 && i < o->n_merge; i++)
 		rc = read_complain_log(o->merge[i], b);
 	if (rc < 0)
@@ -675,28 +682,18 @@ out:
 	return rc;
 }
 
-/* What the policy carries besides the events: the program and the rules, embedded. */
-static int annotate(struct sp_policy *p, const struct sp_trace_header *h,
-		    const struct sp_rules *rules)
-{
-	p->rules = sp_rules_to_json(rules);
-	p->rules_name = strdup(sp_rules_name(rules));
-	p->program = json_pack("{s:O?,s:s?}", "command", h->command, "arch", h->arch);
-	return p->rules && p->rules_name && p->program ? 0 : -ENOMEM;
-}
-
 /* File names for the phases; 0 or -errno after saying what is wrong (-ENOMEM silently). */
 static int name_files(struct export_ctx *x)
 {
 	int rc = make_stems(x);
 
-	for (size_t i = 0; rc == 0 && i < x->p->n_phases; i++) {
+	for (size_t i = 0; rc == 0 && i < sp_policy_phase_count(x->p); i++) {
 		char name[PATH_MAX];
 
 		snprintf(name, sizeof(name), "%s.h", x->stems[i]);
 		if ((x->o->formats & (1u << SP_FMT_C)) && strcmp(name, SP_C_HEADER_NAME) == 0) {
 			sp_err("export: phase '%s' clashes with the C header's file name",
-			       x->p->phases[i].name);
+			       sp_policy_phase_name(x->p, i));
 			rc = -EINVAL;
 		}
 	}
@@ -739,13 +736,16 @@ static int write_outputs(struct export_ctx *x)
 
 static void warn_foreign(const struct sp_policy *p)
 {
-	for (size_t i = 0; i < p->n_phases; i++)
-		if (p->phases[i].other_abi || p->phases[i].unknown)
-			sp_warn(
-			    "export: phase '%s' made %llu calls no x86-64 filter can allow "
-			    "(i386, x32 or unknown numbers): they get the default action",
-			    p->phases[i].name,
-			    (unsigned long long)(p->phases[i].other_abi + p->phases[i].unknown));
+	for (size_t i = 0; i < sp_policy_phase_count(p); i++) {
+		struct sp_phase_info ph;
+
+		sp_policy_phase_info(p, i, &ph);
+		if (ph.other_abi || ph.unknown)
+			sp_warn("export: phase '%s' made %llu calls no x86-64 filter can allow "
+				"(i386, x32 or unknown numbers): they get the default action",
+				sp_policy_phase_name(p, i),
+				(unsigned long long)(ph.other_abi + ph.unknown));
+	}
 }
 
 static int export_run(struct export_opts *o)
@@ -775,8 +775,6 @@ static int export_run(struct export_opts *o)
 	if (rc == 0)
 		rc = build_policy(o, r, rules, &x.p);
 	if (rc == 0)
-		rc = annotate(x.p, sp_trace_reader_header(r), rules);
-	if (rc == 0)
 		rc = name_files(&x);
 	if (rc == -ENOMEM) {
 		sp_err("out of memory");
@@ -789,11 +787,11 @@ static int export_run(struct export_opts *o)
 		goto out;
 	for (unsigned f = 0; f < SP_FMT_COUNT; f++)
 		if (o->formats & (1u << f))
-			files += f == SP_FMT_C ? 1 : x.p->n_phases;
+			files += f == SP_FMT_C ? 1 : sp_policy_phase_count(x.p);
 	print_summary(&x, rules, files);
 	warn_foreign(x.p);
 out:
-	for (size_t i = 0; x.stems && i < x.p->n_phases; i++)
+	for (size_t i = 0; x.stems && i < sp_policy_phase_count(x.p); i++)
 		free(x.stems[i]);
 	free(x.stems);
 	sp_policy_free(x.p);

@@ -196,16 +196,16 @@ static bool is_policy(const char *path)
 	return yes;
 }
 
-/* Descriptions of the policy's phases from the rules, parallel to policy->phases. */
+/* Descriptions of the policy's phases from the rules, parallel to the policy's phases. */
 static int describe_phases(struct report_data *d)
 {
 	if (!d->policy || !d->rules)
 		return 0;
-	d->desc = calloc(d->policy->n_phases + 1, sizeof(*d->desc));
+	d->desc = calloc(sp_policy_phase_count(d->policy) + 1, sizeof(*d->desc));
 	if (!d->desc)
 		return -ENOMEM;
-	for (size_t i = 0; i < d->policy->n_phases; i++) {
-		int k = sp_rules_phase_index(d->rules, d->policy->phases[i].name);
+	for (size_t i = 0; i < sp_policy_phase_count(d->policy); i++) {
+		int k = sp_rules_phase_index(d->rules, sp_policy_phase_name(d->policy, i));
 
 		d->desc[i] = k >= 0 ? sp_rules_phase_description(d->rules, k) : NULL;
 	}
@@ -224,12 +224,13 @@ static int from_policy(const struct report_opts *o, struct report_data *d)
 	if (o->rules)
 		sp_warn("report: --rules is ignored for a policy: its phases are already cut");
 	/* Descriptions are a nicety: a policy whose rules do not load still reports. */
-	if (d->policy->rules &&
-	    sp_rules_from_json(d->policy->rules,
-			       d->policy->rules_name ? d->policy->rules_name : "policy", &d->rules,
-			       &diag) < 0)
+	if (sp_policy_rules(d->policy) &&
+	    sp_rules_from_json(sp_policy_rules(d->policy),
+			       sp_policy_rules_name(d->policy) ? sp_policy_rules_name(d->policy)
+							       : "policy",
+			       &d->rules, &diag) < 0)
 		d->rules = NULL;
-	d->title = command_text(json_object_get(d->policy->program, "command"));
+	d->title = command_text(json_object_get(sp_policy_program(d->policy), "command"));
 	return 0;
 }
 
@@ -391,7 +392,7 @@ static int write_out(const struct report_opts *o, struct report_data *d)
 					     : o->input,
 	    .source = o->input,
 	    .rules_name = d->rules    ? sp_rules_name(d->rules)
-			  : d->policy ? d->policy->rules_name
+			  : d->policy ? sp_policy_rules_name(d->policy)
 				      : NULL,
 	    .phase_desc = d->desc,
 	    .timeline = d->timeline,

@@ -546,12 +546,12 @@ static int check_policy_matches_rules(const struct run_ctx *ctx, struct sp_diag 
 {
 	const struct sp_policy *pol = ctx->policy;
 
-	for (size_t i = 0; i < pol->n_phases; i++)
-		if (sp_rules_phase_index(ctx->rules, pol->phases[i].name) < 0)
+	for (size_t i = 0; i < sp_policy_phase_count(pol); i++)
+		if (sp_rules_phase_index(ctx->rules, sp_policy_phase_name(pol, i)) < 0)
 			return sp_diag_set(diag, EINVAL,
 					   "policy does not match its rules: phase '%s' is not in "
 					   "the rules",
-					   pol->phases[i].name);
+					   sp_policy_phase_name(pol, i));
 	if (sp_policy_phase_index(pol, sp_rules_phase_name(ctx->rules, ctx->initial)) < 0)
 		return sp_diag_set(diag, EINVAL,
 				   "policy does not match its rules: the initial phase '%s' has no "
@@ -631,9 +631,10 @@ static int load_policy(struct run_ctx *ctx, const char *path, enum sp_action def
 	rc = sp_policy_load(path, &ctx->policy, diag);
 	if (rc < 0)
 		return rc;
-	if (!ctx->policy->rules)
+	if (!sp_policy_rules(ctx->policy))
 		return sp_diag_set(diag, EINVAL, "%s: the policy embeds no rule set", path);
-	rc = sp_rules_from_json(ctx->policy->rules, ctx->policy->rules_name, &ctx->rules, diag);
+	rc = sp_rules_from_json(sp_policy_rules(ctx->policy), sp_policy_rules_name(ctx->policy),
+				&ctx->rules, diag);
 	if (rc < 0)
 		return rc;
 	ctx->n_phases = sp_rules_phase_count(ctx->rules);
@@ -660,8 +661,7 @@ static int load_policy(struct run_ctx *ctx, const char *path, enum sp_action def
 
 static void warn_if_other_program(const struct run_ctx *ctx, const char *prog)
 {
-	json_t *cmd = json_object_get(ctx->policy->program, "command");
-	const char *recorded = json_string_value(json_array_get(cmd, 0));
+	const char *recorded = sp_policy_program_path(ctx->policy);
 	char *want, *have;
 
 	if (!recorded)

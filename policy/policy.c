@@ -54,6 +54,9 @@ struct argacc {
 
 struct bcall {
 	const char *name;
+	enum sp_provenance prov; /* of additions (sp_policy_builder_add); observed when count > 0 */
+	json_t *why;		 /* owned */
+	uint64_t sources;
 	uint64_t count;
 	double first, last;
 	size_t n_sites, cap_sites;
@@ -88,6 +91,8 @@ struct sp_policy_builder {
 	struct sp_policy_edge *edges;
 	size_t n_procs, cap_procs;
 	struct bproc *procs;
+	int source; /* the source events are credited to */
+	size_t cap_sources;
 };
 
 static int grow(void **arr, size_t *cap, size_t need, size_t size)
@@ -148,8 +153,10 @@ static void free_bphase(struct bphase *ph)
 	if (!ph)
 		return;
 	for (size_t i = 0; i < NR_SLOTS; i++) {
-		if (ph->calls[i])
+		if (ph->calls[i]) {
 			free(ph->calls[i]->sites);
+			json_decref(ph->calls[i]->why);
+		}
 		free(ph->calls[i]);
 	}
 	free(ph);
@@ -357,10 +364,12 @@ static int add_syscall(struct sp_policy_builder *b, struct bphase *ph, const str
 			return -ENOMEM;
 		ph->calls[ev->nr] = c;
 		ph->n_calls++;
-		c->first = ev->ts;
 	}
+	if (c->count == 0)
+		c->first = ev->ts; /* it may have been added before it was seen */
 	c->count++;
 	c->last = ev->ts;
+	c->sources |= 1ull << b->source;
 	for (size_t i = 0; i < c->n_acc; i++)
 		acc_add(&c->acc[i], ev->args[c->acc[i].rule->index]);
 	return ev->site ? add_site(b->p, c, ev->site) : 0;
@@ -397,6 +406,108 @@ int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struc
 		proc_drop(b, ev->pid);
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "out of memory");
+	return 0;
+}
+
+static bool phase_known(const struct sp_policy_builder *b, const char *name)
+{
+	for (size_t i = 0; i < b->n_order; i++)
+		if (b->order[i] && strcmp(b->order[i], name) == 0)
+			return true;
+	for (size_t i = 0; i < b->n_ph; i++)
+		if (strcmp(b->ph[i]->name, name) == 0)
+			return true;
+	return false;
+}
+
+int sp_policy_builder_add(struct sp_policy_builder *b, const char *phase, const char *name,
+			  enum sp_provenance prov, json_t *why, struct sp_diag *diag)
+{
+	struct bcall *c;
+	int idx, nr;
+
+	if (prov <= SP_PROV_OBSERVED || prov >= SP_PROV_COUNT) {
+		json_decref(why);
+		return sp_diag_set(diag, EINVAL, "'%s': only events make a call observed",
+				   name ? name : "(null)");
+	}
+	if (!phase || !phase_known(b, phase)) {
+		json_decref(why);
+		return sp_diag_set(diag, EINVAL, "unknown phase '%s'", phase ? phase : "(null)");
+	}
+	nr = name ? sp_filter_syscall_nr(name) : -ENOENT;
+	if (nr < 0 || nr >= NR_SLOTS) {
+		json_decref(why);
+		return sp_diag_set(diag, EINVAL,
+				   "syscall '%s' is not known to libseccomp on x86_64",
+				   name ? name : "(null)");
+	}
+	idx = phase_of(b, phase);
+	if (idx < 0) {
+		json_decref(why);
+		return sp_diag_set(diag, -idx, "cannot add phase '%s': %s", phase, strerror(-idx));
+	}
+	c = b->ph[idx]->calls[nr];
+	if (!c) {
+		c = new_call(b, name);
+		if (!c) {
+			json_decref(why);
+			return sp_diag_set(diag, ENOMEM, "out of memory");
+		}
+		c->prov = prov;
+		c->why = why;
+		b->ph[idx]->calls[nr] = c;
+		b->ph[idx]->n_calls++;
+		return 0;
+	}
+	/* The strongest reason to allow it wins: observed, then baseline, completed, held back. */
+	if (c->prov == SP_PROV_OBSERVED || prov < c->prov) {
+		json_decref(c->why);
+		c->why = why;
+		c->prov = prov;
+	} else {
+		json_decref(why);
+	}
+	return 0;
+}
+
+int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *label)
+{
+	struct sp_policy *p = b->p;
+	char *copy;
+
+	if (p->n_sources >= 64)
+		return -E2BIG;
+	copy = strdup(label ? label : "");
+	if (!copy)
+		return -ENOMEM;
+	if (grow((void **)&p->sources, &b->cap_sources, p->n_sources + 1, sizeof(*p->sources)) <
+	    0) {
+		free(copy);
+		return -ENOMEM;
+	}
+	p->sources[p->n_sources] = copy;
+	b->source = (int)p->n_sources++;
+	return 0;
+}
+
+int sp_policy_builder_set_origin(struct sp_policy_builder *b, json_t *program, json_t *rules,
+				 const char *rules_name)
+{
+	struct sp_policy *p = b->p;
+	char *name = rules_name ? strdup(rules_name) : NULL;
+
+	if (rules_name && !name) {
+		json_decref(program);
+		json_decref(rules);
+		return -ENOMEM;
+	}
+	json_decref(p->program);
+	json_decref(p->rules);
+	free(p->rules_name);
+	p->program = program;
+	p->rules = rules;
+	p->rules_name = name;
 	return 0;
 }
 
@@ -454,33 +565,59 @@ static void acc_to_cond(const struct argacc *a, struct sp_policy_call *pc)
 		pc->n_conds++;
 }
 
-static int finish_exact(struct sp_policy_phase *out, struct bphase *ph)
+static void move_call(struct sp_policy_call *pc, struct bcall *c)
+{
+	pc->name = c->name;
+	pc->prov = c->count ? SP_PROV_OBSERVED : c->prov;
+	pc->count = c->count;
+	pc->first = c->first;
+	pc->last = c->last;
+	pc->sources = c->sources;
+	pc->n_sites = c->n_sites;
+	pc->sites = c->sites; /* moved */
+	c->sites = NULL;
+	qsort(pc->sites, pc->n_sites, sizeof(*pc->sites), cmp_str);
+	if (pc->prov != SP_PROV_OBSERVED) {
+		pc->why = c->why; /* moved */
+		c->why = NULL;
+	}
+	for (size_t i = 0; i < c->n_acc; i++)
+		acc_to_cond(&c->acc[i], pc);
+}
+
+/* Whether the call is in the phase's allowlist (observed, baseline, completed). */
+static bool allowed(const struct bcall *c)
+{
+	return c->count > 0 || c->prov != SP_PROV_HELD_BACK;
+}
+
+static size_t n_allowed(const struct bphase *ph)
 {
 	size_t n = 0;
 
+	for (size_t nr = 0; nr < NR_SLOTS; nr++)
+		n += ph->calls[nr] && allowed(ph->calls[nr]);
+	return n;
+}
+
+static int finish_exact(struct sp_policy_phase *out, struct bphase *ph)
+{
+	size_t n = 0, h = 0;
+
 	out->exact = calloc(ph->n_calls ? ph->n_calls : 1, sizeof(*out->exact));
-	if (!out->exact)
+	out->held = calloc(ph->n_calls ? ph->n_calls : 1, sizeof(*out->held));
+	if (!out->exact || !out->held)
 		return -ENOMEM;
 	for (size_t nr = 0; nr < NR_SLOTS; nr++) {
 		struct bcall *c = ph->calls[nr];
-		struct sp_policy_call *pc;
 
-		if (!c)
-			continue;
-		pc = &out->exact[n++];
-		pc->name = c->name;
-		pc->count = c->count;
-		pc->first = c->first;
-		pc->last = c->last;
-		pc->n_sites = c->n_sites;
-		pc->sites = c->sites; /* moved */
-		c->sites = NULL;
-		qsort(pc->sites, pc->n_sites, sizeof(*pc->sites), cmp_str);
-		for (size_t i = 0; i < c->n_acc; i++)
-			acc_to_cond(&c->acc[i], pc);
+		if (c)
+			move_call(allowed(c) ? &out->exact[n++] : &out->held[h++], c);
 	}
 	out->n_exact = n;
+	out->n_held = h;
 	qsort(out->exact, n, sizeof(*out->exact), cmp_call);
+	qsort(out->held, h, sizeof(*out->held), cmp_call);
 	return 0;
 }
 
@@ -622,7 +759,10 @@ static void count_threats(struct sp_policy_phase *ph)
 		ph->threat_enforce[sp_threat_level(ph->enforce[i].name)]++;
 }
 
-/* Phase indexes in output order: the given order first, then order of appearance. */
+/*
+ * Phase indexes in output order: the given order first, then order of
+ * appearance; -1 for a phase no event entered (only additions named it).
+ */
 static int *output_order(const struct sp_policy_builder *b)
 {
 	int *map = malloc((b->n_ph ? b->n_ph : 1) * sizeof(*map)); /* builder index -> output */
@@ -634,10 +774,11 @@ static int *output_order(const struct sp_policy_builder *b)
 		map[i] = -1;
 	for (size_t o = 0; o < b->n_order; o++)
 		for (size_t i = 0; i < b->n_ph; i++)
-			if (map[i] < 0 && b->order[o] && strcmp(b->order[o], b->ph[i]->name) == 0)
+			if (map[i] < 0 && b->ph[i]->events && b->order[o] &&
+			    strcmp(b->order[o], b->ph[i]->name) == 0)
 				map[i] = (int)next++;
 	for (size_t i = 0; i < b->n_ph; i++)
-		if (map[i] < 0)
+		if (map[i] < 0 && b->ph[i]->events)
 			map[i] = (int)next++;
 	return map;
 }
@@ -649,13 +790,17 @@ int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out
 	int *map = NULL;
 	int rc = -ENOMEM;
 
+	size_t n_entered = 0;
+
 	*out = NULL;
-	if (b->n_ph == 0) {
+	for (size_t i = 0; i < b->n_ph; i++)
+		n_entered += b->ph[i]->events > 0;
+	if (n_entered == 0) {
 		rc = sp_diag_set(diag, EINVAL, "no event carries a phase: nothing to build");
 		goto out;
 	}
 	for (size_t i = 0; i < b->n_ph; i++)
-		if (b->ph[i]->n_calls == 0) {
+		if (b->ph[i]->events && n_allowed(b->ph[i]) == 0) {
 			rc = sp_diag_set(diag, EINVAL,
 					 "phase '%s' was entered but made no x86-64 syscall: "
 					 "an empty phase has nothing to allow",
@@ -663,14 +808,18 @@ int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out
 			goto out;
 		}
 	map = output_order(b);
-	p->phases = calloc(b->n_ph, sizeof(*p->phases));
+	p->phases = calloc(n_entered, sizeof(*p->phases));
 	p->edges = calloc(b->n_edges ? b->n_edges : 1, sizeof(*p->edges));
 	if (!map || !p->phases || !p->edges)
 		goto out;
-	p->n_phases = b->n_ph;
+	p->n_phases = n_entered;
 	for (size_t i = 0; i < b->n_ph; i++) {
-		struct sp_policy_phase *ph = &p->phases[map[i]];
+		struct sp_policy_phase *ph;
 		struct bphase *bp = b->ph[i];
+
+		if (map[i] < 0)
+			continue;
+		ph = &p->phases[map[i]];
 
 		ph->name = bp->name;
 		ph->events = bp->events;
@@ -715,14 +864,24 @@ void sp_policy_free(struct sp_policy *p)
 	for (size_t i = 0; i < p->n_phases; i++) {
 		struct sp_policy_phase *ph = &p->phases[i];
 
-		for (size_t c = 0; ph->exact && c < ph->n_exact; c++)
+		for (size_t c = 0; ph->exact && c < ph->n_exact; c++) {
 			free(ph->exact[c].sites);
+			json_decref(ph->exact[c].why);
+		}
+		for (size_t c = 0; ph->held && c < ph->n_held; c++) {
+			free(ph->held[c].sites);
+			json_decref(ph->held[c].why);
+		}
 		free(ph->exact);
+		free(ph->held);
 		free(ph->enforce);
 		free(ph->reach);
 	}
 	free(p->phases);
 	free(p->edges);
+	for (size_t i = 0; i < p->n_sources; i++)
+		free(p->sources[i]);
+	free(p->sources);
 	for (size_t i = 0; i < p->n_strs; i++)
 		free(p->strs[i]);
 	free(p->strs);

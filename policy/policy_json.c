@@ -64,20 +64,43 @@ static json_t *threat_json(const unsigned *counts)
 	return o;
 }
 
-static json_t *call_json(const struct sp_policy_call *c)
+static json_t *sources_json(uint64_t bits)
+{
+	json_t *arr = json_array();
+	int rc = 0;
+
+	for (int s = 0; arr && s < 64; s++)
+		if ((bits >> s) & 1)
+			rc |= push(arr, json_integer(s));
+	if (rc) {
+		json_decref(arr);
+		return NULL;
+	}
+	return arr;
+}
+
+static json_t *call_json(const struct sp_policy *p, const struct sp_policy_call *c)
 {
 	json_t *o = json_object(), *sites = json_array();
 	int rc = 0;
 
 	rc |= set(o, "name", json_string(c->name));
+	rc |= set(o, "provenance", json_string(sp_provenance_name(c->prov)));
 	rc |= set(o, "count", json_integer((json_int_t)c->count));
-	rc |= set(o, "first", json_real(c->first));
-	rc |= set(o, "last", json_real(c->last));
+	/* Times and sites belong to observed calls; the others carry their reason instead. */
+	if (c->prov == SP_PROV_OBSERVED) {
+		rc |= set(o, "first", json_real(c->first));
+		rc |= set(o, "last", json_real(c->last));
+	} else {
+		rc |= set(o, "why", c->why ? json_incref(c->why) : json_object());
+	}
 	for (size_t s = 0; sites && s < c->n_sites; s++)
 		rc |= push(sites, json_string(c->sites[s]));
 	rc |= set(o, "sites", sites);
 	if (c->n_conds)
 		rc |= set(o, "args", conds_json(c->conds, c->n_conds));
+	if (p->n_sources > 1 && c->prov == SP_PROV_OBSERVED)
+		rc |= set(o, "sources", sources_json(c->sources));
 	if (rc) {
 		json_decref(o);
 		return NULL;
@@ -89,6 +112,8 @@ static json_t *phase_json(const struct sp_policy *p, const struct sp_policy_phas
 {
 	json_t *o = json_object(), *exact = json_array(), *enforce = json_array();
 	json_t *eargs = json_object(), *reach = json_array(), *threat = json_object();
+	json_t *held = json_array(), *prov = json_object();
+	size_t by_prov[SP_PROV_COUNT] = {0};
 	int rc = 0;
 
 	rc |= set(o, "name", json_string(ph->name));
@@ -99,9 +124,19 @@ static json_t *phase_json(const struct sp_policy *p, const struct sp_policy_phas
 	rc |= set(o, "has_exits", json_boolean(ph->has_exits));
 	rc |= set(o, "other_abi", json_integer((json_int_t)ph->other_abi));
 	rc |= set(o, "unknown", json_integer((json_int_t)ph->unknown));
-	for (size_t i = 0; exact && i < ph->n_exact; i++)
-		rc |= push(exact, call_json(&ph->exact[i]));
+	for (size_t i = 0; exact && i < ph->n_exact; i++) {
+		rc |= push(exact, call_json(p, &ph->exact[i]));
+		by_prov[ph->exact[i].prov]++;
+	}
 	rc |= set(o, "exact", exact);
+	for (size_t i = 0; held && i < ph->n_held; i++)
+		rc |= push(held, call_json(p, &ph->held[i]));
+	rc |= set(o, "held_back", held);
+	by_prov[SP_PROV_HELD_BACK] += ph->n_held;
+	for (int k = 0; prov && k < SP_PROV_COUNT; k++)
+		rc |= set(prov, sp_provenance_name((enum sp_provenance)k),
+			  json_integer((json_int_t)by_prov[k]));
+	rc |= set(o, "provenance", prov);
 	for (size_t i = 0; enforce && eargs && i < ph->n_enforce; i++) {
 		rc |= push(enforce, json_string(ph->enforce[i].name));
 		if (ph->enforce[i].n_conds)
@@ -131,7 +166,7 @@ static const char *const edge_kinds[] = {
 json_t *sp_policy_to_json(const struct sp_policy *p)
 {
 	json_t *root = json_object(), *phases = json_array(), *graph = json_object();
-	json_t *edges = json_array();
+	json_t *edges = json_array(), *sources = json_array();
 	int rc = 0;
 
 	rc |= set(root, "format", json_string(SP_POLICY_FORMAT));
@@ -140,6 +175,9 @@ json_t *sp_policy_to_json(const struct sp_policy *p)
 	rc |= set(root, "rules_name", p->rules_name ? json_string(p->rules_name) : json_null());
 	rc |= set(root, "rules", p->rules ? json_incref(p->rules) : json_null());
 	rc |= set(root, "args", json_boolean(p->args));
+	for (size_t s = 0; sources && s < p->n_sources; s++)
+		rc |= push(sources, json_string(p->sources[s]));
+	rc |= set(root, "sources", sources);
 	for (size_t i = 0; phases && i < p->n_phases; i++)
 		rc |= push(phases, phase_json(p, &p->phases[i]));
 	rc |= set(root, "phases", phases);
@@ -281,6 +319,47 @@ static int read_conds(struct rd *r, json_t *arr, const char *ptr, struct sp_arg_
 	return 0;
 }
 
+/* A call's provenance: absent in policies written before it existed, which only held observed
+ * calls. */
+static int read_provenance(struct rd *r, json_t *o, const char *ptr, struct sp_policy_call *c)
+{
+	json_t *prov = json_object_get(o, "provenance"), *why = json_object_get(o, "why");
+	json_t *sources = json_object_get(o, "sources"), *v;
+	char where[256];
+	size_t i;
+	int k;
+
+	c->prov = SP_PROV_OBSERVED;
+	jptr(where, sizeof(where), "%s/provenance", ptr);
+	if (prov) {
+		k = sp_provenance_from_name(json_string_value(prov));
+		if (k < 0)
+			return bad(r, where,
+				   "expected \"observed\", \"baseline\", \"completed\" or "
+				   "\"held_back\"");
+		c->prov = (enum sp_provenance)k;
+	}
+	jptr(where, sizeof(where), "%s/why", ptr);
+	if (c->prov != SP_PROV_OBSERVED) {
+		if (!json_is_object(why))
+			return bad(r, where, "expected an object saying why");
+		c->why = json_deep_copy(why);
+		if (!c->why)
+			return sp_diag_set(r->diag, ENOMEM, "out of memory");
+	}
+	jptr(where, sizeof(where), "%s/sources", ptr);
+	if (sources && !json_is_array(sources))
+		return bad(r, where, "expected an array of source indexes");
+	json_array_foreach(sources, i, v)
+	{
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    (size_t)json_integer_value(v) >= r->p->n_sources)
+			return bad(r, where, "expected indexes into /sources");
+		c->sources |= 1ull << json_integer_value(v);
+	}
+	return 0;
+}
+
 static int read_call(struct rd *r, json_t *o, const char *ptr, struct sp_policy_call *c)
 {
 	json_t *sites = json_object_get(o, "sites"), *s, *args = json_object_get(o, "args");
@@ -290,10 +369,12 @@ static int read_call(struct rd *r, json_t *o, const char *ptr, struct sp_policy_
 
 	rc = get_str(r, o, "name", ptr, &c->name);
 	if (rc == 0)
+		rc = read_provenance(r, o, ptr, c);
+	if (rc == 0)
 		rc = get_uint(r, o, "count", ptr, &c->count);
-	if (rc == 0)
+	if (rc == 0 && (c->prov == SP_PROV_OBSERVED || json_object_get(o, "first")))
 		rc = get_num(r, o, "first", ptr, &c->first);
-	if (rc == 0)
+	if (rc == 0 && (c->prov == SP_PROV_OBSERVED || json_object_get(o, "last")))
 		rc = get_num(r, o, "last", ptr, &c->last);
 	if (rc < 0)
 		return rc;
@@ -320,7 +401,7 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 {
 	json_t *exact = json_object_get(o, "exact"), *enforce = json_object_get(o, "enforce");
 	json_t *eargs = json_object_get(o, "enforce_args"), *reach = json_object_get(o, "reach");
-	json_t *v;
+	json_t *held = json_object_get(o, "held_back"), *v;
 	char ptr[64], where[256];
 	size_t i;
 	int rc;
@@ -344,9 +425,25 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 	if (rc < 0)
 		return rc;
 	if (!json_is_array(exact) || !json_is_array(enforce) || !json_is_array(reach) ||
-	    (eargs && !json_is_object(eargs)))
+	    (eargs && !json_is_object(eargs)) || (held && !json_is_array(held)))
 		return bad(r, ptr,
-			   "needs arrays 'exact', 'enforce', 'reach' (and object 'enforce_args')");
+			   "needs arrays 'exact', 'enforce', 'reach' (and object 'enforce_args', "
+			   "array 'held_back')");
+	ph->held = calloc(json_array_size(held) + 1, sizeof(*ph->held));
+	if (!ph->held)
+		return sp_diag_set(r->diag, ENOMEM, "out of memory");
+	json_array_foreach(held, i, v)
+	{
+		struct sp_policy_call *c = &ph->held[ph->n_held++];
+
+		jptr(where, sizeof(where), "%s/held_back/%zu", ptr, i);
+		rc = read_call(r, v, where, c);
+		if (rc == 0 && c->prov != SP_PROV_HELD_BACK)
+			rc = bad(r, where,
+				 "a held-back call must say \"provenance\": \"held_back\"");
+		if (rc < 0)
+			return rc;
+	}
 	ph->exact = calloc(json_array_size(exact) + 1, sizeof(*ph->exact));
 	ph->enforce = calloc(json_array_size(enforce) + 1, sizeof(*ph->enforce));
 	ph->reach = calloc(json_array_size(reach) + 1, sizeof(*ph->reach));
@@ -356,6 +453,8 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 	{
 		jptr(where, sizeof(where), "%s/exact/%zu", ptr, i);
 		rc = read_call(r, v, where, &ph->exact[ph->n_exact++]);
+		if (rc == 0 && ph->exact[ph->n_exact - 1].prov == SP_PROV_HELD_BACK)
+			rc = bad(r, where, "a held-back call belongs in 'held_back', not 'exact'");
 		if (rc < 0)
 			return rc;
 	}
@@ -382,6 +481,31 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 		ph->reach[ph->n_reach++] = -1; /* resolved once every phase is named */
 	}
 	ph->has_exits = json_is_true(json_object_get(o, "has_exits"));
+	return 0;
+}
+
+static int read_sources(struct rd *r, json_t *sources)
+{
+	struct sp_policy *p = r->p;
+	size_t i;
+	json_t *v;
+
+	if (!sources)
+		return 0;
+	if (!json_is_array(sources) || json_array_size(sources) > 64)
+		return bad(r, "/sources", "expected an array of at most 64 labels");
+	p->sources = calloc(json_array_size(sources) + 1, sizeof(*p->sources));
+	if (!p->sources)
+		return sp_diag_set(r->diag, ENOMEM, "out of memory");
+	json_array_foreach(sources, i, v)
+	{
+		if (!json_is_string(v))
+			return bad(r, "/sources", "expected an array of strings");
+		p->sources[i] = strdup(json_string_value(v));
+		if (!p->sources[i])
+			return sp_diag_set(r->diag, ENOMEM, "out of memory");
+		p->n_sources = i + 1;
+	}
 	return 0;
 }
 
@@ -487,6 +611,9 @@ int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
 		rc = sp_diag_set(diag, ENOMEM, "out of memory");
 		goto out;
 	}
+	rc = read_sources(&r, json_object_get(root, "sources"));
+	if (rc < 0)
+		goto out;
 	json_array_foreach(phases, i, v)
 	{
 		rc = read_phase(&r, v, i, &r.p->phases[r.p->n_phases++]);

@@ -33,13 +33,8 @@
 /* x86-64 syscall numbers are dense below 512 (libseccomp knows none above). */
 #define SP_SET_NR_MAX 512
 
-struct sp_syscall_set {
-	char *label;			   /* for output; owned */
-	uint64_t bits[SP_SET_NR_MAX / 64]; /* allowed (maybe only for some arguments) */
-	uint64_t cond[SP_SET_NR_MAX / 64]; /* allowed only for some argument values */
-	size_t n_skipped;		   /* names with no x86-64 number, ignored */
-	char **skipped;			   /* owned, in input order, distinct */
-};
+/* A set of syscalls (opaque: analysis/set.h). */
+struct sp_syscall_set;
 
 /* A new empty set with a copy of label; NULL on ENOMEM. */
 struct sp_syscall_set *sp_set_new(const char *label);
@@ -60,6 +55,13 @@ int sp_set_skip(struct sp_syscall_set *s, const char *name);
 bool sp_set_has(const struct sp_syscall_set *s, long nr);
 bool sp_set_is_cond(const struct sp_syscall_set *s, long nr);
 size_t sp_set_size(const struct sp_syscall_set *s);
+
+/* Its label, for output (borrowed). */
+const char *sp_set_label(const struct sp_syscall_set *s);
+
+/* The names skipped for having no x86-64 number, in input order (borrowed; NULL out of range). */
+size_t sp_set_skipped_count(const struct sp_syscall_set *s);
+const char *sp_set_skipped_at(const struct sp_syscall_set *s, size_t i);
 
 /*
  * Where built-in data and the running system come from; every member

@@ -31,14 +31,22 @@
 
 #include <jansson.h>
 
-
 #define SP_POLICY_FORMAT "sysphase-policy"
 #define SP_POLICY_VERSION 1
 
 /* At most this many distinct observed values make a constraint (--args). */
 #define SP_POLICY_MAX_VALUES 8
 
-/* One syscall a phase made. */
+/* Why a phase allows (or lists without allowing) a syscall. */
+enum sp_provenance {
+	SP_PROV_OBSERVED = 0, /* the phase made it (counts, times, call sites) */
+	SP_PROV_BASELINE,     /* the kernel or C runtime makes it on the program's behalf */
+	SP_PROV_COMPLETED,    /* reached statically from the phase's observed call sites */
+	SP_PROV_HELD_BACK,    /* completion reached it, but it is dangerous: listed, NOT allowed */
+	SP_PROV_COUNT,
+};
+
+/* One syscall of a phase's own list (private: read it with sp_policy_exact_call()). */
 struct sp_policy_call {
 	const char *name; /* interned in the policy */
 	uint64_t count;
@@ -48,6 +56,9 @@ struct sp_policy_call {
 	/* --args: conditions every observed call satisfies; none = any arguments */
 	size_t n_conds;
 	struct sp_arg_cond conds[6];
+	enum sp_provenance prov;
+	json_t *why;	  /* owned; NULL when observed */
+	uint64_t sources; /* bit s: source s contributed it */
 };
 
 enum sp_edge_kind {
@@ -67,7 +78,9 @@ struct sp_policy_phase {
 	uint64_t processes_started; /* processes first seen in it (no fork seen) */
 	double first, last;
 	size_t n_exact;
-	struct sp_policy_call *exact; /* sorted by name */
+	struct sp_policy_call *exact; /* sorted by name; every provenance but held back */
+	size_t n_held;
+	struct sp_policy_call *held; /* held back: listed, never allowed; sorted by name */
 	size_t n_enforce;
 	struct sp_allow *enforce; /* sorted by name; names interned */
 	size_t n_reach;
@@ -88,6 +101,8 @@ struct sp_policy {
 	struct sp_policy_phase *phases;
 	size_t n_edges;
 	struct sp_policy_edge *edges; /* sorted by (from, to, kind) */
+	size_t n_sources;
+	char **sources; /* labels of the traces and logs it was built from; owned */
 	/* private: interned strings */
 	size_t n_strs, cap_strs;
 	char **strs;
@@ -123,6 +138,37 @@ int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out
 
 void sp_policy_builder_free(struct sp_policy_builder *b);
 
+/*
+ * Adds syscall name to phase `phase` with provenance prov (not OBSERVED:
+ * those come from events); why is a JSON object whose reference is
+ * stolen ({"reason": "..."} for BASELINE; {"module":.., "function"|
+ * "address":.., "chain":[...]} for COMPLETED and HELD_BACK).  HELD_BACK
+ * names are listed in the policy, never allowed.  An observed call keeps
+ * OBSERVED; of several additions of one name the strongest wins
+ * (BASELINE, then COMPLETED, then HELD_BACK) with its why.  The phase
+ * must be one of phase_order or already seen in an event; a phase no
+ * event entered gets no filter, whatever was added to it.  0, -EINVAL
+ * (unknown phase or syscall, diag says which), -ENOMEM.
+ */
+int sp_policy_builder_add(struct sp_policy_builder *b, const char *phase, const char *name,
+			  enum sp_provenance prov, json_t *why, struct sp_diag *diag);
+
+/*
+ * Starts a new source (a trace, a complain log): the events fed from now
+ * on are credited to it, and policy.json says which sources contributed
+ * each call.  At most 64 sources: -E2BIG; -ENOMEM.  Without any call,
+ * every event belongs to one unnamed source.
+ */
+int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *label);
+
+/*
+ * What the policy carries besides the events: the program ({"command":
+ * [...], ...}) and the rule set, embedded, with its name.  program and
+ * rules are stolen (either may be NULL).  0 or -ENOMEM.
+ */
+int sp_policy_builder_set_origin(struct sp_policy_builder *b, json_t *program, json_t *rules,
+				 const char *rules_name);
+
 void sp_policy_free(struct sp_policy *p);
 
 /*
@@ -149,6 +195,95 @@ int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
 
 /* The same from a file. */
 int sp_policy_load(const char *path, struct sp_policy **out, struct sp_diag *diag);
+
+/* ---- reading a policy: everything borrowed from p, valid until sp_policy_free() ---- */
+
+/* "observed", "baseline", "completed", "held_back"; NULL when out of range. */
+const char *sp_provenance_name(enum sp_provenance prov);
+
+/* The provenance called name, or -EINVAL. */
+int sp_provenance_from_name(const char *name);
+
+size_t sp_policy_phase_count(const struct sp_policy *p);
+
+/* The name of phase i; NULL when i is out of range. */
+const char *sp_policy_phase_name(const struct sp_policy *p, size_t i);
+
+/* Figures of one phase, copied out. */
+struct sp_phase_info {
+	uint64_t events;	     /* events stamped with it (all kinds) */
+	uint64_t processes_started;  /* processes first seen in it (no fork seen) */
+	double first, last;	     /* trace times of its first and last event */
+	bool has_exits;		     /* an edge leaves it for another phase */
+	uint64_t other_abi, unknown; /* calls no x86-64 filter can allow */
+	size_t n_exact;		     /* its own allowlist (every provenance but held back) */
+	size_t n_enforce;	     /* what its filter allows: the union over its reach */
+	size_t n_held_back;
+	size_t by_prov[SP_PROV_COUNT]; /* exact entries (and held back ones) per provenance */
+	unsigned threat_exact[SP_THREAT_LEVELS + 1]; /* [0] = not rated */
+	unsigned threat_enforce[SP_THREAT_LEVELS + 1];
+};
+
+/* -EINVAL when i is out of range. */
+int sp_policy_phase_info(const struct sp_policy *p, size_t i, struct sp_phase_info *out);
+
+/* One syscall of a phase's own list, copied out (pointers borrowed from p). */
+struct sp_call_info {
+	const char *name;
+	enum sp_provenance prov;
+	uint64_t count;	    /* observed calls; 0 unless SP_PROV_OBSERVED */
+	double first, last; /* trace times of the first and last observed call */
+	size_t n_sites;
+	const char *const *sites; /* distinct call-site modules, sorted */
+	size_t n_conds;		  /* --args: conditions every observed call satisfies */
+	const struct sp_arg_cond *conds;
+	const json_t *
+	    why; /* the reason (baseline) or the chain (completed, held back); NULL when observed */
+	uint64_t sources; /* bit s set: source s (sp_policy_source_*) contributed it */
+};
+
+/*
+ * Entry c of phase i's own allowlist, sorted by name: every syscall the
+ * phase allows for itself whatever its provenance.  -EINVAL out of range.
+ */
+int sp_policy_exact_call(const struct sp_policy *p, size_t i, size_t c, struct sp_call_info *out);
+
+/* The index of name in phase i's own allowlist, or -ENOENT. */
+int sp_policy_exact_find(const struct sp_policy *p, size_t i, const char *name);
+
+/* Entry c of phase i's held-back list (listed, never allowed), sorted by name. */
+int sp_policy_held_back_call(const struct sp_policy *p, size_t i, size_t c,
+			     struct sp_call_info *out);
+
+/*
+ * Entry c of phase i's enforce allowlist (sorted by name), NULL out of
+ * range.  Borrowed from p.
+ */
+const struct sp_allow *sp_policy_enforce_at(const struct sp_policy *p, size_t i, size_t c);
+
+/* Phases reachable from phase i, itself included, ascending. */
+size_t sp_policy_reach_count(const struct sp_policy *p, size_t i);
+int sp_policy_reach_at(const struct sp_policy *p, size_t i, size_t k); /* -EINVAL out of range */
+
+/* The phase graph's edges, sorted by (from, to, kind). */
+size_t sp_policy_edge_count(const struct sp_policy *p);
+int sp_policy_edge_at(const struct sp_policy *p, size_t e, struct sp_policy_edge *out);
+
+/* What the policy carries besides the events (borrowed, may be NULL). */
+const json_t *sp_policy_program(const struct sp_policy *p);
+json_t *sp_policy_rules(const struct sp_policy *p); /* do not modify */
+const char *sp_policy_rules_name(const struct sp_policy *p);
+bool sp_policy_has_args(const struct sp_policy *p); /* argument constraints were collected */
+
+/* The program's path (command[0]), NULL when the policy does not say. */
+const char *sp_policy_program_path(const struct sp_policy *p);
+
+/*
+ * The inputs the policy was built from (traces, complain logs), in the
+ * order they were fed; a call's `sources` bit s stands for source s.
+ */
+size_t sp_policy_source_count(const struct sp_policy *p);
+const char *sp_policy_source_label(const struct sp_policy *p, size_t s); /* NULL out of range */
 
 enum sp_view {
 	SP_VIEW_EXACT = 0,

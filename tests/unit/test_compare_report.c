@@ -169,7 +169,7 @@ static void test_trace_report(void **state)
 	assert_int_equal(count(html, "<rect class=\"band\""), 3);
 	assert_int_equal(count(html, "<rect class=\"band sub\""), 2);
 	/* The phase graph: start -> serve as a transition (pid 10) and a fork (pid 11). */
-	assert_int_equal(p->n_edges, 2);
+	assert_int_equal(sp_policy_edge_count(p), 2);
 	assert_int_equal(count(html, "<path class=\"edge\""), 1);
 	assert_int_equal(count(html, "<path class=\"edge fork-e\""), 1);
 	/* Names are escaped everywhere. */
