@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "sysphase/policy.h"
+#include "policy_impl.h"
 
 static const char *const prov_names[SP_PROV_COUNT] = {
     [SP_PROV_OBSERVED] = "observed",

@@ -7,7 +7,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 
-#include "sysphase/policy.h"
+#include "policy_impl.h"
 
 /* x86-64 syscall numbers are below this (libseccomp knows ~460 of them). */
 #define NR_SLOTS 1024

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sysphase/policy.h"
+#include "policy_impl.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 

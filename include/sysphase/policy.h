@@ -46,21 +46,6 @@ enum sp_provenance {
 	SP_PROV_COUNT,
 };
 
-/* One syscall of a phase's own list (private: read it with sp_policy_exact_call()). */
-struct sp_policy_call {
-	const char *name; /* interned in the policy */
-	uint64_t count;
-	double first, last; /* trace times of its first and last call in the phase */
-	size_t n_sites;
-	const char **sites; /* distinct call-site modules, sorted; interned */
-	/* --args: conditions every observed call satisfies; none = any arguments */
-	size_t n_conds;
-	struct sp_arg_cond conds[6];
-	enum sp_provenance prov;
-	json_t *why;	  /* owned; NULL when observed */
-	uint64_t sources; /* bit s: source s contributed it */
-};
-
 enum sp_edge_kind {
 	SP_EDGE_TRANSITION = 0, /* a process moved from one phase to the next */
 	SP_EDGE_FORK,		/* a process in `from` forked a child that started in `to` */
@@ -72,41 +57,8 @@ struct sp_policy_edge {
 	uint64_t count;
 };
 
-struct sp_policy_phase {
-	const char *name;	    /* interned */
-	uint64_t events;	    /* events stamped with it (all kinds) */
-	uint64_t processes_started; /* processes first seen in it (no fork seen) */
-	double first, last;
-	size_t n_exact;
-	struct sp_policy_call *exact; /* sorted by name; every provenance but held back */
-	size_t n_held;
-	struct sp_policy_call *held; /* held back: listed, never allowed; sorted by name */
-	size_t n_enforce;
-	struct sp_allow *enforce; /* sorted by name; names interned */
-	size_t n_reach;
-	int *reach;	/* phases reachable from this one, itself included, ascending */
-	bool has_exits; /* an edge leaves it for another phase */
-	/* Calls that no x86-64 filter can allow: other ABIs, unknown numbers. */
-	uint64_t other_abi, unknown;
-	unsigned threat_exact[SP_THREAT_LEVELS + 1]; /* [0] = not rated */
-	unsigned threat_enforce[SP_THREAT_LEVELS + 1];
-};
-
-struct sp_policy {
-	json_t *program; /* {"command": [...]} or similar; owned, may be NULL */
-	json_t *rules;	 /* the rule set, embedded; owned, may be NULL */
-	char *rules_name;
-	bool args; /* argument constraints were collected */
-	size_t n_phases;
-	struct sp_policy_phase *phases;
-	size_t n_edges;
-	struct sp_policy_edge *edges; /* sorted by (from, to, kind) */
-	size_t n_sources;
-	char **sources; /* labels of the traces and logs it was built from; owned */
-	/* private: interned strings */
-	size_t n_strs, cap_strs;
-	char **strs;
-};
+/* The policy (opaque: read it with the accessors below). */
+struct sp_policy;
 
 /* Builds a policy from events. */
 struct sp_policy_builder;
@@ -170,12 +122,6 @@ int sp_policy_builder_set_origin(struct sp_policy_builder *b, json_t *program, j
 				 const char *rules_name);
 
 void sp_policy_free(struct sp_policy *p);
-
-/*
- * A copy of s owned by p, the same pointer for equal strings (for code
- * that fills a policy by hand); NULL on ENOMEM.
- */
-const char *sp_policy_intern(struct sp_policy *p, const char *s);
 
 /* The index of phase name, or -ENOENT. */
 int sp_policy_phase_index(const struct sp_policy *p, const char *name);

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The representation of a policy: private to policy/.  Everything else
+ * reads a policy through include/sysphase/policy.h's accessors and builds
+ * one with its builder, so that no caller can make the views disagree
+ * (an enforce list that is not the union of its reach, a threat count
+ * that is not its list's).
+ */
+#ifndef SYSPHASE_POLICY_IMPL_H
+#define SYSPHASE_POLICY_IMPL_H
+
+#include "sysphase/policy.h"
+
+/* One syscall of a phase's own list (or of its held-back list). */
+struct sp_policy_call {
+	const char *name; /* interned in the policy */
+	uint64_t count;
+	double first, last; /* trace times of its first and last call in the phase */
+	size_t n_sites;
+	const char **sites; /* distinct call-site modules, sorted; interned */
+	/* --args: conditions every observed call satisfies; none = any arguments */
+	size_t n_conds;
+	struct sp_arg_cond conds[6];
+	enum sp_provenance prov;
+	json_t *why;	  /* owned; NULL when observed */
+	uint64_t sources; /* bit s: source s contributed it */
+};
+
+struct sp_policy_phase {
+	const char *name;	    /* interned */
+	uint64_t events;	    /* events stamped with it (all kinds) */
+	uint64_t processes_started; /* processes first seen in it (no fork seen) */
+	double first, last;
+	size_t n_exact;
+	struct sp_policy_call *exact; /* sorted by name; every provenance but held back */
+	size_t n_held;
+	struct sp_policy_call *held; /* held back: listed, never allowed; sorted by name */
+	size_t n_enforce;
+	struct sp_allow *enforce; /* sorted by name; names interned */
+	size_t n_reach;
+	int *reach;	/* phases reachable from this one, itself included, ascending */
+	bool has_exits; /* an edge leaves it for another phase */
+	/* Calls that no x86-64 filter can allow: other ABIs, unknown numbers. */
+	uint64_t other_abi, unknown;
+	unsigned threat_exact[SP_THREAT_LEVELS + 1]; /* [0] = not rated */
+	unsigned threat_enforce[SP_THREAT_LEVELS + 1];
+};
+
+struct sp_policy {
+	json_t *program; /* {"command": [...]} or similar; owned, may be NULL */
+	json_t *rules;	 /* the rule set, embedded; owned, may be NULL */
+	char *rules_name;
+	bool args; /* argument constraints were collected */
+	size_t n_phases;
+	struct sp_policy_phase *phases;
+	size_t n_edges;
+	struct sp_policy_edge *edges; /* sorted by (from, to, kind) */
+	size_t n_sources;
+	char **sources; /* labels of the traces and logs it was built from; owned */
+	/* private: interned strings */
+	size_t n_strs, cap_strs;
+	char **strs;
+};
+
+/* A copy of s owned by p, the same pointer for equal strings; NULL on ENOMEM. */
+const char *sp_policy_intern(struct sp_policy *p, const char *s);
+
+#endif /* SYSPHASE_POLICY_IMPL_H */
