@@ -74,6 +74,26 @@ fail() {
 	_e2e_failed=1
 }
 
+# have_ia32: whether this kernel runs i386 syscalls (`int $0x80`) at all,
+# probed by $TRACEES/ia32_probe in a forked child.  When it does not, says
+# "skip: ..." once: the caller skips its i386 checks only, never the rest.
+# A probe that cannot tell ends the test as a failure.
+have_ia32() {
+	local out rc=0
+	out=$("$TRACEES/ia32_probe" 2>&1) || rc=$?
+	case $rc in
+	0) return 0 ;;
+	1)
+		echo "skip: the i386 checks: ${out#ia32: }"
+		return 1
+		;;
+	*)
+		echo "FAIL: $TRACEES/ia32_probe (status $rc): $out"
+		exit 1
+		;;
+	esac
+}
+
 pass() {
 	echo "ok: $*"
 }
