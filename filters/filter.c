@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -185,9 +186,124 @@ bool sp_allow_next_combination(const struct sp_allow *al, size_t pos[6])
 	return false;
 }
 
+/*
+ * clone's allowance with CLONE_UNTRACED (bit of its flags, argument 0)
+ * ruled out.  libseccomp refuses a deny rule next to an unconditional
+ * allow of the same call (-EACCES), so the check goes into the allow
+ * rule itself.  Returns 0, 1 when no value is left to allow, -EINVAL for
+ * a flags condition the check cannot be folded into.
+ */
+static int clone_without_untraced(const struct sp_allow *in, struct sp_allow *out,
+				  struct sp_diag *diag)
+{
+	struct sp_arg_cond *c = NULL;
+	size_t kept = 0;
+
+	*out = *in;
+	for (size_t i = 0; i < out->n_conds; i++)
+		if (out->conds[i].index == 0)
+			c = &out->conds[i];
+	if (!c) {
+		if (out->n_conds >= 6)
+			return sp_diag_set(diag, EINVAL, "clone: too many conditions");
+		c = &out->conds[out->n_conds++];
+		*c = (struct sp_arg_cond){
+		    .index = 0, .op = SCMP_CMP_MASKED_EQ, .mask = CLONE_UNTRACED, .n_values = 1};
+		return 0;
+	}
+	if (c->op == SCMP_CMP_MASKED_EQ)
+		c->mask |= CLONE_UNTRACED; /* values without the bit now also require it clear */
+	else if (c->op != SCMP_CMP_EQ)
+		return sp_diag_set(diag, EINVAL,
+				   "clone: its flags condition (%s) cannot also rule out "
+				   "CLONE_UNTRACED",
+				   sp_cmp_name(c->op));
+	for (size_t v = 0; v < c->n_values; v++)
+		if (!(c->values[v] & CLONE_UNTRACED))
+			c->values[kept++] = c->values[v];
+	c->n_values = kept;
+	return kept ? 0 : 1;
+}
+
+/* clone3's flags are in a struct in memory that seccomp cannot read: it gets ENOSYS instead. */
+static bool is_clone3(const struct sp_allow *al)
+{
+	return al->name && strcmp(al->name, "clone3") == 0;
+}
+
+/*
+ * The allowlist a run filter enforces (see sp_filter_spec.for_run): clone
+ * (with clone3's allowance) without CLONE_UNTRACED, clone3 left out.
+ * *list is malloc'd.
+ */
+static int run_allowlist(const struct sp_filter_spec *spec, struct sp_allow **list, size_t *n,
+			 struct sp_diag *diag)
+{
+	bool clone3 = false, clone = false;
+	struct sp_allow *out = calloc(spec->n_allow + 1, sizeof(*out));
+	size_t k = 0;
+	int rc;
+
+	*list = NULL;
+	*n = 0;
+	if (!out)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	for (size_t i = 0; i < spec->n_allow; i++) {
+		const struct sp_allow *al = &spec->allow[i];
+
+		if (is_clone3(al)) {
+			clone3 = true;
+			continue;
+		}
+		if (al->name && strcmp(al->name, "clone") == 0) {
+			clone = true;
+			rc = clone_without_untraced(al, &out[k], diag);
+			if (rc < 0) {
+				free(out);
+				return rc;
+			}
+			k += rc == 0;
+			continue;
+		}
+		out[k++] = *al;
+	}
+	/* glibc falls back from clone3 to clone on ENOSYS: what clone3 did, clone must do. */
+	if (clone3 && !clone)
+		clone_without_untraced(&(struct sp_allow){.name = "clone"}, &out[k++], diag);
+	*list = out;
+	*n = k;
+	return 0;
+}
+
+/* The rules run's filters add to the allowlist. */
+static int add_run_rules(scmp_filter_ctx ctx, const struct sp_filter_spec *spec,
+			 struct sp_diag *diag)
+{
+	int rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+
+	if (rc < 0)
+		return sp_diag_set(diag, -rc, "clone3: libseccomp refused the rule: %s",
+				   strerror(-rc));
+	/*
+	 * Outside the allowlist a clone with CLONE_UNTRACED gets the default
+	 * action, which kills or fails it; only the log default would let it
+	 * through, and an unwatched child is never allowed.
+	 */
+	if (spec->def != SP_ACTION_LOG)
+		return 0;
+	rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
+				    SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+	if (rc < 0)
+		return sp_diag_set(diag, -rc, "clone: libseccomp refused the rule: %s",
+				   strerror(-rc));
+	return 0;
+}
+
 int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, struct sp_diag *diag)
 {
 	const struct sp_allow **sorted = NULL;
+	struct sp_allow *run_list = NULL;
+	struct sp_filter_spec run_spec;
 	scmp_filter_ctx ctx;
 	uint32_t def;
 	int rc;
@@ -195,11 +311,22 @@ int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, str
 	*out = NULL;
 	if ((unsigned)spec->def > SP_ACTION_LOG)
 		return sp_diag_set(diag, EINVAL, "invalid default action %d", (int)spec->def);
+	if (spec->for_run) {
+		run_spec = *spec;
+		rc = run_allowlist(spec, &run_list, &run_spec.n_allow, diag);
+		if (rc < 0)
+			return rc;
+		run_spec.allow = run_list;
+		spec = &run_spec;
+	}
+
 	def = sp_action_scmp(spec->def);
 	/* seccomp_init() adds the native arch (x86-64) and nothing else. */
 	ctx = seccomp_init(def);
-	if (!ctx)
+	if (!ctx) {
+		free(run_list);
 		return sp_diag_set(diag, ENOMEM, "libseccomp: cannot create a filter");
+	}
 	/*
 	 * A call from another ABI gets the default action too, instead of
 	 * libseccomp's KILL_THREAD: one rule for every way out of the list.
@@ -211,6 +338,11 @@ int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, str
 		sp_diag_set(diag, -rc, "libseccomp: cannot set the bad-arch action: %s",
 			    strerror(-rc));
 		goto out;
+	}
+	if (spec->for_run) {
+		rc = add_run_rules(ctx, spec, diag);
+		if (rc < 0)
+			goto out;
 	}
 	sorted = calloc(spec->n_allow ? spec->n_allow : 1, sizeof(*sorted));
 	if (!sorted) {
@@ -242,6 +374,7 @@ int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, str
 	rc = 0;
 out:
 	free(sorted);
+	free(run_list);
 	if (ctx)
 		seccomp_release(ctx);
 	return rc;

@@ -74,6 +74,15 @@ struct sp_filter_spec {
 	enum sp_action def;
 	size_t n_allow;
 	const struct sp_allow *allow; /* borrowed; any order, names must be distinct */
+	/*
+	 * A filter `sysphase run` installs: every child must stay visible to
+	 * its ptrace supervisor, so clone with CLONE_UNTRACED in its flags
+	 * gets SP_ACTION_KILL's SIGSYS (EPERM under the errno and log
+	 * defaults: a child nobody watches is never allowed), and clone3,
+	 * whose flags live in memory seccomp cannot read, fails with ENOSYS
+	 * (glibc then falls back to clone); where clone3 was allowed, clone is.
+	 */
+	bool for_run;
 };
 
 /* "SCMP_CMP_EQ" and so on (the OCI names), NULL for an invalid op. */
@@ -115,6 +124,29 @@ int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, str
  * BPF_MAXINSNS; other -errno.
  */
 int sp_filter_bpf(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *n_insns);
+
+/*
+ * A simulator of classic BPF as seccomp runs it: what the kernel would
+ * answer for a call without loading the filter (complain mode, tests).
+ */
+#include <linux/seccomp.h>
+
+/*
+ * 0 when seccomp(SECCOMP_SET_MODE_FILTER) would take the program, else
+ * -EINVAL: the kernel's checks (bpf_check_classic, seccomp_check_filter)
+ * on length, opcodes (no packet-relative loads, no extensions, no MOD),
+ * 32-bit aligned loads inside struct seccomp_data, forward jumps that stay
+ * inside, scratch memory read only after it is written, a final return.
+ */
+int sp_bpf_check(const struct sock_filter *insns, size_t len);
+
+/*
+ * Runs the program on data: *action is the 32-bit value it returns
+ * (SECCOMP_RET_ACTION_FULL | data), as the kernel's filter would.  -EINVAL
+ * (and *action untouched) when sp_bpf_check() refuses the program.
+ */
+int sp_bpf_run(const struct sock_filter *insns, size_t len, const struct seccomp_data *data,
+	       uint32_t *action);
 
 /*
  * Writers: one phase's filter in the formats people deploy.  Each takes

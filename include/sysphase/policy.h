@@ -252,4 +252,40 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
 			const char *const *extra, size_t n_extra, struct sp_allow **out,
 			size_t *n_out, struct sp_diag *diag);
 
+/*
+ * The complain log of `sysphase run --complain` (docs/run.md): one JSON
+ * line per call the enforced filter would have denied, folded into a
+ * policy by `export --merge`.  The format's one definition, both ways.
+ */
+#include <stdio.h>
+
+/*
+ * Appends ev's line, the call seen in phase, and flushes it.  -errno with
+ * diag on a write error (ENOSPC on a full disk, EPIPE...), -ENOMEM.
+ */
+int sp_complain_write(FILE *out, const struct sp_event *ev, const char *phase,
+		      struct sp_diag *diag);
+
+struct sp_complain_reader;
+
+/* Reads the log at path.  -errno with diag when it cannot be opened. */
+int sp_complain_reader_open(const char *path, struct sp_complain_reader **out,
+			    struct sp_diag *diag);
+
+/* Reads from in (borrowed, not closed), naming it name in messages.  NULL on ENOMEM. */
+struct sp_complain_reader *sp_complain_reader_new(FILE *in, const char *name);
+
+/*
+ * The next violation as a syscall event with ev->phase set: 1, or 0 at the
+ * end.  Its strings are valid until the next call.  -EINVAL with diag
+ * "name:line:col: ..." on a malformed line, -EIO on a read error.
+ */
+int sp_complain_reader_next(struct sp_complain_reader *r, struct sp_event *ev,
+			    struct sp_diag *diag);
+
+/* The line number of the last line read (1-based). */
+long sp_complain_reader_line(const struct sp_complain_reader *r);
+
+void sp_complain_reader_free(struct sp_complain_reader *r);
+
 #endif /* SYSPHASE_POLICY_H */

@@ -4,7 +4,9 @@
 # under it is killed and the violation is named; --complain lets ls run
 # and logs what would have been denied; export --merge folds that log in,
 # and ls then runs under the merged policy.  A malformed log is refused
-# with its position and nothing is written.
+# with its position and nothing is written.  A log that cannot be written
+# (a full disk: /dev/full) fails the run loudly; a path that cannot be
+# opened is a usage error before the program runs.
 . "$(dirname "$0")/lib.sh"
 need_sysphase
 
@@ -30,6 +32,17 @@ ok = lines and all(l["type"] == "violation" and l["phase"] and l["syscall"] and 
                    for l in lines)
 sys.exit(0 if ok else 1)
 PY
+
+# A log that cannot be written fails the run loudly, never a cut log and 0.
+"$SYSPHASE" run --policy narrow/policy.json --complain=/dev/full -- /bin/ls / >/dev/null 2>full.err
+st=$?
+check "a full disk fails the run (exit 1, got $st)" test "$st" = 1
+check "with one line saying why" grep -qx "sysphase: cannot write the complain log: No space left on device" full.err
+"$SYSPHASE" run --policy narrow/policy.json --complain="$T/no/such/dir/log" -- /bin/ls / >/dev/null 2>bad.err
+st=$?
+check "an unwritable --complain path is a usage error (exit 2, got $st)" test "$st" = 2
+check "named in one line" grep -q "^sysphase: run: --complain: cannot write '$T/no/such/dir/log'" bad.err
+check "and the program never ran" not grep -q "process" bad.err
 
 "$SYSPHASE" export -o merged --merge complain.log pwd.jsonl >/dev/null
 check "export --merge succeeds" test -s merged/policy.json

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Reading the kernel's seccomp audit records: which call a filter denied.
+ */
+#ifndef SYSPHASE_ENFORCE_AUDIT_H
+#define SYSPHASE_ENFORCE_AUDIT_H
+
+#include <stdbool.h>
+
+#include "sysphase/enforce.h"
+
+struct sp_audit;
+
+/*
+ * Subscribes to the audit netlink multicast group, or falls back to
+ * /dev/kmsg (from its end).  Never fails for lack of a source: a reader
+ * without one just never has a record.  NULL on ENOMEM.
+ */
+struct sp_audit *sp_audit_open(void);
+void sp_audit_close(struct sp_audit *a);
+
+/* The next seccomp record already there (never blocks): 1, or 0 when none is waiting. */
+int sp_audit_next(struct sp_audit *a, struct sp_audit_seccomp *rec);
+
+/* Waits up to ms milliseconds for more records: true when some may be readable. */
+bool sp_audit_wait(struct sp_audit *a, int ms);
+
+/* Whether there is a source at all. */
+bool sp_audit_available(const struct sp_audit *a);
+
+#endif /* SYSPHASE_ENFORCE_AUDIT_H */

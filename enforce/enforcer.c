@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The run engine: the phase detector online on every event, and each
+ * process moved to its phase's filter.
+ *
+ * The child installs the initial phase's filter before execve.  When a
+ * process enters a new phase, the supervisor makes it install the phase's
+ * (narrower) filter by injecting seccomp() through ptrace, and verifies
+ * the result.  A process in a phase it can never leave is detached and
+ * runs on under BPF alone.
+ *
+ * Why not SECCOMP_RET_TRACE triggers: a stacked RET_TRACE turns into
+ * -ENOSYS once no tracer is attached, so enforced filters are pure
+ * allow/deny and the triggers are watched with ordinary syscall stops.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "internal.h"
+#include "sysphase/tracer.h"
+
+/* LOG makes the kernel audit every denial, which is how violations are named. */
+#define INJECT_FLAGS (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG)
+
+/* ---- the process table ---- */
+
+static struct proc *proc_find(struct sp_enforcer *e, pid_t pid)
+{
+	for (size_t i = 0; i < e->n_procs; i++)
+		if (e->procs[i].pid == pid)
+			return &e->procs[i];
+	return NULL;
+}
+
+static struct proc *proc_get(struct sp_enforcer *e, pid_t pid)
+{
+	struct proc *p = proc_find(e, pid);
+
+	if (p)
+		return p;
+	if (e->n_procs == e->cap_procs) {
+		size_t cap = e->cap_procs ? e->cap_procs * 2 : 16;
+		struct proc *grown = realloc(e->procs, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		e->procs = grown;
+		e->cap_procs = cap;
+	}
+	p = &e->procs[e->n_procs++];
+	memset(p, 0, sizeof(*p));
+	p->pid = pid;
+	p->installed = -1;
+	p->pending = -1;
+	return p;
+}
+
+static void proc_read_comm(struct proc *p)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, p->comm, sizeof(p->comm) - 1);
+	close(fd);
+	p->comm[n > 0 ? n : 0] = '\0';
+	p->comm[strcspn(p->comm, "\n")] = '\0';
+}
+
+static void note(const struct sp_enforcer *e, struct sp_enforce_note *n)
+{
+	if (e->opts.on_note)
+		e->opts.on_note(e->opts.ctx, n);
+}
+
+/* ---- naming violations from the kernel's audit records ---- */
+
+static void report_audit_record(struct sp_enforcer *e, const struct sp_audit_seccomp *rec)
+{
+	struct proc *p = proc_find(e, rec->pid);
+	struct sp_enforce_note n = {.kind = SP_NOTE_DENIAL, .nr = rec->nr};
+
+	if (!p)
+		return;
+	switch (rec->code & SECCOMP_RET_ACTION_FULL) {
+	case SECCOMP_RET_KILL_PROCESS:
+	case SECCOMP_RET_KILL_THREAD:
+		n.how = SP_DENIED_KILLED;
+		break;
+	case SECCOMP_RET_ERRNO:
+		n.how = SP_DENIED_EPERM;
+		break;
+	case SECCOMP_RET_LOG:
+		n.how = SP_DENIED_LOGGED;
+		break;
+	default:
+		return; /* clone3's ENOSYS is an ERRNO; TRACE/TRAP are not ours */
+	}
+	/*
+	 * run's filters fail clone3 with ENOSYS on purpose, and nothing else
+	 * with an errno but calls outside the list.  The record holds the
+	 * action without its data (seccomp_log gets ACTION_FULL only), so
+	 * clone3's own ERRNO is told apart by its number.
+	 */
+	if ((rec->code & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO &&
+	    sp_abi_classify(rec->arch, rec->nr) == SP_ABI_X86_64 && rec->nr == SYS_clone3)
+		return;
+	p->named = true;
+	n.pid = p->pid;
+	n.comm = p->comm;
+	n.phase = sp_enforce_phase_name(e, p->installed);
+	n.abi = sp_abi_classify(rec->arch, rec->nr);
+	n.syscall = sp_syscall_name(n.abi, rec->nr);
+	note(e, &n);
+}
+
+static void audit_scan(struct sp_enforcer *e)
+{
+	struct sp_audit_seccomp rec;
+
+	while (sp_audit_next(e->audit, &rec))
+		report_audit_record(e, &rec);
+}
+
+/*
+ * The kernel hands audit records to kauditd, which prints them a little
+ * later: a process can be reaped before the record of the call that
+ * killed it is in the log.  Wait for one about p, up to limit_ms.
+ */
+static bool audit_wait_for(struct sp_enforcer *e, struct proc *p, int limit_ms)
+{
+	struct timespec start, now;
+
+	if (!sp_audit_available(e->audit))
+		return p->named;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (audit_scan(e); !p->named; audit_scan(e)) {
+		long spent;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent =
+		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (spent >= limit_ms || !sp_audit_wait(e->audit, (int)(limit_ms - spent)))
+			break;
+	}
+	return p->named;
+}
+
+/*
+ * No audit record came (auditd takes them, printk's rate limit dropped
+ * them, /dev/kmsg is closed to us): name what we saw ourselves, the
+ * denied call the process was in when it died, or at least the phase.
+ */
+static void report_unlogged_kill(struct sp_enforcer *e, struct proc *p)
+{
+	struct sp_enforce_note n = {
+	    .kind = SP_NOTE_DENIAL,
+	    .pid = p->pid,
+	    .comm = p->comm,
+	    .phase = sp_enforce_phase_name(e, p->installed),
+	    .syscall = p->denied,
+	    .abi = p->denied_abi,
+	    .nr = p->denied ? p->denied_nr : -1,
+	    .how = SP_DENIED_KILLED,
+	};
+
+	p->named = true;
+	note(e, &n);
+}
+
+/* At the end: the records still in flight, until the log has been quiet for a moment. */
+static void audit_settle(struct sp_enforcer *e)
+{
+	audit_scan(e);
+	if (!e->expect_records)
+		return;
+	for (int rounds = 0; rounds < 20 && sp_audit_wait(e->audit, 50); rounds++)
+		audit_scan(e);
+}
+
+/* ---- moving processes between filters ---- */
+
+static void fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, struct proc *p,
+			const char *reason)
+{
+	struct sp_enforce_note n = {
+	    .kind = SP_NOTE_HANDOVER_FAILED,
+	    .pid = p->pid,
+	    .comm = p->comm,
+	    .phase = sp_enforce_phase_name(e, p->pending),
+	    .held_phase = sp_enforce_phase_name(e, p->installed),
+	    .reason = reason,
+	};
+
+	/* Never let a program run on under a wider filter than its phase allows. */
+	sp_tracer_kill_process(tracer, p->pid);
+	e->res->failed++;
+	p->pending = -1;
+	note(e, &n);
+}
+
+static int install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, struct proc *p,
+			   pid_t tid)
+{
+	const struct phase_filter *f = &e->filters[p->pending];
+	const struct phase_filter *held = p->installed >= 0 ? &e->filters[p->installed] : NULL;
+	char reason[256];
+	int rc = 0;
+
+	/*
+	 * The same program as the one held narrows nothing: stacking it again
+	 * would only make every later syscall run one more filter.
+	 */
+	if (!held || held->len != f->len ||
+	    memcmp(held->insns, f->insns, f->len * sizeof(*f->insns)) != 0)
+		rc = sp_tracer_inject_filter(tracer, tid, f->insns, f->len, INJECT_FLAGS);
+	if (rc == -ENOTSUP)
+		return 0; /* not at a `syscall` instruction (execve, sigreturn): at the next exit */
+	if (rc != 0) {
+		/*
+		 * A positive result is TSYNC's refusal: it names a thread whose
+		 * own filters diverge, and no thread got the new filter.
+		 */
+		if (rc > 0)
+			snprintf(reason, sizeof(reason),
+				 "thread %d holds filters of its own that TSYNC cannot join", rc);
+		else
+			snprintf(reason, sizeof(reason), "%s", strerror(-rc));
+		fail_closed(e, tracer, p, reason);
+		return 0;
+	}
+	e->res->handovers++;
+	p->installed = p->pending;
+	p->pending = -1;
+	if (!f->leaves)
+		sp_tracer_detach_after(tracer, p->pid);
+	return 0;
+}
+
+static void note_transition(struct sp_enforcer *e, const struct sp_transition *tr)
+{
+	struct proc *p = proc_get(e, tr->pid);
+	struct proc *parent;
+
+	if (!p)
+		return;
+	if (!p->comm[0])
+		proc_read_comm(p);
+	switch (tr->kind) {
+	case SP_TR_FORK:
+		/* Filters are inherited: the child holds what its parent held. */
+		parent = proc_find(e, tr->parent);
+		p->installed = parent ? parent->installed : -1;
+		break;
+	case SP_TR_START:
+		/* Only the launched program starts unannounced: it holds the initial filter. */
+		if (p->installed < 0)
+			p->installed = e->initial;
+		if (!e->leader)
+			e->leader = p->pid;
+		break;
+	case SP_TR_RULE:
+		break;
+	}
+	if (tr->to == p->installed)
+		return;
+	if (!e->filters[tr->to].observed) {
+		struct sp_enforce_note n = {
+		    .kind = SP_NOTE_UNSEEN_PHASE,
+		    .pid = p->pid,
+		    .comm = p->comm,
+		    .phase = sp_enforce_phase_name(e, tr->to),
+		    .held_phase = sp_enforce_phase_name(e, p->installed),
+		};
+
+		note(e, &n);
+		p->pending = -1;
+		return;
+	}
+	p->pending = tr->to;
+}
+
+static bool denied(uint32_t verdict)
+{
+	return (verdict & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ALLOW;
+}
+
+/* Complain mode: what enforcing would have installed by now (the pending filter is not in yet). */
+static int complain(struct sp_enforcer *e, struct proc *p, const struct sp_event *ev)
+{
+	if (p->installed >= 0 && denied(sp_enforce_verdict(e, p->installed, ev))) {
+		int rc = sp_complain_write(e->opts.complain, ev,
+					   sp_enforce_phase_name(e, p->installed), &e->diag);
+
+		if (rc < 0) {
+			e->error = rc;
+			return rc; /* the tracer kills the program: a cut log must not look whole */
+		}
+	}
+	if (p->pending >= 0 && ev->has_exit) {
+		p->installed = p->pending;
+		p->pending = -1;
+	}
+	return 0;
+}
+
+static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
+{
+	struct sp_enforcer *e = opaque;
+	struct sp_transition tr;
+	struct proc *p;
+	int rc;
+
+	rc = sp_detector_feed(e->detector, ev, &tr);
+	if (rc < 0)
+		return rc;
+	if (rc == 1)
+		note_transition(e, &tr);
+
+	p = proc_find(e, ev->pid);
+	if (ev->type == SP_EV_EXEC && p)
+		proc_read_comm(p);
+	if (ev->type == SP_EV_SYSCALL && ev->err == EPERM)
+		e->expect_records = true;
+	if (ev->type == SP_EV_SIGNAL || ev->type == SP_EV_EXIT ||
+	    (ev->type == SP_EV_SYSCALL && ev->err == EPERM))
+		audit_scan(e);
+	if (ev->type == SP_EV_EXIT && ev->whole_process && p) {
+		p->gone = true;
+		if (ev->killed && ev->signo == SIGSYS && !audit_wait_for(e, p, 1000))
+			report_unlogged_kill(e, p);
+		return 0;
+	}
+	if (ev->type != SP_EV_SYSCALL || !p)
+		return 0;
+	if (!ev->has_exit && p->installed >= 0 && e->filters[p->installed].observed &&
+	    denied(sp_enforce_verdict(e, p->installed, ev))) {
+		p->denied = ev->name;
+		p->denied_abi = ev->abi;
+		p->denied_nr = ev->nr;
+	}
+	if (e->opts.complain)
+		return complain(e, p, ev);
+	/* Injection needs the thread at a syscall-exit stop: that is where we are now. */
+	if (p->pending >= 0 && ev->has_exit && ev->abi == SP_ABI_X86_64)
+		return install_pending(e, tracer, p, ev->tid);
+	return 0;
+}
+
+/* ---- the child's side: the first filter, before execve ---- */
+
+static int install_initial_filter(void *opaque)
+{
+	const struct sp_enforcer *e = opaque;
+	const struct phase_filter *f = &e->filters[e->initial];
+	struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = f->insns};
+
+	if (e->opts.complain)
+		return 0;
+	/* Unprivileged filters need it, and it keeps setuid binaries from escaping the filter. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, INJECT_FLAGS, &prog) < 0)
+		return -errno;
+	return 0;
+}
+
+/* ---- the library's face ---- */
+
+int sp_enforcer_new(const char *policy_path, const struct sp_enforcer_opts *opts,
+		    struct sp_enforcer **out, struct sp_diag *diag)
+{
+	struct sp_enforcer *e = calloc(1, sizeof(*e));
+	int rc;
+
+	*out = NULL;
+	if (!e)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	e->opts = *opts;
+	rc = sp_enforce_load(e, policy_path, diag);
+	if (rc < 0) {
+		sp_enforcer_free(e);
+		return rc;
+	}
+	*out = e;
+	return 0;
+}
+
+void sp_enforcer_free(struct sp_enforcer *e)
+{
+	if (!e)
+		return;
+	sp_enforce_unload(e);
+	sp_audit_close(e->audit);
+	free(e->procs);
+	free(e);
+}
+
+void sp_enforcer_request_stop(int signo)
+{
+	sp_tracer_request_stop(signo);
+}
+
+int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_result *res,
+		    struct sp_diag *diag)
+{
+	struct sp_tracer_opts topts = {.argv = argv, .decode = true, .strsize = 256};
+	struct sp_tracer_result tres;
+	struct proc *leader;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	e->res = res;
+	e->error = 0;
+	if (!e->audit) {
+		e->audit = sp_audit_open();
+		if (!e->audit)
+			return sp_diag_set(diag, ENOMEM, "out of memory");
+	}
+	/* Denials of errno and log filters leave no other trace than their record. */
+	e->expect_records = e->opts.def != SP_ACTION_KILL;
+	topts.pre_exec = install_initial_filter;
+	topts.on_event = on_event;
+	topts.ctx = e;
+	rc = sp_tracer_run(&topts, &tres, diag);
+	if (e->error) {
+		if (diag)
+			*diag = e->diag;
+		return e->error;
+	}
+	if (rc == 0 && tres.status == 128 + SIGSYS)
+		e->expect_records = true;
+	audit_settle(e);
+	/* A detached program's death is seen only here, through its exit status. */
+	leader = proc_find(e, e->leader);
+	if (rc == 0 && tres.status == 128 + SIGSYS && leader && !leader->gone &&
+	    !audit_wait_for(e, leader, 1000))
+		report_unlogged_kill(e, leader);
+	if (rc < 0)
+		return rc;
+	res->status = tres.status;
+	res->interrupted = tres.interrupted;
+	return 0;
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The enforcer's state, shared by its files (private to enforce/).
+ */
+#ifndef SYSPHASE_ENFORCE_INTERNAL_H
+#define SYSPHASE_ENFORCE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "audit.h"
+#include "sysphase/enforce.h"
+#include "sysphase/phases.h"
+#include "sysphase/policy.h"
+
+/* One phase of the rules and the filter that enforces it. */
+struct phase_filter {
+	bool observed; /* the policy has it: the recorded run entered it */
+	struct sock_filter *insns;
+	size_t len;
+	bool leaves; /* the rules let a process leave it (not final, has exits) */
+	size_t n_allow;
+	struct sp_allow *allow; /* the enforce allowlist, sorted by name (nesting checks) */
+};
+
+/* What the supervisor knows of each process it has seen. */
+struct proc {
+	pid_t pid;
+	int installed; /* phase whose filter the process holds, -1 none */
+	int pending;   /* phase whose filter it must get at its next syscall exit, -1 none */
+	bool gone;     /* exited: kept to name a denial whose audit record comes late */
+	bool named;    /* a note has named a denial of it */
+	char comm[32];
+	/* The last unfinished call its filter denies: what killed it, if it dies of SIGSYS. */
+	const char *denied;
+	enum sp_abi denied_abi;
+	long denied_nr;
+};
+
+struct sp_enforcer {
+	struct sp_enforcer_opts opts;
+	struct sp_policy *policy;
+	struct sp_rules *rules;
+	struct sp_detector *detector;
+	struct phase_filter *filters; /* indexed by rules phase */
+	size_t n_phases;
+	int initial;
+
+	struct sp_audit *audit;
+	bool expect_records; /* a denial may still be on its way to the kernel log */
+
+	struct proc *procs;
+	size_t n_procs, cap_procs;
+	pid_t leader; /* the launched program */
+
+	int error;	     /* -errno that ends the run (complain log write) */
+	struct sp_diag diag; /* ... and its message */
+	struct sp_enforce_result *res;
+};
+
+/* policy.c: loads and checks the policy, builds each phase's filter. */
+int sp_enforce_load(struct sp_enforcer *e, const char *path, struct sp_diag *diag);
+void sp_enforce_unload(struct sp_enforcer *e);
+
+/* The name of rules phase i, "(none)" for -1. */
+const char *sp_enforce_phase_name(const struct sp_enforcer *e, int i);
+
+/* What the filter of phase i answers for ev (an SP_EV_SYSCALL): the seccomp return value. */
+uint32_t sp_enforce_verdict(const struct sp_enforcer *e, int i, const struct sp_event *ev);
+
+#endif /* SYSPHASE_ENFORCE_INTERNAL_H */

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * From policy.json to one seccomp program per phase of its rules, and the
+ * checks that the policy can be enforced at all.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/audit.h>
+
+#include "internal.h"
+
+const char *sp_enforce_phase_name(const struct sp_enforcer *e, int i)
+{
+	return i >= 0 ? sp_rules_phase_name(e->rules, i) : "(none)";
+}
+
+/*
+ * Phases of the rules absent from the policy were never entered while
+ * recording (pwd's error handling on a good run): they have no filter,
+ * and a process entering one keeps the filter it holds.  A policy phase
+ * the rules do not know means the two do not belong together.
+ */
+static int check_policy_matches_rules(const struct sp_enforcer *e, struct sp_diag *diag)
+{
+	const struct sp_policy *pol = e->policy;
+
+	for (size_t i = 0; i < sp_policy_phase_count(pol); i++)
+		if (sp_rules_phase_index(e->rules, sp_policy_phase_name(pol, i)) < 0)
+			return sp_diag_set(diag, EINVAL,
+					   "policy does not match its rules: phase '%s' is not in "
+					   "the rules",
+					   sp_policy_phase_name(pol, i));
+	if (sp_policy_phase_index(pol, sp_rules_phase_name(e->rules, e->initial)) < 0)
+		return sp_diag_set(diag, EINVAL,
+				   "policy does not match its rules: the initial phase '%s' has no "
+				   "entry in the policy",
+				   sp_rules_phase_name(e->rules, e->initial));
+	return 0;
+}
+
+static int allow_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct sp_allow *)elem)->name);
+}
+
+/* Is every syscall phase `to` may use also allowed in `from`?  Stacked filters only narrow. */
+static const char *first_not_nested(const struct phase_filter *from, const struct phase_filter *to)
+{
+	for (size_t i = 0; i < to->n_allow; i++)
+		if (!bsearch(to->allow[i].name, from->allow, from->n_allow, sizeof(*from->allow),
+			     allow_cmp) &&
+		    strcmp(to->allow[i].name, "seccomp") != 0)
+			return to->allow[i].name;
+	return NULL;
+}
+
+static int check_nesting(const struct sp_enforcer *e, struct sp_diag *diag)
+{
+	for (size_t i = 0; i < sp_rules_edge_count(e->rules); i++) {
+		const struct sp_rules_edge *edge = sp_rules_edge(e->rules, i);
+		const char *missing;
+
+		if (edge->repeat)
+			continue; /* re-entering an earlier phase keeps the narrower filter */
+		if (!e->filters[edge->from].observed || !e->filters[edge->to].observed)
+			continue;
+		missing = first_not_nested(&e->filters[edge->from], &e->filters[edge->to]);
+		if (missing)
+			return sp_diag_set(diag, EINVAL,
+					   "policy phases do not nest: '%s' allows %s, which '%s' "
+					   "before it does not",
+					   sp_enforce_phase_name(e, edge->to), missing,
+					   sp_enforce_phase_name(e, edge->from));
+	}
+	return 0;
+}
+
+static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *diag)
+{
+	struct phase_filter *f = &e->filters[phase];
+	int pi = sp_policy_phase_index(e->policy, sp_rules_phase_name(e->rules, phase));
+	struct sp_filter_spec spec = {.def = e->opts.def, .for_run = true};
+	scmp_filter_ctx sctx = NULL;
+	int rc;
+
+	f->leaves =
+	    !sp_rules_phase_final(e->rules, phase) && sp_rules_phase_has_exits(e->rules, phase);
+	if (pi < 0)
+		return 0;
+	f->observed = true;
+	rc = sp_policy_allowlist(e->policy, (size_t)pi, SP_VIEW_ENFORCE, f->leaves, NULL, 0,
+				 &f->allow, &f->n_allow, diag);
+	if (rc < 0)
+		return rc;
+	spec.n_allow = f->n_allow;
+	spec.allow = f->allow;
+	rc = sp_filter_build(&spec, &sctx, diag);
+	if (rc < 0)
+		return rc;
+	rc = sp_filter_bpf(sctx, &f->insns, &f->len);
+	seccomp_release(sctx);
+	if (rc == 0 && sp_bpf_check(f->insns, f->len) < 0)
+		rc = -EINVAL; /* the simulator must be able to run what the kernel would take */
+	if (rc < 0)
+		return sp_diag_set(diag, -rc, "phase '%s': cannot export its filter: %s",
+				   sp_enforce_phase_name(e, phase), strerror(-rc));
+	return 0;
+}
+
+int sp_enforce_load(struct sp_enforcer *e, const char *path, struct sp_diag *diag)
+{
+	int rc;
+
+	rc = sp_policy_load(path, &e->policy, diag);
+	if (rc < 0)
+		return rc;
+	if (!sp_policy_rules(e->policy))
+		return sp_diag_set(diag, EINVAL, "%s: the policy embeds no rule set", path);
+	rc = sp_rules_from_json(sp_policy_rules(e->policy), sp_policy_rules_name(e->policy),
+				&e->rules, diag);
+	if (rc < 0)
+		return rc;
+	e->n_phases = sp_rules_phase_count(e->rules);
+	e->initial = sp_rules_initial(e->rules);
+	rc = check_policy_matches_rules(e, diag);
+	if (rc < 0)
+		return rc;
+	e->filters = calloc(e->n_phases, sizeof(*e->filters));
+	if (!e->filters)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	for (size_t i = 0; i < e->n_phases; i++) {
+		rc = build_phase_filter(e, (int)i, diag);
+		if (rc < 0)
+			return rc;
+	}
+	rc = check_nesting(e, diag);
+	if (rc < 0)
+		return rc;
+	e->detector = sp_detector_new(e->rules);
+	if (!e->detector)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	return 0;
+}
+
+void sp_enforce_unload(struct sp_enforcer *e)
+{
+	for (size_t i = 0; e->filters && i < e->n_phases; i++) {
+		free(e->filters[i].insns);
+		free(e->filters[i].allow);
+	}
+	free(e->filters);
+	sp_detector_free(e->detector);
+	sp_rules_free(e->rules);
+	sp_policy_free(e->policy);
+}
+
+const char *sp_enforcer_recorded_program(const struct sp_enforcer *e)
+{
+	return sp_policy_program_path(e->policy);
+}
+
+/* AUDIT_ARCH_* of the ABI a call came through, as seccomp_data.arch holds it. */
+static uint32_t audit_arch_of(enum sp_abi abi)
+{
+	switch (abi) {
+	case SP_ABI_X86_64:
+	case SP_ABI_X32: /* x32 shares x86-64's arch and sets bit 30 of the number */
+		return AUDIT_ARCH_X86_64;
+	case SP_ABI_I386:
+		return AUDIT_ARCH_I386;
+	default:
+		return 0;
+	}
+}
+
+uint32_t sp_enforce_verdict(const struct sp_enforcer *e, int i, const struct sp_event *ev)
+{
+	const struct phase_filter *f = &e->filters[i];
+	struct seccomp_data sd = {
+	    .nr = (int)ev->nr,
+	    .arch = audit_arch_of(ev->abi),
+	    /* The event has no instruction pointer; sysphase's filters never test it. */
+	    .instruction_pointer = 0,
+	};
+	uint32_t action = SECCOMP_RET_KILL_PROCESS;
+
+	memcpy(sd.args, ev->args, sizeof(sd.args));
+	/* Checked at load: a program the simulator refuses never gets here. */
+	if (sp_bpf_run(f->insns, f->len, &sd, &action) < 0)
+		return SECCOMP_RET_KILL_PROCESS;
+	return action;
+}

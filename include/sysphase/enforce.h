@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sysphase enforce: the engine of `sysphase run`.
+ */
+#ifndef SYSPHASE_ENFORCE_H
+#define SYSPHASE_ENFORCE_H
+
+#include "sysphase/core.h"
+#include "sysphase/filters.h"
+
+/*
+ * Runs a program under the phases of a policy (docs/run.md): the first
+ * phase's filter is installed before execve, each later phase's is
+ * injected when a process enters it (every other thread stopped, the
+ * result verified on every thread), and a process in a phase it can
+ * never leave is let go to run under BPF alone.  Anything the engine has
+ * to tell (a denied call, a phase the policy never saw, a process killed
+ * because its filter could not be handed over) reaches the caller as a
+ * struct sp_enforce_note through a callback; the engine never prints.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct sp_enforcer;
+
+enum sp_enforce_note_kind {
+	SP_NOTE_DENIAL,		 /* a call its filter denied (kernel audit record, or seen) */
+	SP_NOTE_UNSEEN_PHASE,	 /* entered a phase the policy never saw: it keeps its filter */
+	SP_NOTE_HANDOVER_FAILED, /* its next filter could not be installed or verified: killed */
+};
+
+enum sp_denial_how {
+	SP_DENIED_KILLED, /* SECCOMP_RET_KILL_*: the process died of SIGSYS */
+	SP_DENIED_EPERM,  /* SECCOMP_RET_ERRNO */
+	SP_DENIED_LOGGED, /* SECCOMP_RET_LOG: allowed, logged */
+};
+
+struct sp_enforce_note {
+	enum sp_enforce_note_kind kind;
+	pid_t pid;
+	const char *comm;  /* its command name, "" when unknown */
+	const char *phase; /* DENIAL: the phase whose filter it holds; UNSEEN_PHASE: the phase it
+			      entered; HANDOVER_FAILED: the phase it was moving to */
+	const char *held_phase; /* UNSEEN_PHASE: the phase whose filter it keeps */
+
+	/* DENIAL */
+	const char *syscall; /* NULL when the number has no name */
+	enum sp_abi abi;
+	long nr; /* -1: nothing names the call (no audit record, not seen) */
+	enum sp_denial_how how;
+
+	/* HANDOVER_FAILED: why, one clause ("thread 42 still holds 3 filters, not 4") */
+	const char *reason;
+};
+
+struct sp_enforcer_opts {
+	enum sp_action def; /* what a call outside a phase's allowlist gets */
+	/*
+	 * Complain mode when not NULL (borrowed): no filter is installed,
+	 * and every call the filter in force would deny is written to it
+	 * (sp_complain_write).  A write error ends the run (see sp_enforcer_run).
+	 */
+	FILE *complain;
+	void (*on_note)(void *ctx, const struct sp_enforce_note *note);
+	void *ctx;
+};
+
+/*
+ * Loads the policy at path and checks it against its embedded rules
+ * (every phase known to both, stacked filters nesting along every edge),
+ * and builds every phase's filter.  -EINVAL with diag for a bad policy,
+ * -ENOMEM, other -errno when it cannot be read.  *out: sp_enforcer_free().
+ */
+int sp_enforcer_new(const char *policy_path, const struct sp_enforcer_opts *opts,
+		    struct sp_enforcer **out, struct sp_diag *diag);
+
+void sp_enforcer_free(struct sp_enforcer *e);
+
+/* argv[0] of the recorded program, from the policy; NULL when it has none. */
+const char *sp_enforcer_recorded_program(const struct sp_enforcer *e);
+
+struct sp_enforce_result {
+	int status;	    /* the program's, shell-style (128 + signal when killed) */
+	bool interrupted;   /* ended by sp_enforcer_request_stop() */
+	unsigned handovers; /* filters injected and verified */
+	unsigned failed;    /* processes killed because a hand-over failed */
+};
+
+/*
+ * Runs argv under the policy until the launched program and everything
+ * it forked has ended.  0 with *res, or -errno with diag: -ENOENT/-EACCES
+ * when argv[0] cannot be executed; the write error of the complain log
+ * (-ENOSPC, -EPIPE, -EIO...: the program is killed, since a cut log must
+ * not pass for a whole one); others when tracing fails.
+ */
+int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_result *res,
+		    struct sp_diag *diag);
+
+/* Async-signal-safe: forwards signo to the program (SIGINT, SIGTERM, SIGHUP of `run`). */
+void sp_enforcer_request_stop(int signo);
+
+/*
+ * The kernel's audit record of a seccomp action (AUDIT_SECCOMP, type
+ * 1326), as the audit netlink socket or /dev/kmsg gives its text:
+ *   ... pid=42 comm="ls" exe="/usr/bin/ls" sig=31 arch=c000003e syscall=59 compat=0
+ *   ip=0x7f... code=0x80000000
+ */
+struct sp_audit_seccomp {
+	pid_t pid;
+	uint32_t arch; /* AUDIT_ARCH_* */
+	long nr;
+	uint32_t code; /* the filter's return value: action | data */
+};
+
+/*
+ * Parses len bytes (no NUL needed) of one record's text: 1 with *out
+ * filled when it is a seccomp record with pid, arch, syscall and code,
+ * 0 when it is anything else (another type, a field missing, malformed
+ * or repeated).  Reads nothing beyond len; any bytes are safe input.
+ */
+int sp_audit_parse_seccomp(const char *text, size_t len, struct sp_audit_seccomp *out);
+
+#endif /* SYSPHASE_ENFORCE_H */
