@@ -90,58 +90,36 @@ static int parse_opts(int argc, char **argv, struct phases_opts *o)
 	return 0;
 }
 
-struct diff_state {
+struct phases_sink {
+	const struct phases_opts *o;
+	struct sp_timeline *tl;
 	unsigned long differ, compared;
 };
 
 /* With --diff: note an event whose stamp differs from the new phase. */
-static void diff_event(struct diff_state *ds, const struct sp_event *ev, const char *stamp,
-		       long line, const char *trace)
+static void diff_event(struct phases_sink *ps, const struct sp_event *ev,
+		       const struct sp_segment_info *info)
 {
 	const char *now = ev->phase ? ev->phase : "";
 
-	ds->compared++;
-	if (stamp && !strcmp(stamp, now))
+	ps->compared++;
+	if (info->stamp && !strcmp(info->stamp, now))
 		return;
-	if (ds->differ++ < 10)
-		sp_warn("%s:%ld: pid %d %s: trace says \"%s\", rules say \"%s\"", trace, line,
-			(int)ev->pid,
+	if (ps->differ++ < 10)
+		sp_warn("%s:%ld: pid %d %s: trace says \"%s\", rules say \"%s\"", ps->o->trace,
+			info->line, (int)ev->pid,
 			ev->type == SP_EV_SYSCALL && ev->name ? ev->name
 							      : sp_event_type_name(ev->type),
-			stamp ? stamp : "(none)", now);
+			info->stamp ? info->stamp : "(none)", now);
 }
 
-static int segment(const struct phases_opts *o, struct sp_trace_reader *r, struct sp_detector *det,
-		   struct sp_timeline *tl, struct diff_state *ds)
+static int on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info *info)
 {
-	struct sp_event ev = {0};
-	struct sp_diag diag = {{0}};
-	int rc;
+	struct phases_sink *ps = ctx;
 
-	while ((rc = sp_trace_read(r, &ev, &diag)) > 0) {
-		const char *stamp = ev.phase; /* borrowed from the reader until the next read */
-
-		if (det && sp_detector_feed(det, &ev, NULL) < 0) {
-			rc = -ENOMEM;
-			break;
-		}
-		if (o->diff)
-			diff_event(ds, &ev, stamp, sp_trace_reader_line(r), o->trace);
-		if (sp_timeline_feed(tl, &ev) < 0) {
-			rc = -ENOMEM;
-			break;
-		}
-	}
-	sp_event_clear(&ev);
-	if (rc == -ENOMEM) {
-		sp_err("out of memory");
-		return SP_EXIT_FAILURE;
-	}
-	if (rc < 0) {
-		sp_err("%s", diag.msg);
-		return SP_EXIT_USAGE;
-	}
-	return 0;
+	if (ps->o->diff)
+		diff_event(ps, ev, info);
+	return sp_timeline_feed(ps->tl, ev);
 }
 
 static int print_timeline(const struct phases_opts *o, const struct sp_timeline *tl,
@@ -187,73 +165,45 @@ int cmd_phases(int argc, char **argv)
 {
 	struct phases_opts o = {0};
 	struct sp_diag diag = {{0}};
-	struct sp_trace_reader *r = NULL;
-	struct sp_rules *rules = NULL;
-	struct sp_detector *det = NULL;
-	struct sp_timeline *tl = NULL;
-	struct diff_state ds = {0};
-	const struct sp_trace_header *hdr;
-	const char *rules_name;
+	struct sp_segment *seg = NULL;
+	struct phases_sink ps = {.o = &o};
+	struct sp_segment_sink sink = {.event = on_event, .ctx = &ps};
 	int rc, status;
 
 	rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc > 0 ? 0 : SP_EXIT_USAGE;
-
-	/* Rules first: a bad rule file is reported before any trace is read. */
-	if (o.rules) {
-		rc = sp_rules_load(o.rules, sp_exe_dir(), &rules, &diag);
-		if (rc < 0) {
-			sp_err("%s", diag.msg);
-			return rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
-		}
-	}
-	rc = sp_trace_reader_open(o.trace, &r, &diag);
+	rc = sp_segment_open(
+	    &(struct sp_segment_opts){.trace = o.trace, .rules = o.rules, .exe_dir = sp_exe_dir()},
+	    &seg, &diag);
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
-		status = rc == -ENOENT || rc == -EACCES || rc == -EINVAL ? SP_EXIT_USAGE
-									 : SP_EXIT_FAILURE;
-		goto out;
+		return rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
 	}
-	hdr = sp_trace_reader_header(r);
-	if (!rules && !hdr->rules) {
-		sp_err("%s has no phase stamps (it was recorded without --rules): give --rules "
-		       "R (nginx, pwd, generic or a file)",
-		       o.trace);
-		status = SP_EXIT_USAGE;
-		goto out;
-	}
-	rules_name = rules ? sp_rules_name(rules) : hdr->rules;
-	if (rules && !(det = sp_detector_new(rules))) {
+	ps.tl = sp_timeline_new();
+	if (!ps.tl) {
 		sp_err("out of memory");
 		status = SP_EXIT_FAILURE;
 		goto out;
 	}
-	tl = sp_timeline_new();
-	if (!tl) {
-		sp_err("out of memory");
-		status = SP_EXIT_FAILURE;
+	rc = sp_segment_run(seg, &sink, &diag);
+	if (rc < 0) {
+		sp_err("%s", rc == -ENOMEM ? "out of memory" : diag.msg);
+		status = rc == -ENOMEM || rc == -EIO ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
 		goto out;
 	}
-	status = segment(&o, r, det, tl, &ds);
-	if (status)
-		goto out;
-	if (sp_trace_reader_truncated(r))
+	if (sp_segment_truncated(seg))
 		sp_warn("%s ends in a truncated line (the recording was killed); the timeline "
 			"stops there",
 			o.trace);
-	status = print_timeline(&o, tl, rules_name);
-	if (!status && o.diff) {
-		if (ds.differ) {
-			sp_warn("%lu of %lu events are stamped differently in %s", ds.differ,
-				ds.compared, o.trace);
-			status = SP_EXIT_FAILURE;
-		}
+	status = print_timeline(&o, ps.tl, sp_segment_rules_name(seg));
+	if (!status && o.diff && ps.differ) {
+		sp_warn("%lu of %lu events are stamped differently in %s", ps.differ, ps.compared,
+			o.trace);
+		status = SP_EXIT_FAILURE;
 	}
 out:
-	sp_timeline_free(tl);
-	sp_detector_free(det);
-	sp_trace_reader_free(r);
-	sp_rules_free(rules);
+	sp_timeline_free(ps.tl);
+	sp_segment_free(seg);
 	return status;
 }

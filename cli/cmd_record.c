@@ -229,12 +229,14 @@ static int parse_record_args(int argc, char **argv, struct record_args *a)
 static int load_rules(struct record_ctx *ctx, const struct record_args *a)
 {
 	struct sp_diag diag = {{0}};
+	int rc;
 
 	if (!a->rules)
 		return 0;
-	if (sp_rules_load(a->rules, sp_exe_dir(), &ctx->rules, &diag) < 0) {
+	rc = sp_segment_rules_load(a->rules, SP_RULES_FROM_USER, sp_exe_dir(), &ctx->rules, &diag);
+	if (rc < 0) {
 		sp_err("%s", diag.msg);
-		return SP_EXIT_USAGE;
+		return rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
 	}
 	if (a->opts.entry_only && sp_rules_need_exit(ctx->rules))
 		sp_warn("rules '%s' test return values, which --no-exit does not record: those "

@@ -240,4 +240,37 @@ struct sp_report_input {
  */
 int sp_report_write(const struct sp_report *r, const struct sp_report_input *in, FILE *out);
 
+/*
+ * What a report is made of (analysis/report_doc.c), from a trace cut by
+ * the one segmentation pipeline (sp_segment_*, sysphase/trace.h) or from
+ * a policy.json; the input is sniffed without losing bytes, so "-" and
+ * /dev/stdin work.  From a trace: the timeline, the picture's events and
+ * the policy `export` would build (or, when the events give none, the
+ * reason, shown in its place).
+ */
+struct sp_report_doc;
+
+struct sp_report_doc_opts {
+	const char *input;   /* a trace or policy.json: path, "-" or /dev/stdin */
+	const char *rules;   /* --rules (re-cut the trace), or NULL for its stamps */
+	const char *exe_dir; /* where built-in rules are found */
+};
+
+/* 0, or -errno with diag: -ENOMEM, else bad input (file:line:col where known). */
+int sp_report_doc_load(const struct sp_report_doc_opts *o, struct sp_report_doc **out,
+		       struct sp_diag *diag);
+
+/* What the CLI should warn about (one line each, owned by d). */
+size_t sp_report_doc_warning_count(const struct sp_report_doc *d);
+const char *sp_report_doc_warning(const struct sp_report_doc *d, size_t i);
+
+/*
+ * sp_report_write() of d: base gives title (NULL: the traced command),
+ * source, generator, axis and refs; the rest comes from d.
+ */
+int sp_report_doc_write(const struct sp_report_doc *d, const struct sp_report_input *base,
+			FILE *out);
+
+void sp_report_doc_free(struct sp_report_doc *d);
+
 #endif /* SYSPHASE_ANALYSIS_H */

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sysphase trace: the trace file format.
+ * sysphase trace: the trace file format (writer, reader) and the one
+ * segmentation pipeline (reader -> optional detector -> callback) that
+ * `phases`, `export`, `report` and `compare` share.
  */
 #ifndef SYSPHASE_TRACE_H
 #define SYSPHASE_TRACE_H
 
 #include "sysphase/core.h"
+#include "sysphase/phases.h"
 
 /*
  * The trace file: JSON Lines, documented in docs/trace-format.md.
@@ -18,7 +21,6 @@
 #include <stdio.h>
 
 #include <jansson.h>
-
 
 #define SP_TRACE_FORMAT "sysphase-trace"
 #define SP_TRACE_VERSION 1
@@ -72,6 +74,174 @@ bool sp_trace_reader_truncated(const struct sp_trace_reader *r);
 /* The 1-based line number of the last event read, for messages. */
 long sp_trace_reader_line(const struct sp_trace_reader *r);
 
+/* The name the reader was opened with (the path, or "-"). */
+const char *sp_trace_reader_path(const struct sp_trace_reader *r);
+
+/*
+ * Which free-form parts of a syscall event the reader builds: decoded
+ * arguments (ev->dec) and the call stack (ev->stack).  Both are on by
+ * default.  A consumer that never looks at them turns them off: the
+ * reader then only checks their syntax, which is most of the saving on
+ * a large trace (building json_t trees is what a line costs).
+ */
+enum {
+	SP_TRACE_WANT_DEC = 1u << 0,
+	SP_TRACE_WANT_STACK = 1u << 1,
+};
+void sp_trace_reader_want(struct sp_trace_reader *r, unsigned want);
+
 void sp_trace_reader_free(struct sp_trace_reader *r);
+
+/*
+ * Input that may be a trace or something else (`report` takes a trace or
+ * a policy.json), told apart without losing a byte: sp_input_open()
+ * reads the first line into memory and says what it is; the input is
+ * then handed to the trace reader (which starts with that line) or read
+ * whole.  Works on pipes, "-" and /dev/stdin, which cannot be rewound.
+ */
+struct sp_input;
+
+enum sp_input_kind {
+	SP_INPUT_TRACE = 0, /* the first line is a sysphase trace header */
+	SP_INPUT_OTHER,	    /* anything else (possibly a JSON document) */
+};
+
+/*
+ * Opens path ("-" for stdin) and reads its first line.  0 or -errno with
+ * diag "path: what" (a directory is -EISDIR).  Nothing is quoted from the
+ * file.
+ */
+int sp_input_open(const char *path, struct sp_input **out, struct sp_diag *diag);
+enum sp_input_kind sp_input_kind(const struct sp_input *in);
+const char *sp_input_path(const struct sp_input *in);
+
+/*
+ * The whole input as one NUL-terminated buffer (first line included),
+ * which the caller frees; *len without the NUL.  0 or -errno with diag.
+ * Consumes the input: only sp_input_free() may follow.
+ */
+int sp_input_slurp(struct sp_input *in, char **text, size_t *len, struct sp_diag *diag);
+
+/*
+ * A trace reader over the input (which is consumed and freed, whatever
+ * the result; *in is set to NULL).  Errors as for sp_trace_reader_open().
+ */
+int sp_trace_reader_from_input(struct sp_input **in, struct sp_trace_reader **out,
+			       struct sp_diag *diag);
+
+void sp_input_free(struct sp_input *in);
+
+/*
+ * Rule sets for the tools that read traces: ONE place decides which
+ * rules a command uses and how a rules argument is resolved.
+ *
+ * - From the user (--rules R): a built-in name (nginx, pwd, generic) or
+ *   a rule file.  A directory is refused in one line (-EISDIR); a file
+ *   that is not JSON, or JSON that is not a rule set (no "phases"
+ *   member), is refused without quoting any of its bytes, so that a
+ *   mistyped path never echoes a secret (`--rules /etc/shadow`).
+ * - From a trace header (`rules`): only a built-in NAME is loaded.  The
+ *   header is data: whoever wrote the trace chooses it, and a path there
+ *   would make sysphase open any file it names.  A header naming a file
+ *   is answered with -EPERM and a message asking for --rules PATH.
+ *
+ * exe_dir as for sp_rules_load().  0, or -errno with diag (-ENOENT: no
+ * such built-in or file; -EINVAL: bad rules, "file:line:col: what").
+ */
+enum sp_rules_from {
+	SP_RULES_FROM_USER = 0,
+	SP_RULES_FROM_HEADER,
+};
+int sp_segment_rules_load(const char *spec, enum sp_rules_from from, const char *exe_dir,
+			  struct sp_rules **out, struct sp_diag *diag);
+
+/*
+ * The segmentation pipeline: trace reader -> optional detector -> one
+ * callback per event (and per phase transition).
+ *
+ *     struct sp_segment_opts o = {.trace = path, .rules = opt_rules,
+ *                                 .exe_dir = sp_exe_dir()};
+ *     struct sp_segment *s;
+ *     if (sp_segment_open(&o, &s, &diag) < 0) -> print diag.msg, exit 2
+ *     ... sp_segment_rules(s), sp_segment_header(s) to set up sinks ...
+ *     rc = sp_segment_run(s, &sink, &diag);
+ *     if (sp_segment_truncated(s)) -> warn
+ *     sp_segment_free(s);
+ *
+ * Which phases the events get (decided here, for every command):
+ * - opts.rules given: the rules are loaded as the user's (see
+ *   sp_segment_rules_load) and the trace is RE-CUT by the detector; the
+ *   callback sees the trace's own stamp in info->stamp.
+ * - else the trace's own stamps are used.  The header's rules are loaded
+ *   (built-in names only) for phase order and descriptions; when they
+ *   cannot be, sp_segment_rules() is NULL and sp_segment_note() says why
+ *   (opts.need_rules turns that into an open error: export embeds them).
+ *   A trace with no rules in its header and no opts.rules has no phases:
+ *   open fails with "PATH has no phase stamps ...: give --rules R".
+ * - Unstamped events: in a stamped trace every event carries `phase`
+ *   (the recorder stamps all of them).  An event without one is a
+ *   malformed trace: the run stops with "PATH:LINE:1: event without a
+ *   phase stamp ..." (-EINVAL), the same for every command.
+ *
+ * The callback's event is borrowed until it returns; ev->phase is the
+ * phase (interned in the rules when re-cut, else the trace's string).
+ * A non-zero return from a callback stops the run and is returned.
+ */
+struct sp_segment_info {
+	long line;			/* the event's line in the trace */
+	const char *stamp;		/* the trace's own phase stamp (NULL if none) */
+	const struct sp_transition *tr; /* the transition this event made, or NULL */
+};
+
+struct sp_segment_sink {
+	/* Called for every event, after the detector (if any) stamped it. */
+	int (*event)(void *ctx, struct sp_event *ev, const struct sp_segment_info *info);
+	void *ctx;
+	/* SP_TRACE_WANT_* the sink reads (the detector's needs are added). */
+	unsigned want;
+};
+
+struct sp_segment_opts {
+	const char *trace;	/* path, "-" or /dev/stdin (ignored when input is set) */
+	struct sp_input *input; /* or an input already sniffed; consumed by open */
+	const char *rules;	/* --rules, or NULL for the trace's stamps */
+	const char *exe_dir;	/* where built-in rules are looked up (sp_rules_load) */
+	bool need_rules;	/* fail the open when no rule set can be had */
+};
+
+struct sp_segment;
+
+/* Opens the trace and picks the rules (see above).  0 or -errno with diag. */
+int sp_segment_open(const struct sp_segment_opts *o, struct sp_segment **out, struct sp_diag *diag);
+
+const struct sp_trace_header *sp_segment_header(const struct sp_segment *s);
+
+/* The rule set in use (owned by s), or NULL (stamps only, header rules not loaded). */
+const struct sp_rules *sp_segment_rules(const struct sp_segment *s);
+
+/* The rules' name to show: the rule set's, else the header's string, else NULL. */
+const char *sp_segment_rules_name(const struct sp_segment *s);
+
+/* Whether the events are re-cut by the detector (opts.rules was given). */
+bool sp_segment_recut(const struct sp_segment *s);
+
+/* Why the header's rules were not loaded (one line), or NULL. */
+const char *sp_segment_note(const struct sp_segment *s);
+
+/*
+ * Reads every event through the pipeline into sink.  0 at the end of
+ * the trace; -errno with diag (file:line:col) on a malformed line or an
+ * unstamped event; -ENOMEM; or a callback's non-zero return (diag is
+ * then the callback's to fill, left empty here).
+ */
+int sp_segment_run(struct sp_segment *s, const struct sp_segment_sink *sink, struct sp_diag *diag);
+
+/* Whether the trace ended in a truncated line (valid after run). */
+bool sp_segment_truncated(const struct sp_segment *s);
+
+/* The trace's name as opened (path or "-"), for messages. */
+const char *sp_segment_path(const struct sp_segment *s);
+
+void sp_segment_free(struct sp_segment *s);
 
 #endif /* SYSPHASE_TRACE_H */
