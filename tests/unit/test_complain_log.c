@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The complain-log format (policy/complain_log.c): what the writer writes
+ * the reader reads back unchanged; malformed lines are refused with their
+ * position; a stream that cannot be written is an error, never a cut log.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "sysphase/policy.h"
+
+static void test_round_trip(void **state)
+{
+	struct sp_event ev = {
+	    .type = SP_EV_SYSCALL,
+	    .pid = 42,
+	    .tid = 43,
+	    .ts = 1.25,
+	    .abi = SP_ABI_X86_64,
+	    .nr = 41,
+	    .name = "socket",
+	    .args = {2, 1, 0, 0xffffffffffffffffULL, 5, 6},
+	    .site = "libc.so.6",
+	};
+	struct sp_event got;
+	struct sp_diag diag = {{0}};
+	struct sp_complain_reader *r;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(sp_complain_write(f, &ev, "serving", &diag), 0);
+	ev.abi = SP_ABI_I386;
+	ev.nr = 20;
+	ev.name = NULL;
+	ev.site = NULL;
+	assert_int_equal(sp_complain_write(f, &ev, "init", &diag), 0);
+	fclose(f);
+
+	f = fmemopen(buf, size, "r");
+	r = sp_complain_reader_new(f, "mem.log");
+	assert_int_equal(sp_complain_reader_next(r, &got, &diag), 1);
+	assert_int_equal(got.type, SP_EV_SYSCALL);
+	assert_int_equal(got.pid, 42);
+	assert_int_equal(got.tid, 43);
+	assert_int_equal(got.nr, 41);
+	assert_string_equal(got.name, "socket");
+	assert_string_equal(got.phase, "serving");
+	assert_string_equal(got.site, "libc.so.6");
+	assert_int_equal(got.abi, SP_ABI_X86_64);
+	assert_true(got.args[3] == 0xffffffffffffffffULL && got.args[5] == 6);
+	assert_true(got.ts == 1.25);
+	assert_int_equal(sp_complain_reader_next(r, &got, &diag), 1);
+	assert_int_equal(got.abi, SP_ABI_I386);
+	assert_null(got.name);
+	assert_null(got.site);
+	assert_string_equal(got.phase, "init");
+	assert_int_equal(sp_complain_reader_next(r, &got, &diag), 0);
+	assert_int_equal(sp_complain_reader_line(r), 2);
+	sp_complain_reader_free(r);
+	fclose(f);
+	free(buf);
+}
+
+static int read_all(const char *text, struct sp_diag *diag)
+{
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct sp_complain_reader *r = sp_complain_reader_new(f, "bad.log");
+	struct sp_event ev;
+	int rc;
+
+	while ((rc = sp_complain_reader_next(r, &ev, diag)) == 1)
+		;
+	sp_complain_reader_free(r);
+	fclose(f);
+	return rc;
+}
+
+static void test_malformed(void **state)
+{
+	static const char good[] = "{\"type\":\"violation\",\"phase\":\"p\",\"pid\":1,\"tid\":1,"
+				   "\"nr\":1,\"args\":[\"0x1\",\"0\",\"0\",\"0\",\"0\",\"0\"]}\n";
+	static const struct {
+		const char *text, *says;
+	} bad[] = {
+	    {"{\"type\":\"violation\",\"phase\":\"p\",\"pid\":1,\"tid\":1,\"nr\":1,\"args\":[]}\n",
+	     "bad.log:1:1: not a violation line: \"args\" must be six hex strings"},
+	    {"\n[1,2]\n", "bad.log:2:1: not a violation line"},
+	    {"{\"type\":\"syscall\"}\n", "bad.log:1:1: not a violation line: \"type\""},
+	    {"{\"type\":\"violation\",\"phase\":3}\n", "\"phase\" must be a string"},
+	    {"{\"type\":\"violation\",\"phase\":\"p\",\"pid\":\"1\",\"tid\":1,\"nr\":1}\n",
+	     "must be integers"},
+	    {"{\"type\":\"violation\",\"phase\":\"p\",\"pid\":1,\"tid\":1,\"nr\":1,\"args\":"
+	     "[\"-1\",\"0\",\"0\",\"0\",\"0\",\"0\"]}\n",
+	     "six hex strings"},
+	    {"{\"type\":\"violation\",\"phase\":\"p\",\"pid\":1,\"tid\":1,\"nr\":1,\"args\":"
+	     "[\"0x1g\",\"0\",\"0\",\"0\",\"0\",\"0\"]}\n",
+	     "six hex strings"},
+	    {"{\"type\":", "bad.log:1:"},
+	};
+	struct sp_diag diag = {{0}};
+
+	(void)state;
+	assert_int_equal(read_all(good, &diag), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&diag, 0, sizeof(diag));
+		assert_int_equal(read_all(bad[i].text, &diag), -EINVAL);
+		if (!strstr(diag.msg, bad[i].says))
+			fail_msg("case %zu: '%s' does not say '%s'", i, diag.msg, bad[i].says);
+	}
+}
+
+/* The bug: a full disk cut the log and the run exited 0. */
+static void test_write_error(void **state)
+{
+	struct sp_event ev = {.type = SP_EV_SYSCALL, .nr = 1, .name = "write"};
+	struct sp_diag diag = {{0}};
+	FILE *f = fopen("/dev/full", "we");
+
+	(void)state;
+	if (!f)
+		skip();
+	assert_int_equal(sp_complain_write(f, &ev, "p", &diag), -ENOSPC);
+	assert_non_null(strstr(diag.msg, "No space left on device"));
+	fclose(f);
+}
+
+static void test_missing_file(void **state)
+{
+	struct sp_complain_reader *r = (void *)1;
+	struct sp_diag diag = {{0}};
+
+	(void)state;
+	assert_int_equal(sp_complain_reader_open("/nonexistent/x.log", &r, &diag), -ENOENT);
+	assert_null(r);
+	assert_non_null(strstr(diag.msg, "/nonexistent/x.log"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_write_error),
+	    cmocka_unit_test(test_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
