@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "sysphase/core.h"
