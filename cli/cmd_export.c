@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "sysphase/completion.h"
 #include "sysphase/policy.h"
 #include "sysphase/filters.h"
 #include "sysphase/phases.h"
@@ -42,6 +43,8 @@ struct export_opts {
 	bool force;
 	const char *merge[8]; /* complain logs of `sysphase run` to fold in */
 	size_t n_merge;
+	bool no_complete;     /* no static completion */
+	bool allow_held_back; /* completed dangerous calls are allowed, not held back */
 };
 
 /* Per phase: its file name stem (the phase name made safe for a path). */
@@ -71,12 +74,23 @@ static void usage(FILE *out)
 		"      --force             replace a non-empty DIR\n"
 		"      --merge LOG         also allow what a 'sysphase run --complain=LOG' run\n"
 		"                          logged, each call in the phase it was logged in\n"
-		"                          (repeatable, up to 8 logs)\n");
+		"                          (repeatable, up to 8 logs)\n"
+		"      --no-complete       no static completion: only what the trace shows\n"
+		"      --allow-held-back   allow the dangerous calls completion reaches instead\n"
+		"                          of only listing them (held back)\n");
 }
 
 static int parse_args(int argc, char **argv, struct export_opts *o)
 {
-	enum { OPT_VIEW = 256, OPT_ARGS, OPT_RUNTIME, OPT_FORCE, OPT_MERGE };
+	enum {
+		OPT_VIEW = 256,
+		OPT_ARGS,
+		OPT_RUNTIME,
+		OPT_FORCE,
+		OPT_MERGE,
+		OPT_NO_COMPLETE,
+		OPT_ALLOW_HELD
+	};
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
 	    {"output", required_argument, NULL, 'o'},
@@ -87,6 +101,8 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	    {"runtime", required_argument, NULL, OPT_RUNTIME},
 	    {"force", no_argument, NULL, OPT_FORCE},
 	    {"merge", required_argument, NULL, OPT_MERGE},
+	    {"no-complete", no_argument, NULL, OPT_NO_COMPLETE},
+	    {"allow-held-back", no_argument, NULL, OPT_ALLOW_HELD},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -150,6 +166,12 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 				return -1;
 			}
 			o->merge[o->n_merge++] = optarg;
+			break;
+		case OPT_NO_COMPLETE:
+			o->no_complete = true;
+			break;
+		case OPT_ALLOW_HELD:
+			o->allow_held_back = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -404,9 +426,9 @@ out:
 	return rc;
 }
 
-/* A trace's events through the detector (with rules) into a policy builder. */
+/* A trace's events through the detector (with rules) into a policy builder (and completer). */
 static int read_events(struct sp_trace_reader *r, struct sp_detector *det,
-		       struct sp_policy_builder *b, const char *trace)
+		       struct sp_policy_builder *b, struct sp_completer *k, const char *trace)
 {
 	struct sp_event ev = {0};
 	struct sp_diag diag = {{0}};
@@ -424,7 +446,7 @@ static int read_events(struct sp_trace_reader *r, struct sp_detector *det,
 			goto out;
 		}
 		rc = sp_policy_feed(b, &ev, &diag);
-		if (rc == -ENOMEM)
+		if (rc == -ENOMEM || (rc == 0 && k && (rc = sp_completer_feed(k, &ev)) < 0))
 			goto out;
 		if (rc < 0) {
 			sp_err("export: %s:%ld: %s", trace, sp_trace_reader_line(r), diag.msg);
@@ -629,13 +651,83 @@ static int load_rules(const struct export_opts *o, const struct sp_trace_header 
 	return rc;
 }
 
+static int add_completed(const char *phase, const char *name, enum sp_completion_kind kind,
+			 json_t *why, void *arg)
+{
+	static const enum sp_provenance prov[] = {
+	    [SP_COMPLETE_ADD] = SP_PROV_COMPLETED,
+	    [SP_COMPLETE_HELD_BACK] = SP_PROV_HELD_BACK,
+	    [SP_COMPLETE_MEMORY] = SP_PROV_BASELINE,
+	};
+	struct sp_diag diag = {{0}};
+	int rc = sp_policy_builder_add(arg, phase, name, prov[kind], why, &diag);
+
+	/* A number libseccomp names but the policy cannot hold is skipped, not fatal. */
+	return rc == -EINVAL ? 0 : rc;
+}
+
+/*
+ * Static completion: what the code each phase ran reaches by direct calls
+ * (docs/generalisation.md), fed into the builder with its provenance.
+ */
+static int complete_policy(const struct export_opts *o, struct sp_completer *k,
+			   struct sp_policy_builder *b, struct sp_completer_stats *st)
+{
+	struct sp_diag diag = {{0}};
+	int rc = sp_completer_finish(k, o->allow_held_back, add_completed, b, st, &diag);
+
+	if (rc < 0)
+		sp_err("export: completion: %s", diag.msg[0] ? diag.msg : strerror(-rc));
+	return rc;
+}
+
+/* What completion did, and what it held back with the chain that reaches it. */
+static void print_completion(const struct export_opts *o, const struct sp_policy *p,
+			     const struct sp_completer_stats *st)
+{
+	if (o->no_complete)
+		return;
+	if (st->stacks == 0) {
+		printf("completion: %s has no stacks (record with --stack=addr): only malloc's "
+		       "family added (%zu)\n",
+		       o->trace, st->memory);
+		return;
+	}
+	printf("completion: %zu stacks in %zu processes, %zu modules (%zu cached, %zu not "
+	       "found), %zu functions reached, %zu syscall sites without a constant number; "
+	       "%zu completed, %zu held back, %zu of malloc's family\n",
+	       st->stacks, st->processes, st->modules, st->cached, st->missing, st->scope.reached,
+	       st->unresolved, st->added, st->held_back, st->memory);
+	for (size_t i = 0; i < sp_policy_phase_count(p); i++) {
+		struct sp_phase_info ph;
+		struct sp_call_info ci;
+
+		sp_policy_phase_info(p, i, &ph);
+		if (!ph.by_prov[SP_PROV_COMPLETED] && !ph.n_held_back)
+			continue;
+		printf("  %s: %zu completed, %zu held back%s\n", sp_policy_phase_name(p, i),
+		       ph.by_prov[SP_PROV_COMPLETED], ph.n_held_back,
+		       ph.n_held_back ? " (--allow-held-back allows them):" : "");
+		for (size_t c = 0; sp_policy_held_back_call(p, i, c, &ci) == 0; c++) {
+			const json_t *chain = json_object_get(ci.why, "chain"), *step;
+			size_t n;
+
+			printf("    %s via", ci.name);
+			json_array_foreach(chain, n, step)
+			    printf("%s %s", n ? " >" : "", json_string_value(step));
+			putchar('\n');
+		}
+	}
+}
+
 /*
  * Reads every event of the trace into a policy: through the detector with
  * --rules, else with the trace's own stamps.  0, -ENOMEM, or another
  * -errno after saying what is wrong.
  */
 static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
-			const struct sp_rules *rules, struct sp_policy **out)
+			const struct sp_rules *rules, struct sp_policy **out,
+			struct sp_completer_stats *cst)
 {
 	const struct sp_trace_header *h = sp_trace_reader_header(r);
 	json_t *rules_json, *program;
@@ -643,11 +735,14 @@ static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 	const char **order = calloc(n_order + 1, sizeof(*order));
 	struct sp_detector *det = NULL;
 	struct sp_policy_builder *b = NULL;
+	struct sp_completer *k = NULL;
 	struct sp_diag diag = {{0}};
 	int rc = -ENOMEM;
 
 	*out = NULL;
 	if (!order)
+		goto out;
+	if (!o->no_complete && !(k = sp_completer_new(NULL)))
 		goto out;
 	for (size_t i = 0; i < n_order; i++)
 		order[i] = sp_rules_phase_name(rules, (int)i);
@@ -666,9 +761,11 @@ static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 	}
 	rc = sp_policy_builder_set_origin(b, program, rules_json, sp_rules_name(rules));
 	if (rc == 0)
-		rc = read_events(r, det, b, o->trace);
+		rc = read_events(r, det, b, k, o->trace);
 	for (size_t i = 0; rc >= 0 && i < o->n_merge; i++)
 		rc = read_complain_log(o->merge[i], b);
+	if (rc >= 0 && k)
+		rc = complete_policy(o, k, b, cst);
 	if (rc < 0)
 		goto out;
 	rc = sp_policy_builder_finish(b, out, &diag);
@@ -676,6 +773,7 @@ static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 	if (rc < 0 && rc != -ENOMEM)
 		sp_err("export: %s: %s", o->trace, diag.msg);
 out:
+	sp_completer_free(k);
 	sp_policy_builder_free(b);
 	sp_detector_free(det);
 	free(order);
@@ -751,6 +849,7 @@ static void warn_foreign(const struct sp_policy *p)
 static int export_run(struct export_opts *o)
 {
 	struct export_ctx x = {.o = o};
+	struct sp_completer_stats cst = {0};
 	struct sp_trace_reader *r = NULL;
 	struct sp_rules *rules = NULL;
 	struct sp_diag diag = {{0}};
@@ -773,7 +872,7 @@ static int export_run(struct export_opts *o)
 	}
 	rc = load_rules(o, sp_trace_reader_header(r), &rules);
 	if (rc == 0)
-		rc = build_policy(o, r, rules, &x.p);
+		rc = build_policy(o, r, rules, &x.p, &cst);
 	if (rc == 0)
 		rc = name_files(&x);
 	if (rc == -ENOMEM) {
@@ -789,6 +888,7 @@ static int export_run(struct export_opts *o)
 		if (o->formats & (1u << f))
 			files += f == SP_FMT_C ? 1 : sp_policy_phase_count(x.p);
 	print_summary(&x, rules, files);
+	print_completion(o, x.p, &cst);
 	warn_foreign(x.p);
 out:
 	for (size_t i = 0; x.stems && i < sp_policy_phase_count(x.p); i++)

@@ -43,8 +43,9 @@ static void record_usage(FILE *out)
 		"                       SIGINT/SIGTERM detach and leave it running\n"
 		"  -r, --rules R        stamp each event with its phase: a rule file or a\n"
 		"                       built-in set (nginx, pwd, generic)\n"
-		"      --stack          record the symbolised call stack of each syscall\n"
-		"                       (libunwind)\n"
+		"      --stack[=addr]   record the call stack of each syscall (libunwind):\n"
+		"                       symbolised, or with addr module+offset frames only\n"
+		"                       (cheaper; what export's static completion needs)\n"
 		"      --no-exit        entry-only recording through a SECCOMP_RET_TRACE\n"
 		"                       filter: one stop per syscall, no return values\n"
 		"  -s, --strsize N      cap decoded strings at N bytes (default 256)\n"
@@ -161,7 +162,7 @@ static int parse_record_args(int argc, char **argv, struct record_args *a)
 {
 	static const struct option longopts[] = {
 	    {"output", required_argument, NULL, 'o'}, {"pid", required_argument, NULL, 'p'},
-	    {"rules", required_argument, NULL, 'r'},  {"stack", no_argument, NULL, 'S'},
+	    {"rules", required_argument, NULL, 'r'},  {"stack", optional_argument, NULL, 'S'},
 	    {"no-exit", no_argument, NULL, 'E'},      {"strsize", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
 	};
@@ -185,7 +186,13 @@ static int parse_record_args(int argc, char **argv, struct record_args *a)
 			a->rules = optarg;
 			break;
 		case 'S':
+			if (optarg && strcmp(optarg, "addr") != 0) {
+				sp_err("record: --stack takes no value or 'addr', not '%s'",
+				       optarg);
+				return SP_EXIT_USAGE;
+			}
 			a->opts.stack = true;
+			a->opts.stack_addrs = optarg != NULL;
 			break;
 		case 'E':
 			a->opts.entry_only = true;

@@ -88,4 +88,10 @@ int facts_cache_write(const char *dir, const struct sp_facts *f);
 /* The default cache directory, malloc'd; NULL when neither XDG_CACHE_HOME nor HOME is set. */
 char *facts_cache_default_dir(void);
 
+/* Modules of a session: loaded, of which from the cache, and not loadable (real files only). */
+void sp_completion_counts(const struct sp_completion *c, size_t *loaded, size_t *cached,
+			  size_t *missing);
+/* Distinct stacks held by a scope. */
+size_t sp_scope_nstacks(const struct sp_scope *s);
+
 #endif /* SYSPHASE_COMPLETION_FACTS_INT_H */

@@ -31,6 +31,40 @@ static const char *const default_dirs[] = {
     "/usr/local/lib",
 };
 
+/*
+ * Functions completion does not enter.  The fatal paths (abort, assertion
+ * and fortify failures, ld.so's fatal errors) only run to end the process:
+ * their sigaction/rt_sigprocmask/writev/tgkill would make every phase
+ * allow what a dying process does, and a filter's kill ends it the same
+ * way.  gettext's lookups find no catalog in the C locale; with another
+ * locale they open and map one (openat and mmap, which completion holds
+ * back anyway), and what they add besides (getcwd, getdents64 and lseek
+ * for relative catalog directories, qsort's sysconf) is noise on every
+ * path that formats a message.
+ */
+static const char *const sinks[] = {
+    "abort",
+    "__assert_fail",
+    "__assert_perror_fail",
+    "__assert",
+    "__libc_fatal",
+    "__fortify_fail",
+    "__chk_fail",
+    "__stack_chk_fail",
+    "_dl_fatal_printf",
+    "_dl_signal_error",
+    "_dl_signal_exception",
+    "dcgettext",
+    "dcngettext",
+    "__dcgettext",
+    "__dcngettext",
+    "gettext",
+    "ngettext",
+    "dgettext",
+    "dngettext",
+    "__dcigettext",
+};
+
 struct module {
 	char *name; /* as asked: a path or a basename */
 	char *path; /* where it was found, NULL when not */
@@ -243,7 +277,30 @@ int sp_completion_module(struct sp_completion *c, const char *name, const struct
 	return rc;
 }
 
+void sp_completion_counts(const struct sp_completion *c, size_t *loaded, size_t *cached,
+			  size_t *missing)
+{
+	*loaded = *cached = *missing = 0;
+	for (size_t i = 0; i < c->nmods; i++) {
+		if (c->mods[i].err == 0) {
+			(*loaded)++;
+			*cached += sp_facts_cached(c->mods[i].f);
+		} else if (c->mods[i].name[0] != '[') {
+			(*missing)++;
+		}
+	}
+}
+
 /* --- one process ---------------------------------------------------------- */
+
+size_t sp_scope_nstacks(const struct sp_scope *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->nphases; i++)
+		n += s->phases[i].nstacks;
+	return n;
+}
 
 struct sp_scope *sp_scope_new(struct sp_completion *c, const char *program)
 {
@@ -488,73 +545,110 @@ static int _phase_functions(const struct sp_scope *s, const struct phase *p, boo
 	return rc < 0 ? rc : 0;
 }
 
-/* Whether a stack passes through the program itself (ld.so's start-up stacks do not). */
-static bool _through_program(const struct sp_scope *s, const struct stack *st)
+/*
+ * The outermost function of a stack that is known (_start, ld.so's entry,
+ * a thread's start routine): ld.so's own entry code has no unwind entry
+ * nor symbol, so the next frame in is the root there.
+ */
+static int _root(const struct sp_scope *s, const struct stack *st, fref *out)
 {
-	return s->nmods && st->n && st->frames[st->n - 1].mod == s->mods[0];
+	for (size_t k = st->n; k-- > 0;)
+		if (_frame_fn(s, st, k, out) == 0)
+			return 0;
+	return -ENOENT;
 }
 
-/*
- * The stop nodes: functions on the stacks of every phase, counting only
- * stacks that pass through the program (the loader's own stacks share
- * nothing with it).  A process with one such phase: on every stack.
- */
-static int _stop_nodes(const struct sp_scope *s, struct set *stop)
+/* What the stacks of one phase that start from one root all share. */
+struct spine {
+	size_t phase;
+	fref root;
+	struct set fns;
+};
+
+/* Appends the spine of every (phase, root) pair to *out. */
+static int _spines(const struct sp_scope *s, struct spine **out, size_t *n)
 {
-	size_t counted = 0;
-	struct set *per = calloc(s->nphases ? s->nphases : 1, sizeof(*per));
 	int rc = 0;
 
-	if (!per)
-		return -ENOMEM;
+	*out = NULL;
+	*n = 0;
 	for (size_t i = 0; i < s->nphases && rc >= 0; i++) {
-		struct phase sub = {.stacks =
-					malloc((s->phases[i].nstacks + 1) * sizeof(struct stack))};
+		const struct phase *p = &s->phases[i];
+		struct set roots = {0};
 
-		if (!sub.stacks) {
-			rc = -ENOMEM;
-			break;
-		}
-		for (size_t k = 0; k < s->phases[i].nstacks; k++)
-			if (_through_program(s, &s->phases[i].stacks[k]))
-				sub.stacks[sub.nstacks++] = s->phases[i].stacks[k];
-		if (sub.nstacks) {
-			rc = _phase_functions(s, &sub, false, &per[counted]);
-			counted++;
-		}
-		free(sub.stacks);
-	}
-	if (rc >= 0 && counted == 1) {
-		/* One phase: the spine every one of its stacks shares. */
-		for (size_t i = 0; i < s->nphases; i++) {
-			struct phase sub = {
-			    .stacks = malloc((s->phases[i].nstacks + 1) * sizeof(struct stack))};
+		for (size_t k = 0; k < p->nstacks && rc >= 0; k++) {
+			fref r;
 
-			if (!sub.stacks) {
+			if (_root(s, &p->stacks[k], &r) == 0)
+				rc = _set_add(&roots, r);
+		}
+		for (size_t j = 0; j < roots.cap && rc >= 0; j++) {
+			struct phase sub = {0};
+			struct spine *grown;
+
+			if (roots.keys[j] == SET_EMPTY)
+				continue;
+			grown = realloc(*out, (*n + 1) * sizeof(*grown));
+			sub.stacks = malloc(p->nstacks * sizeof(*sub.stacks));
+			if (grown)
+				*out = grown;
+			if (!grown || !sub.stacks) {
+				free(sub.stacks);
 				rc = -ENOMEM;
 				break;
 			}
-			for (size_t k = 0; k < s->phases[i].nstacks; k++)
-				if (_through_program(s, &s->phases[i].stacks[k]))
-					sub.stacks[sub.nstacks++] = s->phases[i].stacks[k];
-			if (sub.nstacks)
-				rc = _phase_functions(s, &sub, true, stop);
+			grown[*n] = (struct spine){.phase = i, .root = roots.keys[j]};
+			for (size_t k = 0; k < p->nstacks; k++) {
+				fref r;
+
+				if (_root(s, &p->stacks[k], &r) == 0 && r == roots.keys[j])
+					sub.stacks[sub.nstacks++] = p->stacks[k];
+			}
+			rc = _phase_functions(s, &sub, true, &grown[*n].fns);
+			(*n)++;
 			free(sub.stacks);
 		}
-	} else if (rc >= 0 && counted > 1) {
-		for (size_t j = 0; j < per[0].cap && rc >= 0; j++) {
-			fref k = per[0].keys[j];
-			bool all = k != SET_EMPTY;
+		_set_free(&roots);
+	}
+	return rc < 0 ? rc : 0;
+}
 
-			for (size_t i = 1; all && i < counted; i++)
-				all = _set_has(&per[i], k);
-			if (all)
-				rc = _set_add(stop, k);
+/*
+ * The stop nodes: the outer frames phases share.  A spine is what all the
+ * stacks of one phase from one root have in common (main, the worker
+ * cycle, libc's start-up).  A function on the spines of two phases or
+ * more is a stop node; so is the whole spine of a root that only one
+ * phase has (a process with a single phase, a thread of its own).  Short
+ * stacks do not shrink the set: the exit phase of a program whose main
+ * returned shares only libc's start-up, and main stays a stop node of
+ * the phases that all run under it.
+ */
+static int _stop_nodes(const struct sp_scope *s, struct set *stop)
+{
+	struct spine *sp;
+	size_t n;
+	int rc = _spines(s, &sp, &n);
+
+	for (size_t a = 0; a < n && rc >= 0; a++) {
+		bool lone = true;
+
+		for (size_t b = 0; b < n && lone; b++)
+			lone = !(sp[b].root == sp[a].root && sp[b].phase != sp[a].phase);
+		for (size_t j = 0; j < sp[a].fns.cap && rc >= 0; j++) {
+			fref f = sp[a].fns.keys[j];
+			bool shared = false;
+
+			if (f == SET_EMPTY)
+				continue;
+			for (size_t b = 0; b < n && !shared; b++)
+				shared = sp[b].phase != sp[a].phase && _set_has(&sp[b].fns, f);
+			if (lone || shared)
+				rc = _set_add(stop, f);
 		}
 	}
-	for (size_t i = 0; i < s->nphases; i++)
-		_set_free(&per[i]);
-	free(per);
+	for (size_t a = 0; a < n; a++)
+		_set_free(&sp[a].fns);
+	free(sp);
 	return rc < 0 ? rc : 0;
 }
 
@@ -658,6 +752,17 @@ static int _seeds(const struct sp_scope *s, const struct phase *p, const struct 
 	return rc;
 }
 
+static bool _is_sink(const struct sp_scope *s, fref r)
+{
+	struct sp_func fn;
+
+	sp_facts_func(s->c->mods[FREF_MOD(r)].f, FREF_FN(r), &fn);
+	for (size_t i = 0; fn.name && i < sizeof(sinks) / sizeof(*sinks); i++)
+		if (strcmp(fn.name, sinks[i]) == 0)
+			return true;
+	return false;
+}
+
 static int _complete_phase(const struct sp_scope *s, const struct phase *p, const struct set *stop,
 			   sp_complete_fn cb, void *arg, struct sp_scope_stats *st)
 {
@@ -691,7 +796,7 @@ static int _complete_phase(const struct sp_scope *s, const struct phase *p, cons
 			fref r;
 
 			sp_facts_callee(f, fn, k, &cal);
-			if (_resolve(s, m, &cal, &r) == 0 && !_set_has(stop, r))
+			if (_resolve(s, m, &cal, &r) == 0 && !_set_has(stop, r) && !_is_sink(s, r))
 				rc = _walk_push(&w, r, i);
 		}
 	}

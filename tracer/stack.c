@@ -219,18 +219,21 @@ static unw_accessors_t _stack_accessors = {
 
 struct sp_stack {
 	struct sp_maps *maps;
+	bool symbols; /* false: frames are module + offset only, unw_get_proc_name never runs */
 	struct stack_proc **procs; /* sorted by pid */
 	size_t nprocs, capprocs;
 	struct sp_stack_stats stats;
 	struct capture cap; /* 16 KiB of page cache: kept here, not on the stack */
 };
 
-struct sp_stack *sp_stack_new(struct sp_maps *maps)
+struct sp_stack *sp_stack_new(struct sp_maps *maps, bool symbols)
 {
 	struct sp_stack *st = calloc(1, sizeof(*st));
 
-	if (st)
+	if (st) {
 		st->maps = maps;
+		st->symbols = symbols;
+	}
 	return st;
 }
 
@@ -413,10 +416,14 @@ static const struct sym_entry *_stack_symbol(struct sp_stack *st, struct stack_p
 	if ((sp->nsyms + 1) * 2 > sp->capsyms && _sym_grow(sp) < 0)
 		return NULL;
 	e = &sp->syms[_sym_slot(sp->syms, sp->capsyms, ip)];
-	st->stats.sym_lookups++;
 	if (sp_maps_locate(st->maps, sp->pid, ip, &e->module, &e->module_off) < 0)
 		e->module = NULL;
-	rc = unw_get_proc_name(cursor, name, sizeof(name), &off);
+	if (st->symbols) {
+		st->stats.sym_lookups++;
+		rc = unw_get_proc_name(cursor, name, sizeof(name), &off);
+	} else {
+		rc = -UNW_ENOINFO;
+	}
 	/* UNW_ENOMEM: the name was cut to fit, still the best name there is. */
 	if ((rc == 0 || rc == -UNW_ENOMEM) && _stack_symbol_fits(sp, cursor, ip, off)) {
 		name[sizeof(name) - 1] = '\0';
@@ -463,7 +470,8 @@ static json_t *_stack_frame(struct sp_stack *st, struct stack_proc *sp, unw_curs
 		module = json_object_set_new(f, "module", json_string(sym->module)) == 0;
 	if (sym->name && json_object_set_new(f, "fn", json_string(sym->name)) == 0)
 		rc |= _obj_set(f, "off", json_integer((json_int_t)sym->off));
-	else if (module)
+	/* Always with the module: static completion places frames by module and offset. */
+	if (module)
 		rc |= _obj_set(f, "module_off", json_integer((json_int_t)sym->module_off));
 	if (rc) {
 		json_decref(f);

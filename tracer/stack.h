@@ -7,6 +7,7 @@
 #ifndef SYSPHASE_TRACER_STACK_H
 #define SYSPHASE_TRACER_STACK_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -15,14 +16,19 @@
 
 struct sp_stack;
 
-/* maps is borrowed and must outlive the unwinder.  NULL on ENOMEM. */
-struct sp_stack *sp_stack_new(struct sp_maps *maps);
+/*
+ * maps is borrowed and must outlive the unwinder.  Without symbols,
+ * frames name their module and offset only (what static completion
+ * needs), and no symbol table is ever searched.  NULL on ENOMEM.
+ */
+struct sp_stack *sp_stack_new(struct sp_maps *maps, bool symbols);
 void sp_stack_free(struct sp_stack *st);
 
 /*
  * The stack of stopped thread tid of process pid, innermost frame first,
- * as a new array of {"ip": "0x...", "module": "...", "fn": "...", "off": N}
- * ("fn"/"off" absent when no symbol is known).  At most 64 frames.
+ * as a new array of {"ip": "0x...", "module": "...", "module_off": N,
+ * "fn": "...", "off": N} ("fn"/"off" absent when no symbol is known or
+ * symbols are off, "module_off" when no module is mapped at ip).  At most 64 frames.
  * NULL when unwinding fails.
  */
 json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid);

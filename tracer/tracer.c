@@ -1022,7 +1022,7 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 	if (!t.maps)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	if (opts->stack) {
-		t.stack = sp_stack_new(t.maps);
+		t.stack = sp_stack_new(t.maps, !opts->stack_addrs);
 		if (!t.stack) {
 			sp_maps_free(t.maps);
 			return sp_diag_set(diag, ENOMEM, "cannot set up libunwind");

@@ -170,4 +170,61 @@ struct sp_scope_stats {
 int sp_scope_complete(struct sp_scope *s, sp_complete_fn fn, void *arg, struct sp_scope_stats *st,
 		      struct sp_diag *diag);
 
+/*
+ * Completion of a whole trace: events go in as they are read (exec and
+ * fork events say which program each process runs; syscall events with a
+ * stack and a phase are the seeds), then sp_completer_finish reports what
+ * each phase gains.
+ */
+struct sp_completer;
+
+enum sp_completion_kind {
+	SP_COMPLETE_ADD = 0,   /* reached, and allowed */
+	SP_COMPLETE_HELD_BACK, /* reached, but dangerous: listed, not allowed */
+	SP_COMPLETE_MEMORY,    /* the phase allocates: malloc may need the rest of the family */
+};
+
+/*
+ * Dangerous if completed: threat levels 1-2 (sp_threat_level), what the
+ * table leaves unrated but gives a process new powers (setuid family,
+ * socket/connect/bind/listen, unlink, ptrace, module loading, namespaces,
+ * memfd_create...), and mmap/mprotect/pkey_mprotect, whose PROT_EXEC a
+ * static reading cannot rule out.
+ */
+bool sp_completion_dangerous(const char *name);
+
+/* NULL on ENOMEM.  opts as for sp_completion_new. */
+struct sp_completer *sp_completer_new(const struct sp_completion_opts *opts);
+void sp_completer_free(struct sp_completer *k);
+
+/* Takes one event (borrowed).  0 or -ENOMEM. */
+int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev);
+
+/*
+ * Called once per (phase, syscall name, kind); why as for sp_complete_fn
+ * ({"reason": ...} for SP_COMPLETE_MEMORY), stolen.  Non-zero stops.
+ */
+typedef int (*sp_completer_fn)(const char *phase, const char *name, enum sp_completion_kind kind,
+			       json_t *why, void *arg);
+
+struct sp_completer_stats {
+	size_t processes;  /* processes with at least one stack */
+	size_t stacks;	   /* distinct stacks */
+	size_t modules;	   /* modules whose facts were loaded */
+	size_t cached;	   /* of which from the cache */
+	size_t missing;	   /* modules that could not be loaded */
+	size_t unresolved; /* syscall sites without a constant number, in reached code */
+	size_t added, held_back, memory;
+	struct sp_scope_stats scope; /* summed over processes */
+};
+
+/*
+ * Completes every process and reports what each phase reaches that the
+ * phase did not make itself (observed calls are not reported again);
+ * allow_dangerous reports dangerous calls as SP_COMPLETE_ADD.  0, -ENOMEM,
+ * or the callback's value.
+ */
+int sp_completer_finish(struct sp_completer *k, bool allow_dangerous, sp_completer_fn fn, void *arg,
+			struct sp_completer_stats *st, struct sp_diag *diag);
+
 #endif /* SYSPHASE_COMPLETION_H */

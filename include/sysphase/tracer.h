@@ -26,6 +26,7 @@ struct sp_tracer_opts {
 	pid_t attach_pid;  /* process to attach to when argv is NULL */
 	size_t strsize;	   /* cap on decoded strings */
 	bool stack;	   /* symbolised call stack per syscall */
+	bool stack_addrs;  /* with stack: module + offset per frame, no symbols (cheaper) */
 	bool entry_only;   /* SECCOMP_RET_TRACE: one stop per syscall, no exit values */
 	bool decode;	   /* decode arguments (false: raw only, for `run`) */
 

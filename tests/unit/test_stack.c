@@ -199,7 +199,7 @@ static void check_libc_names(json_t *frames)
 static void test_capture_and_cache(void **state)
 {
 	struct sp_maps *maps = sp_maps_new();
-	struct sp_stack *st = sp_stack_new(maps);
+	struct sp_stack *st = sp_stack_new(maps, true);
 	struct sp_stack_stats s1, s2, s3;
 	json_t *a, *b, *c;
 	pid_t pid;
@@ -244,7 +244,7 @@ static void test_capture_and_cache(void **state)
 static void test_two_processes(void **state)
 {
 	struct sp_maps *maps = sp_maps_new();
-	struct sp_stack *st = sp_stack_new(maps);
+	struct sp_stack *st = sp_stack_new(maps, true);
 	struct sp_stack_stats s;
 	pid_t p1, p2;
 	json_t *a, *b;
@@ -319,7 +319,7 @@ static void check_clone_stack(struct sp_stack *st, pid_t pid)
 static void test_threads(void **state)
 {
 	struct sp_maps *maps = sp_maps_new();
-	struct sp_stack *st = sp_stack_new(maps);
+	struct sp_stack *st = sp_stack_new(maps, true);
 	struct sp_stack_stats s;
 	bool main_stopped = false;
 	int status, tid_stops = 0;
@@ -387,7 +387,7 @@ static void test_threads(void **state)
 static void test_not_traced(void **state)
 {
 	struct sp_maps *maps = sp_maps_new();
-	struct sp_stack *st = sp_stack_new(maps);
+	struct sp_stack *st = sp_stack_new(maps, true);
 	struct sp_stack_stats s;
 	pid_t pid = fork();
 

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Completion of a whole trace: which program each process runs (exec
+ * events; a forked child runs its parent's), one scope per process image,
+ * the syscalls each phase observed, and the classification of what
+ * completion reaches (allowed, held back, memory family).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts_int.h"
+#include "sysphase/completion.h"
+
+struct proc {
+	pid_t pid;
+	char *program; /* NULL: unknown (attached to a running process) */
+	struct sp_scope *scope;
+	bool has_stacks;
+};
+
+struct observed {
+	char *phase;
+	char **names;
+	size_t n, cap;
+};
+
+struct sp_completer {
+	struct sp_completion *c;
+	struct proc *procs; /* live and finished process images; the last per pid is current */
+	size_t nprocs, capprocs;
+	struct observed *obs;
+	size_t nobs;
+	size_t stacks;
+};
+
+/*
+ * Beyond the threat table (levels 1-2): calls it leaves unrated that give
+ * a process new powers or new reach; and the mapping calls, whose
+ * PROT_EXEC (code injection) a static reading cannot rule out.
+ */
+static const char *const dangerous[] = {
+    "setuid",
+    "setgid",
+    "setreuid",
+    "setregid",
+    "setresuid",
+    "setresgid",
+    "setfsuid",
+    "setfsgid",
+    "setgroups",
+    "capset",
+    "socket",
+    "socketpair",
+    "connect",
+    "bind",
+    "listen",
+    "unlink",
+    "unlinkat",
+    "ptrace",
+    "process_vm_writev",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "kexec_load",
+    "kexec_file_load",
+    "pivot_root",
+    "setns",
+    "unshare",
+    "mknod",
+    "mknodat",
+    "symlink",
+    "symlinkat",
+    "memfd_create",
+    "bpf",
+    "personality",
+    "userfaultfd",
+    "seccomp",
+    "mmap",
+    "mprotect",
+    "pkey_mprotect",
+    "execve",
+    "execveat",
+    "fork",
+    "vfork",
+    "clone",
+    "clone3",
+    "kill",
+    "tkill",
+    "tgkill",
+    "io_uring_setup",
+};
+
+/* malloc's calls besides mmap: it may trim, advise or grow its arenas in any phase. */
+static const char *const memory_family[] = {"brk", "munmap", "madvise", "mremap"};
+
+bool sp_completion_dangerous(const char *name)
+{
+	int level = sp_threat_level(name);
+
+	if (level == 1 || level == 2)
+		return true;
+	for (size_t i = 0; i < sizeof(dangerous) / sizeof(*dangerous); i++)
+		if (strcmp(dangerous[i], name) == 0)
+			return true;
+	return false;
+}
+
+struct sp_completer *sp_completer_new(const struct sp_completion_opts *opts)
+{
+	struct sp_completer *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->c = sp_completion_new(opts);
+	if (!k->c) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void sp_completer_free(struct sp_completer *k)
+{
+	if (!k)
+		return;
+	for (size_t i = 0; i < k->nprocs; i++) {
+		sp_scope_free(k->procs[i].scope);
+		free(k->procs[i].program);
+	}
+	free(k->procs);
+	for (size_t i = 0; i < k->nobs; i++) {
+		for (size_t j = 0; j < k->obs[i].n; j++)
+			free(k->obs[i].names[j]);
+		free(k->obs[i].names);
+		free(k->obs[i].phase);
+	}
+	free(k->obs);
+	sp_completion_free(k->c);
+	free(k);
+}
+
+/* The current image of pid, NULL when none has been seen. */
+static struct proc *_current(struct sp_completer *k, pid_t pid)
+{
+	for (size_t i = k->nprocs; i-- > 0;)
+		if (k->procs[i].pid == pid)
+			return &k->procs[i];
+	return NULL;
+}
+
+/* A new image of pid running program (copied; may be NULL). */
+static struct proc *_image(struct sp_completer *k, pid_t pid, const char *program)
+{
+	struct proc *p;
+
+	if (k->nprocs == k->capprocs) {
+		size_t cap = k->capprocs ? k->capprocs * 2 : 16;
+		struct proc *grown = realloc(k->procs, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		k->procs = grown;
+		k->capprocs = cap;
+	}
+	p = &k->procs[k->nprocs];
+	*p = (struct proc){.pid = pid};
+	if (program && !(p->program = strdup(program)))
+		return NULL;
+	p->scope = sp_scope_new(k->c, p->program);
+	if (!p->scope) {
+		free(p->program);
+		return NULL;
+	}
+	k->nprocs++;
+	return p;
+}
+
+static struct observed *_observed(struct sp_completer *k, const char *phase)
+{
+	struct observed *grown;
+
+	for (size_t i = 0; i < k->nobs; i++)
+		if (strcmp(k->obs[i].phase, phase) == 0)
+			return &k->obs[i];
+	grown = realloc(k->obs, (k->nobs + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	k->obs = grown;
+	grown[k->nobs] = (struct observed){.phase = strdup(phase)};
+	if (!grown[k->nobs].phase)
+		return NULL;
+	return &grown[k->nobs++];
+}
+
+static bool _was_observed(const struct observed *o, const char *name)
+{
+	for (size_t i = 0; o && i < o->n; i++)
+		if (strcmp(o->names[i], name) == 0)
+			return true;
+	return false;
+}
+
+static int _observe(struct sp_completer *k, const char *phase, const char *name)
+{
+	struct observed *o = _observed(k, phase);
+
+	if (!o)
+		return -ENOMEM;
+	if (_was_observed(o, name))
+		return 0;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 32;
+		char **grown = realloc(o->names, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		o->names = grown;
+		o->cap = cap;
+	}
+	o->names[o->n] = strdup(name);
+	if (!o->names[o->n])
+		return -ENOMEM;
+	o->n++;
+	return 0;
+}
+
+int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev)
+{
+	struct proc *p, *parent;
+	int rc;
+
+	switch (ev->type) {
+	case SP_EV_EXEC:
+		return _image(k, ev->pid, ev->path) ? 0 : -ENOMEM;
+	case SP_EV_FORK:
+		parent = _current(k, ev->pid);
+		return _image(k, ev->child, parent ? parent->program : NULL) ? 0 : -ENOMEM;
+	case SP_EV_SYSCALL:
+		break;
+	default:
+		return 0;
+	}
+	if (!ev->phase)
+		return 0;
+	if (ev->name && ev->abi == SP_ABI_X86_64 && (rc = _observe(k, ev->phase, ev->name)) < 0)
+		return rc;
+	if (!ev->stack)
+		return 0;
+	p = _current(k, ev->pid);
+	if (!p && !(p = _image(k, ev->pid, NULL)))
+		return -ENOMEM;
+	p->has_stacks = true;
+	return sp_scope_add_stack(p->scope, ev->phase, ev->stack);
+}
+
+struct finish {
+	struct sp_completer *k;
+	bool allow_dangerous;
+	sp_completer_fn fn;
+	void *arg;
+	struct sp_completer_stats *st;
+};
+
+static int _on_reached(const char *phase, long nr, json_t *why, void *arg)
+{
+	struct finish *f = arg;
+	const char *name = sp_syscall_name(SP_ABI_X86_64, nr);
+	struct observed *o = _observed(f->k, phase);
+	enum sp_completion_kind kind = SP_COMPLETE_ADD;
+
+	if (!o) {
+		json_decref(why);
+		return -ENOMEM;
+	}
+	/* Observed calls keep their provenance; numbers libseccomp does not know no filter names.
+	 */
+	if (!name || _was_observed(o, name)) {
+		json_decref(why);
+		return 0;
+	}
+	if (!f->allow_dangerous && sp_completion_dangerous(name))
+		kind = SP_COMPLETE_HELD_BACK;
+	if (kind == SP_COMPLETE_ADD)
+		f->st->added++;
+	else
+		f->st->held_back++;
+	/* Several processes may reach the same call in one phase: report it once. */
+	if (_observe(f->k, phase, name) < 0) {
+		json_decref(why);
+		return -ENOMEM;
+	}
+	return f->fn(phase, name, kind, why, f->arg);
+}
+
+/* Phases that allocate (they observed brk or mmap) get the rest of malloc's family. */
+static int _memory(struct finish *f)
+{
+	struct sp_completer *k = f->k;
+
+	for (size_t i = 0; i < k->nobs; i++) {
+		struct observed *o = &k->obs[i];
+		int rc;
+
+		if (!_was_observed(o, "brk") && !_was_observed(o, "mmap"))
+			continue;
+		for (size_t m = 0; m < sizeof(memory_family) / sizeof(*memory_family); m++) {
+			json_t *why;
+
+			if (_was_observed(o, memory_family[m]))
+				continue;
+			why = json_pack("{s:s}", "reason",
+					"the phase allocates: malloc may trim, advise or grow its "
+					"arenas at any time");
+			if (!why || _observe(k, o->phase, memory_family[m]) < 0) {
+				json_decref(why);
+				return -ENOMEM;
+			}
+			f->st->memory++;
+			rc = f->fn(o->phase, memory_family[m], SP_COMPLETE_MEMORY, why, f->arg);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+int sp_completer_finish(struct sp_completer *k, bool allow_dangerous, sp_completer_fn fn, void *arg,
+			struct sp_completer_stats *st, struct sp_diag *diag)
+{
+	struct sp_completer_stats local;
+	struct finish f = {k, allow_dangerous, fn, arg, st ? st : &local};
+	int rc = 0;
+
+	*f.st = (struct sp_completer_stats){0};
+	/* First, so that completion does not report the family again, nor hold back its names. */
+	rc = _memory(&f);
+	for (size_t i = 0; i < k->nprocs && rc == 0; i++) {
+		struct sp_scope_stats ss;
+
+		if (!k->procs[i].has_stacks)
+			continue;
+		f.st->processes++;
+		rc = sp_scope_complete(k->procs[i].scope, _on_reached, &f, &ss, diag);
+		f.st->scope.stop_nodes += ss.stop_nodes;
+		f.st->scope.seeds += ss.seeds;
+		f.st->scope.reached += ss.reached;
+		f.st->scope.unresolved += ss.unresolved;
+		f.st->unresolved += ss.unresolved;
+	}
+	sp_completion_counts(k->c, &f.st->modules, &f.st->cached, &f.st->missing);
+	for (size_t i = 0; i < k->nprocs; i++)
+		f.st->stacks += sp_scope_nstacks(k->procs[i].scope);
+	return rc;
+}
