@@ -218,32 +218,25 @@ static int install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, stru
 {
 	const struct phase_filter *f = &e->filters[p->pending];
 	const struct phase_filter *held = p->installed >= 0 ? &e->filters[p->installed] : NULL;
-	char reason[256];
-	int rc = 0;
+	struct sp_diag why = {{0}};
+	int rc;
 
 	/*
 	 * The same program as the one held narrows nothing: stacking it again
 	 * would only make every later syscall run one more filter.
 	 */
-	if (!held || held->len != f->len ||
-	    memcmp(held->insns, f->insns, f->len * sizeof(*f->insns)) != 0)
-		rc = sp_tracer_inject_filter(tracer, tid, f->insns, f->len, INJECT_FLAGS);
+	if (held && held->len == f->len &&
+	    memcmp(held->insns, f->insns, f->len * sizeof(*f->insns)) == 0)
+		goto installed;
+	rc = sp_tracer_install_filter(tracer, tid, f->insns, f->len, INJECT_FLAGS, &why);
 	if (rc == -ENOTSUP)
 		return 0; /* not at a `syscall` instruction (execve, sigreturn): at the next exit */
-	if (rc != 0) {
-		/*
-		 * A positive result is TSYNC's refusal: it names a thread whose
-		 * own filters diverge, and no thread got the new filter.
-		 */
-		if (rc > 0)
-			snprintf(reason, sizeof(reason),
-				 "thread %d holds filters of its own that TSYNC cannot join", rc);
-		else
-			snprintf(reason, sizeof(reason), "%s", strerror(-rc));
-		fail_closed(e, tracer, p, reason);
+	if (rc < 0) {
+		fail_closed(e, tracer, p, why.msg);
 		return 0;
 	}
 	e->res->handovers++;
+installed:
 	p->installed = p->pending;
 	p->pending = -1;
 	if (!f->leaves)

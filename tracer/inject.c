@@ -112,6 +112,13 @@ static int block_signals(pid_t tid, kernel_sigset *saved)
 	return 0;
 }
 
+bool sp_inject_ready(pid_t tid)
+{
+	struct user_regs_struct regs;
+
+	return ptrace(PTRACE_GETREGS, tid, 0, &regs) == 0 && came_through_syscall_insn(tid, regs.rip);
+}
+
 int sp_inject_seccomp(pid_t tid, const void *insns, size_t len, unsigned long flags,
 		      struct sp_inject_outcome *out)
 {

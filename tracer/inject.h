@@ -30,6 +30,9 @@ struct sp_inject_outcome {
  * borrowed or restored.  The thread is left at the syscall-exit stop
  * unless out->gone.
  */
+/* Whether tid, at a syscall-exit stop, came through a `syscall` instruction it can re-run. */
+bool sp_inject_ready(pid_t tid);
+
 int sp_inject_seccomp(pid_t tid, const void *insns, size_t len, unsigned long flags,
 		      struct sp_inject_outcome *out);
 

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "decode.h"
+#include "handover.h"
 #include "inject.h"
 #include "maps.h"
 #include "stack.h"
@@ -64,6 +65,14 @@ struct thread {
 	bool detaching;		/* let go at its next stop (begin_detach) */
 
 	/*
+	 * A stop (or death) collected while the process was held still for
+	 * an injection (quiesce_process): the loop dispatches it next, in
+	 * the order it would have, before waiting for anything new.
+	 */
+	bool has_deferred;
+	int deferred_status;
+
+	/*
 	 * Entry-only mode misses calls that a seccomp filter of the
 	 * program's own fails or kills: its ERRNO/KILL outranks our
 	 * SECCOMP_RET_TRACE.  A process that installs one is followed with
@@ -90,6 +99,7 @@ struct sp_tracer {
 	bool leader_done;
 
 	pid_t detach_pid;  /* set by sp_tracer_detach_after() during a callback */
+	unsigned n_deferred; /* threads with a deferred status */
 	int callback_error;
 	unsigned long syscalls;
 };
@@ -135,6 +145,8 @@ static void thread_remove(struct sp_tracer *t, struct thread *victim)
 	for (struct thread **link = bucket_of(t, victim->tid); *link; link = &(*link)->next) {
 		if (*link == victim) {
 			*link = victim->next;
+			if (victim->has_deferred)
+				t->n_deferred--;
 			sp_event_clear(&victim->entry);
 			free(victim);
 			t->nthreads--;
@@ -954,6 +966,23 @@ static bool only_unstoppable_left(struct sp_tracer *t)
 	return true;
 }
 
+/* A status collected during an injection, to dispatch before waiting: its tid, or 0. */
+static pid_t next_deferred(struct sp_tracer *t, int *status)
+{
+	if (t->n_deferred == 0)
+		return 0;
+	for (unsigned b = 0; b < THREAD_BUCKETS; b++)
+		for (struct thread *th = t->buckets[b]; th; th = th->next)
+			if (th->has_deferred) {
+				th->has_deferred = false;
+				t->n_deferred--;
+				*status = th->deferred_status;
+				return th->tid;
+			}
+	t->n_deferred = 0;
+	return 0;
+}
+
 /* Runs the loop until every thread has been let go or has gone, or cannot be reached. */
 static void drain(struct sp_tracer *t)
 {
@@ -961,8 +990,10 @@ static void drain(struct sp_tracer *t)
 	int status;
 
 	while (t->nthreads > 0) {
-		pid_t tid = waitpid(-1, &status, __WALL | WNOHANG);
+		pid_t tid = next_deferred(t, &status);
 
+		if (tid <= 0)
+			tid = waitpid(-1, &status, __WALL | WNOHANG);
 		if (tid > 0) {
 			dispatch_stop(t, tid, status);
 			continue;
@@ -1051,7 +1082,9 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 			drain(&t);
 			break;
 		}
-		tid = waitpid(-1, &status, __WALL);
+		tid = next_deferred(&t, &status);
+		if (tid <= 0)
+			tid = waitpid(-1, &status, __WALL);
 		if (tid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1101,22 +1134,170 @@ void sp_tracer_detach_after(struct sp_tracer *tracer, pid_t pid)
 	tracer->detach_pid = pid;
 }
 
-int sp_tracer_inject_filter(struct sp_tracer *tracer, pid_t tid, const void *insns, size_t len,
-			    unsigned long flags)
-{
-	struct thread *th = thread_find(tracer, tid);
-	struct sp_inject_outcome out;
-	int rc;
+/* Waits for the task to stop or die without blocking on one that cannot answer. */
+enum quiet { QUIET_STOPPED, QUIET_IN_KERNEL, QUIET_GONE };
 
+static enum quiet wait_quiet(struct sp_tracer *t, struct thread *th)
+{
+	const struct timespec tick = {.tv_nsec = 50 * 1000};
+
+	for (;;) {
+		int status;
+		pid_t got = waitpid(th->tid, &status, __WALL | WNOHANG);
+		char state;
+
+		if (got == th->tid) {
+			th->has_deferred = true;
+			th->deferred_status = status;
+			t->n_deferred++;
+			return WIFSTOPPED(status) ? QUIET_STOPPED : QUIET_GONE;
+		}
+		if (got < 0 && errno != EINTR)
+			return QUIET_GONE; /* ECHILD: reaped already */
+		/*
+		 * Asleep in the kernel, with the interrupt pending: it can only
+		 * go back to user code through a ptrace stop (the trap is
+		 * checked on every return to user mode), so it runs nothing of
+		 * the program's before we let it.  Such a thread (a vfork()
+		 * parent waiting for its child, say) may never stop for us.
+		 */
+		state = task_state(th->pid, th->tid);
+		if (state == 'S' || state == 'D')
+			return QUIET_IN_KERNEL;
+		if (state == 'Z' || state == 'X' || state == '?')
+			return QUIET_GONE;
+		nanosleep(&tick, NULL);
+	}
+}
+
+/* A task of the process that the table does not know yet: a thread being born. */
+static int adopt_for_quiesce(struct sp_tracer *t, pid_t pid, pid_t tid, struct sp_diag *why)
+{
+	struct thread *th;
+
+	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
+		if (errno == ESRCH && task_state(pid, tid) != 'R' && task_state(pid, tid) != 'S')
+			return 0; /* exited meanwhile */
+		/* Not our tracee: a thread made with CLONE_UNTRACED, which nothing watches. */
+		return sp_diag_set(why, EPERM, "thread %d is not traced", tid);
+	}
+	th = adopt_unannounced(t, tid);
 	if (!th)
-		return -ESRCH;
-	rc = sp_inject_seccomp(tid, insns, len, flags, &out);
+		return sp_diag_set(why, ENOMEM, "out of memory");
+	wait_quiet(t, th);
+	return 0;
+}
+
+/*
+ * Holds every thread of self's process but self still: PTRACE_INTERRUPT
+ * each one, and wait until it is stopped, or asleep in the kernel where
+ * the pending interrupt stops it before it runs any user code.  The
+ * program's memory can then be written without another thread of it
+ * seeing or changing it (the injected program sits in memory every
+ * thread can write).  Tasks born meanwhile (a clone in flight) are
+ * found in /proc and held too, until a pass finds none new.  What the
+ * threads reported meanwhile is deferred to the event loop, which then
+ * restarts them as usual.
+ */
+static int quiesce_process(struct sp_tracer *t, struct thread *self, struct sp_diag *why)
+{
+	char dirpath[64];
+	bool added;
+
+	for (unsigned b = 0; b < THREAD_BUCKETS; b++)
+		for (struct thread *th = t->buckets[b]; th; th = th->next) {
+			if (th->pid != self->pid || th == self || th->held || th->has_deferred)
+				continue;
+			if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) < 0)
+				continue; /* ESRCH: dying; wait4 reports it */
+			wait_quiet(t, th);
+		}
+	snprintf(dirpath, sizeof(dirpath), "/proc/%d/task", self->pid);
+	do {
+		DIR *dir = opendir(dirpath);
+		struct dirent *de;
+		int rc = 0;
+
+		if (!dir)
+			return sp_diag_set(why, ESRCH, "the process is gone");
+		added = false;
+		while (rc == 0 && (de = readdir(dir))) {
+			pid_t tid = (pid_t)atoi(de->d_name);
+
+			if (tid <= 0 || thread_find(t, tid))
+				continue;
+			rc = adopt_for_quiesce(t, self->pid, tid, why);
+			added = true;
+		}
+		closedir(dir);
+		if (rc < 0)
+			return rc;
+	} while (added);
+	return 0;
+}
+
+/* The injected call itself, with the thread's death noted for the loop. */
+static int inject(struct thread *th, const void *insns, size_t len, unsigned long flags,
+		  struct sp_diag *why)
+{
+	struct sp_inject_outcome out;
+	int rc = sp_inject_seccomp(th->tid, insns, len, flags, &out);
+
 	if (out.gone) {
 		/* The loop reports its death once the current event is handled. */
 		th->vanished = true;
 		th->vanished_status = out.gone_status;
+		return sp_diag_set(why, ESRCH, "thread %d died during the injection%s", th->tid,
+				   WIFSIGNALED(out.gone_status) &&
+					   WTERMSIG(out.gone_status) == SIGSYS
+				       ? " (killed by SIGSYS: a filter of its own denies seccomp)"
+				       : "");
 	}
-	return rc < 0 ? rc : out.seccomp_ret;
+	if (rc < 0)
+		return sp_diag_set(why, -rc, "the injection failed: %s", strerror(-rc));
+	if (out.seccomp_ret > 0)
+		return sp_diag_set(why, EPERM,
+				   "thread %d holds filters of its own that TSYNC cannot join",
+				   out.seccomp_ret);
+	if (out.seccomp_ret < 0)
+		return sp_diag_set(why, -out.seccomp_ret, "seccomp() failed: %s",
+				   strerror(-out.seccomp_ret));
+	return 0;
+}
+
+int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid, const struct sock_filter *insns,
+			     size_t len, unsigned long flags, struct sp_diag *why)
+{
+	struct thread *th = thread_find(tracer, tid);
+	long before;
+	int rc;
+
+	if (!th)
+		return sp_diag_set(why, ESRCH, "thread %d is not traced", tid);
+	if (!sp_inject_ready(tid))
+		return -ENOTSUP;
+	rc = quiesce_process(tracer, th, why);
+	if (rc < 0)
+		return rc;
+	/*
+	 * The kernel's count is the witness: the injected call's result is
+	 * not, since a filter of the program's own can answer seccomp() with
+	 * ERRNO|0 (a fake success), and with TSYNC every thread ends up with
+	 * the caller's filters plus the new one.
+	 */
+	before = sp_seccomp_filter_count(th->pid, tid);
+	if (before < 0)
+		return sp_diag_set(why, -before, "cannot read thread %d's filter count: %s", tid,
+				   strerror((int)-before));
+	rc = inject(th, insns, len, flags, why);
+	if (rc < 0)
+		return rc;
+	rc = sp_handover_check_counts(th->pid, before + 1, why);
+	if (rc < 0)
+		return rc;
+	/* The filters are numbered from the oldest: the new one is number `before`. */
+	rc = sp_handover_check_program(tid, before, insns, len, why);
+	return rc < 0 ? rc : 0;
 }
 
 void sp_tracer_kill_process(struct sp_tracer *tracer, pid_t pid)

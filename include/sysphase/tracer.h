@@ -85,16 +85,27 @@ void sp_tracer_request_stop(int signo);
 void sp_tracer_detach_after(struct sp_tracer *tracer, pid_t pid);
 
 /*
- * From inside on_event, for a syscall event at its exit stop: makes thread
- * tid call seccomp(SECCOMP_SET_MODE_FILTER, flags, prog) where prog is the
- * classic BPF program insns[0..len), and restores the thread exactly
- * (registers and the memory used) so that the interrupted syscall's result
- * is what the program sees.  Returns the seccomp call's result (0 or
- * -errno), or -errno when the injection itself failed (then the caller
- * must not let the thread run on: see sp_tracer_kill_process).
+ * From inside on_event, for a syscall event at its exit stop: hands thread
+ * tid's process the filter insns[0..len), verified.
+ *   1. Every other thread of the process is held still (PTRACE_INTERRUPT,
+ *      waited for; threads born meanwhile too), so none can read or
+ *      rewrite the program while it sits in the process's memory.
+ *   2. tid calls seccomp(SECCOMP_SET_MODE_FILTER, flags, prog), and is
+ *      restored exactly (registers and the memory used): the interrupted
+ *      syscall's result is what the program sees.
+ *   3. Every thread's filter count (/proc/.../Seccomp_filters) must be
+ *      tid's count before plus one, and, where the caller may read filters
+ *      back (CAP_SYS_ADMIN), tid's newest filter must be insns.
+ * Returns 0 when verified; -ENOTSUP when tid is not at a `syscall`
+ * instruction (after execve or rt_sigreturn: try at a later exit stop);
+ * else -errno with why saying what failed, and the caller must not let
+ * the process run on (sp_tracer_kill_process).  The held threads are
+ * restarted by the event loop as usual.
  */
-int sp_tracer_inject_filter(struct sp_tracer *tracer, pid_t tid, const void *insns, size_t len,
-			    unsigned long flags);
+#include <linux/filter.h>
+
+int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid, const struct sock_filter *insns,
+			     size_t len, unsigned long flags, struct sp_diag *why);
 
 /* Kills process pid with SIGKILL (a filter could not be installed). */
 void sp_tracer_kill_process(struct sp_tracer *tracer, pid_t pid);
