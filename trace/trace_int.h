@@ -25,4 +25,7 @@ int sp_trace_errno_value(const char *name);
  */
 void sp_trace_reader_force_slow(struct sp_trace_reader *r, int slow);
 
+/* How many events the scanner read without jansson. */
+long sp_trace_reader_fast_lines(const struct sp_trace_reader *r);
+
 #endif /* SP_TRACE_INT_H */
