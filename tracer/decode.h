@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Table-driven argument decoding.  Each syscall the table knows names its
- * arguments and says what each one is (path, fd, flags of some kind,
- * sockaddr, signal, plain number); one generic routine per argument kind
- * turns the raw value into JSON.  Syscalls absent from the table get no
- * decoded arguments (their raw values are in the trace anyway).
+ * Table-driven argument decoding.  core's argument table
+ * (sp_syscall_spec) names each argument of a known syscall and says what
+ * it is (path, fd, flags of some kind, sockaddr, signal, plain number);
+ * one routine per kind turns the raw value into JSON, reading the
+ * tracee's memory for pointers.  Flags and enumerations are printed by
+ * core (sp_arg_format), the same tables rules parse names with.  Syscalls
+ * absent from the table get no decoded arguments (their raw values are in
+ * the trace anyway).
  *
  * Only the x86-64 ABI is decoded: i386 and x32 calls are recorded raw,
  * their argument layouts differ and they are rare enough to read by hand.
@@ -42,17 +45,5 @@ json_t *sp_decode_entry(const struct sp_decode_ctx *ctx, const char *name,
  */
 json_t *sp_decode_exit(const struct sp_decode_ctx *ctx, const char *name,
 		       const uint64_t args[SP_MAX_ARGS], int64_t ret, json_t *dec);
-
-/* Symbolic renderings, exposed for the unit tests and the rule engine. */
-/* Each writes into buf (size n) and returns buf; unknown bits appear in hex. */
-char *sp_fmt_open_flags(uint64_t flags, char *buf, size_t n);
-char *sp_fmt_prot(uint64_t prot, char *buf, size_t n);
-char *sp_fmt_map_flags(uint64_t flags, char *buf, size_t n);
-char *sp_fmt_clone_flags(uint64_t flags, char *buf, size_t n);
-char *sp_fmt_socket_domain(uint64_t domain, char *buf, size_t n);
-char *sp_fmt_socket_type(uint64_t type, char *buf, size_t n);
-char *sp_fmt_prctl_option(uint64_t option, char *buf, size_t n);
-char *sp_fmt_fcntl_cmd(uint64_t cmd, char *buf, size_t n);
-char *sp_fmt_signal(uint64_t signo, char *buf, size_t n);
 
 #endif /* SYSPHASE_TRACER_DECODE_H */

@@ -162,9 +162,60 @@ struct sp_xlat {
 	size_t naliases;
 };
 
+/* One per list core/xlat/<kind>.in. */
 enum sp_xlat_kind {
 	SP_XLAT_ERRNO,
 	SP_XLAT_SIGNALS,
+	SP_XLAT_ACCESS_MODE,
+	SP_XLAT_ARCH_PRCTL,
+	SP_XLAT_AT_ACCESS_FLAGS,
+	SP_XLAT_AT_FLAGS,
+	SP_XLAT_CLOCKID,
+	SP_XLAT_CLONE_FLAGS,
+	SP_XLAT_EFD_FLAGS,
+	SP_XLAT_EPOLL_EVENTS,
+	SP_XLAT_EPOLL_OP,
+	SP_XLAT_FCNTL_CMD,
+	SP_XLAT_FCNTL_FD_FLAGS,
+	SP_XLAT_FCNTL_LEASE,
+	SP_XLAT_FCNTL_SEALS,
+	SP_XLAT_FD_FLAGS,
+	SP_XLAT_FLOCK_OP,
+	SP_XLAT_FUTEX_CMD,
+	SP_XLAT_FUTEX_FLAGS,
+	SP_XLAT_GRND_FLAGS,
+	SP_XLAT_IOCTL_REQ,
+	SP_XLAT_IP_OPTS,
+	SP_XLAT_IPV6_OPTS,
+	SP_XLAT_MADVISE,
+	SP_XLAT_MAP_FLAGS,
+	SP_XLAT_MAP_HUGE,
+	SP_XLAT_MAP_TYPE,
+	SP_XLAT_MOUNT_FLAGS,
+	SP_XLAT_MREMAP_FLAGS,
+	SP_XLAT_MSG_FLAGS,
+	SP_XLAT_OPEN_ACCMODE,
+	SP_XLAT_OPEN_FLAGS,
+	SP_XLAT_PRCTL_OPTION,
+	SP_XLAT_PROT,
+	SP_XLAT_RENAME_FLAGS,
+	SP_XLAT_RESOLVE_FLAGS,
+	SP_XLAT_RLIMIT,
+	SP_XLAT_SA_FLAGS,
+	SP_XLAT_SECCOMP_FLAGS,
+	SP_XLAT_SECCOMP_OP,
+	SP_XLAT_SEEK_WHENCE,
+	SP_XLAT_SHUTDOWN_HOW,
+	SP_XLAT_SIGMASK_HOW,
+	SP_XLAT_SO_OPTS,
+	SP_XLAT_SOCK_DOMAIN,
+	SP_XLAT_SOCK_FLAGS,
+	SP_XLAT_SOCK_TYPE,
+	SP_XLAT_SOCKOPT_LEVEL,
+	SP_XLAT_TCP_OPTS,
+	SP_XLAT_TIMER_FLAGS,
+	SP_XLAT_UMOUNT_FLAGS,
+	SP_XLAT_WAIT_OPTIONS,
 	SP_XLAT_KIND_COUNT
 };
 
@@ -225,6 +276,164 @@ int sp_errno_parse(const char *name);
  */
 size_t sp_edit_distance(const char *a, const char *b);
 const char *sp_nearest(const char *s, const char *const *names);
+
+/*
+ * What each argument of a decoded syscall is: its name (the man page's),
+ * its kind, and the argument its meaning depends on.  One table, for the
+ * x86-64 ABI only: the tracer's decoder prints arguments from it, and the
+ * rules loader checks argument names and finds their registers in it, so
+ * a rule can only name what the decoder writes.
+ */
+
+enum sp_arg_kind {
+	SP_ARG_INT,	     /* int: sign-extended from 32 bits */
+	SP_ARG_UINT,	     /* unsigned int */
+	SP_ARG_LONG,	     /* long, off_t, size_t: the 64 bits */
+	SP_ARG_HEX,	     /* a number best read in hex (masks, magic values) */
+	SP_ARG_PTR,	     /* a pointer not followed: hex */
+	SP_ARG_PATH,	     /* NUL-terminated path */
+	SP_ARG_STRING,	     /* NUL-terminated string that is not a path */
+	SP_ARG_FD,	     /* int fd */
+	SP_ARG_DIRFD,	     /* fd or AT_FDCWD */
+	SP_ARG_OPEN_FLAGS,   /* access mode and open flags */
+	SP_ARG_OPEN_MODE,    /* mode of open/openat: only with O_CREAT or O_TMPFILE (ref = flags) */
+	SP_ARG_MODE,	     /* mode_t, octal */
+	SP_ARG_OPEN_HOW,     /* struct open_how of openat2 */
+	SP_ARG_FD_FLAGS,     /* O_CLOEXEC, O_NONBLOCK... without an access mode */
+	SP_ARG_EFD_FLAGS,
+	SP_ARG_PROT,
+	SP_ARG_MAP_FLAGS,    /* mapping type, flags and huge page size */
+	SP_ARG_MREMAP_FLAGS,
+	SP_ARG_MADVISE,
+	SP_ARG_CLONE_FLAGS,  /* flags, and the exit signal in the low byte */
+	SP_ARG_CLONE_ARGS,   /* struct clone_args of clone3 (ref = its size) */
+	SP_ARG_SOCK_DOMAIN,
+	SP_ARG_SOCK_TYPE,    /* type and SOCK_NONBLOCK/SOCK_CLOEXEC */
+	SP_ARG_SOCK_FLAGS,   /* accept4 */
+	SP_ARG_SOCKADDR,     /* ref = the length argument */
+	SP_ARG_SOCKOPT_LEVEL,
+	SP_ARG_SOCKOPT_NAME, /* ref = the level */
+	SP_ARG_SOCKOPT_VAL,  /* ref = the length; an int is shown as its value */
+	SP_ARG_MSG_FLAGS,
+	SP_ARG_SHUTDOWN_HOW,
+	SP_ARG_PRCTL_OPTION,
+	SP_ARG_PRCTL_ARG,    /* ref = the option */
+	SP_ARG_ARCH_PRCTL,
+	SP_ARG_FCNTL_CMD,
+	SP_ARG_FCNTL_ARG,    /* ref = the command */
+	SP_ARG_IOCTL_REQ,
+	SP_ARG_SIGNAL,
+	SP_ARG_SIGMASK_HOW,
+	SP_ARG_SIGSET,	     /* a kernel sigset_t pointer */
+	SP_ARG_SIGACTION,    /* a struct kernel_sigaction pointer */
+	SP_ARG_EPOLL_OP,
+	SP_ARG_EPOLL_EVENT,  /* a struct epoll_event pointer */
+	SP_ARG_ACCESS_MODE,
+	SP_ARG_AT_FLAGS,
+	SP_ARG_AT_ACCESS_FLAGS,
+	SP_ARG_RENAME_FLAGS,
+	SP_ARG_ARGV,
+	SP_ARG_SEEK_WHENCE,
+	SP_ARG_WAIT_OPTIONS,
+	SP_ARG_GRND_FLAGS,
+	SP_ARG_RLIMIT,
+	SP_ARG_FUTEX_OP,     /* command and flags */
+	SP_ARG_CLOCKID,
+	SP_ARG_TIMER_FLAGS,
+	SP_ARG_MOUNT_FLAGS,
+	SP_ARG_UMOUNT_FLAGS,
+	SP_ARG_SECCOMP_OP,
+	SP_ARG_SECCOMP_FLAGS,
+	SP_ARG_FLOCK_OP,
+	SP_ARG_RESOLVE_FLAGS, /* a field of struct open_how */
+	SP_ARG_KIND_COUNT
+};
+
+/* What only the exit knows. */
+enum sp_exit_kind {
+	SP_EXIT_NONE = 0,
+	SP_EXIT_CWD,	  /* getcwd: arg xa holds ret bytes, NUL included */
+	SP_EXIT_LINK,	  /* readlink(at): arg xa holds ret bytes, no NUL */
+	SP_EXIT_FD_PAIR,  /* arg xa points to two fds */
+	SP_EXIT_SOCKADDR, /* arg xa points to a sockaddr, arg xb to its length */
+	SP_EXIT_WSTATUS,  /* arg xa points to a wait status */
+};
+
+/* Whether the return value is a new fd worth describing. */
+enum sp_ret_fd {
+	SP_RET_FD_NO = 0,
+	SP_RET_FD_YES,
+	SP_RET_FD_FCNTL_DUP, /* only for F_DUPFD and F_DUPFD_CLOEXEC */
+};
+
+struct sp_arg_spec {
+	const char *name; /* NULL past the last argument */
+	uint8_t kind;	  /* enum sp_arg_kind */
+	int8_t ref;	  /* index of the argument this one's meaning depends on, or -1 */
+};
+
+struct sp_syscall_spec {
+	const char *name;
+	struct sp_arg_spec args[SP_MAX_ARGS];
+	uint8_t exit;	/* enum sp_exit_kind */
+	int8_t xa, xb;	/* the arguments the exit decodes */
+	uint8_t ret_fd; /* enum sp_ret_fd */
+};
+
+/*
+ * A field of a struct an argument points to that the decoder prints under
+ * the argument's key (clone3's cl_args.flags), so rules may name it like
+ * an argument ("flags" of clone3 is clone's "flags").
+ */
+struct sp_arg_field {
+	const char *name; /* the field, and the name rules use */
+	uint8_t kind;	  /* enum sp_arg_kind of the field */
+};
+
+/* The spec of an x86-64 syscall by name, or NULL when the decoder has none. */
+const struct sp_syscall_spec *sp_syscall_spec(const char *name);
+
+/* Spec i in name order, NULL past the end: for checking rules against every syscall. */
+const struct sp_syscall_spec *sp_syscall_spec_at(size_t i);
+
+/* The index of the argument called arg, or -ENOENT. */
+int sp_syscall_arg_index(const struct sp_syscall_spec *s, const char *arg);
+
+/* The fields the decoder prints for a struct kind (SP_ARG_CLONE_ARGS...), NULL-name terminated; NULL if none. */
+const struct sp_arg_field *sp_arg_fields(enum sp_arg_kind kind);
+
+/*
+ * Whether an argument of this kind is a value in its register (a number,
+ * flags, an fd) rather than a pointer to what the decoder shows (a path, a
+ * struct): only then can a rule test its register.
+ */
+bool sp_arg_in_register(enum sp_arg_kind kind);
+
+/*
+ * The register as the kernel reads an argument of this kind: an int is
+ * its low 32 bits sign-extended, an unsigned int its low 32 bits, anything
+ * else all 64.  The decoder prints this value and rules test it.
+ */
+uint64_t sp_arg_value(enum sp_arg_kind kind, uint64_t reg);
+
+/*
+ * The symbolic rendering of a flag or enumeration kind (open flags with
+ * their access mode, mmap's type and huge page size, clone's exit signal,
+ * a signal...) into buf; NULL for kinds that are not symbolic or whose
+ * meaning depends on another argument.  Unknown bits appear in hex.
+ */
+char *sp_arg_format(enum sp_arg_kind kind, uint64_t v, char *buf, size_t n);
+
+/*
+ * The inverse: "O_WRONLY|O_CREAT|0x40" as a kind prints it, into *v.  For
+ * kinds sp_arg_format does not render, any table's names are accepted.
+ * 0, or -ENOENT with the unknown token at s + *bad_off (*bad_len bytes).
+ */
+int sp_arg_parse(enum sp_arg_kind kind, const char *s, uint64_t *v, size_t *bad_off,
+		 size_t *bad_len);
+
+/* A name of kind's table(s) close to name, for "did you mean"; NULL when none is. */
+const char *sp_arg_suggest(enum sp_arg_kind kind, const char *name);
 
 /*
  * Threat levels of syscalls, after Figure 1 of the thesis (Mussa, Malaiya

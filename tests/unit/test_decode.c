@@ -69,35 +69,35 @@ static size_t page_size(void)
 	return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-/* ---- sp_fmt_* ------------------------------------------------------------- */
+/* ---- sp_arg_format ------------------------------------------------------------- */
 
 static void test_fmt_open_flags(void **state)
 {
 	(void)state;
 	char b[256];
 
-	assert_string_equal(sp_fmt_open_flags(0, b, sizeof(b)), "O_RDONLY");
-	assert_string_equal(sp_fmt_open_flags(O_RDONLY | O_CLOEXEC, b, sizeof(b)), "O_RDONLY|O_CLOEXEC");
-	assert_string_equal(sp_fmt_open_flags(O_WRONLY | O_CREAT | O_TRUNC, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, 0, b, sizeof(b)), "O_RDONLY");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDONLY | O_CLOEXEC, b, sizeof(b)), "O_RDONLY|O_CLOEXEC");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_WRONLY | O_CREAT | O_TRUNC, b, sizeof(b)),
 			    "O_WRONLY|O_CREAT|O_TRUNC");
-	assert_string_equal(sp_fmt_open_flags(O_RDWR | O_APPEND | O_NONBLOCK, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDWR | O_APPEND | O_NONBLOCK, b, sizeof(b)),
 			    "O_RDWR|O_APPEND|O_NONBLOCK");
 	/* Multi-bit flags win over the bits they contain. */
-	assert_string_equal(sp_fmt_open_flags(O_SYNC, b, sizeof(b)), "O_RDONLY|O_SYNC");
-	assert_string_equal(sp_fmt_open_flags(O_DSYNC, b, sizeof(b)), "O_RDONLY|O_DSYNC");
-	assert_string_equal(sp_fmt_open_flags(O_RDWR | O_TMPFILE, b, sizeof(b)), "O_RDWR|O_TMPFILE");
-	assert_string_equal(sp_fmt_open_flags(O_DIRECTORY | O_NOFOLLOW | O_PATH, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_SYNC, b, sizeof(b)), "O_RDONLY|O_SYNC");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_DSYNC, b, sizeof(b)), "O_RDONLY|O_DSYNC");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDWR | O_TMPFILE, b, sizeof(b)), "O_RDWR|O_TMPFILE");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_DIRECTORY | O_NOFOLLOW | O_PATH, b, sizeof(b)),
 			    "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_PATH");
 	/* The kernel's O_LARGEFILE, which glibc spells 0 on x86-64. */
-	assert_string_equal(sp_fmt_open_flags(0100000, b, sizeof(b)), "O_RDONLY|O_LARGEFILE");
-	assert_string_equal(sp_fmt_open_flags(O_EXCL | O_NOCTTY | O_DIRECT | O_NOATIME, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, 0100000, b, sizeof(b)), "O_RDONLY|O_LARGEFILE");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_EXCL | O_NOCTTY | O_DIRECT | O_NOATIME, b, sizeof(b)),
 			    "O_RDONLY|O_EXCL|O_NOCTTY|O_DIRECT|O_NOATIME");
 	/* Unknown bits, and the access mode 3 that names no mode, stay in hex. */
-	assert_string_equal(sp_fmt_open_flags(O_CLOEXEC | 0x40000000, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_CLOEXEC | 0x40000000, b, sizeof(b)),
 			    "O_RDONLY|O_CLOEXEC|0x40000000");
-	assert_string_equal(sp_fmt_open_flags(3, b, sizeof(b)), "0x3");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, 3, b, sizeof(b)), "0x3");
 	/* A small buffer cuts, never overflows. */
-	assert_string_equal(sp_fmt_open_flags(O_WRONLY | O_CREAT, b, 8), "O_WRONL");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_WRONLY | O_CREAT, b, 8), "O_WRONL");
 }
 
 static void test_fmt_prot_map(void **state)
@@ -105,21 +105,21 @@ static void test_fmt_prot_map(void **state)
 	(void)state;
 	char b[256];
 
-	assert_string_equal(sp_fmt_prot(PROT_NONE, b, sizeof(b)), "PROT_NONE");
-	assert_string_equal(sp_fmt_prot(PROT_READ | PROT_EXEC, b, sizeof(b)), "PROT_READ|PROT_EXEC");
-	assert_string_equal(sp_fmt_prot(PROT_READ | PROT_WRITE | 0x10, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_PROT, PROT_NONE, b, sizeof(b)), "PROT_NONE");
+	assert_string_equal(sp_arg_format(SP_ARG_PROT, PROT_READ | PROT_EXEC, b, sizeof(b)), "PROT_READ|PROT_EXEC");
+	assert_string_equal(sp_arg_format(SP_ARG_PROT, PROT_READ | PROT_WRITE | 0x10, b, sizeof(b)),
 			    "PROT_READ|PROT_WRITE|0x10");
-	assert_string_equal(sp_fmt_prot(0x10, b, sizeof(b)), "0x10");
+	assert_string_equal(sp_arg_format(SP_ARG_PROT, 0x10, b, sizeof(b)), "0x10");
 
-	assert_string_equal(sp_fmt_map_flags(MAP_PRIVATE | MAP_ANONYMOUS, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_PRIVATE | MAP_ANONYMOUS, b, sizeof(b)),
 			    "MAP_PRIVATE|MAP_ANONYMOUS");
-	assert_string_equal(sp_fmt_map_flags(MAP_PRIVATE | MAP_FIXED | MAP_DENYWRITE, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_PRIVATE | MAP_FIXED | MAP_DENYWRITE, b, sizeof(b)),
 			    "MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE");
-	assert_string_equal(sp_fmt_map_flags(MAP_SHARED_VALIDATE | MAP_SYNC, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_SHARED_VALIDATE | MAP_SYNC, b, sizeof(b)),
 			    "MAP_SHARED_VALIDATE|MAP_SYNC");
-	assert_string_equal(sp_fmt_map_flags(MAP_SHARED | 0x200000, b, sizeof(b)), "MAP_SHARED|0x200000");
-	assert_string_equal(sp_fmt_map_flags(0, b, sizeof(b)), "0");
-	assert_string_equal(sp_fmt_map_flags(MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
+	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_SHARED | 0x200000, b, sizeof(b)), "MAP_SHARED|0x200000");
+	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, 0, b, sizeof(b)), "0");
+	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
 						     (21U << MAP_HUGE_SHIFT),
 					     b, sizeof(b)),
 			    "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB");
@@ -133,18 +133,18 @@ static void test_fmt_clone(void **state)
 	uint64_t thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 			  CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
 
-	assert_string_equal(sp_fmt_clone_flags(thread, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS, thread, b, sizeof(b)),
 			    "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|"
 			    "CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID");
 	/* fork(): the low byte is the exit signal. */
 	assert_string_equal(
-		sp_fmt_clone_flags(CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD, b, sizeof(b)),
+		sp_arg_format(SP_ARG_CLONE_FLAGS, CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD, b, sizeof(b)),
 		"CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
-	assert_string_equal(sp_fmt_clone_flags(CLONE_VM | CLONE_VFORK | SIGCHLD, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS, CLONE_VM | CLONE_VFORK | SIGCHLD, b, sizeof(b)),
 			    "CLONE_VM|CLONE_VFORK|SIGCHLD");
-	assert_string_equal(sp_fmt_clone_flags(SIGCHLD, b, sizeof(b)), "SIGCHLD");
-	assert_string_equal(sp_fmt_clone_flags(0, b, sizeof(b)), "0");
-	assert_string_equal(sp_fmt_clone_flags(CLONE_NEWNET | (1ULL << 40), b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS, SIGCHLD, b, sizeof(b)), "SIGCHLD");
+	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS, 0, b, sizeof(b)), "0");
+	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS, CLONE_NEWNET | (1ULL << 40), b, sizeof(b)),
 			    "CLONE_NEWNET|0x10000000000");
 }
 
@@ -153,19 +153,19 @@ static void test_fmt_socket(void **state)
 	(void)state;
 	char b[256];
 
-	assert_string_equal(sp_fmt_socket_domain(AF_INET, b, sizeof(b)), "AF_INET");
-	assert_string_equal(sp_fmt_socket_domain(AF_INET6, b, sizeof(b)), "AF_INET6");
-	assert_string_equal(sp_fmt_socket_domain(AF_UNIX, b, sizeof(b)), "AF_UNIX");
-	assert_string_equal(sp_fmt_socket_domain(AF_NETLINK, b, sizeof(b)), "AF_NETLINK");
-	assert_string_equal(sp_fmt_socket_domain(200, b, sizeof(b)), "200");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_INET, b, sizeof(b)), "AF_INET");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_INET6, b, sizeof(b)), "AF_INET6");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_UNIX, b, sizeof(b)), "AF_UNIX");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_NETLINK, b, sizeof(b)), "AF_NETLINK");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, 200, b, sizeof(b)), "200");
 
-	assert_string_equal(sp_fmt_socket_type(SOCK_STREAM, b, sizeof(b)), "SOCK_STREAM");
-	assert_string_equal(sp_fmt_socket_type(SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, SOCK_STREAM, b, sizeof(b)), "SOCK_STREAM");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, b, sizeof(b)),
 			    "SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC");
-	assert_string_equal(sp_fmt_socket_type(SOCK_STREAM | 0x100000, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, SOCK_STREAM | 0x100000, b, sizeof(b)),
 			    "SOCK_STREAM|0x100000");
-	assert_string_equal(sp_fmt_socket_type(9 | SOCK_CLOEXEC, b, sizeof(b)), "SOCK_CLOEXEC|0x9");
-	assert_string_equal(sp_fmt_socket_type(0, b, sizeof(b)), "0");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, 9 | SOCK_CLOEXEC, b, sizeof(b)), "SOCK_CLOEXEC|0x9");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, 0, b, sizeof(b)), "0");
 }
 
 static void test_fmt_enums(void **state)
@@ -173,28 +173,31 @@ static void test_fmt_enums(void **state)
 	(void)state;
 	char b[64];
 
-	assert_string_equal(sp_fmt_prctl_option(PR_SET_NAME, b, sizeof(b)), "PR_SET_NAME");
-	assert_string_equal(sp_fmt_prctl_option(PR_SET_NO_NEW_PRIVS, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_NAME, b, sizeof(b)), "PR_SET_NAME");
+	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_NO_NEW_PRIVS, b, sizeof(b)),
 			    "PR_SET_NO_NEW_PRIVS");
-	assert_string_equal(sp_fmt_prctl_option(PR_SET_SECCOMP, b, sizeof(b)), "PR_SET_SECCOMP");
-	assert_string_equal(sp_fmt_prctl_option(9999, b, sizeof(b)), "9999");
+	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_SECCOMP, b, sizeof(b)), "PR_SET_SECCOMP");
+	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, 9999, b, sizeof(b)), "9999");
 
-	assert_string_equal(sp_fmt_fcntl_cmd(F_DUPFD, b, sizeof(b)), "F_DUPFD");
-	assert_string_equal(sp_fmt_fcntl_cmd(F_SETFL, b, sizeof(b)), "F_SETFL");
-	assert_string_equal(sp_fmt_fcntl_cmd(F_DUPFD_CLOEXEC, b, sizeof(b)), "F_DUPFD_CLOEXEC");
-	assert_string_equal(sp_fmt_fcntl_cmd(F_OFD_SETLKW, b, sizeof(b)), "F_OFD_SETLKW");
-	assert_string_equal(sp_fmt_fcntl_cmd(77, b, sizeof(b)), "77");
+	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_DUPFD, b, sizeof(b)), "F_DUPFD");
+	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_SETFL, b, sizeof(b)), "F_SETFL");
+	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_DUPFD_CLOEXEC, b, sizeof(b)), "F_DUPFD_CLOEXEC");
+	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_OFD_SETLKW, b, sizeof(b)), "F_OFD_SETLKW");
+	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, 77, b, sizeof(b)), "77");
 
-	assert_string_equal(sp_fmt_signal(SIGHUP, b, sizeof(b)), "SIGHUP");
-	assert_string_equal(sp_fmt_signal(SIGKILL, b, sizeof(b)), "SIGKILL");
-	assert_string_equal(sp_fmt_signal(SIGCHLD, b, sizeof(b)), "SIGCHLD");
-	assert_string_equal(sp_fmt_signal(SIGSYS, b, sizeof(b)), "SIGSYS");
-	/* Kernel numbering of the real-time signals (glibc's SIGRTMIN is 34). */
-	assert_string_equal(sp_fmt_signal(32, b, sizeof(b)), "SIGRTMIN");
-	assert_string_equal(sp_fmt_signal(34, b, sizeof(b)), "SIGRTMIN+2");
-	assert_string_equal(sp_fmt_signal(64, b, sizeof(b)), "SIGRTMIN+32");
-	assert_string_equal(sp_fmt_signal(0, b, sizeof(b)), "0");
-	assert_string_equal(sp_fmt_signal(65, b, sizeof(b)), "65");
+	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, SIGHUP, b, sizeof(b)), "SIGHUP");
+	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, SIGKILL, b, sizeof(b)), "SIGKILL");
+	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, SIGCHLD, b, sizeof(b)), "SIGCHLD");
+	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, SIGSYS, b, sizeof(b)), "SIGSYS");
+	/*
+	 * Kernel numbering of the real-time signals (glibc's SIGRTMIN is 34),
+	 * spelt as strace and the trace's "sig" spell them.
+	 */
+	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, 32, b, sizeof(b)), "SIGRT_0");
+	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, 34, b, sizeof(b)), "SIGRT_2");
+	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, 64, b, sizeof(b)), "SIGRT_32");
+	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, 0, b, sizeof(b)), "0");
+	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, 65, b, sizeof(b)), "65");
 }
 
 /* ---- the table -------------------------------------------------------------- */
