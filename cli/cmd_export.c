@@ -273,13 +273,13 @@ static FILE *out_file(struct export_ctx *x, const char *name, const char *ext)
 	return f;
 }
 
-static int close_file(FILE *f, int rc, const char *what)
+/* Closes f after its writer returned rc; diag (may be NULL) says why a writer refused. */
+static int close_file(FILE *f, int rc, const char *what, const struct sp_diag *diag)
 {
 	if (fclose(f) != 0 && rc == 0)
 		rc = -errno;
-	if (rc == -E2BIG)
-		sp_err("export: %s: the filter is longer than the kernel's %d BPF instructions",
-		       what, BPF_MAXINSNS);
+	if (rc < 0 && diag && diag->msg[0])
+		sp_err("export: %s: %s", what, diag->msg);
 	else if (rc < 0)
 		sp_err("export: cannot write %s: %s", what, strerror(-rc));
 	return rc;
@@ -304,7 +304,7 @@ static int write_policy(struct export_ctx *x)
 	    fputc('\n', f) == EOF)
 		rc = -EIO;
 	json_decref(root);
-	return close_file(f, rc, "policy.json");
+	return close_file(f, rc, "policy.json", NULL);
 }
 
 /*
@@ -358,7 +358,8 @@ static int build_variant(struct export_ctx *x, size_t i, enum variant v, struct 
 static int write_phase(struct export_ctx *x, size_t i, struct built *var,
 		       struct sp_phase_filter *c_out)
 {
-	static int (*const writers[SP_FMT_COUNT])(const struct sp_phase_filter *, FILE *) = {
+	static int (*const writers[SP_FMT_COUNT])(const struct sp_phase_filter *, FILE *,
+						  struct sp_diag *) = {
 	    [SP_FMT_BPF] = sp_write_bpf,	 [SP_FMT_PFC] = sp_write_pfc,
 	    [SP_FMT_OCI] = sp_write_oci,	 [SP_FMT_K8S] = sp_write_k8s,
 	    [SP_FMT_SYSTEMD] = sp_write_systemd,
@@ -368,6 +369,7 @@ static int write_phase(struct export_ctx *x, size_t i, struct built *var,
 	for (unsigned f = 0; f < SP_FMT_COUNT; f++) {
 		enum variant v = variant_of(x->o, (enum sp_format)f);
 		struct sp_phase_filter pf;
+		struct sp_diag diag = {{0}};
 		FILE *out;
 
 		if (!(x->o->formats & (1u << f)))
@@ -388,7 +390,7 @@ static int write_phase(struct export_ctx *x, size_t i, struct built *var,
 		out = out_file(x, x->stems[i], sp_format_ext((enum sp_format)f));
 		if (!out)
 			return -EIO;
-		rc = close_file(out, writers[f](&pf, out), x->stems[i]);
+		rc = close_file(out, writers[f](&pf, out, &diag), x->stems[i], &diag);
 		if (rc < 0)
 			return rc;
 	}
@@ -412,7 +414,11 @@ static int write_filters(struct export_ctx *x)
 	if (rc == 0 && (x->o->formats & (1u << SP_FMT_C))) {
 		FILE *out = out_file(x, SP_C_HEADER_NAME, "");
 
-		rc = out ? close_file(out, sp_write_c_header(c, n, out), SP_C_HEADER_NAME) : -EIO;
+		struct sp_diag diag = {{0}};
+
+		rc = out ? close_file(out, sp_write_c_header(c, n, out, &diag), SP_C_HEADER_NAME,
+				      &diag)
+			 : -EIO;
 	}
 out:
 	for (size_t i = 0; var && i < n; i++)

@@ -4,6 +4,8 @@
 #endif
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,14 +99,70 @@ static int stream_status(FILE *out)
 	return 0;
 }
 
-int sp_write_bpf(const struct sp_phase_filter *f, FILE *out)
+/*
+ * A program path or a phase name inside a comment.  Both are hostile: the
+ * traced program picks its path and the names it makes a trace carry, a
+ * rule file picks phase names.  Printable ASCII stays, a backslash is
+ * doubled, every other byte becomes \xNN, so the text stays on its line:
+ * a newline in it can never start a systemd directive or a PFC line of its
+ * own.  In a C comment, '*' and '/' next to each other are escaped too, so
+ * the text can neither end the comment nor open one (-Wcomment), and "??"
+ * never forms a trigraph (-std=c17 reads ??/ as a backslash).
+ */
+static void comment_text(FILE *out, const char *s, bool c_comment)
+{
+	unsigned char prev = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\\')
+			fputs("\\\\", out);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(out, "\\x%02x", c);
+		else if (c_comment && ((c == '/' && prev == '*') || (c == '*' && prev == '/') ||
+				       (c == '?' && prev == '?')))
+			fprintf(out, "\\%c", c);
+		else
+			fputc(c, out);
+		prev = c;
+	}
+}
+
+/* Every name the filter allows is one libseccomp knows on x86-64, or -EINVAL. */
+static int check_names(const struct sp_phase_filter *f, struct sp_diag *diag)
+{
+	for (size_t i = 0; i < f->n_allow; i++)
+		if (sp_filter_syscall_nr(f->allow[i].name) < 0)
+			return sp_diag_set(diag, EINVAL,
+					   "'%s' is not a syscall libseccomp knows on x86-64",
+					   f->allow[i].name);
+	return 0;
+}
+
+/* The BPF of f's context, or -E2BIG (with diag) when the kernel would refuse it. */
+static int program_of(const struct sp_phase_filter *f, struct sock_filter **insns, size_t *n,
+		      struct sp_diag *diag)
+{
+	int rc = sp_filter_bpf(f->ctx, insns, n);
+
+	if (rc == -E2BIG)
+		return sp_diag_set(diag, E2BIG,
+				   "the filter is longer than the kernel's %d BPF instructions",
+				   BPF_MAXINSNS);
+	if (rc < 0)
+		return sp_diag_set(diag, -rc, "cannot export the filter's BPF: %s", strerror(-rc));
+	return 0;
+}
+
+int sp_write_bpf(const struct sp_phase_filter *f, FILE *out, struct sp_diag *diag)
 {
 	struct sock_filter *insns;
 	size_t n;
 	int rc;
 
 	/* Through memory: a program the kernel would refuse (-E2BIG) is not written. */
-	rc = sp_filter_bpf(f->ctx, &insns, &n);
+	rc = program_of(f, &insns, &n, diag);
 	if (rc < 0)
 		return rc;
 	if (fwrite(insns, sizeof(*insns), n, out) != n)
@@ -113,12 +171,22 @@ int sp_write_bpf(const struct sp_phase_filter *f, FILE *out)
 	return rc < 0 ? rc : stream_status(out);
 }
 
-int sp_write_pfc(const struct sp_phase_filter *f, FILE *out)
+/* "# sysphase: phase "P" of PROGRAM" with both escaped, for the line-based formats. */
+static void hash_comment(FILE *out, const struct sp_phase_filter *f)
+{
+	fputs("# sysphase: phase \"", out);
+	comment_text(out, f->phase, false);
+	fputs("\" of ", out);
+	comment_text(out, f->program ? f->program : "the program", false);
+}
+
+int sp_write_pfc(const struct sp_phase_filter *f, FILE *out, struct sp_diag *diag)
 {
 	int rc;
 
-	fprintf(out, "# sysphase: phase \"%s\" of %s, %s view, %zu syscalls, default action %s\n",
-		f->phase, f->program ? f->program : "the program", f->view ? f->view : "enforce",
+	(void)diag;
+	hash_comment(out, f);
+	fprintf(out, ", %s view, %zu syscalls, default action %s\n", f->view ? f->view : "enforce",
 		f->n_allow, sp_action_name(f->def));
 	if (fflush(out) != 0)
 		return -EIO;
@@ -181,22 +249,24 @@ static int add_constrained(json_t *arr, const struct sp_allow *al)
  * x86-64 (runc and crun drop those silently, systemd refuses the unit),
  * or a value jansson would mangle (it writes signed 64-bit integers).
  */
-static int check_allow(const struct sp_phase_filter *f)
+static int check_allow(const struct sp_phase_filter *f, struct sp_diag *diag)
 {
-	for (size_t i = 0; i < f->n_allow; i++)
-		if (sp_filter_syscall_nr(f->allow[i].name) < 0)
-			return -EINVAL;
-	for (size_t i = 0; i < f->n_allow; i++)
+	int rc = check_names(f, diag);
+
+	for (size_t i = 0; rc == 0 && i < f->n_allow; i++)
 		for (size_t c = 0; c < f->allow[i].n_conds; c++) {
 			const struct sp_arg_cond *cd = &f->allow[i].conds[c];
+			bool big = cd->mask > INT64_MAX;
 
-			if (cd->mask > INT64_MAX)
-				return -ERANGE;
 			for (size_t v = 0; v < cd->n_values; v++)
-				if (cd->values[v] > INT64_MAX)
-					return -ERANGE;
+				big |= cd->values[v] > INT64_MAX;
+			if (big)
+				return sp_diag_set(diag, ERANGE,
+						   "%s: an argument value above 2^63-1, which "
+						   "JSON profiles cannot carry",
+						   f->allow[i].name);
 		}
-	return 0;
+	return rc;
 }
 
 static json_t *syscalls_json(const struct sp_phase_filter *f)
@@ -257,14 +327,18 @@ static int dump(json_t *root, FILE *out)
 	return stream_status(out);
 }
 
-int sp_write_oci(const struct sp_phase_filter *f, FILE *out)
+int sp_write_oci(const struct sp_phase_filter *f, FILE *out, struct sp_diag *diag)
 {
-	int rc = check_allow(f);
+	int rc = check_allow(f, diag);
 
 	return rc < 0 ? rc : dump(profile_json(f, true), out);
 }
 
-/* A Kubernetes object name: a DNS-1123 subdomain (lower case, digits, '-', '.'). */
+/*
+ * A Kubernetes object name, valid as a DNS-1123 subdomain whatever the
+ * program and the phase are called: lower-case letters, digits and
+ * single '-' (no '.', which would need a letter or digit on both sides).
+ */
 static void k8s_name(const struct sp_phase_filter *f, char *buf, size_t size)
 {
 	const char *prog = f->program ? strrchr(f->program, '/') : NULL;
@@ -276,7 +350,7 @@ static void k8s_name(const struct sp_phase_filter *f, char *buf, size_t size)
 	for (const char *s = raw; *s && n + 1 < size && n < 253; s++) {
 		char c = (char)tolower((unsigned char)*s);
 
-		if (!isalnum((unsigned char)c) && c != '.')
+		if (!isalnum((unsigned char)c) || (unsigned char)c >= 0x80)
 			c = '-';
 		if (c == '-' && n > 0 && buf[n - 1] == '-')
 			continue;
@@ -287,23 +361,30 @@ static void k8s_name(const struct sp_phase_filter *f, char *buf, size_t size)
 	buf[n] = '\0';
 }
 
-int sp_write_k8s(const struct sp_phase_filter *f, FILE *out)
+int sp_write_k8s(const struct sp_phase_filter *f, FILE *out, struct sp_diag *diag)
 {
 	json_t *root = json_object(), *meta = json_object(), *ann = json_object();
+	/* jansson escapes whatever JSON needs; it refuses bytes that are not UTF-8. */
+	json_t *phase = json_string(f->phase);
 	char name[254];
-	int rc = check_allow(f);
+	int rc = check_allow(f, diag);
 
+	if (rc == 0 && !phase)
+		rc = sp_diag_set(diag, EINVAL,
+				 "a phase name that is not UTF-8 cannot be a "
+				 "Kubernetes annotation");
 	if (rc < 0) {
 		json_decref(root);
 		json_decref(meta);
 		json_decref(ann);
+		json_decref(phase);
 		return rc;
 	}
 	k8s_name(f, name, sizeof(name));
 	rc |= set(root, "apiVersion", json_string("security-profiles-operator.x-k8s.io/v1beta1"));
 	rc |= set(root, "kind", json_string("SeccompProfile"));
 	rc |= set(meta, "name", json_string(name));
-	rc |= set(ann, "sysphase/phase", json_string(f->phase));
+	rc |= set(ann, "sysphase/phase", phase);
 	rc |= set(ann, "sysphase/view", json_string(f->view ? f->view : "enforce"));
 	rc |= set(meta, "annotations", ann);
 	rc |= set(root, "metadata", meta);
@@ -315,16 +396,19 @@ int sp_write_k8s(const struct sp_phase_filter *f, FILE *out)
 	return dump(root, out);
 }
 
-int sp_write_systemd(const struct sp_phase_filter *f, FILE *out)
+int sp_write_systemd(const struct sp_phase_filter *f, FILE *out, struct sp_diag *diag)
 {
 	bool constrained = false;
+	int rc = check_names(f, diag);
 
-	for (size_t i = 0; i < f->n_allow; i++)
-		if (sp_filter_syscall_nr(f->allow[i].name) < 0)
-			return -EINVAL;
-
-	fprintf(out, "# sysphase: phase \"%s\" of %s (%s view), default action %s\n", f->phase,
-		f->program ? f->program : "the program", f->view ? f->view : "enforce",
+	if (rc < 0)
+		return rc;
+	/*
+	 * Only libseccomp's syscall names reach a directive; the program and
+	 * the phase stay in this comment, escaped onto its one line.
+	 */
+	hash_comment(out, f);
+	fprintf(out, " (%s view), default action %s\n", f->view ? f->view : "enforce",
 		sp_action_name(f->def));
 	for (size_t i = 0; i < f->n_allow; i++)
 		constrained |= f->allow[i].n_conds > 0;
@@ -353,13 +437,14 @@ int sp_write_systemd(const struct sp_phase_filter *f, FILE *out)
 
 /* ---- the C header ---- */
 
+/* A C string literal; '?' too is escaped, so that no "??/" trigraph eats a quote. */
 static void c_string(FILE *out, const char *s)
 {
 	fputc('"', out);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (c == '"' || c == '\\')
+		if (c == '"' || c == '\\' || c == '?')
 			fprintf(out, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
 			fprintf(out, "\\%03o", c);
@@ -369,24 +454,16 @@ static void c_string(FILE *out, const char *s)
 	fputc('"', out);
 }
 
-/* A comment line must not end the comment early. */
-static void c_comment_text(FILE *out, const char *s)
-{
-	for (; *s; s++)
-		if (!(s[0] == '*' && s[1] == '/') && (unsigned char)*s >= 0x20)
-			fputc(*s, out);
-}
-
-static int c_phase(const struct sp_phase_filter *f, size_t idx, FILE *out)
+static int c_phase(const struct sp_phase_filter *f, size_t idx, FILE *out, struct sp_diag *diag)
 {
 	struct sock_filter *insns;
 	size_t n, col = 0;
-	int rc = sp_filter_bpf(f->ctx, &insns, &n);
+	int rc = program_of(f, &insns, &n, diag);
 
 	if (rc < 0)
 		return rc;
 	fputs("/*\n * Phase \"", out);
-	c_comment_text(out, f->phase);
+	comment_text(out, f->phase, true);
 	fprintf(out, "\", %s view, %zu syscalls:\n *", f->view ? f->view : "enforce", f->n_allow);
 	for (size_t i = 0; i < f->n_allow; i++) {
 		size_t len = strlen(f->allow[i].name) + 1;
@@ -464,19 +541,20 @@ static const char c_enter[] =
     "\treturn rc == 0 ? 0 : -1;\n"
     "}\n";
 
-int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out)
+int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out,
+		      struct sp_diag *diag)
 {
 	const char *prog = n && phases[0].program ? phases[0].program : "the program";
 	int rc;
 
 	fputs("/*\n * Generated by sysphase export: the seccomp filters of ", out);
-	c_comment_text(out, prog);
+	comment_text(out, prog, true);
 	fprintf(out, ",\n * one per phase, default action %s, x86-64 only.\n */\n",
 		n ? sp_action_name(phases[0].def) : "kill");
 	fputs("#ifndef SYSPHASE_PHASES_H\n#define SYSPHASE_PHASES_H\n\n", out);
 	fputs(c_prologue, out);
 	for (size_t i = 0; i < n; i++) {
-		rc = c_phase(&phases[i], i, out);
+		rc = c_phase(&phases[i], i, out, diag);
 		if (rc < 0)
 			return rc;
 	}

@@ -210,15 +210,20 @@ struct sp_phase_filter {
 const char *const *sp_runtime_syscalls(const char *runtime);
 
 /*
- * Each returns 0 or -errno: -EIO for a stream error, -EINVAL for a name
- * libseccomp does not know on x86-64 (nothing is written then), -ERANGE
- * for an argument value above INT64_MAX in a JSON format.
+ * Each returns 0 or -errno: -EIO for a stream error; with diag saying why
+ * (and nothing written): -EINVAL for a name libseccomp does not know on
+ * x86-64 or a phase name a format cannot carry (k8s: not UTF-8), -ERANGE
+ * for an argument value above INT64_MAX in a JSON format, -E2BIG for a
+ * program longer than the kernel takes.  The program path and the phase
+ * name are hostile text: they reach comments escaped onto one line (a
+ * newline never starts a directive), JSON through jansson, C strings as
+ * escaped literals; a Kubernetes name keeps only [a-z0-9-].
  */
-int sp_write_bpf(const struct sp_phase_filter *f, FILE *out);
-int sp_write_pfc(const struct sp_phase_filter *f, FILE *out);
-int sp_write_oci(const struct sp_phase_filter *f, FILE *out);
-int sp_write_k8s(const struct sp_phase_filter *f, FILE *out);
-int sp_write_systemd(const struct sp_phase_filter *f, FILE *out);
+int sp_write_bpf(const struct sp_phase_filter *f, FILE *out, struct sp_diag *diag);
+int sp_write_pfc(const struct sp_phase_filter *f, FILE *out, struct sp_diag *diag);
+int sp_write_oci(const struct sp_phase_filter *f, FILE *out, struct sp_diag *diag);
+int sp_write_k8s(const struct sp_phase_filter *f, FILE *out, struct sp_diag *diag);
+int sp_write_systemd(const struct sp_phase_filter *f, FILE *out, struct sp_diag *diag);
 
 /*
  * The C header for every phase at once: each phase's BPF (exported from
@@ -228,6 +233,7 @@ int sp_write_systemd(const struct sp_phase_filter *f, FILE *out);
  * with seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC).
  * Compiles cleanly with -Wall -Wextra -Werror.
  */
-int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out);
+int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out,
+		      struct sp_diag *diag);
 
 #endif /* SYSPHASE_FILTERS_H */
