@@ -104,8 +104,14 @@ static struct tproc *proc_add(struct sp_timeline *t, pid_t pid, pid_t ppid, doub
 	return p;
 }
 
-/* The segment an event of phase `phase` goes to: the current one or a new one. */
-static struct segment *segment_for(struct tproc *p, const char *phase, double ts)
+/*
+ * The segment an event of phase `phase` goes to: the current one or a new
+ * one.  Phases are per thread (docs/rules.md), and the process's timeline
+ * follows its main thread: an event of another thread in a phase the
+ * process has had a segment for goes to the latest such segment (a helper
+ * thread born in initialization and still there is no return to it).
+ */
+static struct segment *segment_for(struct tproc *p, const char *phase, bool main_thread, double ts)
 {
 	struct segment *s;
 
@@ -113,6 +119,9 @@ static struct segment *segment_for(struct tproc *p, const char *phase, double ts
 		phase = "-";
 	if (p->nseg && !strcmp(p->seg[p->nseg - 1].phase, phase))
 		return &p->seg[p->nseg - 1];
+	for (size_t i = p->nseg; !main_thread && i-- > 0;)
+		if (!strcmp(p->seg[i].phase, phase))
+			return &p->seg[i];
 	s = realloc(p->seg, (p->nseg + 1) * sizeof(*s));
 	if (!s)
 		return NULL;
@@ -198,10 +207,11 @@ int sp_timeline_feed(struct sp_timeline *t, const struct sp_event *ev)
 	}
 	if (ev->type == SP_EV_EXIT && p->nseg)
 		return 0; /* the exit ends the last segment; it is not a phase of its own */
-	s = segment_for(p, ev->phase, ev->ts);
+	s = segment_for(p, ev->phase, ev->tid <= 0 || ev->tid == ev->pid, ev->ts);
 	if (!s)
 		return -ENOMEM;
-	s->last = ev->ts;
+	if (ev->ts > s->last)
+		s->last = ev->ts;
 	if (ev->type == SP_EV_SYSCALL)
 		return count_syscall(s, ev) < 0 ? -ENOMEM : 0;
 	return 0;

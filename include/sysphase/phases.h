@@ -136,12 +136,19 @@ bool sp_rules_need_exit(const struct sp_rules *r);
  * the trace reader); given the same events in the same order it stamps
  * the same phases, deterministically.
  *
- * State is kept per process (tgid): threads share their process's phase.
- * A process first seen without a fork event starts in the rules' initial
- * phase; a forked child starts in the on_fork phase for its parent's
- * current phase, else in its parent's phase.  The exit of a whole process
- * frees its state, so memory grows with the number of live processes,
- * not with the length of the trace.
+ * State is kept per thread, as seccomp filters are: a thread's phase
+ * changes only on its own events (its syscalls, the signals it receives,
+ * the threads and children it creates, its exec and exit), so it does
+ * not depend on how threads interleave.  A new thread starts with a copy
+ * of its creator's state machine (the filter it inherits at clone time),
+ * in the phase its creator's clone event is stamped with.  A process
+ * first seen without a fork event starts in the rules' initial phase; a
+ * forked child starts in the on_fork phase for the phase its parent's
+ * fork event is stamped with, else in that phase.  A thread's exit frees
+ * its state and nothing else; the exit of a whole process frees all of
+ * it, so memory grows with the number of live threads, not with the
+ * length of the trace.  A process's phase is the least advanced of its
+ * threads' (the first in the rules' order).
  */
 
 #include <stdbool.h>
@@ -149,15 +156,16 @@ bool sp_rules_need_exit(const struct sp_rules *r);
 
 
 enum sp_transition_kind {
-	SP_TR_RULE = 0, /* a transition rule fired in process pid */
+	SP_TR_RULE = 0, /* a transition rule fired in thread tid of process pid */
 	SP_TR_FORK,	/* process pid was born (fork event) in phase `to` */
-	SP_TR_START,	/* process pid was first seen (no fork event) in phase `to` */
+	SP_TR_START,	/* thread tid (of process pid) was first seen unannounced, in phase `to` */
 };
 
 /* What sp_detector_feed() reports when a process enters a phase. */
 struct sp_transition {
 	enum sp_transition_kind kind;
 	pid_t pid;	       /* the process whose phase changed (the child for SP_TR_FORK) */
+	pid_t tid;	       /* the thread whose phase changed (the child's for SP_TR_FORK) */
 	pid_t parent;	       /* SP_TR_FORK: the forking process; else 0 */
 	double ts;	       /* the triggering event's time */
 	int from;	       /* phase index before, -1 for a new process */
@@ -182,16 +190,27 @@ void sp_detector_free(struct sp_detector *d);
  * and fills *out (out may be NULL); 0 when no phase changed; -ENOMEM.
  * One transition is reported per event: when a fork event also fires a
  * rule in the parent, the parent's SP_TR_RULE is reported and the child's
- * phase is read with sp_detector_phase_of(d, ev->child).  A rule that
- * fires on a whole-process exit is reported, then the state is freed.
+ * phase is read with sp_detector_phase_of(d, ev->child).  A clone event
+ * reports no transition for the new thread (it starts in the phase the
+ * event is stamped with: read it with sp_detector_thread_phase_of()).  A
+ * rule that fires on an exit is reported, then the state is freed.
  */
 int sp_detector_feed(struct sp_detector *d, struct sp_event *ev, struct sp_transition *out);
 
-/* The current phase of process pid (interned), or NULL when it is unknown. */
+/*
+ * The current phase of process pid (interned): the least advanced of its
+ * threads' phases, or NULL when it is unknown.
+ */
 const char *sp_detector_phase_of(const struct sp_detector *d, pid_t pid);
 
 /* The same as an index, or -ENOENT. */
 int sp_detector_phase_index_of(const struct sp_detector *d, pid_t pid);
+
+/* The current phase of thread tid (interned), or NULL when it is unknown. */
+const char *sp_detector_thread_phase_of(const struct sp_detector *d, pid_t tid);
+
+/* The same as an index, or -ENOENT. */
+int sp_detector_thread_phase_index_of(const struct sp_detector *d, pid_t tid);
 
 /* How many processes the detector is tracking (for the streaming tests). */
 size_t sp_detector_live(const struct sp_detector *d);

@@ -487,6 +487,15 @@ static void test_belongs(void **state)
 	sp_rules_free(r);
 }
 
+/* A thread event of process pid, thread tid. */
+static void thread_ev(struct sp_event *ev, enum sp_event_type type, pid_t pid, pid_t tid)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->pid = pid;
+	ev->tid = tid;
+}
+
 static void test_threads_and_exit(void **state)
 {
 	struct sp_rules *r = two_phase("{\"syscall\": \"open\"}");
@@ -496,27 +505,209 @@ static void test_threads_and_exit(void **state)
 	(void)state;
 	sys(&ev, 20, "getpid", NULL);
 	feed(d, &ev, NULL);
-	/* A thread's trigger moves its whole process. */
+	thread_ev(&ev, SP_EV_CLONE, 20, 20);
+	ev.child = 21;
+	assert_string_equal(feed(d, &ev, NULL), "a");
+	assert_string_equal(sp_detector_thread_phase_of(d, 21), "a");
+	/* A thread's trigger moves that thread only: filters are per thread. */
 	sys(&ev, 20, "open", NULL);
 	ev.tid = 21;
 	assert_string_equal(feed(d, &ev, NULL), "b");
+	assert_string_equal(sp_detector_thread_phase_of(d, 21), "b");
 	sys(&ev, 20, "read", NULL);
+	assert_string_equal(feed(d, &ev, NULL), "a");
+	/* The process is where its least advanced thread is. */
+	assert_string_equal(sp_detector_phase_of(d, 20), "a");
+	assert_int_equal(sp_detector_phase_index_of(d, 20), 0);
+	assert_int_equal(sp_detector_live(d), 1);
+	/* A thread's exit ends the thread, not the process, nor its phase. */
+	thread_ev(&ev, SP_EV_EXIT, 20, 21);
 	assert_string_equal(feed(d, &ev, NULL), "b");
 	assert_int_equal(sp_detector_live(d), 1);
-	/* A thread's exit keeps the state, the process's frees it. */
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SP_EV_EXIT;
-	ev.pid = 20;
-	ev.tid = 21;
-	assert_string_equal(feed(d, &ev, NULL), "b");
-	assert_int_equal(sp_detector_live(d), 1);
-	ev.type = SP_EV_EXIT;
-	ev.pid = ev.tid = 20;
+	assert_null(sp_detector_thread_phase_of(d, 21));
+	assert_string_equal(sp_detector_phase_of(d, 20), "a");
+	thread_ev(&ev, SP_EV_EXIT, 20, 20);
 	ev.whole_process = true;
-	assert_string_equal(feed(d, &ev, NULL), "b");
+	assert_string_equal(feed(d, &ev, NULL), "a");
 	assert_int_equal(sp_detector_live(d), 0);
 	assert_null(sp_detector_phase_of(d, 20));
 	assert_int_equal(sp_detector_phase_index_of(d, 20), -ENOENT);
+	sp_detector_free(d);
+	sp_rules_free(r);
+}
+
+/* A new thread starts with its creator's state: phase, history and ordering. */
+static void test_thread_inherits_creator_state(void **state)
+{
+	struct sp_rules *r =
+	    rules_text("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
+		       " {\"name\": \"b\", \"description\": \"d\"}, {\"name\": \"c\", "
+		       "\"description\": \"d\"}],"
+		       " \"transitions\": ["
+		       "  {\"from\": \"a\", \"to\": \"b\", \"when\": {\"syscall\": \"open\"}},"
+		       "  {\"from\": \"b\", \"to\": \"c\", \"when\": {\"syscall\": \"epoll_wait\","
+		       "   \"after\": {\"syscall\": \"setuid\"}}},"
+		       "  {\"from\": \"b\", \"to\": \"c\", \"when\": {\"event\": \"clone\"}, "
+		       "\"belongs\": \"from\"}"
+		       "]}");
+	struct sp_detector *d = sp_detector_new(r);
+	struct sp_event ev;
+
+	(void)state;
+	sys(&ev, 30, "open", NULL);
+	assert_string_equal(feed(d, &ev, NULL), "b");
+	sys(&ev, 30, "setuid", NULL);
+	feed(d, &ev, NULL);
+	/*
+	 * The clone event closes b for the creator (belongs: from): the new
+	 * thread holds the filter its creator held when it cloned, b's.
+	 */
+	thread_ev(&ev, SP_EV_CLONE, 30, 30);
+	ev.child = 31;
+	assert_string_equal(feed(d, &ev, NULL), "b");
+	assert_string_equal(sp_detector_thread_phase_of(d, 30), "c");
+	assert_string_equal(sp_detector_thread_phase_of(d, 31), "b");
+	/* It carries the creator's "after setuid" history. */
+	sys(&ev, 30, "epoll_wait", NULL);
+	ev.tid = 31;
+	assert_string_equal(feed(d, &ev, NULL), "c");
+	sp_detector_free(d);
+	sp_rules_free(r);
+}
+
+/*
+ * The point of per-thread state: each thread's stamps depend only on its
+ * own events, whatever the interleaving.  Two threads, one moving to b
+ * at open, the other making calls before and after; every interleaving
+ * of the two sequences gives each thread the same stamps.
+ */
+static void test_interleaving_does_not_matter(void **state)
+{
+	static const char *const mine[] = {"getpid", "open", "read", "write"};
+	static const char *const other[] = {"rseq", "set_robust_list", "read", "madvise"};
+	struct sp_rules *r = two_phase("{\"syscall\": \"open\"}");
+	const char *want_mine[4], *want_other[4];
+
+	(void)state;
+	/* Every way to interleave 4 + 4 events: 8 bits with 4 set. */
+	for (unsigned mask = 0; mask < 256; mask++) {
+		struct sp_detector *d;
+		struct sp_event ev;
+		size_t i = 0, j = 0;
+
+		if (__builtin_popcount(mask) != 4)
+			continue;
+		d = sp_detector_new(r);
+		sys(&ev, 40, "brk", NULL);
+		feed(d, &ev, NULL);
+		thread_ev(&ev, SP_EV_CLONE, 40, 40);
+		ev.child = 41;
+		feed(d, &ev, NULL);
+		for (int k = 0; k < 8; k++) {
+			bool main_thread = mask & (1u << k);
+			const char *got;
+
+			sys(&ev, 40, main_thread ? mine[i] : other[j], NULL);
+			ev.tid = main_thread ? 40 : 41;
+			got = feed(d, &ev, NULL);
+			if (main_thread) {
+				if (mask == 0x0f)
+					want_mine[i] = got;
+				assert_string_equal(got, want_mine[i]);
+				i++;
+			} else {
+				if (mask == 0x0f)
+					want_other[j] = got;
+				assert_string_equal(got, want_other[j]);
+				j++;
+			}
+		}
+		sp_detector_free(d);
+	}
+	assert_string_equal(want_mine[0], "a");
+	assert_string_equal(want_mine[1], "b");
+	assert_string_equal(want_other[3], "a");
+	sp_rules_free(r);
+}
+
+/* exec from a non-leader thread: it goes on under the leader's id, alone. */
+static void test_exec_from_thread(void **state)
+{
+	struct sp_rules *r = two_phase("{\"syscall\": \"open\"}");
+	struct sp_detector *d = sp_detector_new(r);
+	struct sp_event ev;
+
+	(void)state;
+	sys(&ev, 50, "getpid", NULL);
+	feed(d, &ev, NULL);
+	thread_ev(&ev, SP_EV_CLONE, 50, 50);
+	ev.child = 51;
+	feed(d, &ev, NULL);
+	sys(&ev, 50, "open", NULL);
+	ev.tid = 51;
+	assert_string_equal(feed(d, &ev, NULL), "b");
+	thread_ev(&ev, SP_EV_EXEC, 50, 50);
+	ev.former_tid = 51;
+	ev.path = "/bin/true";
+	assert_string_equal(feed(d, &ev, NULL), "b");
+	assert_string_equal(sp_detector_thread_phase_of(d, 50), "b");
+	assert_null(sp_detector_thread_phase_of(d, 51));
+	assert_string_equal(sp_detector_phase_of(d, 50), "b");
+	/* The old leader's late exit report changes nothing. */
+	thread_ev(&ev, SP_EV_EXIT, 50, 52);
+	feed(d, &ev, NULL);
+	assert_string_equal(sp_detector_phase_of(d, 50), "b");
+	sp_detector_free(d);
+	sp_rules_free(r);
+}
+
+/*
+ * The built-in generic rules: a helper thread's exit is not its process's
+ * termination (python3 -m http.server ended its steady state at its first
+ * request thread's exit), and a child forked in the steady state starts a
+ * lifecycle of its own (postgres backends).
+ */
+static void test_generic_threads_and_children(void **state)
+{
+	struct sp_diag diag = {{0}};
+	struct sp_rules *r = NULL;
+	struct sp_detector *d;
+	struct sp_event ev;
+
+	(void)state;
+	assert_int_equal(sp_rules_load("generic", NULL, &r, &diag), 0);
+	d = sp_detector_new(r);
+	thread_ev(&ev, SP_EV_EXEC, 60, 60);
+	ev.path = "/usr/bin/server";
+	assert_string_equal(feed(d, &ev, NULL), "execution initiation");
+	sys(&ev, 60, "openat", NULL);
+	ev.site = "ld-linux-x86-64.so.2";
+	assert_string_equal(feed(d, &ev, NULL), "dynamic loading");
+	sys(&ev, 60, "brk", NULL);
+	ev.site = "libc.so.6";
+	assert_string_equal(feed(d, &ev, NULL), "initialization");
+	thread_ev(&ev, SP_EV_CLONE, 60, 60);
+	ev.child = 61;
+	feed(d, &ev, NULL);
+	sys(&ev, 60, "epoll_wait", NULL);
+	assert_string_equal(feed(d, &ev, NULL), "steady state");
+	/* The helper thread is still in initialization, and its exit ends only it. */
+	sys(&ev, 60, "exit", NULL);
+	ev.tid = 61;
+	assert_string_equal(feed(d, &ev, NULL), "initialization");
+	thread_ev(&ev, SP_EV_EXIT, 60, 61);
+	feed(d, &ev, NULL);
+	assert_string_equal(sp_detector_phase_of(d, 60), "steady state");
+	/* A backend forked from the steady state has its own initialization. */
+	thread_ev(&ev, SP_EV_FORK, 60, 60);
+	ev.child = 62;
+	assert_string_equal(feed(d, &ev, NULL), "steady state");
+	assert_string_equal(sp_detector_phase_of(d, 62), "child initialization");
+	sys(&ev, 62, "epoll_wait", NULL);
+	assert_string_equal(feed(d, &ev, NULL), "child steady state");
+	sys(&ev, 62, "exit_group", NULL);
+	assert_string_equal(feed(d, &ev, NULL), "termination");
+	assert_string_equal(sp_detector_phase_of(d, 60), "steady state");
 	sp_detector_free(d);
 	sp_rules_free(r);
 }
@@ -668,6 +859,10 @@ int main(void)
 	    cmocka_unit_test(test_nth),
 	    cmocka_unit_test(test_belongs),
 	    cmocka_unit_test(test_threads_and_exit),
+	    cmocka_unit_test(test_thread_inherits_creator_state),
+	    cmocka_unit_test(test_interleaving_does_not_matter),
+	    cmocka_unit_test(test_exec_from_thread),
+	    cmocka_unit_test(test_generic_threads_and_children),
 	    cmocka_unit_test(test_child_seen_before_fork_event),
 	    cmocka_unit_test(test_memory_follows_live_processes),
 	    cmocka_unit_test(test_timeline),
