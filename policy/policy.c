@@ -73,8 +73,13 @@ struct bphase {
 	struct bcall *calls[NR_SLOTS];
 };
 
+/*
+ * A thread (phases are per thread: docs/rules.md).  A process's first
+ * thread carries its fork edge; a thread a clone event announced starts
+ * in its creator's phase, which is no edge at all.
+ */
 struct bproc {
-	pid_t pid;
+	pid_t tid, pid;
 	int cur;       /* phase it is in, -1 before its first event */
 	int fork_from; /* its parent's phase when a fork event announced it, else -1 */
 	bool has_parent;
@@ -203,24 +208,39 @@ static int phase_of(struct sp_policy_builder *b, const char *name)
 	return (int)b->n_ph++;
 }
 
-static struct bproc *proc_of(struct sp_policy_builder *b, pid_t pid)
+static struct bproc *proc_of(struct sp_policy_builder *b, pid_t tid, pid_t pid)
 {
 	for (size_t i = 0; i < b->n_procs; i++)
-		if (b->procs[i].pid == pid)
+		if (b->procs[i].tid == tid)
 			return &b->procs[i];
 	if (grow((void **)&b->procs, &b->cap_procs, b->n_procs + 1, sizeof(*b->procs)) < 0)
 		return NULL;
-	b->procs[b->n_procs] = (struct bproc){.pid = pid, .cur = -1, .fork_from = -1};
+	b->procs[b->n_procs] =
+	    (struct bproc){.tid = tid, .pid = pid, .cur = -1, .fork_from = -1};
 	return &b->procs[b->n_procs++];
 }
 
-static void proc_drop(struct sp_policy_builder *b, pid_t pid)
+/* A thread's end (tid), or its whole process's (every thread of pid). */
+static void proc_drop(struct sp_policy_builder *b, pid_t tid, pid_t pid)
 {
-	for (size_t i = 0; i < b->n_procs; i++)
-		if (b->procs[i].pid == pid) {
+	for (size_t i = 0; i < b->n_procs;)
+		if (b->procs[i].tid == tid || (pid && b->procs[i].pid == pid))
 			b->procs[i] = b->procs[--b->n_procs];
-			return;
-		}
+		else
+			i++;
+}
+
+/* A thread announced by a clone event: it starts where its creator is, with no edge. */
+static int note_clone(struct sp_policy_builder *b, int creator_phase, pid_t child, pid_t pid)
+{
+	struct bproc *pr = proc_of(b, child, pid);
+
+	if (!pr)
+		return -ENOMEM;
+	pr->has_parent = true;
+	if (pr->cur < 0)
+		pr->cur = creator_phase;
+	return 0;
 }
 
 static int add_edge(struct sp_policy_builder *b, int from, int to, enum sp_edge_kind kind)
@@ -247,7 +267,7 @@ static int enter(struct sp_policy_builder *b, struct bproc *pr, int idx)
 	if (pr->cur < 0) {
 		if (pr->fork_from >= 0)
 			rc = add_edge(b, pr->fork_from, idx, SP_EDGE_FORK);
-		else
+		else if (pr->tid == pr->pid)
 			b->ph[idx]->started++;
 	} else if (pr->cur != idx) {
 		rc = add_edge(b, pr->cur, idx, SP_EDGE_TRANSITION);
@@ -263,7 +283,7 @@ static int enter(struct sp_policy_builder *b, struct bproc *pr, int idx)
  */
 static int note_fork(struct sp_policy_builder *b, int parent_phase, pid_t child)
 {
-	struct bproc *pr = proc_of(b, child);
+	struct bproc *pr = proc_of(b, child, child);
 
 	if (!pr)
 		return -ENOMEM;
@@ -394,16 +414,32 @@ int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struc
 	if (ph->events == 0 || ev->ts > ph->last)
 		ph->last = ev->ts;
 	ph->events++;
-	pr = proc_of(b, ev->pid);
+	pr = proc_of(b, ev->tid > 0 ? ev->tid : ev->pid, ev->pid);
 	if (!pr)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
+	if (ev->type == SP_EV_EXEC && ev->former_tid) {
+		/* The exec'ing thread goes on under the leader's id (docs/rules.md). */
+		int former = -1;
+
+		for (size_t i = 0; i < b->n_procs; i++)
+			if (b->procs[i].tid == ev->former_tid)
+				former = b->procs[i].cur;
+		proc_drop(b, ev->former_tid, 0);
+		pr = proc_of(b, ev->tid, ev->pid);
+		if (!pr)
+			return sp_diag_set(diag, ENOMEM, "out of memory");
+		if (former >= 0)
+			pr->cur = former;
+	}
 	rc = enter(b, pr, idx);
 	if (rc == 0 && ev->type == SP_EV_FORK)
 		rc = note_fork(b, idx, ev->child);
+	if (rc == 0 && ev->type == SP_EV_CLONE)
+		rc = note_clone(b, idx, ev->child, ev->pid);
 	if (rc == 0 && ev->type == SP_EV_SYSCALL)
 		rc = add_syscall(b, ph, ev);
-	if (rc == 0 && ev->type == SP_EV_EXIT && ev->whole_process)
-		proc_drop(b, ev->pid);
+	if (rc == 0 && ev->type == SP_EV_EXIT)
+		proc_drop(b, ev->tid > 0 ? ev->tid : ev->pid, ev->whole_process ? ev->pid : 0);
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "out of memory");
 	return 0;
