@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The run engine: the phase detector online on every event, and each
- * process moved to its phase's filter.
+ * thread moved to its phase's filter.
  *
- * The child installs the initial phase's filter before execve.  When a
- * process enters a new phase, the supervisor makes it install the phase's
- * (narrower) filter by injecting seccomp() through ptrace, and verifies
- * the result.  A process in a phase it can never leave is detached and
- * runs on under BPF alone.
+ * The child installs the initial phase's filter before execve.  Phases
+ * are per thread, as seccomp filters are (docs/rules.md): when a thread
+ * enters a new phase, the supervisor makes that thread, and that thread
+ * only, install the phase's (narrower) filter by injecting seccomp()
+ * through ptrace, without TSYNC.  A new thread holds its creator's filter
+ * (the kernel copies it at clone) and narrows when it reaches a
+ * transition itself.  A thread in a phase it can never leave is detached
+ * alone and runs on under BPF; the process's other threads stay followed.
  *
  * Why not SECCOMP_RET_TRACE triggers: a stacked RET_TRACE turns into
  * -ENOSYS once no tracer is attached, so enforced filters are pure
@@ -29,8 +32,13 @@
 #include "internal.h"
 #include "sysphase/tracer.h"
 
-/* LOG makes the kernel audit every denial, which is how violations are named. */
-#define INJECT_FLAGS (SECCOMP_FILTER_FLAG_TSYNC | SECCOMP_FILTER_FLAG_LOG)
+/*
+ * LOG makes the kernel audit every denial, which is how violations are
+ * named.  No TSYNC: a filter goes to the thread whose phase it is.  TSYNC
+ * would also move a thread still in glibc's start-up (rseq,
+ * set_robust_list) or one its own filters keep apart.
+ */
+#define INJECT_FLAGS SECCOMP_FILTER_FLAG_LOG
 
 /* ---- the process table ---- */
 
@@ -61,8 +69,47 @@ static struct proc *proc_get(struct sp_enforcer *e, pid_t pid)
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	p->installed = -1;
-	p->pending = -1;
 	return p;
+}
+
+/* ---- the thread table ---- */
+
+static struct thr *thr_find(struct sp_enforcer *e, pid_t tid)
+{
+	for (size_t i = 0; i < e->n_thrs; i++)
+		if (e->thrs[i].tid == tid)
+			return &e->thrs[i];
+	return NULL;
+}
+
+static struct thr *thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid)
+{
+	struct thr *t = thr_find(e, tid);
+
+	if (t) {
+		t->pid = pid;
+		return t;
+	}
+	if (e->n_thrs == e->cap_thrs) {
+		size_t cap = e->cap_thrs ? e->cap_thrs * 2 : 16;
+		struct thr *grown = realloc(e->thrs, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		e->thrs = grown;
+		e->cap_thrs = cap;
+	}
+	t = &e->thrs[e->n_thrs++];
+	*t = (struct thr){.tid = tid, .pid = pid, .installed = -1, .pending = -1};
+	return t;
+}
+
+static void thr_drop(struct sp_enforcer *e, pid_t tid)
+{
+	struct thr *t = thr_find(e, tid);
+
+	if (t)
+		*t = e->thrs[--e->n_thrs];
 }
 
 static void proc_read_comm(struct proc *p)
@@ -192,32 +239,33 @@ static void audit_settle(struct sp_enforcer *e)
 		audit_scan(e);
 }
 
-/* ---- moving processes between filters ---- */
+/* ---- moving threads between filters ---- */
 
-static void fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, struct proc *p,
+static void fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
 			const char *reason)
 {
+	struct proc *p = proc_find(e, t->pid);
 	struct sp_enforce_note n = {
 	    .kind = SP_NOTE_HANDOVER_FAILED,
-	    .pid = p->pid,
-	    .comm = p->comm,
-	    .phase = sp_enforce_phase_name(e, p->pending),
-	    .held_phase = sp_enforce_phase_name(e, p->installed),
+	    .pid = t->pid,
+	    .comm = p ? p->comm : "",
+	    .phase = sp_enforce_phase_name(e, t->pending),
+	    .held_phase = sp_enforce_phase_name(e, t->installed),
 	    .reason = reason,
 	};
 
 	/* Never let a program run on under a wider filter than its phase allows. */
-	sp_tracer_kill_process(tracer, p->pid);
+	sp_tracer_kill_process(tracer, t->pid);
 	e->res->failed++;
-	p->pending = -1;
+	t->pending = -1;
 	note(e, &n);
 }
 
-static int install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, struct proc *p,
-			   pid_t tid)
+static int install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
 {
-	const struct phase_filter *f = &e->filters[p->pending];
-	const struct phase_filter *held = p->installed >= 0 ? &e->filters[p->installed] : NULL;
+	const struct phase_filter *f = &e->filters[t->pending];
+	const struct phase_filter *held = t->installed >= 0 ? &e->filters[t->installed] : NULL;
+	struct proc *p = proc_find(e, t->pid);
 	struct sp_diag why = {{0}};
 	int rc;
 
@@ -228,63 +276,112 @@ static int install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, stru
 	if (held && held->len == f->len &&
 	    memcmp(held->insns, f->insns, f->len * sizeof(*f->insns)) == 0)
 		goto installed;
-	rc = sp_tracer_install_filter(tracer, tid, f->insns, f->len, INJECT_FLAGS, &why);
+	rc = sp_tracer_install_filter(tracer, t->tid, f->insns, f->len, INJECT_FLAGS, &why);
 	if (rc == -ENOTSUP)
 		return 0; /* not at a `syscall` instruction (execve, sigreturn): at the next exit */
 	if (rc < 0) {
-		fail_closed(e, tracer, p, why.msg);
+		fail_closed(e, tracer, t, why.msg);
 		return 0;
 	}
 	e->res->handovers++;
 installed:
-	p->installed = p->pending;
-	p->pending = -1;
-	if (!f->leaves)
-		sp_tracer_detach_after(tracer, p->pid);
+	t->installed = t->pending;
+	t->pending = -1;
+	if (p)
+		p->installed = t->installed;
+	if (f->detach)
+		sp_tracer_detach_thread_after(tracer, t->tid);
 	return 0;
 }
 
-static void note_transition(struct sp_enforcer *e, const struct sp_transition *tr)
+/* Thread t must get the filter of phase `to`, unless it holds it or the policy never saw it. */
+static void make_pending(struct sp_enforcer *e, struct thr *t, int to)
 {
-	struct proc *p = proc_get(e, tr->pid);
-	struct proc *parent;
+	struct proc *p = proc_find(e, t->pid);
 
-	if (!p)
+	t->pending = -1;
+	if (to < 0 || to == t->installed)
 		return;
-	if (!p->comm[0])
-		proc_read_comm(p);
-	switch (tr->kind) {
-	case SP_TR_FORK:
-		/* Filters are inherited: the child holds what its parent held. */
-		parent = proc_find(e, tr->parent);
-		p->installed = parent ? parent->installed : -1;
-		break;
-	case SP_TR_START:
-		/* Only the launched program starts unannounced: it holds the initial filter. */
-		if (p->installed < 0)
-			p->installed = e->initial;
-		if (!e->leader)
-			e->leader = p->pid;
-		break;
-	case SP_TR_RULE:
-		break;
-	}
-	if (tr->to == p->installed)
-		return;
-	if (!e->filters[tr->to].observed) {
+	if (!e->filters[to].observed) {
 		struct sp_enforce_note n = {
 		    .kind = SP_NOTE_UNSEEN_PHASE,
-		    .pid = p->pid,
-		    .comm = p->comm,
-		    .phase = sp_enforce_phase_name(e, tr->to),
-		    .held_phase = sp_enforce_phase_name(e, p->installed),
+		    .pid = t->pid,
+		    .comm = p ? p->comm : "",
+		    .phase = sp_enforce_phase_name(e, to),
+		    .held_phase = sp_enforce_phase_name(e, t->installed),
 		};
 
 		note(e, &n);
-		p->pending = -1;
 		return;
 	}
-	p->pending = tr->to;
+	t->pending = to;
+}
+
+/*
+ * What the kernel does at clone and fork: the new thread holds its
+ * creator's filter.  The detector put it in the phase the creator's event
+ * is stamped with, which may be narrower (a transition the creator has not
+ * installed yet): then it narrows at its own first syscall exit.
+ */
+static int note_birth(struct sp_enforcer *e, const struct sp_event *ev)
+{
+	bool fork = ev->type == SP_EV_FORK;
+	struct thr *creator = thr_find(e, ev->tid);
+	int held = creator ? creator->installed : -1;
+	struct thr *child = thr_get(e, ev->child, fork ? ev->child : ev->pid);
+	struct proc *p;
+
+	if (!child)
+		return -ENOMEM;
+	child->installed = held;
+	if (fork) {
+		p = proc_get(e, ev->child);
+		if (!p)
+			return -ENOMEM;
+		p->installed = held;
+		proc_read_comm(p);
+	}
+	make_pending(e, child, sp_detector_thread_phase_index_of(e->detector, ev->child));
+	return 0;
+}
+
+static int note_transition(struct sp_enforcer *e, const struct sp_transition *tr)
+{
+	struct proc *p = proc_get(e, tr->pid);
+	struct thr *t;
+
+	if (!p)
+		return -ENOMEM;
+	if (!p->comm[0])
+		proc_read_comm(p);
+	if (tr->kind == SP_TR_FORK)
+		return 0; /* note_birth, from the fork event itself */
+	t = thr_get(e, tr->tid, tr->pid);
+	if (!t)
+		return -ENOMEM;
+	if (tr->kind == SP_TR_START && t->installed < 0 && !e->leader) {
+		/* Only the launched program starts unannounced: it holds the initial filter. */
+		t->installed = e->initial;
+		p->installed = e->initial;
+		e->leader = p->pid;
+	}
+	make_pending(e, t, tr->to);
+	return 0;
+}
+
+/* exec from a non-leader thread: it goes on under the leader's id, the others are gone. */
+static void note_exec(struct sp_enforcer *e, const struct sp_event *ev)
+{
+	struct thr *caller = thr_find(e, ev->former_tid);
+	int installed = caller ? caller->installed : -1, pending = caller ? caller->pending : -1;
+	struct thr *leader;
+
+	thr_drop(e, ev->former_tid);
+	leader = thr_get(e, ev->pid, ev->pid);
+	if (leader && caller) {
+		leader->installed = installed;
+		leader->pending = pending;
+	}
 }
 
 static bool denied(uint32_t verdict)
@@ -293,20 +390,20 @@ static bool denied(uint32_t verdict)
 }
 
 /* Complain mode: what enforcing would have installed by now (the pending filter is not in yet). */
-static int complain(struct sp_enforcer *e, struct proc *p, const struct sp_event *ev)
+static int complain(struct sp_enforcer *e, struct thr *t, const struct sp_event *ev)
 {
-	if (p->installed >= 0 && denied(sp_enforce_verdict(e, p->installed, ev))) {
+	if (t->installed >= 0 && denied(sp_enforce_verdict(e, t->installed, ev))) {
 		int rc = sp_complain_write(e->opts.complain, ev,
-					   sp_enforce_phase_name(e, p->installed), &e->diag);
+					   sp_enforce_phase_name(e, t->installed), &e->diag);
 
 		if (rc < 0) {
 			e->error = rc;
 			return rc; /* the tracer kills the program: a cut log must not look whole */
 		}
 	}
-	if (p->pending >= 0 && ev->has_exit) {
-		p->installed = p->pending;
-		p->pending = -1;
+	if (t->pending >= 0 && ev->has_exit) {
+		t->installed = t->pending;
+		t->pending = -1;
 	}
 	return 0;
 }
@@ -316,15 +413,21 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	struct sp_enforcer *e = opaque;
 	struct sp_transition tr;
 	struct proc *p;
+	struct thr *t;
 	int rc;
 
 	rc = sp_detector_feed(e->detector, ev, &tr);
 	if (rc < 0)
 		return rc;
-	if (rc == 1)
-		note_transition(e, &tr);
+	if (rc == 1 && (rc = note_transition(e, &tr)) < 0)
+		return rc;
+	if ((ev->type == SP_EV_CLONE || ev->type == SP_EV_FORK) && (rc = note_birth(e, ev)) < 0)
+		return rc;
+	if (ev->type == SP_EV_EXEC && ev->former_tid)
+		note_exec(e, ev);
 
 	p = proc_find(e, ev->pid);
+	t = thr_find(e, ev->tid);
 	if (ev->type == SP_EV_EXEC && p)
 		proc_read_comm(p);
 	if (ev->type == SP_EV_SYSCALL && ev->err == EPERM)
@@ -332,25 +435,29 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	if (ev->type == SP_EV_SIGNAL || ev->type == SP_EV_EXIT ||
 	    (ev->type == SP_EV_SYSCALL && ev->err == EPERM))
 		audit_scan(e);
-	if (ev->type == SP_EV_EXIT && ev->whole_process && p) {
-		p->gone = true;
-		if (ev->killed && ev->signo == SIGSYS && !audit_wait_for(e, p, 1000))
-			report_unlogged_kill(e, p);
+	if (ev->type == SP_EV_EXIT) {
+		thr_drop(e, ev->tid);
+		if (ev->whole_process && p) {
+			p->gone = true;
+			if (ev->killed && ev->signo == SIGSYS && !audit_wait_for(e, p, 1000))
+				report_unlogged_kill(e, p);
+		}
 		return 0;
 	}
-	if (ev->type != SP_EV_SYSCALL || !p)
+	if (ev->type != SP_EV_SYSCALL || !p || !t)
 		return 0;
-	if (!ev->has_exit && p->installed >= 0 && e->filters[p->installed].observed &&
-	    denied(sp_enforce_verdict(e, p->installed, ev))) {
+	if (!ev->has_exit && t->installed >= 0 && e->filters[t->installed].observed &&
+	    denied(sp_enforce_verdict(e, t->installed, ev))) {
 		p->denied = ev->name;
 		p->denied_abi = ev->abi;
 		p->denied_nr = ev->nr;
+		p->installed = t->installed;
 	}
 	if (e->opts.complain)
-		return complain(e, p, ev);
+		return complain(e, t, ev);
 	/* Injection needs the thread at a syscall-exit stop: that is where we are now. */
-	if (p->pending >= 0 && ev->has_exit && ev->abi == SP_ABI_X86_64)
-		return install_pending(e, tracer, p, ev->tid);
+	if (t->pending >= 0 && ev->has_exit && ev->abi == SP_ABI_X86_64)
+		return install_pending(e, tracer, t);
 	return 0;
 }
 

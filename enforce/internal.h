@@ -19,15 +19,31 @@ struct phase_filter {
 	struct sock_filter *insns;
 	size_t len;
 	bool leaves; /* the rules let a process leave it (not final, has exits) */
+	/*
+	 * A thread there is let go: it can never leave the phase, and the
+	 * children it forks start in it too (a thread let go no longer
+	 * reports its forks, so a phase whose children start elsewhere keeps
+	 * its threads followed).
+	 */
+	bool detach;
 	size_t n_allow;
 	struct sp_allow *allow; /* the enforce allowlist, sorted by name (nesting checks) */
+};
+
+/*
+ * What the supervisor knows of each thread: filters and phases are per
+ * thread (docs/run.md).
+ */
+struct thr {
+	pid_t tid, pid;
+	int installed; /* phase whose filter the thread holds, -1 none */
+	int pending;   /* phase whose filter it must get at its next syscall exit, -1 none */
 };
 
 /* What the supervisor knows of each process it has seen. */
 struct proc {
 	pid_t pid;
-	int installed; /* phase whose filter the process holds, -1 none */
-	int pending;   /* phase whose filter it must get at its next syscall exit, -1 none */
+	int installed; /* phase of its denials' filter (a thread's, last seen), -1 none */
 	bool gone;     /* exited: kept to name a denial whose audit record comes late */
 	bool named;    /* a note has named a denial of it */
 	char comm[32];
@@ -51,6 +67,8 @@ struct sp_enforcer {
 
 	struct proc *procs;
 	size_t n_procs, cap_procs;
+	struct thr *thrs;
+	size_t n_thrs, cap_thrs;
 	pid_t leader; /* the launched program */
 
 	int error;	     /* -errno that ends the run (complain log write) */

@@ -87,10 +87,13 @@ static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *
 
 	f->leaves =
 	    !sp_rules_phase_final(e->rules, phase) && sp_rules_phase_has_exits(e->rules, phase);
+	f->detach = !f->leaves && (sp_rules_on_fork(e->rules, phase) < 0 ||
+				   sp_rules_on_fork(e->rules, phase) == phase);
 	if (pi < 0)
 		return 0;
 	f->observed = true;
-	rc = sp_policy_allowlist(e->policy, (size_t)pi, SP_VIEW_ENFORCE, f->leaves, NULL, 0,
+	/* Whoever is not let go may still get a narrower filter: it must allow seccomp. */
+	rc = sp_policy_allowlist(e->policy, (size_t)pi, SP_VIEW_ENFORCE, !f->detach, NULL, 0,
 				 &f->allow, &f->n_allow, diag);
 	if (rc < 0)
 		return rc;

@@ -105,6 +105,20 @@ int sp_handover_check_counts(pid_t pid, long want, struct sp_diag *why)
 	return rc;
 }
 
+int sp_handover_check_thread(pid_t pid, pid_t tid, long want, struct sp_diag *why)
+{
+	long n = sp_seccomp_filter_count(pid, tid);
+
+	if (n < 0)
+		return sp_diag_set(why, EPERM, "cannot read thread %d's filter count: %s", tid,
+				   strerror((int)-n));
+	if (n != want)
+		return sp_diag_set(why, EPERM,
+				   "thread %d holds %ld seccomp filters after the hand-over, not %ld",
+				   tid, n, want);
+	return 0;
+}
+
 int sp_handover_check_program(pid_t tid, long index, const struct sock_filter *insns, size_t len,
 			      struct sp_diag *why)
 {

@@ -41,6 +41,9 @@ void sp_filter_counts_free(struct sp_filter_counts *c);
  */
 int sp_handover_check_counts(pid_t pid, long want, struct sp_diag *why);
 
+/* Thread tid of pid must hold exactly want filters (a hand-over without TSYNC). */
+int sp_handover_check_thread(pid_t pid, pid_t tid, long want, struct sp_diag *why);
+
 /*
  * Filter number index (0 the oldest) of stopped thread tid, read back with
  * PTRACE_SECCOMP_GET_FILTER, must be insns[0..len).  0 when equal, 1 when

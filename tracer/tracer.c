@@ -99,6 +99,7 @@ struct sp_tracer {
 	bool leader_done;
 
 	pid_t detach_pid;  /* set by sp_tracer_detach_after() during a callback */
+	pid_t detach_tid;  /* set by sp_tracer_detach_thread_after() during a callback */
 	unsigned n_deferred; /* threads with a deferred status */
 	int callback_error;
 	unsigned long syscalls;
@@ -678,6 +679,12 @@ static void dispatch_stop(struct sp_tracer *t, pid_t tid, int status)
 		detach_process(t, pid, th);
 		return;
 	}
+	if (t->detach_tid && t->detach_tid == th->tid) {
+		/* This thread alone: the others go on being followed, undisturbed. */
+		t->detach_tid = 0;
+		restart_thread(t, th, RESTART_DETACH, sig);
+		return;
+	}
 	restart_thread(t, th, how, sig);
 }
 
@@ -1134,6 +1141,11 @@ void sp_tracer_detach_after(struct sp_tracer *tracer, pid_t pid)
 	tracer->detach_pid = pid;
 }
 
+void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid)
+{
+	tracer->detach_tid = tid;
+}
+
 /* Waits for the task to stop or die without blocking on one that cannot answer. */
 enum quiet { QUIET_STOPPED, QUIET_IN_KERNEL, QUIET_GONE };
 
@@ -1175,15 +1187,32 @@ static int adopt_for_quiesce(struct sp_tracer *t, pid_t pid, pid_t tid, struct s
 {
 	struct thread *th;
 
+	bool borrowed = false;
+
 	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
 		if (errno == ESRCH && task_state(pid, tid) != 'R' && task_state(pid, tid) != 'S')
 			return 0; /* exited meanwhile */
-		/* Not our tracee: a thread made with CLONE_UNTRACED, which nothing watches. */
-		return sp_diag_set(why, EPERM, "thread %d is not traced", tid);
+		/*
+		 * Not our tracee: a thread `run` let go (phases are per thread),
+		 * or one it made since (run's filters deny CLONE_UNTRACED, so
+		 * nothing else makes one).  It can write the program's memory
+		 * too: seize it for the hand-over, and let it go again at its
+		 * next stop.
+		 */
+		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)seize_options) < 0 ||
+		    ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
+			if (errno == ESRCH && task_state(pid, tid) != 'R' &&
+			    task_state(pid, tid) != 'S')
+				return 0;
+			return sp_diag_set(why, EPERM, "thread %d is not traced and cannot be: %s",
+					   tid, strerror(errno));
+		}
+		borrowed = true;
 	}
 	th = adopt_unannounced(t, tid);
 	if (!th)
 		return sp_diag_set(why, ENOMEM, "out of memory");
+	th->detaching = borrowed;
 	wait_quiet(t, th);
 	return 0;
 }
@@ -1292,7 +1321,11 @@ int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid, const struct s
 	rc = inject(th, insns, len, flags, why);
 	if (rc < 0)
 		return rc;
-	rc = sp_handover_check_counts(th->pid, before + 1, why);
+	/* Without TSYNC the filter is tid's alone, and the other threads keep theirs. */
+	if (flags & SECCOMP_FILTER_FLAG_TSYNC)
+		rc = sp_handover_check_counts(th->pid, before + 1, why);
+	else
+		rc = sp_handover_check_thread(th->pid, tid, before + 1, why);
 	if (rc < 0)
 		return rc;
 	/* The filters are numbered from the oldest: the new one is number `before`. */

@@ -85,17 +85,30 @@ void sp_tracer_request_stop(int signo);
 void sp_tracer_detach_after(struct sp_tracer *tracer, pid_t pid);
 
 /*
+ * From inside on_event, for an event whose thread sits in a stop (a
+ * syscall event at its exit stop): stop following thread tid once this
+ * event is handled; it alone is detached, and the process's other
+ * threads go on being followed.  Threads and children it creates from
+ * then on are not followed: they inherit its filter.  A later hand-over
+ * in the process seizes such threads for its duration (they can write
+ * the program's memory too) and lets them go again.
+ */
+void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid);
+
+/*
  * From inside on_event, for a syscall event at its exit stop: hands thread
  * tid's process the filter insns[0..len), verified.
  *   1. Every other thread of the process is held still (PTRACE_INTERRUPT,
- *      waited for; threads born meanwhile too), so none can read or
- *      rewrite the program while it sits in the process's memory.
+ *      waited for; threads born meanwhile too, and threads let go with
+ *      sp_tracer_detach_thread_after(), seized for the while), so none can
+ *      read or rewrite the program while it sits in the process's memory.
  *   2. tid calls seccomp(SECCOMP_SET_MODE_FILTER, flags, prog), and is
  *      restored exactly (registers and the memory used): the interrupted
  *      syscall's result is what the program sees.
- *   3. Every thread's filter count (/proc/.../Seccomp_filters) must be
- *      tid's count before plus one, and, where the caller may read filters
- *      back (CAP_SYS_ADMIN), tid's newest filter must be insns.
+ *   3. With SECCOMP_FILTER_FLAG_TSYNC every thread's filter count
+ *      (/proc/.../Seccomp_filters), without it tid's, must be tid's count
+ *      before plus one, and, where the caller may read filters back
+ *      (CAP_SYS_ADMIN), tid's newest filter must be insns.
  * Returns 0 when verified; -ENOTSUP when tid is not at a `syscall`
  * instruction (after execve or rt_sigreturn: try at a later exit stop);
  * else -errno with why saying what failed, and the caller must not let
