@@ -434,7 +434,8 @@ out:
 
 /* A trace's events through the detector (with rules) into a policy builder (and completer). */
 static int read_events(struct sp_trace_reader *r, struct sp_detector *det,
-		       struct sp_policy_builder *b, struct sp_completer *k, const char *trace)
+		       struct sp_policy_builder *b, struct sp_completer *k, struct sp_baseline *bl,
+		       const char *trace)
 {
 	struct sp_event ev = {0};
 	struct sp_diag diag = {{0}};
@@ -456,6 +457,12 @@ static int read_events(struct sp_trace_reader *r, struct sp_detector *det,
 			goto out;
 		if (rc < 0) {
 			sp_err("export: %s:%ld: %s", trace, sp_trace_reader_line(r), diag.msg);
+			goto out;
+		}
+		rc = sp_baseline_feed(bl, &ev);
+		if (rc < 0) {
+			if (rc != -ENOMEM)
+				sp_err("export: %s: more phases than a policy can have", trace);
 			goto out;
 		}
 	}
@@ -742,11 +749,12 @@ static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 	struct sp_detector *det = NULL;
 	struct sp_policy_builder *b = NULL;
 	struct sp_completer *k = NULL;
+	struct sp_baseline *bl = sp_baseline_new();
 	struct sp_diag diag = {{0}};
 	int rc = -ENOMEM;
 
 	*out = NULL;
-	if (!order)
+	if (!order || !bl)
 		goto out;
 	if (!o->no_complete && !(k = sp_completer_new(NULL)))
 		goto out;
@@ -767,11 +775,14 @@ static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 	}
 	rc = sp_policy_builder_set_origin(b, program, rules_json, sp_rules_name(rules));
 	if (rc == 0)
-		rc = read_events(r, det, b, k, o->trace);
+		rc = read_events(r, det, b, k, bl, o->trace);
 	for (size_t i = 0; rc >= 0 && i < o->n_merge; i++)
 		rc = read_complain_log(o->merge[i], b);
 	if (rc >= 0 && k)
 		rc = complete_policy(o, k, b, cst);
+	/* What the kernel and the C runtime do on the program's behalf (docs/baseline.md). */
+	if (rc >= 0 && (rc = sp_baseline_apply(bl, b, &diag)) < 0 && rc != -ENOMEM)
+		sp_err("export: %s", diag.msg);
 	if (rc < 0)
 		goto out;
 	rc = sp_policy_builder_finish(b, out, &diag);
@@ -781,6 +792,7 @@ static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 out:
 	sp_completer_free(k);
 	sp_policy_builder_free(b);
+	sp_baseline_free(bl);
 	sp_detector_free(det);
 	free(order);
 	return rc;

@@ -121,6 +121,28 @@ int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *labe
 int sp_policy_builder_set_origin(struct sp_policy_builder *b, json_t *program, json_t *rules,
 				 const char *rules_name);
 
+/*
+ * The runtime baseline (docs/baseline.md): what the kernel or the C
+ * runtime makes on the program's behalf at moments no recording predicts.
+ * Fed the same phase-stamped events as a builder, it notes every phase
+ * and the phases that create threads; sp_baseline_apply() then adds, each
+ * with provenance SP_PROV_BASELINE and its reason, restart_syscall,
+ * rt_sigreturn, exit and exit_group to every phase seen, and a new
+ * thread's start-up and tear-down calls (rseq, set_robust_list,
+ * rt_sigprocmask, madvise) to the phases that create threads.
+ */
+struct sp_baseline;
+
+struct sp_baseline *sp_baseline_new(void); /* NULL on ENOMEM */
+void sp_baseline_free(struct sp_baseline *bl);
+
+/* Notes ev (borrowed; one without a phase is ignored).  0, -ENOMEM, -E2BIG (over 64 phases). */
+int sp_baseline_feed(struct sp_baseline *bl, const struct sp_event *ev);
+
+/* Adds the baseline to b, before sp_policy_builder_finish().  0 or sp_policy_builder_add()'s -errno. */
+int sp_baseline_apply(const struct sp_baseline *bl, struct sp_policy_builder *b,
+		      struct sp_diag *diag);
+
 void sp_policy_free(struct sp_policy *p);
 
 /* The index of phase name, or -ENOENT. */
