@@ -8,6 +8,7 @@ packages=(
 	libseccomp-dev libunwind-dev libjansson-dev libcmocka-dev libcapstone-dev libelf-dev libdw-dev
 	strace python3 jq curl nginx-light wrk bubblewrap runc busybox-static systemd
 	chromium golang-github-docker-docker-dev
+	redis-server redis-tools postgresql
 )
 
 missing=()
