@@ -103,7 +103,11 @@ int sp_baseline_feed(struct sp_baseline *bl, const struct sp_event *ev)
 {
 	int slot;
 
-	if (!ev->phase)
+	/*
+	 * Only phases that made syscalls: one entered by nothing but an exit
+	 * or a signal stays empty, which the builder refuses.
+	 */
+	if (!ev->phase || (ev->type != SP_EV_SYSCALL && ev->type != SP_EV_CLONE))
 		return 0;
 	slot = phase_slot(bl, ev->phase);
 	if (slot < 0)

@@ -125,9 +125,10 @@ int sp_policy_builder_set_origin(struct sp_policy_builder *b, json_t *program, j
  * The runtime baseline (docs/baseline.md): what the kernel or the C
  * runtime makes on the program's behalf at moments no recording predicts.
  * Fed the same phase-stamped events as a builder, it notes every phase
- * and the phases that create threads; sp_baseline_apply() then adds, each
- * with provenance SP_PROV_BASELINE and its reason, restart_syscall,
- * rt_sigreturn, exit and exit_group to every phase seen, and a new
+ * that made syscalls and those that create threads; sp_baseline_apply()
+ * then adds, each with provenance SP_PROV_BASELINE and its reason,
+ * restart_syscall, rt_sigreturn, exit and exit_group to every phase that
+ * made syscalls, and a new
  * thread's start-up and tear-down calls (rseq, set_robust_list,
  * rt_sigprocmask, madvise) to the phases that create threads.
  */
