@@ -1265,6 +1265,15 @@ static int quiesce_process(struct sp_tracer *t, struct thread *self, struct sp_d
 	return 0;
 }
 
+/* Whether tid is a thread of process pid (/proc/PID/task/TID exists). */
+static bool thread_find_in(pid_t pid, int tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", pid, tid);
+	return access(path, F_OK) == 0;
+}
+
 /* The injected call itself, with the thread's death noted for the loop. */
 static int inject(struct thread *th, const void *insns, size_t len, unsigned long flags,
 		  struct sp_diag *why)
@@ -1284,9 +1293,20 @@ static int inject(struct thread *th, const void *insns, size_t len, unsigned lon
 	}
 	if (rc < 0)
 		return sp_diag_set(why, -rc, "the injection failed: %s", strerror(-rc));
-	if (out.seccomp_ret > 0)
+	/*
+	 * A positive result is TSYNC's refusal, naming a thread of the
+	 * process whose filters diverge, or else a filter of the program's
+	 * own at work: TRAP and KILL skip the call and leave the syscall
+	 * number in rax (syscall_rollback), ERRNO can return anything.
+	 */
+	if (out.seccomp_ret > 0 && thread_find_in(th->pid, out.seccomp_ret))
 		return sp_diag_set(why, EPERM,
 				   "thread %d holds filters of its own that TSYNC cannot join",
+				   out.seccomp_ret);
+	if (out.seccomp_ret > 0)
+		return sp_diag_set(why, EPERM,
+				   "seccomp() returned %d, not 0: a filter of the program's own "
+				   "intercepted it",
 				   out.seccomp_ret);
 	if (out.seccomp_ret < 0)
 		return sp_diag_set(why, -out.seccomp_ret, "seccomp() failed: %s",
