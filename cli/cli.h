@@ -8,17 +8,30 @@
  *   0   success
  *   1   a runtime failure (I/O, ptrace refused...)
  *   2   bad usage or bad input (options, rules, traces, policies)
- *   127 the program to run cannot be executed
+ *   126 the program to run exists but cannot be executed (as a shell says)
+ *   127 the program to run is not found
  *   other: record/run return the traced program's status, 128+signal if killed
  */
 #ifndef SYSPHASE_CLI_H
 #define SYSPHASE_CLI_H
 
+#include <errno.h>
 #include <stdio.h>
 
 #define SP_EXIT_FAILURE 1
 #define SP_EXIT_USAGE 2
+#define SP_EXIT_CANNOT_EXEC 126
 #define SP_EXIT_NOEXEC 127
+
+/*
+ * The status for a program that could not be executed with errno err, as
+ * a shell picks it: 127 when it is not there, 126 when it is but execve
+ * refuses it (EACCES, ENOEXEC, a directory...).
+ */
+static inline int sp_exit_noexec(int err)
+{
+	return err == ENOENT ? SP_EXIT_NOEXEC : SP_EXIT_CANNOT_EXEC;
+}
 
 int cmd_record(int argc, char **argv);
 int cmd_phases(int argc, char **argv);

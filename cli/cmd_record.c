@@ -51,7 +51,8 @@ static void record_usage(FILE *out)
 		"  -s, --strsize N      cap decoded strings at N bytes (default 256)\n"
 		"  -h, --help           this text\n\n"
 		"Exit status: the program's, or 128+signal if it was killed; 127 when it\n"
-		"cannot be executed; 2 for bad usage; 1 when tracing itself fails.\n");
+		"is not found, 126 when it cannot be executed; 2 for bad usage; 1 when\n"
+		"tracing itself fails.\n");
 }
 
 static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
@@ -330,8 +331,8 @@ int cmd_record(int argc, char **argv)
 	if (a.opts.argv) {
 		resolved = sp_tracer_resolve_program(a.opts.argv[0]);
 		if (!resolved) {
+			status = sp_exit_noexec(errno);
 			sp_err("cannot execute '%s': %s", a.opts.argv[0], strerror(errno));
-			status = SP_EXIT_NOEXEC;
 			goto out;
 		}
 		free(resolved);
@@ -362,7 +363,7 @@ int cmd_record(int argc, char **argv)
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
 		if ((rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) && a.opts.argv) {
-			status = SP_EXIT_NOEXEC;
+			status = sp_exit_noexec(-rc);
 			/* Nothing ran: no trace is better than a header without a program. */
 			if (strcmp(a.output, "-") != 0)
 				unlink(a.output);

@@ -40,8 +40,9 @@ static void run_usage(FILE *out)
 		"      --default-action A    kill (default), errno (EPERM) or log\n"
 		"  -h, --help                this text\n\n"
 		"Exit status: the program's, or 128+signal; 2 for a bad policy or usage;\n"
-		"127 when PROG cannot be executed; 125 when a filter could not be handed\n"
-		"over and sysphase killed the program; 1 when enforcement itself fails.\n");
+		"127 when PROG is not found, 126 when it cannot be executed; 125 when a\n"
+		"filter could not be handed over and sysphase killed the program; 1 when\n"
+		"enforcement itself fails.\n");
 }
 
 /* 0 to go on, else the exit status (0 for --help). */
@@ -194,9 +195,9 @@ static FILE *open_complain_log(const char *path)
 
 static int run_status(int rc, const struct sp_enforce_result *res, const struct sp_diag *diag)
 {
-	if (rc == -ENOENT || rc == -EACCES) {
+	if (rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) {
 		sp_err("%s", diag->msg);
-		return SP_EXIT_NOEXEC;
+		return sp_exit_noexec(-rc);
 	}
 	if (rc < 0) {
 		sp_err("%s", diag->msg);

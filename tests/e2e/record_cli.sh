@@ -170,11 +170,23 @@ no_stray nonexistent-prog "missing program"
 
 printf '#!/bin/sh\ntouch "%s/noexec-ran"\n' "$T" >"$T/noexec-prog"
 chmod 644 "$T/noexec-prog"
-expect_status 127 "non-executable program" "$SYSPHASE" record -o "$T/x.jsonl" -- "$T/noexec-prog"
+expect_status 126 "non-executable program" "$SYSPHASE" record -o "$T/x.jsonl" -- "$T/noexec-prog"
 check "non-executable program: exact message" test "$(cat "$T/err")" = \
 	"sysphase: cannot execute '$T/noexec-prog': Permission denied"
 check "non-executable program did not run" test ! -e "$T/noexec-ran"
 no_stray "$T/noexec-prog" "non-executable program"
+# Found but not executable is 126, as a shell says; a directory and a file
+# execve refuses (ENOEXEC) are found too.
+sh -c "\"$T/noexec-prog\"" 2>/dev/null
+check "a shell says 126 for that program too (got $?)" test $? -eq 126
+mkdir -p "$T/a-directory"
+expect_status 126 "a directory as the program" "$SYSPHASE" record -o "$T/x.jsonl" -- "$T/a-directory"
+one_line_error "a directory as the program"
+printf 'not a program\n' >"$T/garbage-prog"
+chmod 755 "$T/garbage-prog"
+expect_status 126 "a program execve refuses" "$SYSPHASE" record -o "$T/x.jsonl" -- "$T/garbage-prog"
+one_line_error "a program execve refuses"
+check "no trace is left for a program that never ran" test ! -e "$T/x.jsonl"
 
 # The output is checked before anything starts: the program must not run.
 marker="marker-unwritable-$$"

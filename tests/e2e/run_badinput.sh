@@ -7,7 +7,8 @@
 #   - a policy file that is missing or not JSON (2);
 #   - a policy whose phases do not match its rules (2);
 #   - a policy whose phases do not nest along the rules' graph (2);
-#   - a program that cannot be executed (127);
+#   - a program that is not found (127), or found but not executable
+#     (126: not executable, a directory, not a program), as a shell says;
 # and warns, then runs, when the program is not the one recorded.
 # The refused runs would each create a file if the program ran.
 
@@ -80,6 +81,28 @@ refused 2 "do not nest.*ptrace" "phases that do not nest" -- \
 
 refused 127 "no-such-program" "a program that does not exist" -- \
 	--policy "$POL" -- "$T/no-such-program"
+printf '#!/bin/sh\ntouch "%s/ran"\n' "$T" >"$T/not-executable"
+chmod 644 "$T/not-executable"
+# cannot_exec PATTERN DESCRIPTION PROG: run exits 126 with one error line
+# matching PATTERN (after the warning that PROG is not the program recorded).
+cannot_exec() {
+	rm -f "$T/ran"
+	"$SYSPHASE" run --policy "$POL" -- "$3" >"$T/out" 2>"$T/err"
+	local rc=$?
+	check "$2: exit status 126 (got $rc)" test "$rc" -eq 126
+	check "$2: one error line" test "$(grep -vc '^sysphase: warning: ' "$T/err")" -eq 1
+	check "$2: the line says what is wrong" grep -qE "^sysphase: cannot execute .*$1" "$T/err"
+	check "$2: the program did not run" test ! -e "$T/ran"
+}
+cannot_exec "Permission denied" "a program without the x bit" "$T/not-executable"
+mkdir -p "$T/a-directory"
+cannot_exec "Permission denied" "a directory" "$T/a-directory"
+printf 'touch "%s/ran"\n' "$T" >"$T/not-a-program"
+chmod 755 "$T/not-a-program"
+cannot_exec "Exec format error" "an executable that is no program" "$T/not-a-program"
+# What a shell says, for the record: the statuses are its own.
+sh -c "\"$T/not-executable\"" 2>/dev/null
+check "a shell also says 126 for a file without the x bit (got $?)" test $? -eq 126
 
 # Another program than the one recorded: a warning, then it runs under the policy.
 "$SYSPHASE" run --policy "$POL" -- /bin/true >"$T/other.out" 2>"$T/other.err"
