@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -671,9 +672,16 @@ static int add_completed(const char *phase, const char *name, enum sp_completion
 	    [SP_COMPLETE_ADD] = SP_PROV_COMPLETED,
 	    [SP_COMPLETE_HELD_BACK] = SP_PROV_HELD_BACK,
 	    [SP_COMPLETE_MEMORY] = SP_PROV_BASELINE,
+	    [SP_COMPLETE_MEMORY_NO_EXEC] = SP_PROV_BASELINE,
+	    [SP_COMPLETE_ADD_NO_EXEC] = SP_PROV_COMPLETED,
 	};
+	/* W^X: mmap's and mprotect's prot (argument 2) without PROT_EXEC. */
+	static const struct sp_arg_cond no_exec = {
+	    .index = 2, .op = SCMP_CMP_MASKED_EQ, .mask = PROT_EXEC, .n_values = 1, .values = {0}};
 	struct sp_diag diag = {{0}};
-	int rc = sp_policy_builder_add(arg, phase, name, prov[kind], why, &diag);
+	bool wx = kind == SP_COMPLETE_MEMORY_NO_EXEC || kind == SP_COMPLETE_ADD_NO_EXEC;
+	int rc = wx ? sp_policy_builder_add_cond(arg, phase, name, prov[kind], &no_exec, why, &diag)
+		    : sp_policy_builder_add(arg, phase, name, prov[kind], why, &diag);
 
 	/* A number libseccomp names but the policy cannot hold is skipped, not fatal. */
 	return rc == -EINVAL ? 0 : rc;

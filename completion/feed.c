@@ -21,6 +21,7 @@ struct proc {
 
 struct observed {
 	char *phase;
+	bool maps_code; /* an mmap/mprotect with PROT_EXEC was made in it */
 	char **names;
 	size_t n, cap;
 };
@@ -225,6 +226,14 @@ static int _observe(struct sp_completer *k, const char *phase, const char *name)
 	return 0;
 }
 
+/* Whether ev maps code: mmap, mprotect or pkey_mprotect with PROT_EXEC (0x4) in prot. */
+static bool _maps_code(const struct sp_event *ev)
+{
+	return (strcmp(ev->name, "mmap") == 0 || strcmp(ev->name, "mprotect") == 0 ||
+		strcmp(ev->name, "pkey_mprotect") == 0) &&
+	       (ev->args[2] & 0x4);
+}
+
 int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev)
 {
 	struct proc *p, *parent;
@@ -245,6 +254,13 @@ int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev)
 		return 0;
 	if (ev->name && ev->abi == SP_ABI_X86_64 && (rc = _observe(k, ev->phase, ev->name)) < 0)
 		return rc;
+	if (ev->name && _maps_code(ev)) {
+		struct observed *o = _observed(k, ev->phase);
+
+		if (!o)
+			return -ENOMEM;
+		o->maps_code = true;
+	}
 	if (!ev->stack)
 		return 0;
 	p = _current(k, ev->pid);
@@ -281,7 +297,11 @@ static int _on_reached(const char *phase, long nr, json_t *why, void *arg)
 	}
 	if (!f->allow_dangerous && sp_completion_dangerous(name))
 		kind = SP_COMPLETE_HELD_BACK;
-	if (kind == SP_COMPLETE_ADD)
+	/* malloc maps memory in any phase: without PROT_EXEC where the phase maps no code. */
+	if (kind == SP_COMPLETE_HELD_BACK && !o->maps_code &&
+	    (strcmp(name, "mmap") == 0 || strcmp(name, "mprotect") == 0))
+		kind = SP_COMPLETE_ADD_NO_EXEC;
+	if (kind != SP_COMPLETE_HELD_BACK)
 		f->st->added++;
 	else
 		f->st->held_back++;
@@ -293,9 +313,14 @@ static int _on_reached(const char *phase, long nr, json_t *why, void *arg)
 	return f->fn(phase, name, kind, why, f->arg);
 }
 
-/* Phases that allocate (they observed brk or mmap) get the rest of malloc's family. */
+/*
+ * Phases that allocate (they observed brk or mmap) get the rest of
+ * malloc's family; mmap and mprotect too where the phase maps no code,
+ * then only without PROT_EXEC (W^X), also when the phase observed them.
+ */
 static int _memory(struct finish *f)
 {
+	static const char *const noexec[] = {"mmap", "mprotect"};
 	struct sp_completer *k = f->k;
 
 	for (size_t i = 0; i < k->nobs; i++) {
@@ -304,6 +329,21 @@ static int _memory(struct finish *f)
 
 		if (!_was_observed(o, "brk") && !_was_observed(o, "mmap"))
 			continue;
+		for (size_t m = 0; !o->maps_code && m < sizeof(noexec) / sizeof(*noexec); m++) {
+			json_t *why = json_pack(
+			    "{s:s}", "reason",
+			    "the phase allocates and maps no code: malloc may map memory at any "
+			    "time, never executable (W^X)");
+
+			if (!why || _observe(k, o->phase, noexec[m]) < 0) {
+				json_decref(why);
+				return -ENOMEM;
+			}
+			f->st->memory++;
+			rc = f->fn(o->phase, noexec[m], SP_COMPLETE_MEMORY_NO_EXEC, why, f->arg);
+			if (rc)
+				return rc;
+		}
 		for (size_t m = 0; m < sizeof(memory_family) / sizeof(*memory_family); m++) {
 			json_t *why;
 

@@ -63,6 +63,8 @@ struct bcall {
 	const char **sites;
 	size_t n_acc;
 	struct argacc acc[2];
+	bool has_fixed; /* a condition every allowed call must meet (sp_policy_builder_add_cond) */
+	struct sp_arg_cond fixed;
 };
 
 struct bphase {
@@ -507,6 +509,30 @@ int sp_policy_builder_add(struct sp_policy_builder *b, const char *phase, const 
 	return 0;
 }
 
+int sp_policy_builder_add_cond(struct sp_policy_builder *b, const char *phase, const char *name,
+			       enum sp_provenance prov, const struct sp_arg_cond *cond, json_t *why,
+			       struct sp_diag *diag)
+{
+	int idx, nr, rc;
+	struct bcall *c;
+
+	if (!cond || cond->index > 5 || cond->n_values == 0 || cond->n_values > SP_ARG_MAX_VALUES) {
+		json_decref(why);
+		return sp_diag_set(diag, EINVAL, "'%s': not a valid argument condition",
+				   name ? name : "(null)");
+	}
+	rc = sp_policy_builder_add(b, phase, name, prov, why, diag);
+	if (rc < 0)
+		return rc;
+	idx = phase_of(b, phase);
+	nr = sp_filter_syscall_nr(name);
+	if (idx < 0 || nr < 0 || nr >= NR_SLOTS || !(c = b->ph[idx]->calls[nr]))
+		return sp_diag_set(diag, EINVAL, "'%s' was not added", name);
+	c->has_fixed = true;
+	c->fixed = *cond;
+	return 0;
+}
+
 int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *label)
 {
 	struct sp_policy *p = b->p;
@@ -601,6 +627,14 @@ static void acc_to_cond(const struct argacc *a, struct sp_policy_call *pc)
 		pc->n_conds++;
 }
 
+static bool find_cond_index(const struct sp_arg_cond *conds, size_t n, unsigned index)
+{
+	for (size_t i = 0; i < n; i++)
+		if (conds[i].index == index)
+			return true;
+	return false;
+}
+
 static void move_call(struct sp_policy_call *pc, struct bcall *c)
 {
 	pc->name = c->name;
@@ -619,6 +653,14 @@ static void move_call(struct sp_policy_call *pc, struct bcall *c)
 	}
 	for (size_t i = 0; i < c->n_acc; i++)
 		acc_to_cond(&c->acc[i], pc);
+	/*
+	 * A fixed condition joins what --args found, unless that already
+	 * constrains the same argument (its observed values are narrower, and
+	 * a filter compares one argument once).
+	 */
+	if (c->has_fixed && !find_cond_index(pc->conds, pc->n_conds, c->fixed.index) &&
+	    pc->n_conds < sizeof(pc->conds) / sizeof(pc->conds[0]))
+		pc->conds[pc->n_conds++] = c->fixed;
 }
 
 /* Whether the call is in the phase's allowlist (observed, baseline, completed). */

@@ -182,6 +182,11 @@ enum sp_completion_kind {
 	SP_COMPLETE_ADD = 0,   /* reached, and allowed */
 	SP_COMPLETE_HELD_BACK, /* reached, but dangerous: listed, not allowed */
 	SP_COMPLETE_MEMORY,    /* the phase allocates: malloc may need the rest of the family */
+	/* mmap/mprotect in a phase that allocates and maps no code: allowed only with
+	 * (argument 2 & PROT_EXEC) == 0, W^X */
+	SP_COMPLETE_MEMORY_NO_EXEC,
+	/* mmap/mprotect reached in a phase that maps no code: allowed, W^X as above */
+	SP_COMPLETE_ADD_NO_EXEC,
 };
 
 /*
@@ -202,7 +207,7 @@ int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev);
 
 /*
  * Called once per (phase, syscall name, kind); why as for sp_complete_fn
- * ({"reason": ...} for SP_COMPLETE_MEMORY), stolen.  Non-zero stops.
+ * ({"reason": ...} for the memory kinds), stolen.  Non-zero stops.
  */
 typedef int (*sp_completer_fn)(const char *phase, const char *name, enum sp_completion_kind kind,
 			       json_t *why, void *arg);

@@ -106,6 +106,18 @@ int sp_policy_builder_add(struct sp_policy_builder *b, const char *phase, const 
 			  enum sp_provenance prov, json_t *why, struct sp_diag *diag);
 
 /*
+ * The same with one argument condition (copied) every allowed call of
+ * name in that phase must meet, also when the phase observed it: static
+ * completion's W^X, mmap and mprotect with (prot & PROT_EXEC) == 0 in the
+ * phases that load no code.  A condition --args finds on the same
+ * argument takes its place.  Errors as sp_policy_builder_add, and -EINVAL
+ * for a malformed condition.
+ */
+int sp_policy_builder_add_cond(struct sp_policy_builder *b, const char *phase, const char *name,
+			       enum sp_provenance prov, const struct sp_arg_cond *cond, json_t *why,
+			       struct sp_diag *diag);
+
+/*
  * Starts a new source (a trace, a complain log): the events fed from now
  * on are credited to it, and policy.json says which sources contributed
  * each call.  At most 64 sources: -E2BIG; -ENOMEM.  Without any call,

@@ -11,7 +11,7 @@
 #   - QUIT stops it cleanly, with no violation;
 # and the policy stays tight: the serving phase's enforce allowlist holds
 # at most 50 calls, and none that is dangerous unless a phase it reaches
-# made it while recording.  The same run without completion dies (the
+# made it while recording (mmap and mprotect only without PROT_EXEC).  The same run without completion dies (the
 # worker and then the master on gettid): the check that completion is
 # what keeps the server up.
 
@@ -48,12 +48,17 @@ serving = phases[sys.argv[2]]
 dangerous = set("""execve execveat fork vfork clone clone3 kill tkill tgkill socket socketpair
 connect bind listen setuid setgid setreuid setregid setresuid setresgid setgroups capset
 unlink unlinkat rename renameat renameat2 mkdir mkdirat rmdir chmod fchmod fchmodat chown
-fchown lchown fchownat mmap mprotect pkey_mprotect ptrace mount memfd_create""".split())
+fchown lchown fchownat pkey_mprotect ptrace mount memfd_create""".split())
+# mmap and mprotect: only without PROT_EXEC (W^X) unless the phase made them.
+wx = [{"index": 2, "op": "SCMP_CMP_MASKED_EQ", "mask": 4, "values": [0]}]
+args = serving.get("enforce_args", {})
 observed = set()
 for name in serving["reach"]:
     ph = phases[name]
     observed |= {c["name"] for c in ph["exact"] if c.get("provenance") == "observed"}
 bad = sorted(n for n in serving["enforce"] if n in dangerous and n not in observed)
+bad += sorted(n for n in ("mmap", "mprotect")
+              if n in serving["enforce"] and n not in observed and args.get(n) != wx)
 print(f"serving enforce {len(serving['enforce'])}, dangerous unobserved {bad}")
 sys.exit(0 if len(serving["enforce"]) <= 50 and not bad else 1)
 PY
