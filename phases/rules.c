@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "consts.h"
 #include "rules_int.h"
 
 /* ------------------------------------------------------------ diagnostics */
@@ -531,14 +530,6 @@ int sp_rules_parse(const char *text, size_t len, const char *filename, struct sp
 		return sp_diag_set(diag, ENOMEM, "%s: out of memory", filename);
 	}
 	rc = build(root, filename, jp, fallback, out, diag);
-	if (rc == 0) {
-		(*out)->source = strdup(filename);
-		if (!(*out)->source) {
-			sp_rules_free(*out);
-			*out = NULL;
-			rc = sp_diag_set(diag, ENOMEM, "%s: out of memory", filename);
-		}
-	}
 	free(fallback);
 	sp_jpos_free(jp);
 	json_decref(root);
@@ -667,7 +658,6 @@ void sp_rules_free(struct sp_rules *r)
 	if (!r)
 		return;
 	free(r->name);
-	free(r->source);
 	json_decref(r->json);
 	for (size_t i = 0; i < r->nphases; i++) {
 		free(r->phases[i].name);
@@ -688,11 +678,6 @@ void sp_rules_free(struct sp_rules *r)
 const char *sp_rules_name(const struct sp_rules *r)
 {
 	return r->name;
-}
-
-const char *sp_rules_source(const struct sp_rules *r)
-{
-	return r->source;
 }
 
 size_t sp_rules_phase_count(const struct sp_rules *r)

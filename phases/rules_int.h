@@ -20,16 +20,35 @@ struct sp_strv {
 	size_t n;
 };
 
+/*
+ * Where a named argument is in one syscall's event, and the predicate's
+ * names parsed with that argument's own tables: the same name can be
+ * "flags" of openat (open flags) and of clone (clone flags).
+ */
+struct sp_pred_site {
+	const char *syscall; /* core's spec name: static storage */
+	const char *key;     /* its key in the decoded arguments */
+	const char *field;   /* the field of that struct argument it is, or NULL */
+	int index;	     /* its register, -1 when it is not in one */
+	int kind;	     /* enum sp_arg_kind of the argument or field */
+	uint64_t set, clear;
+	uint64_t *nums; /* "eq"/"in" values as numbers (integers, names) */
+	size_t nnums;
+	bool text; /* "eq"/"in" strings compare with the decoded text (paths...) */
+};
+
 /* One argument predicate: every member given must hold. */
 struct sp_pred {
-	char *arg;		/* decoded argument name, or "argN" */
-	int raw;		/* N for "argN" (raw register), else -1 */
-	struct sp_strv globs;	/* the string form matches one of these */
-	struct sp_strv exclude; /* ... and none of these */
-	json_t *in;		/* array of accepted values (strings, integers), or NULL */
+	char *arg;		    /* decoded argument name, or "argN" */
+	int raw;		    /* N for "argN" (raw register), else -1 */
+	struct sp_pred_site *sites; /* named: one per syscall it applies to, by name */
+	size_t nsites;
+	struct sp_pred_site rawsite; /* "argN": the values parsed with every table */
+	struct sp_strv globs;	     /* the string form matches one of these */
+	struct sp_strv exclude;	     /* ... and none of these */
+	json_t *in;		     /* "eq"/"in" as given (strings, integers), or NULL */
 	bool has_set, has_clear;
-	uint64_t set, clear; /* bits that must be set / clear */
-	int64_t *families;   /* accepted address families (AF_* values) */
+	int64_t *families; /* accepted address families (AF_* values) */
 	size_t nfamilies;
 	struct sp_strv kinds; /* fd kinds (globs) */
 };
@@ -74,7 +93,6 @@ struct sp_phase {
 
 struct sp_rules {
 	char *name;
-	char *source;
 	json_t *json; /* the validated definition, for sp_rules_to_json */
 	struct sp_phase *phases;
 	size_t nphases;

@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "consts.h"
 #include "glob.h"
 #include "rules_int.h"
 #include "sysphase/core.h"
@@ -134,73 +133,237 @@ static int intv_push(struct intv *iv, int x)
 
 static int add_signal(const struct sp_pctx *c, const char *pointer, const char *s, void *arg)
 {
-	int sig = sp_const_signal(s);
+	char full[64];
+	int sig;
 
-	if (sig < 0)
+	/* "HUP" for "SIGHUP", as people write them in kill -HUP. */
+	snprintf(full, sizeof(full), "%s%s", strncmp(s, "SIG", 3) ? "SIG" : "", s);
+	sig = sp_signal_parse(full);
+	if (sig < 0) {
+		const char *near = sp_xlat_suggest(sp_xlat_get(SP_XLAT_SIGNALS), full);
+
+		if (!strncmp(full, "SIGRTMIN", 8))
+			return sp_perr(
+			    c, pointer, false,
+			    "unknown signal \"%s\" (real-time signals are SIGRT_<n> in the "
+			    "kernel's numbering: glibc's SIGRTMIN is SIGRT_2)",
+			    s);
+		if (near)
+			return sp_perr(c, pointer, false,
+				       "unknown signal \"%s\" (did you mean \"%s\"?)", s, near);
 		return sp_perr(c, pointer, false, "unknown signal \"%s\"", s);
+	}
 	return intv_push(arg, sig);
 }
 
 static int add_errno(const struct sp_pctx *c, const char *pointer, const char *s, void *arg)
 {
-	int e = sp_const_errno(s);
+	int e = sp_errno_parse(s);
 
 	if (e < 0)
 		return sp_perr(c, pointer, false, "unknown errno name \"%s\"", s);
 	return intv_push(arg, e);
 }
 
-static const struct {
-	const char *name;
-	int64_t val;
-} family_table[] = {
-    {"AF_UNIX", AF_UNIX},     {"AF_LOCAL", AF_LOCAL},	  {"AF_INET", AF_INET},
-    {"AF_INET6", AF_INET6},   {"AF_NETLINK", AF_NETLINK}, {"AF_PACKET", AF_PACKET},
-    {"AF_UNSPEC", AF_UNSPEC}, {"AF_VSOCK", AF_VSOCK},	  {"AF_BLUETOOTH", AF_BLUETOOTH},
-    {"AF_ALG", AF_ALG},
-};
-
-static int family_value(const char *name, int64_t *val)
+/* Address families are socket domains: the decoder's table. */
+static const struct sp_xlat *families(void)
 {
-	for (size_t i = 0; i < sizeof(family_table) / sizeof(family_table[0]); i++) {
-		if (!strcmp(family_table[i].name, name)) {
-			*val = family_table[i].val;
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
-static const char *family_name(int64_t val)
-{
-	for (size_t i = 0; i < sizeof(family_table) / sizeof(family_table[0]); i++)
-		if (family_table[i].val == val && strcmp(family_table[i].name, "AF_LOCAL"))
-			return family_table[i].name;
-	return NULL;
+	return sp_xlat_get(SP_XLAT_SOCK_DOMAIN);
 }
 
 static int add_family(const struct sp_pctx *c, const char *pointer, const char *s, void *arg)
 {
 	struct sp_pred *p = arg;
+	uint64_t f;
 	int64_t *v;
-	int64_t f;
 
-	if (family_value(s, &f) < 0)
+	if (sp_xlat_value(families(), s, &f) < 0)
 		return sp_perr(c, pointer, false, "unknown address family \"%s\"", s);
 	v = realloc(p->families, (p->nfamilies + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
 	p->families = v;
-	v[p->nfamilies++] = f;
+	v[p->nfamilies++] = (int64_t)f;
 	return 0;
 }
 
+/* ------------------------------------------------- argument names and sites */
+
+/* Whether a kind prints as names (flags, enumerations), so that names in a rule are values. */
+static bool symbolic(int kind)
+{
+	char buf[8];
+
+	return sp_arg_format((enum sp_arg_kind)kind, 0, buf, sizeof(buf)) != NULL;
+}
+
+/* Finds arg in spec: one of its arguments, or a field of a struct argument. */
+static bool site_resolve(const struct sp_syscall_spec *spec, const char *arg,
+			 struct sp_pred_site *site)
+{
+	int i = sp_syscall_arg_index(spec, arg);
+
+	memset(site, 0, sizeof(*site));
+	site->syscall = spec->name;
+	if (i >= 0) {
+		site->key = spec->args[i].name;
+		site->kind = spec->args[i].kind;
+		site->index = sp_arg_in_register((enum sp_arg_kind)site->kind) ? i : -1;
+		return true;
+	}
+	for (i = 0; i < SP_MAX_ARGS && spec->args[i].name; i++) {
+		const struct sp_arg_field *f = sp_arg_fields((enum sp_arg_kind)spec->args[i].kind);
+
+		for (; f && f->name; f++) {
+			if (strcmp(f->name, arg))
+				continue;
+			site->key = spec->args[i].name;
+			site->field = f->name;
+			site->kind = f->kind;
+			site->index = -1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Every argument and field name of spec (or of every spec when NULL), NULL-terminated. */
+static const char **arg_names(const struct sp_syscall_spec *spec)
+{
+	size_t n = 0, cap = 64;
+	const char **v = malloc(cap * sizeof(*v));
+
+	for (size_t s = 0; v; s++) {
+		const struct sp_syscall_spec *sc = spec ? (s ? NULL : spec) : sp_syscall_spec_at(s);
+
+		if (!sc)
+			break;
+		for (int i = 0; v && i < SP_MAX_ARGS && sc->args[i].name; i++) {
+			const struct sp_arg_field *f =
+			    sp_arg_fields((enum sp_arg_kind)sc->args[i].kind);
+
+			for (int k = -1; v && (k < 0 || (f && f[k].name)); k++) {
+				if (n + 2 > cap) {
+					const char **nv = realloc(v, (cap *= 2) * sizeof(*v));
+
+					if (!nv)
+						free(v);
+					v = nv;
+					if (!v)
+						break;
+				}
+				v[n++] = k < 0 ? sc->args[i].name : f[k].name;
+			}
+		}
+	}
+	if (v)
+		v[n] = NULL;
+	return v;
+}
+
+/* "fdd is not an argument of recvfrom (did you mean sockfd?)", at the key. */
+static int unknown_arg(const struct sp_pctx *c, const char *pointer, const char *arg,
+		       const struct sp_syscall_spec *spec)
+{
+	const char **names = arg_names(spec);
+	const char *near = names ? sp_nearest(arg, names) : NULL;
+	size_t len = strlen(arg);
+	int rc;
+
+	if (!names)
+		return -ENOMEM;
+	/* Not a typo but a longer name for the same thing: fd -> sockfd, epfd. */
+	for (size_t i = 0; spec && !near && names[i]; i++) {
+		size_t nl = strlen(names[i]);
+
+		if (nl > len && !strcmp(names[i] + nl - len, arg))
+			near = names[i];
+	}
+	if (near)
+		rc = sp_perr(c, pointer, true,
+			     "\"%s\" is not an argument of %s (did you mean \"%s\"?)", arg,
+			     spec ? spec->name : "any decoded syscall", near);
+	else
+		rc = sp_perr(c, pointer, true, "\"%s\" is not an argument of %s", arg,
+			     spec ? spec->name : "any decoded syscall");
+	free(names);
+	return rc;
+}
+
+static int site_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sp_pred_site *)a)->syscall,
+		      ((const struct sp_pred_site *)b)->syscall);
+}
+
+/*
+ * Where the named argument is for every syscall the trigger names (each
+ * must have it: a name the decoder never writes for one of them would make
+ * the rule silently miss it), or for every decoded syscall that has it when
+ * the trigger names none.  Sorted by syscall, for matching.
+ */
+static int resolve_sites(const struct sp_pctx *c, const char *pointer, const char *arg,
+			 const struct sp_strv *syscalls, struct sp_pred *p)
+{
+	size_t max = syscalls->n;
+
+	if (!max)
+		while (sp_syscall_spec_at(max))
+			max++;
+	p->sites = calloc(max ? max : 1, sizeof(*p->sites));
+	if (!p->sites)
+		return -ENOMEM;
+	for (size_t i = 0; i < max; i++) {
+		const struct sp_syscall_spec *spec =
+		    syscalls->n ? sp_syscall_spec(syscalls->v[i]) : sp_syscall_spec_at(i);
+
+		if (!spec)
+			return sp_perr(
+			    c, pointer, true,
+			    "the decoder names no arguments of %s: use arg0..arg5 for its "
+			    "registers",
+			    syscalls->v[i]);
+		if (site_resolve(spec, arg, &p->sites[p->nsites])) {
+			p->nsites++;
+			continue;
+		}
+		if (syscalls->n)
+			return unknown_arg(c, pointer, arg, spec);
+	}
+	if (!p->nsites)
+		return unknown_arg(c, pointer, arg, NULL);
+	qsort(p->sites, p->nsites, sizeof(*p->sites), site_cmp);
+	return 0;
+}
+
+/* ------------------------------------------------------------- predicates */
+
+/* One name or number of "set"/"clear"/"eq"/"in", parsed with the kind's tables. */
+static int parse_name(const struct sp_pctx *c, const char *pointer, const char *s, int kind,
+		      uint64_t *out)
+{
+	size_t off = 0, len = 0;
+	char bad[64];
+	const char *near;
+
+	if (sp_arg_parse((enum sp_arg_kind)kind, s, out, &off, &len) == 0)
+		return 0;
+	snprintf(bad, sizeof(bad), "%.*s", (int)len, s + off);
+	near = len ? sp_arg_suggest((enum sp_arg_kind)kind, bad) : NULL;
+	if (near)
+		return sp_perr(c, pointer, false, "unknown flag \"%s\" (did you mean \"%s\"?)", bad,
+			       near);
+	return sp_perr(c, pointer, false, "unknown flag \"%s\"", bad);
+}
+
 /* "set"/"clear": a number, "A|B" or ["A", "B"]. */
-static int parse_bits(const struct sp_pctx *c, const char *pointer, json_t *v, uint64_t *out)
+static int parse_bits(const struct sp_pctx *c, const char *pointer, json_t *v, int kind,
+		      uint64_t *out)
 {
 	char p[512];
 	size_t i;
 	json_t *e;
+	int rc;
 
 	*out = 0;
 	if (json_is_integer(v)) {
@@ -208,10 +371,9 @@ static int parse_bits(const struct sp_pctx *c, const char *pointer, json_t *v, u
 		return 0;
 	}
 	if (json_is_string(v)) {
-		const char *bad = NULL;
-
-		if (sp_const_flags_parse(json_string_value(v), out, &bad) < 0)
-			return sp_perr(c, pointer, false, "unknown flag \"%s\"", bad);
+		rc = parse_name(c, pointer, json_string_value(v), kind, out);
+		if (rc < 0)
+			return rc;
 		if (!*out)
 			return sp_perr(c, pointer, false,
 				       "\"%s\" has no bits to test (O_RDONLY is 0: test that "
@@ -223,12 +385,11 @@ static int parse_bits(const struct sp_pctx *c, const char *pointer, json_t *v, u
 		json_array_foreach(v, i, e)
 		{
 			uint64_t one;
-			int rc;
 
 			ptr_index(p, sizeof(p), pointer, i);
 			if (!json_is_string(e) && !json_is_integer(e))
 				return sp_perr(c, p, false, "expected a flag name or a number");
-			rc = parse_bits(c, p, e, &one);
+			rc = parse_bits(c, p, e, kind, &one);
 			if (rc < 0)
 				return rc;
 			*out |= one;
@@ -238,24 +399,112 @@ static int parse_bits(const struct sp_pctx *c, const char *pointer, json_t *v, u
 	return sp_perr(c, pointer, false, "expected flag names (\"A|B\" or an array) or a number");
 }
 
-/* ------------------------------------------------------------- predicates */
+/*
+ * The "eq"/"in" values of a site as numbers: integers, and names when the
+ * argument prints as names ("SIG_BLOCK", "O_WRONLY|O_CREAT").  Other
+ * strings (paths) are compared with the decoded text at match time.
+ */
+static int parse_nums(const struct sp_pctx *c, const char *pointer, json_t *in, int kind,
+		      struct sp_pred_site *s)
+{
+	char p[512];
+	size_t i;
+	json_t *e;
+
+	s->nums = calloc(json_array_size(in), sizeof(*s->nums));
+	if (!s->nums)
+		return -ENOMEM;
+	json_array_foreach(in, i, e)
+	{
+		int rc;
+
+		if (json_is_integer(e)) {
+			s->nums[s->nnums++] = (uint64_t)json_integer_value(e);
+			continue;
+		}
+		if (!symbolic(kind))
+			continue;
+		ptr_index(p, sizeof(p), pointer, i);
+		rc = parse_name(c, json_array_size(in) > 1 ? p : pointer, json_string_value(e),
+				kind, &s->nums[s->nnums]);
+		if (rc < 0)
+			return rc;
+		s->nnums++;
+	}
+	return 0;
+}
+
+/* Which members a site's argument can answer; the message when it cannot, else NULL. */
+static const char *member_misfit(const struct sp_pred *p, const struct sp_pred_site *s)
+{
+	bool number = s->index >= 0 || s->field;
+
+	if ((p->has_set || p->has_clear) && !number)
+		return "\"set\" and \"clear\" test the bits of a number";
+	if (p->nfamilies && s->kind != SP_ARG_SOCK_DOMAIN && s->kind != SP_ARG_SOCKADDR &&
+	    s->kind != SP_ARG_PTR)
+		return "\"family\" applies to socket domains and addresses";
+	if (p->kinds.n && s->kind != SP_ARG_FD && s->kind != SP_ARG_DIRFD)
+		return "\"kind\" applies to file descriptors";
+	return NULL;
+}
+
+/*
+ * Parses the numeric members for each site with that argument's own
+ * tables.  A trigger naming no syscall parses them once with every table
+ * (a name has one value whatever its table) and keeps the sites whose
+ * argument the members apply to.
+ */
+static int pred_sites(const struct sp_pctx *c, const char *pointer, json_t *v, bool named,
+		      struct sp_pred *p)
+{
+	json_t *set = json_is_object(v) ? json_object_get(v, "set") : NULL;
+	json_t *clear = json_is_object(v) ? json_object_get(v, "clear") : NULL;
+	char sp[512], cp[512], ip[512];
+	size_t keep = 0;
+
+	ptr_child(sp, sizeof(sp), pointer, "set");
+	ptr_child(cp, sizeof(cp), pointer, "clear");
+	ptr_child(ip, sizeof(ip), pointer, json_object_get(v, "eq") ? "eq" : "in");
+	for (size_t i = 0; i < p->nsites; i++) {
+		struct sp_pred_site *s = &p->sites[i];
+		int kind = named ? s->kind : SP_ARG_LONG; /* LONG has no table: all of them */
+		const char *misfit = member_misfit(p, s);
+		int rc;
+
+		if (misfit && named)
+			return sp_perr(c, pointer, false, "%s, and %s of %s is not one", misfit,
+				       p->arg, s->syscall);
+		if (misfit)
+			continue;
+		s->text = !(named && symbolic(s->kind));
+		if ((set && (rc = parse_bits(c, sp, set, kind, &s->set)) < 0) ||
+		    (clear && (rc = parse_bits(c, cp, clear, kind, &s->clear)) < 0) ||
+		    (p->in && (rc = parse_nums(c, ip, p->in, kind, s)) < 0))
+			return rc;
+		if (keep != i) {
+			p->sites[keep] = *s;
+			s->nums = NULL; /* moved: freed once, from its new place */
+		}
+		keep++;
+	}
+	p->nsites = keep;
+	if (!keep)
+		return sp_perr(c, pointer, false,
+			       "no decoded syscall has an argument \"%s\" these members apply to",
+			       p->arg);
+	return 0;
+}
 
 static const char *const pred_keys[] = {"glob",	 "exclude", "eq",   "in",      "set",
 					"clear", "family",  "kind", "comment", NULL};
 
-static int pred_parse(const struct sp_pctx *c, const char *pointer, const char *arg, json_t *v,
-		      struct sp_pred *p)
+/* The members as given; names in them are parsed per site afterwards. */
+static int pred_members(const struct sp_pctx *c, const char *pointer, json_t *v, struct sp_pred *p)
 {
 	char sub[512];
 	json_t *m;
 	int rc;
-
-	p->raw = -1;
-	p->arg = strdup(arg);
-	if (!p->arg)
-		return -ENOMEM;
-	if (!strncmp(arg, "arg", 3) && arg[3] >= '0' && arg[3] <= '5' && !arg[4])
-		p->raw = arg[3] - '0';
 
 	/* Shorthands: a string is a glob, a number an equality. */
 	if (json_is_string(v))
@@ -313,20 +562,8 @@ static int pred_parse(const struct sp_pctx *c, const char *pointer, const char *
 		}
 		p->in = json_incref(m);
 	}
-	if ((m = json_object_get(v, "set"))) {
-		ptr_child(sub, sizeof(sub), pointer, "set");
-		rc = parse_bits(c, sub, m, &p->set);
-		if (rc < 0)
-			return rc;
-		p->has_set = true;
-	}
-	if ((m = json_object_get(v, "clear"))) {
-		ptr_child(sub, sizeof(sub), pointer, "clear");
-		rc = parse_bits(c, sub, m, &p->clear);
-		if (rc < 0)
-			return rc;
-		p->has_clear = true;
-	}
+	p->has_set = json_object_get(v, "set") != NULL;
+	p->has_clear = json_object_get(v, "clear") != NULL;
 	if ((m = json_object_get(v, "family"))) {
 		ptr_child(sub, sizeof(sub), pointer, "family");
 		rc = each_string(c, sub, m, "an address family name", add_family, p);
@@ -342,9 +579,54 @@ static int pred_parse(const struct sp_pctx *c, const char *pointer, const char *
 	return 0;
 }
 
+static int pred_parse(const struct sp_pctx *c, const char *pointer, const char *arg, json_t *v,
+		      const struct sp_strv *syscalls, struct sp_pred *p)
+{
+	int rc;
+
+	p->raw = -1;
+	p->arg = strdup(arg);
+	if (!p->arg)
+		return -ENOMEM;
+	if (!strncmp(arg, "arg", 3) && arg[3] >= '0' && arg[3] <= '5' && !arg[4])
+		p->raw = arg[3] - '0';
+	rc = pred_members(c, pointer, v, p);
+	if (rc < 0)
+		return rc;
+	if (p->raw >= 0) {
+		/* A register is a number: names are parsed with every table. */
+		json_t *o = json_is_object(v) ? v : NULL;
+		char sub[512];
+
+		p->rawsite.index = p->raw;
+		p->rawsite.kind = SP_ARG_LONG;
+		p->rawsite.text = true;
+		ptr_child(sub, sizeof(sub), pointer, "set");
+		if (o && json_object_get(o, "set") &&
+		    (rc = parse_bits(c, sub, json_object_get(o, "set"), SP_ARG_LONG,
+				     &p->rawsite.set)) < 0)
+			return rc;
+		ptr_child(sub, sizeof(sub), pointer, "clear");
+		if (o && json_object_get(o, "clear") &&
+		    (rc = parse_bits(c, sub, json_object_get(o, "clear"), SP_ARG_LONG,
+				     &p->rawsite.clear)) < 0)
+			return rc;
+		ptr_child(sub, sizeof(sub), pointer, o && json_object_get(o, "eq") ? "eq" : "in");
+		return p->in ? parse_nums(c, sub, p->in, SP_ARG_LONG, &p->rawsite) : 0;
+	}
+	rc = resolve_sites(c, pointer, arg, syscalls, p);
+	if (rc < 0)
+		return rc;
+	return pred_sites(c, pointer, v, syscalls->n > 0, p);
+}
+
 static void pred_free(struct sp_pred *p)
 {
 	free(p->arg);
+	for (size_t i = 0; i < p->nsites; i++)
+		free(p->sites[i].nums);
+	free(p->sites);
+	free(p->rawsite.nums);
 	strv_free(&p->globs);
 	strv_free(&p->exclude);
 	json_decref(p->in);
@@ -435,7 +717,7 @@ static int parse_args(const struct sp_pctx *c, const char *pointer, json_t *v, s
 		char sub[512];
 
 		ptr_child(sub, sizeof(sub), pointer, key);
-		rc = pred_parse(c, sub, key, m, &t->preds[t->npreds++]);
+		rc = pred_parse(c, sub, key, m, &t->syscalls, &t->preds[t->npreds++]);
 		if (rc < 0)
 			return rc;
 	}
@@ -652,90 +934,123 @@ static const char *value_string(json_t *v)
 }
 
 /*
- * The numeric form: an integer, an fd object's number, or a rendering of
- * flags ("O_WRONLY|O_APPEND", hex for unnamed bits) turned back into bits.
+ * The number a site tests: the register itself when the argument is in
+ * one (what the kernel reads, as docs/rules.md promises), else the decoded
+ * value: an integer, an fd object's number, or a struct field read back
+ * with the very table that printed it.
  */
-static bool value_number(json_t *v, uint64_t *out)
+static bool site_number(const struct sp_pred_site *s, const struct sp_event *ev, json_t *v,
+			uint64_t *out)
 {
+	if (s->index >= 0) {
+		*out = sp_arg_value((enum sp_arg_kind)s->kind, ev->args[s->index]);
+		return true;
+	}
 	if (json_is_integer(v)) {
 		*out = (uint64_t)json_integer_value(v);
 		return true;
 	}
-	if (json_is_object(v)) {
-		json_t *fd = json_object_get(v, "fd");
-
-		if (json_is_integer(fd)) {
-			*out = (uint64_t)json_integer_value(fd);
-			return true;
-		}
-		return false;
+	if (json_is_object(v) && json_is_integer(json_object_get(v, "fd"))) {
+		*out = (uint64_t)json_integer_value(json_object_get(v, "fd"));
+		return true;
 	}
-	if (json_is_string(v))
-		return sp_const_flags_parse(json_string_value(v), out, NULL) == 0;
+	if (json_is_string(v) && s->field)
+		return sp_arg_parse((enum sp_arg_kind)s->kind, json_string_value(v), out, NULL,
+				    NULL) == 0;
+	return false;
+}
+
+static int site_find_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct sp_pred_site *)elem)->syscall);
+}
+
+/*
+ * The site of the event's syscall.  The argument table describes x86-64
+ * calls; i386 and x32 lay their arguments out differently: no site.
+ */
+static const struct sp_pred_site *site_of(const struct sp_pred *p, const struct sp_event *ev)
+{
+	if (p->raw >= 0)
+		return &p->rawsite;
+	if (ev->abi != SP_ABI_X86_64 || !ev->name)
+		return NULL;
+	return bsearch(ev->name, p->sites, p->nsites, sizeof(*p->sites), site_find_cmp);
+}
+
+static bool in_match(const struct sp_pred *p, const struct sp_pred_site *s, const char *str,
+		     bool has_num, uint64_t num)
+{
+	size_t i;
+	json_t *e;
+
+	for (i = 0; has_num && i < s->nnums; i++)
+		if (s->nums[i] == num)
+			return true;
+	json_array_foreach(p->in, i, e)
+	{
+		if (json_is_string(e) && s->text && str && !strcmp(str, json_string_value(e)))
+			return true;
+	}
+	return false;
+}
+
+/* The family of a socket domain (its register) or of a decoded sockaddr. */
+static bool family_match(const struct sp_pred *p, const struct sp_pred_site *s, json_t *v,
+			 bool has_num, uint64_t num)
+{
+	uint64_t fam;
+	bool known = false;
+
+	if (p->raw >= 0 || s->kind == SP_ARG_SOCK_DOMAIN) {
+		fam = num;
+		known = has_num;
+	} else if (json_is_object(v)) {
+		json_t *f = json_object_get(v, "family");
+
+		if (json_is_integer(f)) {
+			fam = (uint64_t)json_integer_value(f);
+			known = true;
+		} else if (json_is_string(f)) {
+			known = sp_xlat_value(families(), json_string_value(f), &fam) == 0;
+		}
+	}
+	for (size_t i = 0; known && i < p->nfamilies; i++)
+		if ((uint64_t)p->families[i] == fam)
+			return true;
 	return false;
 }
 
 static bool pred_match(const struct sp_pred *p, const struct sp_event *ev)
 {
+	const struct sp_pred_site *s = site_of(p, ev);
 	json_t *v = NULL;
-	const char *str = NULL;
+	const char *str;
 	uint64_t num = 0;
-	bool has_num = false;
+	bool has_num;
 
-	if (p->raw >= 0) {
-		num = ev->args[p->raw];
-		has_num = true;
-	} else {
-		v = ev->dec ? json_object_get(ev->dec, p->arg) : NULL;
-		if (!v)
-			return false;
-		str = value_string(v);
-		has_num = value_number(v, &num);
+	if (!s)
+		return false;
+	if (p->raw < 0) {
+		v = ev->dec ? json_object_get(ev->dec, s->key) : NULL;
+		if (s->field)
+			v = json_is_object(v) ? json_object_get(v, s->field) : NULL;
 	}
+	str = value_string(v);
+	has_num = site_number(s, ev, v, &num);
 
 	if (p->globs.n && !any_glob(&p->globs, str))
 		return false;
 	if (p->exclude.n && (!str || any_glob(&p->exclude, str)))
 		return false;
-	if (p->in) {
-		bool ok = false;
-		size_t i;
-		json_t *e;
-
-		json_array_foreach(p->in, i, e)
-		{
-			if (json_is_string(e) && str && !strcmp(str, json_string_value(e)))
-				ok = true;
-			else if (json_is_integer(e) && has_num &&
-				 num == (uint64_t)json_integer_value(e))
-				ok = true;
-		}
-		if (!ok)
-			return false;
-	}
-	if (p->has_set && (!has_num || (num & p->set) != p->set))
+	if (p->in && !in_match(p, s, str, has_num, num))
 		return false;
-	if (p->has_clear && (!has_num || (num & p->clear)))
+	if (p->has_set && (!has_num || (num & s->set) != s->set))
 		return false;
-	if (p->nfamilies) {
-		const char *fam = NULL;
-		bool ok = false;
-
-		if (json_is_object(v))
-			v = json_object_get(v, "family");
-		if (json_is_string(v))
-			fam = json_string_value(v);
-		else if (json_is_integer(v))
-			fam = family_name(json_integer_value(v));
-		else if (p->raw >= 0)
-			fam = family_name((int64_t)num);
-		for (size_t i = 0; fam && i < p->nfamilies; i++)
-			if (!strcmp(fam,
-				    family_name(p->families[i]) ? family_name(p->families[i]) : ""))
-				ok = true;
-		if (!ok)
-			return false;
-	}
+	if (p->has_clear && (!has_num || (num & s->clear)))
+		return false;
+	if (p->nfamilies && !family_match(p, s, v, has_num, num))
+		return false;
 	if (p->kinds.n) {
 		json_t *k = json_is_object(v) ? json_object_get(v, "kind") : NULL;
 

@@ -81,9 +81,6 @@ void sp_rules_free(struct sp_rules *r);
 /* The rule set's "name" member (or the built-in/file name); owned by r. */
 const char *sp_rules_name(const struct sp_rules *r);
 
-/* Where the rules were loaded from (the resolved file path), or NULL from JSON. */
-const char *sp_rules_source(const struct sp_rules *r);
-
 size_t sp_rules_phase_count(const struct sp_rules *r);
 
 /* Name and one-line description of phase i (interned in r), NULL when out of range. */
@@ -124,8 +121,8 @@ int sp_rules_on_fork(const struct sp_rules *r, int parent_phase);
 
 /*
  * Whether any trigger looks at return values or errno: such triggers only
- * match events that carry their exit (has_exit), which `run` must know
- * if it decides at syscall entry.
+ * match events that carry their exit (has_exit), which a trace recorded
+ * with --no-exit does not have (`record` warns).
  */
 bool sp_rules_need_exit(const struct sp_rules *r);
 

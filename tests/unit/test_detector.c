@@ -5,12 +5,15 @@
  * threads, exit, repeat, ordering) and the timeline built from its stamps.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -58,6 +61,15 @@ static void sys(struct sp_event *ev, pid_t pid, const char *name, const char *de
 		ev->dec = json_loads(dec, 0, NULL);
 		assert_non_null(ev->dec);
 	}
+}
+
+/* The registers the decoded arguments came from: rules test those. */
+static void regs(struct sp_event *ev, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	ev->args[0] = a0;
+	ev->args[1] = a1;
+	ev->args[2] = a2;
+	ev->args[3] = a3;
 }
 
 /* Feeds ev to d, returns the phase it was stamped with and clears ev. */
@@ -152,15 +164,20 @@ static void test_equality(void **state)
 
 	(void)state;
 	sys(&ev, 10, "rt_sigprocmask", "{\"how\": \"SIG_SETMASK\"}");
+	regs(&ev, SIG_SETMASK, 0, 0, 8);
 	assert_false(fires(t, &ev));
 	sys(&ev, 10, "rt_sigprocmask", "{\"how\": \"SIG_BLOCK\"}");
+	regs(&ev, SIG_BLOCK, 0, 0, 8);
 	assert_true(fires(t, &ev));
 	/* Integers compare with integers and with an fd object's number. */
 	sys(&ev, 10, "close", "{\"fd\": {\"fd\": 2, \"kind\": \"chr\"}}");
+	regs(&ev, 2, 0, 0, 0);
 	assert_true(fires("{\"args\": {\"fd\": {\"in\": [1, 2]}}}", &ev));
 	sys(&ev, 10, "close", "{\"fd\": {\"fd\": 3}}");
+	regs(&ev, 3, 0, 0, 0);
 	assert_false(fires("{\"args\": {\"fd\": {\"in\": [1, 2]}}}", &ev));
 	sys(&ev, 10, "listen", "{\"backlog\": 511}");
+	regs(&ev, 6, 511, 0, 0);
 	assert_true(fires("{\"args\": {\"backlog\": 511}}", &ev));
 	/* Raw registers: "argN". */
 	sys(&ev, 10, "exit_group", NULL);
@@ -177,18 +194,24 @@ static void test_flag_bits(void **state)
 
 	(void)state;
 	sys(&ev, 10, "openat", "{\"flags\": \"O_RDONLY|O_CLOEXEC\"}");
+	regs(&ev, (uint64_t)AT_FDCWD, 0x1000, O_RDONLY | O_CLOEXEC, 0);
 	assert_false(fires(t, &ev));
 	sys(&ev, 10, "openat", "{\"flags\": \"O_WRONLY|O_CREAT|O_TRUNC\"}");
+	regs(&ev, (uint64_t)AT_FDCWD, 0x1000, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	assert_false(fires(t, &ev));
 	sys(&ev, 10, "openat", "{\"flags\": \"O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC\"}");
+	regs(&ev, (uint64_t)AT_FDCWD, 0x1000, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	assert_true(fires(t, &ev));
 	/* Bits that must be clear. */
 	sys(&ev, 10, "socket", "{\"type\": \"SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK\"}");
+	regs(&ev, AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, 0);
 	assert_false(fires("{\"args\": {\"type\": {\"clear\": \"SOCK_CLOEXEC\"}}}", &ev));
 	sys(&ev, 10, "socket", "{\"type\": \"SOCK_STREAM\"}");
+	regs(&ev, AF_INET, SOCK_STREAM, 0, 0);
 	assert_true(fires("{\"args\": {\"type\": {\"clear\": \"SOCK_CLOEXEC\"}}}", &ev));
 	/* Unnamed bits rendered in hex are bits too. */
 	sys(&ev, 10, "openat", "{\"flags\": \"O_WRONLY|0x20000000\"}");
+	regs(&ev, (uint64_t)AT_FDCWD, 0x1000, O_WRONLY | 0x20000000, 0);
 	assert_true(fires("{\"args\": {\"flags\": {\"set\": \"0x20000000\"}}}", &ev));
 	/* On the raw 64-bit register, upper bits included. */
 	sys(&ev, 10, "openat", NULL);
@@ -214,6 +237,7 @@ static void test_sockaddr_family(void **state)
 	assert_false(fires(t, &ev));
 	/* socket()'s domain is a plain enumeration string. */
 	sys(&ev, 10, "socket", "{\"domain\": \"AF_UNIX\"}");
+	regs(&ev, AF_UNIX, SOCK_STREAM, 0, 0);
 	assert_true(fires("{\"args\": {\"domain\": {\"family\": \"AF_UNIX\"}}}", &ev));
 	/* Families the decoder only knows by number, and raw registers. */
 	sys(&ev, 10, "bind", "{\"addr\": {\"family\": 10}}");

@@ -181,7 +181,7 @@ static void test_unknown_flag(void **state)
 {
 	(void)state;
 	expect_error(with_trigger("{\"args\": {\"flags\": {\"set\": @\"O_WRONLY|O_APEND\"}}}"),
-		     "unknown flag \"O_APEND\"");
+		     "unknown flag \"O_APEND\" (did you mean \"O_APPEND\"?)");
 	expect_error(with_trigger("{\"args\": {\"flags\": {\"set\": @\"O_RDONLY\"}}}"),
 		     "\"O_RDONLY\" has no bits to test (O_RDONLY is 0: test that O_WRONLY|O_RDWR "
 		     "are clear instead)");
@@ -190,7 +190,8 @@ static void test_unknown_flag(void **state)
 static void test_unknown_signal_errno_family(void **state)
 {
 	(void)state;
-	expect_error(with_trigger("{\"signal\": @\"SIGHUPP\"}"), "unknown signal \"SIGHUPP\"");
+	expect_error(with_trigger("{\"signal\": @\"SIGHUPP\"}"),
+		     "unknown signal \"SIGHUPP\" (did you mean \"SIGHUP\"?)");
 	expect_error(with_trigger("{\"syscall\": \"mkdir\", \"errno\": @\"EEXISTS\"}"),
 		     "unknown errno name \"EEXISTS\"");
 	expect_error(with_trigger("{\"args\": {\"domain\": {\"family\": @\"AF_INETT\"}}}"),
