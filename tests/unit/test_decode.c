@@ -39,7 +39,7 @@
 
 static struct sp_decode_ctx self_ctx(size_t strsize)
 {
-	struct sp_decode_ctx ctx = { .tid = getpid(), .pid = getpid(), .strsize = strsize };
+	struct sp_decode_ctx ctx = {.tid = getpid(), .pid = getpid(), .strsize = strsize};
 
 	return ctx;
 }
@@ -77,20 +77,29 @@ static void test_fmt_open_flags(void **state)
 	char b[256];
 
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, 0, b, sizeof(b)), "O_RDONLY");
-	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDONLY | O_CLOEXEC, b, sizeof(b)), "O_RDONLY|O_CLOEXEC");
-	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_WRONLY | O_CREAT | O_TRUNC, b, sizeof(b)),
-			    "O_WRONLY|O_CREAT|O_TRUNC");
-	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDWR | O_APPEND | O_NONBLOCK, b, sizeof(b)),
-			    "O_RDWR|O_APPEND|O_NONBLOCK");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDONLY | O_CLOEXEC, b, sizeof(b)),
+			    "O_RDONLY|O_CLOEXEC");
+	assert_string_equal(
+	    sp_arg_format(SP_ARG_OPEN_FLAGS, O_WRONLY | O_CREAT | O_TRUNC, b, sizeof(b)),
+	    "O_WRONLY|O_CREAT|O_TRUNC");
+	assert_string_equal(
+	    sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDWR | O_APPEND | O_NONBLOCK, b, sizeof(b)),
+	    "O_RDWR|O_APPEND|O_NONBLOCK");
 	/* Multi-bit flags win over the bits they contain. */
-	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_SYNC, b, sizeof(b)), "O_RDONLY|O_SYNC");
-	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_DSYNC, b, sizeof(b)), "O_RDONLY|O_DSYNC");
-	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDWR | O_TMPFILE, b, sizeof(b)), "O_RDWR|O_TMPFILE");
-	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_DIRECTORY | O_NOFOLLOW | O_PATH, b, sizeof(b)),
-			    "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_PATH");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_SYNC, b, sizeof(b)),
+			    "O_RDONLY|O_SYNC");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_DSYNC, b, sizeof(b)),
+			    "O_RDONLY|O_DSYNC");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDWR | O_TMPFILE, b, sizeof(b)),
+			    "O_RDWR|O_TMPFILE");
+	assert_string_equal(
+	    sp_arg_format(SP_ARG_OPEN_FLAGS, O_DIRECTORY | O_NOFOLLOW | O_PATH, b, sizeof(b)),
+	    "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_PATH");
 	/* The kernel's O_LARGEFILE, which glibc spells 0 on x86-64. */
-	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, 0100000, b, sizeof(b)), "O_RDONLY|O_LARGEFILE");
-	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_EXCL | O_NOCTTY | O_DIRECT | O_NOATIME, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, 0100000, b, sizeof(b)),
+			    "O_RDONLY|O_LARGEFILE");
+	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS,
+					  O_EXCL | O_NOCTTY | O_DIRECT | O_NOATIME, b, sizeof(b)),
 			    "O_RDONLY|O_EXCL|O_NOCTTY|O_DIRECT|O_NOATIME");
 	/* Unknown bits, and the access mode 3 that names no mode, stay in hex. */
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_CLOEXEC | 0x40000000, b, sizeof(b)),
@@ -106,23 +115,29 @@ static void test_fmt_prot_map(void **state)
 	char b[256];
 
 	assert_string_equal(sp_arg_format(SP_ARG_PROT, PROT_NONE, b, sizeof(b)), "PROT_NONE");
-	assert_string_equal(sp_arg_format(SP_ARG_PROT, PROT_READ | PROT_EXEC, b, sizeof(b)), "PROT_READ|PROT_EXEC");
+	assert_string_equal(sp_arg_format(SP_ARG_PROT, PROT_READ | PROT_EXEC, b, sizeof(b)),
+			    "PROT_READ|PROT_EXEC");
 	assert_string_equal(sp_arg_format(SP_ARG_PROT, PROT_READ | PROT_WRITE | 0x10, b, sizeof(b)),
 			    "PROT_READ|PROT_WRITE|0x10");
 	assert_string_equal(sp_arg_format(SP_ARG_PROT, 0x10, b, sizeof(b)), "0x10");
 
-	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_PRIVATE | MAP_ANONYMOUS, b, sizeof(b)),
-			    "MAP_PRIVATE|MAP_ANONYMOUS");
-	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_PRIVATE | MAP_FIXED | MAP_DENYWRITE, b, sizeof(b)),
-			    "MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE");
-	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_SHARED_VALIDATE | MAP_SYNC, b, sizeof(b)),
-			    "MAP_SHARED_VALIDATE|MAP_SYNC");
-	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_SHARED | 0x200000, b, sizeof(b)), "MAP_SHARED|0x200000");
+	assert_string_equal(
+	    sp_arg_format(SP_ARG_MAP_FLAGS, MAP_PRIVATE | MAP_ANONYMOUS, b, sizeof(b)),
+	    "MAP_PRIVATE|MAP_ANONYMOUS");
+	assert_string_equal(
+	    sp_arg_format(SP_ARG_MAP_FLAGS, MAP_PRIVATE | MAP_FIXED | MAP_DENYWRITE, b, sizeof(b)),
+	    "MAP_PRIVATE|MAP_FIXED|MAP_DENYWRITE");
+	assert_string_equal(
+	    sp_arg_format(SP_ARG_MAP_FLAGS, MAP_SHARED_VALIDATE | MAP_SYNC, b, sizeof(b)),
+	    "MAP_SHARED_VALIDATE|MAP_SYNC");
+	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_SHARED | 0x200000, b, sizeof(b)),
+			    "MAP_SHARED|0x200000");
 	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, 0, b, sizeof(b)), "0");
-	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB |
-						     (21U << MAP_HUGE_SHIFT),
-					     b, sizeof(b)),
-			    "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB");
+	assert_string_equal(
+	    sp_arg_format(SP_ARG_MAP_FLAGS,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21U << MAP_HUGE_SHIFT), b,
+			  sizeof(b)),
+	    "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB");
 }
 
 static void test_fmt_clone(void **state)
@@ -133,19 +148,23 @@ static void test_fmt_clone(void **state)
 	uint64_t thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
 			  CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
 
-	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS, thread, b, sizeof(b)),
-			    "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|"
-			    "CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID");
-	/* fork(): the low byte is the exit signal. */
 	assert_string_equal(
-		sp_arg_format(SP_ARG_CLONE_FLAGS, CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD, b, sizeof(b)),
-		"CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
-	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS, CLONE_VM | CLONE_VFORK | SIGCHLD, b, sizeof(b)),
-			    "CLONE_VM|CLONE_VFORK|SIGCHLD");
+	    sp_arg_format(SP_ARG_CLONE_FLAGS, thread, b, sizeof(b)),
+	    "CLONE_VM|CLONE_FS|CLONE_FILES|CLONE_SIGHAND|CLONE_THREAD|CLONE_SYSVSEM|"
+	    "CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID");
+	/* fork(): the low byte is the exit signal. */
+	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS,
+					  CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD, b,
+					  sizeof(b)),
+			    "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
+	assert_string_equal(
+	    sp_arg_format(SP_ARG_CLONE_FLAGS, CLONE_VM | CLONE_VFORK | SIGCHLD, b, sizeof(b)),
+	    "CLONE_VM|CLONE_VFORK|SIGCHLD");
 	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS, SIGCHLD, b, sizeof(b)), "SIGCHLD");
 	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS, 0, b, sizeof(b)), "0");
-	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS, CLONE_NEWNET | (1ULL << 40), b, sizeof(b)),
-			    "CLONE_NEWNET|0x10000000000");
+	assert_string_equal(
+	    sp_arg_format(SP_ARG_CLONE_FLAGS, CLONE_NEWNET | (1ULL << 40), b, sizeof(b)),
+	    "CLONE_NEWNET|0x10000000000");
 }
 
 static void test_fmt_socket(void **state)
@@ -156,15 +175,19 @@ static void test_fmt_socket(void **state)
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_INET, b, sizeof(b)), "AF_INET");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_INET6, b, sizeof(b)), "AF_INET6");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_UNIX, b, sizeof(b)), "AF_UNIX");
-	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_NETLINK, b, sizeof(b)), "AF_NETLINK");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_NETLINK, b, sizeof(b)),
+			    "AF_NETLINK");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, 200, b, sizeof(b)), "200");
 
-	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, SOCK_STREAM, b, sizeof(b)), "SOCK_STREAM");
-	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, b, sizeof(b)),
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, SOCK_STREAM, b, sizeof(b)),
+			    "SOCK_STREAM");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE,
+					  SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, b, sizeof(b)),
 			    "SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, SOCK_STREAM | 0x100000, b, sizeof(b)),
 			    "SOCK_STREAM|0x100000");
-	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, 9 | SOCK_CLOEXEC, b, sizeof(b)), "SOCK_CLOEXEC|0x9");
+	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, 9 | SOCK_CLOEXEC, b, sizeof(b)),
+			    "SOCK_CLOEXEC|0x9");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, 0, b, sizeof(b)), "0");
 }
 
@@ -173,16 +196,20 @@ static void test_fmt_enums(void **state)
 	(void)state;
 	char b[64];
 
-	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_NAME, b, sizeof(b)), "PR_SET_NAME");
+	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_NAME, b, sizeof(b)),
+			    "PR_SET_NAME");
 	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_NO_NEW_PRIVS, b, sizeof(b)),
 			    "PR_SET_NO_NEW_PRIVS");
-	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_SECCOMP, b, sizeof(b)), "PR_SET_SECCOMP");
+	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_SECCOMP, b, sizeof(b)),
+			    "PR_SET_SECCOMP");
 	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, 9999, b, sizeof(b)), "9999");
 
 	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_DUPFD, b, sizeof(b)), "F_DUPFD");
 	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_SETFL, b, sizeof(b)), "F_SETFL");
-	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_DUPFD_CLOEXEC, b, sizeof(b)), "F_DUPFD_CLOEXEC");
-	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_OFD_SETLKW, b, sizeof(b)), "F_OFD_SETLKW");
+	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_DUPFD_CLOEXEC, b, sizeof(b)),
+			    "F_DUPFD_CLOEXEC");
+	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_OFD_SETLKW, b, sizeof(b)),
+			    "F_OFD_SETLKW");
 	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, 77, b, sizeof(b)), "77");
 
 	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, SIGHUP, b, sizeof(b)), "SIGHUP");
@@ -207,31 +234,150 @@ static void test_table_covers(void **state)
 	(void)state;
 	/* Each must be found: the table is searched with bsearch, so this also checks its order. */
 	static const char *const names[] = {
-		"read", "write", "pread64", "pwrite64", "readv", "writev", "close", "open", "openat",
-		"openat2", "creat", "stat", "lstat", "fstat", "newfstatat", "statx", "access",
-		"faccessat", "faccessat2", "readlink", "readlinkat", "mkdir", "mkdirat", "rmdir",
-		"unlink", "unlinkat", "rename", "renameat", "renameat2", "link", "linkat", "symlink",
-		"symlinkat", "chmod", "fchmod", "fchmodat", "chown", "fchown", "lchown", "fchownat",
-		"chdir", "fchdir", "truncate", "ftruncate", "getdents64", "lseek", "dup", "dup2",
-		"dup3", "fcntl", "ioctl", "pipe", "pipe2", "socket", "socketpair", "bind", "connect",
-		"listen", "accept", "accept4", "getsockname", "getpeername", "setsockopt",
-		"getsockopt", "sendto", "recvfrom", "sendmsg", "recvmsg", "sendfile", "shutdown",
-		"mmap", "mprotect", "munmap", "mremap", "madvise", "brk", "execve", "execveat",
-		"clone", "clone3", "fork", "vfork", "wait4", "kill", "tgkill", "tkill",
-		"rt_sigaction", "rt_sigprocmask", "rt_sigsuspend", "prctl", "arch_prctl",
-		"epoll_create", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", "eventfd2",
-		"poll", "ppoll", "select", "pselect6", "getcwd", "setuid", "setgid", "setgroups",
-		"setresuid", "setresgid", "exit", "exit_group", "getrandom", "prlimit64",
-		"set_robust_list", "set_tid_address", "rseq", "futex", "nanosleep",
-		"clock_nanosleep", "umask", "mount", "umount2", "chroot", "statfs", "fstatfs",
-		"seccomp",
-		/* beyond the required list */
-		"close_range", "copy_file_range", "eventfd", "fadvise64", "fdatasync", "flock",
-		"fsync", "inotify_add_watch", "inotify_init1", "memfd_create", "pidfd_open",
-		"recvmmsg", "sendmmsg", "signalfd4", "timerfd_create", "utimensat",
+	    "read",
+	    "write",
+	    "pread64",
+	    "pwrite64",
+	    "readv",
+	    "writev",
+	    "close",
+	    "open",
+	    "openat",
+	    "openat2",
+	    "creat",
+	    "stat",
+	    "lstat",
+	    "fstat",
+	    "newfstatat",
+	    "statx",
+	    "access",
+	    "faccessat",
+	    "faccessat2",
+	    "readlink",
+	    "readlinkat",
+	    "mkdir",
+	    "mkdirat",
+	    "rmdir",
+	    "unlink",
+	    "unlinkat",
+	    "rename",
+	    "renameat",
+	    "renameat2",
+	    "link",
+	    "linkat",
+	    "symlink",
+	    "symlinkat",
+	    "chmod",
+	    "fchmod",
+	    "fchmodat",
+	    "chown",
+	    "fchown",
+	    "lchown",
+	    "fchownat",
+	    "chdir",
+	    "fchdir",
+	    "truncate",
+	    "ftruncate",
+	    "getdents64",
+	    "lseek",
+	    "dup",
+	    "dup2",
+	    "dup3",
+	    "fcntl",
+	    "ioctl",
+	    "pipe",
+	    "pipe2",
+	    "socket",
+	    "socketpair",
+	    "bind",
+	    "connect",
+	    "listen",
+	    "accept",
+	    "accept4",
+	    "getsockname",
+	    "getpeername",
+	    "setsockopt",
+	    "getsockopt",
+	    "sendto",
+	    "recvfrom",
+	    "sendmsg",
+	    "recvmsg",
+	    "sendfile",
+	    "shutdown",
+	    "mmap",
+	    "mprotect",
+	    "munmap",
+	    "mremap",
+	    "madvise",
+	    "brk",
+	    "execve",
+	    "execveat",
+	    "clone",
+	    "clone3",
+	    "fork",
+	    "vfork",
+	    "wait4",
+	    "kill",
+	    "tgkill",
+	    "tkill",
+	    "rt_sigaction",
+	    "rt_sigprocmask",
+	    "rt_sigsuspend",
+	    "prctl",
+	    "arch_prctl",
+	    "epoll_create",
+	    "epoll_create1",
+	    "epoll_ctl",
+	    "epoll_wait",
+	    "epoll_pwait",
+	    "eventfd2",
+	    "poll",
+	    "ppoll",
+	    "select",
+	    "pselect6",
+	    "getcwd",
+	    "setuid",
+	    "setgid",
+	    "setgroups",
+	    "setresuid",
+	    "setresgid",
+	    "exit",
+	    "exit_group",
+	    "getrandom",
+	    "prlimit64",
+	    "set_robust_list",
+	    "set_tid_address",
+	    "rseq",
+	    "futex",
+	    "nanosleep",
+	    "clock_nanosleep",
+	    "umask",
+	    "mount",
+	    "umount2",
+	    "chroot",
+	    "statfs",
+	    "fstatfs",
+	    "seccomp",
+	    /* beyond the required list */
+	    "close_range",
+	    "copy_file_range",
+	    "eventfd",
+	    "fadvise64",
+	    "fdatasync",
+	    "flock",
+	    "fsync",
+	    "inotify_add_watch",
+	    "inotify_init1",
+	    "memfd_create",
+	    "pidfd_open",
+	    "recvmmsg",
+	    "sendmmsg",
+	    "signalfd4",
+	    "timerfd_create",
+	    "utimensat",
 	};
 	struct sp_decode_ctx ctx = self_ctx(256);
-	uint64_t args[SP_MAX_ARGS] = { 0 };
+	uint64_t args[SP_MAX_ARGS] = {0};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		json_t *d = sp_decode_entry(&ctx, names[i], args);
@@ -249,8 +395,8 @@ static void test_plain_numbers(void **state)
 {
 	(void)state;
 	struct sp_decode_ctx ctx = self_ctx(256);
-	uint64_t args[SP_MAX_ARGS] = { 0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-				       (uint64_t)-1, 0 };
+	uint64_t args[SP_MAX_ARGS] = {
+	    0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0};
 	json_t *d;
 
 	/* mmap: no memory is read, numbers stay numbers, the -1 fd is just -1. */
@@ -362,7 +508,7 @@ static void test_openat_path(void **state)
 	(void)state;
 	struct sp_decode_ctx ctx = self_ctx(256);
 	static const char path[] = "/etc/passwd";
-	uint64_t args[SP_MAX_ARGS] = { (uint64_t)AT_FDCWD, U(path), O_RDONLY | O_CLOEXEC, 0644 };
+	uint64_t args[SP_MAX_ARGS] = {(uint64_t)AT_FDCWD, U(path), O_RDONLY | O_CLOEXEC, 0644};
 	json_t *d = sp_decode_entry(&ctx, "openat", args);
 
 	assert_string_equal(str_of(d, "dirfd"), "AT_FDCWD");
@@ -402,7 +548,7 @@ static void test_path_before_guard(void **state)
 	size_t pg = page_size();
 	char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	static const char s[] = "/var/lib/at/the/very/end";
-	uint64_t args[SP_MAX_ARGS] = { 0 };
+	uint64_t args[SP_MAX_ARGS] = {0};
 	json_t *d;
 
 	assert_true(p != MAP_FAILED);
@@ -428,7 +574,7 @@ static void test_path_truncated(void **state)
 {
 	(void)state;
 	struct sp_decode_ctx ctx = self_ctx(8);
-	uint64_t args[SP_MAX_ARGS] = { U("/usr/lib/x86_64-linux-gnu"), 0755 };
+	uint64_t args[SP_MAX_ARGS] = {U("/usr/lib/x86_64-linux-gnu"), 0755};
 	json_t *d = sp_decode_entry(&ctx, "mkdir", args);
 
 	assert_string_equal(str_of(d, "pathname"), "/usr/lib");
@@ -458,7 +604,7 @@ static void test_path_not_utf8(void **state)
 	(void)state;
 	struct sp_decode_ctx ctx = self_ctx(256);
 	static const char path[] = "/tmp/\xff\xfe-latin1-\xe9";
-	uint64_t args[SP_MAX_ARGS] = { U(path) };
+	uint64_t args[SP_MAX_ARGS] = {U(path)};
 	json_t *d = sp_decode_entry(&ctx, "unlink", args);
 
 	assert_string_equal(str_of(d, "pathname"), "/tmp/\\xff\\xfe-latin1-\\xe9");
@@ -473,7 +619,7 @@ static void test_execve_argv(void **state)
 	char *p = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	/* The pointer array ends exactly at an unmapped page. */
 	const char **argv = (const char **)(p + pg) - 4;
-	uint64_t args[SP_MAX_ARGS] = { 0 };
+	uint64_t args[SP_MAX_ARGS] = {0};
 	json_t *d, *a;
 
 	assert_true(p != MAP_FAILED);
@@ -509,7 +655,7 @@ static void test_execve_argv_limits(void **state)
 	(void)state;
 	struct sp_decode_ctx ctx = self_ctx(4);
 	const char *many[71];
-	uint64_t args[SP_MAX_ARGS] = { 0 };
+	uint64_t args[SP_MAX_ARGS] = {0};
 	json_t *d, *a;
 
 	for (int i = 0; i < 70; i++)
@@ -543,7 +689,7 @@ static void test_execve_argv_limits(void **state)
 static json_t *decode_connect(const void *sa, socklen_t len)
 {
 	struct sp_decode_ctx ctx = self_ctx(256);
-	uint64_t args[SP_MAX_ARGS] = { (uint64_t)-1, U(sa), len };
+	uint64_t args[SP_MAX_ARGS] = {(uint64_t)-1, U(sa), len};
 	json_t *d = sp_decode_entry(&ctx, "connect", args);
 	json_t *addr = json_incref(json_object_get(d, "addr"));
 
@@ -555,8 +701,8 @@ static json_t *decode_connect(const void *sa, socklen_t len)
 static void test_sockaddr_inet(void **state)
 {
 	(void)state;
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(8080) };
-	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6, .sin6_port = htons(443) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(8080)};
+	struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6, .sin6_port = htons(443)};
 	json_t *a;
 
 	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
@@ -585,9 +731,9 @@ static void test_sockaddr_inet(void **state)
 static void test_sockaddr_unix(void **state)
 {
 	(void)state;
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	struct sockaddr_nl snl = { .nl_family = AF_NETLINK, .nl_pid = 1234, .nl_groups = 5 };
-	struct sockaddr other = { .sa_family = AF_APPLETALK };
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct sockaddr_nl snl = {.nl_family = AF_NETLINK, .nl_pid = 1234, .nl_groups = 5};
+	struct sockaddr other = {.sa_family = AF_APPLETALK};
 	json_t *a;
 
 	strcpy(sun.sun_path, "/run/app.sock");
@@ -631,7 +777,7 @@ static void test_sockaddr_unix(void **state)
 static json_t *fd_of(int fd)
 {
 	struct sp_decode_ctx ctx = self_ctx(256);
-	uint64_t args[SP_MAX_ARGS] = { (uint64_t)fd };
+	uint64_t args[SP_MAX_ARGS] = {(uint64_t)fd};
 	json_t *d = sp_decode_entry(&ctx, "close", args);
 	json_t *o = json_incref(json_object_get(d, "fd"));
 
@@ -688,7 +834,7 @@ static void test_fd_kinds(void **state)
 	/* dirfd: a real directory fd is an fd object. */
 	{
 		struct sp_decode_ctx ctx = self_ctx(256);
-		uint64_t args[SP_MAX_ARGS] = { (uint64_t)dir, U("etc"), O_RDONLY };
+		uint64_t args[SP_MAX_ARGS] = {(uint64_t)dir, U("etc"), O_RDONLY};
 		json_t *d = sp_decode_entry(&ctx, "openat", args);
 
 		assert_string_equal(str_of(json_object_get(d, "dirfd"), "kind"), "dir");
@@ -711,10 +857,10 @@ static void test_memory_structs(void **state)
 {
 	(void)state;
 	struct sp_decode_ctx ctx = self_ctx(256);
-	uint64_t args[SP_MAX_ARGS] = { 0 };
-	uint64_t clone_args[11] = { 0 };
-	uint64_t kact[4] = { (uint64_t)(uintptr_t)SIG_IGN, SA_RESTART, 0,
-			     (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1)) };
+	uint64_t args[SP_MAX_ARGS] = {0};
+	uint64_t clone_args[11] = {0};
+	uint64_t kact[4] = {(uint64_t)(uintptr_t)SIG_IGN, SA_RESTART, 0,
+			    (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1))};
 	uint64_t set = 1ULL << (SIGCHLD - 1);
 	int one = 1;
 	json_t *d, *o;
@@ -742,8 +888,10 @@ static void test_memory_structs(void **state)
 	assert_string_equal(str_of(o, "handler"), "SIG_IGN");
 	assert_string_equal(str_of(o, "flags"), "SA_RESTART");
 	assert_int_equal(json_array_size(json_object_get(o, "mask")), 2);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "mask"), 0)), "SIGINT");
-	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "mask"), 1)), "SIGTERM");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "mask"), 0)),
+			    "SIGINT");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "mask"), 1)),
+			    "SIGTERM");
 	json_decref(d);
 
 	args[0] = SIG_UNBLOCK;
@@ -751,7 +899,8 @@ static void test_memory_structs(void **state)
 	d = sp_decode_entry(&ctx, "rt_sigprocmask", args);
 	assert_string_equal(str_of(d, "how"), "SIG_UNBLOCK");
 	assert_int_equal(json_array_size(json_object_get(d, "set")), 1);
-	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "set"), 0)), "SIGCHLD");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "set"), 0)),
+			    "SIGCHLD");
 	json_decref(d);
 
 	/* Everything but SIGKILL and SIGSTOP: said by what is missing. */
@@ -813,7 +962,7 @@ static void test_exit_pipe_and_cwd(void **state)
 	struct sp_decode_ctx ctx = self_ctx(256);
 	int fds[2];
 	char cwd[PATH_MAX];
-	uint64_t args[SP_MAX_ARGS] = { U(fds), O_CLOEXEC };
+	uint64_t args[SP_MAX_ARGS] = {U(fds), O_CLOEXEC};
 	json_t *d, *a;
 
 	assert_int_equal(pipe2(fds, O_CLOEXEC), 0);
@@ -864,7 +1013,7 @@ static void test_exit_readlink_and_ret_fd(void **state)
 	struct sp_decode_ctx ctx = self_ctx(256);
 	char buf[PATH_MAX], want[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf));
-	uint64_t args[SP_MAX_ARGS] = { U("/proc/self/exe"), U(buf), sizeof(buf) };
+	uint64_t args[SP_MAX_ARGS] = {U("/proc/self/exe"), U(buf), sizeof(buf)};
 	int fd;
 	json_t *d;
 
@@ -901,14 +1050,14 @@ static void test_exit_accept_peer(void **state)
 {
 	(void)state;
 	struct sp_decode_ctx ctx = self_ctx(256);
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	struct sockaddr_storage peer;
 	struct sockaddr_in local;
 	socklen_t len = sizeof(sin), peerlen = sizeof(peer), locallen = sizeof(local);
 	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int afd;
-	uint64_t args[SP_MAX_ARGS] = { 0 };
+	uint64_t args[SP_MAX_ARGS] = {0};
 	json_t *d, *a;
 
 	assert_true(lfd >= 0 && cfd >= 0);
@@ -953,7 +1102,7 @@ static void test_exit_wait_status(void **state)
 	struct sp_decode_ctx ctx = self_ctx(256);
 	int st;
 	pid_t a = fork(), b;
-	uint64_t args[SP_MAX_ARGS] = { 0, U(&st), __WALL, 0 };
+	uint64_t args[SP_MAX_ARGS] = {0, U(&st), __WALL, 0};
 	json_t *d, *w;
 
 	assert_true(a >= 0);
@@ -989,10 +1138,10 @@ static void test_epoll_ctl_event(void **state)
 {
 	(void)state;
 	struct sp_decode_ctx ctx = self_ctx(256);
-	struct epoll_event ev = { .events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.u64 = 0xabc };
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.u64 = 0xabc};
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	uint64_t args[SP_MAX_ARGS] = { (uint64_t)ep, EPOLL_CTL_ADD, (uint64_t)efd, U(&ev) };
+	uint64_t args[SP_MAX_ARGS] = {(uint64_t)ep, EPOLL_CTL_ADD, (uint64_t)efd, U(&ev)};
 	json_t *d, *e;
 
 	assert_true(ep >= 0 && efd >= 0);
@@ -1033,7 +1182,7 @@ static void test_unreadable_pointers(void **state)
 	(void)state;
 	struct sp_decode_ctx ctx = self_ctx(256);
 	/* Address 0x10 is never mapped: each reader falls back to the pointer in hex. */
-	uint64_t args[SP_MAX_ARGS] = { (uint64_t)-1, 0x10, 16 };
+	uint64_t args[SP_MAX_ARGS] = {(uint64_t)-1, 0x10, 16};
 	json_t *d = sp_decode_entry(&ctx, "connect", args);
 
 	assert_string_equal(str_of(d, "addr"), "0x10");
@@ -1066,7 +1215,7 @@ static void test_decode_other_process(void **state)
 	size_t pg = page_size();
 	char *p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct sp_decode_ctx ctx = self_ctx(256);
-	uint64_t args[SP_MAX_ARGS] = { (uint64_t)AT_FDCWD, U(p + 100), O_RDONLY };
+	uint64_t args[SP_MAX_ARGS] = {(uint64_t)AT_FDCWD, U(p + 100), O_RDONLY};
 	pid_t pid;
 	int st;
 	json_t *d;
@@ -1110,30 +1259,30 @@ static void test_decode_other_process(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fmt_open_flags),
-		cmocka_unit_test(test_fmt_prot_map),
-		cmocka_unit_test(test_fmt_clone),
-		cmocka_unit_test(test_fmt_socket),
-		cmocka_unit_test(test_fmt_enums),
-		cmocka_unit_test(test_table_covers),
-		cmocka_unit_test(test_plain_numbers),
-		cmocka_unit_test(test_openat_path),
-		cmocka_unit_test(test_path_before_guard),
-		cmocka_unit_test(test_path_truncated),
-		cmocka_unit_test(test_path_not_utf8),
-		cmocka_unit_test(test_execve_argv),
-		cmocka_unit_test(test_execve_argv_limits),
-		cmocka_unit_test(test_sockaddr_inet),
-		cmocka_unit_test(test_sockaddr_unix),
-		cmocka_unit_test(test_fd_kinds),
-		cmocka_unit_test(test_memory_structs),
-		cmocka_unit_test(test_exit_pipe_and_cwd),
-		cmocka_unit_test(test_exit_readlink_and_ret_fd),
-		cmocka_unit_test(test_exit_accept_peer),
-		cmocka_unit_test(test_exit_wait_status),
-		cmocka_unit_test(test_epoll_ctl_event),
-		cmocka_unit_test(test_unreadable_pointers),
-		cmocka_unit_test(test_decode_other_process),
+	    cmocka_unit_test(test_fmt_open_flags),
+	    cmocka_unit_test(test_fmt_prot_map),
+	    cmocka_unit_test(test_fmt_clone),
+	    cmocka_unit_test(test_fmt_socket),
+	    cmocka_unit_test(test_fmt_enums),
+	    cmocka_unit_test(test_table_covers),
+	    cmocka_unit_test(test_plain_numbers),
+	    cmocka_unit_test(test_openat_path),
+	    cmocka_unit_test(test_path_before_guard),
+	    cmocka_unit_test(test_path_truncated),
+	    cmocka_unit_test(test_path_not_utf8),
+	    cmocka_unit_test(test_execve_argv),
+	    cmocka_unit_test(test_execve_argv_limits),
+	    cmocka_unit_test(test_sockaddr_inet),
+	    cmocka_unit_test(test_sockaddr_unix),
+	    cmocka_unit_test(test_fd_kinds),
+	    cmocka_unit_test(test_memory_structs),
+	    cmocka_unit_test(test_exit_pipe_and_cwd),
+	    cmocka_unit_test(test_exit_readlink_and_ret_fd),
+	    cmocka_unit_test(test_exit_accept_peer),
+	    cmocka_unit_test(test_exit_wait_status),
+	    cmocka_unit_test(test_epoll_ctl_event),
+	    cmocka_unit_test(test_unreadable_pointers),
+	    cmocka_unit_test(test_decode_other_process),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
