@@ -7,6 +7,7 @@
 #include <linux/audit.h>
 #include <seccomp.h>
 
+#include "syscall_names.h"
 #include "sysphase/core.h"
 
 /*
@@ -15,35 +16,6 @@
  * way to tell them apart.
  */
 #define X32_SYSCALL_BIT 0x40000000L
-
-/*
- * libseccomp hands back malloc'd names; intern them once per (abi, nr) in
- * an open-addressing table.  Three ABIs of a few hundred calls each fill
- * well under half of it, and numbers no table knows are cached as NULL.
- */
-#define NAME_CACHE_SIZE 4096
-
-struct name_slot {
-	long nr;
-	enum sp_abi abi;
-	const char *name;
-	bool used;
-};
-
-static struct name_slot name_cache[NAME_CACHE_SIZE];
-
-uint32_t sp_abi_audit_arch(enum sp_abi abi)
-{
-	switch (abi) {
-	case SP_ABI_I386:
-		return AUDIT_ARCH_I386;
-	case SP_ABI_X86_64:
-	case SP_ABI_X32:
-		return AUDIT_ARCH_X86_64;
-	default:
-		return 0;
-	}
-}
 
 enum sp_abi sp_abi_classify(uint32_t audit_arch, long nr)
 {
@@ -56,50 +28,31 @@ enum sp_abi sp_abi_classify(uint32_t audit_arch, long nr)
 	return SP_ABI_X86_64;
 }
 
-static uint32_t abi_scmp_arch(enum sp_abi abi)
-{
-	switch (abi) {
-	case SP_ABI_I386:
-		return SCMP_ARCH_X86;
-	case SP_ABI_X32:
-		return SCMP_ARCH_X32;
-	default:
-		return SCMP_ARCH_X86_64;
-	}
-}
-
-static const char *resolve_name(enum sp_abi abi, long nr)
-{
-	if (nr < 0 || nr > INT_MAX)
-		return NULL;
-	/*
-	 * libseccomp's x32 table is keyed by the number with the x32 bit set;
-	 * it answers for the x86-64 number too, so keep the bit.
-	 */
-	return seccomp_syscall_resolve_num_arch(abi_scmp_arch(abi), (int)nr);
-}
-
 const char *sp_syscall_name(enum sp_abi abi, long nr)
 {
-	unsigned long h;
+	const char *const *names;
+	size_t len;
 
-	if (abi == SP_ABI_UNKNOWN || nr < 0)
+	switch (abi) {
+	case SP_ABI_X86_64:
+		names = sp_syscall_names_x86_64;
+		len = sp_syscall_names_x86_64_len;
+		break;
+	case SP_ABI_I386:
+		names = sp_syscall_names_i386;
+		len = sp_syscall_names_i386_len;
+		break;
+	case SP_ABI_X32:
+		names = sp_syscall_names_x32;
+		len = sp_syscall_names_x32_len;
+		nr &= ~X32_SYSCALL_BIT;
+		break;
+	default:
 		return NULL;
-	h = ((unsigned long)nr * 31 + (unsigned long)abi) % NAME_CACHE_SIZE;
-	for (unsigned long probe = 0; probe < NAME_CACHE_SIZE; probe++) {
-		struct name_slot *slot = &name_cache[(h + probe) % NAME_CACHE_SIZE];
-
-		if (slot->used && slot->nr == nr && slot->abi == abi)
-			return slot->name;
-		if (!slot->used) {
-			slot->used = true;
-			slot->nr = nr;
-			slot->abi = abi;
-			slot->name = resolve_name(abi, nr);
-			return slot->name;
-		}
 	}
-	return NULL; /* full: only reachable by probing thousands of bogus numbers */
+	if (nr < 0 || (unsigned long)nr >= len)
+		return NULL;
+	return names[nr];
 }
 
 long sp_syscall_nr(const char *name)
@@ -114,8 +67,7 @@ const char *sp_syscall_suggest(const char *name)
 	const char *best = NULL;
 	size_t best_dist = (size_t)-1;
 
-	/* x86-64 numbers are dense below 512; every name is one of them. */
-	for (long nr = 0; nr < 512; nr++) {
+	for (long nr = 0; nr < (long)sp_syscall_names_x86_64_len; nr++) {
 		const char *cand = sp_syscall_name(SP_ABI_X86_64, nr);
 		size_t d;
 

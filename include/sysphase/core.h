@@ -115,9 +115,6 @@ void sp_event_clear(struct sp_event *ev);
  */
 
 
-/* AUDIT_ARCH value of each ABI (x32 shares x86-64's and sets __X32_SYSCALL_BIT). */
-uint32_t sp_abi_audit_arch(enum sp_abi abi);
-
 /*
  * The ABI of a syscall from the AUDIT_ARCH reported by PTRACE_GET_SYSCALL_INFO
  * and its number: x32 calls are x86-64 calls with bit 0x40000000 set.
@@ -125,9 +122,9 @@ uint32_t sp_abi_audit_arch(enum sp_abi abi);
 enum sp_abi sp_abi_classify(uint32_t audit_arch, long nr);
 
 /*
- * The name of syscall nr under abi, or NULL when libseccomp has none.
- * The string is interned: valid for the life of the program, never freed
- * by the caller.  Not thread-safe (the supervisor is single-threaded).
+ * The name of syscall nr under abi (x32 numbers with their 0x40000000
+ * bit), or NULL when libseccomp has none: a constant string from tables
+ * generated from libseccomp at build time (core/gen/syscalls.c).
  */
 const char *sp_syscall_name(enum sp_abi abi, long nr);
 
@@ -136,13 +133,13 @@ long sp_syscall_nr(const char *name);
 
 /*
  * The known x86-64 syscall name closest to name (edit distance), for
- * "did you mean" messages.  Interned; NULL only when nothing is close.
+ * "did you mean" messages.  Constant; NULL when nothing is close.
  */
 const char *sp_syscall_suggest(const char *name);
 
 /*
  * Constant tables: one per kind of name (errno, signals, open flags...),
- * generated at build time by core/gen-xlat.sh from the lists in
+ * generated at build time by core/gen/xlat.sh from the lists in
  * core/xlat/, each compiled against the kernel UAPI or C library header it
  * names.  The decoder prints with them and the rules loader parses with the
  * very same tables, so a name the decoder writes is a name a rule can use.

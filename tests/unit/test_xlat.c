@@ -11,9 +11,11 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <seccomp.h>
 
 #include "sysphase/core.h"
 
@@ -118,6 +120,44 @@ static void test_flags_format_and_parse(void **state)
 	assert_null(sp_xlat_suggest(x, "nothing-like-it"));
 }
 
+/* The build-time syscall tables say what the libseccomp linked at run time says. */
+static void test_syscall_names_match_libseccomp(void **state)
+{
+	static const struct {
+		enum sp_abi abi;
+		uint32_t arch;
+		int base;
+	} abis[] = {
+	    {SP_ABI_X86_64, SCMP_ARCH_X86_64, 0},
+	    {SP_ABI_I386, SCMP_ARCH_X86, 0},
+	    {SP_ABI_X32, SCMP_ARCH_X32, 0x40000000},
+	};
+	size_t named = 0;
+
+	(void)state;
+	for (size_t a = 0; a < sizeof(abis) / sizeof(abis[0]); a++) {
+		for (int nr = 0; nr < 2048; nr++) {
+			char *want =
+			    seccomp_syscall_resolve_num_arch(abis[a].arch, abis[a].base + nr);
+			const char *got = sp_syscall_name(abis[a].abi, abis[a].base + nr);
+
+			if ((want == NULL) != (got == NULL) || (want && strcmp(want, got)))
+				fail_msg("abi %d nr %d: libseccomp says %s, the table %s",
+					 (int)abis[a].abi, nr, want ? want : "nothing",
+					 got ? got : "nothing");
+			named += want != NULL;
+			free(want);
+		}
+	}
+	assert_true(named > 900);
+	assert_string_equal(sp_syscall_name(SP_ABI_X86_64, 0), "read");
+	assert_string_equal(sp_syscall_name(SP_ABI_I386, 20), "getpid");
+	assert_null(sp_syscall_name(SP_ABI_X86_64, -1));
+	assert_null(sp_syscall_name(SP_ABI_UNKNOWN, 0));
+	assert_int_equal(sp_syscall_nr("openat"), 257);
+	assert_string_equal(sp_syscall_suggest("opnat"), "openat");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -125,6 +165,7 @@ int main(void)
 	    cmocka_unit_test(test_signals),
 	    cmocka_unit_test(test_errno),
 	    cmocka_unit_test(test_flags_format_and_parse),
+	    cmocka_unit_test(test_syscall_names_match_libseccomp),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
