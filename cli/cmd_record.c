@@ -170,7 +170,7 @@ static int parse_record_args(int argc, char **argv, struct record_args *a)
 	int c;
 
 	*a =
-	    (struct record_args){.opts = {.decode = true, .strsize = 256}, .output = "trace.jsonl"};
+	    (struct record_args){.opts = {.strsize = 256}, .output = "trace.jsonl"};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:o:p:r:s:h", longopts, NULL)) != -1) {
 		switch (c) {

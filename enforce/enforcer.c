@@ -518,7 +518,7 @@ void sp_enforcer_request_stop(int signo)
 int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_result *res,
 		    struct sp_diag *diag)
 {
-	struct sp_tracer_opts topts = {.argv = argv, .decode = true, .strsize = 256};
+	struct sp_tracer_opts topts = {.argv = argv, .strsize = 256};
 	struct sp_tracer_result tres;
 	struct proc *leader;
 	int rc;

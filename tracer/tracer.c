@@ -239,7 +239,7 @@ static void fill_entry(struct sp_tracer *t, struct thread *th, const struct __pt
 	ev->name = sp_syscall_name(ev->abi, ev->nr);
 	memcpy(ev->args, args, sizeof(ev->args));
 	ev->site = sp_maps_module(t->maps, th->pid, si->instruction_pointer);
-	if (t->opts->decode && ev->abi == SP_ABI_X86_64 && ev->name) {
+	if (ev->abi == SP_ABI_X86_64 && ev->name) {
 		t->dctx.tid = th->tid;
 		t->dctx.pid = th->pid;
 		ev->dec = sp_decode_entry(&t->dctx, ev->name, ev->args);
@@ -306,7 +306,7 @@ static void on_syscall_exit(struct sp_tracer *t, struct thread *th,
 	ev->has_exit = true;
 	ev->ret = si->exit.rval;
 	ev->err = si->exit.is_error ? (int)-si->exit.rval : 0;
-	if (t->opts->decode && ev->abi == SP_ABI_X86_64 && ev->name) {
+	if (ev->abi == SP_ABI_X86_64 && ev->name) {
 		t->dctx.tid = th->tid;
 		t->dctx.pid = th->pid;
 		ev->dec = sp_decode_exit(&t->dctx, ev->name, ev->args, ev->ret, ev->dec);
@@ -776,6 +776,44 @@ fail:
 static const int seize_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
 				 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC;
 
+/*
+ * Every syscall stop is read with PTRACE_GET_SYSCALL_INFO (Linux 5.3); an
+ * older kernel answers EIO to it at every stop, and each syscall would be
+ * dropped as if its thread had died.  Ask once, on a child of our own
+ * stopped under PTRACE_TRACEME, before touching the program: a kernel
+ * that knows the request fills in at least the header of the struct.
+ */
+static int probe_syscall_info(struct sp_diag *diag)
+{
+	struct __ptrace_syscall_info si;
+	int status, err = 0;
+	long got;
+	pid_t child = fork();
+
+	if (child < 0)
+		return sp_diag_set(diag, errno, "fork: %s", strerror(errno));
+	if (child == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0)
+			raise(SIGSTOP);
+		_exit(127);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFSTOPPED(status)) {
+		waitpid(child, &status, 0);
+		return sp_diag_set(diag, EPERM, "cannot trace a child of sysphase (ptrace refused)");
+	}
+	got = ptrace(PTRACE_GET_SYSCALL_INFO, child, sizeof(si), &si);
+	if (got <= 0)
+		err = errno ? errno : EIO;
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	if (got <= 0)
+		return sp_diag_set(diag, err == EIO ? ENOSYS : err,
+				   "the kernel has no PTRACE_GET_SYSCALL_INFO (Linux 5.3 or later is "
+				   "needed): %s",
+				   strerror(err));
+	return 0;
+}
+
 static int launch(struct sp_tracer *t, struct sp_diag *diag, int *err_fd)
 {
 	const struct sp_tracer_opts *opts = t->opts;
@@ -1055,6 +1093,9 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 
 	memset(res, 0, sizeof(*res));
 	stop_signal = 0;
+	rc = probe_syscall_info(diag);
+	if (rc < 0)
+		return rc;
 	t.dctx.strsize = opts->strsize ? opts->strsize : 256;
 	t.maps = sp_maps_new();
 	if (!t.maps)

@@ -28,7 +28,6 @@ struct sp_tracer_opts {
 	bool stack;	   /* symbolised call stack per syscall */
 	bool stack_addrs;  /* with stack: module + offset per frame, no symbols (cheaper) */
 	bool entry_only;   /* SECCOMP_RET_TRACE: one stop per syscall, no exit values */
-	bool decode;	   /* decode arguments (false: raw only, for `run`) */
 
 	/*
 	 * Runs in the launched child after it has been seized and before
