@@ -480,96 +480,64 @@ out:
 }
 
 /*
- * One violation line of a complain log (docs/run.md) as the syscall event
- * it stands for.  Strings point into line, which must outlive ev.
+ * Folds each violation of a complain log into the policy being built, in
+ * its logged phase.  A log is refused, with one line, when a run's header
+ * names another policy (another program or other rules: digest) or a
+ * violation names a phase the rules lack.
  */
-static int violation_event(json_t *line, struct sp_event *ev, const char **what)
+static int read_complain_log(const char *path, struct sp_policy_builder *b,
+			     const struct sp_rules *rules, const char *digest)
 {
-	json_t *args = json_object_get(line, "args");
-	const char *abi = json_string_value(json_object_get(line, "abi"));
-
-	memset(ev, 0, sizeof(*ev));
-	ev->type = SP_EV_SYSCALL;
-	*what = "\"type\" must be \"violation\"";
-	if (!json_is_string(json_object_get(line, "type")) ||
-	    strcmp(json_string_value(json_object_get(line, "type")), "violation") != 0)
-		return -EINVAL;
-	*what = "\"phase\" must be a string";
-	ev->phase = json_string_value(json_object_get(line, "phase"));
-	if (!ev->phase)
-		return -EINVAL;
-	*what = "\"pid\", \"tid\" and \"nr\" must be integers";
-	if (!json_is_integer(json_object_get(line, "pid")) ||
-	    !json_is_integer(json_object_get(line, "tid")) ||
-	    !json_is_integer(json_object_get(line, "nr")))
-		return -EINVAL;
-	ev->pid = (pid_t)json_integer_value(json_object_get(line, "pid"));
-	ev->tid = (pid_t)json_integer_value(json_object_get(line, "tid"));
-	ev->nr = (long)json_integer_value(json_object_get(line, "nr"));
-	ev->ts = json_number_value(json_object_get(line, "ts"));
-	ev->abi = sp_abi_from_name(abi);
-	ev->name = json_string_value(json_object_get(line, "syscall"));
-	ev->site = json_string_value(json_object_get(line, "site"));
-	*what = "\"args\" must be six hex strings";
-	if (json_array_size(args) != SP_MAX_ARGS)
-		return -EINVAL;
-	for (size_t i = 0; i < SP_MAX_ARGS; i++) {
-		const char *hex = json_string_value(json_array_get(args, i));
-		char *end;
-
-		if (!hex)
-			return -EINVAL;
-		errno = 0;
-		ev->args[i] = strtoull(hex, &end, 16);
-		if (errno || *end || end == hex)
-			return -EINVAL;
-	}
-	return 0;
-}
-
-/* Folds each violation of a complain log into the policy being built, in its logged phase. */
-static int read_complain_log(const char *path, struct sp_policy_builder *b)
-{
+	struct sp_complain_reader *r = NULL;
 	struct sp_diag diag = {{0}};
-	char *text = NULL;
-	size_t cap = 0;
-	long lineno = 0;
-	ssize_t len;
-	int rc = 0;
-	FILE *f = fopen(path, "re");
+	struct sp_event ev;
+	bool warned = false;
+	int rc;
 
-	if (!f) {
-		sp_err("export: cannot read '%s': %s", path, strerror(errno));
-		return -errno;
+	rc = sp_complain_reader_open(path, &r, &diag);
+	if (rc < 0) {
+		sp_err("export: %s", diag.msg);
+		return rc;
 	}
-	while (rc == 0 && (len = getline(&text, &cap, f)) > 0) {
-		json_error_t jerr;
-		struct sp_event ev;
-		const char *what;
-		json_t *line;
+	while ((rc = sp_complain_reader_next(r, &ev, &diag)) == 1) {
+		const char *of = sp_complain_reader_policy(r);
 
-		lineno++;
-		if (len == 1 && text[0] == '\n')
-			continue;
-		line = json_loadb(text, (size_t)len, 0, &jerr);
-		if (!line) {
-			sp_err("export: %s:%ld:%d: %s", path, lineno, jerr.column, jerr.text);
-			rc = -EINVAL;
+		if (of && strcmp(of, digest) != 0) {
+			sp_err("export: %s:%ld: the log was made under another policy (%s, program "
+			       "'%s'), not this one (%s)",
+			       path, sp_complain_reader_line(r), of,
+			       sp_complain_reader_program(r) ? sp_complain_reader_program(r) : "?",
+			       digest);
+			rc = -EXDEV;
 			break;
 		}
-		if (violation_event(line, &ev, &what) < 0) {
-			sp_err("export: %s:%ld:1: not a violation line: %s", path, lineno, what);
-			rc = -EINVAL;
-		} else {
-			rc = sp_policy_feed(b, &ev, &diag);
-			if (rc < 0 && rc != -ENOMEM)
-				sp_err("export: %s:%ld: %s", path, lineno, diag.msg);
+		if (!of && !warned) {
+			sp_warn("export: %s: a log without run headers: which policy it was made "
+				"under cannot be checked",
+				path);
+			warned = true;
 		}
-		json_decref(line);
+		if (sp_rules_phase_index(rules, ev.phase) < 0) {
+			sp_err("export: %s:%ld: phase '%s' is not in the rules '%s'", path,
+			       sp_complain_reader_line(r), ev.phase, sp_rules_name(rules));
+			rc = -EXDEV;
+			break;
+		}
+		rc = sp_policy_feed(b, &ev, &diag);
+		if (rc < 0) {
+			if (rc != -ENOMEM)
+				sp_err("export: %s:%ld: %s", path, sp_complain_reader_line(r),
+				       diag.msg);
+			rc = rc == -ENOMEM ? rc : -EINVAL;
+			sp_complain_reader_free(r);
+			return rc;
+		}
 	}
-	free(text);
-	fclose(f);
-	return rc;
+	/* The reader's own errors: a malformed line (file:line:col) or a read error. */
+	if (rc == -EINVAL || rc == -EIO)
+		sp_err("export: %s", diag.msg);
+	sp_complain_reader_free(r);
+	return rc < 0 ? rc : 0;
 }
 
 /* Each phase's own syscalls, the dangerous ones (levels 1 and 2) marked with their level. */
@@ -759,6 +727,7 @@ static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 	struct sp_completer *k = NULL;
 	struct sp_baseline *bl = sp_baseline_new();
 	struct sp_diag diag = {{0}};
+	char digest[80];
 	int rc = -ENOMEM;
 
 	*out = NULL;
@@ -781,11 +750,19 @@ static int build_policy(const struct export_opts *o, struct sp_trace_reader *r,
 		rc = -ENOMEM;
 		goto out;
 	}
+	/* The identity a complain log's headers must name (before the builder owns rules_json). */
+	if (sp_complain_policy_digest(json_string_value(json_array_get(h->command, 0)), rules_json,
+				      digest, sizeof(digest)) < 0) {
+		json_decref(rules_json);
+		json_decref(program);
+		rc = -ENOMEM;
+		goto out;
+	}
 	rc = sp_policy_builder_set_origin(b, program, rules_json, sp_rules_name(rules));
 	if (rc == 0)
 		rc = read_events(r, det, b, k, bl, o->trace);
 	for (size_t i = 0; rc >= 0 && i < o->n_merge; i++)
-		rc = read_complain_log(o->merge[i], b);
+		rc = read_complain_log(o->merge[i], b, rules, digest);
 	if (rc >= 0 && k)
 		rc = complete_policy(o, k, b, cst);
 	/* What the kernel and the C runtime do on the program's behalf (docs/baseline.md). */

@@ -187,7 +187,8 @@ static FILE *open_complain_log(const char *path)
 
 	if (!path)
 		return stderr;
-	f = fopen(path, "we");
+	/* Appended: every run adds its own header and entries (docs/run.md). */
+	f = fopen(path, "ae");
 	if (!f)
 		sp_err("run: --complain: cannot write '%s': %s", path, strerror(errno));
 	return f;

@@ -179,6 +179,8 @@ static void audit_scan(struct sp_enforcer *e)
 {
 	struct sp_audit_seccomp rec;
 
+	if (e->opts.complain)
+		return; /* the audit thread reads the stream (complain_start) */
 	while (sp_audit_next(e->audit, &rec))
 		report_audit_record(e, &rec);
 }
@@ -389,22 +391,293 @@ static bool denied(uint32_t verdict)
 	return (verdict & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_ALLOW;
 }
 
-/* Complain mode: what enforcing would have installed by now (the pending filter is not in yet). */
-static int complain(struct sp_enforcer *e, struct thr *t, const struct sp_event *ev)
-{
-	if (t->installed >= 0 && denied(sp_enforce_verdict(e, t->installed, ev))) {
-		int rc = sp_complain_write(e->opts.complain, ev,
-					   sp_enforce_phase_name(e, t->installed), &e->diag);
+/* ---- complain mode (docs/run.md): the same phases, unlisted calls logged ---- */
 
-		if (rc < 0) {
-			e->error = rc;
-			return rc; /* the tracer kills the program: a cut log must not look whole */
-		}
+static struct complaint *complaint_get(struct sp_enforcer *e, pid_t pid, int phase, enum sp_abi abi,
+				       long nr)
+{
+	struct complaint *c;
+
+	for (size_t i = 0; i < e->n_complaints; i++) {
+		c = &e->complaints[i];
+		if (c->pid == pid && c->phase == phase && c->abi == abi && c->nr == nr)
+			return c;
 	}
-	if (t->pending >= 0 && ev->has_exit) {
+	if (e->n_complaints == e->cap_complaints) {
+		size_t cap = e->cap_complaints ? e->cap_complaints * 2 : 32;
+		struct complaint *grown = realloc(e->complaints, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		e->complaints = grown;
+		e->cap_complaints = cap;
+	}
+	c = &e->complaints[e->n_complaints++];
+	*c = (struct complaint){.pid = pid, .phase = phase, .abi = abi, .nr = nr, .first = -1};
+	return c;
+}
+
+/* A call the supervisor saw, which the filter of t's phase does not list. */
+static int complain_seen(struct sp_enforcer *e, struct thr *t, const struct sp_event *ev)
+{
+	struct complaint *c = complaint_get(e, t->pid, t->installed, ev->abi, ev->nr);
+
+	if (!c)
+		return -ENOMEM;
+	if (c->count++ == 0 || !c->has_args) {
+		c->tid = t->tid;
+		c->first = ev->ts;
+		c->has_args = true;
+		c->kernel = false;
+		memcpy(c->args, ev->args, sizeof(c->args));
+		free(c->site);
+		c->site = ev->site ? strdup(ev->site) : NULL;
+	}
+	return 0;
+}
+
+/*
+ * Complain mode in a traced thread: the supervisor checks each call with
+ * the filter of the phase the thread is in (sp_enforce_verdict runs the
+ * real program), and moves it between phases without installing
+ * anything, except where run would let it go: there it gets the phase's
+ * filter with SECCOMP_RET_LOG as its default action and is let go, so
+ * that it runs at full speed and the kernel logs what it would have
+ * denied (complain_collect).
+ */
+static int complain(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
+		    const struct sp_event *ev)
+{
+	const struct phase_filter *f;
+	struct sp_diag why = {{0}};
+	struct proc *p;
+	int rc;
+
+	if (t->installed >= 0 && e->filters[t->installed].observed &&
+	    denied(sp_enforce_verdict(e, t->installed, ev)) && complain_seen(e, t, ev) < 0)
+		return -ENOMEM;
+	if (t->pending < 0 || !ev->has_exit)
+		return 0;
+	f = &e->filters[t->pending];
+	if (!f->detach || !f->log_insns) {
 		t->installed = t->pending;
 		t->pending = -1;
+		return 0;
 	}
+	if (ev->abi != SP_ABI_X86_64)
+		return 0;
+	rc = sp_tracer_install_filter(tracer, t->tid, f->log_insns, f->log_len, INJECT_FLAGS, &why);
+	if (rc == -ENOTSUP)
+		return 0;
+	if (rc < 0) {
+		fail_closed(e, tracer, t, why.msg);
+		return 0;
+	}
+	e->res->handovers++;
+	t->installed = t->pending;
+	t->pending = -1;
+	p = proc_find(e, t->pid);
+	if (p)
+		p->let_go |= 1ULL << t->installed;
+	sp_tracer_detach_thread_after(tracer, t->tid);
+	return 0;
+}
+
+/* Counts one LOG record by (pid, arch, nr); the caller holds the lock. */
+static int logged_add(struct sp_enforcer *e, const struct sp_audit_seccomp *rec)
+{
+	size_t i;
+
+	if ((rec->code & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_LOG)
+		return 0;
+	for (i = 0; i < e->n_logged; i++)
+		if (e->logged[i].pid == rec->pid && e->logged[i].arch == rec->arch &&
+		    e->logged[i].nr == rec->nr) {
+			e->logged[i].count++;
+			return 0;
+		}
+	if (e->n_logged == e->cap_logged) {
+		size_t cap = e->cap_logged ? e->cap_logged * 2 : 32;
+		struct logged *grown = realloc(e->logged, cap * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		e->logged = grown;
+		e->cap_logged = cap;
+	}
+	e->logged[e->n_logged++] = (struct logged){rec->pid, rec->arch, rec->nr, 1};
+	return 0;
+}
+
+/*
+ * The audit thread: drains the stream all along, so that a burst of LOG
+ * records from threads let go never overflows the socket's buffer while
+ * the supervisor waits for ptrace stops.
+ */
+static void *audit_main(void *opaque)
+{
+	struct sp_enforcer *e = opaque;
+	struct sp_audit_seccomp rec;
+
+	for (;;) {
+		bool stop;
+
+		pthread_mutex_lock(&e->lock);
+		stop = e->stop_audit;
+		pthread_mutex_unlock(&e->lock);
+		if (stop)
+			break;
+		sp_audit_wait(e->audit, 100);
+		while (sp_audit_next(e->audit, &rec)) {
+			pthread_mutex_lock(&e->lock);
+			if (logged_add(e, &rec) < 0)
+				e->audit_enomem = true;
+			pthread_mutex_unlock(&e->lock);
+		}
+	}
+	return NULL;
+}
+
+/* The parent of pid, from /proc (0 when it is gone). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PPid: %d", &ppid) == 1)
+			break;
+	fclose(f);
+	return ppid;
+}
+
+/*
+ * The process whose let-go threads made a logged call of pid: pid itself,
+ * or, for a child forked by a thread let go (never followed, it holds
+ * that thread's filter), its nearest known ancestor.
+ */
+static struct proc *logging_proc(struct sp_enforcer *e, pid_t pid)
+{
+	for (int depth = 0; pid > 1 && depth < 16; depth++) {
+		struct proc *p = proc_find(e, pid);
+
+		if (p && p->let_go)
+			return p;
+		pid = parent_of(pid);
+	}
+	return NULL;
+}
+
+/*
+ * The kernel's records become entries of the phases whose LOG filter made
+ * them.  A record names the process, not the thread: when threads of one
+ * process were let go in several phases, the call is an entry of each
+ * (a merge then allows it in each, never too little).
+ */
+static int complain_collect(struct sp_enforcer *e)
+{
+	struct sp_audit_seccomp rec;
+
+	pthread_mutex_lock(&e->lock);
+	e->stop_audit = true;
+	pthread_mutex_unlock(&e->lock);
+	if (e->audit_thread_running)
+		pthread_join(e->audit_thread, NULL);
+	e->audit_thread_running = false;
+	if (e->audit_enomem)
+		return -ENOMEM;
+	/* kauditd hands records on a little later: what is still in flight. */
+	for (int rounds = 0; rounds < 4 && sp_audit_wait(e->audit, 50); rounds++)
+		while (sp_audit_next(e->audit, &rec))
+			if (logged_add(e, &rec) < 0)
+				return -ENOMEM;
+	for (size_t i = 0; i < e->n_logged; i++) {
+		const struct logged *l = &e->logged[i];
+		struct proc *p = logging_proc(e, l->pid);
+
+		if (!p)
+			continue; /* not one of ours */
+		for (int ph = 0; ph < (int)e->n_phases; ph++) {
+			struct complaint *c;
+
+			if (!(p->let_go & (1ULL << ph)))
+				continue;
+			c = complaint_get(e, l->pid, ph, sp_abi_classify(l->arch, l->nr), l->nr);
+			if (!c)
+				return -ENOMEM;
+			if (c->count == 0)
+				c->kernel = true;
+			c->count += l->count;
+		}
+	}
+	return 0;
+}
+
+static int cmp_complaint(const void *a, const void *b)
+{
+	const struct complaint *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->phase != y->phase)
+		return x->phase < y->phase ? -1 : 1;
+	if (x->abi != y->abi)
+		return x->abi < y->abi ? -1 : 1;
+	return x->nr < y->nr ? -1 : x->nr > y->nr;
+}
+
+static int complain_write_all(struct sp_enforcer *e, struct sp_diag *diag)
+{
+	qsort(e->complaints, e->n_complaints, sizeof(*e->complaints), cmp_complaint);
+	for (size_t i = 0; i < e->n_complaints; i++) {
+		const struct complaint *c = &e->complaints[i];
+		struct sp_complaint out = {
+		    .pid = c->pid,
+		    .tid = c->tid,
+		    .phase = sp_enforce_phase_name(e, c->phase),
+		    .name = sp_syscall_name(c->abi, c->nr),
+		    .abi = c->abi,
+		    .nr = c->nr,
+		    .count = c->count,
+		    .first = c->first,
+		    .has_args = c->has_args,
+		    .site = c->site,
+		    .kernel = c->kernel,
+		};
+		int rc;
+
+		memcpy(out.args, c->args, sizeof(out.args));
+		rc = sp_complain_write_entry(e->opts.complain, &out, diag);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The run's header, and the audit thread; -errno with diag when the log cannot be written. */
+static int complain_start(struct sp_enforcer *e, char *const *argv, struct sp_diag *diag)
+{
+	json_t *program = json_array();
+	int rc;
+
+	if (!program)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	for (size_t i = 0; argv[i]; i++)
+		json_array_append_new(program, json_string(argv[i]));
+	rc = sp_complain_write_header(e->opts.complain, program, e->digest, (long long)time(NULL),
+				      diag);
+	json_decref(program);
+	if (rc < 0)
+		return rc;
+	e->stop_audit = false;
+	if (sp_audit_available(e->audit) &&
+	    pthread_create(&e->audit_thread, NULL, audit_main, e) == 0)
+		e->audit_thread_running = true;
 	return 0;
 }
 
@@ -454,7 +727,7 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 		p->installed = t->installed;
 	}
 	if (e->opts.complain)
-		return complain(e, t, ev);
+		return complain(e, tracer, t, ev);
 	/* Injection needs the thread at a syscall-exit stop: that is where we are now. */
 	if (t->pending >= 0 && ev->has_exit && ev->abi == SP_ABI_X86_64)
 		return install_pending(e, tracer, t);
@@ -469,11 +742,19 @@ static int install_initial_filter(void *opaque)
 	const struct phase_filter *f = &e->filters[e->initial];
 	struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = f->insns};
 
-	if (e->opts.complain)
-		return 0;
-	/* Unprivileged filters need it, and it keeps setuid binaries from escaping the filter. */
+	/*
+	 * Unprivileged filters need it, and it keeps setuid binaries from
+	 * escaping the filter.  Complain mode too: it injects a filter where
+	 * run lets a thread go.
+	 */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
+	if (e->opts.complain) {
+		if (!f->detach || !f->log_insns)
+			return 0;
+		prog.len = (unsigned short)f->log_len;
+		prog.filter = f->log_insns;
+	}
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, INJECT_FLAGS, &prog) < 0)
 		return -errno;
 	return 0;
@@ -491,6 +772,7 @@ int sp_enforcer_new(const char *policy_path, const struct sp_enforcer_opts *opts
 	if (!e)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	e->opts = *opts;
+	pthread_mutex_init(&e->lock, NULL);
 	rc = sp_enforce_load(e, policy_path, diag);
 	if (rc < 0) {
 		sp_enforcer_free(e);
@@ -507,6 +789,12 @@ void sp_enforcer_free(struct sp_enforcer *e)
 	sp_enforce_unload(e);
 	sp_audit_close(e->audit);
 	free(e->procs);
+	free(e->thrs);
+	for (size_t i = 0; i < e->n_complaints; i++)
+		free(e->complaints[i].site);
+	free(e->complaints);
+	free(e->logged);
+	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
 
@@ -536,7 +824,16 @@ int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_
 	topts.pre_exec = install_initial_filter;
 	topts.on_event = on_event;
 	topts.ctx = e;
+	if (e->opts.complain && (rc = complain_start(e, argv, diag)) < 0)
+		return rc;
 	rc = sp_tracer_run(&topts, &tres, diag);
+	if (e->opts.complain && !e->error) {
+		e->error = complain_collect(e);
+		if (e->error == 0)
+			e->error = complain_write_all(e, &e->diag);
+		else
+			sp_diag_set(&e->diag, -e->error, "out of memory");
+	}
 	if (e->error) {
 		if (diag)
 			*diag = e->diag;

@@ -5,6 +5,7 @@
 #ifndef SYSPHASE_ENFORCE_INTERNAL_H
 #define SYSPHASE_ENFORCE_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -26,6 +27,13 @@ struct phase_filter {
 	 * its threads followed).
 	 */
 	bool detach;
+	/*
+	 * Complain mode, detach phases: the same allowlist with SECCOMP_RET_LOG
+	 * as its default, installed when a thread is let go, so the kernel
+	 * logs what it would have denied.
+	 */
+	struct sock_filter *log_insns;
+	size_t log_len;
 	size_t n_allow;
 	struct sp_allow *allow; /* the enforce allowlist, sorted by name (nesting checks) */
 };
@@ -45,12 +53,34 @@ struct proc {
 	pid_t pid;
 	int installed; /* phase of its denials' filter (a thread's, last seen), -1 none */
 	bool gone;     /* exited: kept to name a denial whose audit record comes late */
+	uint64_t let_go; /* complain mode: phases of its threads let go under a LOG filter */
 	bool named;    /* a note has named a denial of it */
 	char comm[32];
 	/* The last unfinished call its filter denies: what killed it, if it dies of SIGSYS. */
 	const char *denied;
 	enum sp_abi denied_abi;
 	long denied_nr;
+};
+
+/* Complain mode: one entry per (process, phase, syscall). */
+struct complaint {
+	pid_t pid, tid;
+	int phase;
+	enum sp_abi abi;
+	long nr;
+	uint64_t count;
+	double first;
+	bool has_args, kernel;
+	uint64_t args[6];
+	char *site;
+};
+
+/* A seccomp LOG record the audit thread collected: (pid, arch, nr) and how often. */
+struct logged {
+	pid_t pid;
+	uint32_t arch;
+	long nr;
+	uint64_t count;
 };
 
 struct sp_enforcer {
@@ -70,6 +100,19 @@ struct sp_enforcer {
 	struct thr *thrs;
 	size_t n_thrs, cap_thrs;
 	pid_t leader; /* the launched program */
+
+	struct complaint *complaints;
+	size_t n_complaints, cap_complaints;
+	/* The audit thread (complain mode) and what it collected, under lock. */
+	pthread_t audit_thread;
+	bool audit_thread_running;
+	pthread_mutex_t lock;
+	bool stop_audit;   /* under lock */
+	bool audit_enomem; /* under lock: a record could not be kept */
+	struct logged *logged;
+	size_t n_logged, cap_logged;
+
+	char digest[80]; /* the policy's, which a complain log's header names */
 
 	int error;	     /* -errno that ends the run (complain log write) */
 	struct sp_diag diag; /* ... and its message */

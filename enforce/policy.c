@@ -104,6 +104,15 @@ static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *
 		return rc;
 	rc = sp_filter_bpf(sctx, &f->insns, &f->len);
 	seccomp_release(sctx);
+	if (rc == 0 && e->opts.complain && f->detach) {
+		/* What a thread let go holds in complain mode: the kernel logs the rest. */
+		spec.def = SP_ACTION_LOG;
+		rc = sp_filter_build(&spec, &sctx, diag);
+		if (rc < 0)
+			return rc;
+		rc = sp_filter_bpf(sctx, &f->log_insns, &f->log_len);
+		seccomp_release(sctx);
+	}
 	if (rc == 0 && sp_bpf_check(f->insns, f->len) < 0)
 		rc = -EINVAL; /* the simulator must be able to run what the kernel would take */
 	if (rc < 0)
@@ -125,6 +134,9 @@ int sp_enforce_load(struct sp_enforcer *e, const char *path, struct sp_diag *dia
 				&e->rules, diag);
 	if (rc < 0)
 		return rc;
+	if (sp_complain_policy_digest(sp_policy_program_path(e->policy), sp_policy_rules(e->policy),
+				      e->digest, sizeof(e->digest)) < 0)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
 	e->n_phases = sp_rules_phase_count(e->rules);
 	e->initial = sp_rules_initial(e->rules);
 	rc = check_policy_matches_rules(e, diag);
@@ -151,6 +163,7 @@ void sp_enforce_unload(struct sp_enforcer *e)
 {
 	for (size_t i = 0; e->filters && i < e->n_phases; i++) {
 		free(e->filters[i].insns);
+		free(e->filters[i].log_insns);
 		free(e->filters[i].allow);
 	}
 	free(e->filters);

@@ -295,9 +295,49 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
 #include <stdio.h>
 
 /*
- * Appends ev's line, the call seen in phase, and flushes it.  -errno with
- * diag on a write error (ENOSPC on a full disk, EPIPE...), -ENOMEM.
+ * Each run appends to the log (never truncates): first a header line
+ *   {"type":"run","program":[argv...],"policy":DIGEST,"time":"2026-...Z"}
+ * then, when the run ends, one line per (process, phase, syscall) with how
+ * many times it came ("count") and the first call's thread, time,
+ * arguments and call site when the supervisor saw it ("seen": "ptrace"),
+ * or none of those when only the kernel's audit record did ("seen":
+ * "kernel", a thread let go under a SECCOMP_RET_LOG filter).
  */
+struct sp_complaint {
+	pid_t pid, tid;	   /* tid 0: unknown (kernel) */
+	const char *phase; /* the phase whose filter did not list it */
+	const char *name;  /* NULL when the number has no name */
+	enum sp_abi abi;
+	long nr;
+	uint64_t count;
+	double first;		    /* time of the first (-1: unknown) */
+	bool has_args;		    /* args and site are the first call's */
+	uint64_t args[SP_MAX_ARGS];
+	const char *site;	    /* may be NULL */
+	bool kernel;		    /* from an audit record, not a ptrace stop */
+};
+
+/*
+ * Which policy a log was made under, as its headers name it: a digest of
+ * the program's path and the embedded rule set (canonical JSON), which
+ * every round of the learning loop keeps; another program or other rules
+ * give another.  Written into out (size >= 32).  0 or -ENOMEM.
+ */
+int sp_complain_policy_digest(const char *program, const json_t *rules, char *out, size_t size);
+
+/*
+ * Appends the header of a run of program (a JSON array of strings,
+ * borrowed) under the policy whose digest is given, at `when` (seconds
+ * since the epoch).  Flushed.  -errno with diag on a write error
+ * (ENOSPC on a full disk, EPIPE...), -ENOMEM.
+ */
+int sp_complain_write_header(FILE *out, const json_t *program, const char *policy_digest,
+			     long long when, struct sp_diag *diag);
+
+/* Appends one deduplicated entry and flushes it.  Errors as above. */
+int sp_complain_write_entry(FILE *out, const struct sp_complaint *c, struct sp_diag *diag);
+
+/* One call ev seen in phase, as an entry of count 1 (tests and tools). */
 int sp_complain_write(FILE *out, const struct sp_event *ev, const char *phase,
 		      struct sp_diag *diag);
 
@@ -320,6 +360,17 @@ int sp_complain_reader_next(struct sp_complain_reader *r, struct sp_event *ev,
 
 /* The line number of the last line read (1-based). */
 long sp_complain_reader_line(const struct sp_complain_reader *r);
+
+/*
+ * The header of the run the last violation read belongs to: its policy
+ * digest and its program (argv[0]), NULL before any header (a log
+ * written before headers existed).  Valid until the next header is read.
+ */
+const char *sp_complain_reader_policy(const struct sp_complain_reader *r);
+const char *sp_complain_reader_program(const struct sp_complain_reader *r);
+
+/* The last violation's count (1 for a line without one). */
+uint64_t sp_complain_reader_count(const struct sp_complain_reader *r);
 
 void sp_complain_reader_free(struct sp_complain_reader *r);
 

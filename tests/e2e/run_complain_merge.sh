@@ -25,11 +25,12 @@ st=$?
 check "complain mode lets ls run to completion" test "$st" = 0
 check "ls printed its listing" grep -qx usr ls.out
 check "complain log has violation lines" test -s complain.log
-check "every complain line is a violation with phase and syscall" python3 - complain.log <<'PY'
+check "a run header, then violations with phase, syscall and count" python3 - complain.log <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-ok = lines and all(l["type"] == "violation" and l["phase"] and l["syscall"] and len(l["args"]) == 6
-                   for l in lines)
+ok = len(lines) > 1 and lines[0]["type"] == "run" and all(
+    l["type"] == "violation" and l["phase"] and l["syscall"] and l["count"] >= 1
+    and (l["seen"] == "kernel" or len(l["args"]) == 6) for l in lines[1:])
 sys.exit(0 if ok else 1)
 PY
 
