@@ -12,6 +12,9 @@
 #   would raise and other processes hardly move.
 #   A third way, nginx under one plain seccomp filter installed before exec
 #   (no ptrace), shows what seccomp itself costs on this kernel.
+#   A fourth, `sysphase run --complain`, is the learning mode: the same
+#   phases and detach points, unlisted calls logged by the kernel.  Target:
+#   complain/run >= 0.90, so a server can learn under production traffic.
 # A benchmark, not a test: it prints figures and never fails on them.
 #   bench/enforce.sh [BUILD_DIR]   (ROUNDS=3, DURATION=10; SYSPHASE=binary overrides)
 set -euo pipefail
@@ -158,10 +161,10 @@ cc -O2 -I"$scratch/pol" -o "$scratch/one_filter" "$scratch/one_filter.c"
 
 echo "== nginx + wrk -t1 -c10 -d${duration}s on 127.0.0.1, $rounds rounds, interleaved"
 echo "   (one: one plain seccomp filter, no ptrace: what any seccomp sandbox costs)"
-printf '%-5s %11s %11s %11s %7s %7s %9s %9s %9s %9s\n' round native_rps one_rps run_rps \
-	one/nat run/nat native_us run_us native_rdy run_rdy
-ratios=() one_ratios=() n_rps=() o_rps=() r_rps=() n_ready=() r_ready=() n_cpu=() r_cpu=()
-cpu_ratios=()
+printf '%-5s %11s %11s %11s %11s %7s %7s %8s %9s %9s %9s %9s\n' round native_rps one_rps \
+	run_rps cmp_rps one/nat run/nat cmp/run native_us run_us native_rdy run_rdy
+ratios=() one_ratios=() n_rps=() o_rps=() r_rps=() c_rps=() n_ready=() r_ready=() n_cpu=() r_cpu=()
+cpu_ratios=() cmp_ratios=()
 for r in $(seq "$rounds"); do
 	start_nginx
 	nr=$ready
@@ -177,13 +180,21 @@ for r in $(seq "$rounds"); do
 	measure
 	rt=$rps rc=$cpu_us
 	stop_nginx
+	start_nginx "$sysphase" run --policy "$scratch/pol/policy.json" \
+		--complain="$scratch/complain.log" --
+	measure
+	ct=$rps cstate=$state
+	stop_nginx
 	ratio=$(python3 -c "print('%.4f' % ($rt / $nt))")
+	cmp_ratio=$(python3 -c "print('%.4f' % ($ct / $rt))")
 	one_ratio=$(python3 -c "print('%.4f' % ($ot / $nt))")
 	# The figures only count if the worker really ran detached and filtered.
-	printf '%-5s %11s %11s %11s %7s %7s %9s %9s %9s %9s  run worker: %s\n' "$r" "$nt" "$ot" \
-		"$rt" "$one_ratio" "$ratio" "$nc" "$rc" "$nr" "$rr" "$state"
+	printf '%-5s %11s %11s %11s %11s %7s %7s %8s %9s %9s %9s %9s  run worker: %s complain worker: %s\n' \
+		"$r" "$nt" "$ot" "$rt" "$ct" "$one_ratio" "$ratio" "$cmp_ratio" "$nc" "$rc" "$nr" "$rr" \
+		"$state" "$cstate"
 	ratios+=("$ratio") one_ratios+=("$one_ratio") n_rps+=("$nt") o_rps+=("$ot")
-	r_rps+=("$rt") n_ready+=("$nr") r_ready+=("$rr") n_cpu+=("$nc") r_cpu+=("$rc")
+	r_rps+=("$rt") c_rps+=("$ct") n_ready+=("$nr") r_ready+=("$rr") n_cpu+=("$nc") r_cpu+=("$rc")
+	cmp_ratios+=("$cmp_ratio")
 	cpu_ratios+=("$(python3 -c "print('%.4f' % ($rc / $nc))")")
 done
 if grep -q -e "killed by" -e "denied" "$scratch/launch.log"; then
@@ -191,7 +202,9 @@ if grep -q -e "killed by" -e "denied" "$scratch/launch.log"; then
 	grep -e "killed by" -e "denied" "$scratch/launch.log" >&2
 fi
 echo "median requests/s: native $(median "${n_rps[@]}"), one plain filter $(median "${o_rps[@]}")," \
-	"sysphase run $(median "${r_rps[@]}")"
+	"sysphase run $(median "${r_rps[@]}"), run --complain $(median "${c_rps[@]}")"
+echo "median throughput ratio complain/run: $(median "${cmp_ratios[@]}") (target >= 0.90)"
+echo "complain log: $(grep -c . "$scratch/complain.log") lines after $rounds runs (appended, deduplicated)"
 echo "median throughput ratio run/native: $(median "${ratios[@]}") (target >= 0.97);" \
 	"one plain filter/native: $(median "${one_ratios[@]}")"
 echo "median worker CPU per request: native $(median "${n_cpu[@]}") us, sysphase run $(median "${r_cpu[@]}") us;" \

@@ -23,6 +23,7 @@ struct run_opts {
 	bool complain;
 	const char *log_path; /* NULL: stderr */
 	enum sp_action def;
+	bool graded; /* --default-action graded */
 	char **argv;
 };
 
@@ -35,9 +36,12 @@ static void run_usage(FILE *out)
 		"the program enters it, and a process in a final phase is let go to run\n"
 		"under its filter alone.\n\n"
 		"  -P, --policy FILE         the policy.json to enforce\n"
-		"      --complain[=LOG]      deny nothing: log each syscall the current phase\n"
-		"                            would deny as a JSON line to LOG (default stderr)\n"
-		"      --default-action A    kill (default), errno (EPERM) or log\n"
+		"      --complain[=LOG]      deny nothing: the same phases, and each call the\n"
+		"                            phase's filter would deny appended to LOG (default\n"
+		"                            stderr), once per process, phase and syscall\n"
+		"      --default-action A    kill (default), errno (EPERM), log, or graded:\n"
+		"                            kill only on dangerous calls (threat levels 1-2,\n"
+		"                            unknown numbers), let the rest through, logged\n"
 		"  -h, --help                this text\n\n"
 		"Exit status: the program's, or 128+signal; 2 for a bad policy or usage;\n"
 		"127 when PROG is not found, 126 when it cannot be executed; 125 when a\n"
@@ -69,9 +73,11 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 			o->log_path = optarg;
 			break;
 		case 'A':
-			rc = sp_action_from_name(optarg);
+			o->graded = strcmp(optarg, "graded") == 0;
+			rc = o->graded ? SP_ACTION_KILL : sp_action_from_name(optarg);
 			if (rc < 0) {
-				sp_err("run: --default-action must be kill, errno or log, not '%s'",
+				sp_err("run: --default-action must be kill, errno, log or graded, not "
+				       "'%s'",
 				       optarg);
 				return -1;
 			}
@@ -227,6 +233,7 @@ int cmd_run(int argc, char **argv)
 			return SP_EXIT_USAGE;
 	}
 	eo.def = o.def;
+	eo.graded = o.graded;
 	eo.complain = log;
 	rc = sp_enforcer_new(o.policy, &eo, &e, &diag);
 	if (rc < 0) {

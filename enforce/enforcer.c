@@ -820,7 +820,7 @@ int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_
 			return sp_diag_set(diag, ENOMEM, "out of memory");
 	}
 	/* Denials of errno and log filters leave no other trace than their record. */
-	e->expect_records = e->opts.def != SP_ACTION_KILL;
+	e->expect_records = e->opts.def != SP_ACTION_KILL || e->opts.graded;
 	topts.pre_exec = install_initial_filter;
 	topts.on_event = on_event;
 	topts.ctx = e;

@@ -77,6 +77,39 @@ static int check_nesting(const struct sp_enforcer *e, struct sp_diag *diag)
 	return 0;
 }
 
+/*
+ * The graded default: the filter's default action stays KILL (which also
+ * takes numbers libseccomp does not know, and other ABIs), and every known
+ * x86-64 call outside the allowlist that is not dangerous (threat level 1
+ * or 2) gets SECCOMP_RET_LOG instead: it goes through, and the kernel logs
+ * it.
+ */
+static int add_graded_logs(scmp_filter_ctx ctx, const struct phase_filter *f,
+			   struct sp_diag *diag)
+{
+	for (int nr = 0; nr < 1024; nr++) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+		int level, rc = 0;
+		bool listed = false;
+
+		if (!name)
+			continue;
+		for (size_t i = 0; i < f->n_allow && !listed; i++)
+			listed = strcmp(f->allow[i].name, name) == 0;
+		level = sp_threat_level(name);
+		/* io_uring's operations bypass seccomp: never let it through unlisted. */
+		if (!listed && level != 1 && level != 2 && strncmp(name, "io_uring", 8) != 0)
+			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_LOG, nr, 0);
+		free(name);
+		/* -EEXIST: a rule run's filters add themselves (clone3's ENOSYS, clone's check). */
+		if (rc < 0 && rc != -EEXIST)
+			return sp_diag_set(diag, -rc, "graded default: libseccomp refused a rule "
+						      "for syscall %d: %s",
+					   nr, strerror(-rc));
+	}
+	return 0;
+}
+
 static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *diag)
 {
 	struct phase_filter *f = &e->filters[phase];
@@ -102,6 +135,10 @@ static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *
 	rc = sp_filter_build(&spec, &sctx, diag);
 	if (rc < 0)
 		return rc;
+	if (e->opts.graded && (rc = add_graded_logs(sctx, f, diag)) < 0) {
+		seccomp_release(sctx);
+		return rc;
+	}
 	rc = sp_filter_bpf(sctx, &f->insns, &f->len);
 	seccomp_release(sctx);
 	if (rc == 0 && e->opts.complain && f->detach) {

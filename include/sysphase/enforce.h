@@ -59,9 +59,21 @@ struct sp_enforce_note {
 struct sp_enforcer_opts {
 	enum sp_action def; /* what a call outside a phase's allowlist gets */
 	/*
-	 * Complain mode when not NULL (borrowed): no filter is installed,
-	 * and every call the filter in force would deny is written to it
-	 * (sp_complain_write).  A write error ends the run (see sp_enforcer_run).
+	 * The graded default (def must be SP_ACTION_KILL): outside a phase's
+	 * allowlist only dangerous calls kill, those of threat levels 1 and 2
+	 * (sp_threat_level) and numbers libseccomp does not know; every other
+	 * call goes through with a kernel log line (SECCOMP_RET_LOG), which
+	 * run reports.  A safety net while a deployment learns.
+	 */
+	bool graded;
+	/*
+	 * Complain mode when not NULL (borrowed): the same phases and detach
+	 * points as enforcing; threads still followed are checked by the
+	 * supervisor, threads let go get their phase's filter with
+	 * SECCOMP_RET_LOG as default and the kernel logs the rest.  Entries go
+	 * to it at the end of the run, after a header written at its start
+	 * (sp_complain_write_header).  A write error ends the run (see
+	 * sp_enforcer_run).
 	 */
 	FILE *complain;
 	void (*on_note)(void *ctx, const struct sp_enforce_note *note);
