@@ -91,7 +91,8 @@ import json, sys
 for l in open(sys.argv[1]).read().split("\n"):
     if l:
         e = json.loads(l)
-        print("%s %s %s" % (e.get("phase"), e.get("abi"), e.get("syscall")))
+        if e.get("type") == "violation":  # after the run's header
+            print("%s %s %s" % (e.get("phase"), e.get("abi"), e.get("syscall")))
 PY
 )
 want=$(for ph in $PHASES; do for abi in $ABIS; do echo "$ph $abi getpid"; done; done)
