@@ -6,6 +6,7 @@
 # is logged) under a WIDE workload the recording never saw.  Prints, per
 # program and policy, the distinct (phase, syscall) pairs that would have been
 # denied, the steady phase's enforce allowlist size and the largest phase's.
+# A third policy allows what completion held back (export --allow-held-back).
 # A benchmark, not a test: it prints figures and never fails on them.
 #   bench/generalisation.sh [BUILD_DIR] [PROGRAM...]
 #   PROGRAM: nginx redis postgres lighttpd memcached pyhttp (default: all)
@@ -209,8 +210,14 @@ for prog in ${*:-nginx redis postgres lighttpd memcached pyhttp}; do
 	"$sysphase" export --rules "$rules" "$dir/trace.jsonl" -o "$dir/pol" -f bpf >"$dir/exp.out" 2>&1
 	"$sysphase" export --no-complete --rules "$rules" "$dir/trace.jsonl" -o "$dir/pol0" -f bpf \
 		>/dev/null 2>&1
-	for pol in pol0 pol; do
-		label=$([ "$pol" = pol ] && echo completion || echo recorded)
+	"$sysphase" export --allow-held-back --rules "$rules" "$dir/trace.jsonl" -o "$dir/polh" \
+		-f bpf >/dev/null 2>&1
+	for pol in pol0 pol polh; do
+		case $pol in
+		pol0) label=recorded ;;
+		pol) label=completion ;;
+		*) label=+held-back ;;
+		esac
 		start run "$dir/run-$pol.out" --complain="$dir/$pol.log" --policy "$dir/$pol/policy.json"
 		bash -c "$wide" >/dev/null 2>&1
 		[ "$prog" = nginx ] && stop_cmd="kill -QUIT $(cat "$stop_file")"

@@ -6,6 +6,9 @@
 #   print medians: this VM's ptrace speed drifts over minutes, and a slow spell
 #   must hit every way alike.
 #   (c) the supervisor's peak RSS over a 1,000,000-syscall run
+#   (d) what static completion's stacks cost: 200,000 getppid() calls recorded with
+#       --stack=addr (module+offset frames) and --stack (symbolised), against plain
+#       record, interleaved the same way
 # A benchmark, not a test: it prints figures and never fails on them.
 #   bench/record.sh [BUILD_DIR]     (DURATION=10 to change the wrk run length)
 set -euo pipefail
@@ -127,3 +130,28 @@ _, status, ru = os.wait4(pid, 0)
 # ru_maxrss (KiB) of sysphase and what it reaped: the getppid loop is ~1 MB of it.
 print(f"peak RSS {ru.ru_maxrss / 1024:.1f} MB (exit status {os.waitstatus_to_exitcode(status)})")
 PY
+
+# (d): the stacks export's completion needs.  getppid from a loop is the worst
+# case: one unwind per syscall, nothing else to amortise it against.
+echo "== (d) 200000 x getppid(): the cost of stacks, ${ROUNDS:-5} interleaved rounds, medians"
+read -r plain addr symb < <(python3 - "$loop" "$sysphase" "${ROUNDS:-5}" <<'PY'
+import statistics, subprocess, sys, time
+loop, sysphase, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ways = [
+    [sysphase, "record", "-o", "/dev/null", "--", loop, "200000"],
+    [sysphase, "record", "--stack=addr", "-o", "/dev/null", "--", loop, "200000"],
+    [sysphase, "record", "--stack", "-o", "/dev/null", "--", loop, "200000"],
+]
+times = [[] for _ in ways]
+for _ in range(rounds):
+    for i, cmd in enumerate(ways):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        times[i].append(time.perf_counter() - t)
+print(" ".join(f"{statistics.median(t):.4f}" for t in times))
+PY
+)
+printf '%-28s %8ss  %7sx record\n' \
+	"sysphase record" "$plain" 1.00 \
+	"record --stack=addr" "$addr" "$(ratio "$addr" "$plain")" \
+	"record --stack" "$symb" "$(ratio "$symb" "$plain")"
