@@ -14,12 +14,12 @@
 #include "sysphase/filters.h"
 
 static const char *const fmt_names[SP_FMT_COUNT] = {
-    [SP_FMT_BPF] = "bpf", [SP_FMT_PFC] = "pfc",		[SP_FMT_OCI] = "oci",
+    [SP_FMT_BPF] = "bpf", [SP_FMT_PFC] = "pfc",         [SP_FMT_OCI] = "oci",
     [SP_FMT_K8S] = "k8s", [SP_FMT_SYSTEMD] = "systemd", [SP_FMT_C] = "c",
 };
 
 static const char *const fmt_exts[SP_FMT_COUNT] = {
-    [SP_FMT_BPF] = ".bpf",	[SP_FMT_PFC] = ".pfc",	    [SP_FMT_OCI] = ".oci.json",
+    [SP_FMT_BPF] = ".bpf",      [SP_FMT_PFC] = ".pfc",      [SP_FMT_OCI] = ".oci.json",
     [SP_FMT_K8S] = ".k8s.json", [SP_FMT_SYSTEMD] = ".conf", [SP_FMT_C] = ".h",
 };
 
@@ -53,9 +53,9 @@ int sp_formats_parse(const char *list, unsigned *set, struct sp_diag *diag)
 					break;
 			if (f == SP_FMT_COUNT)
 				return sp_diag_set(diag, EINVAL,
-						   "unknown format '%.*s' (bpf, pfc, oci, k8s, "
-						   "systemd, c, all)",
-						   (int)len, p);
+				                   "unknown format '%.*s' (bpf, pfc, oci, k8s, "
+				                   "systemd, c, all)",
+				                   (int)len, p);
 			*set |= 1u << f;
 		}
 		p += len;
@@ -78,11 +78,11 @@ int sp_formats_parse(const char *list, unsigned *set, struct sp_diag *diag)
  * 1.1.5; tests/e2e/filters_consumers.sh runs containers under it.
  */
 static const char *const runc_syscalls[] = {
-    "close",	   "epoll_ctl",	  "epoll_pwait", "execve",	   "exit",
-    "exit_group",  "fcntl",	  "fstatfs",	 "futex",	   "getdents64",
-    "getpid",	   "gettid",	  "madvise",	 "mmap",	   "munmap",
-    "nanosleep",   "openat",	  "read",	 "rt_sigprocmask", "rt_sigreturn",
-    "sched_yield", "sigaltstack", "tgkill",	 "write",	   NULL,
+    "close",       "epoll_ctl",   "epoll_pwait", "execve",         "exit",
+    "exit_group",  "fcntl",       "fstatfs",     "futex",          "getdents64",
+    "getpid",      "gettid",      "madvise",     "mmap",           "munmap",
+    "nanosleep",   "openat",      "read",        "rt_sigprocmask", "rt_sigreturn",
+    "sched_yield", "sigaltstack", "tgkill",      "write",          NULL,
 };
 
 const char *const *sp_runtime_syscalls(const char *runtime)
@@ -121,7 +121,7 @@ static void comment_text(FILE *out, const char *s, bool c_comment)
 		else if (c < 0x20 || c >= 0x7f)
 			fprintf(out, "\\x%02x", c);
 		else if (c_comment && ((c == '/' && prev == '*') || (c == '*' && prev == '/') ||
-				       (c == '?' && prev == '?')))
+		                       (c == '?' && prev == '?')))
 			fprintf(out, "\\%c", c);
 		else
 			fputc(c, out);
@@ -135,21 +135,21 @@ static int check_names(const struct sp_phase_filter *f, struct sp_diag *diag)
 	for (size_t i = 0; i < f->n_allow; i++)
 		if (sp_filter_syscall_nr(f->allow[i].name) < 0)
 			return sp_diag_set(diag, EINVAL,
-					   "'%s' is not a syscall libseccomp knows on x86-64",
-					   f->allow[i].name);
+			                   "'%s' is not a syscall libseccomp knows on x86-64",
+			                   f->allow[i].name);
 	return 0;
 }
 
 /* The BPF of f's context, or -E2BIG (with diag) when the kernel would refuse it. */
 static int program_of(const struct sp_phase_filter *f, struct sock_filter **insns, size_t *n,
-		      struct sp_diag *diag)
+                      struct sp_diag *diag)
 {
 	int rc = sp_filter_bpf(f->ctx, insns, n);
 
 	if (rc == -E2BIG)
 		return sp_diag_set(diag, E2BIG,
-				   "the filter is longer than the kernel's %d BPF instructions",
-				   BPF_MAXINSNS);
+		                   "the filter is longer than the kernel's %d BPF instructions",
+		                   BPF_MAXINSNS);
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "cannot export the filter's BPF: %s", strerror(-rc));
 	return 0;
@@ -187,7 +187,7 @@ int sp_write_pfc(const struct sp_phase_filter *f, FILE *out, struct sp_diag *dia
 	(void)diag;
 	hash_comment(out, f);
 	fprintf(out, ", %s view, %zu syscalls, default action %s\n", f->view ? f->view : "enforce",
-		f->n_allow, sp_action_name(f->def));
+	        f->n_allow, sp_action_name(f->def));
 	if (fflush(out) != 0)
 		return -EIO;
 	rc = seccomp_export_pfc(f->ctx, fileno(out));
@@ -262,9 +262,9 @@ static int check_allow(const struct sp_phase_filter *f, struct sp_diag *diag)
 				big |= cd->values[v] > INT64_MAX;
 			if (big)
 				return sp_diag_set(diag, ERANGE,
-						   "%s: an argument value above 2^63-1, which "
-						   "JSON profiles cannot carry",
-						   f->allow[i].name);
+				                   "%s: an argument value above 2^63-1, which "
+				                   "JSON profiles cannot carry",
+				                   f->allow[i].name);
 		}
 	return rc;
 }
@@ -371,8 +371,8 @@ int sp_write_k8s(const struct sp_phase_filter *f, FILE *out, struct sp_diag *dia
 
 	if (rc == 0 && !phase)
 		rc = sp_diag_set(diag, EINVAL,
-				 "a phase name that is not UTF-8 cannot be a "
-				 "Kubernetes annotation");
+		                 "a phase name that is not UTF-8 cannot be a "
+		                 "Kubernetes annotation");
 	if (rc < 0) {
 		json_decref(root);
 		json_decref(meta);
@@ -409,7 +409,7 @@ int sp_write_systemd(const struct sp_phase_filter *f, FILE *out, struct sp_diag 
 	 */
 	hash_comment(out, f);
 	fprintf(out, " (%s view), default action %s\n", f->view ? f->view : "enforce",
-		sp_action_name(f->def));
+	        sp_action_name(f->def));
 	for (size_t i = 0; i < f->n_allow; i++)
 		constrained |= f->allow[i].n_conds > 0;
 	if (constrained)
@@ -479,7 +479,7 @@ static int c_phase(const struct sp_phase_filter *f, size_t idx, FILE *out, struc
 	fprintf(out, "static const struct sock_filter sysphase_filter_%zu[%zu] = {\n", idx, n);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "\t{0x%04x, %u, %u, 0x%08x},\n", insns[i].code, insns[i].jt,
-			insns[i].jf, insns[i].k);
+		        insns[i].jf, insns[i].k);
 	fputs("};\n\n", out);
 	free(insns);
 	return 0;
@@ -542,7 +542,7 @@ static const char c_enter[] =
     "}\n";
 
 int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out,
-		      struct sp_diag *diag)
+                      struct sp_diag *diag)
 {
 	const char *prog = n && phases[0].program ? phases[0].program : "the program";
 	int rc;
@@ -550,7 +550,7 @@ int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out,
 	fputs("/*\n * Generated by sysphase export: the seccomp filters of ", out);
 	comment_text(out, prog, true);
 	fprintf(out, ",\n * one per phase, default action %s, x86-64 only.\n */\n",
-		n ? sp_action_name(phases[0].def) : "kill");
+	        n ? sp_action_name(phases[0].def) : "kill");
 	fputs("#ifndef SYSPHASE_PHASES_H\n#define SYSPHASE_PHASES_H\n\n", out);
 	fputs(c_prologue, out);
 	for (size_t i = 0; i < n; i++) {
@@ -565,9 +565,9 @@ int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out,
 		fputs("\t{", out);
 		c_string(out, phases[i].phase);
 		fprintf(out,
-			", sysphase_filter_%zu,\n\t (unsigned short)(sizeof(sysphase_filter_%zu) "
-			"/ sizeof(sysphase_filter_%zu[0]))},\n",
-			i, i, i);
+		        ", sysphase_filter_%zu,\n\t (unsigned short)(sizeof(sysphase_filter_%zu) "
+		        "/ sizeof(sysphase_filter_%zu[0]))},\n",
+		        i, i, i);
 	}
 	fputs("};\n\n", out);
 	fputs(c_enter, out);

@@ -28,9 +28,9 @@ static inline long ia32_syscall0(long nr)
 	 * (arch/x86/entry/entry_64_compat.S).
 	 */
 	__asm__ volatile("int $0x80"
-			 : "=a"(ret)
-			 : "a"(nr)
-			 : "r8", "r9", "r10", "r11", "memory", "cc");
+	                 : "=a"(ret)
+	                 : "a"(nr)
+	                 : "r8", "r9", "r10", "r11", "memory", "cc");
 	return (int)ret;
 }
 

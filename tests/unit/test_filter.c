@@ -49,7 +49,7 @@ struct filter_case {
 	unsigned expect;
 };
 
-#define X32_BIT 0x40000000L
+#define X32_BIT     0x40000000L
 #define I386_GETPID IA32_NR_GETPID
 
 /* One case per line reads better than the formatter's layout. */
@@ -158,7 +158,7 @@ static const struct filter_case cases[] = {
 
 /* The child: load, call, exit with a code saying how it went.  Nothing else may run. */
 static __attribute__((noreturn)) void child(const struct sock_fprog *prog,
-					    const struct filter_case *c)
+                                            const struct filter_case *c)
 {
 	long r;
 	int code;
@@ -249,14 +249,14 @@ static void test_cases(void **state)
 
 		if (!(got & cases[i].expect)) {
 			print_error("case '%s': ended 0x%x, expected one of 0x%x\n", cases[i].what,
-				    got, cases[i].expect);
+			            got, cases[i].expect);
 			failed++;
 		}
 	}
 	if (skipped)
 		print_message("skip: %zu i386 cases: this kernel has no IA32 emulation "
-			      "(int $0x80 dies of SIGSEGV with no filter)\n",
-			      skipped);
+		              "(int $0x80 dies of SIGSEGV with no filter)\n",
+		              skipped);
 	assert_int_equal(failed, 0);
 }
 
@@ -387,7 +387,7 @@ static void test_action_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cases),	   cmocka_unit_test(test_unknown_name),
+	    cmocka_unit_test(test_cases),          cmocka_unit_test(test_unknown_name),
 	    cmocka_unit_test(test_pseudo_syscall), cmocka_unit_test(test_bad_conditions),
 	    cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_action_names),
 	    cmocka_unit_test(test_too_long),

@@ -77,10 +77,10 @@ static void check_profile(json_t *prof, enum sp_action def, bool oci)
 	size_t i;
 
 	assert_string_equal(json_string_value(json_object_get(prof, "defaultAction")),
-			    sp_action_oci(def));
+	                    sp_action_oci(def));
 	if (oci && def == SP_ACTION_ERRNO)
 		assert_int_equal(json_integer_value(json_object_get(prof, "defaultErrnoRet")),
-				 EPERM);
+		                 EPERM);
 	else
 		assert_null(json_object_get(prof, "defaultErrnoRet"));
 	assert_int_equal(json_array_size(json_object_get(prof, "architectures")), 1);
@@ -95,16 +95,15 @@ static void check_profile(json_t *prof, enum sp_action def, bool oci)
 	assert_string_equal(json_string_value(json_array_get(names, 1)), "write");
 	e = json_array_get(sc, 1);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(e, "names"), 0)),
-			    "mmap");
+	                    "mmap");
 	a = json_array_get(json_object_get(e, "args"), 0);
 	assert_int_equal(json_integer_value(json_object_get(a, "index")), 2);
 	assert_int_equal(json_integer_value(json_object_get(a, "value")), PROT_EXEC);
 	assert_int_equal(json_integer_value(json_object_get(a, "valueTwo")), 0);
 	assert_string_equal(json_string_value(json_object_get(a, "op")), "SCMP_CMP_MASKED_EQ");
-	json_array_foreach(sc, i, e)
-	{
+	json_array_foreach(sc, i, e) {
 		assert_string_equal(json_string_value(json_object_get(e, "action")),
-				    "SCMP_ACT_ALLOW");
+		                    "SCMP_ACT_ALLOW");
 		if (i < 2)
 			continue;
 		args = json_object_get(e, "args");
@@ -148,7 +147,7 @@ static void test_k8s(void **state)
 	(void)state;
 	assert_non_null(root);
 	assert_string_equal(json_string_value(json_object_get(root, "apiVersion")),
-			    "security-profiles-operator.x-k8s.io/v1beta1");
+	                    "security-profiles-operator.x-k8s.io/v1beta1");
 	assert_string_equal(json_string_value(json_object_get(root, "kind")), "SeccompProfile");
 	meta = json_object_get(root, "metadata");
 	name = json_string_value(json_object_get(meta, "name"));
@@ -200,8 +199,8 @@ static void test_bpf_pfc(void **state)
 	pfc = capture(sp_write_pfc, &f, NULL);
 	assert_non_null(strstr(pfc, "getpid"));
 	assert_non_null(strstr(pfc,
-			       "# sysphase: phase \"Serving Requests\" of /usr/sbin/My_Server, "
-			       "enforce view, 4 syscalls, default action kill\n"));
+	                       "# sysphase: phase \"Serving Requests\" of /usr/sbin/My_Server, "
+	                       "enforce view, 4 syscalls, default action kill\n"));
 	assert_non_null(strstr(pfc, "KILL_PROCESS"));
 	free(pfc);
 	free(bpf);
@@ -235,7 +234,7 @@ static void test_c_header(void **state)
 	/* The arrays hold the context's own BPF, instruction by instruction. */
 	assert_int_equal(sp_filter_bpf(f.ctx, &insns, &n), 0);
 	snprintf(line, sizeof(line), "sysphase_filter_0[%zu] = {\n\t{0x%04x, %u, %u, 0x%08x},", n,
-		 insns[0].code, insns[0].jt, insns[0].jf, insns[0].k);
+	         insns[0].code, insns[0].jt, insns[0].jf, insns[0].k);
 	assert_non_null(strstr(text, line));
 	free(insns);
 	free(text);
@@ -319,15 +318,15 @@ static void check_systemd_lines(const char *text, const char *name)
 		if (line[0] != '#') {
 			for (size_t d = 0; d < sizeof(directives) / sizeof(directives[0]); d++)
 				known |= strlen(directives[d]) == len &&
-					 !strncmp(line, directives[d], len);
+				         !strncmp(line, directives[d], len);
 			if (!known)
 				fail_msg("name \"%s\": a line that is not ours: %.*s", name,
-					 (int)len, line);
+				         (int)len, line);
 		}
 		for (size_t i = 0; i < len; i++)
 			if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] >= 0x7f)
 				fail_msg("a control or non-ASCII byte 0x%02x in the unit",
-					 (unsigned char)line[i]);
+				         (unsigned char)line[i]);
 		line += len + (line[len] == '\n');
 		n++;
 	}
@@ -402,7 +401,7 @@ static void test_hostile_json(void **state)
 		/* The annotation is the name itself, byte for byte, through JSON. */
 		assert_string_equal(json_string_value(json_object_get(
 					json_object_get(meta, "annotations"), "sysphase/phase")),
-				    hostile[i]);
+		                    hostile[i]);
 		assert_int_equal(json_object_size(json_object_get(meta, "annotations")), 2);
 		json_decref(root);
 		free(k8s);
@@ -435,7 +434,9 @@ static void test_k8s_not_utf8(void **state)
  */
 static void test_hostile_c_header(void **state)
 {
-	enum { N = sizeof(hostile) / sizeof(hostile[0]) };
+	enum {
+		N = sizeof(hostile) / sizeof(hostile[0])
+	};
 	struct sp_phase_filter f[N + 1];
 	char dir[] = "/tmp/sysphase-hostile.XXXXXX", path[256], cmd[1024];
 	struct sp_diag diag = {{0}};
@@ -465,8 +466,8 @@ static void test_hostile_c_header(void **state)
 	      out);
 	assert_int_equal(fclose(out), 0);
 	snprintf(cmd, sizeof(cmd),
-		 "cc -std=c17 -trigraphs -Wall -Wextra -Werror -o %s/names %s/names.c && %s/names",
-		 dir, dir, dir);
+	         "cc -std=c17 -trigraphs -Wall -Wextra -Werror -o %s/names %s/names.c && %s/names",
+	         dir, dir, dir);
 	in = popen(cmd, "r");
 	assert_non_null(in);
 	for (size_t i = 0; i <= N; i++) {
