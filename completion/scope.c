@@ -348,6 +348,12 @@ static struct phase *_phase(struct sp_scope *s, const char *name)
 /* The module a frame names: the program by its basename, else by name. */
 static int _frame_module(struct sp_scope *s, const char *name, size_t *idx)
 {
+	/*
+	 * The tracer writes basenames: a frame naming a path (a trace edited
+	 * by hand, or made to point elsewhere) does not pick the file read.
+	 */
+	if (strchr(name, '/'))
+		return -EINVAL;
 	if (s->program && strcmp(_base(s->program), name) == 0)
 		name = s->program;
 	return _module(s->c, name, idx, NULL);

@@ -492,6 +492,116 @@ static void test_scope(void **state)
 	sp_facts_free(f);
 }
 
+/* --- the completer: classification and malloc's family --------------------- */
+
+static void test_dangerous(void **state)
+{
+	const char *yes[] = {"execve", "clone",	 "setuid",   "socket", "connect",
+			     "bind",   "listen", "unlink",   "chmod",  "kill",
+			     "tgkill", "mmap",	 "mprotect", "ptrace"};
+	const char *no[] = {"gettid", "read", "write", "getrusage", "sched_yield", "munmap"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
+		if (!sp_completion_dangerous(yes[i]))
+			fail_msg("%s is not dangerous", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+		if (sp_completion_dangerous(no[i]))
+			fail_msg("%s is dangerous", no[i]);
+}
+
+struct kinds {
+	char names[32][32];
+	enum sp_completion_kind kind[32];
+	char phase[32][16];
+	size_t n;
+};
+
+static int on_kind(const char *phase, const char *name, enum sp_completion_kind kind, json_t *why,
+		   void *arg)
+{
+	struct kinds *k = arg;
+
+	json_decref(why);
+	assert_true(k->n < 32);
+	snprintf(k->names[k->n], sizeof(k->names[0]), "%s", name);
+	snprintf(k->phase[k->n], sizeof(k->phase[0]), "%s", phase);
+	k->kind[k->n++] = kind;
+	return 0;
+}
+
+static int kind_of(const struct kinds *k, const char *phase, const char *name)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (strcmp(k->names[i], name) == 0 && strcmp(k->phase[i], phase) == 0)
+			return (int)k->kind[i];
+	return -1;
+}
+
+static void feed_call(struct sp_completer *c, const char *phase, const char *name, uint64_t arg2)
+{
+	struct sp_event ev = {.type = SP_EV_SYSCALL,
+			      .tid = 42,
+			      .pid = 42,
+			      .abi = SP_ABI_X86_64,
+			      .name = name,
+			      .nr = sp_syscall_nr(name),
+			      .args = {0, 4096, arg2},
+			      .phase = phase};
+
+	assert_int_equal(sp_completer_feed(c, &ev), 0);
+}
+
+/*
+ * A phase that allocates and maps no code gets mmap/mprotect in W^X and
+ * the rest of malloc's family; one that mapped code gets no W^X
+ * (its own mmap stays as observed); one that does not allocate gets none.
+ */
+static void test_memory_family(void **state)
+{
+	struct sp_completion_opts o = {.cache_dir = ""};
+	struct sp_completer *c = sp_completer_new(&o);
+	struct sp_completer_stats st;
+	struct kinds k = {0};
+
+	(void)state;
+	assert_non_null(c);
+	feed_call(c, "load", "mmap", 0x5); /* PROT_READ|PROT_EXEC */
+	feed_call(c, "serve", "brk", 0);
+	feed_call(c, "serve", "mmap", 0x3); /* PROT_READ|PROT_WRITE */
+	feed_call(c, "idle", "read", 0);
+	assert_int_equal(sp_completer_finish(c, false, on_kind, &k, &st, NULL), 0);
+	assert_int_equal(kind_of(&k, "serve", "mmap"), SP_COMPLETE_MEMORY_NO_EXEC);
+	assert_int_equal(kind_of(&k, "serve", "mprotect"), SP_COMPLETE_MEMORY_NO_EXEC);
+	assert_int_equal(kind_of(&k, "serve", "munmap"), SP_COMPLETE_MEMORY);
+	assert_int_equal(kind_of(&k, "serve", "brk"), -1); /* observed: not reported again */
+	assert_int_equal(kind_of(&k, "load", "mmap"), -1);
+	assert_int_equal(kind_of(&k, "load", "mprotect"), -1);
+	assert_int_equal(kind_of(&k, "load", "munmap"), SP_COMPLETE_MEMORY);
+	assert_int_equal(kind_of(&k, "idle", "munmap"), -1);
+	assert_int_equal(st.stacks, 0);
+	sp_completer_free(c);
+}
+
+/* A frame naming a path instead of a module's basename is not followed to that file. */
+static void test_frame_paths_refused(void **state)
+{
+	struct sp_completion_opts o = {.cache_dir = ""};
+	struct sp_completion *c = sp_completion_new(&o);
+	struct sp_scope *s = sp_scope_new(c, NULL);
+	json_t *stack = json_pack("[{s:s,s:i}]", "module", FACTS_PROG, "module_off", 4096);
+	struct sp_scope_stats st;
+	struct got g = {0};
+
+	(void)state;
+	assert_int_equal(sp_scope_add_stack(s, "p", stack), 0);
+	assert_int_equal(sp_scope_complete(s, on_complete, &g, &st, NULL), 0);
+	assert_int_equal(st.seeds, 0);
+	json_decref(stack);
+	sp_scope_free(s);
+	sp_completion_free(c);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -525,6 +635,9 @@ int main(void)
 	    cmocka_unit_test(test_cache_roundtrip),
 	    cmocka_unit_test(test_cache_rejects),
 	    cmocka_unit_test(test_scope),
+	    cmocka_unit_test(test_dangerous),
+	    cmocka_unit_test(test_memory_family),
+	    cmocka_unit_test(test_frame_paths_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
