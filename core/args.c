@@ -19,6 +19,7 @@
 #include <sys/mman.h>
 
 #include "sysphase/core.h"
+#include "xlat_tables.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -475,20 +476,6 @@ static size_t kind_tables(enum sp_arg_kind kind, const struct sp_xlat **out, boo
 	return n;
 }
 
-/* Appends s; cuts, never overflows.  Returns the new length. */
-static size_t cat(char *buf, size_t n, size_t len, const char *s)
-{
-	size_t l = strlen(s);
-
-	if (n == 0 || len + 1 >= n)
-		return len;
-	if (l > n - 1 - len)
-		l = n - 1 - len;
-	memcpy(buf + len, s, l);
-	buf[len + l] = '\0';
-	return len + l;
-}
-
 /* Appends "|flags" (or just the flags at the start) when v has any bit; the new length. */
 static size_t cat_flags(enum sp_xlat_kind k, uint64_t v, char *buf, size_t n, size_t len)
 {
@@ -498,8 +485,8 @@ static size_t cat_flags(enum sp_xlat_kind k, uint64_t v, char *buf, size_t n, si
 		return len;
 	sp_xlat_format_flags(sp_xlat_get(k), v, tmp, sizeof(tmp));
 	if (len)
-		len = cat(buf, n, len, "|");
-	return cat(buf, n, len, tmp);
+		len = sp_xlat_cat(buf, n, len, "|");
+	return sp_xlat_cat(buf, n, len, tmp);
 }
 
 /* Starts buf with the name of field (an enumeration), when it has one. */
@@ -508,7 +495,7 @@ static size_t start_field(enum sp_xlat_kind k, uint64_t field, char *buf, size_t
 	const char *name = sp_xlat_name(sp_xlat_get(k), field);
 
 	*named = name != NULL;
-	return name ? cat(buf, n, 0, name) : 0;
+	return name ? sp_xlat_cat(buf, n, 0, name) : 0;
 }
 
 static char *fmt_open_flags(uint64_t v, char *buf, size_t n)
@@ -544,9 +531,9 @@ static char *fmt_map_flags(uint64_t v, char *buf, size_t n)
 		v &= ~huge_bits;
 	len = cat_flags(SP_XLAT_MAP_FLAGS, v, buf, n, len);
 	if (huge)
-		len = cat(buf, n, cat(buf, n, len, "|"), huge);
+		len = sp_xlat_cat(buf, n, sp_xlat_cat(buf, n, len, "|"), huge);
 	if (!len)
-		cat(buf, n, 0, "0");
+		sp_xlat_cat(buf, n, 0, "0");
 	return buf;
 }
 
@@ -571,11 +558,11 @@ static char *fmt_clone_flags(uint64_t v, char *buf, size_t n)
 		char name[24];
 
 		if (len)
-			len = cat(buf, n, len, "|");
-		len = cat(buf, n, len, fmt_signal(sig, name, sizeof(name)));
+			len = sp_xlat_cat(buf, n, len, "|");
+		len = sp_xlat_cat(buf, n, len, fmt_signal(sig, name, sizeof(name)));
 	}
 	if (!len)
-		cat(buf, n, 0, "0");
+		sp_xlat_cat(buf, n, 0, "0");
 	return buf;
 }
 
@@ -592,7 +579,7 @@ static char *fmt_sock_type(uint64_t v, char *buf, size_t n)
 	if (named)
 		v &= ~(uint64_t)SOCK_TYPE_BITS;
 	if (!cat_flags(SP_XLAT_SOCK_FLAGS, v, buf, n, len))
-		cat(buf, n, 0, "0");
+		sp_xlat_cat(buf, n, 0, "0");
 	return buf;
 }
 
@@ -605,7 +592,7 @@ static char *fmt_futex_op(uint64_t v, char *buf, size_t n)
 	if (named)
 		v &= ~(uint64_t)FUTEX_CMD_MASK;
 	if (!cat_flags(SP_XLAT_FUTEX_FLAGS, v, buf, n, len))
-		cat(buf, n, 0, "0");
+		sp_xlat_cat(buf, n, 0, "0");
 	return buf;
 }
 
@@ -641,36 +628,7 @@ char *sp_arg_format(enum sp_arg_kind kind, uint64_t v, char *buf, size_t n)
 	return sp_xlat_format_enum(sp_xlat_get(k), v, buf, n);
 }
 
-/* ---- parsing -------------------------------------------------------------- */
-
-/* A number as printed: decimal, 0x hex, or a 0-led octal mode. */
-static bool token_number(const char *tok, uint64_t *v)
-{
-	char *end;
-
-	if (tok[0] < '0' || tok[0] > '9')
-		return false;
-	errno = 0;
-	*v = strtoull(tok, &end, 0);
-	return !errno && !*end;
-}
-
-static bool token_value(const struct sp_xlat *const *tabs, size_t ntabs, bool signals,
-			const char *tok, uint64_t *v)
-{
-	int sig;
-
-	if (token_number(tok, v))
-		return true;
-	for (size_t i = 0; i < ntabs; i++)
-		if (sp_xlat_value(tabs[i], tok, v) == 0)
-			return true;
-	if (signals && (sig = sp_signal_parse(tok)) > 0) {
-		*v = (uint64_t)sig;
-		return true;
-	}
-	return false;
-}
+/* ---- parsing ------------------------------------------------------------- */
 
 /* Every table, for kinds without their own (a raw register, fcntl's argument). */
 static size_t all_tables(const struct sp_xlat **out)
@@ -686,45 +644,12 @@ int sp_arg_parse(enum sp_arg_kind kind, const char *s, uint64_t *v, size_t *bad_
 	const struct sp_xlat *tabs[SP_XLAT_KIND_COUNT];
 	bool signals;
 	size_t ntabs = kind_tables(kind, tabs, &signals);
-	const char *p = s;
-	uint64_t acc = 0;
 
 	if (!ntabs && !signals) {
 		ntabs = all_tables(tabs);
 		signals = true;
 	}
-	for (;;) {
-		size_t len = strcspn(p, "|");
-		const char *tok = p;
-		size_t tlen = len;
-		char buf[64];
-		uint64_t one;
-
-		/* Blanks around '|', as people write them. */
-		while (tlen && (*tok == ' ' || *tok == '\t')) {
-			tok++;
-			tlen--;
-		}
-		while (tlen && (tok[tlen - 1] == ' ' || tok[tlen - 1] == '\t'))
-			tlen--;
-		if (tlen && tlen < sizeof(buf)) {
-			memcpy(buf, tok, tlen);
-			buf[tlen] = '\0';
-		}
-		if (!tlen || tlen >= sizeof(buf) || !token_value(tabs, ntabs, signals, buf, &one)) {
-			if (bad_off)
-				*bad_off = (size_t)(tok - s);
-			if (bad_len)
-				*bad_len = tlen;
-			return -ENOENT;
-		}
-		acc |= one;
-		if (p[len] != '|')
-			break;
-		p += len + 1;
-	}
-	*v = acc;
-	return 0;
+	return sp_xlat_parse_in(tabs, ntabs, signals, s, v, bad_off, bad_len);
 }
 
 const char *sp_arg_suggest(enum sp_arg_kind kind, const char *name)
@@ -732,25 +657,10 @@ const char *sp_arg_suggest(enum sp_arg_kind kind, const char *name)
 	const struct sp_xlat *tabs[SP_XLAT_KIND_COUNT];
 	bool signals;
 	size_t ntabs = kind_tables(kind, tabs, &signals);
-	const char *best = NULL;
-	size_t bestd = (size_t)-1;
 
 	if (signals)
 		tabs[ntabs++] = sp_xlat_get(SP_XLAT_SIGNALS);
 	if (!ntabs)
 		ntabs = all_tables(tabs);
-	for (size_t t = 0; t < ntabs; t++) {
-		for (size_t i = 0; i < tabs[t]->n; i++) {
-			size_t d = sp_edit_distance(name, tabs[t]->entries[i].name);
-
-			if (d < bestd) {
-				bestd = d;
-				best = tabs[t]->entries[i].name;
-			}
-		}
-	}
-	/* The same bar as sp_nearest: a typo, not an unrelated word. */
-	if (best && bestd <= 1 + strlen(name) / 3 && bestd < strlen(name))
-		return best;
-	return NULL;
+	return sp_xlat_nearest_in(tabs, ntabs, name);
 }

@@ -100,12 +100,11 @@ int sp_xlat_value(const struct sp_xlat *x, const char *name, uint64_t *val)
 	return -ENOENT;
 }
 
-/* Appends s to buf (size n) holding len bytes; cuts, never overflows. */
-static size_t put(char *buf, size_t n, size_t len, const char *s)
+size_t sp_xlat_cat(char *buf, size_t n, size_t len, const char *s)
 {
 	size_t l = strlen(s);
 
-	if (len + 1 >= n)
+	if (n == 0 || len + 1 >= n)
 		return len;
 	if (l > n - 1 - len)
 		l = n - 1 - len;
@@ -135,20 +134,20 @@ char *sp_xlat_format_flags(const struct sp_xlat *x, uint64_t v, char *buf, size_
 		if ((v & bits) != bits)
 			continue;
 		if (wrote)
-			len = put(buf, n, len, "|");
-		len = put(buf, n, len, x->entries[i].name);
+			len = sp_xlat_cat(buf, n, len, "|");
+		len = sp_xlat_cat(buf, n, len, x->entries[i].name);
 		v &= ~bits;
 		wrote = true;
 	}
 	if (v) {
 		snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)v);
 		if (wrote)
-			len = put(buf, n, len, "|");
-		put(buf, n, len, hex);
+			len = sp_xlat_cat(buf, n, len, "|");
+		sp_xlat_cat(buf, n, len, hex);
 		wrote = true;
 	}
 	if (!wrote)
-		put(buf, n, 0, zero ? zero : "0");
+		sp_xlat_cat(buf, n, 0, zero ? zero : "0");
 	return buf;
 }
 
@@ -163,36 +162,37 @@ char *sp_xlat_format_enum(const struct sp_xlat *x, uint64_t v, char *buf, size_t
 	return buf;
 }
 
-/* A number as the format functions write it (hex with 0x, or decimal); false if not one. */
-static bool parse_number(const char *s, size_t len, uint64_t *val)
+/* A number as the format functions write it: decimal, 0x hex, or a 0-led octal mode. */
+static bool parse_number(const char *tok, uint64_t *val)
 {
-	char tok[32];
 	char *end;
 
-	if (len == 0 || len >= sizeof(tok) || s[0] < '0' || s[0] > '9')
+	if (tok[0] < '0' || tok[0] > '9')
 		return false;
-	memcpy(tok, s, len);
-	tok[len] = '\0';
 	errno = 0;
 	*val = strtoull(tok, &end, 0);
 	return !errno && !*end;
 }
 
-static bool lookup_token(const struct sp_xlat *x, const char *s, size_t len, uint64_t *val)
+static bool lookup_token(const struct sp_xlat *const *tabs, size_t ntabs, bool signals,
+			 const char *tok, uint64_t *val)
 {
-	char tok[64];
+	int sig;
 
-	if (parse_number(s, len, val))
+	if (parse_number(tok, val))
 		return true;
-	if (len >= sizeof(tok))
-		return false;
-	memcpy(tok, s, len);
-	tok[len] = '\0';
-	return sp_xlat_value(x, tok, val) == 0;
+	for (size_t i = 0; i < ntabs; i++)
+		if (sp_xlat_value(tabs[i], tok, val) == 0)
+			return true;
+	if (signals && (sig = sp_signal_parse(tok)) > 0) {
+		*val = (uint64_t)sig;
+		return true;
+	}
+	return false;
 }
 
-int sp_xlat_parse_flags(const struct sp_xlat *x, const char *s, uint64_t *val, size_t *bad_off,
-			size_t *bad_len)
+int sp_xlat_parse_in(const struct sp_xlat *const *tabs, size_t ntabs, bool signals, const char *s,
+		     uint64_t *val, size_t *bad_off, size_t *bad_len)
 {
 	const char *p = s;
 	uint64_t v = 0;
@@ -201,6 +201,7 @@ int sp_xlat_parse_flags(const struct sp_xlat *x, const char *s, uint64_t *val, s
 		size_t len = strcspn(p, "|");
 		const char *tok = p;
 		size_t tlen = len;
+		char buf[64];
 		uint64_t one;
 
 		/* Blanks around '|', as people write them. */
@@ -210,7 +211,12 @@ int sp_xlat_parse_flags(const struct sp_xlat *x, const char *s, uint64_t *val, s
 		}
 		while (tlen && (tok[tlen - 1] == ' ' || tok[tlen - 1] == '\t'))
 			tlen--;
-		if (!lookup_token(x, tok, tlen, &one)) {
+		if (tlen && tlen < sizeof(buf)) {
+			memcpy(buf, tok, tlen);
+			buf[tlen] = '\0';
+		}
+		if (!tlen || tlen >= sizeof(buf) ||
+		    !lookup_token(tabs, ntabs, signals, buf, &one)) {
 			if (bad_off)
 				*bad_off = (size_t)(tok - s);
 			if (bad_len)
@@ -224,6 +230,12 @@ int sp_xlat_parse_flags(const struct sp_xlat *x, const char *s, uint64_t *val, s
 	}
 	*val = v;
 	return 0;
+}
+
+int sp_xlat_parse_flags(const struct sp_xlat *x, const char *s, uint64_t *val, size_t *bad_off,
+			size_t *bad_len)
+{
+	return sp_xlat_parse_in(&x, 1, false, s, val, bad_off, bad_len);
 }
 
 size_t sp_edit_distance(const char *a, const char *b)
@@ -279,20 +291,27 @@ const char *sp_nearest(const char *s, const char *const *names)
 	return best && close_enough(s, bestd) ? best : NULL;
 }
 
-const char *sp_xlat_suggest(const struct sp_xlat *x, const char *name)
+const char *sp_xlat_nearest_in(const struct sp_xlat *const *tabs, size_t ntabs, const char *name)
 {
 	const char *best = NULL;
 	size_t bestd = (size_t)-1;
 
-	for (size_t i = 0; i < x->n; i++) {
-		size_t d = sp_edit_distance(name, x->entries[i].name);
+	for (size_t t = 0; t < ntabs; t++) {
+		for (size_t i = 0; i < tabs[t]->n; i++) {
+			size_t d = sp_edit_distance(name, tabs[t]->entries[i].name);
 
-		if (d < bestd) {
-			bestd = d;
-			best = x->entries[i].name;
+			if (d < bestd) {
+				bestd = d;
+				best = tabs[t]->entries[i].name;
+			}
 		}
 	}
 	return best && close_enough(name, bestd) ? best : NULL;
+}
+
+const char *sp_xlat_suggest(const struct sp_xlat *x, const char *name)
+{
+	return sp_xlat_nearest_in(&x, 1, name);
 }
 
 /*
