@@ -19,6 +19,7 @@
 #include <seccomp.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 
 #include "decode.h"
@@ -30,6 +31,9 @@
 #include "sysphase/tracer.h"
 
 #define THREAD_BUCKETS 256
+
+/* The data of the entry-only filter's SECCOMP_RET_TRACE, to tell it from the program's own. */
+#define SP_TRACE_MARK 0x5350
 
 /* How a tracee leaves the stop we are handling. */
 enum restart_how {
@@ -338,10 +342,35 @@ static void follow_with_syscall_stops(struct sp_tracer *t, pid_t pid)
 				th->full_stops = true;
 }
 
+/*
+ * A RET_TRACE that is the program's own, not the one of sysphase's
+ * entry-only filter: among stacked filters returning the same action the
+ * newest one's data wins (seccomp_run_filters), so a data other than
+ * SP_TRACE_MARK means a filter the program installed asked for a tracer.
+ * Natively it has none, and the kernel fails the call with ENOSYS
+ * (seccomp(2), SECCOMP_RET_TRACE): do what the kernel would, skip the
+ * call (number -1) with -ENOSYS as its result, instead of letting our
+ * stop swallow the program's own TRACE.  Returns whether it did.
+ */
+static bool fail_foreign_trace(struct thread *th, const struct __ptrace_syscall_info *si)
+{
+	struct user_regs_struct regs;
+
+	if (si->seccomp.ret_data == SP_TRACE_MARK)
+		return false;
+	if (ptrace(PTRACE_GETREGS, th->tid, 0, &regs) < 0)
+		return false; /* ESRCH: it died; wait4 says so */
+	regs.orig_rax = (unsigned long long)-1;
+	regs.rax = (unsigned long long)-ENOSYS;
+	return ptrace(PTRACE_SETREGS, th->tid, 0, &regs) == 0;
+}
+
 /* SECCOMP_RET_TRACE stop: in entry-only mode, the entry is all there will be. */
 static void on_seccomp_stop(struct sp_tracer *t, struct thread *th,
 			    const struct __ptrace_syscall_info *si)
 {
+	bool failed = fail_foreign_trace(th, si);
+
 	if (th->full_stops && th->in_syscall && th->entry.nr == (long)si->seccomp.nr)
 		return; /* its syscall-entry stop came first and recorded it */
 	start_recording_at(t, th, si->arch, si->seccomp.nr);
@@ -355,7 +384,10 @@ static void on_seccomp_stop(struct sp_tracer *t, struct thread *th,
 		th->entry_from_seccomp = true;
 		return;
 	}
-	th->entry.has_exit = false;
+	/* Failed for the program's own TRACE, the call's end is known already. */
+	th->entry.has_exit = failed;
+	th->entry.ret = failed ? -ENOSYS : 0;
+	th->entry.err = failed ? ENOSYS : 0;
 	deliver(t, &th->entry);
 	sp_event_clear(&th->entry);
 }
@@ -730,7 +762,7 @@ char *sp_tracer_resolve_program(const char *prog)
 /* In entry-only mode every syscall of every ABI must stop us once: trace all, allow nothing else. */
 static int install_trace_everything_filter(void)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(0));
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(SP_TRACE_MARK));
 	int rc;
 
 	if (!ctx)
@@ -739,7 +771,7 @@ static int install_trace_everything_filter(void)
 	if (rc == 0 || rc == -EEXIST)
 		rc = seccomp_arch_add(ctx, SCMP_ARCH_X32);
 	if (rc == 0 || rc == -EEXIST)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(0));
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(SP_TRACE_MARK));
 	if (rc == 0)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1);
 	if (rc == 0)
