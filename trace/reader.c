@@ -441,6 +441,8 @@ static int _read_syscall(const struct sp_trace_reader *r, json_t *o, struct sp_e
 		ev->has_exit = true;
 		ev->ret = v;
 	}
+	if ((rc = _field_bool(r, o, "killed", false, &ev->killed, diag)) < 0)
+		return rc;
 	if ((rc = _field_str(r, o, "errno", false, false, &err, diag)) < 0)
 		return rc;
 	if (rc > 0) {
@@ -1102,6 +1104,8 @@ static bool _fast_syscall(const struct sp_trace_reader *r, const struct scan *s,
 	if (!_get_str(s, K_ERRNO, false, false, &err))
 		return false;
 	if (err && (ev->err = sp_trace_errno_value(err)) < 0)
+		return false;
+	if (s->v[K_KILLED].kind != V_NONE && !_get_bool(s, K_KILLED, &ev->killed))
 		return false;
 	if (!_get_str(s, K_SITE, false, false, &ev->site))
 		return false;

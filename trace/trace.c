@@ -486,6 +486,10 @@ static int _trace_syscall(struct sbuf *b, const struct sp_event *ev)
 			rc |= _sbuf_cstr(b, _trace_errno_name(err, ebuf, sizeof(ebuf)));
 		}
 	}
+	if (ev->killed) {
+		rc |= KEY(b, "killed");
+		rc |= SBUF_LIT(b, "true");
+	}
 	if (ev->site) {
 		rc |= KEY(b, "site");
 		rc |= _sbuf_cstr(b, ev->site);

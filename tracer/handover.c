@@ -14,10 +14,12 @@
 #define PTRACE_SECCOMP_GET_FILTER 0x420c
 #endif
 
-long sp_seccomp_filter_count(pid_t pid, pid_t tid)
+/* The number on the line starting with key of /proc/PID/task/TID/status, or -errno. */
+static long status_number(pid_t pid, pid_t tid, const char *key)
 {
 	char path[64], line[256];
-	long count = -ENOTSUP;
+	size_t klen = strlen(key);
+	long value = -ENOTSUP;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
@@ -25,10 +27,20 @@ long sp_seccomp_filter_count(pid_t pid, pid_t tid)
 	if (!f)
 		return errno == ENOENT ? -ESRCH : -errno;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Seccomp_filters: %ld", &count) == 1)
+		if (strncmp(line, key, klen) == 0 && sscanf(line + klen, "%ld", &value) == 1)
 			break;
 	fclose(f);
-	return count;
+	return value;
+}
+
+long sp_seccomp_filter_count(pid_t pid, pid_t tid)
+{
+	return status_number(pid, tid, "Seccomp_filters:");
+}
+
+long sp_seccomp_mode(pid_t pid, pid_t tid)
+{
+	return status_number(pid, tid, "Seccomp:");
 }
 
 static int counts_add(struct sp_filter_counts *c, pid_t tid, long filters)
@@ -113,9 +125,9 @@ int sp_handover_check_thread(pid_t pid, pid_t tid, long want, struct sp_diag *wh
 		return sp_diag_set(why, EPERM, "cannot read thread %d's filter count: %s", tid,
 				   strerror((int)-n));
 	if (n != want)
-		return sp_diag_set(why, EPERM,
-				   "thread %d holds %ld seccomp filters after the hand-over, not %ld",
-				   tid, n, want);
+		return sp_diag_set(
+		    why, EPERM, "thread %d holds %ld seccomp filters after the hand-over, not %ld",
+		    tid, n, want);
 	return 0;
 }
 

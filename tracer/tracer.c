@@ -298,6 +298,30 @@ static void deliver_exec_event(struct sp_tracer *t, struct thread *th)
 	deliver(t, &ev);
 }
 
+/*
+ * A call a seccomp filter killed still gives an exit stop: the kernel
+ * skips it, rolls the registers back (rax = the syscall number) and
+ * leaves the thread to die of the forced SIGSYS.  That is no return
+ * value: the thread's seccomp mode is SECCOMP_MODE_DEAD from then on.
+ * Only a call "returning" its own number can be one, so /proc is read
+ * only then.
+ */
+static bool killed_by_seccomp(const struct thread *th, const struct __ptrace_syscall_info *si,
+			      long nr)
+{
+	return !si->exit.is_error && si->exit.rval == nr &&
+	       sp_seccomp_mode(th->pid, th->tid) == 3 /* SECCOMP_MODE_DEAD */;
+}
+
+/* The entry of a killed call, delivered as the call the thread died in. */
+static void flush_unfinished_killed(struct sp_tracer *t, struct thread *th)
+{
+	th->entry.has_exit = false;
+	th->entry.killed = true;
+	deliver(t, &th->entry);
+	sp_event_clear(&th->entry);
+}
+
 static void on_syscall_exit(struct sp_tracer *t, struct thread *th,
 			    const struct __ptrace_syscall_info *si)
 {
@@ -307,6 +331,10 @@ static void on_syscall_exit(struct sp_tracer *t, struct thread *th,
 		return; /* attached in the middle of a syscall: its entry is unknown */
 	th->in_syscall = false;
 	th->entry_from_seccomp = false;
+	if (killed_by_seccomp(th, si, ev->nr)) {
+		flush_unfinished_killed(t, th);
+		return;
+	}
 	ev->has_exit = true;
 	ev->ret = si->exit.rval;
 	ev->err = si->exit.is_error ? (int)-si->exit.rval : 0;

@@ -89,7 +89,8 @@ struct sp_event {
 
 	/* SP_EV_EXIT */
 	bool whole_process;  /* the last thread of the process went away */
-	bool killed;	     /* ended by a signal (signo says which) */
+	bool killed;	     /* ended by a signal (signo says which); for SP_EV_SYSCALL: a
+				seccomp filter killed the thread in this call (no exit) */
 	int status;	     /* exit status when !killed */
 
 	/* Set by the phase detector; NULL when no rules are in use. */

@@ -9,6 +9,8 @@
  * SECCOMP_RET_TRACE instead: with no tracer asking for seccomp stops the
  * kernel fails the call with ENOSYS, and a tracer's own RET_TRACE stop
  * (record --no-exit) must not turn that into a successful getppid.
+ * With "kill" it answers getppid with SECCOMP_RET_KILL_PROCESS: the
+ * program dies of SIGSYS in that call, which a trace must show as killed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,12 +27,15 @@
 int main(int argc, char **argv)
 {
 	int trace = argc > 1 && strcmp(argv[1], "trace") == 0;
+	int kill = argc > 1 && strcmp(argv[1], "kill") == 0;
 	struct sock_filter insns[] = {
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 3),
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
-	    BPF_STMT(BPF_RET | BPF_K, trace ? SECCOMP_RET_TRACE | 7 : SECCOMP_RET_ERRNO | EPERM),
+	    BPF_STMT(BPF_RET | BPF_K, trace  ? SECCOMP_RET_TRACE | 7
+				      : kill ? SECCOMP_RET_KILL_PROCESS
+					     : SECCOMP_RET_ERRNO | EPERM),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {sizeof(insns) / sizeof(insns[0]), insns};
