@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,19 +259,19 @@ static int load_rules(struct record_ctx *ctx, const struct record_args *a)
 	return 0;
 }
 
-/* The trace's stream, opened before anything runs: an unwritable path must not cost a run. */
-static FILE *open_trace(const char *output)
+/*
+ * The trace's stream, opened before anything runs: an unwritable path
+ * must not cost a run.  Written through (SP_OUTPUT_STREAM), not replaced
+ * at the end: a trace is read while it grows and kept when sysphase is
+ * killed (the reader accepts a truncated last line).
+ */
+static struct sp_output *open_trace(const char *output)
 {
-	FILE *out;
-	int fd;
+	struct sp_diag diag = {{0}};
+	struct sp_output *out;
 
-	if (strcmp(output, "-") == 0)
-		return stdout;
-	fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0 || !(out = fdopen(fd, "w"))) {
-		sp_err("cannot write trace '%s': %s", output, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (sp_output_open(output, SP_OUTPUT_STREAM, &out, &diag) < 0) {
+		sp_err("%s", diag.msg);
 		return NULL;
 	}
 	return out;
@@ -298,16 +299,15 @@ static int start_trace(struct record_ctx *ctx, FILE *out, const struct record_ar
 }
 
 /* Flushes and closes the trace; 0 or the first write error (-errno) of the whole run. */
-static int finish_trace(struct record_ctx *ctx, FILE *out)
+static int finish_trace(struct record_ctx *ctx, struct sp_output *out)
 {
-	int err = ctx->write_error;
+	int err = ctx->write_error, rc;
 
 	if (sp_trace_writer_free(ctx->writer) < 0 && !err)
 		err = -EIO;
 	ctx->writer = NULL;
-	if (out != stdout && fclose(out) != 0 && !err)
-		err = -errno;
-	return err;
+	rc = sp_output_commit(out, NULL);
+	return err ? err : rc;
 }
 
 int cmd_record(int argc, char **argv)
@@ -316,7 +316,8 @@ int cmd_record(int argc, char **argv)
 	struct record_ctx ctx = {0};
 	struct sp_tracer_result res;
 	struct sp_diag diag = {{0}};
-	FILE *out = NULL;
+	struct sp_output *out = NULL;
+	struct stat st;
 	char *resolved;
 	int rc, status;
 
@@ -340,7 +341,7 @@ int cmd_record(int argc, char **argv)
 	out = open_trace(a.output);
 	if (!out)
 		goto out;
-	rc = start_trace(&ctx, out, &a);
+	rc = start_trace(&ctx, sp_output_stream(out), &a);
 	if (rc < 0) {
 		sp_err("cannot write trace '%s': %s", a.output, strerror(-rc));
 		goto out;
@@ -364,8 +365,12 @@ int cmd_record(int argc, char **argv)
 		sp_err("%s", diag.msg);
 		if ((rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) && a.opts.argv) {
 			status = sp_exit_noexec(-rc);
-			/* Nothing ran: no trace is better than a header without a program. */
-			if (strcmp(a.output, "-") != 0)
+			/*
+			 * Nothing ran: no trace is better than a header without a
+			 * program.  Only a file is removed: `-o /dev/null` stays.
+			 */
+			if (strcmp(a.output, "-") != 0 && lstat(a.output, &st) == 0 &&
+			    S_ISREG(st.st_mode))
 				unlink(a.output);
 		}
 		goto out;
@@ -374,8 +379,7 @@ int cmd_record(int argc, char **argv)
 out:
 	if (ctx.writer)
 		sp_trace_writer_free(ctx.writer);
-	if (out && out != stdout)
-		fclose(out);
+	sp_output_abort(out);
 	sp_detector_free(ctx.detector);
 	sp_rules_free(ctx.rules);
 	return status;

@@ -8,7 +8,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,11 +136,10 @@ static int load_against(const struct report_opts *o, struct sp_syscall_set **ref
 	return 0;
 }
 
-/* Writes the report into a temporary file next to o->out, then renames it there. */
+/* Writes the report to o->out (sp_output: atomic for a file, through a device or FIFO). */
 static int write_out(const struct report_opts *o, const struct sp_report_doc *d,
 		     struct sp_syscall_set **refs)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
 	struct sp_report_input in = {
 	    .title = o->title,
 	    .source = o->input,
@@ -150,38 +148,26 @@ static int write_out(const struct report_opts *o, const struct sp_report_doc *d,
 	    .refs = (const struct sp_syscall_set *const *)refs,
 	    .n_refs = o->n_against,
 	};
-	FILE *f;
-	int fd, rc;
+	struct sp_diag diag = {{0}};
+	struct sp_output *out;
+	int rc;
 
-	if (strcmp(o->out, "-") == 0) {
-		rc = sp_report_doc_write(d, &in, stdout);
-		if (rc == 0 && fflush(stdout) != 0)
-			rc = -errno;
-		goto done;
-	}
-	snprintf(dir, sizeof(dir), "%s", o->out);
-	snprintf(tmp, sizeof(tmp), "%s/.sysphase-report.XXXXXX", dirname(dir));
-	fd = mkstemp(tmp);
-	if (fd < 0 || !(f = fdopen(fd, "w"))) {
-		rc = -errno;
-		if (fd >= 0)
-			close(fd);
-		sp_err("report: cannot write next to %s: %s", o->out, strerror(-rc));
+	/* Through a device, FIFO or symlink as a shell redirect would; atomic for a file. */
+	rc = sp_output_open(o->out, 0, &out, &diag);
+	if (rc < 0) {
+		sp_err("report: %s", diag.msg);
 		return SP_EXIT_FAILURE;
 	}
-	rc = sp_report_doc_write(d, &in, f);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -errno;
-	/* mkstemp makes it 0600; a report is for reading, like any file the user writes. */
-	if (rc == 0) {
-		mode_t mask = umask(0);
-
-		umask(mask);
-		if (chmod(tmp, 0666 & ~mask) < 0 || rename(tmp, o->out) < 0)
-			rc = -errno;
+	rc = sp_report_doc_write(d, &in, sp_output_stream(out));
+	if (rc < 0) {
+		sp_output_abort(out);
+		goto done;
 	}
-	if (rc < 0)
-		unlink(tmp);
+	rc = sp_output_commit(out, &diag);
+	if (rc < 0 && rc != -ENOMEM) {
+		sp_err("report: %s", diag.msg);
+		return SP_EXIT_FAILURE;
+	}
 done:
 	if (rc == -ENOMEM) {
 		sp_err("out of memory");

@@ -489,4 +489,50 @@ void sp_jpos_free(struct sp_jpos *jp);
  */
 int sp_jpos_find(const struct sp_jpos *jp, const char *pointer, int key, int *line, int *col);
 
+/*
+ * Output files, written the way `cp` or a shell redirect writes them.
+ * Every file sysphase writes for the user goes through these.
+ *
+ *   default            a regular file (or a new one) is written to a
+ *                      temporary file next to it and renamed over it at
+ *                      commit: readers see the old file or the new one,
+ *                      never half of one, and a failure leaves the old
+ *                      one; a replaced file keeps its permissions.  A
+ *                      symlink to a regular file has its target replaced
+ *                      (the link stays).  A character device, FIFO or
+ *                      dangling symlink is opened and written through, as
+ *                      the shell would (`-o /dev/null` stays a device).
+ *   SP_OUTPUT_STREAM   always written through (O_TRUNC), for an output
+ *                      read while it grows or kept when the writer is
+ *                      killed (a trace);
+ *   SP_OUTPUT_APPEND   written through, appended (O_APPEND).
+ * "-" is stdout (flushed at commit, never closed).  A directory is
+ * -EISDIR.  Errors fill diag with "cannot write PATH: reason".
+ */
+
+#include <stdio.h>
+
+enum {
+	SP_OUTPUT_STREAM = 1u << 0,
+	SP_OUTPUT_APPEND = 1u << 1,
+};
+
+struct sp_output;
+
+/* 0 or -errno; *out is the caller's until sp_output_commit() or sp_output_abort(). */
+int sp_output_open(const char *path, unsigned flags, struct sp_output **out, struct sp_diag *diag);
+
+/* The stream to write to (borrowed). */
+FILE *sp_output_stream(const struct sp_output *o);
+
+/*
+ * Flushes (and for a replacement fsyncs and renames into place): 0, or
+ * -errno with diag saying so (a full disk is an error, never a short
+ * file).  Frees o either way.
+ */
+int sp_output_commit(struct sp_output *o, struct sp_diag *diag);
+
+/* Drops what was written to a temporary file (a written-through output keeps it); frees o. */
+void sp_output_abort(struct sp_output *o);
+
 #endif /* SYSPHASE_CORE_H */
