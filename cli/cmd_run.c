@@ -186,18 +186,20 @@ static void forward_stop_signals(void)
 /*
  * The complain log is opened before anything runs: a path that cannot be
  * written is a usage error, found before the program has done anything.
+ * It is written through (a FIFO, a device, a symlink's target), as the
+ * shell's >> would, and read while it grows.
  */
-static FILE *open_complain_log(const char *path)
+static struct sp_output *open_complain_log(const char *path)
 {
-	FILE *f;
+	struct sp_diag diag = {{0}};
+	struct sp_output *out;
 
-	if (!path)
-		return stderr;
 	/* Appended: every run adds its own header and entries (docs/run.md). */
-	f = fopen(path, "ae");
-	if (!f)
-		sp_err("run: --complain: cannot write '%s': %s", path, strerror(errno));
-	return f;
+	if (sp_output_open(path, SP_OUTPUT_APPEND, &out, &diag) < 0) {
+		sp_err("run: --complain: %s", diag.msg);
+		return NULL;
+	}
+	return out;
 }
 
 static int run_status(int rc, const struct sp_enforce_result *res, const struct sp_diag *diag)
@@ -222,19 +224,19 @@ int cmd_run(int argc, char **argv)
 	struct sp_enforcer *e = NULL;
 	struct sp_enforce_result res;
 	struct sp_diag diag = {{0}};
-	FILE *log = NULL;
+	struct sp_output *log = NULL;
 	int rc, status;
 
 	if (parse_options(argc, argv, &o, &status) < 0)
 		return status;
-	if (o.complain) {
+	if (o.complain && o.log_path) {
 		log = open_complain_log(o.log_path);
 		if (!log)
 			return SP_EXIT_USAGE;
 	}
 	eo.def = o.def;
 	eo.graded = o.graded;
-	eo.complain = log;
+	eo.complain = log ? sp_output_stream(log) : o.complain ? stderr : NULL;
 	rc = sp_enforcer_new(o.policy, &eo, &e, &diag);
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
@@ -247,8 +249,8 @@ int cmd_run(int argc, char **argv)
 	status = run_status(rc, &res, &diag);
 out:
 	sp_enforcer_free(e);
-	if (log && log != stderr && fclose(log) == EOF && status == 0) {
-		sp_err("run: --complain: cannot write '%s': %s", o.log_path, strerror(errno));
+	if (log && sp_output_commit(log, &diag) < 0 && status == 0) {
+		sp_err("run: --complain: %s", diag.msg);
 		status = SP_EXIT_FAILURE;
 	}
 	return status;
