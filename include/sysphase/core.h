@@ -468,6 +468,15 @@ const char *sp_threat_entry(size_t i, int *level);
 const char *sp_threat_variant(size_t i, const char **classic);
 
 /*
+ * Calls the figure predates and no classic call stands for, rated by
+ * sysphase with a reason (io_uring_*: level 1, its ring operations are
+ * invisible to seccomp): sp_threat_reason() gives the reason (static),
+ * NULL for every other call; entry i is sp_threat_addition(i, &level).
+ */
+const char *sp_threat_reason(const char *name);
+const char *sp_threat_addition(size_t i, int *level);
+
+/*
  * Source positions of JSON values.  jansson reports where a syntax error
  * is but keeps no positions in the parsed tree, and rule validation needs
  * them for its "file:line:col" messages.  This scans the (already valid)

@@ -100,6 +100,34 @@ static void test_variants(void **state)
 	}
 }
 
+/* sysphase's own ratings: not in Figure 1, each with a reason, each a real x86-64 call. */
+static void test_additions(void **state)
+{
+	json_t *root = load_model(), *levels = json_object_get(root, "levels");
+	const char *name, *classic;
+	size_t n = 0;
+	int level;
+
+	(void)state;
+	for (size_t i = 0; (name = sp_threat_addition(i, &level)); i++, n++) {
+		assert_int_equal(json_level(levels, name), 0);
+		for (size_t j = 0; sp_threat_variant(j, &classic); j++)
+			assert_string_not_equal(sp_threat_variant(j, &classic), name);
+		assert_true(level >= 1 && level <= SP_THREAT_LEVELS);
+		assert_int_equal(sp_threat_level(name), level);
+		assert_non_null(sp_threat_reason(name));
+		assert_true(sp_filter_syscall_nr(name) >= 0);
+	}
+	assert_true(n >= 3);
+	/* io_uring at the highest threat: its operations never meet a filter. */
+	assert_int_equal(sp_threat_level("io_uring_setup"), 1);
+	assert_int_equal(sp_threat_level("io_uring_enter"), 1);
+	assert_int_equal(sp_threat_level("io_uring_register"), 1);
+	assert_non_null(strstr(sp_threat_reason("io_uring_enter"), "seccomp"));
+	assert_null(sp_threat_reason("openat"));
+	json_decref(root);
+}
+
 static void test_examples(void **state)
 {
 	(void)state;
@@ -126,6 +154,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_table_matches_json),
 	    cmocka_unit_test(test_variants),
+	    cmocka_unit_test(test_additions),
 	    cmocka_unit_test(test_examples),
 	};
 
