@@ -171,7 +171,7 @@ int sp_output_open(const char *path, unsigned flags, struct sp_output **out, str
 	}
 	if (rc < 0) {
 		output_free(o);
-		return sp_diag_set(diag, -rc, "cannot write %s: %s", path, strerror(-rc));
+		return sp_diag_set(diag, -rc, "cannot write '%s': %s", path, strerror(-rc));
 	}
 	*out = o;
 	return 0;
@@ -199,7 +199,7 @@ int sp_output_commit(struct sp_output *o, struct sp_diag *diag)
 	if (rc < 0 && o->tmp)
 		unlink(o->tmp);
 	if (rc < 0)
-		sp_diag_set(diag, -rc, "cannot write %s: %s", o->path, strerror(-rc));
+		sp_diag_set(diag, -rc, "cannot write '%s': %s", o->path, strerror(-rc));
 	output_free(o);
 	return rc;
 }
