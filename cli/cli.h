@@ -8,6 +8,8 @@
  *   0   success
  *   1   a runtime failure (I/O, ptrace refused...)
  *   2   bad usage or bad input (options, rules, traces, policies)
+ *   3   inputs that do not belong together (export: traces recorded with
+ *       other rules, a complain log of another policy)
  *   126 the program to run exists but cannot be executed (as a shell says)
  *   127 the program to run is not found
  *   other: record/run return the traced program's status, 128+signal if killed
@@ -20,6 +22,7 @@
 
 #define SP_EXIT_FAILURE 1
 #define SP_EXIT_USAGE 2
+#define SP_EXIT_MISMATCH 3
 #define SP_EXIT_CANNOT_EXEC 126
 #define SP_EXIT_NOEXEC 127
 

@@ -189,3 +189,36 @@ const char *sp_policy_source_label(const struct sp_policy *p, size_t s)
 {
 	return s < p->n_sources ? p->sources[s] : NULL;
 }
+
+const char *const *sp_policy_unfilterable(void)
+{
+	static const char *const names[] = {"io_uring_setup", "io_uring_enter", "io_uring_register",
+					    NULL};
+
+	return names;
+}
+
+static const char *source_phase_name(const void *ctx, size_t i)
+{
+	return sp_policy_phase_name(ctx, i);
+}
+
+static int source_allowlist(const void *ctx, size_t i, enum sp_view view, bool stacking,
+			    const char *const *extra, size_t n_extra, struct sp_allow **out,
+			    size_t *n_out, struct sp_diag *diag)
+{
+	return sp_policy_allowlist(ctx, i, view, stacking, extra, n_extra, out, n_out, diag);
+}
+
+void sp_policy_export_source(const struct sp_policy *p, json_t *document,
+			     struct sp_export_source *src)
+{
+	*src = (struct sp_export_source){
+	    .program = sp_policy_program_path(p),
+	    .n_phases = p->n_phases,
+	    .phase_name = source_phase_name,
+	    .allowlist = source_allowlist,
+	    .ctx = p,
+	    .document = document,
+	};
+}

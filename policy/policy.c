@@ -100,6 +100,7 @@ struct sp_policy_builder {
 	struct bproc *procs;
 	int source; /* the source events are credited to */
 	size_t cap_sources;
+	json_t *hold[NR_SLOTS]; /* held back in every phase, observed or not: why (owned) */
 };
 
 static int grow(void **arr, size_t *cap, size_t need, size_t size)
@@ -178,6 +179,8 @@ void sp_policy_builder_free(struct sp_policy_builder *b)
 	free(b->ph);
 	free(b->edges);
 	free(b->procs);
+	for (size_t i = 0; i < NR_SLOTS; i++)
+		json_decref(b->hold[i]);
 	sp_policy_free(b->p);
 	free(b);
 }
@@ -217,8 +220,7 @@ static struct bproc *proc_of(struct sp_policy_builder *b, pid_t tid, pid_t pid)
 			return &b->procs[i];
 	if (grow((void **)&b->procs, &b->cap_procs, b->n_procs + 1, sizeof(*b->procs)) < 0)
 		return NULL;
-	b->procs[b->n_procs] =
-	    (struct bproc){.tid = tid, .pid = pid, .cur = -1, .fork_from = -1};
+	b->procs[b->n_procs] = (struct bproc){.tid = tid, .pid = pid, .cur = -1, .fork_from = -1};
 	return &b->procs[b->n_procs++];
 }
 
@@ -533,6 +535,23 @@ int sp_policy_builder_add_cond(struct sp_policy_builder *b, const char *phase, c
 	return 0;
 }
 
+int sp_policy_builder_hold_back(struct sp_policy_builder *b, const char *name, json_t *why,
+				struct sp_diag *diag)
+{
+	int nr = name ? sp_filter_syscall_nr(name) : -ENOENT;
+
+	if (nr < 0 || nr >= NR_SLOTS || !json_is_object(why)) {
+		json_decref(why);
+		return sp_diag_set(diag, EINVAL,
+				   nr < 0 ? "syscall '%s' is not known to libseccomp on x86_64"
+					  : "'%s': the reason must be a JSON object",
+				   name ? name : "(null)");
+	}
+	json_decref(b->hold[nr]);
+	b->hold[nr] = why;
+	return 0;
+}
+
 int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *label)
 {
 	struct sp_policy *p = b->p;
@@ -550,6 +569,12 @@ int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *labe
 	}
 	p->sources[p->n_sources] = copy;
 	b->source = (int)p->n_sources++;
+	/*
+	 * Another trace's pids are other processes, even when the numbers
+	 * repeat: a process of the last one must not "move" into a phase of
+	 * this one.
+	 */
+	b->n_procs = 0;
 	return 0;
 }
 
@@ -635,10 +660,16 @@ static bool find_cond_index(const struct sp_arg_cond *conds, size_t n, unsigned 
 	return false;
 }
 
-static void move_call(struct sp_policy_call *pc, struct bcall *c)
+static void move_call(struct sp_policy_call *pc, struct bcall *c, json_t *hold)
 {
+	if (hold) {
+		/* Held back whatever its provenance; an observed one keeps its counts. */
+		json_decref(c->why);
+		c->why = json_incref(hold);
+		c->prov = SP_PROV_HELD_BACK;
+	}
 	pc->name = c->name;
-	pc->prov = c->count ? SP_PROV_OBSERVED : c->prov;
+	pc->prov = c->count && !hold ? SP_PROV_OBSERVED : c->prov;
 	pc->count = c->count;
 	pc->first = c->first;
 	pc->last = c->last;
@@ -664,21 +695,22 @@ static void move_call(struct sp_policy_call *pc, struct bcall *c)
 }
 
 /* Whether the call is in the phase's allowlist (observed, baseline, completed). */
-static bool allowed(const struct bcall *c)
+static bool allowed(const struct sp_policy_builder *b, size_t nr, const struct bcall *c)
 {
-	return c->count > 0 || c->prov != SP_PROV_HELD_BACK;
+	return !b->hold[nr] && (c->count > 0 || c->prov != SP_PROV_HELD_BACK);
 }
 
-static size_t n_allowed(const struct bphase *ph)
+static size_t n_allowed(const struct sp_policy_builder *b, const struct bphase *ph)
 {
 	size_t n = 0;
 
 	for (size_t nr = 0; nr < NR_SLOTS; nr++)
-		n += ph->calls[nr] && allowed(ph->calls[nr]);
+		n += ph->calls[nr] && allowed(b, nr, ph->calls[nr]);
 	return n;
 }
 
-static int finish_exact(struct sp_policy_phase *out, struct bphase *ph)
+static int finish_exact(const struct sp_policy_builder *b, struct sp_policy_phase *out,
+			struct bphase *ph)
 {
 	size_t n = 0, h = 0;
 
@@ -690,7 +722,8 @@ static int finish_exact(struct sp_policy_phase *out, struct bphase *ph)
 		struct bcall *c = ph->calls[nr];
 
 		if (c)
-			move_call(allowed(c) ? &out->exact[n++] : &out->held[h++], c);
+			move_call(allowed(b, nr, c) ? &out->exact[n++] : &out->held[h++], c,
+				  b->hold[nr]);
 	}
 	out->n_exact = n;
 	out->n_held = h;
@@ -878,7 +911,7 @@ int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out
 		goto out;
 	}
 	for (size_t i = 0; i < b->n_ph; i++)
-		if (b->ph[i]->events && n_allowed(b->ph[i]) == 0) {
+		if (b->ph[i]->events && n_allowed(b, b->ph[i]) == 0) {
 			rc = sp_diag_set(diag, EINVAL,
 					 "phase '%s' was entered but made no x86-64 syscall: "
 					 "an empty phase has nothing to allow",
@@ -906,7 +939,7 @@ int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out
 		ph->last = bp->last;
 		ph->other_abi = bp->other_abi;
 		ph->unknown = bp->unknown;
-		if (finish_exact(ph, bp) < 0)
+		if (finish_exact(b, ph, bp) < 0)
 			goto out;
 	}
 	for (size_t e = 0; e < b->n_edges; e++) {
@@ -975,20 +1008,6 @@ int sp_policy_phase_index(const struct sp_policy *p, const char *name)
 		if (strcmp(p->phases[i].name, name) == 0)
 			return (int)i;
 	return -ENOENT;
-}
-
-const char *sp_view_name(enum sp_view v)
-{
-	return v == SP_VIEW_EXACT ? "exact" : v == SP_VIEW_ENFORCE ? "enforce" : NULL;
-}
-
-int sp_view_from_name(const char *name)
-{
-	if (name && strcmp(name, "exact") == 0)
-		return SP_VIEW_EXACT;
-	if (name && strcmp(name, "enforce") == 0)
-		return SP_VIEW_ENFORCE;
-	return -EINVAL;
 }
 
 static struct sp_allow *find_allow(struct sp_allow *al, size_t n, const char *name)

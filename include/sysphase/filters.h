@@ -24,7 +24,6 @@
 #include <linux/filter.h>
 #include <seccomp.h>
 
-
 /* What a call outside the allowlist gets. */
 enum sp_action {
 	SP_ACTION_KILL = 0, /* SECCOMP_RET_KILL_PROCESS: the whole process dies of SIGSYS */
@@ -165,7 +164,6 @@ int sp_bpf_run(const struct sock_filter *insns, size_t len, const struct seccomp
 
 #include <stdio.h>
 
-
 enum sp_format {
 	SP_FMT_BPF = 0,
 	SP_FMT_PFC,
@@ -235,5 +233,69 @@ int sp_write_systemd(const struct sp_phase_filter *f, FILE *out, struct sp_diag 
  */
 int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out,
 		      struct sp_diag *diag);
+
+/*
+ * The export directory (`sysphase export -o DIR`, docs/policy-format.md):
+ * policy.json and one filter per phase per format, in the allowlist
+ * variant each format takes:
+ *   plain     the view's allowlist (bpf, oci, k8s, systemd);
+ *   stacking  + seccomp(SECCOMP_SET_MODE_FILTER) in a phase with exits
+ *             (the C header installs the next filter itself);
+ *   runtime   + what a container runtime's own init needs (oci, k8s
+ *             with a runtime);
+ *   inspect   the exact view, for reading (pfc, unless the view was
+ *             asked for explicitly).
+ * The directory appears whole or not at all: everything is written into
+ * a temporary directory next to it and renamed into place (swapped with
+ * the old one when replacing, the old one then removed).  A DIR that is
+ * a symlink to a directory keeps the link; the directory it names is
+ * replaced.
+ */
+
+/* Which allowlist: what a phase made itself, or what its filter must allow. */
+enum sp_view {
+	SP_VIEW_EXACT = 0,
+	SP_VIEW_ENFORCE,
+};
+
+const char *sp_view_name(enum sp_view v);
+int sp_view_from_name(const char *name); /* -EINVAL when unknown */
+
+/*
+ * What an export reads its phases through (everything borrowed).  For a
+ * policy, sp_policy_export_source() (sysphase/policy.h) fills it.
+ */
+struct sp_export_source {
+	const char *program; /* for names and comments, may be NULL */
+	size_t n_phases;
+	const char *(*phase_name)(const void *ctx, size_t i);
+	/* Phase i's allowlist, as sp_policy_allowlist() gives it (a new array). */
+	int (*allowlist)(const void *ctx, size_t i, enum sp_view view, bool stacking,
+			 const char *const *extra, size_t n_extra, struct sp_allow **out,
+			 size_t *n_out, struct sp_diag *diag);
+	const void *ctx;
+	json_t *document; /* written as policy.json */
+};
+
+struct sp_export_opts {
+	unsigned formats; /* 1 << enum sp_format */
+	enum sp_view view;
+	bool view_set;	     /* every format takes view (else pfc takes exact) */
+	enum sp_action def;  /* default action of every filter */
+	const char *runtime; /* NULL, or a name sp_runtime_syscalls() knows */
+	bool force;	     /* replace a non-empty DIR */
+};
+
+/*
+ * Writes the directory; *files counts the filter files written.  Errors,
+ * with diag saying which: -EEXIST (DIR not empty, no force), -ENOTDIR
+ * (DIR, or what its symlink names, is not a directory), -ENOENT (its
+ * parent does not exist), -EINVAL (two phases would share a file name, or
+ * a phase name clashes with the C header), -E2BIG (a filter longer than
+ * BPF_MAXINSNS), -ENOMEM, other -errno while writing.  On any error
+ * nothing is left behind and an old DIR is untouched.
+ */
+int sp_export_write(const struct sp_export_source *src, const struct sp_export_opts *o,
+		    const char *dir, size_t *files, struct sp_diag *diag);
 
 #endif /* SYSPHASE_FILTERS_H */

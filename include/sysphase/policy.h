@@ -118,6 +118,23 @@ int sp_policy_builder_add_cond(struct sp_policy_builder *b, const char *phase, c
 			       struct sp_diag *diag);
 
 /*
+ * Holds name back in every phase, observed or not: it is listed with why
+ * (a JSON object, stolen) and never allowed.  For calls no filter can
+ * judge, such as io_uring's (sp_policy_unfilterable()).  0, -EINVAL
+ * (unknown syscall, diag says so).
+ */
+int sp_policy_builder_hold_back(struct sp_policy_builder *b, const char *name, json_t *why,
+				struct sp_diag *diag);
+
+/*
+ * Syscalls whose work seccomp cannot see (NULL-terminated, static):
+ * io_uring_setup/enter/register, whose ring operations (open, connect,
+ * unlink...) the kernel runs without a syscall a filter could judge.
+ * Docker's default profile denies them for the same reason.
+ */
+const char *const *sp_policy_unfilterable(void);
+
+/*
  * Starts a new source (a trace, a complain log): the events fed from now
  * on are credited to it, and policy.json says which sources contributed
  * each call.  At most 64 sources: -E2BIG; -ENOMEM.  Without any call,
@@ -152,7 +169,8 @@ void sp_baseline_free(struct sp_baseline *bl);
 /* Notes ev (borrowed; one without a phase is ignored).  0, -ENOMEM, -E2BIG (over 64 phases). */
 int sp_baseline_feed(struct sp_baseline *bl, const struct sp_event *ev);
 
-/* Adds the baseline to b, before sp_policy_builder_finish().  0 or sp_policy_builder_add()'s -errno. */
+/* Adds the baseline to b, before sp_policy_builder_finish().  0 or sp_policy_builder_add()'s
+ * -errno. */
 int sp_baseline_apply(const struct sp_baseline *bl, struct sp_policy_builder *b,
 		      struct sp_diag *diag);
 
@@ -266,13 +284,60 @@ const char *sp_policy_program_path(const struct sp_policy *p);
 size_t sp_policy_source_count(const struct sp_policy *p);
 const char *sp_policy_source_label(const struct sp_policy *p, size_t s); /* NULL out of range */
 
-enum sp_view {
-	SP_VIEW_EXACT = 0,
-	SP_VIEW_ENFORCE,
+/*
+ * Assembling the policy `export` writes (docs/policy-format.md):
+ *   - every trace recorded with the same rules (compared as JSON), each
+ *     phase the union over them, read through the segmentation pipeline
+ *     (sp_segment_*): with rules, every trace is re-cut by the detector
+ *     with those instead of its own stamps;
+ *   - then each complain log of `run --complain`, every call in the
+ *     phase it was logged in;
+ *   - the runtime baseline (sp_baseline_*, docs/baseline.md), after the
+ *     before_finish hook;
+ *   - io_uring held back in every phase (sp_policy_unfilterable())
+ *     unless allow_io_uring.
+ * Each trace and log is a source (sp_policy_source_label(): its base
+ * name, "merge:" before a log's).  Errors, diag saying which (file:line
+ * when in a file): -EINVAL malformed input, -ENOENT a file or rule set
+ * that does not exist, -EXDEV inputs that do not belong together (a trace
+ * recorded with other rules, a log naming a phase the rules lack or made
+ * under another policy), -E2BIG more than 64 inputs, -ENOMEM.
+ */
+struct sp_policy_inputs {
+	const char *const *traces;
+	size_t n_traces;
+	const char *rules;   /* re-cut with these (name or file); NULL: the traces' stamps */
+	const char *exe_dir; /* where built-in rule sets are found */
+	const char *const *logs;
+	size_t n_logs;
+	bool args;	     /* collect argument constraints */
+	bool allow_io_uring; /* keep io_uring_* allowed where observed */
+	/* Things worth a warning that do not stop the export (a truncated trace): one line each. */
+	void (*warn)(void *ctx, const char *line);
+	void *warn_ctx;
+	/*
+	 * Hooks for a later stage (static completion): each trace event after
+	 * the builder took it (want: SP_TRACE_WANT_* it reads), and the
+	 * builder before it finishes, to add to it (sp_policy_builder_add).
+	 * A non-zero return stops the assembly and is returned.
+	 */
+	int (*on_event)(void *ctx, const struct sp_event *ev);
+	int (*before_finish)(void *ctx, struct sp_policy_builder *b);
+	void *hook_ctx;
+	unsigned want;
 };
 
-const char *sp_view_name(enum sp_view v);
-int sp_view_from_name(const char *name); /* -EINVAL when unknown */
+int sp_policy_assemble(const struct sp_policy_inputs *in, struct sp_policy **out,
+		       struct sp_diag *diag);
+
+/*
+ * The export's view of p (sysphase/filters.h, sp_export_write()), with
+ * document (borrowed: sp_policy_to_json(p)) as policy.json.
+ */
+void sp_policy_export_source(const struct sp_policy *p, json_t *document,
+			     struct sp_export_source *src);
+
+/* enum sp_view (exact, enforce) is in sysphase/filters.h: the export takes it too. */
 
 /*
  * The allowlist of phase i in a view, ready for sp_filter_build(): a new
@@ -310,11 +375,11 @@ struct sp_complaint {
 	enum sp_abi abi;
 	long nr;
 	uint64_t count;
-	double first;		    /* time of the first (-1: unknown) */
-	bool has_args;		    /* args and site are the first call's */
+	double first;  /* time of the first (-1: unknown) */
+	bool has_args; /* args and site are the first call's */
 	uint64_t args[SP_MAX_ARGS];
-	const char *site;	    /* may be NULL */
-	bool kernel;		    /* from an audit record, not a ptrace stop */
+	const char *site; /* may be NULL */
+	bool kernel;	  /* from an audit record, not a ptrace stop */
 };
 
 /*

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* sysphase export: its options, and what it prints (cli/export_print.c). */
+#ifndef SYSPHASE_CLI_EXPORT_H
+#define SYSPHASE_CLI_EXPORT_H
+
+#include "sysphase/completion.h"
+#include "sysphase/filters.h"
+#include "sysphase/policy.h"
+
+#define MAX_INPUTS 32
+
+struct export_opts {
+	struct sp_policy_inputs in;
+	const char *traces[MAX_INPUTS], *merge[MAX_INPUTS];
+	const char *dir;
+	struct sp_export_opts out;
+	bool no_complete;     /* no static completion */
+	bool allow_held_back; /* completed dangerous calls are allowed, not held back */
+};
+
+struct completion {
+	struct sp_completer *k;
+	bool allow_held_back;
+	struct sp_completer_stats st;
+};
+
+/* Per phase: sizes, the enforce list per threat level, each provenance's count; then the lists. */
+void export_print_summary(const struct export_opts *o, const struct sp_policy *p, size_t files);
+
+/* What completion did. */
+void export_print_completion(const struct export_opts *o, const struct completion *c);
+
+/* Held-back calls with their chains, and one warning per phase for the denied ones (io_uring). */
+void export_print_held_back(const struct sp_policy *p);
+
+#endif /* SYSPHASE_CLI_EXPORT_H */
