@@ -207,10 +207,11 @@ static int add_log(struct assembly *a, const char *log)
 			warned = true;
 		}
 		if (sp_rules_phase_index(a->rules, ev.phase) < 0) {
-			rc = sp_diag_at(a->diag, EXDEV, log, (int)sp_complain_reader_line(r), 1,
-					"phase '%s' is not in the rules '%s': a log of another "
-					"policy",
-					ev.phase, sp_rules_name(a->rules));
+			rc = sp_diag_set(a->diag, EXDEV,
+					 "%s:%ld: phase '%s' is not in the rules '%s': a log of "
+					 "another policy",
+					 log, sp_complain_reader_line(r), ev.phase,
+					 sp_rules_name(a->rules));
 			break;
 		}
 		rc = sp_policy_feed(a->b, &ev, a->diag);

@@ -16,7 +16,7 @@
 #      second complain run logs nothing new;
 #   4. the log: appended (one header per run, program and policy digest),
 #      one line per (process, phase, syscall) with a count;
-#   5. merge refusals, one line and exit 2 each: a log made under another
+#   5. merge refusals, one line and exit 3 each (inputs that do not belong together): a log made under another
 #      policy (pwd's, into nginx's), a log naming a phase the rules lack.
 . "$(dirname "$0")/lib_nginx.sh"
 
@@ -114,7 +114,7 @@ PY
 "$SYSPHASE" run --policy "$T/pwdpol/policy.json" --complain="$T/pwd.log" -- /bin/ls / >/dev/null 2>&1
 check "a pwd log has a header" grep -q '"type":"run"' "$T/pwd.log"
 "$SYSPHASE" export "$T/narrow.jsonl" --merge "$T/pwd.log" -o "$T/bad1" >/dev/null 2>"$T/bad1.err"
-check "a log of another policy is refused (exit 2)" test $? -eq 2
+check "a log of another policy is refused (exit 3)" test $? -eq 3
 check "... in one line that says so" \
 	test "$(grep -c "made under another policy" "$T/bad1.err")" -eq 1
 check "... and nothing is written" not test -e "$T/bad1"
@@ -128,7 +128,7 @@ for l in open(sys.argv[1]):
     out.write(json.dumps(j) + "\n")
 PY
 "$SYSPHASE" export "$T/narrow.jsonl" --merge "$T/ghost.log" -o "$T/bad2" >/dev/null 2>"$T/bad2.err"
-check "a log naming a phase the rules lack is refused (exit 2)" test $? -eq 2
+check "a log naming a phase the rules lack is refused (exit 3)" test $? -eq 3
 check "... naming the phase and the line" grep -q "ghost.log:2: phase 'ghost phase' is not in the rules" "$T/bad2.err"
 check "... and nothing is written" not test -e "$T/bad2"
 finish
