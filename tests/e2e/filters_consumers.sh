@@ -97,9 +97,11 @@ if command -v clang >/dev/null; then
 	clang -std=c17 -Wall -Wextra -Wpedantic -Werror -fsyntax-only -I"$T/c" \
 		"$SRCDIR/tests/tracees/filter_pwd.c"
 fi
-# The phase that makes each of pwd's steps, from the policy itself.
+# The phase that makes each of pwd's steps, from the policy itself: where it
+# was observed (the runtime baseline adds exit_group to every phase).
 phase_of() {
-	jq -r --arg s "$1" '[.phases[] | select([.exact[].name] | index($s))][0].name // empty' "$P"
+	jq -r --arg s "$1" '[.phases[] | select([.exact[] | select((.provenance // "observed")
+		== "observed") | .name] | index($s))][0].name // empty' "$P"
 }
 WORK=$(phase_of getcwd)
 OUTP=$(phase_of write)
