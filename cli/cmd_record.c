@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -25,7 +23,7 @@
 
 struct record_ctx {
 	struct sp_trace_writer *writer;
-	struct sp_rules *rules;	      /* NULL without --rules */
+	struct sp_rules *rules;       /* NULL without --rules */
 	struct sp_detector *detector; /* stamps each event online */
 	struct progress *progress;    /* NULL unless stderr is a terminal */
 	int write_error;
@@ -34,26 +32,26 @@ struct record_ctx {
 static void record_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: sysphase record [OPTIONS] (-p PID | -- PROG [ARGS...])\n\n"
-		"Runs PROG (or attaches to process PID) under a ptrace supervisor that follows\n"
-		"every thread and child, and writes each syscall, fork, exec, signal and exit\n"
-		"as one JSON line (docs/trace-format.md).\n\n"
-		"  -o, --output TRACE   write the trace to TRACE ('-' for stdout;\n"
-		"                       default: trace.jsonl)\n"
-		"  -p, --pid PID        attach to every thread of running process PID;\n"
-		"                       SIGINT/SIGTERM detach and leave it running\n"
-		"  -r, --rules R        stamp each event with its phase: a rule file or a\n"
-		"                       built-in set (nginx, pwd, generic)\n"
-		"      --stack[=addr]   record the call stack of each syscall (libunwind):\n"
-		"                       symbolised, or with addr module+offset frames only\n"
-		"                       (cheaper; what export's static completion needs)\n"
-		"      --no-exit        entry-only recording through a SECCOMP_RET_TRACE\n"
-		"                       filter: one stop per syscall, no return values\n"
-		"  -s, --strsize N      cap decoded strings at N bytes (default 256)\n"
-		"  -h, --help           this text\n\n"
-		"Exit status: the program's, or 128+signal if it was killed; 127 when it\n"
-		"is not found, 126 when it cannot be executed; 2 for bad usage; 1 when\n"
-		"tracing itself fails.\n");
+	        "usage: sysphase record [OPTIONS] (-p PID | -- PROG [ARGS...])\n\n"
+	        "Runs PROG (or attaches to process PID) under a ptrace supervisor that follows\n"
+	        "every thread and child, and writes each syscall, fork, exec, signal and exit\n"
+	        "as one JSON line (docs/trace-format.md).\n\n"
+	        "  -o, --output TRACE   write the trace to TRACE ('-' for stdout;\n"
+	        "                       default: trace.jsonl)\n"
+	        "  -p, --pid PID        attach to every thread of running process PID;\n"
+	        "                       SIGINT/SIGTERM detach and leave it running\n"
+	        "  -r, --rules R        stamp each event with its phase: a rule file or a\n"
+	        "                       built-in set (nginx, pwd, generic)\n"
+	        "      --stack[=addr]   record the call stack of each syscall (libunwind):\n"
+	        "                       symbolised, or with addr module+offset frames only\n"
+	        "                       (cheaper; what export's static completion needs)\n"
+	        "      --no-exit        entry-only recording through a SECCOMP_RET_TRACE\n"
+	        "                       filter: one stop per syscall, no return values\n"
+	        "  -s, --strsize N      cap decoded strings at N bytes (default 256)\n"
+	        "  -h, --help           this text\n\n"
+	        "Exit status: the program's, or 128+signal if it was killed; 127 when it\n"
+	        "is not found, 126 when it cannot be executed; 2 for bad usage; 1 when\n"
+	        "tracing itself fails.\n");
 }
 
 static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
@@ -92,54 +90,6 @@ static void catch_stop_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static json_t *command_of(char *const *argv, pid_t pid)
-{
-	json_t *cmd = json_array();
-	char path[64], buf[4096];
-	size_t len = 0;
-	FILE *f;
-
-	if (argv) {
-		for (; *argv; argv++)
-			/* Any bytes at all: the trace writer escapes what is not UTF-8. */
-			json_array_append_new(cmd, json_stringn_nocheck(*argv, strlen(*argv)));
-		return cmd;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", pid);
-	f = fopen(path, "re");
-	if (f) {
-		len = fread(buf, 1, sizeof(buf) - 1, f);
-		fclose(f);
-	}
-	buf[len] = '\0';
-	for (size_t off = 0; off < len; off += strlen(buf + off) + 1)
-		json_array_append_new(cmd, json_stringn_nocheck(buf + off, strlen(buf + off)));
-	return cmd;
-}
-
-/*
- * What the trace header names as its rules, for `phases` and `export` to
- * load again: a built-in by its name, a file by its absolute path (the
- * rule set's own "name" member could not be found again).
- */
-static const char *rules_label(const char *arg, char *buf)
-{
-	size_t len = strlen(arg);
-	bool is_file = strchr(arg, '/') || (len > 5 && strcmp(arg + len - 5, ".json") == 0);
-
-	if (is_file && realpath(arg, buf))
-		return buf;
-	return arg;
-}
-
-static double unix_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int parse_pid(const char *s, pid_t *out)
 {
 	char *end;
@@ -166,12 +116,11 @@ static int parse_record_args(int argc, char **argv, struct record_args *a)
 	    {"output", required_argument, NULL, 'o'}, {"pid", required_argument, NULL, 'p'},
 	    {"rules", required_argument, NULL, 'r'},  {"stack", optional_argument, NULL, 'S'},
 	    {"no-exit", no_argument, NULL, 'E'},      {"strsize", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},	      {NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*a =
-	    (struct record_args){.opts = {.strsize = 256}, .output = "trace.jsonl"};
+	*a = (struct record_args){.opts = {.strsize = 256}, .output = "trace.jsonl"};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:o:p:r:s:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -249,8 +198,8 @@ static int load_rules(struct record_ctx *ctx, const struct record_args *a)
 	}
 	if (a->opts.entry_only && sp_rules_need_exit(ctx->rules))
 		sp_warn("rules '%s' test return values, which --no-exit does not record: those "
-			"triggers will not fire",
-			sp_rules_name(ctx->rules));
+		        "triggers will not fire",
+		        sp_rules_name(ctx->rules));
 	ctx->detector = sp_detector_new(ctx->rules);
 	if (!ctx->detector) {
 		sp_err("out of memory");
@@ -260,54 +209,24 @@ static int load_rules(struct record_ctx *ctx, const struct record_args *a)
 }
 
 /*
- * The trace's stream, opened before anything runs: an unwritable path
- * must not cost a run.  Written through (SP_OUTPUT_STREAM), not replaced
- * at the end: a trace is read while it grows and kept when sysphase is
- * killed (the reader accepts a truncated last line).
+ * The trace, opened before anything runs (an unwritable path must not cost
+ * a run) and written through (sp_trace_writer_create); 0 or -errno, said.
  */
-static struct sp_output *open_trace(const char *output)
+static int start_trace(struct record_ctx *ctx, const struct record_args *a)
 {
 	struct sp_diag diag = {{0}};
-	struct sp_output *out;
+	struct sp_trace_header hdr;
+	int rc = sp_trace_header_make(&hdr, a->opts.argv, a->opts.attach_pid,
+	                              ctx->rules ? a->rules : NULL, a->opts.entry_only);
 
-	if (sp_output_open(output, SP_OUTPUT_STREAM, &out, &diag) < 0) {
+	if (rc == 0)
+		rc = sp_trace_writer_create(a->output, &hdr, &ctx->writer, &diag);
+	else
+		sp_diag_set(&diag, -rc, "out of memory");
+	sp_trace_header_release(&hdr);
+	if (rc < 0)
 		sp_err("%s", diag.msg);
-		return NULL;
-	}
-	return out;
-}
-
-/* Writes the header line and sets up ctx->writer on out; 0 or -errno. */
-static int start_trace(struct record_ctx *ctx, FILE *out, const struct record_args *a)
-{
-	struct sp_trace_header hdr = {0};
-	char rules_path[PATH_MAX];
-	struct utsname uts;
-	int rc;
-
-	uname(&uts);
-	hdr.command = command_of(a->opts.argv, a->opts.attach_pid);
-	hdr.kernel = uts.release;
-	hdr.arch = uts.machine;
-	hdr.start_time = unix_now();
-	hdr.rules = ctx->rules ? rules_label(a->rules, rules_path) : NULL;
-	hdr.entry_only = a->opts.entry_only;
-	hdr.attached = a->opts.attach_pid != 0;
-	rc = sp_trace_writer_new(out, &hdr, &ctx->writer);
-	json_decref(hdr.command);
 	return rc;
-}
-
-/* Flushes and closes the trace; 0 or the first write error (-errno) of the whole run. */
-static int finish_trace(struct record_ctx *ctx, struct sp_output *out)
-{
-	int err = ctx->write_error, rc;
-
-	if (sp_trace_writer_free(ctx->writer) < 0 && !err)
-		err = -EIO;
-	ctx->writer = NULL;
-	rc = sp_output_commit(out, NULL);
-	return err ? err : rc;
 }
 
 int cmd_record(int argc, char **argv)
@@ -316,10 +235,9 @@ int cmd_record(int argc, char **argv)
 	struct record_ctx ctx = {0};
 	struct sp_tracer_result res;
 	struct sp_diag diag = {{0}};
-	struct sp_output *out = NULL;
 	struct stat st;
 	char *resolved;
-	int rc, status;
+	int rc, rc2, status;
 
 	status = parse_record_args(argc, argv, &a);
 	if (status >= 0)
@@ -338,14 +256,8 @@ int cmd_record(int argc, char **argv)
 		}
 		free(resolved);
 	}
-	out = open_trace(a.output);
-	if (!out)
+	if (start_trace(&ctx, &a) < 0)
 		goto out;
-	rc = start_trace(&ctx, sp_output_stream(out), &a);
-	if (rc < 0) {
-		sp_err("cannot write trace '%s': %s", a.output, strerror(-rc));
-		goto out;
-	}
 
 	a.opts.on_event = on_event;
 	a.opts.ctx = &ctx;
@@ -354,8 +266,11 @@ int cmd_record(int argc, char **argv)
 	rc = sp_tracer_run(&a.opts, &res, &diag);
 	progress_end(ctx.progress);
 	ctx.progress = NULL;
-	ctx.write_error = finish_trace(&ctx, out);
-	out = NULL;
+	/* The first write error of the whole run, else the flush's or commit's. */
+	rc2 = sp_trace_writer_free(ctx.writer);
+	ctx.writer = NULL;
+	if (!ctx.write_error)
+		ctx.write_error = rc2;
 
 	if (ctx.write_error) {
 		sp_err("cannot write trace '%s': %s", a.output, strerror(-ctx.write_error));
@@ -377,9 +292,7 @@ int cmd_record(int argc, char **argv)
 	}
 	status = res.status;
 out:
-	if (ctx.writer)
-		sp_trace_writer_free(ctx.writer);
-	sp_output_abort(out);
+	sp_trace_writer_free(ctx.writer);
 	sp_detector_free(ctx.detector);
 	sp_rules_free(ctx.rules);
 	return status;

@@ -19,6 +19,7 @@
 #define _GNU_SOURCE /* fwrite_unlocked */
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
@@ -26,6 +27,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "trace_int.h"
 
@@ -315,8 +317,7 @@ static int _sbuf_json_walk(struct sbuf *b, const json_t *j)
 	case JSON_OBJECT:
 		n = 0;
 		rc = SBUF_LIT(b, "{");
-		json_object_foreach((json_t *)j, key, v)
-		{
+		json_object_foreach((json_t *)j, key, v) {
 			if (rc == 0 && n++)
 				rc = SBUF_LIT(b, ",");
 			if (rc == 0)
@@ -329,8 +330,7 @@ static int _sbuf_json_walk(struct sbuf *b, const json_t *j)
 		return rc ? rc : SBUF_LIT(b, "}");
 	case JSON_ARRAY:
 		rc = SBUF_LIT(b, "[");
-		json_array_foreach(j, i, v)
-		{
+		json_array_foreach(j, i, v) {
 			if (rc == 0 && i)
 				rc = SBUF_LIT(b, ",");
 			if (rc == 0)
@@ -362,6 +362,7 @@ static int _sbuf_json_walk(struct sbuf *b, const json_t *j)
 
 struct sp_trace_writer {
 	FILE *f;
+	struct sp_output *output; /* sp_trace_writer_create's, committed by sp_trace_writer_free */
 	struct sbuf line;
 };
 
@@ -595,14 +596,38 @@ int sp_trace_write(struct sp_trace_writer *w, const struct sp_event *ev)
 
 int sp_trace_writer_free(struct sp_trace_writer *w)
 {
-	int rc = 0;
+	int rc = 0, rc2;
 
 	if (!w)
 		return 0;
 	errno = 0;
 	if (fflush(w->f) != 0)
 		rc = errno ? -errno : -EIO;
+	/* Closing is where NFS and full disks may report a write that failed. */
+	if (w->output && (rc2 = sp_output_commit(w->output, NULL)) < 0 && rc == 0)
+		rc = rc2;
 	free(w->line.p);
 	free(w);
 	return rc;
+}
+
+int sp_trace_writer_create(const char *path, const struct sp_trace_header *hdr,
+                           struct sp_trace_writer **out, struct sp_diag *diag)
+{
+	struct sp_output *o = NULL;
+	int rc;
+
+	*out = NULL;
+	/* Written through, not replaced at the end: a trace is read while it grows and kept when
+	 * sysphase is killed (the reader accepts a truncated last line). */
+	rc = sp_output_open(path, SP_OUTPUT_STREAM, &o, diag);
+	if (rc < 0)
+		return rc;
+	rc = sp_trace_writer_new(sp_output_stream(o), hdr, out);
+	if (rc < 0) {
+		sp_output_abort(o);
+		return sp_diag_set(diag, -rc, "cannot write trace '%s': %s", path, strerror(-rc));
+	}
+	(*out)->output = o;
+	return 0;
 }

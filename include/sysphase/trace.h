@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#define SP_TRACE_FORMAT "sysphase-trace"
+#define SP_TRACE_FORMAT  "sysphase-trace"
 #define SP_TRACE_VERSION 1
 
 struct sp_trace_header {
@@ -32,7 +32,7 @@ struct sp_trace_header {
 	double start_time;  /* Unix time of the first event's zero */
 	const char *rules;  /* rule set name given to record --rules, or NULL */
 	bool entry_only;    /* recorded with --no-exit */
-	bool attached;	    /* -p PID rather than a launched program */
+	bool attached;      /* -p PID rather than a launched program */
 };
 
 struct sp_trace_writer;
@@ -46,8 +46,30 @@ int sp_trace_writer_new(FILE *f, const struct sp_trace_header *hdr, struct sp_tr
 /* Appends one event as one line.  0 or -errno (e.g. -ENOSPC from the stream). */
 int sp_trace_write(struct sp_trace_writer *w, const struct sp_event *ev);
 
-/* Flushes and frees the writer; 0 or -errno of the flush. */
+/*
+ * A writer on path ("-" for stdout) opened with sp_output (SP_OUTPUT_STREAM:
+ * written through, as a shell redirection would), the header written.
+ * sp_trace_writer_free() commits it.  0 or -errno with diag.
+ */
+int sp_trace_writer_create(const char *path, const struct sp_trace_header *hdr,
+                           struct sp_trace_writer **out, struct sp_diag *diag);
+
+/*
+ * Flushes and frees the writer (and commits the output sp_trace_writer_create
+ * opened); 0 or -errno of the flush or commit.
+ */
 int sp_trace_writer_free(struct sp_trace_writer *w);
+
+/*
+ * The header of a new recording: argv (or, attached, /proc/PID/cmdline),
+ * this machine's `uname -r` and machine, the time now, and the rules as a
+ * header names them: a built-in by its name, a rule file by its absolute
+ * path (which readers show but never load: see sp_segment_rules_load).
+ * h's strings are its own until sp_trace_header_release().  0 or -ENOMEM.
+ */
+int sp_trace_header_make(struct sp_trace_header *h, char *const *argv, pid_t pid, const char *rules,
+                         bool entry_only);
+void sp_trace_header_release(struct sp_trace_header *h);
 
 struct sp_trace_reader;
 
@@ -103,7 +125,7 @@ struct sp_input;
 
 enum sp_input_kind {
 	SP_INPUT_TRACE = 0, /* the first line is a sysphase trace header */
-	SP_INPUT_OTHER,	    /* anything else (possibly a JSON document) */
+	SP_INPUT_OTHER,     /* anything else (possibly a JSON document) */
 };
 
 /*
@@ -127,7 +149,7 @@ int sp_input_slurp(struct sp_input *in, char **text, size_t *len, struct sp_diag
  * the result; *in is set to NULL).  Errors as for sp_trace_reader_open().
  */
 int sp_trace_reader_from_input(struct sp_input **in, struct sp_trace_reader **out,
-			       struct sp_diag *diag);
+                               struct sp_diag *diag);
 
 void sp_input_free(struct sp_input *in);
 
@@ -153,7 +175,7 @@ enum sp_rules_from {
 	SP_RULES_FROM_HEADER,
 };
 int sp_segment_rules_load(const char *spec, enum sp_rules_from from, const char *exe_dir,
-			  struct sp_rules **out, struct sp_diag *diag);
+                          struct sp_rules **out, struct sp_diag *diag);
 
 /*
  * The segmentation pipeline: trace reader -> optional detector -> one
@@ -188,8 +210,8 @@ int sp_segment_rules_load(const char *spec, enum sp_rules_from from, const char 
  * A non-zero return from a callback stops the run and is returned.
  */
 struct sp_segment_info {
-	long line;			/* the event's line in the trace */
-	const char *stamp;		/* the trace's own phase stamp (NULL if none) */
+	long line;                      /* the event's line in the trace */
+	const char *stamp;              /* the trace's own phase stamp (NULL if none) */
 	const struct sp_transition *tr; /* the transition this event made, or NULL */
 };
 
@@ -202,11 +224,16 @@ struct sp_segment_sink {
 };
 
 struct sp_segment_opts {
-	const char *trace;	/* path, "-" or /dev/stdin (ignored when input is set) */
+	const char *trace;      /* path, "-" or /dev/stdin (ignored when input is set) */
 	struct sp_input *input; /* or an input already sniffed; consumed by open */
-	const char *rules;	/* --rules, or NULL for the trace's stamps */
-	const char *exe_dir;	/* where built-in rules are looked up (sp_rules_load) */
-	bool need_rules;	/* fail the open when no rule set can be had */
+	const char *rules;      /* --rules, or NULL for the trace's stamps */
+	const char *exe_dir;    /* where built-in rules are looked up (sp_rules_load) */
+	bool need_rules;        /* fail the open when no rule set can be had */
+	/*
+	 * The consumer ignores phases (a whole-trace syscall set): no rules
+	 * are loaded, a trace without stamps is fine, no stamp is checked.
+	 */
+	bool no_phases;
 };
 
 struct sp_segment;
