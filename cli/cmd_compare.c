@@ -2,7 +2,8 @@
 /*
  * sysphase compare A B: two allowlists side by side, split by threat
  * level, with the completeness of A with respect to B and the attack
- * surface B removes from A.  Inputs are anything sp_set_load() reads.
+ * surface B removes from A.  Inputs are recorded traces (read through the
+ * segmentation pipeline) and anything sp_set_load() reads.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +30,8 @@ static void usage(FILE *out)
 	    "  POLICY.json:PHASE[:VIEW]  one phase, VIEW exact (default) or enforce\n"
 	    "  PROFILE.json              an OCI/Docker or Kubernetes seccomp profile\n"
 	    "  LIST                      syscall names or x86-64 numbers (text or JSON array)\n"
+	    "  TRACE[:PHASE]             the x86-64 syscalls a recorded trace made (in PHASE,\n"
+	    "                            by the trace's phase stamps)\n"
 	    "  thesis:nginx|pwd:chestnut|sysfilter   the thesis's appendix lists\n"
 	    "  thesis:nginx|pwd:manual[:PHASE]       the thesis's manual phase tables\n"
 	    "  docker:default            Docker's default profile for x86-64 and this kernel\n\n"
@@ -160,6 +163,15 @@ static void print_text(const struct compare_opts *o, const struct sp_syscall_set
 		       sp_set_skipped_count(a), sp_set_skipped_count(b));
 }
 
+/* A trace (read through the segmentation pipeline), else anything sp_set_load() reads. */
+static int load_set(const char *spec, const struct sp_set_env *env, struct sp_syscall_set **out,
+		    struct sp_diag *diag)
+{
+	int rc = sp_set_from_trace(spec, env->exe_dir, out, diag);
+
+	return rc == 1 ? sp_set_load(spec, env, out, diag) : rc;
+}
+
 static int compare_run(const struct compare_opts *o)
 {
 	struct sp_set_env env = {.exe_dir = sp_exe_dir()};
@@ -168,9 +180,9 @@ static int compare_run(const struct compare_opts *o)
 	struct sp_comparison c;
 	int rc, status = SP_EXIT_USAGE;
 
-	rc = sp_set_load(o->a, &env, &a, &diag);
+	rc = load_set(o->a, &env, &a, &diag);
 	if (rc == 0)
-		rc = sp_set_load(o->b, &env, &b, &diag);
+		rc = load_set(o->b, &env, &b, &diag);
 	if (rc == -ENOMEM) {
 		sp_err("out of memory");
 		status = SP_EXIT_FAILURE;

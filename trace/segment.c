@@ -114,6 +114,7 @@ int sp_segment_rules_load(const char *spec, enum sp_rules_from from, const char 
 
 struct sp_segment {
 	struct sp_trace_reader *r;
+	bool no_phases;
 	struct sp_rules *rules;
 	struct sp_detector *det; /* only when re-cutting */
 	char *note;
@@ -127,6 +128,8 @@ static int _segment_rules(struct sp_segment *s, const struct sp_segment_opts *o,
 	struct sp_diag why = {{0}};
 	int rc;
 
+	if (o->no_phases)
+		return 0;
 	if (o->rules) {
 		rc = sp_segment_rules_load(o->rules, SP_RULES_FROM_USER, o->exe_dir, &s->rules,
 					   diag);
@@ -161,6 +164,7 @@ int sp_segment_open(const struct sp_segment_opts *o, struct sp_segment **out, st
 		sp_input_free(in);
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	}
+	s->no_phases = o->no_phases;
 	rc = in ? sp_trace_reader_from_input(&in, &s->r, diag)
 		: sp_trace_reader_open(o->trace, &s->r, diag);
 	if (rc == 0)
@@ -230,7 +234,7 @@ int sp_segment_run(struct sp_segment *s, const struct sp_segment_sink *sink, str
 			}
 			if (rc > 0)
 				info.tr = &tr;
-		} else if (!ev.phase) {
+		} else if (!ev.phase && !s->no_phases) {
 			/* The recorder stamps every event once rules are in use: this is damage. */
 			rc = sp_diag_at(diag, EINVAL, sp_trace_reader_path(s->r), (int)info.line, 1,
 					"event without a phase stamp in a stamped trace: give "

@@ -96,6 +96,16 @@ int sp_set_load(const char *spec, const struct sp_set_env *env, struct sp_syscal
 		struct sp_diag *diag);
 
 /*
+ * A set from a recorded trace (analysis/trace_set.c, through the one
+ * segmentation pipeline): spec is TRACE (every x86-64 syscall it made) or
+ * TRACE:PHASE (those its stamps put in PHASE).  Calls through other ABIs
+ * are recorded as skipped.  1 when spec names no trace (try sp_set_load),
+ * 0 with *out, or -errno with diag (-ENOENT: no such phase).
+ */
+int sp_set_from_trace(const char *spec, const char *exe_dir, struct sp_syscall_set **out,
+		      struct sp_diag *diag);
+
+/*
  * The same from text already in memory: a plain list or a JSON array of
  * names/numbers (name is used in messages).  Separators are white space
  * and commas; '#' starts a comment.

@@ -106,4 +106,29 @@ check "no report written for it" test ! -e "$T/x.html"
 "$SYSPHASE" phases --rules pwd "$T/unstamped.trace" >/dev/null 2>"$T/err"
 check "phases --rules re-cuts an unstamped event" test $? = 0
 
+# ---- compare reads traces through the same pipeline ----
+"$SYSPHASE" phases --format json --syscalls "$T/pwd.trace" >"$T/pwd.phases.json" ||
+	fail "phases --format json"
+check "compare TRACE: the trace's syscalls, all in the policy exported from it" \
+	python3 - "$SYSPHASE" "$T/pwd.trace" "$T/pol/policy.json" "$T/pwd.phases.json" <<'EOF2'
+import json, subprocess, sys
+sp, trace, policy, phases = sys.argv[1:]
+def cmp(a, b):
+    out = subprocess.run([sp, "compare", "--format", "json", a, b], check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+names = lambda part: sorted(n for lvl in part["syscalls"].values() for n in lvl)
+segs = [ph for proc in json.load(open(phases))["processes"] for ph in proc["phases"]]
+whole = sorted({n for ph in segs for n in ph["set"]})
+c = cmp(trace, policy)
+assert names(c["a"]) == whole, (names(c["a"]), whole)
+assert c["only_a"]["size"] == 0, names(c["only_a"])
+for ph in segs:
+    c = cmp(trace + ":" + ph["phase"], policy + ":" + ph["phase"])
+    assert names(c["a"]) == sorted(ph["set"]), (ph["phase"], names(c["a"]), sorted(ph["set"]))
+    assert c["only_a"]["size"] == 0, (ph["phase"], names(c["only_a"]))
+EOF2
+one_line 2 "no phase 'nope' (it has: execution initiation" \
+	"$SYSPHASE" compare "$T/pwd.trace:nope" "$T/pol/policy.json"
+
 finish
