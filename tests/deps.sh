@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
 	build-essential cmake pkg-config clang libclang-rt-dev clang-format
 	libseccomp-dev libunwind-dev libjansson-dev libcmocka-dev libcapstone-dev libelf-dev libdw-dev
-	strace python3 jq curl nginx-light wrk bubblewrap runc busybox-static systemd
+	strace python3 jq curl time nginx-light wrk bubblewrap runc busybox-static systemd
 	chromium golang-github-docker-docker-dev
 	redis-server redis-tools postgresql
 )
