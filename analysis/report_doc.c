@@ -28,6 +28,7 @@ struct sp_report_doc {
 	struct sp_policy *policy; /* NULL when none could be built */
 	struct sp_report *rep;	  /* NULL for a policy alone */
 	struct sp_policy_builder *b;
+	struct sp_baseline *bl; /* what export adds for the kernel and C runtime */
 	const char **order; /* the builder's phase order (borrowed by it) */
 	json_t *timeline;
 	char *title, *kernel;
@@ -143,6 +144,8 @@ static int _on_event(void *ctx, struct sp_event *ev, const struct sp_segment_inf
 	if (!d->b)
 		return 0;
 	rc = sp_policy_feed(d->b, ev, &diag);
+	if (rc == 0)
+		rc = sp_baseline_feed(d->bl, ev);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc < 0) {
@@ -166,7 +169,8 @@ static int _builder(struct sp_report_doc *d)
 	for (size_t i = 0; i < n; i++)
 		d->order[i] = sp_rules_phase_name(rules, (int)i);
 	d->b = sp_policy_builder_new(false, d->order, n);
-	return d->b ? 0 : -ENOMEM;
+	d->bl = sp_baseline_new();
+	return d->b && d->bl ? 0 : -ENOMEM;
 }
 
 static int _from_trace(struct sp_report_doc *d, struct sp_input **in,
@@ -195,6 +199,14 @@ static int _from_trace(struct sp_report_doc *d, struct sp_input **in,
 		    d,
 		    "%s ends in a truncated line (the run was killed): using the events before it",
 		    o->input);
+	/* As export does: the kernel's and the C runtime's calls (docs/baseline.md). */
+	if (rc == 0 && d->b && (rc = sp_baseline_apply(d->bl, d->b, diag)) < 0 && rc != -ENOMEM) {
+		snprintf(d->note, sizeof(d->note), "%s", diag->msg);
+		diag->msg[0] = '\0';
+		sp_policy_builder_free(d->b);
+		d->b = NULL;
+		rc = 0;
+	}
 	if (rc == 0 && d->b) {
 		rc = sp_policy_builder_finish(d->b, &d->policy, diag);
 		d->b = NULL;
@@ -287,6 +299,7 @@ void sp_report_doc_free(struct sp_report_doc *d)
 	if (!d)
 		return;
 	sp_policy_builder_free(d->b);
+	sp_baseline_free(d->bl);
 	sp_segment_free(d->seg);
 	sp_rules_free(d->rules);
 	sp_policy_free(d->policy);
