@@ -7,6 +7,7 @@
  * here together so that the format has one definition.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,10 +153,16 @@ static int violation_event(json_t *line, struct sp_event *ev, const char **what)
 	ev->phase = json_string_value(json_object_get(line, "phase"));
 	if (!ev->phase)
 		return -EINVAL;
-	*what = "\"pid\" and \"nr\" must be integers, and \"tid\" and \"count\" when given";
+	*what = "\"pid\" and \"nr\" must be integers, and \"tid\" and \"count\" when given; "
+		"a pid or tid is above 0";
 	if (!json_is_integer(json_object_get(line, "pid")) ||
 	    !json_is_integer(json_object_get(line, "nr")) ||
-	    (json_object_get(line, "tid") && !json_is_integer(json_object_get(line, "tid"))) ||
+	    json_integer_value(json_object_get(line, "pid")) < 1 ||
+	    json_integer_value(json_object_get(line, "pid")) > INT_MAX ||
+	    (json_object_get(line, "tid") &&
+	     (!json_is_integer(json_object_get(line, "tid")) ||
+	      json_integer_value(json_object_get(line, "tid")) < 1 ||
+	      json_integer_value(json_object_get(line, "tid")) > INT_MAX)) ||
 	    (json_object_get(line, "count") &&
 	     (!json_is_integer(json_object_get(line, "count")) ||
 	      json_integer_value(json_object_get(line, "count")) < 1)))

@@ -98,6 +98,11 @@ static void test_malformed(void **state)
 	    {"\n[1,2]\n", "bad.log:2:1: not a violation line"},
 	    {"{\"type\":\"syscall\"}\n", "bad.log:1:1: not a violation line: \"type\""},
 	    {"{\"type\":\"violation\",\"phase\":3}\n", "\"phase\" must be a string"},
+	    /* Found by fuzz_complain: a tid of -5 was taken (and written back as the pid). */
+	    {"{\"type\":\"violation\",\"phase\":\"p\",\"pid\":1,\"tid\":-5,\"nr\":1}\n",
+	     "a pid or tid is above 0"},
+	    {"{\"type\":\"violation\",\"phase\":\"p\",\"pid\":4294967297,\"nr\":1}\n",
+	     "a pid or tid is above 0"},
 	    {"{\"type\":\"violation\",\"phase\":\"p\",\"pid\":\"1\",\"tid\":1,\"nr\":1}\n",
 	     "must be integers"},
 	    {"{\"type\":\"violation\",\"phase\":\"p\",\"pid\":1,\"tid\":1,\"nr\":1,\"args\":"
