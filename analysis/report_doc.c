@@ -17,19 +17,21 @@
 #include <string.h>
 
 #include "sysphase/analysis.h"
+#include "sysphase/completion.h"
 #include "sysphase/policy.h"
 #include "sysphase/trace.h"
 
 #define MAX_WARNINGS 4
 
 struct sp_report_doc {
-	struct sp_rules *rules;	  /* from a policy (descriptions only) */
-	struct sp_segment *seg;	  /* from a trace: owns the rules in use */
+	struct sp_rules *rules;   /* from a policy (descriptions only) */
+	struct sp_segment *seg;   /* from a trace: owns the rules in use */
 	struct sp_policy *policy; /* NULL when none could be built */
-	struct sp_report *rep;	  /* NULL for a policy alone */
+	struct sp_report *rep;    /* NULL for a policy alone */
 	struct sp_policy_builder *b;
 	struct sp_baseline *bl; /* what export adds for the kernel and C runtime */
-	const char **order; /* the builder's phase order (borrowed by it) */
+	struct sp_completer *k; /* export's static completion, from the trace's stacks */
+	const char **order;     /* the builder's phase order (borrowed by it) */
 	json_t *timeline;
 	char *title, *kernel;
 	const char **desc;
@@ -63,7 +65,7 @@ static char *_command_text(json_t *cmd)
 	if (!m)
 		return NULL;
 	json_array_foreach(cmd, i, v)
-	    fprintf(m, "%s%s", i ? " " : "", json_string_value(v) ? json_string_value(v) : "?");
+		fprintf(m, "%s%s", i ? " " : "", json_string_value(v) ? json_string_value(v) : "?");
 	if (json_is_string(cmd))
 		fputs(json_string_value(cmd), m);
 	fclose(m);
@@ -95,7 +97,7 @@ static int _describe_phases(struct sp_report_doc *d)
 
 /* A policy.json (the whole input, text): its allowlists and its embedded rules' descriptions. */
 static int _from_policy(struct sp_report_doc *d, const char *name, const char *text, size_t len,
-			const char *rules, struct sp_diag *diag)
+                        const char *rules, struct sp_diag *diag)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(text, len, 0, &jerr);
@@ -117,9 +119,9 @@ static int _from_policy(struct sp_report_doc *d, const char *name, const char *t
 	/* Descriptions are a nicety: a policy whose rules do not load still reports. */
 	if (sp_policy_rules(d->policy) &&
 	    sp_rules_from_json(sp_policy_rules(d->policy),
-			       sp_policy_rules_name(d->policy) ? sp_policy_rules_name(d->policy)
-							       : "policy",
-			       &d->rules, &ignored) < 0)
+	                       sp_policy_rules_name(d->policy) ? sp_policy_rules_name(d->policy)
+	                                                       : "policy",
+	                       &d->rules, &ignored) < 0)
 		d->rules = NULL;
 	d->title = _command_text(json_object_get(sp_policy_program(d->policy), "command"));
 	return 0;
@@ -146,11 +148,13 @@ static int _on_event(void *ctx, struct sp_event *ev, const struct sp_segment_inf
 	rc = sp_policy_feed(d->b, ev, &diag);
 	if (rc == 0)
 		rc = sp_baseline_feed(d->bl, ev);
+	if (rc == 0)
+		rc = sp_completer_feed(d->k, ev);
 	if (rc == -ENOMEM)
 		return rc;
 	if (rc < 0) {
 		snprintf(d->note, sizeof(d->note), "%.200s:%ld: %s", f->input, info->line,
-			 diag.msg);
+		         diag.msg);
 		sp_policy_builder_free(d->b);
 		d->b = NULL;
 	}
@@ -170,15 +174,17 @@ static int _builder(struct sp_report_doc *d)
 		d->order[i] = sp_rules_phase_name(rules, (int)i);
 	d->b = sp_policy_builder_new(false, d->order, n);
 	d->bl = sp_baseline_new();
-	return d->b && d->bl ? 0 : -ENOMEM;
+	d->k = sp_completer_new(NULL);
+	return d->b && d->bl && d->k ? 0 : -ENOMEM;
 }
 
 static int _from_trace(struct sp_report_doc *d, struct sp_input **in,
-		       const struct sp_report_doc_opts *o, struct sp_diag *diag)
+                       const struct sp_report_doc_opts *o, struct sp_diag *diag)
 {
 	struct sp_segment_opts so = {.input = *in, .rules = o->rules, .exe_dir = o->exe_dir};
 	struct _feed f = {.d = d, .input = o->input};
-	struct sp_segment_sink sink = {.event = _on_event, .ctx = &f};
+	struct sp_segment_sink sink = {.event = _on_event, .ctx = &f, .want = SP_TRACE_WANT_STACK};
+	struct sp_completer_stats st;
 	const struct sp_trace_header *h;
 	int rc;
 
@@ -199,7 +205,21 @@ static int _from_trace(struct sp_report_doc *d, struct sp_input **in,
 		    d,
 		    "%s ends in a truncated line (the run was killed): using the events before it",
 		    o->input);
-	/* As export does: the kernel's and the C runtime's calls (docs/baseline.md). */
+	/*
+	 * As export does, in its order: what completion reaches from the
+	 * recorded stacks, then the kernel's and the C runtime's calls
+	 * (docs/baseline.md), so that the report's allowlists are policy.json's.
+	 */
+	if (rc == 0 && d->b &&
+	    (rc = sp_completer_finish(d->k, false, sp_completion_to_builder, d->b, &st, diag)) <
+	        0 &&
+	    rc != -ENOMEM) {
+		snprintf(d->note, sizeof(d->note), "completion: %s", diag->msg);
+		diag->msg[0] = '\0';
+		sp_policy_builder_free(d->b);
+		d->b = NULL;
+		rc = 0;
+	}
 	if (rc == 0 && d->b && (rc = sp_baseline_apply(d->bl, d->b, diag)) < 0 && rc != -ENOMEM) {
 		snprintf(d->note, sizeof(d->note), "%s", diag->msg);
 		diag->msg[0] = '\0';
@@ -233,7 +253,7 @@ static int _from_trace(struct sp_report_doc *d, struct sp_input **in,
 }
 
 int sp_report_doc_load(const struct sp_report_doc_opts *o, struct sp_report_doc **out,
-		       struct sp_diag *diag)
+                       struct sp_diag *diag)
 {
 	struct sp_report_doc *d = calloc(1, sizeof(*d));
 	struct sp_input *in = NULL;
@@ -275,7 +295,7 @@ const char *sp_report_doc_warning(const struct sp_report_doc *d, size_t i)
 }
 
 int sp_report_doc_write(const struct sp_report_doc *d, const struct sp_report_input *base,
-			FILE *out)
+                        FILE *out)
 {
 	const struct sp_rules *rules = _rules(d);
 	struct sp_report_input in = *base;
@@ -300,6 +320,7 @@ void sp_report_doc_free(struct sp_report_doc *d)
 		return;
 	sp_policy_builder_free(d->b);
 	sp_baseline_free(d->bl);
+	sp_completer_free(d->k);
 	sp_segment_free(d->seg);
 	sp_rules_free(d->rules);
 	sp_policy_free(d->policy);

@@ -26,29 +26,29 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: sysphase export [--rules R] TRACE... [-o DIR] [--format LIST] [OPTIONS]\n\n"
-		"Writes DIR/policy.json and one seccomp filter per phase per format.  Several\n"
-		"traces recorded with the same rules give each phase the union of theirs.\n"
-		"  -r, --rules R           rule set (built-in name or file); default: the one the\n"
-		"                          traces were recorded with\n"
-		"  -o, --output DIR        output directory (default " DEFAULT_DIR ")\n"
-		"  -f, --format LIST       bpf,pfc,oci,k8s,systemd,c or all (default all)\n"
-		"      --view V            allowlist in the filters: enforce or exact (default:\n"
-		"                          enforce, and exact for the pfc files people read)\n"
-		"  -d, --default-action A  kill (default), errno (EPERM) or log\n"
-		"      --args              constrain arguments seen with few values\n"
-		"      --runtime runc      OCI/k8s profiles also allow what runc's init needs\n"
-		"      --force             replace a non-empty DIR\n"
-		"      --merge LOG         also allow what a 'sysphase run --complain=LOG' run\n"
-		"                          logged, each call in the phase it was logged in\n"
-		"                          (repeatable); a log of another policy is refused\n"
-		"      --allow-io-uring    keep io_uring_* where the program used it (denied by\n"
-		"                          default: seccomp cannot see its operations)\n"
-		"      --no-complete       no static completion: only what the traces show\n"
-		"      --allow-held-back   allow the dangerous calls completion reaches instead\n"
-		"                          of only listing them (held back)\n\n"
-		"Exit status: 0, 1 when writing fails, 2 for bad usage or input, 3 for inputs\n"
-		"that do not belong together (traces of other rules, a log of another policy).\n");
+	        "usage: sysphase export [--rules R] TRACE... [-o DIR] [--format LIST] [OPTIONS]\n\n"
+	        "Writes DIR/policy.json and one seccomp filter per phase per format.  Several\n"
+	        "traces recorded with the same rules give each phase the union of theirs.\n"
+	        "  -r, --rules R           rule set (built-in name or file); default: the one the\n"
+	        "                          traces were recorded with\n"
+	        "  -o, --output DIR        output directory (default " DEFAULT_DIR ")\n"
+	        "  -f, --format LIST       bpf,pfc,oci,k8s,systemd,c or all (default all)\n"
+	        "      --view V            allowlist in the filters: enforce or exact (default:\n"
+	        "                          enforce, and exact for the pfc files people read)\n"
+	        "  -d, --default-action A  kill (default), errno (EPERM) or log\n"
+	        "      --args              constrain arguments seen with few values\n"
+	        "      --runtime runc      OCI/k8s profiles also allow what runc's init needs\n"
+	        "      --force             replace a non-empty DIR\n"
+	        "      --merge LOG         also allow what a 'sysphase run --complain=LOG' run\n"
+	        "                          logged, each call in the phase it was logged in\n"
+	        "                          (repeatable); a log of another policy is refused\n"
+	        "      --allow-io-uring    keep io_uring_* where the program used it (denied by\n"
+	        "                          default: seccomp cannot see its operations)\n"
+	        "      --no-complete       no static completion: only what the traces show\n"
+	        "      --allow-held-back   allow the dangerous calls completion reaches instead\n"
+	        "                          of only listing them (held back)\n\n"
+	        "Exit status: 0, 1 when writing fails, 2 for bad usage or input, 3 for inputs\n"
+	        "that do not belong together (traces of other rules, a log of another policy).\n");
 }
 
 static int add_input(const char **list, size_t *n, const char *s)
@@ -61,7 +61,16 @@ static int add_input(const char **list, size_t *n, const char *s)
 	return 0;
 }
 
-enum { VIEW = 256, ARGS, RUNTIME, FORCE, MERGE, NO_COMPLETE, ALLOW_HELD, IO_URING };
+enum {
+	VIEW = 256,
+	ARGS,
+	RUNTIME,
+	FORCE,
+	MERGE,
+	NO_COMPLETE,
+	ALLOW_HELD,
+	IO_URING
+};
 
 /* An option with a value to check: 0, or -1 after saying what is wrong. */
 static int set_value(struct export_opts *o, int c, const char *arg)
@@ -120,12 +129,12 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	o->in = (struct sp_policy_inputs){.traces = o->traces, .logs = o->merge};
 	opterr = 0; /* one line of our own instead of getopt's */
 	while ((c = getopt_long(argc, argv, ":r:o:f:d:h", longopts, NULL)) != -1) {
-		bool *flag = c == ARGS		? &o->in.args
-			     : c == FORCE	? &o->out.force
-			     : c == NO_COMPLETE ? &o->no_complete
-			     : c == ALLOW_HELD	? &o->allow_held_back
-			     : c == IO_URING	? &o->in.allow_io_uring
-						: NULL;
+		bool *flag = c == ARGS          ? &o->in.args
+		             : c == FORCE       ? &o->out.force
+		             : c == NO_COMPLETE ? &o->no_complete
+		             : c == ALLOW_HELD  ? &o->allow_held_back
+		             : c == IO_URING    ? &o->in.allow_io_uring
+		                                : NULL;
 
 		if (flag)
 			*flag = true;
@@ -148,8 +157,8 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			return -1;
 	if (o->in.n_traces == 0 || !*o->dir) {
 		sp_err(o->in.n_traces
-			   ? "export: -o needs a directory name"
-			   : "export: give at least one TRACE (see 'sysphase export --help')");
+		           ? "export: -o needs a directory name"
+		           : "export: give at least one TRACE (see 'sysphase export --help')");
 		return -1;
 	}
 	return 0;
@@ -162,32 +171,12 @@ static int complete_event(void *ctx, const struct sp_event *ev)
 	return sp_completer_feed(((struct completion *)ctx)->k, ev);
 }
 
-static int add_completed(const char *phase, const char *name, enum sp_completion_kind kind,
-			 json_t *why, void *b)
-{
-	static const enum sp_provenance prov[] = {
-	    [SP_COMPLETE_ADD] = SP_PROV_COMPLETED,
-	    [SP_COMPLETE_HELD_BACK] = SP_PROV_HELD_BACK,
-	    [SP_COMPLETE_MEMORY] = SP_PROV_BASELINE,
-	    [SP_COMPLETE_MEMORY_NO_EXEC] = SP_PROV_BASELINE,
-	    [SP_COMPLETE_ADD_NO_EXEC] = SP_PROV_COMPLETED,
-	};
-	/* W^X: mmap's and mprotect's prot (argument 2) without PROT_EXEC. */
-	static const struct sp_arg_cond no_exec = {
-	    .index = 2, .op = SCMP_CMP_MASKED_EQ, .mask = PROT_EXEC, .n_values = 1, .values = {0}};
-	bool wx = kind == SP_COMPLETE_MEMORY_NO_EXEC || kind == SP_COMPLETE_ADD_NO_EXEC;
-	int rc = wx ? sp_policy_builder_add_cond(b, phase, name, prov[kind], &no_exec, why, NULL)
-		    : sp_policy_builder_add(b, phase, name, prov[kind], why, NULL);
-
-	/* A number libseccomp names but the policy cannot hold is skipped, not fatal. */
-	return rc == -EINVAL ? 0 : rc;
-}
-
 static int complete_policy(void *ctx, struct sp_policy_builder *b)
 {
 	struct completion *c = ctx;
 	struct sp_diag diag = {{0}};
-	int rc = sp_completer_finish(c->k, c->allow_held_back, add_completed, b, &c->st, &diag);
+	int rc = sp_completer_finish(c->k, c->allow_held_back, sp_completion_to_builder, b, &c->st,
+	                             &diag);
 
 	if (rc < 0)
 		sp_err("export: completion: %s", diag.msg[0] ? diag.msg : strerror(-rc));
@@ -214,7 +203,7 @@ static int status_of(int rc, bool assembling)
 	if (assembling)
 		return SP_EXIT_USAGE;
 	return rc == -EEXIST || rc == -ENOTDIR || rc == -ENOENT || rc == -EINVAL ? SP_EXIT_USAGE
-										 : SP_EXIT_FAILURE;
+	                                                                         : SP_EXIT_FAILURE;
 }
 
 int cmd_export(int argc, char **argv)

@@ -232,4 +232,14 @@ struct sp_completer_stats {
 int sp_completer_finish(struct sp_completer *k, bool allow_dangerous, sp_completer_fn fn, void *arg,
 			struct sp_completer_stats *st, struct sp_diag *diag);
 
+/*
+ * An sp_completer_fn that adds each report to the policy builder b
+ * (struct sp_policy_builder *): reached calls as completed, dangerous ones
+ * as held back, malloc's family as baseline, mmap/mprotect of a phase
+ * that maps no code only without PROT_EXEC (W^X).  A name the policy
+ * cannot hold is skipped.  0 or -ENOMEM.
+ */
+int sp_completion_to_builder(const char *phase, const char *name, enum sp_completion_kind kind,
+			     json_t *why, void *b);
+
 #endif /* SYSPHASE_COMPLETION_H */
