@@ -226,7 +226,7 @@ struct jdoc {
 };
 
 static int jdoc_parse(struct jdoc *d, const char *name, const char *text, size_t len,
-		      struct sp_diag *diag)
+                      struct sp_diag *diag)
 {
 	json_error_t err;
 
@@ -270,7 +270,7 @@ static bool is_sep(char c, bool json)
 }
 
 static int list_token(struct sp_syscall_set *into, const char *tok, size_t n, const char *name,
-		      int line, int col, struct sp_diag *diag)
+                      int line, int col, struct sp_diag *diag)
 {
 	char word[64];
 	bool digits = true;
@@ -279,7 +279,7 @@ static int list_token(struct sp_syscall_set *into, const char *tok, size_t n, co
 
 	if (n >= sizeof(word))
 		return sp_diag_at(diag, EINVAL, name, line, col,
-				  "'%.*s...' is too long for a syscall name", 20, tok);
+		                  "'%.*s...' is too long for a syscall name", 20, tok);
 	memcpy(word, tok, n);
 	word[n] = '\0';
 	for (size_t i = 0; i < n; i++)
@@ -288,7 +288,7 @@ static int list_token(struct sp_syscall_set *into, const char *tok, size_t n, co
 		nr = strtol(word, NULL, 10);
 		if (n > 4 || sp_set_add_nr(into, nr) < 0)
 			return sp_diag_at(diag, EINVAL, name, line, col,
-					  "%s is not an x86-64 syscall number", word);
+			                  "%s is not an x86-64 syscall number", word);
 		return 0;
 	}
 	if (sp_set_add_name(into, word) == 0)
@@ -296,7 +296,7 @@ static int list_token(struct sp_syscall_set *into, const char *tok, size_t n, co
 	hint = sp_syscall_suggest(word);
 	if (hint)
 		return sp_diag_at(diag, EINVAL, name, line, col,
-				  "unknown x86-64 syscall '%s' (did you mean '%s'?)", word, hint);
+		                  "unknown x86-64 syscall '%s' (did you mean '%s'?)", word, hint);
 	return sp_diag_at(diag, EINVAL, name, line, col, "unknown x86-64 syscall '%s'", word);
 }
 
@@ -312,8 +312,7 @@ static int json_list_check(const char *text, size_t len, const char *name, struc
 		return rc;
 	if (!json_is_array(d.root))
 		rc = jbad(&d, diag, "", "expected an array of syscall names or numbers");
-	json_array_foreach(d.root, i, v)
-	{
+	json_array_foreach(d.root, i, v) {
 		char ptr[32];
 
 		if (rc < 0 || json_is_string(v) || json_is_integer(v))
@@ -326,7 +325,7 @@ static int json_list_check(const char *text, size_t len, const char *name, struc
 }
 
 int sp_set_parse_list(const char *text, size_t len, const char *name, struct sp_syscall_set *into,
-		      struct sp_diag *diag)
+                      struct sp_diag *diag)
 {
 	size_t i = 0, start, tokens = 0;
 	int line = 1, col = 1, tcol, rc;
@@ -358,7 +357,7 @@ int sp_set_parse_list(const char *text, size_t len, const char *name, struct sp_
 		}
 		if (c == '\0')
 			return sp_diag_at(diag, EINVAL, name, line, col,
-					  "a NUL byte: not a text list");
+			                  "a NUL byte: not a text list");
 		start = i;
 		tcol = col;
 		while (i < len && !is_sep(text[i], json) && text[i] != '#' && text[i] != '\0') {
@@ -405,7 +404,7 @@ static int action_allows(const char *action)
 	/* NOTIFY: a supervisor decides; TRACE: -ENOSYS without a tracer.  Neither is the filter
 	 * allowing. */
 	static const char *const deny[] = {
-	    "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",	"SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
+	    "SCMP_ACT_ERRNO", "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD",
 	    "SCMP_ACT_TRAP",  "SCMP_ACT_TRACE", "SCMP_ACT_NOTIFY"};
 
 	for (size_t i = 0; i < N(allow); i++)
@@ -422,8 +421,9 @@ static bool str_in(json_t *arr, const char *s)
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v) if (json_is_string(v) &&
-					  strcmp(json_string_value(v), s) == 0) return true;
+	json_array_foreach(arr, i, v)
+		if (json_is_string(v) && strcmp(json_string_value(v), s) == 0)
+			return true;
 	return false;
 }
 
@@ -437,7 +437,7 @@ static bool cap_granted(const char *cap)
 
 /* Checks Docker's includes/excludes member at ptr; 1 if the entry applies, 0 if not, -EINVAL. */
 static int docker_cond(const struct jdoc *d, json_t *cond, const char *ptr, bool include,
-		       const char *kernel, struct sp_diag *diag)
+                       const char *kernel, struct sp_diag *diag)
 {
 	const char *key;
 	json_t *v;
@@ -446,8 +446,7 @@ static int docker_cond(const struct jdoc *d, json_t *cond, const char *ptr, bool
 		return 1;
 	if (!json_is_object(cond))
 		return jbad(d, diag, ptr, "expected an object");
-	json_object_foreach(cond, key, v)
-	{
+	json_object_foreach(cond, key, v) {
 		char sub[320];
 		size_t i;
 		json_t *e;
@@ -462,14 +461,14 @@ static int docker_cond(const struct jdoc *d, json_t *cond, const char *ptr, bool
 		}
 		if (strcmp(key, "arches") && strcmp(key, "caps"))
 			return jbad(d, diag, sub, "unknown condition '%s' (arches, caps%s)", key,
-				    include ? ", minKernel" : "");
+			            include ? ", minKernel" : "");
 		if (!json_is_array(v))
 			return jbad(d, diag, sub, "expected an array of strings");
-		json_array_foreach(v, i, e) if (!json_is_string(e))
-		{
-			snprintf(sub, sizeof(sub), "%s/%s/%zu", ptr, key, i);
-			return jbad(d, diag, sub, "expected a string");
-		}
+		json_array_foreach(v, i, e)
+			if (!json_is_string(e)) {
+				snprintf(sub, sizeof(sub), "%s/%s/%zu", ptr, key, i);
+				return jbad(d, diag, sub, "expected a string");
+			}
 		if (json_array_size(v) == 0)
 			continue;
 		if (strcmp(key, "arches") == 0) {
@@ -478,8 +477,7 @@ static int docker_cond(const struct jdoc *d, json_t *cond, const char *ptr, bool
 				return 0;
 			continue;
 		}
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach(v, i, e) {
 			bool has = cap_granted(json_string_value(e));
 
 			/* includes: every cap needed; excludes: any cap held rules it out. */
@@ -492,12 +490,12 @@ static int docker_cond(const struct jdoc *d, json_t *cond, const char *ptr, bool
 
 struct oci_state {
 	signed char uncond[SP_SET_NR_MAX]; /* -1 none, 0 deny, 1 allow: a rule without args */
-	bool partial[SP_SET_NR_MAX];	   /* a rule with args differs from the default */
+	bool partial[SP_SET_NR_MAX];       /* a rule with args differs from the default */
 };
 
 static int oci_entry(const struct jdoc *d, json_t *e, const char *ptr, int def_allows,
-		     const char *kernel, struct oci_state *st, struct sp_syscall_set *into,
-		     struct sp_diag *diag)
+                     const char *kernel, struct oci_state *st, struct sp_syscall_set *into,
+                     struct sp_diag *diag)
 {
 	json_t *names = json_object_get(e, "names"), *name = json_object_get(e, "name");
 	json_t *action = json_object_get(e, "action"), *args = json_object_get(e, "args");
@@ -512,7 +510,7 @@ static int oci_entry(const struct jdoc *d, json_t *e, const char *ptr, int def_a
 	snprintf(sub, sizeof(sub), "%s/action", ptr);
 	if (!json_is_string(action))
 		return jbad(d, diag, json_is_null(action) || !action ? ptr : sub,
-			    "expected an \"action\" string");
+		            "expected an \"action\" string");
 	allows = action_allows(json_string_value(action));
 	if (allows < 0)
 		return jbad(d, diag, sub, "unknown action '%s'", json_string_value(action));
@@ -560,7 +558,7 @@ static int oci_entry(const struct jdoc *d, json_t *e, const char *ptr, int def_a
 }
 
 static int oci_doc(const struct jdoc *d, const char *kernel, struct sp_syscall_set *into,
-		   struct sp_diag *diag)
+                   struct sp_diag *diag)
 {
 	json_t *root = d->root, *def, *calls, *e;
 	const char *prefix = "";
@@ -593,8 +591,7 @@ static int oci_doc(const struct jdoc *d, const char *kernel, struct sp_syscall_s
 		return -ENOMEM;
 	memset(st->uncond, -1, sizeof(st->uncond));
 	memset(st->partial, 0, sizeof(st->partial));
-	json_array_foreach(calls, i, e)
-	{
+	json_array_foreach(calls, i, e) {
 		snprintf(ptr, sizeof(ptr), "%s/syscalls/%zu", prefix, i);
 		rc = oci_entry(d, e, ptr, def_allows, kernel, st, into, diag);
 		if (rc < 0)
@@ -628,7 +625,7 @@ static const char *running_kernel(char *buf, size_t len)
 }
 
 int sp_set_from_oci(json_t *root, const char *name, const char *kernel, struct sp_syscall_set *into,
-		    struct sp_diag *diag)
+                    struct sp_diag *diag)
 {
 	struct jdoc d = {.name = name, .root = root};
 	char buf[128];
@@ -674,7 +671,7 @@ static int add_policy_name(struct sp_syscall_set *into, const char *name, bool c
 }
 
 static int policy_doc(const struct jdoc *d, const char *phase, enum sp_view view,
-		      struct sp_syscall_set *into, struct sp_diag *diag)
+                      struct sp_syscall_set *into, struct sp_diag *diag)
 {
 	struct sp_policy *p = NULL;
 	int rc = sp_policy_from_json(d->root, d->name, &p, diag), i;
@@ -708,9 +705,9 @@ static int policy_doc(const struct jdoc *d, const char *phase, enum sp_view view
 
 		for (size_t k = 0; k < sp_policy_phase_count(p) && n < sizeof(list); k++)
 			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", k ? ", " : "",
-					      sp_policy_phase_name(p, k));
+			                      sp_policy_phase_name(p, k));
 		rc = sp_diag_set(diag, ENOENT, "%s: no phase '%s' (it has: %s)", d->name, phase,
-				 list);
+		                 list);
 		goto out;
 	}
 	if (view == SP_VIEW_EXACT) {
@@ -739,7 +736,7 @@ static bool is_file(const char *path)
 }
 
 static int load_file(const char *path, const char *phase, enum sp_view view, const char *kernel,
-		     struct sp_syscall_set *into, struct sp_diag *diag)
+                     struct sp_syscall_set *into, struct sp_diag *diag)
 {
 	struct jdoc d = {0};
 	char *text = NULL;
@@ -754,7 +751,7 @@ static int load_file(const char *path, const char *phase, enum sp_view view, con
 	if (i == len || text[i] != '{') {
 		if (phase)
 			rc = sp_diag_set(diag, EINVAL, "%s: a list of syscalls has no phase '%s'",
-					 path, phase);
+			                 path, phase);
 		else
 			rc = sp_set_parse_list(text, len, path, into, diag);
 		goto out;
@@ -768,14 +765,14 @@ static int load_file(const char *path, const char *phase, enum sp_view view, con
 	} else if (json_object_get(d.root, "defaultAction") || json_object_get(d.root, "kind")) {
 		if (phase)
 			rc = sp_diag_set(diag, EINVAL, "%s: a seccomp profile has no phase '%s'",
-					 path, phase);
+			                 path, phase);
 		else
 			rc = oci_doc(&d, kernel, into, diag);
 	} else {
 		rc = jbad(&d, diag, "",
-			  "neither a sysphase policy (\"format\": \"%s\") nor a seccomp profile "
-			  "(\"defaultAction\")",
-			  SP_POLICY_FORMAT);
+		          "neither a sysphase policy (\"format\": \"%s\") nor a seccomp profile "
+		          "(\"defaultAction\")",
+		          SP_POLICY_FORMAT);
 	}
 out:
 	jdoc_free(&d);
@@ -813,13 +810,13 @@ static const char *const thesis_tools[] = {"chestnut", "sysfilter", "manual"};
 static int thesis_unknown(const char *spec, struct sp_diag *diag)
 {
 	return sp_diag_set(diag, ENOENT,
-			   "unknown built-in '%s' (known: thesis:nginx|pwd:chestnut|sysfilter|"
-			   "manual[:PHASE], docker:default)",
-			   spec);
+	                   "unknown built-in '%s' (known: thesis:nginx|pwd:chestnut|sysfilter|"
+	                   "manual[:PHASE], docker:default)",
+	                   spec);
 }
 
 static int thesis_numbers(const struct jdoc *d, const char *key, struct sp_syscall_set *into,
-			  struct sp_diag *diag)
+                          struct sp_diag *diag)
 {
 	json_t *arr = json_object_get(d->root, key), *v;
 	char ptr[64];
@@ -828,8 +825,7 @@ static int thesis_numbers(const struct jdoc *d, const char *key, struct sp_sysca
 	snprintf(ptr, sizeof(ptr), "/%s", key);
 	if (!json_is_array(arr))
 		return jbad(d, diag, "", "no \"%s\" array", key);
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach(arr, i, v) {
 		snprintf(ptr, sizeof(ptr), "/%s/%zu", key, i);
 		if (!json_is_integer(v) || sp_set_add_nr(into, (long)json_integer_value(v)) < 0)
 			return jbad(d, diag, ptr, "not an x86-64 syscall number");
@@ -838,14 +834,13 @@ static int thesis_numbers(const struct jdoc *d, const char *key, struct sp_sysca
 }
 
 static int thesis_names(const struct jdoc *d, const char *phase, json_t *arr,
-			struct sp_syscall_set *into, struct sp_diag *diag)
+                        struct sp_syscall_set *into, struct sp_diag *diag)
 {
 	char ptr[160];
 	size_t i;
 	json_t *v;
 
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach(arr, i, v) {
 		snprintf(ptr, sizeof(ptr), "/manual_phases/%s/%zu", phase, i);
 		if (!json_is_string(v) || sp_set_add_name(into, json_string_value(v)) < 0)
 			return jbad(d, diag, ptr, "not an x86-64 syscall name");
@@ -854,7 +849,7 @@ static int thesis_names(const struct jdoc *d, const char *phase, json_t *arr,
 }
 
 static int thesis_manual(const struct jdoc *d, const char *spec, const char *phase,
-			 struct sp_syscall_set *into, struct sp_diag *diag)
+                         struct sp_syscall_set *into, struct sp_diag *diag)
 {
 	json_t *phases = json_object_get(d->root, "manual_phases"), *v;
 	const char *key;
@@ -868,16 +863,16 @@ static int thesis_manual(const struct jdoc *d, const char *spec, const char *pha
 			char list[768] = "";
 			size_t n = 0;
 
-			json_object_foreach(phases, key, v) if (n < sizeof(list)) n +=
-			    (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? ", " : "",
-					     key);
+			json_object_foreach(phases, key, v)
+				if (n < sizeof(list))
+					n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s",
+					                      n ? ", " : "", key);
 			return sp_diag_set(diag, ENOENT, "%s: no such manual phase (phases: %s)",
-					   spec, list);
+			                   spec, list);
 		}
 		return thesis_names(d, phase, v, into, diag);
 	}
-	json_object_foreach(phases, key, v)
-	{
+	json_object_foreach(phases, key, v) {
 		if (rc == 0)
 			rc = thesis_names(d, key, v, into, diag);
 	}
@@ -885,7 +880,7 @@ static int thesis_manual(const struct jdoc *d, const char *spec, const char *pha
 }
 
 static int load_thesis(const char *spec, const struct sp_set_env *env, struct sp_syscall_set *into,
-		       struct sp_diag *diag)
+                       struct sp_diag *diag)
 {
 	char buf[256], file[64], path[PATH_MAX], *prog, *tool, *phase, *text = NULL;
 	struct jdoc d = {0};
@@ -922,14 +917,14 @@ static int load_thesis(const char *spec, const struct sp_set_env *env, struct sp
 	rc = jdoc_parse(&d, path, text, len, diag);
 	if (rc == 0)
 		rc = strcmp(tool, "manual") ? thesis_numbers(&d, tool, into, diag)
-					    : thesis_manual(&d, spec, phase, into, diag);
+		                            : thesis_manual(&d, spec, phase, into, diag);
 	jdoc_free(&d);
 	free(text);
 	return rc;
 }
 
 static int load_docker(const char *spec, const struct sp_set_env *env, const char *kernel,
-		       struct sp_syscall_set *into, struct sp_diag *diag)
+                       struct sp_syscall_set *into, struct sp_diag *diag)
 {
 	const char *path = env->docker_profile ? env->docker_profile : SP_DOCKER_DEFAULT_PROFILE;
 
@@ -937,9 +932,9 @@ static int load_docker(const char *spec, const struct sp_set_env *env, const cha
 		return thesis_unknown(spec, diag);
 	if (!is_file(path))
 		return sp_diag_set(diag, ENOENT,
-				   "docker:default needs %s (Debian package "
-				   "golang-github-docker-docker-dev)",
-				   path);
+		                   "docker:default needs %s (Debian package "
+		                   "golang-github-docker-docker-dev)",
+		                   path);
 	return load_file(path, NULL, SP_VIEW_EXACT, kernel, into, diag);
 }
 
@@ -976,7 +971,7 @@ static int split_spec(const char *spec, char **file, char **phase, enum sp_view 
 }
 
 static int load_spec(const char *spec, const struct sp_set_env *env, const char *kernel,
-		     struct sp_syscall_set *s, struct sp_diag *diag)
+                     struct sp_syscall_set *s, struct sp_diag *diag)
 {
 	char *file = NULL, *phase = NULL;
 	enum sp_view view;
@@ -1005,7 +1000,7 @@ static int load_spec(const char *spec, const struct sp_set_env *env, const char 
 }
 
 int sp_set_load(const char *spec, const struct sp_set_env *env, struct sp_syscall_set **out,
-		struct sp_diag *diag)
+                struct sp_diag *diag)
 {
 	static const struct sp_set_env none;
 	struct sp_syscall_set *s;
@@ -1046,7 +1041,7 @@ static void part_fill(struct sp_cmp_part *p, const uint64_t *bits)
 }
 
 void sp_compare(const struct sp_syscall_set *a, const struct sp_syscall_set *b,
-		struct sp_comparison *out)
+                struct sp_comparison *out)
 {
 	uint64_t both[SP_SET_NR_MAX / 64], oa[SP_SET_NR_MAX / 64], ob[SP_SET_NR_MAX / 64];
 
@@ -1061,11 +1056,11 @@ void sp_compare(const struct sp_syscall_set *a, const struct sp_syscall_set *b,
 	part_fill(&out->part[SP_CMP_ONLY_A], oa);
 	part_fill(&out->part[SP_CMP_ONLY_B], ob);
 	out->completeness = out->part[SP_CMP_B].n
-				? (double)out->part[SP_CMP_BOTH].n / (double)out->part[SP_CMP_B].n
-				: -1;
+	                        ? (double)out->part[SP_CMP_BOTH].n / (double)out->part[SP_CMP_B].n
+	                        : -1;
 	out->reduction = out->part[SP_CMP_A].n
-			     ? (double)out->part[SP_CMP_ONLY_A].n / (double)out->part[SP_CMP_A].n
-			     : -1;
+	                     ? (double)out->part[SP_CMP_ONLY_A].n / (double)out->part[SP_CMP_A].n
+	                     : -1;
 }
 
 const char *sp_cmp_part_name(enum sp_cmp_which w)
@@ -1154,7 +1149,7 @@ static json_t *ratio_json(double r)
 }
 
 json_t *sp_comparison_to_json(const struct sp_syscall_set *a, const struct sp_syscall_set *b,
-			      const struct sp_comparison *c)
+                              const struct sp_comparison *c)
 {
 	json_t *o = json_object();
 	int rc = o ? 0 : -1;

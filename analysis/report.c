@@ -25,8 +25,8 @@
  * to 10^6 s.  Any axis (linear or log, known only at the end) can then be
  * drawn from them at 2% resolution, in memory fixed per thread.
  */
-#define HIST_E0 1e-6
-#define HIST_R 1.02
+#define HIST_E0      1e-6
+#define HIST_R       1.02
 #define HIST_BUCKETS 1400
 
 struct hist {
@@ -265,7 +265,7 @@ int sp_report_feed(struct sp_report *r, const struct sp_event *ev)
 		r->forks[r->n_forks] =
 		    (struct rfork){.parent = ev->pid, .child = ev->child, .ts = ev->ts};
 		snprintf(r->forks[r->n_forks].via, sizeof(r->forks[0].via), "%s",
-			 ev->via ? ev->via : "fork");
+		         ev->via ? ev->via : "fork");
 		r->n_forks++;
 		break;
 	case SP_EV_CLONE:
@@ -412,7 +412,7 @@ static void phase_colour(char *buf, size_t len, int i)
 		snprintf(buf, len, "hsl(0,0%%,80%%)");
 	else
 		snprintf(buf, len, "hsl(%d,65%%,%d%%)", (int)fmod(20 + i * 137.508, 360),
-			 i % 2 ? 62 : 72);
+		         i % 2 ? 62 : 72);
 }
 
 /* ---- phase names and colours ------------------------------------------- */
@@ -450,14 +450,14 @@ static int colour_of(const struct names *nm, const char *phase)
 
 /* ---- the time axis ------------------------------------------------------ */
 
-#define SVG_W 1200
-#define LABEL_W 190
-#define PLOT_W (SVG_W - LABEL_W - 20)
-#define AXIS_H 34
-#define LANE_H 26
-#define SUB_H 13
-#define LANE_GAP 6
-#define MAX_LANES 200
+#define SVG_W        1200
+#define LABEL_W      190
+#define PLOT_W       (SVG_W - LABEL_W - 20)
+#define AXIS_H       34
+#define LANE_H       26
+#define SUB_H        13
+#define LANE_GAP     6
+#define MAX_LANES    200
 #define MAX_SUBLANES 16
 
 struct axis {
@@ -485,7 +485,7 @@ static double ax_x(const struct axis *a, double t)
  * log1p axis when the shortest phase is under 1% of the run.
  */
 static void axis_setup(struct axis *a, enum sp_report_axis mode, double t0, double t1,
-		       double shortest)
+                       double shortest)
 {
 	a->t0 = t0;
 	a->t1 = t1 > t0 ? t1 : t0 + 1e-6;
@@ -500,7 +500,7 @@ static void axis_setup(struct axis *a, enum sp_report_axis mode, double t0, doub
 }
 
 static void axis_tick(FILE *out, const struct axis *a, double t, double y_top, double y_bot,
-		      double *last_x)
+                      double *last_x)
 {
 	char buf[32];
 	double x = ax_x(a, t);
@@ -509,7 +509,7 @@ static void axis_tick(FILE *out, const struct axis *a, double t, double y_top, d
 		return;
 	*last_x = x;
 	fprintf(out, "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x,
-		y_top, x, y_bot);
+	        y_top, x, y_bot);
 	fprintf(out, "<text class=\"tl\" x=\"%.1f\" y=\"%.1f\">", x, y_top - 6);
 	/* The origin is the first event; later ticks count from it, as "+1 ms". */
 	if (t > a->t0 && a->t0 > 0)
@@ -523,7 +523,7 @@ static void axis_draw(FILE *out, const struct axis *a, double y_top, double y_bo
 	double span = a->t1 - a->t0, last_x = -1e9, step;
 
 	fprintf(out, "<text class=\"al\" x=\"4\" y=\"%.1f\">time (%s axis)</text>\n", y_top - 6,
-		a->tau > 0 ? "log" : "linear");
+	        a->tau > 0 ? "log" : "linear");
 	axis_tick(out, a, a->t0, y_top, y_bot, &last_x);
 	if (a->tau > 0) {
 		for (double dec = pow(10, floor(log10(a->tau))); dec <= span; dec *= 10)
@@ -546,10 +546,10 @@ static void axis_draw(FILE *out, const struct axis *a, double y_top, double y_bo
 struct lane {
 	json_t *proc; /* from the timeline JSON */
 	pid_t pid;
-	double y;		  /* top of the process lane */
-	size_t n_sub;		  /* thread sub-lanes drawn */
+	double y;                 /* top of the process lane */
+	size_t n_sub;             /* thread sub-lanes drawn */
 	size_t sub[MAX_SUBLANES]; /* indexes into r->threads */
-	int depth;		  /* in the process tree */
+	int depth;                /* in the process tree */
 };
 
 static int cmp_thread_first(const void *a, const void *b, void *arg)
@@ -613,11 +613,11 @@ out:
  * axis may stretch or squeeze time), heights on a square-root scale so
  * that a few calls stay visible next to a burst.
  */
-#define DENS_COL 2
+#define DENS_COL  2
 #define DENS_COLS (PLOT_W / DENS_COL + 1)
 
 static void draw_density(FILE *out, const struct hist *h, const struct axis *a, double y,
-			 double height, const char *cls)
+                         double height, const char *cls)
 {
 	double col[DENS_COLS] = {0}, max = 0;
 
@@ -655,7 +655,7 @@ static void draw_density(FILE *out, const struct hist *h, const struct axis *a, 
 			continue;
 		bh = height * sqrt(col[c] / max);
 		fprintf(out, "M%d %.1fh%dv%.1fh%dz", LABEL_W + (int)c * DENS_COL, y + height,
-			DENS_COL, -(bh < 0.8 ? 0.8 : bh), -DENS_COL);
+		        DENS_COL, -(bh < 0.8 ? 0.8 : bh), -DENS_COL);
 	}
 	fputs("\"/>\n", out);
 }
@@ -667,23 +667,22 @@ static void segment_title(FILE *out, pid_t pid, json_t *seg)
 	fputs("<title>", out);
 	esc(out, json_string_value(json_object_get(seg, "phase")));
 	fprintf(out, " \xe2\x80\x94 pid %d\nfrom %s, lasting %s\n%lld syscalls, %lld distinct",
-		(int)pid, fmt_time(a, sizeof(a), json_real_value(json_object_get(seg, "start"))),
-		fmt_time(b, sizeof(b), json_real_value(json_object_get(seg, "duration"))),
-		(long long)json_integer_value(json_object_get(seg, "syscalls")),
-		(long long)json_integer_value(json_object_get(seg, "distinct")));
+	        (int)pid, fmt_time(a, sizeof(a), json_real_value(json_object_get(seg, "start"))),
+	        fmt_time(b, sizeof(b), json_real_value(json_object_get(seg, "duration"))),
+	        (long long)json_integer_value(json_object_get(seg, "syscalls")),
+	        (long long)json_integer_value(json_object_get(seg, "distinct")));
 	fputs("</title>", out);
 }
 
 /* The segments of a process as bands over [lo, hi], at y with height h. */
 static void draw_bands(FILE *out, const struct lane *ln, const struct names *nm,
-		       const struct axis *a, double y, double h, double lo, double hi,
-		       const char *cls)
+                       const struct axis *a, double y, double h, double lo, double hi,
+                       const char *cls)
 {
 	json_t *segs = json_object_get(ln->proc, "phases"), *seg;
 	size_t i;
 
-	json_array_foreach(segs, i, seg)
-	{
+	json_array_foreach(segs, i, seg) {
 		double s = json_real_value(json_object_get(seg, "start"));
 		double e = json_real_value(json_object_get(seg, "end"));
 		double x0, x1;
@@ -698,11 +697,11 @@ static void draw_bands(FILE *out, const struct lane *ln, const struct names *nm,
 		x0 = ax_x(a, s);
 		x1 = ax_x(a, e);
 		phase_colour(col, sizeof(col),
-			     colour_of(nm, json_string_value(json_object_get(seg, "phase"))));
+		             colour_of(nm, json_string_value(json_object_get(seg, "phase"))));
 		fprintf(out,
-			"<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-			"fill=\"%s\">",
-			cls, x0, y, x1 - x0 < 1 ? 1.0 : x1 - x0, h, col);
+		        "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+		        "fill=\"%s\">",
+		        cls, x0, y, x1 - x0 < 1 ? 1.0 : x1 - x0, h, col);
 		segment_title(out, ln->pid, seg);
 		fputs("</rect>\n", out);
 	}
@@ -730,15 +729,16 @@ static const char *exe_of(json_t *procs, json_t *p)
 			return exe;
 		if (!json_is_integer(pp))
 			break;
-		json_array_foreach(procs, i, c) if (json_integer_value(json_object_get(c, "pid")) ==
-						    json_integer_value(pp)) q = c;
+		json_array_foreach(procs, i, c)
+			if (json_integer_value(json_object_get(c, "pid")) == json_integer_value(pp))
+				q = c;
 		p = q;
 	}
 	return NULL;
 }
 
 static void draw_lane(FILE *out, const struct sp_report *r, const struct lane *ln,
-		      const struct names *nm, const struct axis *a, json_t *procs)
+                      const struct names *nm, const struct axis *a, json_t *procs)
 {
 	json_t *p = ln->proc, *ex = json_object_get(p, "exit");
 	const char *exe = exe_of(procs, p);
@@ -748,22 +748,22 @@ static void draw_lane(FILE *out, const struct sp_report *r, const struct lane *l
 
 	fprintf(out, "<g class=\"lane\" data-pid=\"%d\">", (int)ln->pid);
 	fprintf(out, "<text class=\"ll\" x=\"%d\" y=\"%.1f\">",
-		4 + 8 * (ln->depth > 6 ? 6 : ln->depth), ln->y + LANE_H / 2.0 + 4);
+	        4 + 8 * (ln->depth > 6 ? 6 : ln->depth), ln->y + LANE_H / 2.0 + 4);
 	fprintf(out, "%d ", (int)ln->pid);
 	esc(out, base_name(exe));
 	fputs("<title>pid ", out);
 	fprintf(out, "%d", (int)ln->pid);
 	if (json_is_integer(json_object_get(p, "ppid")))
 		fprintf(out, ", child of %lld",
-			(long long)json_integer_value(json_object_get(p, "ppid")));
+		        (long long)json_integer_value(json_object_get(p, "ppid")));
 	fputs("\n", out);
 	esc(out, exe ? exe : "?");
 	if (json_is_integer(json_object_get(ex, "status")))
 		fprintf(out, "\nexit status %lld",
-			(long long)json_integer_value(json_object_get(ex, "status")));
+		        (long long)json_integer_value(json_object_get(ex, "status")));
 	else if (json_is_integer(json_object_get(ex, "signal")))
 		fprintf(out, "\nkilled by signal %lld",
-			(long long)json_integer_value(json_object_get(ex, "signal")));
+		        (long long)json_integer_value(json_object_get(ex, "signal")));
 	fputs("</title></text>\n", out);
 	draw_bands(out, ln, nm, a, ln->y, LANE_H, start, end, "band");
 	if (pi != SIZE_MAX)
@@ -773,7 +773,7 @@ static void draw_lane(FILE *out, const struct sp_report *r, const struct lane *l
 		double y = ln->y + LANE_H + 2 + (double)k * SUB_H;
 
 		fprintf(out, "<text class=\"sl\" x=\"%d\" y=\"%.1f\">tid %d</text>\n",
-			16 + 8 * (ln->depth > 6 ? 6 : ln->depth), y + SUB_H - 3, (int)t->tid);
+		        16 + 8 * (ln->depth > 6 ? 6 : ln->depth), y + SUB_H - 3, (int)t->tid);
 		draw_bands(out, ln, nm, a, y, SUB_H - 2, t->first, t->last, "band sub");
 		draw_density(out, &t->h, a, y, SUB_H - 2, "dens");
 	}
@@ -805,7 +805,7 @@ static double former_y(const struct sp_report *r, const struct lane *lanes, size
 }
 
 static void draw_edges(FILE *out, const struct sp_report *r, const struct lane *lanes, size_t n,
-		       const struct axis *a)
+                       const struct axis *a)
 {
 	char tb[32];
 	double ty;
@@ -820,12 +820,12 @@ static void draw_edges(FILE *out, const struct sp_report *r, const struct lane *
 		yp += LANE_H / 2.0;
 		yc += yc > yp ? 0 : LANE_H;
 		fprintf(out,
-			"<line class=\"fork\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-			"marker-end=\"url(#arrow)\"><title>",
-			x, yp, x, yc);
+		        "<line class=\"fork\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+		        "marker-end=\"url(#arrow)\"><title>",
+		        x, yp, x, yc);
 		esc(out, f->via);
 		fprintf(out, ": pid %d \xe2\x86\x92 pid %d at %s</title></line>\n", (int)f->parent,
-			(int)f->child, fmt_time(tb, sizeof(tb), f->ts));
+		        (int)f->child, fmt_time(tb, sizeof(tb), f->ts));
 	}
 	for (size_t i = 0; r && i < r->n_execs; i++) {
 		const struct rexec *e = &r->execs[i];
@@ -838,14 +838,14 @@ static void draw_edges(FILE *out, const struct sp_report *r, const struct lane *
 		 * lane (a sub-lane, or its own when the trace saw it as a process).
 		 */
 		ty = e->former_tid && e->former_tid != e->pid ? former_y(r, lanes, n, e->former_tid)
-							      : -1;
+		                                              : -1;
 		if (ty >= 0)
 			fprintf(out,
-				"<line class=\"exec\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-				"y2=\"%.1f\"><title>exec by thread %d</title></line>\n",
-				x, ty, x, y + LANE_H / 2.0, (int)e->former_tid);
+			        "<line class=\"exec\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+			        "y2=\"%.1f\"><title>exec by thread %d</title></line>\n",
+			        x, ty, x, y + LANE_H / 2.0, (int)e->former_tid);
 		fprintf(out, "<path class=\"execm\" d=\"M%.1f %.1fl5 6l-5 6l-5 -6z\"><title>exec ",
-			x, y + LANE_H / 2.0 - 6);
+		        x, y + LANE_H / 2.0 - 6);
 		esc(out, e->path);
 		fprintf(out, " at %s</title></path>\n", fmt_time(tb, sizeof(tb), e->ts));
 	}
@@ -879,18 +879,18 @@ static double shortest_segment(json_t *procs)
 	size_t i, k;
 	json_t *p, *seg;
 
-	json_array_foreach(procs, i, p) json_array_foreach(json_object_get(p, "phases"), k, seg)
-	{
-		double d = json_real_value(json_object_get(seg, "duration"));
+	json_array_foreach(procs, i, p)
+		json_array_foreach(json_object_get(p, "phases"), k, seg) {
+			double d = json_real_value(json_object_get(seg, "duration"));
 
-		if (d > 0 && (best == 0 || d < best))
-			best = d;
-	}
+			if (d > 0 && (best == 0 || d < best))
+				best = d;
+		}
 	return best;
 }
 
 static int write_timeline_svg(FILE *out, const struct sp_report *r, json_t *procs,
-			      const struct names *nm, enum sp_report_axis mode)
+                              const struct names *nm, enum sp_report_axis mode)
 {
 	size_t n_all = json_array_size(procs), n, i;
 	struct lane *lanes = calloc(n_all ? n_all : 1, sizeof(*lanes));
@@ -901,8 +901,7 @@ static int write_timeline_svg(FILE *out, const struct sp_report *r, json_t *proc
 	if (!lanes)
 		return -ENOMEM;
 	n = order_lanes(procs, lanes, n_all < MAX_LANES ? n_all : MAX_LANES);
-	json_array_foreach(procs, i, p)
-	{
+	json_array_foreach(procs, i, p) {
 		double s = json_real_value(json_object_get(p, "start"));
 		double e = json_real_value(json_object_get(p, "end"));
 
@@ -922,15 +921,15 @@ static int write_timeline_svg(FILE *out, const struct sp_report *r, json_t *proc
 	}
 	height = y + 8;
 	fprintf(out,
-		"<svg class=\"timeline\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
-		"role=\"img\" aria-label=\"phase timeline\">\n",
-		SVG_W, height, SVG_W, height);
+	        "<svg class=\"timeline\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
+	        "role=\"img\" aria-label=\"phase timeline\">\n",
+	        SVG_W, height, SVG_W, height);
 	fputs("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
 	      "markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\">"
 	      "<path d=\"M0 0L10 5L0 10z\" fill=\"#333\"/></marker></defs>\n",
 	      out);
 	fprintf(out, "<rect class=\"bg\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%.0f\"/>\n",
-		LABEL_W, AXIS_H, PLOT_W, height - AXIS_H - 4);
+	        LABEL_W, AXIS_H, PLOT_W, height - AXIS_H - 4);
 	axis_draw(out, &a, AXIS_H, height - 4);
 	for (i = 0; i < n; i++)
 		draw_lane(out, r, &lanes[i], nm, &a, procs);
@@ -938,16 +937,16 @@ static int write_timeline_svg(FILE *out, const struct sp_report *r, json_t *proc
 	fputs("</svg>\n", out);
 	if (n < n_all)
 		fprintf(out,
-			"<p class=\"note\">%zu more processes are not drawn (the table below "
-			"lists them all).</p>\n",
-			n_all - n);
+		        "<p class=\"note\">%zu more processes are not drawn (the table below "
+		        "lists them all).</p>\n",
+		        n_all - n);
 	free(lanes);
 	return 0;
 }
 
 /* A policy alone: when each phase was active, one row per phase. */
 static void write_policy_svg(FILE *out, const struct sp_policy *p, const struct names *nm,
-			     enum sp_report_axis mode)
+                             enum sp_report_axis mode)
 {
 	double t0 = INFINITY, t1 = 0, shortest = 0, height;
 	struct axis a;
@@ -971,11 +970,11 @@ static void write_policy_svg(FILE *out, const struct sp_policy *p, const struct 
 	axis_setup(&a, mode, t0, t1, shortest);
 	height = AXIS_H + (double)n_phases * (LANE_H + LANE_GAP) + 8;
 	fprintf(out,
-		"<svg class=\"timeline\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
-		"role=\"img\" aria-label=\"phase activity\">\n",
-		SVG_W, height, SVG_W, height);
+	        "<svg class=\"timeline\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
+	        "role=\"img\" aria-label=\"phase activity\">\n",
+	        SVG_W, height, SVG_W, height);
 	fprintf(out, "<rect class=\"bg\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%.0f\"/>\n",
-		LABEL_W, AXIS_H, PLOT_W, height - AXIS_H - 4);
+	        LABEL_W, AXIS_H, PLOT_W, height - AXIS_H - 4);
 	axis_draw(out, &a, AXIS_H, height - 4);
 	for (size_t i = 0; i < n_phases; i++) {
 		const char *name = sp_policy_phase_name(p, i);
@@ -990,9 +989,9 @@ static void write_policy_svg(FILE *out, const struct sp_policy *p, const struct 
 		fputs("</text>\n", out);
 		phase_colour(col, sizeof(col), colour_of(nm, name));
 		fprintf(out,
-			"<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
-			"fill=\"%s\"><title>",
-			x0, y, x1 - x0 < 1 ? 1.0 : x1 - x0, LANE_H, col);
+		        "<rect class=\"band\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" "
+		        "fill=\"%s\"><title>",
+		        x0, y, x1 - x0 < 1 ? 1.0 : x1 - x0, LANE_H, col);
 		esc(out, name);
 		fprintf(
 		    out,
@@ -1009,7 +1008,7 @@ static void write_policy_svg(FILE *out, const struct sp_policy *p, const struct 
  * one row to another, transitions solid, forks dashed, wider for rows
  * further apart so that arcs nest instead of crossing labels.
  */
-#define GRAPH_ROW 24
+#define GRAPH_ROW    24
 #define GRAPH_NODE_W 300
 
 static void write_graph_svg(FILE *out, const struct sp_policy *p, const struct names *nm)
@@ -1026,12 +1025,12 @@ static void write_graph_svg(FILE *out, const struct sp_policy *p, const struct n
 		width = reach + 20 > width ? reach + 20 : width;
 	}
 	fprintf(out,
-		"<svg class=\"graph\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
-		"role=\"img\" aria-label=\"phase graph\">\n<defs><marker id=\"garrow\" "
-		"viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" "
-		"orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" fill=\"#444\"/></marker>"
-		"</defs>\n",
-		width, height, width, height);
+	        "<svg class=\"graph\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+	        "role=\"img\" aria-label=\"phase graph\">\n<defs><marker id=\"garrow\" "
+	        "viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" "
+	        "orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" fill=\"#444\"/></marker>"
+	        "</defs>\n",
+	        width, height, width, height);
 	for (size_t i = 0; i < sp_policy_phase_count(p); i++) {
 		double y = 8 + (double)i * GRAPH_ROW;
 
@@ -1070,7 +1069,7 @@ static void write_graph_svg(FILE *out, const struct sp_policy *p, const struct n
 		fputs(" \xe2\x86\x92 ", out);
 		esc(out, sp_policy_phase_name(p, (size_t)ed->to));
 		fprintf(out, " (%s, seen %llu\xc3\x97)</title></path>\n",
-			fork ? "fork" : "transition", (unsigned long long)ed->count);
+		        fork ? "fork" : "transition", (unsigned long long)ed->count);
 	}
 	fputs("</svg>\n", out);
 }
@@ -1083,8 +1082,8 @@ static void write_legend(FILE *out, const struct names *nm)
 	for (size_t i = 0; i < nm->n; i++) {
 		phase_colour(col, sizeof(col), (int)i);
 		fprintf(out,
-			"<span class=\"key\"><span class=\"sw\" style=\"background:%s\"></span>",
-			col);
+		        "<span class=\"key\"><span class=\"sw\" style=\"background:%s\"></span>",
+		        col);
 		esc(out, nm->v[i]);
 		fputs("</span> ", out);
 	}
@@ -1106,12 +1105,10 @@ static void write_timeline_table(FILE *out, json_t *procs)
 	      "<th>start</th><th>end</th><th>duration</th><th>syscalls</th><th>distinct</th>"
 	      "</tr></thead>\n<tbody>\n",
 	      out);
-	json_array_foreach(procs, i, p)
-	{
+	json_array_foreach(procs, i, p) {
 		int pid = (int)json_integer_value(json_object_get(p, "pid"));
 
-		json_array_foreach(json_object_get(p, "phases"), k, seg)
-		{
+		json_array_foreach(json_object_get(p, "phases"), k, seg) {
 			double s = json_real_value(json_object_get(seg, "start"));
 			double e = json_real_value(json_object_get(seg, "end"));
 			double d = json_real_value(json_object_get(seg, "duration"));
@@ -1137,11 +1134,11 @@ static void write_timeline_table(FILE *out, json_t *procs)
 			fputs("</td><td>", out);
 			esc(out, ph);
 			fprintf(out,
-				"</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
-				"<td class=\"num\">%s</td><td class=\"num\">%lld</td>"
-				"<td class=\"num\">%lld</td></tr>\n",
-				fmt_time(a, sizeof(a), s), fmt_time(b, sizeof(b), e),
-				fmt_time(c, sizeof(c), d), n, dn);
+			        "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
+			        "<td class=\"num\">%s</td><td class=\"num\">%lld</td>"
+			        "<td class=\"num\">%lld</td></tr>\n",
+			        fmt_time(a, sizeof(a), s), fmt_time(b, sizeof(b), e),
+			        fmt_time(c, sizeof(c), d), n, dn);
 		}
 	}
 	fputs("</tbody></table>\n", out);
@@ -1225,11 +1222,11 @@ static int write_summary(FILE *out, const struct sp_policy *p)
 	      "<th>Level 1 and 2 syscalls the phase's filter drops</th></tr></thead>\n<tbody>\n",
 	      out);
 	fprintf(out,
-		"<tr class=\"whole\" data-phase=\"\" data-distinct=\"%zu\"><td>whole run (union of "
-		"all phases)</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
-		"<td class=\"num\">\xe2\x80\x94</td><td class=\"num\">\xe2\x80\x94</td>"
-		"<td class=\"num\">\xe2\x80\x94</td><td>",
-		c.part[SP_CMP_A].n, c.part[SP_CMP_A].n, c.part[SP_CMP_A].n);
+	        "<tr class=\"whole\" data-phase=\"\" data-distinct=\"%zu\"><td>whole run (union of "
+	        "all phases)</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
+	        "<td class=\"num\">\xe2\x80\x94</td><td class=\"num\">\xe2\x80\x94</td>"
+	        "<td class=\"num\">\xe2\x80\x94</td><td>",
+	        c.part[SP_CMP_A].n, c.part[SP_CMP_A].n, c.part[SP_CMP_A].n);
 	level_counts(out, c.part[SP_CMP_A].by_level);
 	fputs("</td></tr>\n", out);
 	for (size_t i = 0; i < sp_policy_phase_count(p); i++) {
@@ -1243,19 +1240,19 @@ static int write_summary(FILE *out, const struct sp_policy *p)
 		fprintf(out, "<tr class=\"phase-sum\" data-phase=\"");
 		esc(out, sp_policy_phase_name(p, i));
 		fprintf(out,
-			"\" data-distinct=\"%zu\" data-enforce=\"%zu\" data-drop-l1=\"%u\" "
-			"data-drop-l2=\"%u\"><td><a href=\"#phase-%zu\">",
-			ph.n_exact, ph.n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
-			c.part[SP_CMP_ONLY_A].by_level[2], i);
+		        "\" data-distinct=\"%zu\" data-enforce=\"%zu\" data-drop-l1=\"%u\" "
+		        "data-drop-l2=\"%u\"><td><a href=\"#phase-%zu\">",
+		        ph.n_exact, ph.n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
+		        c.part[SP_CMP_ONLY_A].by_level[2], i);
 		esc(out, sp_policy_phase_name(p, i));
 		fprintf(out,
-			"</a></td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
-			"<td class=\"num\">%u</td><td class=\"num\">%u</td><td "
-			"class=\"num\">%.0f%%</td>"
-			"<td>",
-			ph.n_exact, ph.n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
-			c.part[SP_CMP_ONLY_A].by_level[2],
-			c.reduction < 0 ? 0.0 : 100.0 * c.reduction);
+		        "</a></td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
+		        "<td class=\"num\">%u</td><td class=\"num\">%u</td><td "
+		        "class=\"num\">%.0f%%</td>"
+		        "<td>",
+		        ph.n_exact, ph.n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
+		        c.part[SP_CMP_ONLY_A].by_level[2],
+		        c.reduction < 0 ? 0.0 : 100.0 * c.reduction);
 		dropped_names(out, &c.part[SP_CMP_ONLY_A], 1);
 		dropped_names(out, &c.part[SP_CMP_ONLY_A], 2);
 		fputs("</td></tr>\n", out);
@@ -1269,18 +1266,18 @@ static int write_summary(FILE *out, const struct sp_policy *p)
 
 /* One cell pair of the reference table: how REF and OURS compare. */
 static void against_cells(FILE *out, const struct sp_syscall_set *ref,
-			  const struct sp_syscall_set *ours)
+                          const struct sp_syscall_set *ours)
 {
 	struct sp_comparison c;
 
 	sp_compare(ref, ours, &c);
 	fprintf(out,
-		"<td class=\"num\" data-covers=\"%.6f\">%.0f%%</td><td class=\"num\" "
-		"data-drops=\"%.6f\" data-drop-l1=\"%u\" data-drop-l2=\"%u\">%.0f%% (%u, %u)</td>",
-		c.completeness, c.completeness < 0 ? 0.0 : 100.0 * c.completeness, c.reduction,
-		c.part[SP_CMP_ONLY_A].by_level[1], c.part[SP_CMP_ONLY_A].by_level[2],
-		c.reduction < 0 ? 0.0 : 100.0 * c.reduction, c.part[SP_CMP_ONLY_A].by_level[1],
-		c.part[SP_CMP_ONLY_A].by_level[2]);
+	        "<td class=\"num\" data-covers=\"%.6f\">%.0f%%</td><td class=\"num\" "
+	        "data-drops=\"%.6f\" data-drop-l1=\"%u\" data-drop-l2=\"%u\">%.0f%% (%u, %u)</td>",
+	        c.completeness, c.completeness < 0 ? 0.0 : 100.0 * c.completeness, c.reduction,
+	        c.part[SP_CMP_ONLY_A].by_level[1], c.part[SP_CMP_ONLY_A].by_level[2],
+	        c.reduction < 0 ? 0.0 : 100.0 * c.reduction, c.part[SP_CMP_ONLY_A].by_level[1],
+	        c.part[SP_CMP_ONLY_A].by_level[2]);
 }
 
 /*
@@ -1306,7 +1303,7 @@ static int write_against(FILE *out, const struct sp_report_input *in)
 		fputs("<th>", out);
 		esc(out, sp_set_label(in->refs[k]));
 		fprintf(out, " (%zu): covers</th><th>drops (L1, L2)</th>",
-			sp_set_size(in->refs[k]));
+		        sp_set_size(in->refs[k]));
 	}
 	fputs("</tr></thead>\n<tbody>\n", out);
 	for (size_t i = 0; i <= sp_policy_phase_count(p); i++) {
@@ -1323,7 +1320,7 @@ static int write_against(FILE *out, const struct sp_report_input *in)
 		fputs("\"><td>", out);
 		esc(out, i ? sp_policy_phase_name(p, i - 1) : "whole run");
 		fprintf(out, "%s</td><td class=\"num\">%zu</td>", i ? " (enforce)" : "",
-			sp_set_size(ours));
+		        sp_set_size(ours));
 		for (size_t k = 0; k < in->n_refs; k++)
 			against_cells(out, in->refs[k], ours);
 		fputs("</tr>\n", out);
@@ -1365,8 +1362,7 @@ static void why_text(FILE *out, const struct sp_call_info *call)
 		fputs(module ? " in " : "", out);
 		esc(out, module ? module : "");
 	}
-	json_array_foreach(chain, k, v)
-	{
+	json_array_foreach(chain, k, v) {
 		char *text = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT);
 
 		fputs(k ? " \xe2\x86\x92 " : ": ", out);
@@ -1441,9 +1437,9 @@ static void write_held_table(FILE *out, const struct sp_policy *p, size_t i, siz
 	if (n == 0)
 		return;
 	fprintf(out,
-		"<h4>held back: %zu syscalls reachable from the phase's call sites but dangerous, "
-		"NOT allowed</h4>\n<table class=\"allow held\">%s",
-		n, call_head);
+	        "<h4>held back: %zu syscalls reachable from the phase's call sites but dangerous, "
+	        "NOT allowed</h4>\n<table class=\"allow held\">%s",
+	        n, call_head);
 	for (size_t c = 0; sp_policy_held_back_call(p, i, c, &call) == 0; c++)
 		write_call_row(out, &call);
 	fputs("</tbody></table>\n", out);
@@ -1477,7 +1473,7 @@ static void write_enforce_table(FILE *out, const struct sp_policy *p, size_t i)
 			esc(out, sp_policy_phase_name(p, r));
 			if (ci.prov != SP_PROV_OBSERVED)
 				fprintf(out, " <span class=\"prov prov-%s\">%s</span>",
-					sp_provenance_name(ci.prov), sp_provenance_name(ci.prov));
+				        sp_provenance_name(ci.prov), sp_provenance_name(ci.prov));
 			first = false;
 		}
 		fputs("</td></tr>\n", out);
@@ -1494,8 +1490,8 @@ static void write_next_phases(FILE *out, const struct sp_policy *p, size_t i)
 			fputs(any++ ? ", " : "", out);
 			esc(out, sp_policy_phase_name(p, (size_t)ed.to));
 			fprintf(out, " (%s \xc3\x97%llu)",
-				ed.kind == SP_EDGE_FORK ? "fork" : "transition",
-				(unsigned long long)ed.count);
+			        ed.kind == SP_EDGE_FORK ? "fork" : "transition",
+			        (unsigned long long)ed.count);
 		}
 }
 
@@ -1511,10 +1507,10 @@ static void write_phase_section(FILE *out, const struct sp_report_input *in, siz
 	fprintf(out, "<section class=\"phase\" id=\"phase-%zu\" data-phase=\"", i);
 	esc(out, name);
 	fprintf(out,
-		"\" data-observed=\"%zu\" data-baseline=\"%zu\" data-completed=\"%zu\" "
-		"data-held-back=\"%zu\">\n<h3><span class=\"sw\" style=\"background:%s\"></span>",
-		ph.by_prov[SP_PROV_OBSERVED], ph.by_prov[SP_PROV_BASELINE],
-		ph.by_prov[SP_PROV_COMPLETED], ph.by_prov[SP_PROV_HELD_BACK], col);
+	        "\" data-observed=\"%zu\" data-baseline=\"%zu\" data-completed=\"%zu\" "
+	        "data-held-back=\"%zu\">\n<h3><span class=\"sw\" style=\"background:%s\"></span>",
+	        ph.by_prov[SP_PROV_OBSERVED], ph.by_prov[SP_PROV_BASELINE],
+	        ph.by_prov[SP_PROV_COMPLETED], ph.by_prov[SP_PROV_HELD_BACK], col);
 	esc(out, name);
 	fputs("</h3>\n", out);
 	if (in->phase_desc && in->phase_desc[i]) {
@@ -1523,20 +1519,20 @@ static void write_phase_section(FILE *out, const struct sp_report_input *in, siz
 		fputs("</p>\n", out);
 	}
 	fprintf(out, "<p>Active from %s to %s; %llu events", fmt_time(ta, sizeof(ta), ph.first),
-		fmt_time(tb, sizeof(tb), ph.last), (unsigned long long)ph.events);
+	        fmt_time(tb, sizeof(tb), ph.last), (unsigned long long)ph.events);
 	if (ph.other_abi || ph.unknown)
 		fprintf(out,
-			"; %llu calls through i386/x32 or unknown numbers (no x86-64 filter "
-			"can allow them)",
-			(unsigned long long)(ph.other_abi + ph.unknown));
+		        "; %llu calls through i386/x32 or unknown numbers (no x86-64 filter "
+		        "can allow them)",
+		        (unsigned long long)(ph.other_abi + ph.unknown));
 	fputs(". Next phases: ", out);
 	write_next_phases(out, p, i);
 	fputs(ph.has_exits ? ".</p>\n" : "none: a terminal phase.</p>\n", out);
 	fprintf(out,
-		"<h4>exact: %zu syscalls the phase allows itself: %zu observed, %zu baseline, %zu "
-		"completed (",
-		ph.n_exact, ph.by_prov[SP_PROV_OBSERVED], ph.by_prov[SP_PROV_BASELINE],
-		ph.by_prov[SP_PROV_COMPLETED]);
+	        "<h4>exact: %zu syscalls the phase allows itself: %zu observed, %zu baseline, %zu "
+	        "completed (",
+	        ph.n_exact, ph.by_prov[SP_PROV_OBSERVED], ph.by_prov[SP_PROV_BASELINE],
+	        ph.by_prov[SP_PROV_COMPLETED]);
 	level_counts(out, ph.threat_exact);
 	fputs(")</h4>\n", out);
 	write_exact_table(out, p, i, ph.n_exact);
@@ -1622,13 +1618,12 @@ static int collect_names(const struct sp_report_input *in, struct names *nm)
 		if (names_add(nm, sp_policy_phase_name(in->policy, i)) < 0)
 			return -ENOMEM;
 	json_array_foreach(json_object_get(in->timeline, "processes"), i, p)
-	    json_array_foreach(json_object_get(p, "phases"), k, seg)
-	{
-		const char *ph = json_string_value(json_object_get(seg, "phase"));
+		json_array_foreach(json_object_get(p, "phases"), k, seg) {
+			const char *ph = json_string_value(json_object_get(seg, "phase"));
 
-		if (ph && strcmp(ph, "-") && names_add(nm, ph) < 0)
-			return -ENOMEM;
-	}
+			if (ph && strcmp(ph, "-") && names_add(nm, ph) < 0)
+				return -ENOMEM;
+		}
 	return 0;
 }
 
@@ -1657,10 +1652,10 @@ int sp_report_write(const struct sp_report *r, const struct sp_report_input *in,
 	fputs("<h2 id=\"timeline\">Timeline</h2>\n", out);
 	if (in->timeline) {
 		fprintf(out,
-			"<p>%zu process%s. One lane per process (children below their parent, "
-			"threads in thin sub-lanes), phases as coloured bands, the dark profile "
-			"inside a band the syscall density; hover for details.</p>\n",
-			json_array_size(procs), json_array_size(procs) == 1 ? "" : "es");
+		        "<p>%zu process%s. One lane per process (children below their parent, "
+		        "threads in thin sub-lanes), phases as coloured bands, the dark profile "
+		        "inside a band the syscall density; hover for details.</p>\n",
+		        json_array_size(procs), json_array_size(procs) == 1 ? "" : "es");
 		rc = write_timeline_svg(out, r, procs, &nm, in->axis);
 		if (rc < 0)
 			goto out;

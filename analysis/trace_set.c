@@ -46,7 +46,7 @@ static int _skip_other(struct _collect *c, const struct sp_event *ev)
 		return 0;
 	bits[nr / 8] |= (unsigned char)(1u << (nr % 8));
 	snprintf(name, sizeof(name), "%s:%s", sp_abi_name(ev->abi),
-		 ev->name ? ev->name : "(unknown)");
+	         ev->name ? ev->name : "(unknown)");
 	return sp_set_skip(c->set, name);
 }
 
@@ -84,7 +84,7 @@ static bool _is_trace(const char *path)
 }
 
 static int _collect(const char *path, const char *phase, const char *label, const char *exe_dir,
-		    struct sp_syscall_set **out, struct sp_diag *diag)
+                    struct sp_syscall_set **out, struct sp_diag *diag)
 {
 	struct sp_segment_opts o = {.trace = path, .exe_dir = exe_dir, .no_phases = !phase};
 	struct _collect c = {.phase = phase};
@@ -105,7 +105,7 @@ static int _collect(const char *path, const char *phase, const char *label, cons
 	if (rc == 0 && phase && !c.found) {
 		for (size_t i = 0; i < c.n_seen && n < sizeof(list); i++)
 			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
-					      c.seen[i]);
+			                      c.seen[i]);
 		rc = sp_diag_set(diag, ENOENT, "%s: no phase '%s' (it has: %s)", path, phase, list);
 	}
 	for (size_t i = 0; i < c.n_seen; i++)
@@ -120,7 +120,7 @@ static int _collect(const char *path, const char *phase, const char *label, cons
 }
 
 int sp_set_from_trace(const char *spec, const char *exe_dir, struct sp_syscall_set **out,
-		      struct sp_diag *diag)
+                      struct sp_diag *diag)
 {
 	const char *colon = strrchr(spec, ':');
 	char *path;

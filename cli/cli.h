@@ -20,11 +20,11 @@
 #include <errno.h>
 #include <stdio.h>
 
-#define SP_EXIT_FAILURE 1
-#define SP_EXIT_USAGE 2
-#define SP_EXIT_MISMATCH 3
+#define SP_EXIT_FAILURE     1
+#define SP_EXIT_USAGE       2
+#define SP_EXIT_MISMATCH    3
 #define SP_EXIT_CANNOT_EXEC 126
-#define SP_EXIT_NOEXEC 127
+#define SP_EXIT_NOEXEC      127
 
 /*
  * The status for a program that could not be executed with errno err, as

@@ -93,7 +93,7 @@ static void print_percent(const char *what, double r)
 static const char *const level_names[SP_THREAT_LEVELS + 1] = {"unrated", "L1", "L2", "L3", "L4"};
 
 static void print_names(const struct sp_cmp_part *p, const struct sp_syscall_set *cond_a,
-			const struct sp_syscall_set *cond_b)
+                        const struct sp_syscall_set *cond_b)
 {
 	size_t n_order;
 	const long *order = sp_set_name_order(&n_order);
@@ -125,7 +125,7 @@ static void print_names(const struct sp_cmp_part *p, const struct sp_syscall_set
 }
 
 static void print_text(const struct compare_opts *o, const struct sp_syscall_set *a,
-		       const struct sp_syscall_set *b, const struct sp_comparison *c)
+                       const struct sp_syscall_set *b, const struct sp_comparison *c)
 {
 	static const char *const rows[SP_CMP_PARTS] = {"A", "B", "both", "only in A", "only in B"};
 	bool any_cond = false;
@@ -149,7 +149,7 @@ static void print_text(const struct compare_opts *o, const struct sp_syscall_set
 				continue;
 			printf("\n%s:\n", rows[w]);
 			print_names(&c->part[w], w == SP_CMP_ONLY_A ? a : NULL,
-				    w == SP_CMP_ONLY_B ? b : NULL);
+			            w == SP_CMP_ONLY_B ? b : NULL);
 		}
 		if (c->part[SP_CMP_BOTH].n) {
 			printf("\nboth:\n");
@@ -165,7 +165,7 @@ static void print_text(const struct compare_opts *o, const struct sp_syscall_set
 
 /* A trace (read through the segmentation pipeline), else anything sp_set_load() reads. */
 static int load_set(const char *spec, const struct sp_set_env *env, struct sp_syscall_set **out,
-		    struct sp_diag *diag)
+                    struct sp_diag *diag)
 {
 	int rc = sp_set_from_trace(spec, env->exe_dir, out, diag);
 

@@ -26,19 +26,19 @@ struct phases_opts {
 static void phases_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: sysphase phases [OPTIONS] TRACE\n\n"
-		"Prints, per process of TRACE ('-' for stdin), the phases it went through:\n"
-		"start, end, duration, number of syscalls and distinct syscalls of each.\n\n"
-		"  -r, --rules R        re-segment with rule set R (a .json file or a built-in:\n"
-		"                       nginx, pwd, generic); without it the phase stamps of\n"
-		"                       a trace recorded with 'record --rules' are used\n"
-		"  -f, --format FMT     text (default) or json\n"
-		"  -s, --syscalls       list each phase's syscalls with their counts\n"
-		"      --diff           with --rules: compare the new phases with the stamps\n"
-		"                       in the trace; report differences, exit 1 if any\n"
-		"  -h, --help           this text\n\n"
-		"Exit status: 0; 1 on I/O errors or --diff differences; 2 for bad usage,\n"
-		"bad rules (FILE:LINE:COL: message) or a malformed trace.\n");
+	        "usage: sysphase phases [OPTIONS] TRACE\n\n"
+	        "Prints, per process of TRACE ('-' for stdin), the phases it went through:\n"
+	        "start, end, duration, number of syscalls and distinct syscalls of each.\n\n"
+	        "  -r, --rules R        re-segment with rule set R (a .json file or a built-in:\n"
+	        "                       nginx, pwd, generic); without it the phase stamps of\n"
+	        "                       a trace recorded with 'record --rules' are used\n"
+	        "  -f, --format FMT     text (default) or json\n"
+	        "  -s, --syscalls       list each phase's syscalls with their counts\n"
+	        "      --diff           with --rules: compare the new phases with the stamps\n"
+	        "                       in the trace; report differences, exit 1 if any\n"
+	        "  -h, --help           this text\n\n"
+	        "Exit status: 0; 1 on I/O errors or --diff differences; 2 for bad usage,\n"
+	        "bad rules (FILE:LINE:COL: message) or a malformed trace.\n");
 }
 
 static int parse_opts(int argc, char **argv, struct phases_opts *o)
@@ -46,7 +46,7 @@ static int parse_opts(int argc, char **argv, struct phases_opts *o)
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
 	    {"syscalls", no_argument, NULL, 's'},    {"diff", no_argument, NULL, 'D'},
-	    {"help", no_argument, NULL, 'h'},	     {NULL, 0, NULL, 0},
+	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -98,7 +98,7 @@ struct phases_sink {
 
 /* With --diff: note an event whose stamp differs from the new phase. */
 static void diff_event(struct phases_sink *ps, const struct sp_event *ev,
-		       const struct sp_segment_info *info)
+                       const struct sp_segment_info *info)
 {
 	const char *now = ev->phase ? ev->phase : "";
 
@@ -107,10 +107,10 @@ static void diff_event(struct phases_sink *ps, const struct sp_event *ev,
 		return;
 	if (ps->differ++ < 10)
 		sp_warn("%s:%ld: pid %d %s: trace says \"%s\", rules say \"%s\"", ps->o->trace,
-			info->line, (int)ev->pid,
-			ev->type == SP_EV_SYSCALL && ev->name ? ev->name
-							      : sp_event_type_name(ev->type),
-			info->stamp ? info->stamp : "(none)", now);
+		        info->line, (int)ev->pid,
+		        ev->type == SP_EV_SYSCALL && ev->name ? ev->name
+		                                              : sp_event_type_name(ev->type),
+		        info->stamp ? info->stamp : "(none)", now);
 }
 
 static int on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info *info)
@@ -123,7 +123,7 @@ static int on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info
 }
 
 static int print_timeline(const struct phases_opts *o, const struct sp_timeline *tl,
-			  const char *rules_name)
+                          const char *rules_name)
 {
 	if (o->json) {
 		json_t *j = sp_timeline_to_json(tl, o->syscalls);
@@ -136,7 +136,7 @@ static int print_timeline(const struct phases_opts *o, const struct sp_timeline 
 		json_object_set_new(j, "trace", json_string(o->trace));
 		/* 12 digits: microseconds of runs up to a day, without binary noise. */
 		if (json_dumpf(j, stdout,
-			       JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) <
+		               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) <
 		    0) {
 			json_decref(j);
 			sp_err("cannot write the timeline");
@@ -194,12 +194,12 @@ int cmd_phases(int argc, char **argv)
 	}
 	if (sp_segment_truncated(seg))
 		sp_warn("%s ends in a truncated line (the recording was killed); the timeline "
-			"stops there",
-			o.trace);
+		        "stops there",
+		        o.trace);
 	status = print_timeline(&o, ps.tl, sp_segment_rules_name(seg));
 	if (!status && o.diff && ps.differ) {
 		sp_warn("%lu of %lu events are stamped differently in %s", ps.differ, ps.compared,
-			o.trace);
+		        o.trace);
 		status = SP_EXIT_FAILURE;
 	}
 out:

@@ -54,7 +54,11 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
 {
-	enum { OPT_AXIS = 256, OPT_TITLE, OPT_AGAINST };
+	enum {
+		OPT_AXIS = 256,
+		OPT_TITLE,
+		OPT_AGAINST
+	};
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
 	    {"output", required_argument, NULL, 'o'},
@@ -138,7 +142,7 @@ static int load_against(const struct report_opts *o, struct sp_syscall_set **ref
 
 /* Writes the report to o->out (sp_output: atomic for a file, through a device or FIFO). */
 static int write_out(const struct report_opts *o, const struct sp_report_doc *d,
-		     struct sp_syscall_set **refs)
+                     struct sp_syscall_set **refs)
 {
 	struct sp_report_input in = {
 	    .title = o->title,
@@ -197,9 +201,9 @@ int cmd_report(int argc, char **argv)
 	status = load_against(&o, refs);
 	if (status == 0) {
 		rc = sp_report_doc_load(&(struct sp_report_doc_opts){.input = o.input,
-								     .rules = o.rules,
-								     .exe_dir = sp_exe_dir()},
-					&d, &diag);
+		                                                     .rules = o.rules,
+		                                                     .exe_dir = sp_exe_dir()},
+		                        &d, &diag);
 		if (rc < 0) {
 			sp_err("report: %s", diag.msg);
 			status = rc == -ENOMEM || rc == -EIO ? SP_EXIT_FAILURE : SP_EXIT_USAGE;

@@ -30,23 +30,23 @@ struct run_opts {
 static void run_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: sysphase run --policy POLICY [OPTIONS] -- PROG [ARGS...]\n\n"
-		"Runs PROG under the phases of POLICY (the policy.json of 'sysphase export'):\n"
-		"the first phase's filter is installed before exec, each later phase's when\n"
-		"the program enters it, and a process in a final phase is let go to run\n"
-		"under its filter alone.\n\n"
-		"  -P, --policy FILE         the policy.json to enforce\n"
-		"      --complain[=LOG]      deny nothing: the same phases, and each call the\n"
-		"                            phase's filter would deny appended to LOG (default\n"
-		"                            stderr), once per process, phase and syscall\n"
-		"      --default-action A    kill (default), errno (EPERM), log, or graded:\n"
-		"                            kill only on dangerous calls (threat levels 1-2,\n"
-		"                            unknown numbers), let the rest through, logged\n"
-		"  -h, --help                this text\n\n"
-		"Exit status: the program's, or 128+signal; 2 for a bad policy or usage;\n"
-		"127 when PROG is not found, 126 when it cannot be executed; 125 when a\n"
-		"filter could not be handed over and sysphase killed the program; 1 when\n"
-		"enforcement itself fails.\n");
+	        "usage: sysphase run --policy POLICY [OPTIONS] -- PROG [ARGS...]\n\n"
+	        "Runs PROG under the phases of POLICY (the policy.json of 'sysphase export'):\n"
+	        "the first phase's filter is installed before exec, each later phase's when\n"
+	        "the program enters it, and a process in a final phase is let go to run\n"
+	        "under its filter alone.\n\n"
+	        "  -P, --policy FILE         the policy.json to enforce\n"
+	        "      --complain[=LOG]      deny nothing: the same phases, and each call the\n"
+	        "                            phase's filter would deny appended to LOG (default\n"
+	        "                            stderr), once per process, phase and syscall\n"
+	        "      --default-action A    kill (default), errno (EPERM), log, or graded:\n"
+	        "                            kill only on dangerous calls (threat levels 1-2,\n"
+	        "                            unknown numbers), let the rest through, logged\n"
+	        "  -h, --help                this text\n\n"
+	        "Exit status: the program's, or 128+signal; 2 for a bad policy or usage;\n"
+	        "127 when PROG is not found, 126 when it cannot be executed; 125 when a\n"
+	        "filter could not be handed over and sysphase killed the program; 1 when\n"
+	        "enforcement itself fails.\n");
 }
 
 /* 0 to go on, else the exit status (0 for --help). */
@@ -76,9 +76,10 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 			o->graded = strcmp(optarg, "graded") == 0;
 			rc = o->graded ? SP_ACTION_KILL : sp_action_from_name(optarg);
 			if (rc < 0) {
-				sp_err("run: --default-action must be kill, errno, log or graded, not "
-				       "'%s'",
-				       optarg);
+				sp_err(
+				    "run: --default-action must be kill, errno, log or graded, not "
+				    "'%s'",
+				    optarg);
 				return -1;
 			}
 			o->def = (enum sp_action)rc;
@@ -143,8 +144,8 @@ static void on_note(void *ctx, const struct sp_enforce_note *n)
 		break;
 	case SP_NOTE_UNSEEN_PHASE:
 		sp_warn("process %d (%s) entered phase '%s', which the policy never saw: it keeps "
-			"the filter of '%s'",
-			n->pid, n->comm, n->phase, n->held_phase);
+		        "the filter of '%s'",
+		        n->pid, n->comm, n->phase, n->held_phase);
 		break;
 	case SP_NOTE_HANDOVER_FAILED:
 		sp_err("process %d (%s) killed: cannot hand over the filter of phase '%s': %s",

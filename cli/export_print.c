@@ -42,7 +42,7 @@ void export_print_summary(const struct export_opts *o, const struct sp_policy *p
 			printf(" %s%s",
 			       ci.prov == SP_PROV_BASELINE    ? "+"
 			       : ci.prov == SP_PROV_COMPLETED ? "*"
-							      : "",
+			                                      : "",
 			       ci.name);
 			if (level == 1 || level == 2)
 				printf("[%d]", level);
@@ -73,9 +73,9 @@ void export_print_held_back(const struct sp_policy *p)
 
 		if (ph.other_abi || ph.unknown)
 			sp_warn("export: phase '%s' made %llu calls no x86-64 filter can allow "
-				"(i386, x32 or unknown numbers): they get the default action",
-				sp_policy_phase_name(p, i),
-				(unsigned long long)(ph.other_abi + ph.unknown));
+			        "(i386, x32 or unknown numbers): they get the default action",
+			        sp_policy_phase_name(p, i),
+			        (unsigned long long)(ph.other_abi + ph.unknown));
 		for (size_t c = 0; sp_policy_held_back_call(p, i, c, &ci) == 0; c++) {
 			const char *why = json_string_value(json_object_get(ci.why, "reason"));
 			const json_t *chain = json_object_get(ci.why, "chain"), *step;
@@ -83,18 +83,18 @@ void export_print_held_back(const struct sp_policy *p)
 
 			if (why) {
 				snprintf(names + n, sizeof(names) - n, "%s%s", n ? ", " : "",
-					 ci.name);
+				         ci.name);
 				reason = why;
 				continue;
 			}
 			printf("  held back in %s: %s via", sp_policy_phase_name(p, i), ci.name);
 			json_array_foreach(chain, n, step)
-			    printf("%s %s", n ? " >" : "", json_string_value(step));
+				printf("%s %s", n ? " >" : "", json_string_value(step));
 			putchar('\n');
 		}
 		if (reason)
 			sp_warn("export: phase '%s' uses %s: denied in its filter, as %s",
-				sp_policy_phase_name(p, i), names, reason);
+			        sp_policy_phase_name(p, i), names, reason);
 	}
 }
 

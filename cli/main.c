@@ -80,13 +80,13 @@ void sp_bad_option(const char *cmd, int c, char *const *argv)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: sysphase COMMAND [OPTIONS] [ARGS]\n\n"
-		     "The smallest system-call sandbox for each stage of a program's life.\n\n"
-		     "Commands:\n");
+	             "The smallest system-call sandbox for each stage of a program's life.\n\n"
+	             "Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'sysphase COMMAND --help' describes each command's options.\n"
-		     "  -h, --help     this text\n"
-		     "  -V, --version  the version\n");
+	             "  -h, --help     this text\n"
+	             "  -V, --version  the version\n");
 }
 
 int main(int argc, char **argv)

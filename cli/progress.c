@@ -67,14 +67,14 @@ static void draw(struct progress *p, const struct sp_detector *detector, const s
 	int n;
 
 	n = snprintf(line, sizeof(line), "sysphase: %.1fs  %lu syscalls  %zu process%s",
-		     (double)ns_between(&p->start, now) / 1e9, p->syscalls, p->n_alive,
-		     p->n_alive == 1 ? "" : "es");
+	             (double)ns_between(&p->start, now) / 1e9, p->syscalls, p->n_alive,
+	             p->n_alive == 1 ? "" : "es");
 	for (size_t i = 0; detector && i < p->n_alive && i < MAX_SHOWN; i++) {
 		const char *phase = sp_detector_phase_of(detector, p->alive[i]);
 
 		if (n > 0 && (size_t)n < sizeof(line))
 			n += snprintf(line + n, sizeof(line) - (size_t)n, "%s%d:%s", i ? " " : "  ",
-				      p->alive[i], phase ? phase : "?");
+			              p->alive[i], phase ? phase : "?");
 	}
 	if (detector && p->n_alive > MAX_SHOWN && n > 0 && (size_t)n < sizeof(line))
 		snprintf(line + n, sizeof(line) - (size_t)n, " +%zu", p->n_alive - MAX_SHOWN);
@@ -84,7 +84,7 @@ static void draw(struct progress *p, const struct sp_detector *detector, const s
 }
 
 void progress_event(struct progress *p, const struct sp_event *ev,
-		    const struct sp_detector *detector)
+                    const struct sp_detector *detector)
 {
 	struct timespec now;
 

@@ -17,7 +17,7 @@ struct progress *progress_new(void);
 
 /* Counts ev and redraws the line at most five times a second; detector may be NULL. */
 void progress_event(struct progress *p, const struct sp_event *ev,
-		    const struct sp_detector *detector);
+                    const struct sp_detector *detector);
 
 /* Erases the line and frees p. */
 void progress_end(struct progress *p);

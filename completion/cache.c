@@ -19,7 +19,7 @@
 
 #include "facts_int.h"
 
-#define CACHE_FORMAT "sysphase-facts"
+#define CACHE_FORMAT    "sysphase-facts"
 /* libc's entry is about 1 MiB; far beyond this is not ours. */
 #define CACHE_MAX_BYTES (256L << 20)
 
@@ -139,7 +139,7 @@ static bool _read_fn(const json_t *v, struct facts_fn *fn, uint64_t prev_end)
 }
 
 static bool _read_names(const struct sp_facts *f, const json_t *v, struct facts_name **out,
-			size_t *n)
+                        size_t *n)
 {
 	size_t count;
 	uint64_t fn;
@@ -238,9 +238,9 @@ static bool _parse(const json_t *root, const char *build_id, struct sp_facts *f)
 	stats = json_object_get(root, "stats");
 	if (!json_is_array(stats) || json_array_size(stats) != 6)
 		return false;
-	size_t *fields[] = {&f->stats.funcs,	  &f->stats.named,
-			    &f->stats.calls,	  &f->stats.syscall_sites,
-			    &f->stats.unresolved, &f->stats.unknown_targets};
+	size_t *fields[] = {&f->stats.funcs,      &f->stats.named,
+	                    &f->stats.calls,      &f->stats.syscall_sites,
+	                    &f->stats.unresolved, &f->stats.unknown_targets};
 	for (size_t k = 0; k < 6; k++) {
 		if (!_u64(json_array_get(stats, k), &u[0]))
 			return false;
@@ -336,7 +336,7 @@ static json_t *_fn_json(const struct facts_fn *fn)
 		goto fail;
 	/* json_pack's "o" steals both arrays, even on failure. */
 	return json_pack("[I,I,s?,o,o,I]", (json_int_t)fn->start, (json_int_t)fn->end, fn->name,
-			 callees, sys, (json_int_t)fn->unresolved);
+	                 callees, sys, (json_int_t)fn->unresolved);
 fail:
 	json_decref(callees);
 	json_decref(sys);
@@ -350,15 +350,15 @@ static json_t *_to_json(const struct sp_facts *f)
 
 	for (size_t i = 0; loads && i < f->nloads; i++)
 		if (_add(loads, json_pack("[I,I,I]", (json_int_t)f->loads[i].off,
-					  (json_int_t)f->loads[i].vaddr,
-					  (json_int_t)f->loads[i].filesz)) < 0)
+		                          (json_int_t)f->loads[i].vaddr,
+		                          (json_int_t)f->loads[i].filesz)) < 0)
 			goto fail;
 	for (size_t i = 0; funcs && i < f->nfns; i++)
 		if (_add(funcs, _fn_json(&f->fns[i])) < 0)
 			goto fail;
 	for (size_t i = 0; calls && i < f->ncalls; i++)
 		if (_add(calls, json_pack("[I,I]", (json_int_t)f->calls[i].ret,
-					  (json_int_t)f->calls[i].callee)) < 0)
+		                          (json_int_t)f->calls[i].callee)) < 0)
 			goto fail;
 	if (!loads || !funcs || !calls)
 		goto fail;

@@ -21,7 +21,7 @@
 
 /* Syscall numbers beyond this are not x86-64 calls (x32's carry bit 30): counted as unresolved. */
 #define FACTS_MAX_NR 1024
-#define GPRS 16
+#define GPRS         16
 
 struct sec {
 	uint64_t addr, size;
@@ -283,7 +283,7 @@ static int _add_name(struct facts_name **arr, size_t *n, const char *name)
  * name's start address, in step with the names array.
  */
 static int _read_symbols(struct ctx *c, Elf_Scn *scn, const GElf_Shdr *sh, bool dynamic, bool cands,
-			 uint64_t **starts, size_t *nstarts)
+                         uint64_t **starts, size_t *nstarts)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 	struct sp_facts *f = c->f;
@@ -331,7 +331,7 @@ static int _read_symbols(struct ctx *c, Elf_Scn *scn, const GElf_Shdr *sh, bool 
 
 /* Reads one pointer of DWARF EH encoding enc at p (field at vaddr); false when not understood. */
 static bool _eh_read(uint8_t enc, const uint8_t *p, const uint8_t *end, uint64_t vaddr,
-		     uint64_t *out, size_t *len)
+                     uint64_t *out, size_t *len)
 {
 	uint64_t v;
 
@@ -459,7 +459,7 @@ static int _read_eh_frame(struct ctx *c, Elf_Scn *scn, const GElf_Shdr *sh)
 			if (k < ncies && cies[k].ok &&
 			    _eh_read(cies[k].enc, p, end, vaddr, &start, &len) &&
 			    _eh_read((uint8_t)(cies[k].enc & 0x0f), p + len, end, 0, &range,
-				     &len) &&
+			             &len) &&
 			    range > 0 && (rc = _add_cand(c, start, start + range, NULL)) < 0)
 				break;
 		}
@@ -536,7 +536,7 @@ static int _number_functions(struct ctx *c)
 
 /* Numbers names by the function starting at their address; names of no function go. */
 static void _bind_names(struct sp_facts *f, struct facts_name *arr, size_t *n,
-			const uint64_t *starts)
+                        const uint64_t *starts)
 {
 	size_t k = 0;
 
@@ -578,7 +578,7 @@ static int _read_plt(struct ctx *c, const struct sec *s)
 		    x->operands[0].mem.index != X86_REG_INVALID)
 			continue;
 		sl = _slot_at(c->slots, c->nslots,
-			      insn->address + insn->size + (uint64_t)x->operands[0].mem.disp);
+		              insn->address + insn->size + (uint64_t)x->operands[0].mem.disp);
 		if (!sl)
 			continue;
 		if (_grow((void **)&c->plts, &c->capplts, c->nplts, sizeof(*c->plts)) < 0) {
@@ -818,7 +818,7 @@ static bool _is_jump(csh cs, const cs_insn *insn)
 
 /* Pass one: where branches inside fn land (constants known before them do not hold there). */
 static int _collect_targets(struct ctx *c, const struct facts_fn *fn, const struct sec *s,
-			    cs_insn *insn)
+                            cs_insn *insn)
 {
 	const uint8_t *code = s->data + (fn->start - s->addr);
 	size_t size = fn->end - fn->start;
@@ -961,7 +961,7 @@ static int _read_function(struct ctx *c, size_t fi, cs_insn *insn)
 
 /* Sections: code (PLT stubs apart), symbols, relocations, unwind tables, DT_NEEDED. */
 static int _read_sections(struct ctx *c, uint64_t **sym_starts, size_t *nsym, uint64_t **exp_starts,
-			  size_t *nexp)
+                          size_t *nexp)
 {
 	Elf_Scn *scn = NULL, *symtab = NULL, *dynsym = NULL;
 	GElf_Shdr sh, symtab_sh, dynsym_sh;
@@ -982,7 +982,7 @@ static int _read_sections(struct ctx *c, uint64_t **sym_starts, size_t *nsym, ui
 			if (_grow((void **)&c->secs, &capsecs, c->nsecs, sizeof(*c->secs)) < 0)
 				return -ENOMEM;
 			c->secs[c->nsecs++] = (struct sec){sh.sh_addr, sh.sh_size, d->d_buf,
-							   name && strncmp(name, ".plt", 4) == 0};
+			                                   name && strncmp(name, ".plt", 4) == 0};
 		}
 		if (name && (strcmp(name, ".got") == 0 || strcmp(name, ".got.plt") == 0) &&
 		    c->ngot < sizeof(c->got) / sizeof(*c->got))
@@ -1044,7 +1044,7 @@ static int _read_loads(struct ctx *c)
 }
 
 int facts_compute(int fd, const char *path, const char *build_id, struct sp_facts **out,
-		  struct sp_diag *diag)
+                  struct sp_diag *diag)
 {
 	struct ctx c = {.path = path, .syscall_imp = -1};
 	uint64_t *sym_starts = NULL, *exp_starts = NULL;

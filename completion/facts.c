@@ -111,7 +111,7 @@ void facts_finish(struct sp_facts *f)
 }
 
 int sp_facts_load(const char *path, const char *cache_dir, struct sp_facts **out,
-		  struct sp_diag *diag)
+                  struct sp_diag *diag)
 {
 	char build_id[129];
 	char *def = NULL;
@@ -139,7 +139,7 @@ int sp_facts_load(const char *path, const char *cache_dir, struct sp_facts **out
 	rc = facts_compute(fd, path, build_id, out, diag);
 	if (rc == 0 && *dir && *build_id)
 		(void)facts_cache_write(dir,
-					*out); /* a cache that cannot be written only costs time */
+		                        *out); /* a cache that cannot be written only costs time */
 out:
 	free(def);
 	close(fd);

@@ -13,7 +13,7 @@
 #include "sysphase/completion.h"
 
 /* A callee is a function index, or an import index with this bit set. */
-#define FACTS_IMPORT 0x80000000u
+#define FACTS_IMPORT    0x80000000u
 /* Bounds that keep indices in 31 bits and a planted cache from asking for absurd sizes. */
 #define FACTS_MAX_ITEMS (1u << 24)
 
@@ -28,7 +28,7 @@ struct facts_fn {
 };
 
 struct facts_call {
-	uint64_t ret;	 /* return address of the call instruction */
+	uint64_t ret;    /* return address of the call instruction */
 	uint32_t callee; /* encoded as above */
 };
 
@@ -79,7 +79,7 @@ int facts_elf_build_id(int fd, char *hex, size_t size);
 
 /* Computes the facts of the ELF file open on fd (build_id already known). */
 int facts_compute(int fd, const char *path, const char *build_id, struct sp_facts **out,
-		  struct sp_diag *diag);
+                  struct sp_diag *diag);
 
 /* The cached facts for build_id, or -ENOENT (absent, unreadable or not strictly valid). */
 int facts_cache_read(const char *dir, const char *build_id, struct sp_facts **out);
@@ -90,7 +90,7 @@ char *facts_cache_default_dir(void);
 
 /* Modules of a session: loaded, of which from the cache, and not loadable (real files only). */
 void sp_completion_counts(const struct sp_completion *c, size_t *loaded, size_t *cached,
-			  size_t *missing);
+                          size_t *missing);
 /* Distinct stacks held by a scope. */
 size_t sp_scope_nstacks(const struct sp_scope *s);
 

@@ -230,7 +230,7 @@ static int _observe(struct sp_completer *k, const char *phase, const char *name)
 static bool _maps_code(const struct sp_event *ev)
 {
 	return (strcmp(ev->name, "mmap") == 0 || strcmp(ev->name, "mprotect") == 0 ||
-		strcmp(ev->name, "pkey_mprotect") == 0) &&
+	        strcmp(ev->name, "pkey_mprotect") == 0) &&
 	       (ev->args[2] & 0x4);
 }
 
@@ -350,8 +350,8 @@ static int _memory(struct finish *f)
 			if (_was_observed(o, memory_family[m]))
 				continue;
 			why = json_pack("{s:s}", "reason",
-					"the phase allocates: malloc may trim, advise or grow its "
-					"arenas at any time");
+			                "the phase allocates: malloc may trim, advise or grow its "
+			                "arenas at any time");
 			if (!why || _observe(k, o->phase, memory_family[m]) < 0) {
 				json_decref(why);
 				return -ENOMEM;
@@ -366,7 +366,7 @@ static int _memory(struct finish *f)
 }
 
 int sp_completer_finish(struct sp_completer *k, bool allow_dangerous, sp_completer_fn fn, void *arg,
-			struct sp_completer_stats *st, struct sp_diag *diag)
+                        struct sp_completer_stats *st, struct sp_diag *diag)
 {
 	struct sp_completer_stats local;
 	struct finish f = {k, allow_dangerous, fn, arg, st ? st : &local};

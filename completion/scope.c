@@ -84,7 +84,7 @@ struct sp_completion {
 typedef uint64_t fref;
 #define FREF(m, fn) (((uint64_t)(m) << 32) | (uint32_t)(fn))
 #define FREF_MOD(r) ((size_t)((r) >> 32))
-#define FREF_FN(r) ((size_t)((r)&0xffffffffu))
+#define FREF_FN(r)  ((size_t)((r)&0xffffffffu))
 
 struct frame {
 	uint32_t mod;
@@ -268,7 +268,7 @@ static int _module(struct sp_completion *c, const char *name, size_t *idx, struc
 }
 
 int sp_completion_module(struct sp_completion *c, const char *name, const struct sp_facts **out,
-			 struct sp_diag *diag)
+                         struct sp_diag *diag)
 {
 	size_t i;
 	int rc = _module(c, name, &i, diag);
@@ -278,7 +278,7 @@ int sp_completion_module(struct sp_completion *c, const char *name, const struct
 }
 
 void sp_completion_counts(const struct sp_completion *c, size_t *loaded, size_t *cached,
-			  size_t *missing)
+                          size_t *missing)
 {
 	*loaded = *cached = *missing = 0;
 	for (size_t i = 0; i < c->nmods; i++) {
@@ -371,8 +371,7 @@ int sp_scope_add_stack(struct sp_scope *s, const char *phase, const json_t *stac
 	st.frames = calloc(json_array_size(stack), sizeof(*st.frames));
 	if (!st.frames)
 		return -ENOMEM;
-	json_array_foreach(stack, i, fr)
-	{
+	json_array_foreach(stack, i, fr) {
 		const char *mod = json_string_value(json_object_get(fr, "module"));
 		json_t *off = json_object_get(fr, "module_off");
 		uint64_t vaddr;
@@ -513,7 +512,7 @@ static int _resolve(const struct sp_scope *s, size_t m, const struct sp_callee *
 
 /* Functions on the stacks of one phase (all of them, or those on every stack). */
 static int _phase_functions(const struct sp_scope *s, const struct phase *p, bool every,
-			    struct set *out)
+                            struct set *out)
 {
 	struct set cur = {0};
 	int rc = 0;
@@ -721,8 +720,8 @@ static json_t *_why(const struct sp_scope *s, const struct walk *w, size_t at)
 	sp_facts_func(m->f, FREF_FN(w->queue[at]), &fn);
 	why = json_pack("{s:s,s:o}", "module", _base(m->path), "chain", chain);
 	if (why && json_object_set_new(why, fn.name ? "function" : "address",
-				       fn.name ? json_string(fn.name)
-					       : json_sprintf("0x%" PRIx64, fn.start)) < 0) {
+	                               fn.name ? json_string(fn.name)
+	                                       : json_sprintf("0x%" PRIx64, fn.start)) < 0) {
 		json_decref(why);
 		return NULL;
 	}
@@ -731,7 +730,7 @@ static json_t *_why(const struct sp_scope *s, const struct walk *w, size_t at)
 
 /* Seeds of one phase: frames inside the stop nodes and the callees at their return addresses. */
 static int _seeds(const struct sp_scope *s, const struct phase *p, const struct set *stop,
-		  struct walk *w)
+                  struct walk *w)
 {
 	int rc = 0;
 
@@ -747,7 +746,7 @@ static int _seeds(const struct sp_scope *s, const struct phase *p, const struct 
 				rc = _walk_push(w, r, SIZE_MAX);
 			if (rc >= 0 && i > 0 &&
 			    sp_facts_call_at(s->c->mods[st->frames[i].mod].f, st->frames[i].vaddr,
-					     &cal) == 0 &&
+			                     &cal) == 0 &&
 			    _resolve(s, st->frames[i].mod, &cal, &callee) == 0 &&
 			    !_set_has(stop, callee))
 				rc = _walk_push(w, callee, SIZE_MAX);
@@ -770,7 +769,7 @@ static bool _is_sink(const struct sp_scope *s, fref r)
 }
 
 static int _complete_phase(const struct sp_scope *s, const struct phase *p, const struct set *stop,
-			   sp_complete_fn cb, void *arg, struct sp_scope_stats *st)
+                           sp_complete_fn cb, void *arg, struct sp_scope_stats *st)
 {
 	struct walk w = {0};
 	struct set reported = {0};
@@ -816,7 +815,7 @@ out:
 }
 
 int sp_scope_complete(struct sp_scope *s, sp_complete_fn fn, void *arg, struct sp_scope_stats *st,
-		      struct sp_diag *diag)
+                      struct sp_diag *diag)
 {
 	struct sp_scope_stats local = {0};
 	struct set stop = {0};

@@ -23,9 +23,9 @@ static void copy_one_line(struct sp_diag *diag, size_t at, const char *text)
 			diag->msg[at++] = (char)c;
 			continue;
 		}
-		n = c == '\n' ? snprintf(esc, sizeof(esc), "\\n")
+		n = c == '\n'   ? snprintf(esc, sizeof(esc), "\\n")
 		    : c == '\t' ? snprintf(esc, sizeof(esc), "\\t")
-				: snprintf(esc, sizeof(esc), "\\x%02x", c);
+		                : snprintf(esc, sizeof(esc), "\\x%02x", c);
 		if (at + (size_t)n + 1 > cap)
 			break;
 		for (int i = 0; i < n; i++)
@@ -49,7 +49,7 @@ int sp_diag_set(struct sp_diag *diag, int err, const char *fmt, ...)
 }
 
 int sp_diag_at(struct sp_diag *diag, int err, const char *file, int line, int col, const char *fmt,
-	       ...)
+               ...)
 {
 	char where[sizeof(diag->msg)], text[sizeof(diag->msg)];
 	va_list ap;

@@ -5,15 +5,15 @@
 #include "sysphase/core.h"
 
 static const char *const abi_names[] = {
-	[SP_ABI_X86_64] = "x86_64",
-	[SP_ABI_I386] = "i386",
-	[SP_ABI_X32] = "x32",
-	[SP_ABI_UNKNOWN] = "unknown",
+    [SP_ABI_X86_64] = "x86_64",
+    [SP_ABI_I386] = "i386",
+    [SP_ABI_X32] = "x32",
+    [SP_ABI_UNKNOWN] = "unknown",
 };
 
 static const char *const type_names[] = {
-	[SP_EV_SYSCALL] = "syscall", [SP_EV_FORK] = "fork", [SP_EV_CLONE] = "clone",
-	[SP_EV_EXEC] = "exec",	     [SP_EV_SIGNAL] = "signal", [SP_EV_EXIT] = "exit",
+    [SP_EV_SYSCALL] = "syscall", [SP_EV_FORK] = "fork",     [SP_EV_CLONE] = "clone",
+    [SP_EV_EXEC] = "exec",       [SP_EV_SIGNAL] = "signal", [SP_EV_EXIT] = "exit",
 };
 
 const char *sp_abi_name(enum sp_abi abi)

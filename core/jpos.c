@@ -9,7 +9,7 @@
 
 struct jpos_entry {
 	char *pointer;
-	int line, col;	       /* of the value */
+	int line, col;         /* of the value */
 	int key_line, key_col; /* of the member name; 0 for array elements and the root */
 };
 

@@ -52,7 +52,7 @@ static int open_temp(struct sp_output *o, const struct stat *old)
 			r ^= (unsigned long long)getpid() << 20 ^ (unsigned long long)tries;
 		free(o->tmp);
 		if (asprintf(&o->tmp, "%.*s.%s.sysphase-%012llx", dirlen, o->dest, base,
-			     r & 0xffffffffffffull) < 0) {
+		             r & 0xffffffffffffull) < 0) {
 			o->tmp = NULL;
 			return -ENOMEM;
 		}
@@ -167,7 +167,7 @@ int sp_output_open(const char *path, unsigned flags, struct sp_output **out, str
 		rc = pick_dest(path, &o->dest, &st, &exists);
 		if (rc == 0)
 			rc = o->dest ? open_temp(o, exists ? &st : NULL)
-				     : open_through(o, path, flags);
+			             : open_through(o, path, flags);
 	}
 	if (rc < 0) {
 		output_free(o);

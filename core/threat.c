@@ -147,8 +147,8 @@ struct addition {
 	const char *reason;
 };
 
-#define IO_URING_REASON                                                                            \
-	"its ring runs opens, connects, unlinks and more as operations no seccomp filter sees: "   \
+#define IO_URING_REASON                                                                          \
+	"its ring runs opens, connects, unlinks and more as operations no seccomp filter sees: " \
 	"allowing it allows them all"
 
 static const struct addition additions[] = {

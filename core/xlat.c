@@ -175,7 +175,7 @@ static bool parse_number(const char *tok, uint64_t *val)
 }
 
 static bool lookup_token(const struct sp_xlat *const *tabs, size_t ntabs, bool signals,
-			 const char *tok, uint64_t *val)
+                         const char *tok, uint64_t *val)
 {
 	int sig;
 
@@ -192,7 +192,7 @@ static bool lookup_token(const struct sp_xlat *const *tabs, size_t ntabs, bool s
 }
 
 int sp_xlat_parse_in(const struct sp_xlat *const *tabs, size_t ntabs, bool signals, const char *s,
-		     uint64_t *val, size_t *bad_off, size_t *bad_len)
+                     uint64_t *val, size_t *bad_off, size_t *bad_len)
 {
 	const char *p = s;
 	uint64_t v = 0;
@@ -233,7 +233,7 @@ int sp_xlat_parse_in(const struct sp_xlat *const *tabs, size_t ntabs, bool signa
 }
 
 int sp_xlat_parse_flags(const struct sp_xlat *x, const char *s, uint64_t *val, size_t *bad_off,
-			size_t *bad_len)
+                        size_t *bad_len)
 {
 	return sp_xlat_parse_in(&x, 1, false, s, val, bad_off, bad_len);
 }
@@ -322,7 +322,7 @@ const char *sp_xlat_suggest(const struct sp_xlat *x, const char *name)
  */
 #define KERNEL_SIGRTMIN __SIGRTMIN
 #define KERNEL_SIGRTMAX __SIGRTMAX
-#define RT_PREFIX "SIGRT_"
+#define RT_PREFIX       "SIGRT_"
 
 const char *sp_signal_name(int signo, char *buf, size_t n)
 {

@@ -69,7 +69,7 @@ size_t sp_xlat_cat(char *buf, size_t n, size_t len, const char *s);
  * composite kind's field and flags), signal names too when signals is set.
  */
 int sp_xlat_parse_in(const struct sp_xlat *const *tabs, size_t ntabs, bool signals, const char *s,
-		     uint64_t *val, size_t *bad_off, size_t *bad_len);
+                     uint64_t *val, size_t *bad_off, size_t *bad_len);
 const char *sp_xlat_nearest_in(const struct sp_xlat *const *tabs, size_t ntabs, const char *name);
 
 #endif /* SYSPHASE_CORE_XLAT_TABLES_H */

@@ -33,11 +33,18 @@ struct sp_audit {
 };
 
 /* Each field the parser wants; `seen` bits catch repeats. */
-enum { F_PID, F_ARCH, F_SYSCALL, F_CODE, F_TYPE, F_COUNT };
+enum {
+	F_PID,
+	F_ARCH,
+	F_SYSCALL,
+	F_CODE,
+	F_TYPE,
+	F_COUNT
+};
 
 /* An unsigned number of base 10 or 16 in [s, s + n): true with *v when all of it is digits. */
 static bool parse_number(const char *s, size_t n, int base, unsigned long long max,
-			 unsigned long long *v)
+                         unsigned long long *v)
 {
 	unsigned long long acc = 0;
 
@@ -75,7 +82,7 @@ static int field_of(const char *key, size_t n)
 
 /* One key=value token: false when the record must be refused. */
 static bool take_field(const char *key, size_t klen, const char *val, size_t vlen, unsigned *seen,
-		       struct sp_audit_seccomp *out)
+                       struct sp_audit_seccomp *out)
 {
 	int f = field_of(key, klen);
 	unsigned long long v;
@@ -147,7 +154,7 @@ int sp_audit_parse_seccomp(const char *text, size_t len, struct sp_audit_seccomp
 struct sp_audit *sp_audit_open(void)
 {
 	struct sockaddr_nl sa = {.nl_family = AF_NETLINK,
-				 .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
+	                         .nl_groups = 1u << (AUDIT_NLGRP_READLOG - 1)};
 	struct sp_audit *a = calloc(1, sizeof(*a));
 	int fd;
 
@@ -207,8 +214,8 @@ int sp_audit_next(struct sp_audit *a, struct sp_audit_seccomp *rec)
 		socklen_t from_len = sizeof(from);
 		const struct nlmsghdr *nh = (const struct nlmsghdr *)a->buf;
 		ssize_t n = a->netlink ? recvfrom(a->fd, a->buf, sizeof(a->buf), 0,
-						  (struct sockaddr *)&from, &from_len)
-				       : read(a->fd, a->buf, sizeof(a->buf));
+		                                  (struct sockaddr *)&from, &from_len)
+		                       : read(a->fd, a->buf, sizeof(a->buf));
 
 		if (n < 0 && (errno == EPIPE || errno == ENOBUFS))
 			continue; /* records were lost before we read them: go on with the rest */

@@ -244,7 +244,7 @@ static void audit_settle(struct sp_enforcer *e)
 /* ---- moving threads between filters ---- */
 
 static void fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
-			const char *reason)
+                        const char *reason)
 {
 	struct proc *p = proc_find(e, t->pid);
 	struct sp_enforce_note n = {
@@ -394,7 +394,7 @@ static bool denied(uint32_t verdict)
 /* ---- complain mode (docs/run.md): the same phases, unlisted calls logged ---- */
 
 static struct complaint *complaint_get(struct sp_enforcer *e, pid_t pid, int phase, enum sp_abi abi,
-				       long nr)
+                                       long nr)
 {
 	struct complaint *c;
 
@@ -446,7 +446,7 @@ static int complain_seen(struct sp_enforcer *e, struct thr *t, const struct sp_e
  * denied (complain_collect).
  */
 static int complain(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
-		    const struct sp_event *ev)
+                    const struct sp_event *ev)
 {
 	const struct phase_filter *f;
 	struct sp_diag why = {{0}};
@@ -670,7 +670,7 @@ static int complain_start(struct sp_enforcer *e, char *const *argv, struct sp_di
 	for (size_t i = 0; argv[i]; i++)
 		json_array_append_new(program, json_string(argv[i]));
 	rc = sp_complain_write_header(e->opts.complain, program, e->digest, (long long)time(NULL),
-				      diag);
+	                              diag);
 	json_decref(program);
 	if (rc < 0)
 		return rc;
@@ -763,7 +763,7 @@ static int install_initial_filter(void *opaque)
 /* ---- the library's face ---- */
 
 int sp_enforcer_new(const char *policy_path, const struct sp_enforcer_opts *opts,
-		    struct sp_enforcer **out, struct sp_diag *diag)
+                    struct sp_enforcer **out, struct sp_diag *diag)
 {
 	struct sp_enforcer *e = calloc(1, sizeof(*e));
 	int rc;
@@ -804,7 +804,7 @@ void sp_enforcer_request_stop(int signo)
 }
 
 int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_result *res,
-		    struct sp_diag *diag)
+                    struct sp_diag *diag)
 {
 	struct sp_tracer_opts topts = {.argv = argv, .strsize = 256};
 	struct sp_tracer_result tres;

@@ -51,10 +51,10 @@ struct thr {
 /* What the supervisor knows of each process it has seen. */
 struct proc {
 	pid_t pid;
-	int installed; /* phase of its denials' filter (a thread's, last seen), -1 none */
-	bool gone;     /* exited: kept to name a denial whose audit record comes late */
+	int installed;   /* phase of its denials' filter (a thread's, last seen), -1 none */
+	bool gone;       /* exited: kept to name a denial whose audit record comes late */
 	uint64_t let_go; /* complain mode: phases of its threads let go under a LOG filter */
-	bool named;    /* a note has named a denial of it */
+	bool named;      /* a note has named a denial of it */
 	char comm[32];
 	/* The last unfinished call its filter denies: what killed it, if it dies of SIGSYS. */
 	const char *denied;
@@ -114,7 +114,7 @@ struct sp_enforcer {
 
 	char digest[80]; /* the policy's, which a complain log's header names */
 
-	int error;	     /* -errno that ends the run (complain log write) */
+	int error;           /* -errno that ends the run (complain log write) */
 	struct sp_diag diag; /* ... and its message */
 	struct sp_enforce_result *res;
 };

@@ -29,14 +29,14 @@ static int check_policy_matches_rules(const struct sp_enforcer *e, struct sp_dia
 	for (size_t i = 0; i < sp_policy_phase_count(pol); i++)
 		if (sp_rules_phase_index(e->rules, sp_policy_phase_name(pol, i)) < 0)
 			return sp_diag_set(diag, EINVAL,
-					   "policy does not match its rules: phase '%s' is not in "
-					   "the rules",
-					   sp_policy_phase_name(pol, i));
+			                   "policy does not match its rules: phase '%s' is not in "
+			                   "the rules",
+			                   sp_policy_phase_name(pol, i));
 	if (sp_policy_phase_index(pol, sp_rules_phase_name(e->rules, e->initial)) < 0)
 		return sp_diag_set(diag, EINVAL,
-				   "policy does not match its rules: the initial phase '%s' has no "
-				   "entry in the policy",
-				   sp_rules_phase_name(e->rules, e->initial));
+		                   "policy does not match its rules: the initial phase '%s' has no "
+		                   "entry in the policy",
+		                   sp_rules_phase_name(e->rules, e->initial));
 	return 0;
 }
 
@@ -50,7 +50,7 @@ static const char *first_not_nested(const struct phase_filter *from, const struc
 {
 	for (size_t i = 0; i < to->n_allow; i++)
 		if (!bsearch(to->allow[i].name, from->allow, from->n_allow, sizeof(*from->allow),
-			     allow_cmp) &&
+		             allow_cmp) &&
 		    strcmp(to->allow[i].name, "seccomp") != 0)
 			return to->allow[i].name;
 	return NULL;
@@ -69,10 +69,10 @@ static int check_nesting(const struct sp_enforcer *e, struct sp_diag *diag)
 		missing = first_not_nested(&e->filters[edge->from], &e->filters[edge->to]);
 		if (missing)
 			return sp_diag_set(diag, EINVAL,
-					   "policy phases do not nest: '%s' allows %s, which '%s' "
-					   "before it does not",
-					   sp_enforce_phase_name(e, edge->to), missing,
-					   sp_enforce_phase_name(e, edge->from));
+			                   "policy phases do not nest: '%s' allows %s, which '%s' "
+			                   "before it does not",
+			                   sp_enforce_phase_name(e, edge->to), missing,
+			                   sp_enforce_phase_name(e, edge->from));
 	}
 	return 0;
 }
@@ -84,8 +84,7 @@ static int check_nesting(const struct sp_enforcer *e, struct sp_diag *diag)
  * or 2) gets SECCOMP_RET_LOG instead: it goes through, and the kernel logs
  * it.
  */
-static int add_graded_logs(scmp_filter_ctx ctx, const struct phase_filter *f,
-			   struct sp_diag *diag)
+static int add_graded_logs(scmp_filter_ctx ctx, const struct phase_filter *f, struct sp_diag *diag)
 {
 	for (int nr = 0; nr < 1024; nr++) {
 		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
@@ -103,9 +102,10 @@ static int add_graded_logs(scmp_filter_ctx ctx, const struct phase_filter *f,
 		free(name);
 		/* -EEXIST: a rule run's filters add themselves (clone3's ENOSYS, clone's check). */
 		if (rc < 0 && rc != -EEXIST)
-			return sp_diag_set(diag, -rc, "graded default: libseccomp refused a rule "
-						      "for syscall %d: %s",
-					   nr, strerror(-rc));
+			return sp_diag_set(diag, -rc,
+			                   "graded default: libseccomp refused a rule "
+			                   "for syscall %d: %s",
+			                   nr, strerror(-rc));
 	}
 	return 0;
 }
@@ -121,13 +121,13 @@ static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *
 	f->leaves =
 	    !sp_rules_phase_final(e->rules, phase) && sp_rules_phase_has_exits(e->rules, phase);
 	f->detach = !f->leaves && (sp_rules_on_fork(e->rules, phase) < 0 ||
-				   sp_rules_on_fork(e->rules, phase) == phase);
+	                           sp_rules_on_fork(e->rules, phase) == phase);
 	if (pi < 0)
 		return 0;
 	f->observed = true;
 	/* Whoever is not let go may still get a narrower filter: it must allow seccomp. */
 	rc = sp_policy_allowlist(e->policy, (size_t)pi, SP_VIEW_ENFORCE, !f->detach, NULL, 0,
-				 &f->allow, &f->n_allow, diag);
+	                         &f->allow, &f->n_allow, diag);
 	if (rc < 0)
 		return rc;
 	spec.n_allow = f->n_allow;
@@ -154,7 +154,7 @@ static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *
 		rc = -EINVAL; /* the simulator must be able to run what the kernel would take */
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "phase '%s': cannot export its filter: %s",
-				   sp_enforce_phase_name(e, phase), strerror(-rc));
+		                   sp_enforce_phase_name(e, phase), strerror(-rc));
 	return 0;
 }
 
@@ -168,11 +168,11 @@ int sp_enforce_load(struct sp_enforcer *e, const char *path, struct sp_diag *dia
 	if (!sp_policy_rules(e->policy))
 		return sp_diag_set(diag, EINVAL, "%s: the policy embeds no rule set", path);
 	rc = sp_rules_from_json(sp_policy_rules(e->policy), sp_policy_rules_name(e->policy),
-				&e->rules, diag);
+	                        &e->rules, diag);
 	if (rc < 0)
 		return rc;
 	if (sp_complain_policy_digest(sp_policy_program_path(e->policy), sp_policy_rules(e->policy),
-				      e->digest, sizeof(e->digest)) < 0)
+	                              e->digest, sizeof(e->digest)) < 0)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	e->n_phases = sp_rules_phase_count(e->rules);
 	e->initial = sp_rules_initial(e->rules);

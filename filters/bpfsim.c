@@ -205,7 +205,7 @@ static bool jump_taken(uint16_t op, uint32_t a, uint32_t operand)
 }
 
 int sp_bpf_run(const struct sock_filter *insns, size_t len, const struct seccomp_data *data,
-	       uint32_t *action)
+               uint32_t *action)
 {
 	uint32_t a = 0, x = 0, mem[BPF_MEMWORDS] = {0};
 	int rc = sp_bpf_check(insns, len);

@@ -35,7 +35,13 @@ int sp_view_from_name(const char *name)
 	return -EINVAL;
 }
 
-enum variant { VAR_PLAIN = 0, VAR_STACK, VAR_RUNTIME, VAR_INSPECT, VAR_COUNT };
+enum variant {
+	VAR_PLAIN = 0,
+	VAR_STACK,
+	VAR_RUNTIME,
+	VAR_INSPECT,
+	VAR_COUNT
+};
 
 struct built {
 	struct sp_allow *allow;
@@ -46,7 +52,7 @@ struct built {
 struct exporter {
 	const struct sp_export_source *src;
 	const struct sp_export_opts *o;
-	char **stems;	     /* per phase: its file name stem */
+	char **stems;        /* per phase: its file name stem */
 	char dest[PATH_MAX]; /* DIR, or the directory its symlink names */
 	char tmp[PATH_MAX + 32];
 	struct sp_diag *diag;
@@ -105,14 +111,14 @@ static int name_files(struct exporter *x)
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(x->stems[i], x->stems[j]) == 0)
 				return sp_diag_set(x->diag, EINVAL,
-						   "phases '%s' and '%s' would share the file "
-						   "name '%s'",
-						   phase_name(x, j), phase_name(x, i), x->stems[i]);
+				                   "phases '%s' and '%s' would share the file "
+				                   "name '%s'",
+				                   phase_name(x, j), phase_name(x, i), x->stems[i]);
 		snprintf(header, sizeof(header), "%s.h", x->stems[i]);
 		if ((x->o->formats & (1u << SP_FMT_C)) && strcmp(header, SP_C_HEADER_NAME) == 0)
 			return sp_diag_set(x->diag, EINVAL,
-					   "phase '%s' clashes with the C header's file name",
-					   phase_name(x, i));
+			                   "phase '%s' clashes with the C header's file name",
+			                   phase_name(x, i));
 	}
 	return 0;
 }
@@ -133,7 +139,7 @@ static FILE *out_file(struct exporter *x, const char *name, const char *ext)
 
 /* Closes f after its writer returned rc; why (may be NULL) says why a writer refused. */
 static int close_file(struct exporter *x, FILE *f, int rc, const char *what,
-		      const struct sp_diag *why)
+                      const struct sp_diag *why)
 {
 	if (fclose(f) != 0 && rc == 0)
 		rc = -errno;
@@ -169,22 +175,22 @@ static int build_variant(struct exporter *x, size_t i, enum variant v, struct bu
 	while (extra && extra[n_extra])
 		n_extra++;
 	rc = x->src->allowlist(x->src->ctx, i, variant_view(x->o, v), v == VAR_STACK, extra,
-			       n_extra, &b->allow, &b->n, &diag);
+	                       n_extra, &b->allow, &b->n, &diag);
 	if (rc == 0)
 		rc = sp_filter_build(&(struct sp_filter_spec){x->o->def, b->n, b->allow}, &b->ctx,
-				     &diag);
+		                     &diag);
 	if (rc < 0)
 		sp_diag_set(x->diag, -rc, "phase '%s': %s", phase_name(x, i), diag.msg);
 	return rc;
 }
 
 static int write_phase(struct exporter *x, size_t i, struct built *var,
-		       struct sp_phase_filter *c_out)
+                       struct sp_phase_filter *c_out)
 {
 	static int (*const writers[SP_FMT_COUNT])(const struct sp_phase_filter *, FILE *,
-						  struct sp_diag *) = {
-	    [SP_FMT_BPF] = sp_write_bpf,	 [SP_FMT_PFC] = sp_write_pfc,
-	    [SP_FMT_OCI] = sp_write_oci,	 [SP_FMT_K8S] = sp_write_k8s,
+	                                          struct sp_diag *) = {
+	    [SP_FMT_BPF] = sp_write_bpf,         [SP_FMT_PFC] = sp_write_pfc,
+	    [SP_FMT_OCI] = sp_write_oci,         [SP_FMT_K8S] = sp_write_k8s,
 	    [SP_FMT_SYSTEMD] = sp_write_systemd,
 	};
 	int rc;
@@ -201,7 +207,7 @@ static int write_phase(struct exporter *x, size_t i, struct built *var,
 			return rc;
 		pf = (struct sp_phase_filter){
 		    x->src->program, phase_name(x, i), sp_view_name(variant_view(x->o, v)),
-		    x->o->def,	     var[v].n,	       var[v].allow,
+		    x->o->def,       var[v].n,         var[v].allow,
 		    var[v].ctx};
 		if (f == SP_FMT_C) {
 			*c_out = pf; /* all phases go into one header, written last */
@@ -235,8 +241,8 @@ static int write_filters(struct exporter *x)
 		struct sp_diag why = {{0}};
 
 		rc = out ? close_file(x, out, sp_write_c_header(c, n, out, &why), SP_C_HEADER_NAME,
-				      &why)
-			 : -EIO;
+		                      &why)
+		         : -EIO;
 	}
 out:
 	for (size_t i = 0; var && i < n; i++)
@@ -283,7 +289,7 @@ static int resolve_dest(struct exporter *x, const char *dir)
 		real = realpath(dir, NULL);
 		if (!real)
 			return sp_diag_set(x->diag, errno == ENOENT ? ENOTDIR : errno,
-					   "%s: a symlink to nothing: %s", dir, strerror(errno));
+			                   "%s: a symlink to nothing: %s", dir, strerror(errno));
 		snprintf(x->dest, sizeof(x->dest), "%s", real);
 		free(real);
 		if (stat(x->dest, &st) < 0)
@@ -326,7 +332,7 @@ static int make_temp(struct exporter *x, const char *dir)
 
 		x->tmp[0] = '\0';
 		return sp_diag_set(x->diag, err, "cannot create a directory next to %s: %s", dir,
-				   strerror(err));
+		                   strerror(err));
 	}
 	return 0;
 }
@@ -362,7 +368,7 @@ static size_t count_files(const struct sp_export_source *src, unsigned formats)
 }
 
 int sp_export_write(const struct sp_export_source *src, const struct sp_export_opts *o,
-		    const char *dir, size_t *files, struct sp_diag *diag)
+                    const char *dir, size_t *files, struct sp_diag *diag)
 {
 	struct exporter x = {.src = src, .o = o, .diag = diag};
 	int rc;
@@ -373,7 +379,7 @@ int sp_export_write(const struct sp_export_source *src, const struct sp_export_o
 		sp_diag_set(diag, -rc, "%s: %s", dir, strerror(-rc));
 	if (rc > 0 && !o->force)
 		rc = sp_diag_set(diag, EEXIST,
-				 "%s exists and is not empty (use --force to replace it)", dir);
+		                 "%s exists and is not empty (use --force to replace it)", dir);
 	if (rc >= 0)
 		rc = name_files(&x);
 	if (rc == 0)
@@ -386,7 +392,7 @@ int sp_export_write(const struct sp_export_source *src, const struct sp_export_o
 		rc = publish(&x);
 		if (rc < 0)
 			sp_diag_set(diag, -rc, "cannot move the result to %s: %s", dir,
-				    strerror(-rc));
+			            strerror(-rc));
 		else
 			x.tmp[0] = '\0';
 	}

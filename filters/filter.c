@@ -112,17 +112,17 @@ static int check_cond(const struct sp_allow *al, const struct sp_arg_cond *c, st
 {
 	if (c->index > 5)
 		return sp_diag_set(diag, EINVAL, "%s: argument index %u out of range 0-5", al->name,
-				   c->index);
+		                   c->index);
 	if (!sp_cmp_name(c->op))
 		return sp_diag_set(diag, EINVAL, "%s: argument %u: invalid comparison %d", al->name,
-				   c->index, (int)c->op);
+		                   c->index, (int)c->op);
 	if (c->n_values == 0 || c->n_values > SP_ARG_MAX_VALUES)
 		return sp_diag_set(diag, EINVAL, "%s: argument %u: %zu values (1-%d allowed)",
-				   al->name, c->index, c->n_values, SP_ARG_MAX_VALUES);
+		                   al->name, c->index, c->n_values, SP_ARG_MAX_VALUES);
 	for (size_t i = 0; i < al->n_conds; i++)
 		if (&al->conds[i] != c && al->conds[i].index == c->index)
 			return sp_diag_set(diag, EINVAL, "%s: two conditions on argument %u",
-					   al->name, c->index);
+			                   al->name, c->index);
 	return 0;
 }
 
@@ -139,7 +139,7 @@ static int add_allow(scmp_filter_ctx ctx, const struct sp_allow *al, int nr, str
 
 	if (al->n_conds > 6)
 		return sp_diag_set(diag, EINVAL, "%s: %zu argument conditions", al->name,
-				   al->n_conds);
+		                   al->n_conds);
 	for (size_t i = 0; i < al->n_conds; i++) {
 		rc = check_cond(al, &al->conds[i], diag);
 		if (rc < 0)
@@ -156,10 +156,10 @@ static int add_allow(scmp_filter_ctx ctx, const struct sp_allow *al, int nr, str
 		 * multiplexed calls on other arches); we want what we asked.
 		 */
 		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, (unsigned)al->n_conds,
-						  cmp);
+		                                  cmp);
 		if (rc < 0)
 			return sp_diag_set(diag, -rc, "%s: libseccomp refused the rule: %s",
-					   al->name, strerror(-rc));
+			                   al->name, strerror(-rc));
 		if (!sp_allow_next_combination(al, pos))
 			return 0;
 	}
@@ -194,7 +194,7 @@ bool sp_allow_next_combination(const struct sp_allow *al, size_t pos[6])
  * a flags condition the check cannot be folded into.
  */
 static int clone_without_untraced(const struct sp_allow *in, struct sp_allow *out,
-				  struct sp_diag *diag)
+                                  struct sp_diag *diag)
 {
 	struct sp_arg_cond *c = NULL;
 	size_t kept = 0;
@@ -215,9 +215,9 @@ static int clone_without_untraced(const struct sp_allow *in, struct sp_allow *ou
 		c->mask |= CLONE_UNTRACED; /* values without the bit now also require it clear */
 	else if (c->op != SCMP_CMP_EQ)
 		return sp_diag_set(diag, EINVAL,
-				   "clone: its flags condition (%s) cannot also rule out "
-				   "CLONE_UNTRACED",
-				   sp_cmp_name(c->op));
+		                   "clone: its flags condition (%s) cannot also rule out "
+		                   "CLONE_UNTRACED",
+		                   sp_cmp_name(c->op));
 	for (size_t v = 0; v < c->n_values; v++)
 		if (!(c->values[v] & CLONE_UNTRACED))
 			c->values[kept++] = c->values[v];
@@ -237,7 +237,7 @@ static bool is_clone3(const struct sp_allow *al)
  * *list is malloc'd.
  */
 static int run_allowlist(const struct sp_filter_spec *spec, struct sp_allow **list, size_t *n,
-			 struct sp_diag *diag)
+                         struct sp_diag *diag)
 {
 	bool clone3 = false, clone = false;
 	struct sp_allow *out = calloc(spec->n_allow + 1, sizeof(*out));
@@ -277,13 +277,13 @@ static int run_allowlist(const struct sp_filter_spec *spec, struct sp_allow **li
 
 /* The rules run's filters add to the allowlist. */
 static int add_run_rules(scmp_filter_ctx ctx, const struct sp_filter_spec *spec,
-			 struct sp_diag *diag)
+                         struct sp_diag *diag)
 {
 	int rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "clone3: libseccomp refused the rule: %s",
-				   strerror(-rc));
+		                   strerror(-rc));
 	/*
 	 * Outside the allowlist a clone with CLONE_UNTRACED gets the default
 	 * action, which kills or fails it; only the log default would let it
@@ -292,10 +292,10 @@ static int add_run_rules(scmp_filter_ctx ctx, const struct sp_filter_spec *spec,
 	if (spec->def != SP_ACTION_LOG)
 		return 0;
 	rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(clone), 1,
-				    SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
+	                            SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_UNTRACED, CLONE_UNTRACED));
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "clone: libseccomp refused the rule: %s",
-				   strerror(-rc));
+		                   strerror(-rc));
 	return 0;
 }
 
@@ -336,7 +336,7 @@ int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, str
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, def);
 	if (rc < 0) {
 		sp_diag_set(diag, -rc, "libseccomp: cannot set the bad-arch action: %s",
-			    strerror(-rc));
+		            strerror(-rc));
 		goto out;
 	}
 	if (spec->for_run) {
@@ -361,8 +361,8 @@ int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, str
 		}
 		if (nr < 0) {
 			rc = sp_diag_set(diag, EINVAL,
-					 "syscall '%s' is not known to libseccomp on x86_64",
-					 sorted[i]->name ? sorted[i]->name : "(null)");
+			                 "syscall '%s' is not known to libseccomp on x86_64",
+			                 sorted[i]->name ? sorted[i]->name : "(null)");
 			goto out;
 		}
 		rc = add_allow(ctx, sorted[i], nr, diag);

@@ -293,8 +293,8 @@ static long step(struct sp_detector *d, struct thr *t, const struct sp_event *ev
 }
 
 static void report(struct sp_transition *out, enum sp_transition_kind kind, pid_t pid, pid_t tid,
-		   pid_t parent, double ts, int from, int to, const struct sp_detector *d,
-		   long edge, bool closes)
+                   pid_t parent, double ts, int from, int to, const struct sp_detector *d,
+                   long edge, bool closes)
 {
 	if (!out)
 		return;
@@ -355,7 +355,7 @@ static int birth(struct sp_detector *d, pid_t child, int parent_phase, struct th
  * phase), which is the filter it inherits from the creator.
  */
 static int thread_birth(struct sp_detector *d, struct thr *creator, const struct thr *state,
-			pid_t child)
+                        pid_t child)
 {
 	struct thr *c = thr_find(d, child), *copy;
 
@@ -378,7 +378,7 @@ static int thread_birth(struct sp_detector *d, struct thr *creator, const struct
  * was never seen).  0 or -ENOMEM.
  */
 static int after_exec(struct sp_detector *d, struct proc *p, const struct sp_event *ev,
-		      struct thr **out)
+                      struct thr **out)
 {
 	pid_t caller = ev->former_tid ? ev->former_tid : ev->tid;
 	struct thr *keep = thr_find(d, caller);

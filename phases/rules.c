@@ -48,13 +48,12 @@ int sp_perr(const struct sp_pctx *c, const char *pointer, bool key, const char *
 }
 
 int sp_check_keys(const struct sp_pctx *c, const char *pointer, json_t *obj,
-		  const char *const *keys)
+                  const char *const *keys)
 {
 	const char *key;
 	json_t *v;
 
-	json_object_foreach(obj, key, v)
-	{
+	json_object_foreach(obj, key, v) {
 		bool known = false;
 		char p[512];
 		const char *near;
@@ -68,7 +67,7 @@ int sp_check_keys(const struct sp_pctx *c, const char *pointer, json_t *obj,
 		near = sp_nearest(key, keys);
 		if (near)
 			return sp_perr(c, p, true, "unknown key \"%s\" (did you mean \"%s\"?)", key,
-				       near);
+			               near);
 		return sp_perr(c, p, true, "unknown key \"%s\"", key);
 	}
 	return 0;
@@ -86,7 +85,7 @@ static int phase_lookup(const struct sp_rules *r, const char *name)
 
 /* A phase name at pointer that must exist; suggests the nearest. */
 static int phase_ref(const struct sp_pctx *c, const struct sp_rules *r, const char *pointer,
-		     json_t *v, int *out)
+                     json_t *v, int *out)
 {
 	const char *names[SP_RULES_MAX_PHASES + 1];
 	const char *near;
@@ -105,7 +104,7 @@ static int phase_ref(const struct sp_pctx *c, const struct sp_rules *r, const ch
 	near = sp_nearest(json_string_value(v), names);
 	if (near)
 		return sp_perr(c, pointer, false, "unknown phase \"%s\" (did you mean \"%s\"?)",
-			       json_string_value(v), near);
+		               json_string_value(v), near);
 	return sp_perr(c, pointer, false, "unknown phase \"%s\"", json_string_value(v));
 }
 
@@ -123,15 +122,14 @@ static int parse_phases(const struct sp_pctx *c, struct sp_rules *r, json_t *arr
 	r->phases = calloc(json_array_size(arr), sizeof(*r->phases));
 	if (!r->phases)
 		return -ENOMEM;
-	json_array_foreach(arr, i, ph)
-	{
+	json_array_foreach(arr, i, ph) {
 		char p[128], pn[160];
 		json_t *name, *desc, *final;
 
 		snprintf(p, sizeof(p), "/phases/%zu", i);
 		if (!json_is_object(ph))
 			return sp_perr(c, p, false,
-				       "a phase is an object with name and description");
+			               "a phase is an object with name and description");
 		rc = sp_check_keys(c, p, ph, keys);
 		if (rc < 0)
 			return rc;
@@ -141,15 +139,15 @@ static int parse_phases(const struct sp_pctx *c, struct sp_rules *r, json_t *arr
 		snprintf(pn, sizeof(pn), "%s/name", p);
 		if (!json_is_string(name) || !json_string_length(name))
 			return sp_perr(c, name ? pn : p, false,
-				       "a phase needs a non-empty \"name\"");
+			               "a phase needs a non-empty \"name\"");
 		if (phase_lookup(r, json_string_value(name)) >= 0)
 			return sp_perr(c, pn, false, "duplicate phase \"%s\"",
-				       json_string_value(name));
+			               json_string_value(name));
 		snprintf(pn, sizeof(pn), "%s/description", p);
 		if (!json_is_string(desc) || !json_string_length(desc))
 			return sp_perr(c, desc ? pn : p, false,
-				       "phase \"%s\" needs a one-line \"description\"",
-				       json_string_value(name));
+			               "phase \"%s\" needs a one-line \"description\"",
+			               json_string_value(name));
 		if (strchr(json_string_value(desc), '\n'))
 			return sp_perr(c, pn, false, "a description is one line");
 		snprintf(pn, sizeof(pn), "%s/final", p);
@@ -168,7 +166,7 @@ static int parse_phases(const struct sp_pctx *c, struct sp_rules *r, json_t *arr
 /* ----------------------------------------------------------- transitions */
 
 static int push_edge(struct sp_rules *r, int from, int to, bool repeat, bool closes,
-		     struct sp_trigger *t)
+                     struct sp_trigger *t)
 {
 	struct sp_rules_edge *e = realloc(r->edges, (r->nedges + 1) * sizeof(*e));
 	struct sp_trigger **et;
@@ -204,7 +202,7 @@ static int own_trigger(struct sp_rules *r, struct sp_trigger *t)
 
 /* "from": a phase, a list of phases, or "*" (every phase but "to"). */
 static int parse_from(const struct sp_pctx *c, const struct sp_rules *r, const char *p, json_t *v,
-		      int to, uint64_t *mask)
+                      int to, uint64_t *mask)
 {
 	char q[192];
 	size_t i;
@@ -224,8 +222,7 @@ static int parse_from(const struct sp_pctx *c, const struct sp_rules *r, const c
 			return rc;
 		*mask = 1ULL << idx;
 	} else if (json_is_array(v) && json_array_size(v)) {
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach(v, i, e) {
 			snprintf(q, sizeof(q), "%s/%zu", p, i);
 			rc = phase_ref(c, r, q, e, &idx);
 			if (rc < 0)
@@ -242,8 +239,8 @@ static int parse_from(const struct sp_pctx *c, const struct sp_rules *r, const c
 
 static int parse_transition(const struct sp_pctx *c, struct sp_rules *r, size_t i, json_t *tr)
 {
-	static const char *const keys[] = {"from",   "to",	"when", "belongs",
-					   "repeat", "comment", NULL};
+	static const char *const keys[] = {"from",   "to",      "when", "belongs",
+	                                   "repeat", "comment", NULL};
 	char p[128], q[192];
 	json_t *from, *to, *when, *belongs, *repeat;
 	uint64_t mask;
@@ -274,10 +271,10 @@ static int parse_transition(const struct sp_pctx *c, struct sp_rules *r, size_t 
 	snprintf(q, sizeof(q), "%s/belongs", p);
 	if (belongs) {
 		if (!json_is_string(belongs) || (strcmp(json_string_value(belongs), "to") &&
-						 strcmp(json_string_value(belongs), "from")))
+		                                 strcmp(json_string_value(belongs), "from")))
 			return sp_perr(c, q, false,
-				       "\"belongs\" is \"to\" (the phase the event opens) or "
-				       "\"from\" (the one it closes)");
+			               "\"belongs\" is \"to\" (the phase the event opens) or "
+			               "\"from\" (the one it closes)");
 		closes = !strcmp(json_string_value(belongs), "from");
 	}
 	snprintf(q, sizeof(q), "%s/repeat", p);
@@ -339,9 +336,8 @@ static int parse_on_fork(const struct sp_pctx *c, struct sp_rules *r, json_t *v)
 	}
 	if (!json_is_array(v))
 		return sp_perr(c, "/on_fork", false,
-			       "\"on_fork\" is a phase name or a list of {parent, child}");
-	json_array_foreach(v, i, e)
-	{
+		               "\"on_fork\" is a phase name or a list of {parent, child}");
+	json_array_foreach(v, i, e) {
 		char p[64], q[96];
 		json_t *child;
 		uint64_t mask;
@@ -355,7 +351,7 @@ static int parse_on_fork(const struct sp_pctx *c, struct sp_rules *r, json_t *v)
 		child = json_object_get(e, "child");
 		if (!child || !json_object_get(e, "parent"))
 			return sp_perr(c, p, false,
-				       "an on_fork entry needs \"parent\" and \"child\"");
+			               "an on_fork entry needs \"parent\" and \"child\"");
 		snprintf(q, sizeof(q), "%s/child", p);
 		rc = phase_ref(c, r, q, child, &idx);
 		if (rc < 0)
@@ -370,8 +366,8 @@ static int parse_on_fork(const struct sp_pctx *c, struct sp_rules *r, json_t *v)
 				continue;
 			if (r->on_fork[k] >= 0) {
 				return sp_perr(c, q, false,
-					       "phase \"%s\" already has an on_fork entry",
-					       r->phases[k].name);
+				               "phase \"%s\" already has an on_fork entry",
+				               r->phases[k].name);
 			}
 			r->on_fork[k] = idx;
 		}
@@ -411,17 +407,17 @@ static int check_reachable(const struct sp_pctx *c, const struct sp_rules *r)
 			continue;
 		snprintf(p, sizeof(p), "/phases/%zu/name", k);
 		return sp_perr(c, p, false,
-			       "phase \"%s\" is unreachable from the initial phase \"%s\"",
-			       r->phases[k].name, r->phases[r->initial].name);
+		               "phase \"%s\" is unreachable from the initial phase \"%s\"",
+		               r->phases[k].name, r->phases[r->initial].name);
 	}
 	return 0;
 }
 
 static int rules_build(const struct sp_pctx *c, json_t *root, const char *fallback_name,
-		       struct sp_rules *r)
+                       struct sp_rules *r)
 {
-	static const char *const keys[] = {"name",	  "description", "initial", "phases",
-					   "transitions", "on_fork",	 "comment", NULL};
+	static const char *const keys[] = {"name",        "description", "initial", "phases",
+	                                   "transitions", "on_fork",     "comment", NULL};
 	json_t *v;
 	size_t i;
 	int rc;
@@ -458,8 +454,7 @@ static int rules_build(const struct sp_pctx *c, json_t *root, const char *fallba
 	if (v) {
 		json_t *tr;
 
-		json_array_foreach(v, i, tr)
-		{
+		json_array_foreach(v, i, tr) {
 			rc = parse_transition(c, r, i, tr);
 			if (rc < 0)
 				return rc;
@@ -478,7 +473,7 @@ static int rules_build(const struct sp_pctx *c, json_t *root, const char *fallba
 /* ---------------------------------------------------------------- loading */
 
 static int build(json_t *root, const char *file, const struct sp_jpos *jp,
-		 const char *fallback_name, struct sp_rules **out, struct sp_diag *diag)
+                 const char *fallback_name, struct sp_rules **out, struct sp_diag *diag)
 {
 	struct sp_pctx c = {.file = file, .jp = jp, .diag = diag};
 	struct sp_rules *r = calloc(1, sizeof(*r));
@@ -510,7 +505,7 @@ static char *base_name(const char *path)
 }
 
 int sp_rules_parse(const char *text, size_t len, const char *filename, struct sp_rules **out,
-		   struct sp_diag *diag)
+                   struct sp_diag *diag)
 {
 	json_error_t err;
 	json_t *root;
@@ -619,7 +614,7 @@ static int builtin_path(const char *name, const char *exe_dir, char *buf, size_t
 }
 
 int sp_rules_load(const char *path_or_builtin, const char *exe_dir, struct sp_rules **out,
-		  struct sp_diag *diag)
+                  struct sp_diag *diag)
 {
 	char path[PATH_MAX];
 	char *text = NULL;
@@ -633,12 +628,12 @@ int sp_rules_load(const char *path_or_builtin, const char *exe_dir, struct sp_ru
 			if (!(*s == '-' || *s == '_' || (*s >= 'a' && *s <= 'z') ||
 			      (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
 				return sp_diag_set(diag, EINVAL, "bad rule set name \"%s\"",
-						   path_or_builtin);
+				                   path_or_builtin);
 		if (builtin_path(path_or_builtin, exe_dir, path, sizeof(path)) < 0)
 			return sp_diag_set(diag, ENOENT,
-					   "no built-in rule set \"%s\" (built-ins: generic, "
-					   "nginx, pwd; or give a path to a .json file)",
-					   path_or_builtin);
+			                   "no built-in rule set \"%s\" (built-ins: generic, "
+			                   "nginx, pwd; or give a path to a .json file)",
+			                   path_or_builtin);
 	}
 	rc = read_file(path, &text, &len);
 	if (rc < 0)

@@ -29,8 +29,8 @@ struct sp_pred_site {
 	const char *syscall; /* core's spec name: static storage */
 	const char *key;     /* its key in the decoded arguments */
 	const char *field;   /* the field of that struct argument it is, or NULL */
-	int index;	     /* its register, -1 when it is not in one */
-	int kind;	     /* enum sp_arg_kind of the argument or field */
+	int index;           /* its register, -1 when it is not in one */
+	int kind;            /* enum sp_arg_kind of the argument or field */
 	uint64_t set, clear;
 	uint64_t *nums; /* "eq"/"in" values as numbers (integers, names) */
 	size_t nnums;
@@ -39,27 +39,34 @@ struct sp_pred_site {
 
 /* One argument predicate: every member given must hold. */
 struct sp_pred {
-	char *arg;		    /* decoded argument name, or "argN" */
-	int raw;		    /* N for "argN" (raw register), else -1 */
+	char *arg;                  /* decoded argument name, or "argN" */
+	int raw;                    /* N for "argN" (raw register), else -1 */
 	struct sp_pred_site *sites; /* named: one per syscall it applies to, by name */
 	size_t nsites;
 	struct sp_pred_site rawsite; /* "argN": the values parsed with every table */
-	struct sp_strv globs;	     /* the string form matches one of these */
-	struct sp_strv exclude;	     /* ... and none of these */
-	json_t *in;		     /* "eq"/"in" as given (strings, integers), or NULL */
+	struct sp_strv globs;        /* the string form matches one of these */
+	struct sp_strv exclude;      /* ... and none of these */
+	json_t *in;                  /* "eq"/"in" as given (strings, integers), or NULL */
 	bool has_set, has_clear;
 	int64_t *families; /* accepted address families (AF_* values) */
 	size_t nfamilies;
 	struct sp_strv kinds; /* fd kinds (globs) */
 };
 
-enum sp_cmp { SP_CMP_EQ, SP_CMP_NE, SP_CMP_LT, SP_CMP_LE, SP_CMP_GT, SP_CMP_GE };
+enum sp_cmp {
+	SP_CMP_EQ,
+	SP_CMP_NE,
+	SP_CMP_LT,
+	SP_CMP_LE,
+	SP_CMP_GT,
+	SP_CMP_GE
+};
 
 enum sp_errno_mode {
 	SP_ERRNO_ANY = 0, /* not constrained */
-	SP_ERRNO_LIST,	  /* one of errnos */
+	SP_ERRNO_LIST,    /* one of errnos */
 	SP_ERRNO_FAILED,  /* any error */
-	SP_ERRNO_OK,	  /* success */
+	SP_ERRNO_OK,      /* success */
 };
 
 struct sp_trigger {
@@ -73,15 +80,15 @@ struct sp_trigger {
 	enum sp_errno_mode errno_mode;
 	int *errnos;
 	size_t nerrnos;
-	struct sp_strv sites;	  /* call-site module globs */
+	struct sp_strv sites;     /* call-site module globs */
 	struct sp_strv not_sites; /* call-site modules that do not match */
-	struct sp_strv stack;	  /* stack function globs (any frame) */
-	struct sp_strv paths;	  /* exec: program path globs */
-	int *signals;		  /* signal: accepted numbers */
+	struct sp_strv stack;     /* stack function globs (any frame) */
+	struct sp_strv paths;     /* exec: program path globs */
+	int *signals;             /* signal: accepted numbers */
 	size_t nsignals;
 	struct sp_trigger *after; /* ordering: only after this matched in the process */
-	unsigned nth;		  /* fire on the nth match in the from phase (1 = first) */
-	bool need_exit;		  /* looks at ret/errno */
+	unsigned nth;             /* fire on the nth match in the from phase (1 = first) */
+	bool need_exit;           /* looks at ret/errno */
 };
 
 struct sp_phase {
@@ -119,11 +126,11 @@ int sp_perr(const struct sp_pctx *c, const char *pointer, bool key, const char *
 
 /* Checks that obj has only the given keys (NULL-terminated); error with a suggestion. */
 int sp_check_keys(const struct sp_pctx *c, const char *pointer, json_t *obj,
-		  const char *const *keys);
+                  const char *const *keys);
 
 /* Parses the trigger at pointer; *out owned by the caller (sp_trigger_free). */
 int sp_trigger_parse(const struct sp_pctx *c, const char *pointer, json_t *v,
-		     struct sp_trigger **out);
+                     struct sp_trigger **out);
 void sp_trigger_free(struct sp_trigger *t);
 
 /* Whether ev matches t, ignoring t->after and t->nth (the detector's business). */

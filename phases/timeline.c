@@ -237,7 +237,8 @@ static json_t *sorted_names(json_t *set)
 		json_decref(arr);
 		return NULL;
 	}
-	json_object_foreach(set, key, v) names[i++] = key;
+	json_object_foreach(set, key, v)
+		names[i++] = key;
 	for (size_t a = 1; a < n; a++) {
 		for (size_t b = a; b > 0; b--) {
 			json_int_t cb = json_integer_value(json_object_get(set, names[b]));
@@ -270,9 +271,9 @@ json_t *sp_timeline_to_json(const struct sp_timeline *t, bool with_syscalls)
 		const struct tproc *p = t->procs[i];
 		json_t *phases = json_array();
 		json_t *o = json_pack("{s:i, s:o, s:o, s:f, s:f, s:i}", "pid", (int)p->pid, "ppid",
-				      p->ppid ? json_integer(p->ppid) : json_null(), "exe",
-				      p->exe ? json_string(p->exe) : json_null(), "start", p->start,
-				      "end", p->end, "threads", (int)p->threads);
+		                      p->ppid ? json_integer(p->ppid) : json_null(), "exe",
+		                      p->exe ? json_string(p->exe) : json_null(), "start", p->start,
+		                      "end", p->end, "threads", (int)p->threads);
 
 		if (!o || !phases) {
 			json_decref(o);
@@ -290,9 +291,9 @@ json_t *sp_timeline_to_json(const struct sp_timeline *t, bool with_syscalls)
 			double end = seg_end(p, s);
 			json_t *ph =
 			    json_pack("{s:s, s:f, s:f, s:f, s:I, s:I}", "phase", sg->phase, "start",
-				      sg->start, "end", end, "duration", end - sg->start,
-				      "syscalls", (json_int_t)sg->syscalls, "distinct",
-				      (json_int_t)json_object_size(sg->set));
+			              sg->start, "end", end, "duration", end - sg->start,
+			              "syscalls", (json_int_t)sg->syscalls, "distinct",
+			              (json_int_t)json_object_size(sg->set));
 
 			if (!ph)
 				goto fail_proc;
@@ -377,14 +378,14 @@ char *sp_timeline_to_text(const struct sp_timeline *t, bool with_syscalls)
 		else if (p->exited)
 			sb_printf(&b, ", exit status %d", p->status);
 		sb_printf(&b, "\n  %-40s %12s %12s %12s %8s %8s\n", "phase", "start", "end",
-			  "duration", "syscalls", "distinct");
+		          "duration", "syscalls", "distinct");
 		for (size_t s = 0; s < p->nseg; s++) {
 			const struct segment *sg = &p->seg[s];
 			double end = seg_end(p, s);
 
 			sb_printf(&b, "  %-40s %12.6f %12.6f %12.6f %8ld %8zu\n", sg->phase,
-				  sg->start, end, end - sg->start, sg->syscalls,
-				  json_object_size(sg->set));
+			          sg->start, end, end - sg->start, sg->syscalls,
+			          json_object_size(sg->set));
 			if (with_syscalls && json_object_size(sg->set)) {
 				json_t *names = sorted_names(sg->set);
 				size_t k;
@@ -395,12 +396,11 @@ char *sp_timeline_to_text(const struct sp_timeline *t, bool with_syscalls)
 					break;
 				}
 				sb_printf(&b, "    ");
-				json_array_foreach(names, k, nm)
-				{
+				json_array_foreach(names, k, nm) {
 					const char *n = json_string_value(nm);
 
 					sb_printf(&b, "%s%s(%lld)", k ? " " : "", n,
-						  (long long)json_integer_value(
+					          (long long)json_integer_value(
 						      json_object_get(sg->set, n)));
 				}
 				sb_printf(&b, "\n");

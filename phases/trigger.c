@@ -68,7 +68,7 @@ static void ptr_index(char *buf, size_t n, const char *base, size_t i)
 typedef int (*str_fn)(const struct sp_pctx *c, const char *pointer, const char *s, void *arg);
 
 static int each_string(const struct sp_pctx *c, const char *pointer, json_t *v, const char *what,
-		       str_fn fn, void *arg)
+                       str_fn fn, void *arg)
 {
 	char p[512];
 	size_t i;
@@ -79,8 +79,7 @@ static int each_string(const struct sp_pctx *c, const char *pointer, json_t *v, 
 		return fn(c, pointer, json_string_value(v), arg);
 	if (!json_is_array(v) || !json_array_size(v))
 		return sp_perr(c, pointer, false, "expected %s or a non-empty array of them", what);
-	json_array_foreach(v, i, e)
-	{
+	json_array_foreach(v, i, e) {
 		ptr_index(p, sizeof(p), pointer, i);
 		if (!json_is_string(e))
 			return sp_perr(c, p, false, "expected %s", what);
@@ -98,7 +97,7 @@ static int add_glob(const struct sp_pctx *c, const char *pointer, const char *s,
 
 	if (why)
 		return sp_perr(c, pointer, false, "malformed glob \"%s\": %s at offset %d", s, why,
-			       off);
+		               off);
 	return strv_push(arg, s);
 }
 
@@ -109,7 +108,7 @@ static int add_syscall(const struct sp_pctx *c, const char *pointer, const char 
 
 		if (near)
 			return sp_perr(c, pointer, false,
-				       "unknown syscall \"%s\" (did you mean \"%s\"?)", s, near);
+			               "unknown syscall \"%s\" (did you mean \"%s\"?)", s, near);
 		return sp_perr(c, pointer, false, "unknown syscall \"%s\"", s);
 	}
 	return strv_push(arg, s);
@@ -150,7 +149,7 @@ static int add_signal(const struct sp_pctx *c, const char *pointer, const char *
 			    s);
 		if (near)
 			return sp_perr(c, pointer, false,
-				       "unknown signal \"%s\" (did you mean \"%s\"?)", s, near);
+			               "unknown signal \"%s\" (did you mean \"%s\"?)", s, near);
 		return sp_perr(c, pointer, false, "unknown signal \"%s\"", s);
 	}
 	return intv_push(arg, sig);
@@ -199,7 +198,7 @@ static bool symbolic(int kind)
 
 /* Finds arg in spec: one of its arguments, or a field of a struct argument. */
 static bool site_resolve(const struct sp_syscall_spec *spec, const char *arg,
-			 struct sp_pred_site *site)
+                         struct sp_pred_site *site)
 {
 	int i = sp_syscall_arg_index(spec, arg);
 
@@ -263,7 +262,7 @@ static const char **arg_names(const struct sp_syscall_spec *spec)
 
 /* "fdd is not an argument of recvfrom (did you mean sockfd?)", at the key. */
 static int unknown_arg(const struct sp_pctx *c, const char *pointer, const char *arg,
-		       const struct sp_syscall_spec *spec)
+                       const struct sp_syscall_spec *spec)
 {
 	const char **names = arg_names(spec);
 	const char *near = names ? sp_nearest(arg, names) : NULL;
@@ -281,11 +280,11 @@ static int unknown_arg(const struct sp_pctx *c, const char *pointer, const char 
 	}
 	if (near)
 		rc = sp_perr(c, pointer, true,
-			     "\"%s\" is not an argument of %s (did you mean \"%s\"?)", arg,
-			     spec ? spec->name : "any decoded syscall", near);
+		             "\"%s\" is not an argument of %s (did you mean \"%s\"?)", arg,
+		             spec ? spec->name : "any decoded syscall", near);
 	else
 		rc = sp_perr(c, pointer, true, "\"%s\" is not an argument of %s", arg,
-			     spec ? spec->name : "any decoded syscall");
+		             spec ? spec->name : "any decoded syscall");
 	free(names);
 	return rc;
 }
@@ -293,7 +292,7 @@ static int unknown_arg(const struct sp_pctx *c, const char *pointer, const char 
 static int site_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct sp_pred_site *)a)->syscall,
-		      ((const struct sp_pred_site *)b)->syscall);
+	              ((const struct sp_pred_site *)b)->syscall);
 }
 
 /*
@@ -303,7 +302,7 @@ static int site_cmp(const void *a, const void *b)
  * the trigger names none.  Sorted by syscall, for matching.
  */
 static int resolve_sites(const struct sp_pctx *c, const char *pointer, const char *arg,
-			 const struct sp_strv *syscalls, struct sp_pred *p)
+                         const struct sp_strv *syscalls, struct sp_pred *p)
 {
 	size_t max = syscalls->n;
 
@@ -340,7 +339,7 @@ static int resolve_sites(const struct sp_pctx *c, const char *pointer, const cha
 
 /* One name or number of "set"/"clear"/"eq"/"in", parsed with the kind's tables. */
 static int parse_name(const struct sp_pctx *c, const char *pointer, const char *s, int kind,
-		      uint64_t *out)
+                      uint64_t *out)
 {
 	size_t off = 0, len = 0;
 	char bad[64];
@@ -352,13 +351,13 @@ static int parse_name(const struct sp_pctx *c, const char *pointer, const char *
 	near = len ? sp_arg_suggest((enum sp_arg_kind)kind, bad) : NULL;
 	if (near)
 		return sp_perr(c, pointer, false, "unknown flag \"%s\" (did you mean \"%s\"?)", bad,
-			       near);
+		               near);
 	return sp_perr(c, pointer, false, "unknown flag \"%s\"", bad);
 }
 
 /* "set"/"clear": a number, "A|B" or ["A", "B"]. */
 static int parse_bits(const struct sp_pctx *c, const char *pointer, json_t *v, int kind,
-		      uint64_t *out)
+                      uint64_t *out)
 {
 	char p[512];
 	size_t i;
@@ -376,14 +375,13 @@ static int parse_bits(const struct sp_pctx *c, const char *pointer, json_t *v, i
 			return rc;
 		if (!*out)
 			return sp_perr(c, pointer, false,
-				       "\"%s\" has no bits to test (O_RDONLY is 0: test that "
-				       "O_WRONLY|O_RDWR are clear instead)",
-				       json_string_value(v));
+			               "\"%s\" has no bits to test (O_RDONLY is 0: test that "
+			               "O_WRONLY|O_RDWR are clear instead)",
+			               json_string_value(v));
 		return 0;
 	}
 	if (json_is_array(v) && json_array_size(v)) {
-		json_array_foreach(v, i, e)
-		{
+		json_array_foreach(v, i, e) {
 			uint64_t one;
 
 			ptr_index(p, sizeof(p), pointer, i);
@@ -405,7 +403,7 @@ static int parse_bits(const struct sp_pctx *c, const char *pointer, json_t *v, i
  * strings (paths) are compared with the decoded text at match time.
  */
 static int parse_nums(const struct sp_pctx *c, const char *pointer, json_t *in, int kind,
-		      struct sp_pred_site *s)
+                      struct sp_pred_site *s)
 {
 	char p[512];
 	size_t i;
@@ -414,8 +412,7 @@ static int parse_nums(const struct sp_pctx *c, const char *pointer, json_t *in, 
 	s->nums = calloc(json_array_size(in), sizeof(*s->nums));
 	if (!s->nums)
 		return -ENOMEM;
-	json_array_foreach(in, i, e)
-	{
+	json_array_foreach(in, i, e) {
 		int rc;
 
 		if (json_is_integer(e)) {
@@ -426,7 +423,7 @@ static int parse_nums(const struct sp_pctx *c, const char *pointer, json_t *in, 
 			continue;
 		ptr_index(p, sizeof(p), pointer, i);
 		rc = parse_name(c, json_array_size(in) > 1 ? p : pointer, json_string_value(e),
-				kind, &s->nums[s->nnums]);
+		                kind, &s->nums[s->nnums]);
 		if (rc < 0)
 			return rc;
 		s->nnums++;
@@ -456,7 +453,7 @@ static const char *member_misfit(const struct sp_pred *p, const struct sp_pred_s
  * argument the members apply to.
  */
 static int pred_sites(const struct sp_pctx *c, const char *pointer, json_t *v, bool named,
-		      struct sp_pred *p)
+                      struct sp_pred *p)
 {
 	json_t *set = json_is_object(v) ? json_object_get(v, "set") : NULL;
 	json_t *clear = json_is_object(v) ? json_object_get(v, "clear") : NULL;
@@ -474,7 +471,7 @@ static int pred_sites(const struct sp_pctx *c, const char *pointer, json_t *v, b
 
 		if (misfit && named)
 			return sp_perr(c, pointer, false, "%s, and %s of %s is not one", misfit,
-				       p->arg, s->syscall);
+			               p->arg, s->syscall);
 		if (misfit)
 			continue;
 		s->text = !(named && symbolic(s->kind));
@@ -491,13 +488,13 @@ static int pred_sites(const struct sp_pctx *c, const char *pointer, json_t *v, b
 	p->nsites = keep;
 	if (!keep)
 		return sp_perr(c, pointer, false,
-			       "no decoded syscall has an argument \"%s\" these members apply to",
-			       p->arg);
+		               "no decoded syscall has an argument \"%s\" these members apply to",
+		               p->arg);
 	return 0;
 }
 
-static const char *const pred_keys[] = {"glob",	 "exclude", "eq",   "in",      "set",
-					"clear", "family",  "kind", "comment", NULL};
+static const char *const pred_keys[] = {"glob",  "exclude", "eq",   "in",      "set",
+                                        "clear", "family",  "kind", "comment", NULL};
 
 /* The members as given; names in them are parsed per site afterwards. */
 static int pred_members(const struct sp_pctx *c, const char *pointer, json_t *v, struct sp_pred *p)
@@ -515,7 +512,7 @@ static int pred_members(const struct sp_pctx *c, const char *pointer, json_t *v,
 	}
 	if (!json_is_object(v))
 		return sp_perr(c, pointer, false,
-			       "expected a predicate object, a glob string or a number");
+		               "expected a predicate object, a glob string or a number");
 	rc = sp_check_keys(c, pointer, v, pred_keys);
 	if (rc < 0)
 		return rc;
@@ -551,8 +548,7 @@ static int pred_members(const struct sp_pctx *c, const char *pointer, json_t *v,
 		ptr_child(sub, sizeof(sub), pointer, "in");
 		if (!json_is_array(m) || !json_array_size(m))
 			return sp_perr(c, sub, false, "\"in\" takes a non-empty array");
-		json_array_foreach(m, i, e)
-		{
+		json_array_foreach(m, i, e) {
 			if (!json_is_string(e) && !json_is_integer(e)) {
 				char ep[512];
 
@@ -580,7 +576,7 @@ static int pred_members(const struct sp_pctx *c, const char *pointer, json_t *v,
 }
 
 static int pred_parse(const struct sp_pctx *c, const char *pointer, const char *arg, json_t *v,
-		      const struct sp_strv *syscalls, struct sp_pred *p)
+                      const struct sp_strv *syscalls, struct sp_pred *p)
 {
 	int rc;
 
@@ -604,12 +600,12 @@ static int pred_parse(const struct sp_pctx *c, const char *pointer, const char *
 		ptr_child(sub, sizeof(sub), pointer, "set");
 		if (o && json_object_get(o, "set") &&
 		    (rc = parse_bits(c, sub, json_object_get(o, "set"), SP_ARG_LONG,
-				     &p->rawsite.set)) < 0)
+		                     &p->rawsite.set)) < 0)
 			return rc;
 		ptr_child(sub, sizeof(sub), pointer, "clear");
 		if (o && json_object_get(o, "clear") &&
 		    (rc = parse_bits(c, sub, json_object_get(o, "clear"), SP_ARG_LONG,
-				     &p->rawsite.clear)) < 0)
+		                     &p->rawsite.clear)) < 0)
 			return rc;
 		ptr_child(sub, sizeof(sub), pointer, o && json_object_get(o, "eq") ? "eq" : "in");
 		return p->in ? parse_nums(c, sub, p->in, SP_ARG_LONG, &p->rawsite) : 0;
@@ -636,12 +632,12 @@ static void pred_free(struct sp_pred *p)
 
 /* --------------------------------------------------------------- triggers */
 
-static const char *const trigger_keys[] = {"event", "syscall",	"args",	   "ret",  "errno",
-					   "site",  "not_site", "stack",   "path", "signal",
-					   "after", "nth",	"comment", NULL};
+static const char *const trigger_keys[] = {"event", "syscall",  "args",    "ret",  "errno",
+                                           "site",  "not_site", "stack",   "path", "signal",
+                                           "after", "nth",      "comment", NULL};
 
 static const char *const event_names[] = {"syscall", "fork", "clone", "exec",
-					  "signal",  "exit", NULL};
+                                          "signal",  "exit", NULL};
 
 static int parse_ret(const struct sp_pctx *c, const char *pointer, json_t *v, struct sp_trigger *t)
 {
@@ -659,12 +655,11 @@ static int parse_ret(const struct sp_pctx *c, const char *pointer, json_t *v, st
 	}
 	if (!json_is_object(v) || json_object_size(v) != 1)
 		return sp_perr(c, pointer, false,
-			       "\"ret\" takes an integer or one comparison like {\"ge\": 0}");
+		               "\"ret\" takes an integer or one comparison like {\"ge\": 0}");
 	rc = sp_check_keys(c, pointer, v, ops);
 	if (rc < 0)
 		return rc;
-	json_object_foreach(v, key, m)
-	{
+	json_object_foreach(v, key, m) {
 		char sub[512];
 
 		ptr_child(sub, sizeof(sub), pointer, key);
@@ -679,7 +674,7 @@ static int parse_ret(const struct sp_pctx *c, const char *pointer, json_t *v, st
 }
 
 static int parse_errno(const struct sp_pctx *c, const char *pointer, json_t *v,
-		       struct sp_trigger *t)
+                       struct sp_trigger *t)
 {
 	struct intv iv = {0};
 	int rc;
@@ -708,12 +703,11 @@ static int parse_args(const struct sp_pctx *c, const char *pointer, json_t *v, s
 
 	if (!json_is_object(v) || !json_object_size(v))
 		return sp_perr(c, pointer, false,
-			       "\"args\" takes an object: argument name -> predicate");
+		               "\"args\" takes an object: argument name -> predicate");
 	t->preds = calloc(json_object_size(v), sizeof(*t->preds));
 	if (!t->preds)
 		return -ENOMEM;
-	json_object_foreach(v, key, m)
-	{
+	json_object_foreach(v, key, m) {
 		char sub[512];
 
 		ptr_child(sub, sizeof(sub), pointer, key);
@@ -726,15 +720,15 @@ static int parse_args(const struct sp_pctx *c, const char *pointer, json_t *v, s
 
 /* Members that only make sense for one kind of event. */
 static int check_applies(const struct sp_pctx *c, const char *pointer, json_t *v,
-			 enum sp_event_type ev)
+                         enum sp_event_type ev)
 {
 	static const struct {
 		const char *key;
 		enum sp_event_type ev;
 	} only[] = {
-	    {"syscall", SP_EV_SYSCALL},	 {"args", SP_EV_SYSCALL}, {"ret", SP_EV_SYSCALL},
-	    {"errno", SP_EV_SYSCALL},	 {"site", SP_EV_SYSCALL}, {"stack", SP_EV_SYSCALL},
-	    {"not_site", SP_EV_SYSCALL}, {"path", SP_EV_EXEC},	  {"signal", SP_EV_SIGNAL},
+	    {"syscall", SP_EV_SYSCALL},  {"args", SP_EV_SYSCALL}, {"ret", SP_EV_SYSCALL},
+	    {"errno", SP_EV_SYSCALL},    {"site", SP_EV_SYSCALL}, {"stack", SP_EV_SYSCALL},
+	    {"not_site", SP_EV_SYSCALL}, {"path", SP_EV_EXEC},    {"signal", SP_EV_SIGNAL},
 	};
 
 	for (size_t i = 0; i < sizeof(only) / sizeof(only[0]); i++) {
@@ -744,13 +738,13 @@ static int check_applies(const struct sp_pctx *c, const char *pointer, json_t *v
 			continue;
 		ptr_child(sub, sizeof(sub), pointer, only[i].key);
 		return sp_perr(c, sub, true, "\"%s\" does not apply to %s events", only[i].key,
-			       sp_event_type_name(ev));
+		               sp_event_type_name(ev));
 	}
 	return 0;
 }
 
 static int trigger_fill(const struct sp_pctx *c, const char *pointer, json_t *v,
-			struct sp_trigger *t)
+                        struct sp_trigger *t)
 {
 	char sub[512];
 	json_t *m;
@@ -773,13 +767,13 @@ static int trigger_fill(const struct sp_pctx *c, const char *pointer, json_t *v,
 		ptr_child(sub, sizeof(sub), pointer, "event");
 		if (!json_is_string(m) || (e = sp_event_type_from_name(json_string_value(m))) < 0) {
 			const char *near = json_is_string(m)
-					       ? sp_nearest(json_string_value(m), event_names)
-					       : NULL;
+			                       ? sp_nearest(json_string_value(m), event_names)
+			                       : NULL;
 
 			if (near)
 				return sp_perr(c, sub, false,
-					       "unknown event \"%s\" (did you mean \"%s\"?)",
-					       json_string_value(m), near);
+				               "unknown event \"%s\" (did you mean \"%s\"?)",
+				               json_string_value(m), near);
 			return sp_perr(
 			    c, sub, false,
 			    "\"event\" is one of syscall, fork, clone, exec, signal, exit");
@@ -873,7 +867,7 @@ static int trigger_fill(const struct sp_pctx *c, const char *pointer, json_t *v,
 }
 
 int sp_trigger_parse(const struct sp_pctx *c, const char *pointer, json_t *v,
-		     struct sp_trigger **out)
+                     struct sp_trigger **out)
 {
 	struct sp_trigger *t = calloc(1, sizeof(*t));
 	int rc;
@@ -940,7 +934,7 @@ static const char *value_string(json_t *v)
  * with the very table that printed it.
  */
 static bool site_number(const struct sp_pred_site *s, const struct sp_event *ev, json_t *v,
-			uint64_t *out)
+                        uint64_t *out)
 {
 	if (s->index >= 0) {
 		*out = sp_arg_value((enum sp_arg_kind)s->kind, ev->args[s->index]);
@@ -956,7 +950,7 @@ static bool site_number(const struct sp_pred_site *s, const struct sp_event *ev,
 	}
 	if (json_is_string(v) && s->field)
 		return sp_arg_parse((enum sp_arg_kind)s->kind, json_string_value(v), out, NULL,
-				    NULL) == 0;
+		                    NULL) == 0;
 	return false;
 }
 
@@ -979,7 +973,7 @@ static const struct sp_pred_site *site_of(const struct sp_pred *p, const struct 
 }
 
 static bool in_match(const struct sp_pred *p, const struct sp_pred_site *s, const char *str,
-		     bool has_num, uint64_t num)
+                     bool has_num, uint64_t num)
 {
 	size_t i;
 	json_t *e;
@@ -987,8 +981,7 @@ static bool in_match(const struct sp_pred *p, const struct sp_pred_site *s, cons
 	for (i = 0; has_num && i < s->nnums; i++)
 		if (s->nums[i] == num)
 			return true;
-	json_array_foreach(p->in, i, e)
-	{
+	json_array_foreach(p->in, i, e) {
 		if (json_is_string(e) && s->text && str && !strcmp(str, json_string_value(e)))
 			return true;
 	}
@@ -997,7 +990,7 @@ static bool in_match(const struct sp_pred *p, const struct sp_pred_site *s, cons
 
 /* The family of a socket domain (its register) or of a decoded sockaddr. */
 static bool family_match(const struct sp_pred *p, const struct sp_pred_site *s, json_t *v,
-			 bool has_num, uint64_t num)
+                         bool has_num, uint64_t num)
 {
 	uint64_t fam;
 	bool known = false;
@@ -1086,8 +1079,7 @@ static bool stack_match(const struct sp_strv *globs, json_t *stack)
 
 	if (!json_is_array(stack))
 		return false;
-	json_array_foreach(stack, i, frame)
-	{
+	json_array_foreach(stack, i, frame) {
 		json_t *fn = json_object_get(frame, "fn");
 
 		if (json_is_string(fn) && any_glob(globs, json_string_value(fn)))

@@ -110,7 +110,7 @@ int sp_policy_exact_find(const struct sp_policy *p, size_t i, const char *name)
 }
 
 int sp_policy_held_back_call(const struct sp_policy *p, size_t i, size_t c,
-			     struct sp_call_info *out)
+                             struct sp_call_info *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (i >= p->n_phases || c >= p->phases[i].n_held)
@@ -193,7 +193,7 @@ const char *sp_policy_source_label(const struct sp_policy *p, size_t s)
 const char *const *sp_policy_unfilterable(void)
 {
 	static const char *const names[] = {"io_uring_setup", "io_uring_enter", "io_uring_register",
-					    NULL};
+	                                    NULL};
 
 	return names;
 }
@@ -204,14 +204,14 @@ static const char *source_phase_name(const void *ctx, size_t i)
 }
 
 static int source_allowlist(const void *ctx, size_t i, enum sp_view view, bool stacking,
-			    const char *const *extra, size_t n_extra, struct sp_allow **out,
-			    size_t *n_out, struct sp_diag *diag)
+                            const char *const *extra, size_t n_extra, struct sp_allow **out,
+                            size_t *n_out, struct sp_diag *diag)
 {
 	return sp_policy_allowlist(ctx, i, view, stacking, extra, n_extra, out, n_out, diag);
 }
 
 void sp_policy_export_source(const struct sp_policy *p, json_t *document,
-			     struct sp_export_source *src)
+                             struct sp_export_source *src)
 {
 	*src = (struct sp_export_source){
 	    .program = sp_policy_program_path(p),

@@ -19,14 +19,14 @@
 struct assembly {
 	const struct sp_policy_inputs *in;
 	struct sp_diag *diag;
-	json_t *rules_json;	/* the first trace's rules, to compare the others' with */
+	json_t *rules_json;     /* the first trace's rules, to compare the others' with */
 	const char *rules_from; /* that trace */
 	struct sp_rules *rules; /* a copy of them: phase order, merge checks */
 	struct sp_policy_builder *b;
 	struct sp_baseline *bl; /* what the kernel and the C runtime add (docs/baseline.md) */
-	const char **order;	/* the rules' phase names, which the builder borrows */
-	const char *trace;	/* being read */
-	char digest[80];	/* the policy a complain log's run headers must name */
+	const char **order;     /* the rules' phase names, which the builder borrows */
+	const char *trace;      /* being read */
+	char digest[80];        /* the policy a complain log's run headers must name */
 };
 
 static void warn(const struct assembly *a, const char *fmt, ...)
@@ -71,7 +71,7 @@ static int set_up(struct assembly *a, const struct sp_segment *s)
 		a->order[i] = sp_rules_phase_name(a->rules, (int)i);
 	a->b = sp_policy_builder_new(a->in->args, a->order, n_order);
 	if (!a->b || sp_complain_policy_digest(json_string_value(json_array_get(h->command, 0)),
-					       a->rules_json, a->digest, sizeof(a->digest)) < 0)
+	                                       a->rules_json, a->digest, sizeof(a->digest)) < 0)
 		goto out;
 	rc = sp_policy_builder_set_origin(a->b, program, rules_json, sp_rules_name(a->rules));
 	program = rules_json = NULL;
@@ -82,7 +82,7 @@ static int set_up(struct assembly *a, const struct sp_segment *s)
 		    "its operations are invisible to seccomp (io_uring runs them without a "
 		    "syscall; Docker's default profile denies it too): --allow-io-uring keeps it");
 		rc = sp_policy_builder_hold_back(a->b, *u, json_pack("{s:s}", "reason", why),
-						 a->diag);
+		                                 a->diag);
 	}
 out:
 	json_decref(program);
@@ -112,10 +112,10 @@ static int check_rules(struct assembly *a, const struct sp_segment *s, const cha
 	}
 	if (!json_equal(a->rules_json, j))
 		rc = sp_diag_set(a->diag, EXDEV,
-				 "%s was recorded with other rules ('%s') than %s ('%s'): export "
-				 "them separately, or re-cut them with --rules",
-				 trace, sp_rules_name(sp_segment_rules(s)), a->rules_from,
-				 sp_rules_name(a->rules));
+		                 "%s was recorded with other rules ('%s') than %s ('%s'): export "
+		                 "them separately, or re-cut them with --rules",
+		                 trace, sp_rules_name(sp_segment_rules(s)), a->rules_from,
+		                 sp_rules_name(a->rules));
 	json_decref(j);
 	return rc;
 }
@@ -133,7 +133,7 @@ static int on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info
 	}
 	if (rc == 0 && (rc = sp_baseline_feed(a->bl, ev)) < 0 && rc != -ENOMEM)
 		rc = sp_diag_at(a->diag, -rc, a->trace, (int)info->line, 0,
-				"more phases than a policy can have");
+		                "more phases than a policy can have");
 	if (rc == 0 && a->in->on_event)
 		rc = a->in->on_event(a->in->hook_ctx, ev);
 	return rc;
@@ -208,10 +208,10 @@ static int add_log(struct assembly *a, const char *log)
 		}
 		if (sp_rules_phase_index(a->rules, ev.phase) < 0) {
 			rc = sp_diag_set(a->diag, EXDEV,
-					 "%s:%ld: phase '%s' is not in the rules '%s': a log of "
-					 "another policy",
-					 log, sp_complain_reader_line(r), ev.phase,
-					 sp_rules_name(a->rules));
+			                 "%s:%ld: phase '%s' is not in the rules '%s': a log of "
+			                 "another policy",
+			                 log, sp_complain_reader_line(r), ev.phase,
+			                 sp_rules_name(a->rules));
 			break;
 		}
 		rc = sp_policy_feed(a->b, &ev, a->diag);
@@ -221,7 +221,7 @@ static int add_log(struct assembly *a, const char *log)
 }
 
 int sp_policy_assemble(const struct sp_policy_inputs *in, struct sp_policy **out,
-		       struct sp_diag *diag)
+                       struct sp_diag *diag)
 {
 	struct assembly a = {.in = in, .diag = diag};
 	int rc = 0;

@@ -36,17 +36,17 @@ static const struct baseline_entry every_phase[] = {
 /* In a phase that creates threads: what glibc's start_thread does in the new thread. */
 static const struct baseline_entry thread_start[] = {
     {"rseq", "glibc registers a new thread's restartable-sequence area before its start routine "
-	     "runs (nptl start_thread); the new thread starts in its creator's phase"},
+             "runs (nptl start_thread); the new thread starts in its creator's phase"},
     {"set_robust_list",
      "glibc registers a new thread's robust futex list before its start routine runs"},
     {"rt_sigprocmask",
      "glibc restores in the new thread the signal mask pthread_create blocked around clone, "
      "and blocks signals again when the thread exits"},
     {"madvise", "glibc gives the unused part of an ending thread's stack back (MADV_DONTNEED) just "
-		"before its exit"},
+                "before its exit"},
 };
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define N(a)       (sizeof(a) / sizeof((a)[0]))
 #define MAX_PHASES 64
 
 struct sp_baseline {
@@ -118,7 +118,7 @@ int sp_baseline_feed(struct sp_baseline *bl, const struct sp_event *ev)
 }
 
 static int add_entries(struct sp_policy_builder *b, const char *phase,
-		       const struct baseline_entry *v, size_t n, struct sp_diag *diag)
+                       const struct baseline_entry *v, size_t n, struct sp_diag *diag)
 {
 	for (size_t i = 0; i < n; i++) {
 		json_t *why = json_pack("{s:s}", "reason", v[i].reason);
@@ -134,7 +134,7 @@ static int add_entries(struct sp_policy_builder *b, const char *phase,
 }
 
 int sp_baseline_apply(const struct sp_baseline *bl, struct sp_policy_builder *b,
-		      struct sp_diag *diag)
+                      struct sp_diag *diag)
 {
 	for (size_t i = 0; i < bl->n; i++) {
 		int rc = add_entries(b, bl->phase[i], every_phase, N(every_phase), diag);

@@ -40,7 +40,7 @@ static int put_line(FILE *out, json_t *line, struct sp_diag *diag)
 
 	errno = 0;
 	if (json_dumpf(line, out, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) <
-		0 ||
+	        0 ||
 	    fputc('\n', out) == EOF || fflush(out) == EOF) {
 		int err = errno ? errno : EIO;
 
@@ -51,7 +51,7 @@ static int put_line(FILE *out, json_t *line, struct sp_diag *diag)
 }
 
 int sp_complain_write_header(FILE *out, const json_t *program, const char *policy_digest,
-			     long long when, struct sp_diag *diag)
+                             long long when, struct sp_diag *diag)
 {
 	time_t t = (time_t)when;
 	char stamp[32];
@@ -61,7 +61,7 @@ int sp_complain_write_header(FILE *out, const json_t *program, const char *polic
 	if (!gmtime_r(&t, &tm) || !strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm))
 		snprintf(stamp, sizeof(stamp), "%lld", when);
 	line = json_pack("{s:s, s:O, s:s, s:s}", "type", "run", "program", program, "policy",
-			 policy_digest, "time", stamp);
+	                 policy_digest, "time", stamp);
 	if (!line)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	return put_line(out, line, diag);
@@ -130,7 +130,7 @@ struct sp_complain_reader {
 	char *text;
 	size_t cap;
 	long lineno;
-	json_t *line;	/* the current line, which the last event's strings point into */
+	json_t *line;   /* the current line, which the last event's strings point into */
 	json_t *header; /* the last run header read */
 	uint64_t count;
 };
@@ -169,8 +169,8 @@ static int violation_event(json_t *line, struct sp_event *ev, const char **what)
 		return -EINVAL;
 	ev->pid = (pid_t)json_integer_value(json_object_get(line, "pid"));
 	ev->tid = json_object_get(line, "tid")
-		      ? (pid_t)json_integer_value(json_object_get(line, "tid"))
-		      : ev->pid;
+	              ? (pid_t)json_integer_value(json_object_get(line, "tid"))
+	              : ev->pid;
 	ev->nr = (long)json_integer_value(json_object_get(line, "nr"));
 	ev->ts = json_number_value(json_object_get(line, "ts"));
 	ev->abi = sp_abi_from_name(json_string_value(json_object_get(line, "abi")));
@@ -251,13 +251,13 @@ int sp_complain_reader_next(struct sp_complain_reader *r, struct sp_event *ev, s
 		r->line = json_loadb(r->text, (size_t)len, 0, &jerr);
 		if (!r->line)
 			return sp_diag_at(diag, EINVAL, r->name, (int)r->lineno, jerr.column, "%s",
-					  jerr.text);
+			                  jerr.text);
 		if (json_is_object(r->line) && is_header(r->line)) {
 			if (!json_is_string(json_object_get(r->line, "policy")) ||
 			    !json_is_array(json_object_get(r->line, "program")))
 				return sp_diag_at(diag, EINVAL, r->name, (int)r->lineno, 1,
-						  "a run header needs \"policy\" (a digest) and "
-						  "\"program\" (its argv)");
+				                  "a run header needs \"policy\" (a digest) and "
+				                  "\"program\" (its argv)");
 			json_decref(r->header);
 			r->header = r->line;
 			r->line = NULL;
@@ -267,11 +267,11 @@ int sp_complain_reader_next(struct sp_complain_reader *r, struct sp_event *ev, s
 			if (!json_is_object(r->line))
 				what = "a line must be a JSON object";
 			return sp_diag_at(diag, EINVAL, r->name, (int)r->lineno, 1,
-					  "not a violation line: %s", what);
+			                  "not a violation line: %s", what);
 		}
 		r->count = json_object_get(r->line, "count")
-			       ? (uint64_t)json_integer_value(json_object_get(r->line, "count"))
-			       : 1;
+		               ? (uint64_t)json_integer_value(json_object_get(r->line, "count"))
+		               : 1;
 		return 1;
 	}
 	if (ferror(r->in))

@@ -55,7 +55,7 @@ struct argacc {
 struct bcall {
 	const char *name;
 	enum sp_provenance prov; /* of additions (sp_policy_builder_add); observed when count > 0 */
-	json_t *why;		 /* owned */
+	json_t *why;             /* owned */
 	uint64_t sources;
 	uint64_t count;
 	double first, last;
@@ -138,7 +138,7 @@ const char *sp_policy_intern(struct sp_policy *p, const char *s)
 }
 
 struct sp_policy_builder *sp_policy_builder_new(bool args, const char *const *phase_order,
-						size_t n_order)
+                                                size_t n_order)
 {
 	struct sp_policy_builder *b = calloc(1, sizeof(*b));
 
@@ -407,11 +407,11 @@ int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struc
 
 	if (!ev->phase)
 		return sp_diag_set(diag, EINVAL, "event of pid %d at %.6f has no phase",
-				   (int)ev->pid, ev->ts);
+		                   (int)ev->pid, ev->ts);
 	idx = phase_of(b, ev->phase);
 	if (idx < 0)
 		return sp_diag_set(diag, -idx, "cannot add phase '%s': %s", ev->phase,
-				   strerror(-idx));
+		                   strerror(-idx));
 	ph = b->ph[idx];
 	if (ph->events == 0 || ev->ts < ph->first)
 		ph->first = ev->ts;
@@ -461,7 +461,7 @@ static bool phase_known(const struct sp_policy_builder *b, const char *name)
 }
 
 int sp_policy_builder_add(struct sp_policy_builder *b, const char *phase, const char *name,
-			  enum sp_provenance prov, json_t *why, struct sp_diag *diag)
+                          enum sp_provenance prov, json_t *why, struct sp_diag *diag)
 {
 	struct bcall *c;
 	int idx, nr;
@@ -469,7 +469,7 @@ int sp_policy_builder_add(struct sp_policy_builder *b, const char *phase, const 
 	if (prov <= SP_PROV_OBSERVED || prov >= SP_PROV_COUNT) {
 		json_decref(why);
 		return sp_diag_set(diag, EINVAL, "'%s': only events make a call observed",
-				   name ? name : "(null)");
+		                   name ? name : "(null)");
 	}
 	if (!phase || !phase_known(b, phase)) {
 		json_decref(why);
@@ -479,8 +479,8 @@ int sp_policy_builder_add(struct sp_policy_builder *b, const char *phase, const 
 	if (nr < 0 || nr >= NR_SLOTS) {
 		json_decref(why);
 		return sp_diag_set(diag, EINVAL,
-				   "syscall '%s' is not known to libseccomp on x86_64",
-				   name ? name : "(null)");
+		                   "syscall '%s' is not known to libseccomp on x86_64",
+		                   name ? name : "(null)");
 	}
 	idx = phase_of(b, phase);
 	if (idx < 0) {
@@ -512,8 +512,8 @@ int sp_policy_builder_add(struct sp_policy_builder *b, const char *phase, const 
 }
 
 int sp_policy_builder_add_cond(struct sp_policy_builder *b, const char *phase, const char *name,
-			       enum sp_provenance prov, const struct sp_arg_cond *cond, json_t *why,
-			       struct sp_diag *diag)
+                               enum sp_provenance prov, const struct sp_arg_cond *cond, json_t *why,
+                               struct sp_diag *diag)
 {
 	int idx, nr, rc;
 	struct bcall *c;
@@ -521,7 +521,7 @@ int sp_policy_builder_add_cond(struct sp_policy_builder *b, const char *phase, c
 	if (!cond || cond->index > 5 || cond->n_values == 0 || cond->n_values > SP_ARG_MAX_VALUES) {
 		json_decref(why);
 		return sp_diag_set(diag, EINVAL, "'%s': not a valid argument condition",
-				   name ? name : "(null)");
+		                   name ? name : "(null)");
 	}
 	rc = sp_policy_builder_add(b, phase, name, prov, why, diag);
 	if (rc < 0)
@@ -536,16 +536,16 @@ int sp_policy_builder_add_cond(struct sp_policy_builder *b, const char *phase, c
 }
 
 int sp_policy_builder_hold_back(struct sp_policy_builder *b, const char *name, json_t *why,
-				struct sp_diag *diag)
+                                struct sp_diag *diag)
 {
 	int nr = name ? sp_filter_syscall_nr(name) : -ENOENT;
 
 	if (nr < 0 || nr >= NR_SLOTS || !json_is_object(why)) {
 		json_decref(why);
 		return sp_diag_set(diag, EINVAL,
-				   nr < 0 ? "syscall '%s' is not known to libseccomp on x86_64"
-					  : "'%s': the reason must be a JSON object",
-				   name ? name : "(null)");
+		                   nr < 0 ? "syscall '%s' is not known to libseccomp on x86_64"
+		                          : "'%s': the reason must be a JSON object",
+		                   name ? name : "(null)");
 	}
 	json_decref(b->hold[nr]);
 	b->hold[nr] = why;
@@ -579,7 +579,7 @@ int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *labe
 }
 
 int sp_policy_builder_set_origin(struct sp_policy_builder *b, json_t *program, json_t *rules,
-				 const char *rules_name)
+                                 const char *rules_name)
 {
 	struct sp_policy *p = b->p;
 	char *name = rules_name ? strdup(rules_name) : NULL;
@@ -603,7 +603,7 @@ int sp_policy_builder_set_origin(struct sp_policy_builder *b, json_t *program, j
 static int cmp_call(const void *a, const void *b)
 {
 	return strcmp(((const struct sp_policy_call *)a)->name,
-		      ((const struct sp_policy_call *)b)->name);
+	              ((const struct sp_policy_call *)b)->name);
 }
 
 static int cmp_allow(const void *a, const void *b)
@@ -644,9 +644,9 @@ static void acc_to_cond(const struct argacc *a, struct sp_policy_call *pc)
 	if (a->rule->forbid && (a->n != 1 || a->v[0] != 0))
 		return;
 	*c = (struct sp_arg_cond){.index = a->rule->index,
-				  .op = a->rule->mask ? SCMP_CMP_MASKED_EQ : SCMP_CMP_EQ,
-				  .mask = a->rule->mask,
-				  .n_values = a->n};
+	                          .op = a->rule->mask ? SCMP_CMP_MASKED_EQ : SCMP_CMP_EQ,
+	                          .mask = a->rule->mask,
+	                          .n_values = a->n};
 	memcpy(c->values, a->v, a->n * sizeof(a->v[0]));
 	if (!covers_all(c))
 		pc->n_conds++;
@@ -710,7 +710,7 @@ static size_t n_allowed(const struct sp_policy_builder *b, const struct bphase *
 }
 
 static int finish_exact(const struct sp_policy_builder *b, struct sp_policy_phase *out,
-			struct bphase *ph)
+                        struct bphase *ph)
 {
 	size_t n = 0, h = 0;
 
@@ -723,7 +723,7 @@ static int finish_exact(const struct sp_policy_builder *b, struct sp_policy_phas
 
 		if (c)
 			move_call(allowed(b, nr, c) ? &out->exact[n++] : &out->held[h++], c,
-				  b->hold[nr]);
+			          b->hold[nr]);
 	}
 	out->n_exact = n;
 	out->n_held = h;
@@ -733,7 +733,7 @@ static int finish_exact(const struct sp_policy_builder *b, struct sp_policy_phas
 }
 
 static const struct sp_arg_cond *find_cond(const struct sp_arg_cond *conds, size_t n,
-					   const struct sp_arg_cond *like)
+                                           const struct sp_arg_cond *like)
 {
 	for (size_t i = 0; i < n; i++)
 		if (conds[i].index == like->index && conds[i].op == like->op &&
@@ -895,7 +895,7 @@ static int *output_order(const struct sp_policy_builder *b)
 }
 
 int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out,
-			     struct sp_diag *diag)
+                             struct sp_diag *diag)
 {
 	struct sp_policy *p = b->p;
 	int *map = NULL;
@@ -913,9 +913,9 @@ int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out
 	for (size_t i = 0; i < b->n_ph; i++)
 		if (b->ph[i]->events && n_allowed(b, b->ph[i]) == 0) {
 			rc = sp_diag_set(diag, EINVAL,
-					 "phase '%s' was entered but made no x86-64 syscall: "
-					 "an empty phase has nothing to allow",
-					 b->ph[i]->name);
+			                 "phase '%s' was entered but made no x86-64 syscall: "
+			                 "an empty phase has nothing to allow",
+			                 b->ph[i]->name);
 			goto out;
 		}
 	map = output_order(b);
@@ -1019,8 +1019,8 @@ static struct sp_allow *find_allow(struct sp_allow *al, size_t n, const char *na
 }
 
 int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, bool stacking,
-			const char *const *extra, size_t n_extra, struct sp_allow **out,
-			size_t *n_out, struct sp_diag *diag)
+                        const char *const *extra, size_t n_extra, struct sp_allow **out,
+                        size_t *n_out, struct sp_diag *diag)
 {
 	const struct sp_policy_phase *ph;
 	struct sp_allow *al;
@@ -1032,7 +1032,7 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
 		return sp_diag_set(diag, EINVAL, "no phase %zu", i);
 	ph = &p->phases[i];
 	al = calloc((view == SP_VIEW_EXACT ? ph->n_exact : ph->n_enforce) + n_extra + 1,
-		    sizeof(*al));
+	            sizeof(*al));
 	if (!al)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	if (view == SP_VIEW_EXACT) {
@@ -1052,8 +1052,8 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
 		if (sp_filter_syscall_nr(extra[e]) < 0) {
 			free(al);
 			return sp_diag_set(diag, EINVAL,
-					   "syscall '%s' is not known to libseccomp on x86_64",
-					   extra[e]);
+			                   "syscall '%s' is not known to libseccomp on x86_64",
+			                   extra[e]);
 		}
 		/* A runtime's own needs are not the program's: no argument limits. */
 		if (x)
@@ -1066,9 +1066,9 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
 		    .name = "seccomp",
 		    .n_conds = 1,
 		    .conds = {{.index = 0,
-			       .op = SCMP_CMP_EQ,
-			       .n_values = 1,
-			       .values = {SECCOMP_SET_MODE_FILTER}}},
+		               .op = SCMP_CMP_EQ,
+		               .n_values = 1,
+		               .values = {SECCOMP_SET_MODE_FILTER}}},
 		};
 	qsort(al, n, sizeof(*al), cmp_allow);
 	*out = al;

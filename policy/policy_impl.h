@@ -22,13 +22,13 @@ struct sp_policy_call {
 	size_t n_conds;
 	struct sp_arg_cond conds[6];
 	enum sp_provenance prov;
-	json_t *why;	  /* owned; NULL when observed */
+	json_t *why;      /* owned; NULL when observed */
 	uint64_t sources; /* bit s: source s contributed it */
 };
 
 struct sp_policy_phase {
-	const char *name;	    /* interned */
-	uint64_t events;	    /* events stamped with it (all kinds) */
+	const char *name;           /* interned */
+	uint64_t events;            /* events stamped with it (all kinds) */
 	uint64_t processes_started; /* processes first seen in it (no fork seen) */
 	double first, last;
 	size_t n_exact;
@@ -38,7 +38,7 @@ struct sp_policy_phase {
 	size_t n_enforce;
 	struct sp_allow *enforce; /* sorted by name; names interned */
 	size_t n_reach;
-	int *reach;	/* phases reachable from this one, itself included, ascending */
+	int *reach;     /* phases reachable from this one, itself included, ascending */
 	bool has_exits; /* an edge leaves it for another phase */
 	/* Calls that no x86-64 filter can allow: other ABIs, unknown numbers. */
 	uint64_t other_abi, unknown;
@@ -48,7 +48,7 @@ struct sp_policy_phase {
 
 struct sp_policy {
 	json_t *program; /* {"command": [...]} or similar; owned, may be NULL */
-	json_t *rules;	 /* the rule set, embedded; owned, may be NULL */
+	json_t *rules;   /* the rule set, embedded; owned, may be NULL */
 	char *rules_name;
 	bool args; /* argument constraints were collected */
 	size_t n_phases;

@@ -135,13 +135,13 @@ static json_t *phase_json(const struct sp_policy *p, const struct sp_policy_phas
 	by_prov[SP_PROV_HELD_BACK] += ph->n_held;
 	for (int k = 0; prov && k < SP_PROV_COUNT; k++)
 		rc |= set(prov, sp_provenance_name((enum sp_provenance)k),
-			  json_integer((json_int_t)by_prov[k]));
+		          json_integer((json_int_t)by_prov[k]));
 	rc |= set(o, "provenance", prov);
 	for (size_t i = 0; enforce && eargs && i < ph->n_enforce; i++) {
 		rc |= push(enforce, json_string(ph->enforce[i].name));
 		if (ph->enforce[i].n_conds)
 			rc |= set(eargs, ph->enforce[i].name,
-				  conds_json(ph->enforce[i].conds, ph->enforce[i].n_conds));
+			          conds_json(ph->enforce[i].conds, ph->enforce[i].n_conds));
 	}
 	rc |= set(o, "enforce", enforce);
 	rc |= set(o, "enforce_args", eargs);
@@ -261,9 +261,9 @@ static int get_num(struct rd *r, json_t *o, const char *key, const char *ptr, do
 
 static int op_from_name(const char *s)
 {
-	static const enum scmp_compare ops[] = {SCMP_CMP_NE,	   SCMP_CMP_LT, SCMP_CMP_LE,
-						SCMP_CMP_EQ,	   SCMP_CMP_GE, SCMP_CMP_GT,
-						SCMP_CMP_MASKED_EQ};
+	static const enum scmp_compare ops[] = {SCMP_CMP_NE,       SCMP_CMP_LT, SCMP_CMP_LE,
+	                                        SCMP_CMP_EQ,       SCMP_CMP_GE, SCMP_CMP_GT,
+	                                        SCMP_CMP_MASKED_EQ};
 
 	for (size_t i = 0; i < N(ops); i++)
 		if (strcmp(sp_cmp_name(ops[i]), s) == 0)
@@ -272,7 +272,7 @@ static int op_from_name(const char *s)
 }
 
 static int read_conds(struct rd *r, json_t *arr, const char *ptr, struct sp_arg_cond *conds,
-		      size_t *n)
+                      size_t *n)
 {
 	char where[256];
 	size_t i;
@@ -281,8 +281,7 @@ static int read_conds(struct rd *r, json_t *arr, const char *ptr, struct sp_arg_
 	*n = 0;
 	if (!json_is_array(arr) || json_array_size(arr) > 6)
 		return bad(r, ptr, "expected an array of at most 6 conditions");
-	json_array_foreach(arr, i, c)
-	{
+	json_array_foreach(arr, i, c) {
 		struct sp_arg_cond *out = &conds[(*n)++];
 		json_t *vals = json_object_get(c, "values"), *v;
 		const char *op;
@@ -309,8 +308,7 @@ static int read_conds(struct rd *r, json_t *arr, const char *ptr, struct sp_arg_
 		if (!json_is_array(vals) || json_array_size(vals) == 0 ||
 		    json_array_size(vals) > SP_ARG_MAX_VALUES)
 			return bad(r, where, "'values' must be an array of 1-16 integers");
-		json_array_foreach(vals, k, v)
-		{
+		json_array_foreach(vals, k, v) {
 			if (!json_is_integer(v) || json_integer_value(v) < 0)
 				return bad(r, where, "'values' must hold non-negative integers");
 			out->values[out->n_values++] = (uint64_t)json_integer_value(v);
@@ -335,8 +333,8 @@ static int read_provenance(struct rd *r, json_t *o, const char *ptr, struct sp_p
 		k = sp_provenance_from_name(json_string_value(prov));
 		if (k < 0)
 			return bad(r, where,
-				   "expected \"observed\", \"baseline\", \"completed\" or "
-				   "\"held_back\"");
+			           "expected \"observed\", \"baseline\", \"completed\" or "
+			           "\"held_back\"");
 		c->prov = (enum sp_provenance)k;
 	}
 	jptr(where, sizeof(where), "%s/why", ptr);
@@ -350,8 +348,7 @@ static int read_provenance(struct rd *r, json_t *o, const char *ptr, struct sp_p
 	jptr(where, sizeof(where), "%s/sources", ptr);
 	if (sources && !json_is_array(sources))
 		return bad(r, where, "expected an array of source indexes");
-	json_array_foreach(sources, i, v)
-	{
+	json_array_foreach(sources, i, v) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    (size_t)json_integer_value(v) >= r->p->n_sources)
 			return bad(r, where, "expected indexes into /sources");
@@ -385,8 +382,7 @@ static int read_call(struct rd *r, json_t *o, const char *ptr, struct sp_policy_
 	c->sites = calloc(json_array_size(sites) + 1, sizeof(*c->sites));
 	if (!c->sites)
 		return sp_diag_set(r->diag, ENOMEM, "out of memory");
-	json_array_foreach(sites, i, s)
-	{
+	json_array_foreach(sites, i, s) {
 		if (!json_is_string(s))
 			return bad(r, ptr, "'sites' must hold strings");
 		c->sites[c->n_sites] = sp_policy_intern(r->p, json_string_value(s));
@@ -427,20 +423,19 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 	if (!json_is_array(exact) || !json_is_array(enforce) || !json_is_array(reach) ||
 	    (eargs && !json_is_object(eargs)) || (held && !json_is_array(held)))
 		return bad(r, ptr,
-			   "needs arrays 'exact', 'enforce', 'reach' (and object 'enforce_args', "
-			   "array 'held_back')");
+		           "needs arrays 'exact', 'enforce', 'reach' (and object 'enforce_args', "
+		           "array 'held_back')");
 	ph->held = calloc(json_array_size(held) + 1, sizeof(*ph->held));
 	if (!ph->held)
 		return sp_diag_set(r->diag, ENOMEM, "out of memory");
-	json_array_foreach(held, i, v)
-	{
+	json_array_foreach(held, i, v) {
 		struct sp_policy_call *c = &ph->held[ph->n_held++];
 
 		jptr(where, sizeof(where), "%s/held_back/%zu", ptr, i);
 		rc = read_call(r, v, where, c);
 		if (rc == 0 && c->prov != SP_PROV_HELD_BACK)
 			rc = bad(r, where,
-				 "a held-back call must say \"provenance\": \"held_back\"");
+			         "a held-back call must say \"provenance\": \"held_back\"");
 		if (rc < 0)
 			return rc;
 	}
@@ -449,8 +444,7 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 	ph->reach = calloc(json_array_size(reach) + 1, sizeof(*ph->reach));
 	if (!ph->exact || !ph->enforce || !ph->reach)
 		return sp_diag_set(r->diag, ENOMEM, "out of memory");
-	json_array_foreach(exact, i, v)
-	{
+	json_array_foreach(exact, i, v) {
 		jptr(where, sizeof(where), "%s/exact/%zu", ptr, i);
 		rc = read_call(r, v, where, &ph->exact[ph->n_exact++]);
 		if (rc == 0 && ph->exact[ph->n_exact - 1].prov == SP_PROV_HELD_BACK)
@@ -458,8 +452,7 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 		if (rc < 0)
 			return rc;
 	}
-	json_array_foreach(enforce, i, v)
-	{
+	json_array_foreach(enforce, i, v) {
 		struct sp_allow *al = &ph->enforce[ph->n_enforce++];
 		json_t *a;
 
@@ -474,8 +467,7 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 		if (a && (rc = read_conds(r, a, where, al->conds, &al->n_conds)) < 0)
 			return rc;
 	}
-	json_array_foreach(reach, i, v)
-	{
+	json_array_foreach(reach, i, v) {
 		if (!json_is_string(v))
 			return bad(r, ptr, "'reach' must hold phase names");
 		ph->reach[ph->n_reach++] = -1; /* resolved once every phase is named */
@@ -497,8 +489,7 @@ static int read_sources(struct rd *r, json_t *sources)
 	p->sources = calloc(json_array_size(sources) + 1, sizeof(*p->sources));
 	if (!p->sources)
 		return sp_diag_set(r->diag, ENOMEM, "out of memory");
-	json_array_foreach(sources, i, v)
-	{
+	json_array_foreach(sources, i, v) {
 		if (!json_is_string(v))
 			return bad(r, "/sources", "expected an array of strings");
 		p->sources[i] = strdup(json_string_value(v));
@@ -521,8 +512,7 @@ static int read_edges(struct rd *r, json_t *graph)
 	p->edges = calloc(json_array_size(edges) + 1, sizeof(*p->edges));
 	if (!p->edges)
 		return sp_diag_set(r->diag, ENOMEM, "out of memory");
-	json_array_foreach(edges, i, e)
-	{
+	json_array_foreach(edges, i, e) {
 		struct sp_policy_edge *ed = &p->edges[p->n_edges++];
 		const char *from, *to, *kind;
 		int rc;
@@ -578,7 +568,7 @@ static int resolve_reach(struct rd *r, json_t *phases)
 }
 
 int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
-			struct sp_diag *diag)
+                        struct sp_diag *diag)
 {
 	struct rd r = {name, diag, NULL};
 	json_t *phases = json_object_get(root, "phases"), *v, *rn;
@@ -614,8 +604,7 @@ int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
 	rc = read_sources(&r, json_object_get(root, "sources"));
 	if (rc < 0)
 		goto out;
-	json_array_foreach(phases, i, v)
-	{
+	json_array_foreach(phases, i, v) {
 		rc = read_phase(&r, v, i, &r.p->phases[r.p->n_phases++]);
 		if (rc < 0)
 			goto out;

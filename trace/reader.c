@@ -96,7 +96,7 @@ static int _input_line(struct sp_input *in, char **line, size_t *len, bool *newl
 	for (;;) {
 		if (in->end > in->start + scanned &&
 		    (nl = memchr(in->buf + in->start + scanned, '\n',
-				 in->end - in->start - scanned)))
+		                 in->end - in->start - scanned)))
 			break;
 		scanned = in->end - in->start;
 		rc = _input_fill(in);
@@ -203,7 +203,7 @@ int sp_input_open(const char *path, struct sp_input **out, struct sp_diag *diag)
 	}
 	len = nl ? (size_t)(nl - in->buf) : in->end;
 	in->kind = in->end && len < SNIFF_MAX && _is_trace_header(in->buf, len) ? SP_INPUT_TRACE
-										: SP_INPUT_OTHER;
+	                                                                        : SP_INPUT_OTHER;
 	*out = in;
 	return 0;
 }
@@ -228,8 +228,8 @@ int sp_input_slurp(struct sp_input *in, char **text, size_t *len, struct sp_diag
 	while ((rc = _input_fill(in)) > 0)
 		if (in->end - in->start > SLURP_MAX)
 			return sp_diag_set(diag, EFBIG,
-					   "%s: larger than %u MiB: not a sysphase file", in->path,
-					   SLURP_MAX >> 20);
+			                   "%s: larger than %u MiB: not a sysphase file", in->path,
+			                   SLURP_MAX >> 20);
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "%s: %s", in->path, strerror(-rc));
 	*len = in->end - in->start;
@@ -258,15 +258,15 @@ void sp_input_free(struct sp_input *in)
 
 struct sp_trace_reader {
 	struct sp_input *in;
-	long lineno;	  /* lines read so far */
+	long lineno;      /* lines read so far */
 	long event_line;  /* line of the last event returned */
 	json_t *hdr_json; /* owns the header's strings */
-	json_t *cur;	  /* the current event's line on the slow path: owns its strings */
+	json_t *cur;      /* the current event's line on the slow path: owns its strings */
 	struct sp_trace_header hdr;
 	bool truncated, done, slow;
 	unsigned want;
 	long fast_lines; /* events the scanner read (for the tests) */
-	char *arena;	 /* the fast path's strings of the current line */
+	char *arena;     /* the fast path's strings of the current line */
 	size_t arena_cap;
 };
 
@@ -280,11 +280,11 @@ static int _reader_line(struct sp_trace_reader *r, char **line, size_t *len, boo
 }
 
 static int _reader_err(const struct sp_trace_reader *r, struct sp_diag *diag, int col,
-		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* "path:LINE:COL: what" for the current line; returns -EINVAL. */
 static int _reader_err(const struct sp_trace_reader *r, struct sp_diag *diag, int col,
-		       const char *fmt, ...)
+                       const char *fmt, ...)
 {
 	char what[512];
 	va_list ap;
@@ -299,7 +299,7 @@ static int _reader_err(const struct sp_trace_reader *r, struct sp_diag *diag, in
 
 /* Field look-ups: missing fields are errors only when required. */
 static int _field_int(const struct sp_trace_reader *r, json_t *o, const char *key, bool required,
-		      long long lo, long long hi, long long *out, struct sp_diag *diag)
+                      long long lo, long long hi, long long *out, struct sp_diag *diag)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -314,7 +314,7 @@ static int _field_int(const struct sp_trace_reader *r, json_t *o, const char *ke
 }
 
 static int _field_pid(const struct sp_trace_reader *r, json_t *o, const char *key, bool required,
-		      pid_t *out, struct sp_diag *diag)
+                      pid_t *out, struct sp_diag *diag)
 {
 	long long v = 0;
 	int rc = _field_int(r, o, key, required, 0, INT_MAX, &v, diag);
@@ -325,7 +325,7 @@ static int _field_pid(const struct sp_trace_reader *r, json_t *o, const char *ke
 }
 
 static int _field_number(const struct sp_trace_reader *r, json_t *o, const char *key, double *out,
-			 struct sp_diag *diag)
+                         struct sp_diag *diag)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -339,7 +339,7 @@ static int _field_number(const struct sp_trace_reader *r, json_t *o, const char 
 
 /* A string field; null is accepted (as NULL) when nullable. */
 static int _field_str(const struct sp_trace_reader *r, json_t *o, const char *key, bool required,
-		      bool nullable, const char **out, struct sp_diag *diag)
+                      bool nullable, const char **out, struct sp_diag *diag)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -351,15 +351,15 @@ static int _field_str(const struct sp_trace_reader *r, json_t *o, const char *ke
 	}
 	if (!json_is_string(v))
 		return _reader_err(r, diag, 1,
-				   nullable ? "field '%s' must be a string or null"
-					    : "field '%s' must be a string",
-				   key);
+		                   nullable ? "field '%s' must be a string or null"
+		                            : "field '%s' must be a string",
+		                   key);
 	*out = json_string_value(v);
 	return 1;
 }
 
 static int _field_bool(const struct sp_trace_reader *r, json_t *o, const char *key, bool required,
-		       bool *out, struct sp_diag *diag)
+                       bool *out, struct sp_diag *diag)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -373,7 +373,7 @@ static int _field_bool(const struct sp_trace_reader *r, json_t *o, const char *k
 
 /* An optional object or array field, as a new reference when wanted. */
 static int _field_json(const struct sp_trace_reader *r, json_t *o, const char *key, json_type type,
-		       bool want, json_t **out, struct sp_diag *diag)
+                       bool want, json_t **out, struct sp_diag *diag)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -381,16 +381,16 @@ static int _field_json(const struct sp_trace_reader *r, json_t *o, const char *k
 		return 0;
 	if (json_typeof(v) != type)
 		return _reader_err(r, diag, 1,
-				   type == JSON_OBJECT ? "field '%s' must be an object"
-						       : "field '%s' must be an array",
-				   key);
+		                   type == JSON_OBJECT ? "field '%s' must be an object"
+		                                       : "field '%s' must be an array",
+		                   key);
 	if (want)
 		*out = json_incref(v);
 	return 1;
 }
 
 static int _read_args(const struct sp_trace_reader *r, json_t *o, uint64_t *args,
-		      struct sp_diag *diag)
+                      struct sp_diag *diag)
 {
 	json_t *a = json_object_get(o, "args");
 
@@ -398,25 +398,25 @@ static int _read_args(const struct sp_trace_reader *r, json_t *o, uint64_t *args
 		return _reader_err(r, diag, 1, "missing field '%s'", "args");
 	if (!json_is_array(a) || json_array_size(a) != SP_MAX_ARGS)
 		return _reader_err(r, diag, 1, "field '%s' must be an array of 6 hex strings",
-				   "args");
+		                   "args");
 	for (size_t i = 0; i < SP_MAX_ARGS; i++) {
 		const char *s = json_string_value(json_array_get(a, i));
 		char *end;
 
 		if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || !s[2])
 			return _reader_err(r, diag, 1,
-					   "field '%s' must be an array of 6 hex strings", "args");
+			                   "field '%s' must be an array of 6 hex strings", "args");
 		errno = 0;
 		args[i] = strtoull(s + 2, &end, 16);
 		if (errno || *end || s[2] == '-' || s[2] == '+' || s[2] == ' ')
 			return _reader_err(r, diag, 1,
-					   "field '%s' must be an array of 6 hex strings", "args");
+			                   "field '%s' must be an array of 6 hex strings", "args");
 	}
 	return 1;
 }
 
 static int _read_syscall(const struct sp_trace_reader *r, json_t *o, struct sp_event *ev,
-			 struct sp_diag *diag)
+                         struct sp_diag *diag)
 {
 	const char *abi = NULL, *err = NULL;
 	long long v = 0;
@@ -433,7 +433,7 @@ static int _read_syscall(const struct sp_trace_reader *r, json_t *o, struct sp_e
 	if ((rc = _read_args(r, o, ev->args, diag)) < 0)
 		return rc;
 	if ((rc = _field_json(r, o, "dec", JSON_OBJECT, r->want & SP_TRACE_WANT_DEC, &ev->dec,
-			      diag)) < 0)
+	                      diag)) < 0)
 		return rc;
 	if ((rc = _field_int(r, o, "ret", false, LLONG_MIN, LLONG_MAX, &v, diag)) < 0)
 		return rc;
@@ -449,18 +449,18 @@ static int _read_syscall(const struct sp_trace_reader *r, json_t *o, struct sp_e
 		ev->err = sp_trace_errno_value(err);
 		if (ev->err < 0)
 			return _reader_err(r, diag, 1, "field 'errno': unknown errno name '%s'",
-					   err);
+			                   err);
 	}
 	if ((rc = _field_str(r, o, "site", false, false, &ev->site, diag)) < 0)
 		return rc;
 	if ((rc = _field_json(r, o, "stack", JSON_ARRAY, r->want & SP_TRACE_WANT_STACK, &ev->stack,
-			      diag)) < 0)
+	                      diag)) < 0)
 		return rc;
 	return 0;
 }
 
 static int _read_exit(const struct sp_trace_reader *r, json_t *o, struct sp_event *ev,
-		      struct sp_diag *diag)
+                      struct sp_diag *diag)
 {
 	long long v = 0;
 	int rc;
@@ -481,7 +481,7 @@ static int _read_exit(const struct sp_trace_reader *r, json_t *o, struct sp_even
 
 /* The fields after "type", into ev; 0 or -EINVAL with diag. */
 static int _read_event(const struct sp_trace_reader *r, json_t *o, struct sp_event *ev,
-		       struct sp_diag *diag)
+                       struct sp_diag *diag)
 {
 	const char *type = NULL;
 	long long v = 0;
@@ -529,7 +529,7 @@ static int _read_event(const struct sp_trace_reader *r, json_t *o, struct sp_eve
  * 1 with an event, 0 for a truncated last line, -errno with diag.
  */
 static int _slow_line(struct sp_trace_reader *r, const char *line, size_t len, bool newline,
-		      struct sp_event *ev, struct sp_diag *diag)
+                      struct sp_event *ev, struct sp_diag *diag)
 {
 	json_error_t jerr;
 	int rc;
@@ -582,13 +582,24 @@ enum key {
 	K_UNKNOWN = K_COUNT,
 };
 
-enum vkind { V_NONE = 0, V_STR, V_NULL, V_INT, V_REAL, V_TRUE, V_FALSE, V_ARGS, V_OBJ, V_ARR };
+enum vkind {
+	V_NONE = 0,
+	V_STR,
+	V_NULL,
+	V_INT,
+	V_REAL,
+	V_TRUE,
+	V_FALSE,
+	V_ARGS,
+	V_OBJ,
+	V_ARR
+};
 
 struct val {
 	enum vkind kind;
-	const char *s;	  /* V_STR: NUL-terminated, in the arena */
-	long long i;	  /* V_INT */
-	double d;	  /* V_REAL */
+	const char *s;    /* V_STR: NUL-terminated, in the arena */
+	long long i;      /* V_INT */
+	double d;         /* V_REAL */
 	const char *span; /* V_OBJ/V_ARR: the value's text in the line */
 	size_t span_len;
 };
@@ -715,9 +726,9 @@ static bool _string(struct scan *s, char **out)
 static bool _number(struct scan *s, struct val *v)
 {
 	/* Exact powers of ten as doubles (10^22 is the last one a double holds exactly). */
-	static const double pow10[] = {1e0,  1e1,  1e2,	 1e3,  1e4,  1e5,  1e6,	 1e7,
-				       1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-				       1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	static const double pow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+	                               1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+	                               1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 	const char *p = s->p, *start = s->p;
 	bool neg = false, real = false, exp = false;
 	unsigned long long u = 0, m;
@@ -901,21 +912,21 @@ static enum key _key(const char *k, size_t n)
 		       : IS("dec") ? K_DEC
 		       : IS("ret") ? K_RET
 		       : IS("via") ? K_VIA
-				   : K_UNKNOWN;
+		                   : K_UNKNOWN;
 	case 4:
 		return IS("type")   ? K_TYPE
 		       : IS("name") ? K_NAME
 		       : IS("args") ? K_ARGS
 		       : IS("site") ? K_SITE
 		       : IS("path") ? K_PATH
-				    : K_UNKNOWN;
+		                    : K_UNKNOWN;
 	case 5:
 		return IS("phase")   ? K_PHASE
 		       : IS("errno") ? K_ERRNO
 		       : IS("stack") ? K_STACK
 		       : IS("child") ? K_CHILD
 		       : IS("signo") ? K_SIGNO
-				     : K_UNKNOWN;
+		                     : K_UNKNOWN;
 	case 6:
 		return IS("killed") ? K_KILLED : IS("status") ? K_STATUS : K_UNKNOWN;
 	case 10:
@@ -1014,7 +1025,7 @@ static bool _scan_object(struct scan *s)
 
 /* Typed access mirroring the slow path's: false whenever it would report something. */
 static bool _get_int(const struct scan *s, enum key k, bool required, long long lo, long long hi,
-		     long long *out)
+                     long long *out)
 {
 	const struct val *v = &s->v[k];
 
@@ -1038,7 +1049,7 @@ static bool _get_pid(const struct scan *s, enum key k, bool required, pid_t *out
 }
 
 static bool _get_str(const struct scan *s, enum key k, bool required, bool nullable,
-		     const char **out)
+                     const char **out)
 {
 	const struct val *v = &s->v[k];
 
@@ -1082,7 +1093,7 @@ static bool _get_json(const struct scan *s, enum key k, enum vkind kind, bool wa
 }
 
 static bool _fast_syscall(const struct sp_trace_reader *r, const struct scan *s,
-			  struct sp_event *ev)
+                          struct sp_event *ev)
 {
 	const char *abi = NULL, *err = NULL;
 	long long v = 0;
@@ -1221,9 +1232,9 @@ static int _reader_header(struct sp_trace_reader *r, struct sp_diag *diag)
 		return rc;
 	if (version != SP_TRACE_VERSION)
 		return sp_diag_at(diag, ENOTSUP, r->in->path, 1, 1,
-				  "trace format version %lld is not supported (this sysphase "
-				  "reads version %d)",
-				  version, SP_TRACE_VERSION);
+		                  "trace format version %lld is not supported (this sysphase "
+		                  "reads version %d)",
+		                  version, SP_TRACE_VERSION);
 	cmd = json_object_get(r->hdr_json, "command");
 	if (!cmd)
 		return _reader_err(r, diag, 1, "missing field '%s'", "command");
@@ -1241,7 +1252,7 @@ static int _reader_header(struct sp_trace_reader *r, struct sp_diag *diag)
 }
 
 int sp_trace_reader_from_input(struct sp_input **in, struct sp_trace_reader **out,
-			       struct sp_diag *diag)
+                               struct sp_diag *diag)
 {
 	struct sp_trace_reader *r = calloc(1, sizeof(*r));
 	int rc;
@@ -1313,7 +1324,7 @@ int sp_trace_read(struct sp_trace_reader *r, struct sp_event *ev, struct sp_diag
 		r->done = true;
 		if (rc < 0)
 			return sp_diag_at(diag, -rc, r->in->path, (int)r->lineno + 1, 0, "%s",
-					  strerror(-rc));
+			                  strerror(-rc));
 		return 0;
 	}
 	if (!r->slow && _fast_line(r, line, len, ev)) {

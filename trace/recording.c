@@ -56,7 +56,7 @@ static char *_rules_label(const char *arg)
 }
 
 int sp_trace_header_make(struct sp_trace_header *h, char *const *argv, pid_t pid, const char *rules,
-			 bool entry_only)
+                         bool entry_only)
 {
 	struct utsname uts;
 	struct timespec ts;

@@ -67,9 +67,9 @@ static int _rules_file(const char *path, struct sp_rules **out, struct sp_diag *
 	rc = sp_input_open(path, &in, diag);
 	if (rc == -EISDIR)
 		return sp_diag_set(diag, EISDIR,
-				   "%s is a directory, not a rule file (give a .json file or a "
-				   "built-in: generic, nginx, pwd)",
-				   path);
+		                   "%s is a directory, not a rule file (give a .json file or a "
+		                   "built-in: generic, nginx, pwd)",
+		                   path);
 	if (rc < 0)
 		return rc;
 	rc = sp_input_slurp(in, &text, &len, diag);
@@ -79,11 +79,11 @@ static int _rules_file(const char *path, struct sp_rules **out, struct sp_diag *
 	root = json_loadb(text, len, 0, &jerr);
 	if (!root) {
 		rc = sp_diag_at(diag, EINVAL, path, jerr.line > 0 ? jerr.line : 1,
-				jerr.column > 0 ? jerr.column : 1, "not a JSON rule file (%s)",
-				_unquoted(jerr.text, what, sizeof(what)));
+		                jerr.column > 0 ? jerr.column : 1, "not a JSON rule file (%s)",
+		                _unquoted(jerr.text, what, sizeof(what)));
 	} else if (!json_is_object(root) || !json_object_get(root, "phases")) {
 		rc = sp_diag_set(diag, EINVAL, "%s: not a sysphase rule set (no \"phases\" member)",
-				 path);
+		                 path);
 	} else {
 		rc = sp_rules_parse(text, len, path, out, diag);
 	}
@@ -93,7 +93,7 @@ static int _rules_file(const char *path, struct sp_rules **out, struct sp_diag *
 }
 
 int sp_segment_rules_load(const char *spec, enum sp_rules_from from, const char *exe_dir,
-			  struct sp_rules **out, struct sp_diag *diag)
+                          struct sp_rules **out, struct sp_diag *diag)
 {
 	char shown[256];
 	size_t n = strlen(spec);
@@ -102,9 +102,9 @@ int sp_segment_rules_load(const char *spec, enum sp_rules_from from, const char 
 	*out = NULL;
 	if (from == SP_RULES_FROM_HEADER && !_is_name(spec))
 		return sp_diag_set(diag, EPERM,
-				   "the trace's header names rules '%s', which is not a built-in: "
-				   "a trace does not choose files to open; give --rules",
-				   _printable(spec, shown, sizeof(shown)));
+		                   "the trace's header names rules '%s', which is not a built-in: "
+		                   "a trace does not choose files to open; give --rules",
+		                   _printable(spec, shown, sizeof(shown)));
 	if (path)
 		return _rules_file(spec, out, diag);
 	return sp_rules_load(spec, exe_dir, out, diag);
@@ -122,7 +122,7 @@ struct sp_segment {
 
 /* The rule set: the user's (re-cut), else the header's for order and descriptions. */
 static int _segment_rules(struct sp_segment *s, const struct sp_segment_opts *o,
-			  struct sp_diag *diag)
+                          struct sp_diag *diag)
 {
 	const struct sp_trace_header *h = sp_trace_reader_header(s->r);
 	struct sp_diag why = {{0}};
@@ -132,7 +132,7 @@ static int _segment_rules(struct sp_segment *s, const struct sp_segment_opts *o,
 		return 0;
 	if (o->rules) {
 		rc = sp_segment_rules_load(o->rules, SP_RULES_FROM_USER, o->exe_dir, &s->rules,
-					   diag);
+		                           diag);
 		if (rc < 0)
 			return rc;
 		s->det = sp_detector_new(s->rules);
@@ -140,9 +140,9 @@ static int _segment_rules(struct sp_segment *s, const struct sp_segment_opts *o,
 	}
 	if (!h->rules)
 		return sp_diag_set(diag, EINVAL,
-				   "%s has no phase stamps (it was recorded without --rules): give "
-				   "--rules R (nginx, pwd, generic or a file)",
-				   sp_trace_reader_path(s->r));
+		                   "%s has no phase stamps (it was recorded without --rules): give "
+		                   "--rules R (nginx, pwd, generic or a file)",
+		                   sp_trace_reader_path(s->r));
 	rc = sp_segment_rules_load(h->rules, SP_RULES_FROM_HEADER, o->exe_dir, &s->rules, &why);
 	if (rc == -ENOMEM)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
@@ -166,7 +166,7 @@ int sp_segment_open(const struct sp_segment_opts *o, struct sp_segment **out, st
 	}
 	s->no_phases = o->no_phases;
 	rc = in ? sp_trace_reader_from_input(&in, &s->r, diag)
-		: sp_trace_reader_open(o->trace, &s->r, diag);
+	        : sp_trace_reader_open(o->trace, &s->r, diag);
 	if (rc == 0)
 		rc = _segment_rules(s, o, diag);
 	if (rc < 0) {
@@ -221,7 +221,7 @@ int sp_segment_run(struct sp_segment *s, const struct sp_segment_sink *sink, str
 
 	/* The detector's triggers may test decoded arguments and stack frames. */
 	sp_trace_reader_want(s->r,
-			     sink->want | (s->det ? SP_TRACE_WANT_DEC | SP_TRACE_WANT_STACK : 0));
+	                     sink->want | (s->det ? SP_TRACE_WANT_DEC | SP_TRACE_WANT_STACK : 0));
 	while ((rc = sp_trace_read(s->r, &ev, diag)) == 1) {
 		info.line = sp_trace_reader_line(s->r);
 		info.stamp = ev.phase; /* borrowed from the reader until the next read */
@@ -237,8 +237,8 @@ int sp_segment_run(struct sp_segment *s, const struct sp_segment_sink *sink, str
 		} else if (!ev.phase && !s->no_phases) {
 			/* The recorder stamps every event once rules are in use: this is damage. */
 			rc = sp_diag_at(diag, EINVAL, sp_trace_reader_path(s->r), (int)info.line, 1,
-					"event without a phase stamp in a stamped trace: give "
-					"--rules to re-cut it");
+			                "event without a phase stamp in a stamped trace: give "
+			                "--rules to re-cut it");
 			break;
 		}
 		rc = sink->event(sink->ctx, &ev, &info);

@@ -183,7 +183,7 @@ static void strbuf_fini(struct strbuf *sb)
  * when it cannot be read (the syscall will fail with EFAULT anyway).
  */
 static json_t *string_at(const struct sp_decode_ctx *ctx, struct strbuf *sb, uint64_t addr,
-			 bool *truncated)
+                         bool *truncated)
 {
 	long len;
 
@@ -202,7 +202,7 @@ static size_t ctx_strsize(const struct sp_decode_ctx *ctx)
 }
 
 static void put_string(const struct sp_decode_ctx *ctx, json_t *obj, const char *name,
-		       uint64_t addr, size_t cap)
+                       uint64_t addr, size_t cap)
 {
 	struct strbuf sb;
 	bool truncated;
@@ -265,8 +265,8 @@ static const char *fd_kind(const char *link, const char *target)
 		const char *kind;
 	} tab[] = {
 	    {"socket:[", "socket"}, {"pipe:[", "pipe"}, {"pidfd:", "pidfd"}, {"net:[", "ns"},
-	    {"mnt:[", "ns"},	    {"user:[", "ns"},	{"pid:[", "ns"},     {"uts:[", "ns"},
-	    {"ipc:[", "ns"},	    {"cgroup:[", "ns"}, {"time:[", "ns"},
+	    {"mnt:[", "ns"},        {"user:[", "ns"},   {"pid:[", "ns"},     {"uts:[", "ns"},
+	    {"ipc:[", "ns"},        {"cgroup:[", "ns"}, {"time:[", "ns"},
 	};
 	struct stat st;
 
@@ -658,7 +658,7 @@ static json_t *epoll_event_json(const struct sp_decode_ctx *ctx, uint64_t addr)
  * when there are more than max), -1 when the first read fails.
  */
 static long read_ptr_array(const struct sp_decode_ctx *ctx, uint64_t addr, uint64_t *out,
-			   size_t max, bool *unreadable)
+                           size_t max, bool *unreadable)
 {
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t got = 0;
@@ -725,7 +725,7 @@ static void put_argv(const struct sp_decode_ctx *ctx, json_t *obj, const char *n
 /* ---- dispatch ------------------------------------------------------------------ */
 
 static void decode_arg(const struct sp_decode_ctx *ctx, const uint64_t *args,
-		       const struct sp_arg_spec *a, int i, json_t *obj)
+                       const struct sp_arg_spec *a, int i, json_t *obj)
 {
 	enum sp_arg_kind kind = (enum sp_arg_kind)a->kind;
 	uint64_t v = sp_arg_value(kind, args[i]);
@@ -803,7 +803,7 @@ static void decode_arg(const struct sp_decode_ctx *ctx, const uint64_t *args,
 }
 
 json_t *sp_decode_entry(const struct sp_decode_ctx *ctx, const char *name,
-			const uint64_t args[SP_MAX_ARGS])
+                        const uint64_t args[SP_MAX_ARGS])
 {
 	const struct sp_syscall_spec *d = sp_syscall_spec(name);
 	json_t *obj;
@@ -822,7 +822,7 @@ json_t *sp_decode_entry(const struct sp_decode_ctx *ctx, const char *name,
 
 /* A buffer of len bytes the kernel filled (getcwd, readlink), capped at strsize. */
 static void put_filled(const struct sp_decode_ctx *ctx, json_t *obj, const char *name,
-		       uint64_t addr, uint64_t len, bool nul_included)
+                       uint64_t addr, uint64_t len, bool nul_included)
 {
 	size_t cap = ctx_strsize(ctx);
 	size_t take = len < cap ? (size_t)len : cap;
@@ -841,7 +841,7 @@ static void put_filled(const struct sp_decode_ctx *ctx, json_t *obj, const char 
 }
 
 static void put_fd_pair(const struct sp_decode_ctx *ctx, json_t *obj, const char *name,
-			uint64_t addr)
+                        uint64_t addr)
 {
 	int fds[2];
 	json_t *arr;
@@ -858,7 +858,7 @@ static void put_fd_pair(const struct sp_decode_ctx *ctx, json_t *obj, const char
 
 /* The kernel wrote the address and its true length; a longer one was cut to the buffer. */
 static void put_sockaddr_out(const struct sp_decode_ctx *ctx, json_t *obj, const char *name,
-			     uint64_t addr, uint64_t lenp)
+                             uint64_t addr, uint64_t lenp)
 {
 	uint32_t len;
 
@@ -868,7 +868,7 @@ static void put_sockaddr_out(const struct sp_decode_ctx *ctx, json_t *obj, const
 }
 
 static void put_wstatus(const struct sp_decode_ctx *ctx, json_t *obj, const char *name,
-			uint64_t addr)
+                        uint64_t addr)
 {
 	int st;
 	json_t *o;
@@ -902,7 +902,7 @@ static bool wants_ret_fd(const struct sp_syscall_spec *d, const uint64_t *args)
 }
 
 json_t *sp_decode_exit(const struct sp_decode_ctx *ctx, const char *name,
-		       const uint64_t args[SP_MAX_ARGS], int64_t ret, json_t *dec)
+                       const uint64_t args[SP_MAX_ARGS], int64_t ret, json_t *dec)
 {
 	const struct sp_syscall_spec *d = sp_syscall_spec(name);
 	json_t *obj = dec;

@@ -24,8 +24,8 @@
 #include "sysphase/core.h"
 
 struct sp_decode_ctx {
-	pid_t tid;	/* whose memory is read */
-	pid_t pid;	/* whose /proc/PID/fd names fds */
+	pid_t tid;      /* whose memory is read */
+	pid_t pid;      /* whose /proc/PID/fd names fds */
 	size_t strsize; /* cap on each string read, 256 by default */
 };
 
@@ -35,7 +35,7 @@ struct sp_decode_ctx {
  * the syscall has no table entry.
  */
 json_t *sp_decode_entry(const struct sp_decode_ctx *ctx, const char *name,
-			const uint64_t args[SP_MAX_ARGS]);
+                        const uint64_t args[SP_MAX_ARGS]);
 
 /*
  * Adds what only the exit knows (buffers the kernel filled: getcwd,
@@ -44,6 +44,6 @@ json_t *sp_decode_entry(const struct sp_decode_ctx *ctx, const char *name,
  * Returns dec or the new object.
  */
 json_t *sp_decode_exit(const struct sp_decode_ctx *ctx, const char *name,
-		       const uint64_t args[SP_MAX_ARGS], int64_t ret, json_t *dec);
+                       const uint64_t args[SP_MAX_ARGS], int64_t ret, json_t *dec);
 
 #endif /* SYSPHASE_TRACER_DECODE_H */

@@ -101,14 +101,14 @@ int sp_handover_check_counts(pid_t pid, long want, struct sp_diag *why)
 	if (rc < 0) {
 		sp_filter_counts_free(&c);
 		return sp_diag_set(why, EPERM, "cannot read the threads' filter counts: %s",
-				   strerror(-rc));
+		                   strerror(-rc));
 	}
 	for (size_t i = 0; i < c.n; i++)
 		if (c.t[i].filters != want) {
 			rc = sp_diag_set(why, EPERM,
-					 "thread %d holds %ld seccomp filters after the hand-over, "
-					 "not %ld",
-					 c.t[i].tid, c.t[i].filters, want);
+			                 "thread %d holds %ld seccomp filters after the hand-over, "
+			                 "not %ld",
+			                 c.t[i].tid, c.t[i].filters, want);
 			break;
 		}
 	if (rc == 0 && c.n == 0)
@@ -123,7 +123,7 @@ int sp_handover_check_thread(pid_t pid, pid_t tid, long want, struct sp_diag *wh
 
 	if (n < 0)
 		return sp_diag_set(why, EPERM, "cannot read thread %d's filter count: %s", tid,
-				   strerror((int)-n));
+		                   strerror((int)-n));
 	if (n != want)
 		return sp_diag_set(
 		    why, EPERM, "thread %d holds %ld seccomp filters after the hand-over, not %ld",
@@ -132,7 +132,7 @@ int sp_handover_check_thread(pid_t pid, pid_t tid, long want, struct sp_diag *wh
 }
 
 int sp_handover_check_program(pid_t tid, long index, const struct sock_filter *insns, size_t len,
-			      struct sp_diag *why)
+                              struct sp_diag *why)
 {
 	struct sock_filter *got = calloc(len + 1, sizeof(*got));
 	long n;
@@ -152,18 +152,18 @@ int sp_handover_check_program(pid_t tid, long index, const struct sock_filter *i
 	}
 	if (n < 0)
 		rc = sp_diag_set(why, EPERM, "cannot read the newest filter back: %s",
-				 strerror(errno));
+		                 strerror(errno));
 	else if ((size_t)n != len)
 		rc = sp_diag_set(why, EPERM,
-				 "the newest filter has %ld instructions, not the %zu built", n,
-				 len);
+		                 "the newest filter has %ld instructions, not the %zu built", n,
+		                 len);
 	else if (ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)index, got) != n)
 		rc = sp_diag_set(why, EPERM, "cannot read the newest filter back: %s",
-				 strerror(errno));
+		                 strerror(errno));
 	else if (memcmp(got, insns, len * sizeof(*insns)) != 0)
 		rc = sp_diag_set(why, EPERM,
-				 "the newest filter is not the program built (rewritten in the "
-				 "program's memory?)");
+		                 "the newest filter is not the program built (rewritten in the "
+		                 "program's memory?)");
 	else
 		rc = 0;
 	free(got);

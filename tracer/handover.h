@@ -58,6 +58,6 @@ int sp_handover_check_thread(pid_t pid, pid_t tid, long want, struct sp_diag *wh
  * with why when it differs or the read fails otherwise.
  */
 int sp_handover_check_program(pid_t tid, long index, const struct sock_filter *insns, size_t len,
-			      struct sp_diag *why);
+                              struct sp_diag *why);
 
 #endif /* SYSPHASE_TRACER_HANDOVER_H */

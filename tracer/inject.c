@@ -18,7 +18,7 @@
 #include "mem.h"
 
 /* The x86-64 ABI lets leaf code use 128 bytes below %rsp; stay clear of it. */
-#define RED_ZONE 128
+#define RED_ZONE  128
 /* Largest classic BPF program the kernel takes (BPF_MAXINSNS). */
 #define MAX_INSNS 4096
 
@@ -116,11 +116,12 @@ bool sp_inject_ready(pid_t tid)
 {
 	struct user_regs_struct regs;
 
-	return ptrace(PTRACE_GETREGS, tid, 0, &regs) == 0 && came_through_syscall_insn(tid, regs.rip);
+	return ptrace(PTRACE_GETREGS, tid, 0, &regs) == 0 &&
+	       came_through_syscall_insn(tid, regs.rip);
 }
 
 int sp_inject_seccomp(pid_t tid, const void *insns, size_t len, unsigned long flags,
-		      struct sp_inject_outcome *out)
+                      struct sp_inject_outcome *out)
 {
 	struct user_regs_struct saved, regs;
 	kernel_sigset saved_mask;

@@ -14,10 +14,10 @@
 #include <sys/types.h>
 
 struct sp_inject_outcome {
-	int seccomp_ret;     /* the injected call's result: 0 or -errno */
-	int pending_signal;  /* a signal that arrived meanwhile, re-sent with tgkill */
-	bool gone;	     /* the thread died during the injection */
-	int gone_status;     /* its wait status then */
+	int seccomp_ret;    /* the injected call's result: 0 or -errno */
+	int pending_signal; /* a signal that arrived meanwhile, re-sent with tgkill */
+	bool gone;          /* the thread died during the injection */
+	int gone_status;    /* its wait status then */
 };
 
 /*
@@ -34,6 +34,6 @@ struct sp_inject_outcome {
 bool sp_inject_ready(pid_t tid);
 
 int sp_inject_seccomp(pid_t tid, const void *insns, size_t len, unsigned long flags,
-		      struct sp_inject_outcome *out);
+                      struct sp_inject_outcome *out);
 
 #endif /* SYSPHASE_TRACER_INJECT_H */

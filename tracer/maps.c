@@ -27,7 +27,7 @@
 
 struct map_range {
 	uint64_t start;
-	uint64_t end;	 /* exclusive */
+	uint64_t end;    /* exclusive */
 	uint64_t offset; /* file offset of start; 0 for special mappings */
 	const char *name;
 };
@@ -185,7 +185,7 @@ static int _maps_parse_line(struct sp_maps *maps, char *line, struct map_range *
 		line[--len] = '\0';
 	/* "start-end perms offset major:minor inode   pathname" (proc(5)) */
 	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*u %n", &r->start, &r->end,
-		   perms, &r->offset, &pathpos) < 4 ||
+	           perms, &r->offset, &pathpos) < 4 ||
 	    pathpos == 0)
 		return -EINVAL;
 	path = line + pathpos;
@@ -343,7 +343,7 @@ const char *sp_maps_module(struct sp_maps *maps, pid_t pid, uint64_t ip)
 }
 
 int sp_maps_locate(struct sp_maps *maps, pid_t pid, uint64_t ip, const char **module,
-		   uint64_t *offset)
+                   uint64_t *offset)
 {
 	const struct map_range *r;
 	int rc;
@@ -368,6 +368,6 @@ void sp_maps_forget(struct sp_maps *maps, pid_t pid)
 		maps->last = NULL;
 	_maps_proc_free(maps->procs[i]);
 	memmove(&maps->procs[i], &maps->procs[i + 1],
-		(maps->nprocs - i - 1) * sizeof(*maps->procs));
+	        (maps->nprocs - i - 1) * sizeof(*maps->procs));
 	maps->nprocs--;
 }

@@ -27,7 +27,7 @@ const char *sp_maps_module(struct sp_maps *maps, pid_t pid, uint64_t ip);
 
 /* The file and offset of ip, for stack frames of stripped binaries; 0 or -errno. */
 int sp_maps_locate(struct sp_maps *maps, pid_t pid, uint64_t ip, const char **module,
-		   uint64_t *offset);
+                   uint64_t *offset);
 
 /* Forget pid's maps (it exec'd or exited). */
 void sp_maps_forget(struct sp_maps *maps, pid_t pid);

@@ -103,8 +103,8 @@ long sp_mem_peek_str(pid_t tid, uint64_t addr, char *buf, size_t cap, bool *trun
 
 int sp_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
-	struct iovec local = { .iov_base = buf, .iov_len = len };
-	struct iovec remote = { .iov_base = (void *)(uintptr_t)addr, .iov_len = len };
+	struct iovec local = {.iov_base = buf, .iov_len = len};
+	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
 	ssize_t n;
 	int err, rc;
 
@@ -153,8 +153,8 @@ static size_t split_pages(uint64_t addr, size_t want, size_t page, struct iovec 
 }
 
 /* The rest of a string process_vm_readv could not reach, through ptrace. */
-static long finish_with_peek(pid_t tid, uint64_t addr, char *buf, size_t cap, size_t done,
-			     int err, bool *truncated)
+static long finish_with_peek(pid_t tid, uint64_t addr, char *buf, size_t cap, size_t done, int err,
+                             bool *truncated)
 {
 	long r = sp_mem_peek_str(tid, addr + done, buf + done, cap - done, truncated);
 

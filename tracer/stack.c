@@ -32,8 +32,8 @@
 #include "stack_internal.h"
 
 #define SP_STACK_MAX_FRAMES 64
-#define SP_STACK_NAME_MAX 512
-#define SP_STACK_UPT_SLOTS 4
+#define SP_STACK_NAME_MAX   512
+#define SP_STACK_UPT_SLOTS  4
 
 /*
  * What a frame at ip says, worked out once per process and address: the
@@ -73,7 +73,7 @@ struct stack_proc {
  * anyway and only set during sp_stack_capture.
  */
 #define SP_STACK_PAGES 4
-#define SP_STACK_PAGE 4096
+#define SP_STACK_PAGE  4096
 
 struct capture {
 	void *upt; /* the _UPT_ state of this capture's thread */
@@ -106,7 +106,7 @@ static struct capture *_stack_cur_for(void *arg)
 }
 
 static int _acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
-			       int need_unwind_info, void *arg)
+                               int need_unwind_info, void *arg)
 {
 	return _UPT_find_proc_info(as, ip, pi, need_unwind_info, arg);
 }
@@ -149,7 +149,7 @@ static bool _acc_cached_word(struct capture *c, unw_word_t addr, unw_word_t *val
 }
 
 static int _acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
-			   void *arg)
+                           void *arg)
 {
 	struct capture *c = _stack_cur_for(arg);
 
@@ -162,7 +162,7 @@ static int _acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val
 }
 
 static int _acc_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write,
-			   void *arg)
+                           void *arg)
 {
 	struct capture *c = _stack_cur_for(arg);
 
@@ -180,7 +180,7 @@ static int _acc_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *va
 }
 
 static int _acc_access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val, int write,
-			     void *arg)
+                             void *arg)
 {
 	if (write)
 		return -UNW_EREADONLYREG;
@@ -196,7 +196,7 @@ static int _acc_resume(unw_addr_space_t as, unw_cursor_t *cursor, void *arg)
 }
 
 static int _acc_get_proc_name(unw_addr_space_t as, unw_word_t addr, char *buf, size_t len,
-			      unw_word_t *off, void *arg)
+                              unw_word_t *off, void *arg)
 {
 	return _UPT_get_proc_name(as, addr, buf, len, off, arg);
 }
@@ -381,7 +381,7 @@ static bool _stack_proc_info(unw_cursor_t *cursor, uint64_t ip, unw_proc_info_t 
  * frame is better described by its module offset.
  */
 static bool _stack_symbol_fits(struct stack_proc *sp, unw_cursor_t *cursor, uint64_t ip,
-			       unw_word_t off)
+                               unw_word_t off)
 {
 	unw_proc_info_t pi;
 	uint64_t start = ip - off;
@@ -399,7 +399,7 @@ static bool _stack_symbol_fits(struct stack_proc *sp, unw_cursor_t *cursor, uint
  * ENOMEM; an entry with a NULL name means "no symbol".
  */
 static const struct sym_entry *_stack_symbol(struct sp_stack *st, struct stack_proc *sp,
-					     unw_cursor_t *cursor, uint64_t ip)
+                                             unw_cursor_t *cursor, uint64_t ip)
 {
 	char name[SP_STACK_NAME_MAX];
 	struct sym_entry *e;
@@ -450,7 +450,7 @@ static int _obj_set(json_t *o, const char *key, json_t *v)
  * unknown rather than losing the whole stack.
  */
 static json_t *_stack_frame(struct sp_stack *st, struct stack_proc *sp, unw_cursor_t *cursor,
-			    uint64_t ip)
+                            uint64_t ip)
 {
 	const struct sym_entry *sym;
 	bool module = false;
@@ -486,7 +486,7 @@ static json_t *_stack_frame(struct sp_stack *st, struct stack_proc *sp, unw_curs
  * negative when unwinding failed), or -UNW_ENOMEM.
  */
 static int _stack_walk(struct sp_stack *st, struct stack_proc *sp, unw_cursor_t *cursor,
-		       json_t *frames, int *n)
+                       json_t *frames, int *n)
 {
 	int rc;
 
@@ -516,7 +516,7 @@ static int _stack_walk(struct sp_stack *st, struct stack_proc *sp, unw_cursor_t 
  * when it looks like what it must be.
  */
 static bool _stack_leaf_restart(struct stack_proc *sp, struct capture *c, unw_cursor_t *first,
-				unw_cursor_t *cursor)
+                                unw_cursor_t *cursor)
 {
 	unw_proc_info_t pi;
 	unw_word_t ip, spv, ret;

@@ -9,11 +9,11 @@
 #include "stack.h"
 
 struct sp_stack_stats {
-	unsigned long captures;	     /* sp_stack_capture calls that returned frames */
-	unsigned long frames;	     /* frames returned in total */
+	unsigned long captures;      /* sp_stack_capture calls that returned frames */
+	unsigned long frames;        /* frames returned in total */
 	unsigned long sym_lookups;   /* unw_get_proc_name calls: cache misses */
-	unsigned long sym_hits;	     /* frames symbolised from the cache */
-	unsigned long procs;	     /* processes with an address space right now */
+	unsigned long sym_hits;      /* frames symbolised from the cache */
+	unsigned long procs;         /* processes with an address space right now */
 	unsigned long upt_creates;   /* _UPT_create calls: threads (re)met */
 	unsigned long leaf_restarts; /* stacks continued above a leaf without unwind info */
 };

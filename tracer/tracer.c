@@ -40,7 +40,7 @@ enum restart_how {
 	RESTART_RESUME, /* PTRACE_SYSCALL, or PTRACE_CONT in entry-only mode */
 	RESTART_LISTEN, /* group-stop: stay stopped, but report the SIGCONT (PTRACE_LISTEN) */
 	RESTART_DETACH, /* leave it running without us */
-	RESTART_NONE,	/* it is gone, or already restarted */
+	RESTART_NONE,   /* it is gone, or already restarted */
 };
 
 struct thread {
@@ -48,13 +48,13 @@ struct thread {
 	pid_t tid;
 	pid_t pid;
 
-	bool in_syscall;	/* an entry was seen and its exit is due */
-	struct sp_event entry;	/* what the entry stop told */
+	bool in_syscall;       /* an entry was seen and its exit is due */
+	struct sp_event entry; /* what the entry stop told */
 
-	bool exec_seen;		/* PTRACE_EVENT_EXEC came; the execve exit stop follows */
+	bool exec_seen; /* PTRACE_EVENT_EXEC came; the execve exit stop follows */
 	pid_t exec_former_tid;
 
-	bool vanished;		/* died while borrowed for an injection */
+	bool vanished; /* died while borrowed for an injection */
 	int vanished_status;
 
 	/*
@@ -62,11 +62,11 @@ struct thread {
 	 * fork/clone event.  Such a task is held in that stop until the
 	 * event arrives, so that no event of a child precedes its birth.
 	 */
-	bool awaiting_birth;	/* seen before its creator's event */
-	bool held;		/* ... and kept in its first stop for it */
-	pid_t ppid;		/* its parent process, for releasing it if that dies first */
+	bool awaiting_birth; /* seen before its creator's event */
+	bool held;           /* ... and kept in its first stop for it */
+	pid_t ppid;          /* its parent process, for releasing it if that dies first */
 
-	bool detaching;		/* let go at its next stop (begin_detach) */
+	bool detaching; /* let go at its next stop (begin_detach) */
 
 	/*
 	 * A stop (or death) collected while the process was held still for
@@ -96,14 +96,14 @@ struct sp_tracer {
 	struct sp_decode_ctx dctx;
 	struct timespec t0;
 
-	pid_t leader;	   /* the launched child or the attached process */
+	pid_t leader; /* the launched child or the attached process */
 	bool launched;
-	bool recording;	   /* launch mode records from the program's execve on */
+	bool recording;    /* launch mode records from the program's execve on */
 	int leader_status; /* shell-style */
 	bool leader_done;
 
-	pid_t detach_pid;  /* set by sp_tracer_detach_after() during a callback */
-	pid_t detach_tid;  /* set by sp_tracer_detach_thread_after() during a callback */
+	pid_t detach_pid;    /* set by sp_tracer_detach_after() during a callback */
+	pid_t detach_tid;    /* set by sp_tracer_detach_thread_after() during a callback */
 	unsigned n_deferred; /* threads with a deferred status */
 	int callback_error;
 	unsigned long syscalls;
@@ -160,7 +160,8 @@ static void thread_remove(struct sp_tracer *t, struct thread *victim)
 	}
 }
 
-/* The process (thread group) and parent process of a tid, from /proc: the one source that cannot race. */
+/* The process (thread group) and parent process of a tid, from /proc: the one source that cannot
+ * race. */
 static int read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
 {
 	char path[64], line[256];
@@ -209,7 +210,7 @@ static void deliver(struct sp_tracer *t, struct sp_event *ev)
 }
 
 static void base_event(struct sp_tracer *t, struct thread *th, enum sp_event_type type,
-		       struct sp_event *ev)
+                       struct sp_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->type = type;
@@ -232,8 +233,8 @@ static void flush_unfinished(struct sp_tracer *t, struct thread *th)
 
 /* ---- syscall stops ---- */
 
-static void fill_entry(struct sp_tracer *t, struct thread *th, const struct __ptrace_syscall_info *si,
-		       const uint64_t *args, uint64_t nr)
+static void fill_entry(struct sp_tracer *t, struct thread *th,
+                       const struct __ptrace_syscall_info *si, const uint64_t *args, uint64_t nr)
 {
 	struct sp_event *ev = &th->entry;
 
@@ -271,7 +272,7 @@ static void start_recording_at(struct sp_tracer *t, struct thread *th, uint32_t 
 }
 
 static void on_syscall_entry(struct sp_tracer *t, struct thread *th,
-			     const struct __ptrace_syscall_info *si)
+                             const struct __ptrace_syscall_info *si)
 {
 	if (th->in_syscall && th->entry_from_seccomp && th->entry.nr == (long)si->entry.nr) {
 		th->entry_from_seccomp = false; /* the same call, seen at its seccomp stop */
@@ -307,7 +308,7 @@ static void deliver_exec_event(struct sp_tracer *t, struct thread *th)
  * only then.
  */
 static bool killed_by_seccomp(const struct thread *th, const struct __ptrace_syscall_info *si,
-			      long nr)
+                              long nr)
 {
 	return !si->exit.is_error && si->exit.rval == nr &&
 	       sp_seccomp_mode(th->pid, th->tid) == 3 /* SECCOMP_MODE_DEAD */;
@@ -323,7 +324,7 @@ static void flush_unfinished_killed(struct sp_tracer *t, struct thread *th)
 }
 
 static void on_syscall_exit(struct sp_tracer *t, struct thread *th,
-			    const struct __ptrace_syscall_info *si)
+                            const struct __ptrace_syscall_info *si)
 {
 	struct sp_event *ev = &th->entry;
 
@@ -395,7 +396,7 @@ static bool fail_foreign_trace(struct thread *th, const struct __ptrace_syscall_
 
 /* SECCOMP_RET_TRACE stop: in entry-only mode, the entry is all there will be. */
 static void on_seccomp_stop(struct sp_tracer *t, struct thread *th,
-			    const struct __ptrace_syscall_info *si)
+                            const struct __ptrace_syscall_info *si)
 {
 	bool failed = fail_foreign_trace(th, si);
 
@@ -472,7 +473,8 @@ static void on_new_task(struct sp_tracer *t, struct thread *parent, int event)
 		return;
 	child = thread_find(t, (pid_t)msg);
 	if (!child) {
-		/* Not from the event kind: CLONE_THREAD | CLONE_VFORK makes a thread yet reports VFORK. */
+		/* Not from the event kind: CLONE_THREAD | CLONE_VFORK makes a thread yet reports
+		 * VFORK. */
 		pid_t pid = read_tgid((pid_t)msg);
 
 		child = thread_add(t, (pid_t)msg, pid > 0 ? pid : (pid_t)msg);
@@ -484,7 +486,7 @@ static void on_new_task(struct sp_tracer *t, struct thread *parent, int event)
 	else if (event == PTRACE_EVENT_FORK)
 		via = "fork";
 	else if (parent->in_syscall && parent->entry.name &&
-		 strcmp(parent->entry.name, "clone3") == 0)
+	         strcmp(parent->entry.name, "clone3") == 0)
 		via = "clone3";
 	else
 		via = "clone";
@@ -596,7 +598,7 @@ static void restart_thread(struct sp_tracer *t, struct thread *th, enum restart_
 	switch (how) {
 	case RESTART_RESUME:
 		rc = ptrace(t->opts->entry_only && !th->full_stops ? PTRACE_CONT : PTRACE_SYSCALL,
-			    th->tid, 0, (void *)(long)sig);
+		            th->tid, 0, (void *)(long)sig);
 		break;
 	case RESTART_LISTEN:
 		rc = ptrace(PTRACE_LISTEN, th->tid, 0, 0);
@@ -643,7 +645,8 @@ static void on_detaching_stop(struct sp_tracer *t, struct thread *th, int status
 	 * A child it was creating is auto-attached already: announce it, or
 	 * it would wait forever for the creator's event.
 	 */
-	if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK || event == PTRACE_EVENT_CLONE)
+	if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+	    event == PTRACE_EVENT_CLONE)
 		on_new_task(t, th, event);
 	/* A signal-delivery stop passes its signal on as we leave; other stops carry none. */
 	restart_thread(t, th, RESTART_DETACH, event == 0 && sig != (SIGTRAP | 0x80) ? sig : 0);
@@ -707,7 +710,8 @@ static void dispatch_stop(struct sp_tracer *t, pid_t tid, int status)
 			on_syscall_stop(t, th);
 			break;
 		case PTRACE_EVENT_STOP:
-			/* A group-stop must stay a stop (PTRACE_LISTEN); anything else is an interrupt. */
+			/* A group-stop must stay a stop (PTRACE_LISTEN); anything else is an
+			 * interrupt. */
 			if (is_group_stop_signal(sig)) {
 				how = RESTART_LISTEN;
 			} else if (th->awaiting_birth) {
@@ -787,7 +791,8 @@ char *sp_tracer_resolve_program(const char *prog)
 	return NULL;
 }
 
-/* In entry-only mode every syscall of every ABI must stop us once: trace all, allow nothing else. */
+/* In entry-only mode every syscall of every ABI must stop us once: trace all, allow nothing else.
+ */
 static int install_trace_everything_filter(void)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRACE(SP_TRACE_MARK));
@@ -808,8 +813,8 @@ static int install_trace_everything_filter(void)
 	return rc;
 }
 
-static void __attribute__((noreturn)) run_child(const struct sp_tracer_opts *opts, const char *path,
-						int err_fd)
+static void __attribute__((noreturn))
+run_child(const struct sp_tracer_opts *opts, const char *path, int err_fd)
 {
 	int err;
 
@@ -834,7 +839,7 @@ fail:
 }
 
 static const int seize_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-				 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC;
+                                 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC;
 
 /*
  * Every syscall stop is read with PTRACE_GET_SYSCALL_INFO (Linux 5.3); an
@@ -859,7 +864,8 @@ static int probe_syscall_info(struct sp_diag *diag)
 	}
 	if (waitpid(child, &status, 0) != child || !WIFSTOPPED(status)) {
 		waitpid(child, &status, 0);
-		return sp_diag_set(diag, EPERM, "cannot trace a child of sysphase (ptrace refused)");
+		return sp_diag_set(diag, EPERM,
+		                   "cannot trace a child of sysphase (ptrace refused)");
 	}
 	got = ptrace(PTRACE_GET_SYSCALL_INFO, child, sizeof(si), &si);
 	if (got <= 0)
@@ -867,10 +873,11 @@ static int probe_syscall_info(struct sp_diag *diag)
 	kill(child, SIGKILL);
 	waitpid(child, &status, 0);
 	if (got <= 0)
-		return sp_diag_set(diag, err == EIO ? ENOSYS : err,
-				   "the kernel has no PTRACE_GET_SYSCALL_INFO (Linux 5.3 or later is "
-				   "needed): %s",
-				   strerror(err));
+		return sp_diag_set(
+		    diag, err == EIO ? ENOSYS : err,
+		    "the kernel has no PTRACE_GET_SYSCALL_INFO (Linux 5.3 or later is "
+		    "needed): %s",
+		    strerror(err));
 	return 0;
 }
 
@@ -884,7 +891,7 @@ static int launch(struct sp_tracer *t, struct sp_diag *diag, int *err_fd)
 	path = sp_tracer_resolve_program(opts->argv[0]);
 	if (!path)
 		return sp_diag_set(diag, errno, "cannot execute '%s': %s", opts->argv[0],
-				   strerror(errno));
+		                   strerror(errno));
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		free(path);
 		return sp_diag_set(diag, errno, "pipe: %s", strerror(errno));
@@ -910,8 +917,8 @@ static int launch(struct sp_tracer *t, struct sp_diag *diag, int *err_fd)
 		return sp_diag_set(diag, ECHILD, "the child did not stop before exec");
 	}
 	if (ptrace(PTRACE_SEIZE, child, 0,
-		   (void *)(long)(seize_options | PTRACE_O_EXITKILL |
-				  (opts->entry_only ? PTRACE_O_TRACESECCOMP : 0))) < 0) {
+	           (void *)(long)(seize_options | PTRACE_O_EXITKILL |
+	                          (opts->entry_only ? PTRACE_O_TRACESECCOMP : 0))) < 0) {
 		int err = errno;
 
 		kill(child, SIGKILL);
@@ -953,7 +960,7 @@ static const char *seize_refusal_hint(pid_t tid, int err)
 		return hint;
 	}
 	return geteuid() == 0 ? " (refused by the kernel's ptrace policy)"
-			      : " (needs root or CAP_SYS_PTRACE)";
+	                      : " (needs root or CAP_SYS_PTRACE)";
 }
 
 static int seize_all_threads(struct sp_tracer *t, pid_t pid, struct sp_diag *diag)
@@ -969,8 +976,8 @@ static int seize_all_threads(struct sp_tracer *t, pid_t pid, struct sp_diag *dia
 
 		if (!dir)
 			return sp_diag_set(diag, errno == ENOENT ? ESRCH : errno,
-					   "cannot attach to %d: %s", pid,
-					   strerror(errno == ENOENT ? ESRCH : errno));
+			                   "cannot attach to %d: %s", pid,
+			                   strerror(errno == ENOENT ? ESRCH : errno));
 		added = false;
 		while ((de = readdir(dir))) {
 			pid_t tid = (pid_t)atoi(de->d_name);
@@ -984,7 +991,7 @@ static int seize_all_threads(struct sp_tracer *t, pid_t pid, struct sp_diag *dia
 					continue; /* a thread that just exited */
 				closedir(dir);
 				return sp_diag_set(diag, err, "cannot attach to %d: %s%s", pid,
-						   strerror(err), seize_refusal_hint(tid, err));
+				                   strerror(err), seize_refusal_hint(tid, err));
 			}
 			if (!thread_add(t, tid, pid)) {
 				closedir(dir);
@@ -1146,7 +1153,7 @@ static void wait_detached_leader(struct sp_tracer *t)
 }
 
 int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *res,
-		  struct sp_diag *diag)
+                  struct sp_diag *diag)
 {
 	struct sp_tracer t = {.opts = opts};
 	int rc, err_fd = -1, status;
@@ -1208,7 +1215,7 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 		if (read(err_fd, &child_err, sizeof(child_err)) == (ssize_t)sizeof(child_err) &&
 		    child_err < 0) {
 			rc = sp_diag_set(diag, -child_err, "cannot execute '%s': %s", opts->argv[0],
-					 strerror(-child_err));
+			                 strerror(-child_err));
 			goto out;
 		}
 	}
@@ -1248,7 +1255,11 @@ void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid)
 }
 
 /* Waits for the task to stop or die without blocking on one that cannot answer. */
-enum quiet { QUIET_STOPPED, QUIET_IN_KERNEL, QUIET_GONE };
+enum quiet {
+	QUIET_STOPPED,
+	QUIET_IN_KERNEL,
+	QUIET_GONE
+};
 
 static enum quiet wait_quiet(struct sp_tracer *t, struct thread *th)
 {
@@ -1306,7 +1317,7 @@ static int adopt_for_quiesce(struct sp_tracer *t, pid_t pid, pid_t tid, struct s
 			    task_state(pid, tid) != 'S')
 				return 0;
 			return sp_diag_set(why, EPERM, "thread %d is not traced and cannot be: %s",
-					   tid, strerror(errno));
+			                   tid, strerror(errno));
 		}
 		borrowed = true;
 	}
@@ -1377,7 +1388,7 @@ static bool thread_find_in(pid_t pid, int tid)
 
 /* The injected call itself, with the thread's death noted for the loop. */
 static int inject(struct thread *th, const void *insns, size_t len, unsigned long flags,
-		  struct sp_diag *why)
+                  struct sp_diag *why)
 {
 	struct sp_inject_outcome out;
 	int rc = sp_inject_seccomp(th->tid, insns, len, flags, &out);
@@ -1387,10 +1398,10 @@ static int inject(struct thread *th, const void *insns, size_t len, unsigned lon
 		th->vanished = true;
 		th->vanished_status = out.gone_status;
 		return sp_diag_set(why, ESRCH, "thread %d died during the injection%s", th->tid,
-				   WIFSIGNALED(out.gone_status) &&
-					   WTERMSIG(out.gone_status) == SIGSYS
-				       ? " (killed by SIGSYS: a filter of its own denies seccomp)"
-				       : "");
+		                   WIFSIGNALED(out.gone_status) &&
+		                           WTERMSIG(out.gone_status) == SIGSYS
+		                       ? " (killed by SIGSYS: a filter of its own denies seccomp)"
+		                       : "");
 	}
 	if (rc < 0)
 		return sp_diag_set(why, -rc, "the injection failed: %s", strerror(-rc));
@@ -1402,21 +1413,21 @@ static int inject(struct thread *th, const void *insns, size_t len, unsigned lon
 	 */
 	if (out.seccomp_ret > 0 && thread_find_in(th->pid, out.seccomp_ret))
 		return sp_diag_set(why, EPERM,
-				   "thread %d holds filters of its own that TSYNC cannot join",
-				   out.seccomp_ret);
+		                   "thread %d holds filters of its own that TSYNC cannot join",
+		                   out.seccomp_ret);
 	if (out.seccomp_ret > 0)
 		return sp_diag_set(why, EPERM,
-				   "seccomp() returned %d, not 0: a filter of the program's own "
-				   "intercepted it",
-				   out.seccomp_ret);
+		                   "seccomp() returned %d, not 0: a filter of the program's own "
+		                   "intercepted it",
+		                   out.seccomp_ret);
 	if (out.seccomp_ret < 0)
 		return sp_diag_set(why, -out.seccomp_ret, "seccomp() failed: %s",
-				   strerror(-out.seccomp_ret));
+		                   strerror(-out.seccomp_ret));
 	return 0;
 }
 
 int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid, const struct sock_filter *insns,
-			     size_t len, unsigned long flags, struct sp_diag *why)
+                             size_t len, unsigned long flags, struct sp_diag *why)
 {
 	struct thread *th = thread_find(tracer, tid);
 	long before;
@@ -1438,7 +1449,7 @@ int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid, const struct s
 	before = sp_seccomp_filter_count(th->pid, tid);
 	if (before < 0)
 		return sp_diag_set(why, -before, "cannot read thread %d's filter count: %s", tid,
-				   strerror((int)-before));
+		                   strerror((int)-before));
 	rc = inject(th, insns, len, flags, why);
 	if (rc < 0)
 		return rc;

@@ -29,7 +29,6 @@
 
 #include <jansson.h>
 
-
 /* x86-64 syscall numbers are dense below 512 (libseccomp knows none above). */
 #define SP_SET_NR_MAX 512
 
@@ -68,13 +67,13 @@ const char *sp_set_skipped_at(const struct sp_syscall_set *s, size_t i);
  * may be NULL/0 to mean the default.  Tests set them to pin the answer.
  */
 struct sp_set_env {
-	const char *exe_dir;	    /* to find share/sysphase/data next to the binary */
+	const char *exe_dir;        /* to find share/sysphase/data next to the binary */
 	const char *docker_profile; /* docker:default file; default SP_DOCKER_DEFAULT_PROFILE */
-	const char *kernel;	    /* release for minKernel; default uname -r */
+	const char *kernel;         /* release for minKernel; default uname -r */
 };
 
 /* Where Debian's golang-github-docker-docker-dev puts Docker's default profile. */
-#define SP_DOCKER_DEFAULT_PROFILE                                                                  \
+#define SP_DOCKER_DEFAULT_PROFILE \
 	"/usr/share/gocode/src/github.com/docker/docker/profiles/seccomp/default.json"
 
 /*
@@ -93,7 +92,7 @@ struct sp_set_env {
  * (malformed), -ENOMEM.  *out is the caller's (sp_set_free).
  */
 int sp_set_load(const char *spec, const struct sp_set_env *env, struct sp_syscall_set **out,
-		struct sp_diag *diag);
+                struct sp_diag *diag);
 
 /*
  * A set from a recorded trace (analysis/trace_set.c, through the one
@@ -103,7 +102,7 @@ int sp_set_load(const char *spec, const struct sp_set_env *env, struct sp_syscal
  * 0 with *out, or -errno with diag (-ENOENT: no such phase).
  */
 int sp_set_from_trace(const char *spec, const char *exe_dir, struct sp_syscall_set **out,
-		      struct sp_diag *diag);
+                      struct sp_diag *diag);
 
 /*
  * The same from text already in memory: a plain list or a JSON array of
@@ -111,7 +110,7 @@ int sp_set_from_trace(const char *spec, const char *exe_dir, struct sp_syscall_s
  * and commas; '#' starts a comment.
  */
 int sp_set_parse_list(const char *text, size_t len, const char *name, struct sp_syscall_set *into,
-		      struct sp_diag *diag);
+                      struct sp_diag *diag);
 
 /*
  * An OCI/Docker seccomp profile (root borrowed): the syscalls it lets an
@@ -120,7 +119,7 @@ int sp_set_parse_list(const char *text, size_t len, const char *name, struct sp_
  * kernel (a release string such as "6.1.0-13-amd64").
  */
 int sp_set_from_oci(json_t *root, const char *name, const char *kernel, struct sp_syscall_set *into,
-		    struct sp_diag *diag);
+                    struct sp_diag *diag);
 
 /* Docker's default capability set (NULL-terminated), as its profile's conditions see it. */
 extern const char *const sp_docker_default_caps[];
@@ -154,7 +153,7 @@ struct sp_comparison {
 };
 
 void sp_compare(const struct sp_syscall_set *a, const struct sp_syscall_set *b,
-		struct sp_comparison *out);
+                struct sp_comparison *out);
 
 /* "a", "b", "both", "only_a", "only_b". */
 const char *sp_cmp_part_name(enum sp_cmp_which w);
@@ -167,7 +166,7 @@ const char *sp_cmp_part_name(enum sp_cmp_which w);
  * PART = {"size", "by_level": {"1".."4", "unrated"}, "syscalls": {"1": [...], ...}}.
  */
 json_t *sp_comparison_to_json(const struct sp_syscall_set *a, const struct sp_syscall_set *b,
-			      const struct sp_comparison *c);
+                              const struct sp_comparison *c);
 
 /* The x86-64 name of number nr (interned), NULL when none. */
 const char *sp_set_nr_name(long nr);
@@ -202,7 +201,6 @@ const long *sp_set_name_order(size_t *n);
 
 #include <jansson.h>
 
-
 /* Collects, from the event stream, what the picture needs beyond the timeline. */
 struct sp_report;
 
@@ -232,10 +230,10 @@ struct sp_report_input {
 	const char *title;  /* the program, e.g. "/usr/sbin/nginx -c ..." (required) */
 	const char *source; /* the trace or policy file the report is made from */
 	const char *rules_name;
-	const char *const *phase_desc;	/* one line per policy phase, parallel to policy->phases */
-	json_t *timeline;		/* sp_timeline_to_json(t, true); NULL for a policy alone */
+	const char *const *phase_desc;  /* one line per policy phase, parallel to policy->phases */
+	json_t *timeline;               /* sp_timeline_to_json(t, true); NULL for a policy alone */
 	const struct sp_policy *policy; /* NULL when none could be built */
-	const char *policy_note;	/* why there is no policy, shown in its place */
+	const char *policy_note;        /* why there is no policy, shown in its place */
 	const char *kernel, *generator;
 	enum sp_report_axis axis;
 	/* Other allowlists to hold each phase against (sp_set_load() of --against). */
@@ -268,7 +266,7 @@ struct sp_report_doc_opts {
 
 /* 0, or -errno with diag: -ENOMEM, else bad input (file:line:col where known). */
 int sp_report_doc_load(const struct sp_report_doc_opts *o, struct sp_report_doc **out,
-		       struct sp_diag *diag);
+                       struct sp_diag *diag);
 
 /* What the CLI should warn about (one line each, owned by d). */
 size_t sp_report_doc_warning_count(const struct sp_report_doc *d);
@@ -279,7 +277,7 @@ const char *sp_report_doc_warning(const struct sp_report_doc *d, size_t i);
  * source, generator, axis and refs; the rest comes from d.
  */
 int sp_report_doc_write(const struct sp_report_doc *d, const struct sp_report_input *base,
-			FILE *out);
+                        FILE *out);
 
 void sp_report_doc_free(struct sp_report_doc *d);
 

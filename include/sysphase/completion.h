@@ -42,7 +42,7 @@ struct sp_facts;
  * -ENOMEM.  *out is the caller's (sp_facts_free).
  */
 int sp_facts_load(const char *path, const char *cache_dir, struct sp_facts **out,
-		  struct sp_diag *diag);
+                  struct sp_diag *diag);
 void sp_facts_free(struct sp_facts *f);
 
 /* Whether f came from the cache rather than from disassembly. */
@@ -71,7 +71,7 @@ int sp_facts_vaddr(const struct sp_facts *f, uint64_t off, uint64_t *vaddr);
 
 /* A call edge: a function of the same module, or an import by name. */
 struct sp_callee {
-	long local;	    /* function index, -1 for an import */
+	long local;         /* function index, -1 for an import */
 	const char *import; /* symbol name when local < 0; owned by f */
 };
 
@@ -91,13 +91,13 @@ size_t sp_facts_nneeded(const struct sp_facts *f);
 const char *sp_facts_needed(const struct sp_facts *f, size_t k);
 
 struct sp_facts_stats {
-	size_t funcs;		/* functions */
-	size_t named;		/* of which with a symbol */
-	size_t calls;		/* call edges (local and imports) */
-	size_t syscall_sites;	/* syscall instructions and syscall() calls */
-	size_t unresolved;	/* of which with no constant number */
+	size_t funcs;           /* functions */
+	size_t named;           /* of which with a symbol */
+	size_t calls;           /* call edges (local and imports) */
+	size_t syscall_sites;   /* syscall instructions and syscall() calls */
+	size_t unresolved;      /* of which with no constant number */
 	size_t unknown_targets; /* direct branches into no known function (mostly ifunc PLT
-				 * stubs such as memcpy's, which have no symbol) */
+	                         * stubs such as memcpy's, which have no symbol) */
 };
 void sp_facts_get_stats(const struct sp_facts *f, struct sp_facts_stats *out);
 
@@ -111,9 +111,9 @@ void sp_facts_get_stats(const struct sp_facts *f, struct sp_facts_stats *out);
 struct sp_completion;
 
 struct sp_completion_opts {
-	const char *cache_dir;		/* as for sp_facts_load */
+	const char *cache_dir;          /* as for sp_facts_load */
 	const char *const *search_dirs; /* where libraries are looked for by name; NULL: the
-					 * system's (/lib/x86_64-linux-gnu, /usr/lib/...) */
+	                                 * system's (/lib/x86_64-linux-gnu, /usr/lib/...) */
 	size_t n_search_dirs;
 };
 
@@ -127,7 +127,7 @@ void sp_completion_free(struct sp_completion *c);
  * among the paths already given.  Loaded once per session; borrowed.
  */
 int sp_completion_module(struct sp_completion *c, const char *name, const struct sp_facts **out,
-			 struct sp_diag *diag);
+                         struct sp_diag *diag);
 
 /* One process's stacks, grouped by phase. */
 struct sp_scope;
@@ -153,10 +153,10 @@ typedef int (*sp_complete_fn)(const char *phase, long nr, json_t *why, void *arg
 
 struct sp_scope_stats {
 	size_t stop_nodes; /* common outer functions */
-	size_t seeds;	   /* seed functions, over all phases */
-	size_t reached;	   /* functions reached, over all phases */
+	size_t seeds;      /* seed functions, over all phases */
+	size_t reached;    /* functions reached, over all phases */
 	size_t unresolved; /* unresolved syscall sites in reached functions */
-	size_t missing;	   /* modules that could not be loaded */
+	size_t missing;    /* modules that could not be loaded */
 };
 
 /*
@@ -168,7 +168,7 @@ struct sp_scope_stats {
  * found is reported.  0, -ENOMEM, or the callback's non-zero value.
  */
 int sp_scope_complete(struct sp_scope *s, sp_complete_fn fn, void *arg, struct sp_scope_stats *st,
-		      struct sp_diag *diag);
+                      struct sp_diag *diag);
 
 /*
  * Completion of a whole trace: events go in as they are read (exec and
@@ -210,14 +210,14 @@ int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev);
  * ({"reason": ...} for the memory kinds), stolen.  Non-zero stops.
  */
 typedef int (*sp_completer_fn)(const char *phase, const char *name, enum sp_completion_kind kind,
-			       json_t *why, void *arg);
+                               json_t *why, void *arg);
 
 struct sp_completer_stats {
 	size_t processes;  /* processes with at least one stack */
-	size_t stacks;	   /* distinct stacks */
-	size_t modules;	   /* modules whose facts were loaded */
-	size_t cached;	   /* of which from the cache */
-	size_t missing;	   /* modules that could not be loaded */
+	size_t stacks;     /* distinct stacks */
+	size_t modules;    /* modules whose facts were loaded */
+	size_t cached;     /* of which from the cache */
+	size_t missing;    /* modules that could not be loaded */
 	size_t unresolved; /* syscall sites without a constant number, in reached code */
 	size_t added, held_back, memory;
 	struct sp_scope_stats scope; /* summed over processes */
@@ -230,7 +230,7 @@ struct sp_completer_stats {
  * or the callback's value.
  */
 int sp_completer_finish(struct sp_completer *k, bool allow_dangerous, sp_completer_fn fn, void *arg,
-			struct sp_completer_stats *st, struct sp_diag *diag);
+                        struct sp_completer_stats *st, struct sp_diag *diag);
 
 /*
  * An sp_completer_fn that adds each report to the policy builder b
@@ -240,6 +240,6 @@ int sp_completer_finish(struct sp_completer *k, bool allow_dangerous, sp_complet
  * cannot hold is skipped.  0 or -ENOMEM.
  */
 int sp_completion_to_builder(const char *phase, const char *name, enum sp_completion_kind kind,
-			     json_t *why, void *b);
+                             json_t *why, void *b);
 
 #endif /* SYSPHASE_COMPLETION_H */

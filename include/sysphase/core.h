@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sysphase core: trace events, diagnostics, syscall names and threat levels, JSON positions.  Everything the other libraries share.
+ * sysphase core: trace events, diagnostics, syscall names and threat levels, JSON positions.
+ * Everything the other libraries share.
  */
 #ifndef SYSPHASE_CORE_H
 #define SYSPHASE_CORE_H
@@ -19,11 +20,11 @@ struct sp_diag {
 
 /* printf-style; a NULL diag is allowed and ignored.  Returns -err for `return sp_diag_set(...)`. */
 int sp_diag_set(struct sp_diag *diag, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* The same with a source position; line and col are 1-based, 0 meaning unknown. */
 int sp_diag_at(struct sp_diag *diag, int err, const char *file, int line, int col, const char *fmt,
-	       ...) __attribute__((format(printf, 6, 7)));
+               ...) __attribute__((format(printf, 6, 7)));
 
 /*
  * One trace event, the unit every stage of sysphase passes along:
@@ -41,11 +42,11 @@ int sp_diag_at(struct sp_diag *diag, int err, const char *file, int line, int co
 
 enum sp_event_type {
 	SP_EV_SYSCALL = 0, /* one syscall, entry and exit merged */
-	SP_EV_FORK,	   /* a new process (fork, vfork, clone without CLONE_THREAD) */
-	SP_EV_CLONE,	   /* a new thread in an existing process */
-	SP_EV_EXEC,	   /* a successful execve/execveat completed */
-	SP_EV_SIGNAL,	   /* a signal delivered to a thread */
-	SP_EV_EXIT,	   /* a thread or process ended */
+	SP_EV_FORK,        /* a new process (fork, vfork, clone without CLONE_THREAD) */
+	SP_EV_CLONE,       /* a new thread in an existing process */
+	SP_EV_EXEC,        /* a successful execve/execveat completed */
+	SP_EV_SIGNAL,      /* a signal delivered to a thread */
+	SP_EV_EXIT,        /* a thread or process ended */
 };
 
 /* The ABI a syscall was made through; x86-64 processes can use all three. */
@@ -66,32 +67,32 @@ struct sp_event {
 
 	/* SP_EV_SYSCALL */
 	enum sp_abi abi;
-	long nr;	  /* as the ABI numbers it (x32 with its 0x40000000 bit) */
+	long nr;          /* as the ABI numbers it (x32 with its 0x40000000 bit) */
 	const char *name; /* NULL when libseccomp does not know the number */
 	uint64_t args[SP_MAX_ARGS];
-	bool has_exit; /* false with --no-exit or when the thread died in it */
-	int64_t ret;	/* raw return value, meaningful when has_exit */
-	int err;	/* errno (positive) when ret is in [-4095, -1], else 0 */
+	bool has_exit;    /* false with --no-exit or when the thread died in it */
+	int64_t ret;      /* raw return value, meaningful when has_exit */
+	int err;          /* errno (positive) when ret is in [-4095, -1], else 0 */
 	const char *site; /* call-site module (basename) or NULL */
-	json_t *dec;	  /* decoded arguments, object keyed by argument name; owned */
-	json_t *stack;	  /* array of frames with --stack, else NULL; owned */
+	json_t *dec;      /* decoded arguments, object keyed by argument name; owned */
+	json_t *stack;    /* array of frames with --stack, else NULL; owned */
 
 	/* SP_EV_FORK / SP_EV_CLONE */
-	pid_t child;	     /* the new tid (== new pid for FORK) */
-	const char *via;     /* "fork", "vfork", "clone", "clone3" */
+	pid_t child;     /* the new tid (== new pid for FORK) */
+	const char *via; /* "fork", "vfork", "clone", "clone3" */
 
 	/* SP_EV_EXEC */
-	const char *path;    /* the executable */
-	pid_t former_tid;    /* the thread that called exec, when not the leader */
+	const char *path; /* the executable */
+	pid_t former_tid; /* the thread that called exec, when not the leader */
 
 	/* SP_EV_SIGNAL */
 	int signo;
 
 	/* SP_EV_EXIT */
-	bool whole_process;  /* the last thread of the process went away */
-	bool killed;	     /* ended by a signal (signo says which); for SP_EV_SYSCALL: a
-				seccomp filter killed the thread in this call (no exit) */
-	int status;	     /* exit status when !killed */
+	bool whole_process; /* the last thread of the process went away */
+	bool killed;        /* ended by a signal (signo says which); for SP_EV_SYSCALL: a
+	                       seccomp filter killed the thread in this call (no exit) */
+	int status;         /* exit status when !killed */
 
 	/* Set by the phase detector; NULL when no rules are in use. */
 	const char *phase;
@@ -114,7 +115,6 @@ void sp_event_clear(struct sp_event *ev);
  * Syscall names and numbers, resolved through libseccomp so that sysphase
  * carries no hand-written table that could drift from the kernel's.
  */
-
 
 /*
  * The ABI of a syscall from the AUDIT_ARCH reported by PTRACE_GET_SYSCALL_INFO
@@ -153,7 +153,7 @@ struct sp_xlat_entry {
 };
 
 struct sp_xlat {
-	const char *kind;		      /* the list's name: "open_flags" */
+	const char *kind;                    /* the list's name: "open_flags" */
 	const struct sp_xlat_entry *entries; /* printed and parsed, in the list's order */
 	size_t n;
 	const struct sp_xlat_entry *aliases; /* other spellings: parsed, never printed */
@@ -244,7 +244,7 @@ char *sp_xlat_format_enum(const struct sp_xlat *x, uint64_t v, char *buf, size_t
  * token at s + *bad_off, *bad_len bytes long (either pointer may be NULL).
  */
 int sp_xlat_parse_flags(const struct sp_xlat *x, const char *s, uint64_t *val, size_t *bad_off,
-			size_t *bad_len);
+                        size_t *bad_len);
 
 /* The name of x closest to name, for "did you mean"; NULL when none is close. */
 const char *sp_xlat_suggest(const struct sp_xlat *x, const char *name);
@@ -284,48 +284,48 @@ const char *sp_nearest(const char *s, const char *const *names);
  */
 
 enum sp_arg_kind {
-	SP_ARG_INT,	     /* int: sign-extended from 32 bits */
-	SP_ARG_UINT,	     /* unsigned int */
-	SP_ARG_LONG,	     /* long, off_t, size_t: the 64 bits */
-	SP_ARG_HEX,	     /* a number best read in hex (masks, magic values) */
-	SP_ARG_PTR,	     /* a pointer not followed: hex */
-	SP_ARG_PATH,	     /* NUL-terminated path */
-	SP_ARG_STRING,	     /* NUL-terminated string that is not a path */
-	SP_ARG_FD,	     /* int fd */
-	SP_ARG_DIRFD,	     /* fd or AT_FDCWD */
-	SP_ARG_OPEN_FLAGS,   /* access mode and open flags */
-	SP_ARG_OPEN_MODE,    /* mode of open/openat: only with O_CREAT or O_TMPFILE (ref = flags) */
-	SP_ARG_MODE,	     /* mode_t, octal */
-	SP_ARG_OPEN_HOW,     /* struct open_how of openat2 */
-	SP_ARG_FD_FLAGS,     /* O_CLOEXEC, O_NONBLOCK... without an access mode */
+	SP_ARG_INT,        /* int: sign-extended from 32 bits */
+	SP_ARG_UINT,       /* unsigned int */
+	SP_ARG_LONG,       /* long, off_t, size_t: the 64 bits */
+	SP_ARG_HEX,        /* a number best read in hex (masks, magic values) */
+	SP_ARG_PTR,        /* a pointer not followed: hex */
+	SP_ARG_PATH,       /* NUL-terminated path */
+	SP_ARG_STRING,     /* NUL-terminated string that is not a path */
+	SP_ARG_FD,         /* int fd */
+	SP_ARG_DIRFD,      /* fd or AT_FDCWD */
+	SP_ARG_OPEN_FLAGS, /* access mode and open flags */
+	SP_ARG_OPEN_MODE,  /* mode of open/openat: only with O_CREAT or O_TMPFILE (ref = flags) */
+	SP_ARG_MODE,       /* mode_t, octal */
+	SP_ARG_OPEN_HOW,   /* struct open_how of openat2 */
+	SP_ARG_FD_FLAGS,   /* O_CLOEXEC, O_NONBLOCK... without an access mode */
 	SP_ARG_EFD_FLAGS,
 	SP_ARG_PROT,
-	SP_ARG_MAP_FLAGS,    /* mapping type, flags and huge page size */
+	SP_ARG_MAP_FLAGS, /* mapping type, flags and huge page size */
 	SP_ARG_MREMAP_FLAGS,
 	SP_ARG_MADVISE,
-	SP_ARG_CLONE_FLAGS,  /* flags, and the exit signal in the low byte */
-	SP_ARG_CLONE_ARGS,   /* struct clone_args of clone3 (ref = its size) */
+	SP_ARG_CLONE_FLAGS, /* flags, and the exit signal in the low byte */
+	SP_ARG_CLONE_ARGS,  /* struct clone_args of clone3 (ref = its size) */
 	SP_ARG_SOCK_DOMAIN,
-	SP_ARG_SOCK_TYPE,    /* type and SOCK_NONBLOCK/SOCK_CLOEXEC */
-	SP_ARG_SOCK_FLAGS,   /* accept4 */
-	SP_ARG_SOCKADDR,     /* ref = the length argument */
+	SP_ARG_SOCK_TYPE,  /* type and SOCK_NONBLOCK/SOCK_CLOEXEC */
+	SP_ARG_SOCK_FLAGS, /* accept4 */
+	SP_ARG_SOCKADDR,   /* ref = the length argument */
 	SP_ARG_SOCKOPT_LEVEL,
 	SP_ARG_SOCKOPT_NAME, /* ref = the level */
 	SP_ARG_SOCKOPT_VAL,  /* ref = the length; an int is shown as its value */
 	SP_ARG_MSG_FLAGS,
 	SP_ARG_SHUTDOWN_HOW,
 	SP_ARG_PRCTL_OPTION,
-	SP_ARG_PRCTL_ARG,    /* ref = the option */
+	SP_ARG_PRCTL_ARG, /* ref = the option */
 	SP_ARG_ARCH_PRCTL,
 	SP_ARG_FCNTL_CMD,
-	SP_ARG_FCNTL_ARG,    /* ref = the command */
+	SP_ARG_FCNTL_ARG, /* ref = the command */
 	SP_ARG_IOCTL_REQ,
 	SP_ARG_SIGNAL,
 	SP_ARG_SIGMASK_HOW,
-	SP_ARG_SIGSET,	     /* a kernel sigset_t pointer */
-	SP_ARG_SIGACTION,    /* a struct kernel_sigaction pointer */
+	SP_ARG_SIGSET,    /* a kernel sigset_t pointer */
+	SP_ARG_SIGACTION, /* a struct kernel_sigaction pointer */
 	SP_ARG_EPOLL_OP,
-	SP_ARG_EPOLL_EVENT,  /* a struct epoll_event pointer */
+	SP_ARG_EPOLL_EVENT, /* a struct epoll_event pointer */
 	SP_ARG_ACCESS_MODE,
 	SP_ARG_AT_FLAGS,
 	SP_ARG_AT_ACCESS_FLAGS,
@@ -335,7 +335,7 @@ enum sp_arg_kind {
 	SP_ARG_WAIT_OPTIONS,
 	SP_ARG_GRND_FLAGS,
 	SP_ARG_RLIMIT,
-	SP_ARG_FUTEX_OP,     /* command and flags */
+	SP_ARG_FUTEX_OP, /* command and flags */
 	SP_ARG_CLOCKID,
 	SP_ARG_TIMER_FLAGS,
 	SP_ARG_MOUNT_FLAGS,
@@ -350,8 +350,8 @@ enum sp_arg_kind {
 /* What only the exit knows. */
 enum sp_exit_kind {
 	SP_EXIT_NONE = 0,
-	SP_EXIT_CWD,	  /* getcwd: arg xa holds ret bytes, NUL included */
-	SP_EXIT_LINK,	  /* readlink(at): arg xa holds ret bytes, no NUL */
+	SP_EXIT_CWD,      /* getcwd: arg xa holds ret bytes, NUL included */
+	SP_EXIT_LINK,     /* readlink(at): arg xa holds ret bytes, no NUL */
 	SP_EXIT_FD_PAIR,  /* arg xa points to two fds */
 	SP_EXIT_SOCKADDR, /* arg xa points to a sockaddr, arg xb to its length */
 	SP_EXIT_WSTATUS,  /* arg xa points to a wait status */
@@ -366,15 +366,15 @@ enum sp_ret_fd {
 
 struct sp_arg_spec {
 	const char *name; /* NULL past the last argument */
-	uint8_t kind;	  /* enum sp_arg_kind */
-	int8_t ref;	  /* index of the argument this one's meaning depends on, or -1 */
+	uint8_t kind;     /* enum sp_arg_kind */
+	int8_t ref;       /* index of the argument this one's meaning depends on, or -1 */
 };
 
 struct sp_syscall_spec {
 	const char *name;
 	struct sp_arg_spec args[SP_MAX_ARGS];
-	uint8_t exit;	/* enum sp_exit_kind */
-	int8_t xa, xb;	/* the arguments the exit decodes */
+	uint8_t exit;   /* enum sp_exit_kind */
+	int8_t xa, xb;  /* the arguments the exit decodes */
 	uint8_t ret_fd; /* enum sp_ret_fd */
 };
 
@@ -385,7 +385,7 @@ struct sp_syscall_spec {
  */
 struct sp_arg_field {
 	const char *name; /* the field, and the name rules use */
-	uint8_t kind;	  /* enum sp_arg_kind of the field */
+	uint8_t kind;     /* enum sp_arg_kind of the field */
 };
 
 /* The spec of an x86-64 syscall by name, or NULL when the decoder has none. */
@@ -397,7 +397,8 @@ const struct sp_syscall_spec *sp_syscall_spec_at(size_t i);
 /* The index of the argument called arg, or -ENOENT. */
 int sp_syscall_arg_index(const struct sp_syscall_spec *s, const char *arg);
 
-/* The fields the decoder prints for a struct kind (SP_ARG_CLONE_ARGS...), NULL-name terminated; NULL if none. */
+/* The fields the decoder prints for a struct kind (SP_ARG_CLONE_ARGS...), NULL-name terminated;
+ * NULL if none. */
 const struct sp_arg_field *sp_arg_fields(enum sp_arg_kind kind);
 
 /*
@@ -428,7 +429,7 @@ char *sp_arg_format(enum sp_arg_kind kind, uint64_t v, char *buf, size_t n);
  * 0, or -ENOENT with the unknown token at s + *bad_off (*bad_len bytes).
  */
 int sp_arg_parse(enum sp_arg_kind kind, const char *s, uint64_t *v, size_t *bad_off,
-		 size_t *bad_len);
+                 size_t *bad_len);
 
 /* A name of kind's table(s) close to name, for "did you mean"; NULL when none is. */
 const char *sp_arg_suggest(enum sp_arg_kind kind, const char *name);

@@ -27,8 +27,8 @@
 struct sp_enforcer;
 
 enum sp_enforce_note_kind {
-	SP_NOTE_DENIAL,		 /* a call its filter denied (kernel audit record, or seen) */
-	SP_NOTE_UNSEEN_PHASE,	 /* entered a phase the policy never saw: it keeps its filter */
+	SP_NOTE_DENIAL,          /* a call its filter denied (kernel audit record, or seen) */
+	SP_NOTE_UNSEEN_PHASE,    /* entered a phase the policy never saw: it keeps its filter */
 	SP_NOTE_HANDOVER_FAILED, /* its next filter could not be installed or verified: killed */
 };
 
@@ -43,7 +43,7 @@ struct sp_enforce_note {
 	pid_t pid;
 	const char *comm;  /* its command name, "" when unknown */
 	const char *phase; /* DENIAL: the phase whose filter it holds; UNSEEN_PHASE: the phase it
-			      entered; HANDOVER_FAILED: the phase it was moving to */
+	                      entered; HANDOVER_FAILED: the phase it was moving to */
 	const char *held_phase; /* UNSEEN_PHASE: the phase whose filter it keeps */
 
 	/* DENIAL */
@@ -87,7 +87,7 @@ struct sp_enforcer_opts {
  * -ENOMEM, other -errno when it cannot be read.  *out: sp_enforcer_free().
  */
 int sp_enforcer_new(const char *policy_path, const struct sp_enforcer_opts *opts,
-		    struct sp_enforcer **out, struct sp_diag *diag);
+                    struct sp_enforcer **out, struct sp_diag *diag);
 
 void sp_enforcer_free(struct sp_enforcer *e);
 
@@ -95,7 +95,7 @@ void sp_enforcer_free(struct sp_enforcer *e);
 const char *sp_enforcer_recorded_program(const struct sp_enforcer *e);
 
 struct sp_enforce_result {
-	int status;	    /* the program's, shell-style (128 + signal when killed) */
+	int status;         /* the program's, shell-style (128 + signal when killed) */
 	bool interrupted;   /* ended by sp_enforcer_request_stop() */
 	unsigned handovers; /* filters injected and verified */
 	unsigned failed;    /* processes killed because a hand-over failed */
@@ -109,7 +109,7 @@ struct sp_enforce_result {
  * not pass for a whole one); others when tracing fails.
  */
 int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_result *res,
-		    struct sp_diag *diag);
+                    struct sp_diag *diag);
 
 /* Async-signal-safe: forwards signo to the program (SIGINT, SIGTERM, SIGHUP of `run`). */
 void sp_enforcer_request_stop(int signo);

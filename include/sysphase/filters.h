@@ -28,7 +28,7 @@
 enum sp_action {
 	SP_ACTION_KILL = 0, /* SECCOMP_RET_KILL_PROCESS: the whole process dies of SIGSYS */
 	SP_ACTION_ERRNO,    /* SECCOMP_RET_ERRNO with EPERM */
-	SP_ACTION_LOG,	    /* SECCOMP_RET_LOG: allowed, and logged by the kernel audit */
+	SP_ACTION_LOG,      /* SECCOMP_RET_LOG: allowed, and logged by the kernel audit */
 };
 
 /* "kill", "errno", "log". */
@@ -52,9 +52,9 @@ const char *sp_action_oci(enum sp_action a);
  * value).  Comparisons are on all 64 bits.
  */
 struct sp_arg_cond {
-	unsigned index;	      /* 0..5 */
+	unsigned index;       /* 0..5 */
 	enum scmp_compare op; /* SCMP_CMP_EQ, _NE, _LT, _LE, _GT, _GE, _MASKED_EQ */
-	uint64_t mask;	      /* only for SCMP_CMP_MASKED_EQ */
+	uint64_t mask;        /* only for SCMP_CMP_MASKED_EQ */
 	size_t n_values;      /* 1..SP_ARG_MAX_VALUES */
 	uint64_t values[SP_ARG_MAX_VALUES];
 };
@@ -145,7 +145,7 @@ int sp_bpf_check(const struct sock_filter *insns, size_t len);
  * (and *action untouched) when sp_bpf_check() refuses the program.
  */
 int sp_bpf_run(const struct sock_filter *insns, size_t len, const struct seccomp_data *data,
-	       uint32_t *action);
+               uint32_t *action);
 
 /*
  * Writers: one phase's filter in the formats people deploy.  Each takes
@@ -197,7 +197,7 @@ struct sp_phase_filter {
 	enum sp_action def;
 	size_t n_allow;
 	const struct sp_allow *allow; /* sorted by name */
-	scmp_filter_ctx ctx;	      /* built from allow */
+	scmp_filter_ctx ctx;          /* built from allow */
 };
 
 /*
@@ -232,7 +232,7 @@ int sp_write_systemd(const struct sp_phase_filter *f, FILE *out, struct sp_diag 
  * Compiles cleanly with -Wall -Wextra -Werror.
  */
 int sp_write_c_header(const struct sp_phase_filter *phases, size_t n, FILE *out,
-		      struct sp_diag *diag);
+                      struct sp_diag *diag);
 
 /*
  * The export directory (`sysphase export -o DIR`, docs/policy-format.md):
@@ -271,8 +271,8 @@ struct sp_export_source {
 	const char *(*phase_name)(const void *ctx, size_t i);
 	/* Phase i's allowlist, as sp_policy_allowlist() gives it (a new array). */
 	int (*allowlist)(const void *ctx, size_t i, enum sp_view view, bool stacking,
-			 const char *const *extra, size_t n_extra, struct sp_allow **out,
-			 size_t *n_out, struct sp_diag *diag);
+	                 const char *const *extra, size_t n_extra, struct sp_allow **out,
+	                 size_t *n_out, struct sp_diag *diag);
 	const void *ctx;
 	json_t *document; /* written as policy.json */
 };
@@ -280,10 +280,10 @@ struct sp_export_source {
 struct sp_export_opts {
 	unsigned formats; /* 1 << enum sp_format */
 	enum sp_view view;
-	bool view_set;	     /* every format takes view (else pfc takes exact) */
+	bool view_set;       /* every format takes view (else pfc takes exact) */
 	enum sp_action def;  /* default action of every filter */
 	const char *runtime; /* NULL, or a name sp_runtime_syscalls() knows */
-	bool force;	     /* replace a non-empty DIR */
+	bool force;          /* replace a non-empty DIR */
 };
 
 /*
@@ -296,6 +296,6 @@ struct sp_export_opts {
  * nothing is left behind and an old DIR is untouched.
  */
 int sp_export_write(const struct sp_export_source *src, const struct sp_export_opts *o,
-		    const char *dir, size_t *files, struct sp_diag *diag);
+                    const char *dir, size_t *files, struct sp_diag *diag);
 
 #endif /* SYSPHASE_FILTERS_H */

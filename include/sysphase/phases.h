@@ -28,7 +28,6 @@
 
 #include <jansson.h>
 
-
 /* Phases are numbered from 0 in the order the rule set lists them. */
 #define SP_RULES_MAX_PHASES 64
 
@@ -37,7 +36,7 @@ struct sp_rules;
 /* One `from -> to` edge of the state machine (a `from` list is expanded). */
 struct sp_rules_edge {
 	int from;    /* phase index */
-	int to;	     /* phase index */
+	int to;      /* phase index */
 	bool repeat; /* may re-enter a phase the process has already been in */
 	bool closes; /* the triggering event belongs to `from` (else to `to`) */
 };
@@ -53,14 +52,14 @@ struct sp_rules_edge {
  * JSON or bad rules: diag holds "file:line:col: message"), -ENOMEM.
  */
 int sp_rules_load(const char *path_or_builtin, const char *exe_dir, struct sp_rules **out,
-		  struct sp_diag *diag);
+                  struct sp_diag *diag);
 
 /*
  * The same from JSON text already in memory; filename is used in messages
  * only.  For tests and for tools that got the text elsewhere.
  */
 int sp_rules_parse(const char *text, size_t len, const char *filename, struct sp_rules **out,
-		   struct sp_diag *diag);
+                   struct sp_diag *diag);
 
 /*
  * The same from a parsed JSON object (root is borrowed; it is deep-copied),
@@ -151,26 +150,25 @@ bool sp_rules_need_exit(const struct sp_rules *r);
 #include <stdbool.h>
 #include <sys/types.h>
 
-
 enum sp_transition_kind {
 	SP_TR_RULE = 0, /* a transition rule fired in thread tid of process pid */
-	SP_TR_FORK,	/* process pid was born (fork event) in phase `to` */
-	SP_TR_START,	/* thread tid (of process pid) was first seen unannounced, in phase `to` */
+	SP_TR_FORK,     /* process pid was born (fork event) in phase `to` */
+	SP_TR_START,    /* thread tid (of process pid) was first seen unannounced, in phase `to` */
 };
 
 /* What sp_detector_feed() reports when a process enters a phase. */
 struct sp_transition {
 	enum sp_transition_kind kind;
-	pid_t pid;	       /* the process whose phase changed (the child for SP_TR_FORK) */
-	pid_t tid;	       /* the thread whose phase changed (the child's for SP_TR_FORK) */
-	pid_t parent;	       /* SP_TR_FORK: the forking process; else 0 */
-	double ts;	       /* the triggering event's time */
-	int from;	       /* phase index before, -1 for a new process */
-	int to;		       /* phase index after */
+	pid_t pid;             /* the process whose phase changed (the child for SP_TR_FORK) */
+	pid_t tid;             /* the thread whose phase changed (the child's for SP_TR_FORK) */
+	pid_t parent;          /* SP_TR_FORK: the forking process; else 0 */
+	double ts;             /* the triggering event's time */
+	int from;              /* phase index before, -1 for a new process */
+	int to;                /* phase index after */
 	const char *from_name; /* interned in the rules; NULL when from == -1 */
 	const char *to_name;   /* interned in the rules */
-	int edge;	       /* SP_TR_RULE: index for sp_rules_edge(); else -1 */
-	bool closes;	       /* SP_TR_RULE: the event was stamped with `from` */
+	int edge;              /* SP_TR_RULE: index for sp_rules_edge(); else -1 */
+	bool closes;           /* SP_TR_RULE: the event was stamped with `from` */
 };
 
 struct sp_detector;
@@ -228,7 +226,6 @@ size_t sp_detector_live(const struct sp_detector *d);
 #include <sys/types.h>
 
 #include <jansson.h>
-
 
 struct sp_timeline;
 

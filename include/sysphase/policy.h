@@ -31,7 +31,7 @@
 
 #include <jansson.h>
 
-#define SP_POLICY_FORMAT "sysphase-policy"
+#define SP_POLICY_FORMAT  "sysphase-policy"
 #define SP_POLICY_VERSION 1
 
 /* At most this many distinct observed values make a constraint (--args). */
@@ -48,7 +48,7 @@ enum sp_provenance {
 
 enum sp_edge_kind {
 	SP_EDGE_TRANSITION = 0, /* a process moved from one phase to the next */
-	SP_EDGE_FORK,		/* a process in `from` forked a child that started in `to` */
+	SP_EDGE_FORK,           /* a process in `from` forked a child that started in `to` */
 };
 
 struct sp_policy_edge {
@@ -71,7 +71,7 @@ struct sp_policy_builder;
  * first appearance.  NULL on ENOMEM.
  */
 struct sp_policy_builder *sp_policy_builder_new(bool args, const char *const *phase_order,
-						size_t n_order);
+                                                size_t n_order);
 
 /*
  * Adds one event (borrowed).  ev->phase must be set: -EINVAL (diag says
@@ -86,7 +86,7 @@ int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struc
  * (sp_policy_free).
  */
 int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out,
-			     struct sp_diag *diag);
+                             struct sp_diag *diag);
 
 void sp_policy_builder_free(struct sp_policy_builder *b);
 
@@ -103,7 +103,7 @@ void sp_policy_builder_free(struct sp_policy_builder *b);
  * (unknown phase or syscall, diag says which), -ENOMEM.
  */
 int sp_policy_builder_add(struct sp_policy_builder *b, const char *phase, const char *name,
-			  enum sp_provenance prov, json_t *why, struct sp_diag *diag);
+                          enum sp_provenance prov, json_t *why, struct sp_diag *diag);
 
 /*
  * The same with one argument condition (copied) every allowed call of
@@ -114,8 +114,8 @@ int sp_policy_builder_add(struct sp_policy_builder *b, const char *phase, const 
  * for a malformed condition.
  */
 int sp_policy_builder_add_cond(struct sp_policy_builder *b, const char *phase, const char *name,
-			       enum sp_provenance prov, const struct sp_arg_cond *cond, json_t *why,
-			       struct sp_diag *diag);
+                               enum sp_provenance prov, const struct sp_arg_cond *cond, json_t *why,
+                               struct sp_diag *diag);
 
 /*
  * Holds name back in every phase, observed or not: it is listed with why
@@ -124,7 +124,7 @@ int sp_policy_builder_add_cond(struct sp_policy_builder *b, const char *phase, c
  * (unknown syscall, diag says so).
  */
 int sp_policy_builder_hold_back(struct sp_policy_builder *b, const char *name, json_t *why,
-				struct sp_diag *diag);
+                                struct sp_diag *diag);
 
 /*
  * Syscalls whose work seccomp cannot see (NULL-terminated, static):
@@ -148,7 +148,7 @@ int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *labe
  * rules are stolen (either may be NULL).  0 or -ENOMEM.
  */
 int sp_policy_builder_set_origin(struct sp_policy_builder *b, json_t *program, json_t *rules,
-				 const char *rules_name);
+                                 const char *rules_name);
 
 /*
  * The runtime baseline (docs/baseline.md): what the kernel or the C
@@ -172,7 +172,7 @@ int sp_baseline_feed(struct sp_baseline *bl, const struct sp_event *ev);
 /* Adds the baseline to b, before sp_policy_builder_finish().  0 or sp_policy_builder_add()'s
  * -errno. */
 int sp_baseline_apply(const struct sp_baseline *bl, struct sp_policy_builder *b,
-		      struct sp_diag *diag);
+                      struct sp_diag *diag);
 
 void sp_policy_free(struct sp_policy *p);
 
@@ -190,7 +190,7 @@ json_t *sp_policy_to_json(const struct sp_policy *p);
  * "name: /json/pointer: what" on a malformed policy, -ENOMEM.
  */
 int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
-			struct sp_diag *diag);
+                        struct sp_diag *diag);
 
 /* The same from a file. */
 int sp_policy_load(const char *path, struct sp_policy **out, struct sp_diag *diag);
@@ -210,13 +210,13 @@ const char *sp_policy_phase_name(const struct sp_policy *p, size_t i);
 
 /* Figures of one phase, copied out. */
 struct sp_phase_info {
-	uint64_t events;	     /* events stamped with it (all kinds) */
+	uint64_t events;             /* events stamped with it (all kinds) */
 	uint64_t processes_started;  /* processes first seen in it (no fork seen) */
-	double first, last;	     /* trace times of its first and last event */
-	bool has_exits;		     /* an edge leaves it for another phase */
+	double first, last;          /* trace times of its first and last event */
+	bool has_exits;              /* an edge leaves it for another phase */
 	uint64_t other_abi, unknown; /* calls no x86-64 filter can allow */
-	size_t n_exact;		     /* its own allowlist (every provenance but held back) */
-	size_t n_enforce;	     /* what its filter allows: the union over its reach */
+	size_t n_exact;              /* its own allowlist (every provenance but held back) */
+	size_t n_enforce;            /* what its filter allows: the union over its reach */
 	size_t n_held_back;
 	size_t by_prov[SP_PROV_COUNT]; /* exact entries (and held back ones) per provenance */
 	unsigned threat_exact[SP_THREAT_LEVELS + 1]; /* [0] = not rated */
@@ -230,11 +230,11 @@ int sp_policy_phase_info(const struct sp_policy *p, size_t i, struct sp_phase_in
 struct sp_call_info {
 	const char *name;
 	enum sp_provenance prov;
-	uint64_t count;	    /* observed calls; 0 unless SP_PROV_OBSERVED */
+	uint64_t count;     /* observed calls; 0 unless SP_PROV_OBSERVED */
 	double first, last; /* trace times of the first and last observed call */
 	size_t n_sites;
 	const char *const *sites; /* distinct call-site modules, sorted */
-	size_t n_conds;		  /* --args: conditions every observed call satisfies */
+	size_t n_conds;           /* --args: conditions every observed call satisfies */
 	const struct sp_arg_cond *conds;
 	const json_t *
 	    why; /* the reason (baseline) or the chain (completed, held back); NULL when observed */
@@ -252,7 +252,7 @@ int sp_policy_exact_find(const struct sp_policy *p, size_t i, const char *name);
 
 /* Entry c of phase i's held-back list (listed, never allowed), sorted by name. */
 int sp_policy_held_back_call(const struct sp_policy *p, size_t i, size_t c,
-			     struct sp_call_info *out);
+                             struct sp_call_info *out);
 
 /*
  * Entry c of phase i's enforce allowlist (sorted by name), NULL out of
@@ -310,7 +310,7 @@ struct sp_policy_inputs {
 	const char *exe_dir; /* where built-in rule sets are found */
 	const char *const *logs;
 	size_t n_logs;
-	bool args;	     /* collect argument constraints */
+	bool args;           /* collect argument constraints */
 	bool allow_io_uring; /* keep io_uring_* allowed where observed */
 	/* Things worth a warning that do not stop the export (a truncated trace): one line each. */
 	void (*warn)(void *ctx, const char *line);
@@ -328,14 +328,14 @@ struct sp_policy_inputs {
 };
 
 int sp_policy_assemble(const struct sp_policy_inputs *in, struct sp_policy **out,
-		       struct sp_diag *diag);
+                       struct sp_diag *diag);
 
 /*
  * The export's view of p (sysphase/filters.h, sp_export_write()), with
  * document (borrowed: sp_policy_to_json(p)) as policy.json.
  */
 void sp_policy_export_source(const struct sp_policy *p, json_t *document,
-			     struct sp_export_source *src);
+                             struct sp_export_source *src);
 
 /* enum sp_view (exact, enforce) is in sysphase/filters.h: the export takes it too. */
 
@@ -349,8 +349,8 @@ void sp_policy_export_source(const struct sp_policy *p, json_t *document,
  * container runtime's own needs; -EINVAL if libseccomp does not know one.
  */
 int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, bool stacking,
-			const char *const *extra, size_t n_extra, struct sp_allow **out,
-			size_t *n_out, struct sp_diag *diag);
+                        const char *const *extra, size_t n_extra, struct sp_allow **out,
+                        size_t *n_out, struct sp_diag *diag);
 
 /*
  * The complain log of `sysphase run --complain` (docs/run.md): one JSON
@@ -369,7 +369,7 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
  * "kernel", a thread let go under a SECCOMP_RET_LOG filter).
  */
 struct sp_complaint {
-	pid_t pid, tid;	   /* tid 0: unknown (kernel) */
+	pid_t pid, tid;    /* tid 0: unknown (kernel) */
 	const char *phase; /* the phase whose filter did not list it */
 	const char *name;  /* NULL when the number has no name */
 	enum sp_abi abi;
@@ -379,7 +379,7 @@ struct sp_complaint {
 	bool has_args; /* args and site are the first call's */
 	uint64_t args[SP_MAX_ARGS];
 	const char *site; /* may be NULL */
-	bool kernel;	  /* from an audit record, not a ptrace stop */
+	bool kernel;      /* from an audit record, not a ptrace stop */
 };
 
 /*
@@ -397,20 +397,20 @@ int sp_complain_policy_digest(const char *program, const json_t *rules, char *ou
  * (ENOSPC on a full disk, EPIPE...), -ENOMEM.
  */
 int sp_complain_write_header(FILE *out, const json_t *program, const char *policy_digest,
-			     long long when, struct sp_diag *diag);
+                             long long when, struct sp_diag *diag);
 
 /* Appends one deduplicated entry and flushes it.  Errors as above. */
 int sp_complain_write_entry(FILE *out, const struct sp_complaint *c, struct sp_diag *diag);
 
 /* One call ev seen in phase, as an entry of count 1 (tests and tools). */
 int sp_complain_write(FILE *out, const struct sp_event *ev, const char *phase,
-		      struct sp_diag *diag);
+                      struct sp_diag *diag);
 
 struct sp_complain_reader;
 
 /* Reads the log at path.  -errno with diag when it cannot be opened. */
 int sp_complain_reader_open(const char *path, struct sp_complain_reader **out,
-			    struct sp_diag *diag);
+                            struct sp_diag *diag);
 
 /* Reads from in (borrowed, not closed), naming it name in messages.  NULL on ENOMEM. */
 struct sp_complain_reader *sp_complain_reader_new(FILE *in, const char *name);
@@ -421,7 +421,7 @@ struct sp_complain_reader *sp_complain_reader_new(FILE *in, const char *name);
  * "name:line:col: ..." on a malformed line, -EIO on a read error.
  */
 int sp_complain_reader_next(struct sp_complain_reader *r, struct sp_event *ev,
-			    struct sp_diag *diag);
+                            struct sp_diag *diag);
 
 /* The line number of the last line read (1-based). */
 long sp_complain_reader_line(const struct sp_complain_reader *r);

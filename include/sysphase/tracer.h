@@ -18,14 +18,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-
 struct sp_tracer;
 
 struct sp_tracer_opts {
 	char *const *argv; /* program to launch (argv[0] searched in PATH), or NULL */
 	pid_t attach_pid;  /* process to attach to when argv is NULL */
-	size_t strsize;	   /* cap on decoded strings */
-	bool stack;	   /* symbolised call stack per syscall */
+	size_t strsize;    /* cap on decoded strings */
+	bool stack;        /* symbolised call stack per syscall */
 	bool stack_addrs;  /* with stack: module + offset per frame, no symbols (cheaper) */
 	bool entry_only;   /* SECCOMP_RET_TRACE: one stop per syscall, no exit values */
 
@@ -47,8 +46,8 @@ struct sp_tracer_opts {
 };
 
 struct sp_tracer_result {
-	int status;	   /* shell-style: exit status, or 128 + signal */
-	bool interrupted;  /* ended by sp_tracer_request_stop() (SIGINT/SIGTERM) */
+	int status;             /* shell-style: exit status, or 128 + signal */
+	bool interrupted;       /* ended by sp_tracer_request_stop() (SIGINT/SIGTERM) */
 	unsigned long syscalls; /* syscall events delivered */
 };
 
@@ -68,7 +67,7 @@ char *sp_tracer_resolve_program(const char *prog);
  * crash of sysphase itself), attached ones detached.
  */
 int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *res,
-		  struct sp_diag *diag);
+                  struct sp_diag *diag);
 
 /*
  * Async-signal-safe: asks the event loop to finish.  Attached processes are
@@ -117,7 +116,7 @@ void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid);
 #include <linux/filter.h>
 
 int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid, const struct sock_filter *insns,
-			     size_t len, unsigned long flags, struct sp_diag *why);
+                             size_t len, unsigned long flags, struct sp_diag *why);
 
 /* Kills process pid with SIGKILL (a filter could not be installed). */
 void sp_tracer_kill_process(struct sp_tracer *tracer, pid_t pid);

@@ -37,7 +37,7 @@ static int exec_self(void *arg)
 int main(int argc, char **argv)
 {
 	const int flags = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-			  CLONE_SYSVSEM | CLONE_VFORK;
+	                  CLONE_SYSVSEM | CLONE_VFORK;
 	char *stack;
 
 	if (argc > 1 && strcmp(argv[1], "--after") == 0) {
@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 	printf("exec_thread: expect a non-leader thread to exec this program again\n");
 	fflush(stdout);
 	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED) {
 		perror("exec_thread: mmap");
 		return 1;

@@ -18,7 +18,7 @@
 #include "ia32.h"
 
 #define X32_SYSCALL_BIT 0x40000000L
-#define X32_NR_GETPID 39
+#define X32_NR_GETPID   39
 
 int main(int argc, char **argv)
 {

@@ -30,9 +30,9 @@ static int submit_nop(int fd, const struct io_uring_params *p)
 	size_t sq_len = p->sq_off.array + p->sq_entries * sizeof(uint32_t);
 	size_t sqe_len = p->sq_entries * sizeof(struct io_uring_sqe);
 	char *sq = mmap(NULL, sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
-			IORING_OFF_SQ_RING);
+	                IORING_OFF_SQ_RING);
 	struct io_uring_sqe *sqes = mmap(NULL, sqe_len, PROT_READ | PROT_WRITE,
-					 MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+	                                 MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
 	uint32_t *tail, *array, mask;
 
 	if (sq == MAP_FAILED || sqes == MAP_FAILED)

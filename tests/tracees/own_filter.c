@@ -34,8 +34,8 @@ int main(int argc, char **argv)
 	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
 	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getppid, 0, 1),
 	    BPF_STMT(BPF_RET | BPF_K, trace  ? SECCOMP_RET_TRACE | 7
-				      : kill ? SECCOMP_RET_KILL_PROCESS
-					     : SECCOMP_RET_ERRNO | EPERM),
+	                              : kill ? SECCOMP_RET_KILL_PROCESS
+	                                     : SECCOMP_RET_ERRNO | EPERM),
 	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
 	struct sock_fprog prog = {sizeof(insns) / sizeof(insns[0]), insns};

@@ -38,9 +38,9 @@
 #define TRACEE_NAME "lifecycle"
 #include "run_say.h"
 
-#define I386_NR_GETPID 20
+#define I386_NR_GETPID  20
 #define X32_SYSCALL_BIT 0x40000000L
-#define X32_NR_GETPID 39
+#define X32_NR_GETPID   39
 
 static const char *i386_phases = "";
 static const char *x32_phases = "";
@@ -103,9 +103,9 @@ static long i386_getpid(void)
 
 	/* The compat entry does not preserve r8-r11 for 64-bit callers. */
 	__asm__ volatile("int $0x80"
-			 : "=a"(ret)
-			 : "a"(I386_NR_GETPID)
-			 : "r8", "r9", "r10", "r11", "memory");
+	                 : "=a"(ret)
+	                 : "a"(I386_NR_GETPID)
+	                 : "r8", "r9", "r10", "r11", "memory");
 	return ret;
 }
 

@@ -81,7 +81,7 @@ static void status_of(int tid, char *out, size_t len)
 	f = strstr(buf, "Seccomp_filters:");
 	t = strstr(buf, "TracerPid:");
 	snprintf(out, len, "Seccomp_filters=%ld traced=%s", f ? strtol(f + 16, NULL, 10) : -1,
-		 t && strtol(t + 10, NULL, 10) != 0 ? "yes" : "no");
+	         t && strtol(t + 10, NULL, 10) != 0 ? "yes" : "no");
 }
 
 static void *helper(void *arg)

@@ -33,8 +33,8 @@
 #include "run_say.h"
 
 #define MAX_PER_ERA 4
-#define ERAS 3
-#define STACK_SIZE (256 * 1024)
+#define ERAS        3
+#define STACK_SIZE  (256 * 1024)
 
 static int done_pipe[2];
 static char stacks[ERAS * MAX_PER_ERA][STACK_SIZE] __attribute__((aligned(4096)));

@@ -47,7 +47,7 @@
 #define TRACEE_NAME "threads"
 #include "run_say.h"
 
-#define NTHREADS 3
+#define NTHREADS     3
 #define FUTEX_THREAD 2 /* index of the thread that waits in a futex */
 
 struct worker {

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #define NTHREADS 8
-#define ROUNDS 3
+#define ROUNDS   3
 
 static int devnull = -1;
 

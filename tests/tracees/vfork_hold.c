@@ -38,8 +38,8 @@ int main(void)
 	char c;
 	pid_t pid;
 
-	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
-		     -1, 0);
+	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+	             MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED) {
 		perror("vfork_hold: mmap");
 		return 1;

@@ -16,9 +16,9 @@
 
 #include "sysphase/enforce.h"
 
-#define NETLINK_TEXT                                                                               \
-	"audit(1764400000.123:45): auid=4294967295 uid=0 gid=0 ses=4294967295 "                    \
-	"subj=unconfined pid=4242 comm=\"ls\" exe=\"/usr/bin/ls\" sig=31 arch=c000003e "           \
+#define NETLINK_TEXT                                                                     \
+	"audit(1764400000.123:45): auid=4294967295 uid=0 gid=0 ses=4294967295 "          \
+	"subj=unconfined pid=4242 comm=\"ls\" exe=\"/usr/bin/ls\" sig=31 arch=c000003e " \
 	"syscall=59 compat=0 ip=0x7f0012345678 code=0x80000000"
 
 static int parse(const char *text, struct sp_audit_seccomp *rec)
@@ -52,8 +52,8 @@ static void test_refused(void **state)
 {
 	static const char *const bad[] = {
 	    "",
-	    "pid=1 arch=c000003e syscall=59",			    /* no code */
-	    "pid=1 arch=c000003e code=0x0",			    /* no syscall */
+	    "pid=1 arch=c000003e syscall=59",                       /* no code */
+	    "pid=1 arch=c000003e code=0x0",                         /* no syscall */
 	    "pid=1 pid=2 arch=c000003e syscall=59 code=0x80000000", /* a key twice */
 	    "pid=-1 arch=c000003e syscall=59 code=0x80000000",
 	    "pid=0 arch=c000003e syscall=59 code=0x80000000",
@@ -80,7 +80,7 @@ static void test_hostile_comm(void **state)
 
 	(void)state;
 	assert_int_equal(parse("pid=10 comm=pid=20 arch=c000003e syscall=59 code=0x80000000", &rec),
-			 1);
+	                 1);
 	assert_int_equal(rec.pid, 10);
 	assert_int_equal(
 	    parse("pid=10 comm=7069643D3230 arch=c000003e syscall=59 code=0x80000000", &rec), 1);
@@ -111,7 +111,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_netlink_record), cmocka_unit_test(test_kmsg_record),
-	    cmocka_unit_test(test_refused),	   cmocka_unit_test(test_hostile_comm),
+	    cmocka_unit_test(test_refused),        cmocka_unit_test(test_hostile_comm),
 	    cmocka_unit_test(test_prefixes),
 	};
 

@@ -29,11 +29,11 @@
 #include "sysphase/filters.h"
 
 #define MAX_CASE_INSNS 24
-#define OFF_NR 0
-#define OFF_ARCH 4
-#define OFF_ARG_LO(i) (16 + 8 * (i))
-#define OFF_ARG_HI(i) (20 + 8 * (i))
-#define ERRNO(d) (SECCOMP_RET_ERRNO | (d))
+#define OFF_NR         0
+#define OFF_ARCH       4
+#define OFF_ARG_LO(i)  (16 + 8 * (i))
+#define OFF_ARG_HI(i)  (20 + 8 * (i))
+#define ERRNO(d)       (SECCOMP_RET_ERRNO | (d))
 
 struct sim_case {
 	const char *what;
@@ -42,9 +42,9 @@ struct sim_case {
 	uint64_t args[3];
 };
 
-#define I(code, k) BPF_STMT(code, k)
+#define I(code, k)         BPF_STMT(code, k)
 #define J(code, k, jt, jf) BPF_JUMP(code, k, jt, jf)
-#define RET_ALLOW I(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
+#define RET_ALLOW          I(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)
 
 /* clang-format off */
 static const struct sim_case run_cases[] = {
@@ -189,7 +189,10 @@ static size_t with_exit_allowed(const struct sim_case *c, struct sock_filter *ou
 }
 
 /* How a call ends: 0 returned, 1..255 the errno it failed with, 256 + signal when killed. */
-enum { LOAD_REFUSED = 1000, BROKEN = 1001 };
+enum {
+	LOAD_REFUSED = 1000,
+	BROKEN = 1001
+};
 
 static int ending_of_action(uint32_t action)
 {
@@ -209,7 +212,7 @@ static int ending_of_action(uint32_t action)
 static int kernel_ending(const struct sock_filter *insns, size_t len, long nr, const uint64_t *args)
 {
 	struct sock_fprog prog = {.len = (unsigned short)len,
-				  .filter = (struct sock_filter *)insns};
+	                          .filter = (struct sock_filter *)insns};
 	int status;
 	pid_t pid = fork();
 
@@ -258,7 +261,7 @@ static void test_runs_as_the_kernel(void **state)
 		kern = kernel_ending(prog, len, c->nr, c->args);
 		if (sim != kern) {
 			print_error("case '%s': simulator 0x%x (ending %d), kernel ending %d\n",
-				    c->what, action, sim, kern);
+			            c->what, action, sim, kern);
 			failed++;
 		}
 	}
@@ -326,8 +329,8 @@ static void test_libseccomp_filter(void **state)
 		long nr;
 		uint64_t args[3];
 	} calls[] = {
-	    {SYS_getpid, {3}},	      {SYS_getpid, {7}}, {SYS_getpid, {0x100000003ULL}},
-	    {SYS_getppid, {0}},	      {SYS_clone3, {0}}, {SYS_getpid | 0x40000000, {0}},
+	    {SYS_getpid, {3}},        {SYS_getpid, {7}}, {SYS_getpid, {0x100000003ULL}},
+	    {SYS_getppid, {0}},       {SYS_clone3, {0}}, {SYS_getpid | 0x40000000, {0}},
 	    {SYS_getuid, {0x800000}},
 	};
 
@@ -342,7 +345,7 @@ static void test_libseccomp_filter(void **state)
 		memcpy(sd.args, calls[i].args, sizeof(calls[i].args));
 		assert_int_equal(sp_bpf_run(insns, len, &sd, &action), 0);
 		assert_int_equal(ending_of_action(action),
-				 kernel_ending(insns, len, calls[i].nr, calls[i].args));
+		                 kernel_ending(insns, len, calls[i].nr, calls[i].args));
 	}
 	free(insns);
 }

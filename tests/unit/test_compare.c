@@ -64,7 +64,7 @@ static void test_plain_list_errors(void **state)
 	(void)state;
 	sp_set_free(list("read\n  wirte close\n", -EINVAL, &diag));
 	assert_string_equal(diag.msg,
-			    "l.txt:2:3: unknown x86-64 syscall 'wirte' (did you mean 'write'?)");
+	                    "l.txt:2:3: unknown x86-64 syscall 'wirte' (did you mean 'write'?)");
 	sp_set_free(list("read 999\n", -EINVAL, &diag));
 	assert_string_equal(diag.msg, "l.txt:1:6: 999 is not an x86-64 syscall number");
 	sp_set_free(list("# nothing\n  \n", -EINVAL, &diag));
@@ -110,7 +110,7 @@ static void test_kernel_versions(void **state)
 }
 
 static struct sp_syscall_set *oci(const char *text, const char *kern, int expect_rc,
-				  struct sp_diag *diag)
+                                  struct sp_diag *diag)
 {
 	json_error_t err;
 	json_t *root = json_loads(text, 0, &err);
@@ -129,13 +129,13 @@ static void test_oci_allowlist(void **state)
 
 	(void)state;
 	s = oci("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
-		" {\"names\": [\"read\", \"write\", \"arm_fadvise64_64\"], \"action\": "
-		"\"SCMP_ACT_ALLOW\"},"
-		" {\"name\": \"close\", \"action\": \"SCMP_ACT_LOG\"},"
-		" {\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\","
-		"  \"args\": [{\"index\": 0, \"value\": 2, \"op\": \"SCMP_CMP_EQ\"}]},"
-		" {\"names\": [\"mmap\"], \"action\": \"SCMP_ACT_KILL\"}]}",
-		"6.1.0", 0, &diag);
+	        " {\"names\": [\"read\", \"write\", \"arm_fadvise64_64\"], \"action\": "
+	        "\"SCMP_ACT_ALLOW\"},"
+	        " {\"name\": \"close\", \"action\": \"SCMP_ACT_LOG\"},"
+	        " {\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ALLOW\","
+	        "  \"args\": [{\"index\": 0, \"value\": 2, \"op\": \"SCMP_CMP_EQ\"}]},"
+	        " {\"names\": [\"mmap\"], \"action\": \"SCMP_ACT_KILL\"}]}",
+	        "6.1.0", 0, &diag);
 	assert_int_equal(sp_set_size(s), 4);
 	assert_true(has(s, "read") && has(s, "write") && has(s, "close") && has(s, "socket"));
 	assert_false(has(s, "mmap"));
@@ -156,10 +156,10 @@ static void test_oci_denylist(void **state)
 	(void)state;
 	sp_set_name_order(&n);
 	s = oci("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": ["
-		" {\"names\": [\"ptrace\", \"kill\"], \"action\": \"SCMP_ACT_ERRNO\"},"
-		" {\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\","
-		"  \"args\": [{\"index\": 0, \"value\": 16, \"op\": \"SCMP_CMP_EQ\"}]}]}",
-		"6.1.0", 0, &diag);
+	        " {\"names\": [\"ptrace\", \"kill\"], \"action\": \"SCMP_ACT_ERRNO\"},"
+	        " {\"names\": [\"socket\"], \"action\": \"SCMP_ACT_ERRNO\","
+	        "  \"args\": [{\"index\": 0, \"value\": 16, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+	        "6.1.0", 0, &diag);
 	assert_int_equal(sp_set_size(s), n - 2);
 	assert_false(has(s, "ptrace"));
 	assert_false(has(s, "kill"));
@@ -167,9 +167,9 @@ static void test_oci_denylist(void **state)
 	assert_true(sp_set_is_cond(s, 41));
 	/* The same through a Kubernetes SeccompProfile wrapper. */
 	all = oci("{\"kind\": \"SeccompProfile\", \"spec\": {\"defaultAction\": \"SCMP_ACT_ALLOW\","
-		  " \"syscalls\": [{\"names\": [\"ptrace\", \"kill\"], \"action\": "
-		  "\"SCMP_ACT_ERRNO\"}]}}",
-		  "6.1.0", 0, &diag);
+	          " \"syscalls\": [{\"names\": [\"ptrace\", \"kill\"], \"action\": "
+	          "\"SCMP_ACT_ERRNO\"}]}}",
+	          "6.1.0", 0, &diag);
 	assert_int_equal(sp_set_size(all), n - 2);
 	sp_set_free(all);
 	sp_set_free(s);
@@ -207,10 +207,10 @@ static void test_oci_docker_conditions(void **state)
 	/* read arch_prctl chroot clone(conditional) ptrace */
 	assert_int_equal(sp_set_size(s), 5);
 	assert_true(has(s, "read") && has(s, "arch_prctl") && has(s, "chroot") && has(s, "clone") &&
-		    has(s, "ptrace"));
+	            has(s, "ptrace"));
 	assert_true(sp_set_is_cond(s, 56)); /* clone */
 	assert_false(has(s, "reboot") || has(s, "setns") || has(s, "unshare") ||
-		     has(s, "sync_file_range"));
+	             has(s, "sync_file_range"));
 	sp_set_free(s);
 	s = oci(profile, "4.4.0", 0, &diag);
 	assert_int_equal(sp_set_size(s), 4);
@@ -225,23 +225,23 @@ static void test_oci_errors(void **state)
 	(void)state;
 	/* Without source text there are no positions: the JSON pointer says where. */
 	sp_set_free(oci("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
-			" {\"names\": [\"read\"], \"action\": \"SCMP_ACT_MAYBE\"}]}",
-			"6.1", -EINVAL, &diag));
+	                " {\"names\": [\"read\"], \"action\": \"SCMP_ACT_MAYBE\"}]}",
+	                "6.1", -EINVAL, &diag));
 	assert_string_equal(diag.msg,
-			    "p.json: /syscalls/0/action: unknown action 'SCMP_ACT_MAYBE'");
+	                    "p.json: /syscalls/0/action: unknown action 'SCMP_ACT_MAYBE'");
 	sp_set_free(oci("{\"syscalls\": []}", "6.1", -EINVAL, &diag));
 	assert_string_equal(diag.msg, "p.json: /: expected a \"defaultAction\" string");
 	sp_set_free(oci("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
-			" {\"names\": \"read\", \"action\": \"SCMP_ACT_ALLOW\"}]}",
-			"6.1", -EINVAL, &diag));
+	                " {\"names\": \"read\", \"action\": \"SCMP_ACT_ALLOW\"}]}",
+	                "6.1", -EINVAL, &diag));
 	assert_string_equal(diag.msg,
-			    "p.json: /syscalls/0/names: expected an array of syscall names");
+	                    "p.json: /syscalls/0/names: expected an array of syscall names");
 	sp_set_free(oci("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"syscalls\": ["
-			" {\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\","
-			" \"includes\": {\"flavour\": []}}]}",
-			"6.1", -EINVAL, &diag));
+	                " {\"names\": [\"read\"], \"action\": \"SCMP_ACT_ALLOW\","
+	                " \"includes\": {\"flavour\": []}}]}",
+	                "6.1", -EINVAL, &diag));
 	assert_string_equal(diag.msg, "p.json: /syscalls/0/includes/flavour: unknown condition "
-				      "'flavour' (arches, caps, minKernel)");
+	                              "'flavour' (arches, caps, minKernel)");
 }
 
 /* Writes text to a temporary file; returns its path (static buffer per slot). */
@@ -278,7 +278,7 @@ static void test_files_with_positions(void **state)
 
 	(void)state;
 	p = tmpfile_with(0, "{\n  \"defaultAction\": \"SCMP_ACT_ERRNO\",\n  \"syscalls\": [\n"
-			    "    {\"names\": [\"read\"], \"action\": \"SCMP_ACT_NOPE\"}\n  ]\n}\n");
+	                    "    {\"names\": [\"read\"], \"action\": \"SCMP_ACT_NOPE\"}\n  ]\n}\n");
 	sp_set_free(load(p, -EINVAL, &diag));
 	snprintf(want, sizeof(want), "%s:4:35: unknown action 'SCMP_ACT_NOPE'", p);
 	assert_string_equal(diag.msg, want);
@@ -469,10 +469,10 @@ static void test_docker_default(void **state)
 	s = load("docker:default", 0, &diag);
 	/* Conditions as Docker evaluates them on amd64 with its default capabilities. */
 	assert_true(has(s, "arch_prctl") && has(s, "modify_ldt") && has(s, "ptrace") &&
-		    has(s, "chroot") && has(s, "clone") && has(s, "personality"));
+	            has(s, "chroot") && has(s, "clone") && has(s, "personality"));
 	assert_true(sp_set_is_cond(s, 56) && sp_set_is_cond(s, 135)); /* clone, personality */
 	assert_false(has(s, "reboot") || has(s, "mount") || has(s, "clone3") || has(s, "bpf") ||
-		     has(s, "init_module") || has(s, "open_by_handle_at"));
+	             has(s, "init_module") || has(s, "open_by_handle_at"));
 	assert_true(sp_set_skipped_count(s) > 0); /* 32-bit names such as _llseek */
 	sp_set_free(s);
 }
@@ -505,7 +505,7 @@ static void test_compare_by_hand(void **state)
 	j = sp_comparison_to_json(a, b, &c);
 	assert_non_null(j);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "only_a"), "size")),
-			 3);
+	                 3);
 	assert_string_equal(
 	    json_string_value(json_array_get(
 		json_object_get(json_object_get(json_object_get(j, "only_a"), "syscalls"), "1"),
@@ -514,7 +514,7 @@ static void test_compare_by_hand(void **state)
 	assert_string_equal(
 	    json_string_value(json_array_get(
 		json_object_get(json_object_get(json_object_get(j, "only_b"), "syscalls"),
-				"unrated"),
+	                        "unrated"),
 		0)),
 	    "mmap");
 	json_decref(j);

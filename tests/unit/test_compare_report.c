@@ -39,14 +39,14 @@ static void feed(struct run *r, struct sp_event ev)
 static struct sp_event sys(pid_t pid, pid_t tid, double ts, const char *phase, const char *name)
 {
 	struct sp_event ev = {.type = SP_EV_SYSCALL,
-			      .tid = tid,
-			      .pid = pid,
-			      .ts = ts,
-			      .abi = SP_ABI_X86_64,
-			      .has_exit = true,
-			      .phase = phase,
-			      .name = name,
-			      .site = "libc.so.6"};
+	                      .tid = tid,
+	                      .pid = pid,
+	                      .ts = ts,
+	                      .abi = SP_ABI_X86_64,
+	                      .has_exit = true,
+	                      .phase = phase,
+	                      .name = name,
+	                      .site = "libc.so.6"};
 
 	ev.nr = sp_filter_syscall_nr(name);
 	assert_true(ev.nr >= 0);
@@ -69,30 +69,30 @@ static void run_events(struct run *r)
 	assert_true(r->tl && r->b && r->rep);
 	feed(r, sys(10, 10, 0.0001, order[0], "execve"));
 	ev = (struct sp_event){.type = SP_EV_EXEC,
-			       .tid = 10,
-			       .pid = 10,
-			       .ts = 0.0002,
-			       .path = "/bin/a\"b",
-			       .phase = order[0]};
+	                       .tid = 10,
+	                       .pid = 10,
+	                       .ts = 0.0002,
+	                       .path = "/bin/a\"b",
+	                       .phase = order[0]};
 	feed(r, ev);
 	feed(r, sys(10, 10, 0.0003, order[0], "openat"));
 	feed(r, sys(10, 10, 0.0004, order[0], "clone"));
 	ev = (struct sp_event){.type = SP_EV_FORK,
-			       .tid = 10,
-			       .pid = 10,
-			       .ts = 0.0005,
-			       .child = 11,
-			       .via = "fork",
-			       .phase = order[0]};
+	                       .tid = 10,
+	                       .pid = 10,
+	                       .ts = 0.0005,
+	                       .child = 11,
+	                       .via = "fork",
+	                       .phase = order[0]};
 	feed(r, ev);
 	feed(r, sys(11, 11, 0.0006, order[1], "read"));
 	ev = (struct sp_event){.type = SP_EV_CLONE,
-			       .tid = 11,
-			       .pid = 11,
-			       .ts = 0.0007,
-			       .child = 12,
-			       .via = "clone3",
-			       .phase = order[1]};
+	                       .tid = 11,
+	                       .pid = 11,
+	                       .ts = 0.0007,
+	                       .child = 12,
+	                       .via = "clone3",
+	                       .phase = order[1]};
 	feed(r, ev);
 	feed(r, sys(10, 10, 0.0008, order[1], "write"));
 	for (int i = 0; i < 50; i++)
@@ -152,9 +152,9 @@ static void test_trace_report(void **state)
 	tl = sp_timeline_to_json(r.tl, true);
 	html =
 	    write_report(&r,
-			 &(struct sp_report_input){
+	                 &(struct sp_report_input){
 			     .title = "t<i>tle", .timeline = tl, .policy = p, .generator = "test"},
-			 0);
+	                 0);
 	assert_true(strncmp(html, "<!DOCTYPE html>\n<html", 21) == 0);
 	assert_non_null(strstr(html, "</html>\n"));
 	assert_null(strstr(html, "http:"));
@@ -183,16 +183,16 @@ static void test_trace_report(void **state)
 	 */
 	assert_non_null(strstr(html, "<tr class=\"whole\" data-phase=\"\" data-distinct=\"5\">"));
 	assert_non_null(strstr(html, "data-phase=\"serve\" data-distinct=\"2\" data-enforce=\"2\" "
-				     "data-drop-l1=\"2\" data-drop-l2=\"1\""));
+	                             "data-drop-l1=\"2\" data-drop-l2=\"1\""));
 	assert_non_null(strstr(html, "data-distinct=\"3\" data-enforce=\"5\" data-drop-l1=\"0\" "
-				     "data-drop-l2=\"0\""));
+	                             "data-drop-l2=\"0\""));
 	/* 0.1 ms to 0.6 s with a 0.7 ms phase: auto picks the log axis. */
 	assert_non_null(strstr(html, "time (log axis)"));
 	free(html);
 	html = write_report(&r,
-			    &(struct sp_report_input){
+	                    &(struct sp_report_input){
 				.title = "x", .timeline = tl, .policy = p, .axis = SP_AXIS_LINEAR},
-			    0);
+	                    0);
 	assert_non_null(strstr(html, "time (linear axis)"));
 	free(html);
 	free_run(&r, p, tl);
@@ -218,9 +218,9 @@ static void test_policy_only_and_refusals(void **state)
 	free(html);
 	/* A timeline without a policy says why. */
 	html = write_report(&r,
-			    &(struct sp_report_input){
+	                    &(struct sp_report_input){
 				.title = "t", .timeline = tl, .policy_note = "an empty <phase>"},
-			    0);
+	                    0);
 	assert_non_null(strstr(html, "No allowlists: an empty &lt;phase&gt;"));
 	free(html);
 	free(write_report(&r, &(struct sp_report_input){.timeline = tl}, -EINVAL));

@@ -30,8 +30,8 @@
 static const char *libc_path(void)
 {
 	static const char *const cands[] = {"/lib/x86_64-linux-gnu/libc.so.6",
-					    "/usr/lib/x86_64-linux-gnu/libc.so.6",
-					    "/lib64/libc.so.6"};
+	                                    "/usr/lib/x86_64-linux-gnu/libc.so.6",
+	                                    "/lib64/libc.so.6"};
 
 	for (size_t i = 0; i < sizeof(cands) / sizeof(*cands); i++)
 		if (access(cands[i], R_OK) == 0)
@@ -202,9 +202,9 @@ static void test_indirect_not_followed(void **state)
 static void test_stripped(void **state)
 {
 	struct sp_facts *f = load(FACTS_PROG, ""), *s = load(FACTS_PROG_STRIPPED, "");
-	const char *fns[] = {"fp_top",	     "mid",	   "leaf_getpid",	"fp_tail_caller",
-			     "tail_target",  "fp_via_plt", "fp_via_syscall_fn", "fp_copy",
-			     "fp_unresolved"};
+	const char *fns[] = {"fp_top",       "mid",        "leaf_getpid",       "fp_tail_caller",
+	                     "tail_target",  "fp_via_plt", "fp_via_syscall_fn", "fp_copy",
+	                     "fp_unresolved"};
 
 	(void)state;
 	assert_int_equal(sp_facts_func_named(s, "fp_top"), -ENOENT);
@@ -219,12 +219,12 @@ static void test_stripped(void **state)
 		assert_int_equal(fb.start, fa.start);
 		assert_null(fb.name);
 		assert_int_equal(sp_facts_nsyscalls(s, (size_t)b),
-				 sp_facts_nsyscalls(f, (size_t)a));
+		                 sp_facts_nsyscalls(f, (size_t)a));
 		for (size_t k = 0; k < sp_facts_nsyscalls(f, (size_t)a); k++)
 			assert_int_equal(sp_facts_syscall(s, (size_t)b, k),
-					 sp_facts_syscall(f, (size_t)a, k));
+			                 sp_facts_syscall(f, (size_t)a, k));
 		assert_int_equal(sp_facts_unresolved(s, (size_t)b),
-				 sp_facts_unresolved(f, (size_t)a));
+		                 sp_facts_unresolved(f, (size_t)a));
 		assert_int_equal(sp_facts_ncallees(s, (size_t)b), sp_facts_ncallees(f, (size_t)a));
 	}
 	/* The chain survives stripping: fp_top -> mid -> leaf_getpid, by address. */
@@ -352,7 +352,7 @@ static void test_cache_rejects(void **state)
 	} edits[] = {
 	    {"\"version\":1", "\"version\":2"}, /* another analysis */
 	    {"\"format\":\"sysphase-facts\"", "\"format\":\"x\""},
-	    {"\"funcs\":[[", "\"funcs\":[[-1,"},	      /* wrong shape */
+	    {"\"funcs\":[[", "\"funcs\":[[-1,"},              /* wrong shape */
 	    {"\"calls\":[[", "\"calls\":[[1,999999999],["},   /* a callee out of range */
 	    {"\"exports\":[", "\"exports\":[[\"zzzz\",0],"},  /* not sorted */
 	    {"\"imports\":[", "\"imports\":[\"a\\u0000b\","}, /* a NUL in a name */
@@ -365,7 +365,7 @@ static void test_cache_rejects(void **state)
 
 			assert_non_null(at);
 			assert_true(asprintf(&bad, "%.*s%s%s", (int)(at - good), good, edits[i].to,
-					     at + strlen(edits[i].from)) > 0);
+			                     at + strlen(edits[i].from)) > 0);
 		} else if (i == sizeof(edits) / sizeof(*edits)) {
 			bad = strndup(good, strlen(good) / 2); /* truncated */
 		} else {
@@ -397,7 +397,7 @@ static void test_cache_rejects(void **state)
 
 /* A frame at the return address inside function name (or at its entry + 1 for the innermost). */
 static json_t *frame_in(const struct sp_facts *f, const char *name, const char *module, bool ret_of,
-			const char *callee)
+                        const char *callee)
 {
 	struct sp_func fn;
 	long i = named(f, name), want = callee ? named(f, callee) : -1;
@@ -420,7 +420,7 @@ static json_t *frame_in(const struct sp_facts *f, const char *name, const char *
 
 		if (sp_facts_vaddr(f, off, &v) == 0 && v == at)
 			return json_pack("{s:s,s:I}", "module", module, "module_off",
-					 (json_int_t)off);
+			                 (json_int_t)off);
 	}
 	fail_msg("no offset for %s", name);
 	return NULL;
@@ -462,11 +462,11 @@ static void test_scope(void **state)
 	s = sp_scope_new(c, FACTS_PROG);
 	/* init: a syscall straight from main; serve: leaf_getpid <- mid <- fp_top <- main. */
 	init = json_pack("[o,o]", frame_in(f, "fp_copy", base, false, NULL),
-			 frame_in(f, "main", base, true, "fp_copy"));
+	                 frame_in(f, "main", base, true, "fp_copy"));
 	serve = json_pack("[o,o,o,o]", frame_in(f, "leaf_getpid", base, false, NULL),
-			  frame_in(f, "mid", base, true, "leaf_getpid"),
-			  frame_in(f, "fp_top", base, true, "mid"),
-			  frame_in(f, "main", base, true, "fp_top"));
+	                  frame_in(f, "mid", base, true, "leaf_getpid"),
+	                  frame_in(f, "fp_top", base, true, "mid"),
+	                  frame_in(f, "main", base, true, "fp_top"));
 	assert_int_equal(sp_scope_add_stack(s, "init", init), 0);
 	assert_int_equal(sp_scope_add_stack(s, "serve", serve), 0);
 	assert_int_equal(sp_scope_complete(s, on_complete, &g, &st, NULL), 0);
@@ -482,7 +482,7 @@ static void test_scope(void **state)
 	assert_true(st.stop_nodes >= 1);
 	assert_non_null(g.why_getpid);
 	assert_string_equal(json_string_value(json_object_get(g.why_getpid, "function")),
-			    "leaf_getpid");
+	                    "leaf_getpid");
 	assert_true(json_array_size(json_object_get(g.why_getpid, "chain")) >= 1);
 	json_decref(g.why_getpid);
 	json_decref(init);
@@ -496,9 +496,9 @@ static void test_scope(void **state)
 
 static void test_dangerous(void **state)
 {
-	const char *yes[] = {"execve", "clone",	 "setuid",   "socket", "connect",
-			     "bind",   "listen", "unlink",   "chmod",  "kill",
-			     "tgkill", "mmap",	 "mprotect", "ptrace"};
+	const char *yes[] = {"execve", "clone",  "setuid",   "socket", "connect",
+	                     "bind",   "listen", "unlink",   "chmod",  "kill",
+	                     "tgkill", "mmap",   "mprotect", "ptrace"};
 	const char *no[] = {"gettid", "read", "write", "getrusage", "sched_yield", "munmap"};
 
 	(void)state;
@@ -518,7 +518,7 @@ struct kinds {
 };
 
 static int on_kind(const char *phase, const char *name, enum sp_completion_kind kind, json_t *why,
-		   void *arg)
+                   void *arg)
 {
 	struct kinds *k = arg;
 
@@ -541,13 +541,13 @@ static int kind_of(const struct kinds *k, const char *phase, const char *name)
 static void feed_call(struct sp_completer *c, const char *phase, const char *name, uint64_t arg2)
 {
 	struct sp_event ev = {.type = SP_EV_SYSCALL,
-			      .tid = 42,
-			      .pid = 42,
-			      .abi = SP_ABI_X86_64,
-			      .name = name,
-			      .nr = sp_syscall_nr(name),
-			      .args = {0, 4096, arg2},
-			      .phase = phase};
+	                      .tid = 42,
+	                      .pid = 42,
+	                      .abi = SP_ABI_X86_64,
+	                      .name = name,
+	                      .nr = sp_syscall_nr(name),
+	                      .args = {0, 4096, arg2},
+	                      .phase = phase};
 
 	assert_int_equal(sp_completer_feed(c, &ev), 0);
 }

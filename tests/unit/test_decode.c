@@ -78,7 +78,7 @@ static void test_fmt_open_flags(void **state)
 
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, 0, b, sizeof(b)), "O_RDONLY");
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDONLY | O_CLOEXEC, b, sizeof(b)),
-			    "O_RDONLY|O_CLOEXEC");
+	                    "O_RDONLY|O_CLOEXEC");
 	assert_string_equal(
 	    sp_arg_format(SP_ARG_OPEN_FLAGS, O_WRONLY | O_CREAT | O_TRUNC, b, sizeof(b)),
 	    "O_WRONLY|O_CREAT|O_TRUNC");
@@ -87,23 +87,23 @@ static void test_fmt_open_flags(void **state)
 	    "O_RDWR|O_APPEND|O_NONBLOCK");
 	/* Multi-bit flags win over the bits they contain. */
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_SYNC, b, sizeof(b)),
-			    "O_RDONLY|O_SYNC");
+	                    "O_RDONLY|O_SYNC");
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_DSYNC, b, sizeof(b)),
-			    "O_RDONLY|O_DSYNC");
+	                    "O_RDONLY|O_DSYNC");
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_RDWR | O_TMPFILE, b, sizeof(b)),
-			    "O_RDWR|O_TMPFILE");
+	                    "O_RDWR|O_TMPFILE");
 	assert_string_equal(
 	    sp_arg_format(SP_ARG_OPEN_FLAGS, O_DIRECTORY | O_NOFOLLOW | O_PATH, b, sizeof(b)),
 	    "O_RDONLY|O_DIRECTORY|O_NOFOLLOW|O_PATH");
 	/* The kernel's O_LARGEFILE, which glibc spells 0 on x86-64. */
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, 0100000, b, sizeof(b)),
-			    "O_RDONLY|O_LARGEFILE");
+	                    "O_RDONLY|O_LARGEFILE");
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS,
-					  O_EXCL | O_NOCTTY | O_DIRECT | O_NOATIME, b, sizeof(b)),
-			    "O_RDONLY|O_EXCL|O_NOCTTY|O_DIRECT|O_NOATIME");
+	                                  O_EXCL | O_NOCTTY | O_DIRECT | O_NOATIME, b, sizeof(b)),
+	                    "O_RDONLY|O_EXCL|O_NOCTTY|O_DIRECT|O_NOATIME");
 	/* Unknown bits, and the access mode 3 that names no mode, stay in hex. */
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_CLOEXEC | 0x40000000, b, sizeof(b)),
-			    "O_RDONLY|O_CLOEXEC|0x40000000");
+	                    "O_RDONLY|O_CLOEXEC|0x40000000");
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, 3, b, sizeof(b)), "0x3");
 	/* A small buffer cuts, never overflows. */
 	assert_string_equal(sp_arg_format(SP_ARG_OPEN_FLAGS, O_WRONLY | O_CREAT, b, 8), "O_WRONL");
@@ -116,9 +116,9 @@ static void test_fmt_prot_map(void **state)
 
 	assert_string_equal(sp_arg_format(SP_ARG_PROT, PROT_NONE, b, sizeof(b)), "PROT_NONE");
 	assert_string_equal(sp_arg_format(SP_ARG_PROT, PROT_READ | PROT_EXEC, b, sizeof(b)),
-			    "PROT_READ|PROT_EXEC");
+	                    "PROT_READ|PROT_EXEC");
 	assert_string_equal(sp_arg_format(SP_ARG_PROT, PROT_READ | PROT_WRITE | 0x10, b, sizeof(b)),
-			    "PROT_READ|PROT_WRITE|0x10");
+	                    "PROT_READ|PROT_WRITE|0x10");
 	assert_string_equal(sp_arg_format(SP_ARG_PROT, 0x10, b, sizeof(b)), "0x10");
 
 	assert_string_equal(
@@ -131,12 +131,12 @@ static void test_fmt_prot_map(void **state)
 	    sp_arg_format(SP_ARG_MAP_FLAGS, MAP_SHARED_VALIDATE | MAP_SYNC, b, sizeof(b)),
 	    "MAP_SHARED_VALIDATE|MAP_SYNC");
 	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, MAP_SHARED | 0x200000, b, sizeof(b)),
-			    "MAP_SHARED|0x200000");
+	                    "MAP_SHARED|0x200000");
 	assert_string_equal(sp_arg_format(SP_ARG_MAP_FLAGS, 0, b, sizeof(b)), "0");
 	assert_string_equal(
 	    sp_arg_format(SP_ARG_MAP_FLAGS,
-			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21U << MAP_HUGE_SHIFT), b,
-			  sizeof(b)),
+	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (21U << MAP_HUGE_SHIFT), b,
+	                  sizeof(b)),
 	    "MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB|MAP_HUGE_2MB");
 }
 
@@ -146,7 +146,7 @@ static void test_fmt_clone(void **state)
 	char b[512];
 	/* What glibc's pthread_create passes. */
 	uint64_t thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-			  CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+	                  CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
 
 	assert_string_equal(
 	    sp_arg_format(SP_ARG_CLONE_FLAGS, thread, b, sizeof(b)),
@@ -154,9 +154,9 @@ static void test_fmt_clone(void **state)
 	    "CLONE_SETTLS|CLONE_PARENT_SETTID|CLONE_CHILD_CLEARTID");
 	/* fork(): the low byte is the exit signal. */
 	assert_string_equal(sp_arg_format(SP_ARG_CLONE_FLAGS,
-					  CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD, b,
-					  sizeof(b)),
-			    "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
+	                                  CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD, b,
+	                                  sizeof(b)),
+	                    "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
 	assert_string_equal(
 	    sp_arg_format(SP_ARG_CLONE_FLAGS, CLONE_VM | CLONE_VFORK | SIGCHLD, b, sizeof(b)),
 	    "CLONE_VM|CLONE_VFORK|SIGCHLD");
@@ -176,18 +176,18 @@ static void test_fmt_socket(void **state)
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_INET6, b, sizeof(b)), "AF_INET6");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_UNIX, b, sizeof(b)), "AF_UNIX");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, AF_NETLINK, b, sizeof(b)),
-			    "AF_NETLINK");
+	                    "AF_NETLINK");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_DOMAIN, 200, b, sizeof(b)), "200");
 
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, SOCK_STREAM, b, sizeof(b)),
-			    "SOCK_STREAM");
+	                    "SOCK_STREAM");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE,
-					  SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, b, sizeof(b)),
-			    "SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC");
+	                                  SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, b, sizeof(b)),
+	                    "SOCK_DGRAM|SOCK_NONBLOCK|SOCK_CLOEXEC");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, SOCK_STREAM | 0x100000, b, sizeof(b)),
-			    "SOCK_STREAM|0x100000");
+	                    "SOCK_STREAM|0x100000");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, 9 | SOCK_CLOEXEC, b, sizeof(b)),
-			    "SOCK_CLOEXEC|0x9");
+	                    "SOCK_CLOEXEC|0x9");
 	assert_string_equal(sp_arg_format(SP_ARG_SOCK_TYPE, 0, b, sizeof(b)), "0");
 }
 
@@ -197,19 +197,19 @@ static void test_fmt_enums(void **state)
 	char b[64];
 
 	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_NAME, b, sizeof(b)),
-			    "PR_SET_NAME");
+	                    "PR_SET_NAME");
 	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_NO_NEW_PRIVS, b, sizeof(b)),
-			    "PR_SET_NO_NEW_PRIVS");
+	                    "PR_SET_NO_NEW_PRIVS");
 	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, PR_SET_SECCOMP, b, sizeof(b)),
-			    "PR_SET_SECCOMP");
+	                    "PR_SET_SECCOMP");
 	assert_string_equal(sp_arg_format(SP_ARG_PRCTL_OPTION, 9999, b, sizeof(b)), "9999");
 
 	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_DUPFD, b, sizeof(b)), "F_DUPFD");
 	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_SETFL, b, sizeof(b)), "F_SETFL");
 	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_DUPFD_CLOEXEC, b, sizeof(b)),
-			    "F_DUPFD_CLOEXEC");
+	                    "F_DUPFD_CLOEXEC");
 	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, F_OFD_SETLKW, b, sizeof(b)),
-			    "F_OFD_SETLKW");
+	                    "F_OFD_SETLKW");
 	assert_string_equal(sp_arg_format(SP_ARG_FCNTL_CMD, 77, b, sizeof(b)), "77");
 
 	assert_string_equal(sp_arg_format(SP_ARG_SIGNAL, SIGHUP, b, sizeof(b)), "SIGHUP");
@@ -860,7 +860,7 @@ static void test_memory_structs(void **state)
 	uint64_t args[SP_MAX_ARGS] = {0};
 	uint64_t clone_args[11] = {0};
 	uint64_t kact[4] = {(uint64_t)(uintptr_t)SIG_IGN, SA_RESTART, 0,
-			    (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1))};
+	                    (1ULL << (SIGINT - 1)) | (1ULL << (SIGTERM - 1))};
 	uint64_t set = 1ULL << (SIGCHLD - 1);
 	int one = 1;
 	json_t *d, *o;
@@ -889,9 +889,9 @@ static void test_memory_structs(void **state)
 	assert_string_equal(str_of(o, "flags"), "SA_RESTART");
 	assert_int_equal(json_array_size(json_object_get(o, "mask")), 2);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "mask"), 0)),
-			    "SIGINT");
+	                    "SIGINT");
 	assert_string_equal(json_string_value(json_array_get(json_object_get(o, "mask"), 1)),
-			    "SIGTERM");
+	                    "SIGTERM");
 	json_decref(d);
 
 	args[0] = SIG_UNBLOCK;
@@ -900,7 +900,7 @@ static void test_memory_structs(void **state)
 	assert_string_equal(str_of(d, "how"), "SIG_UNBLOCK");
 	assert_int_equal(json_array_size(json_object_get(d, "set")), 1);
 	assert_string_equal(json_string_value(json_array_get(json_object_get(d, "set"), 0)),
-			    "SIGCHLD");
+	                    "SIGCHLD");
 	json_decref(d);
 
 	/* Everything but SIGKILL and SIGSTOP: said by what is missing. */

@@ -28,10 +28,10 @@ static struct sp_rules *two_phase(const char *trigger)
 	int rc;
 
 	snprintf(text, sizeof(text),
-		 "{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
-		 " {\"name\": \"b\", \"description\": \"d\"}],"
-		 " \"transitions\": [{\"from\": \"a\", \"to\": \"b\", \"when\": %s}]}",
-		 trigger);
+	         "{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
+	         " {\"name\": \"b\", \"description\": \"d\"}],"
+	         " \"transitions\": [{\"from\": \"a\", \"to\": \"b\", \"when\": %s}]}",
+	         trigger);
 	rc = sp_rules_parse(text, strlen(text), "test", &r, &diag);
 	if (rc)
 		fail_msg("%s", diag.msg);
@@ -325,8 +325,8 @@ static void test_stack_function(void **state)
 	(void)state;
 	sys(&ev, 10, "epoll_wait", NULL);
 	ev.stack = json_loads("[{\"fn\": \"epoll_wait\", \"module\": \"libc.so.6\"},"
-			      " {\"fn\": \"ngx_worker_process_cycle\", \"module\": \"nginx\"}]",
-			      0, NULL);
+	                      " {\"fn\": \"ngx_worker_process_cycle\", \"module\": \"nginx\"}]",
+	                      0, NULL);
 	assert_true(fires(t, &ev));
 	sys(&ev, 10, "epoll_wait", NULL);
 	ev.stack = json_loads("[{\"fn\": \"epoll_wait\"}, {\"module_off\": 4096}]", 0, NULL);
@@ -419,10 +419,10 @@ static void test_no_reentry_without_repeat(void **state)
 {
 	struct sp_rules *r =
 	    rules_text("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
-		       " {\"name\": \"b\", \"description\": \"d\"}],"
-		       " \"transitions\": [{\"from\": \"a\", \"to\": \"b\", \"when\": "
-		       "{\"syscall\": \"open\"}},"
-		       "  {\"from\": \"b\", \"to\": \"a\", \"when\": {\"syscall\": \"close\"}}]}");
+	               " {\"name\": \"b\", \"description\": \"d\"}],"
+	               " \"transitions\": [{\"from\": \"a\", \"to\": \"b\", \"when\": "
+	               "{\"syscall\": \"open\"}},"
+	               "  {\"from\": \"b\", \"to\": \"a\", \"when\": {\"syscall\": \"close\"}}]}");
 	struct sp_detector *d = sp_detector_new(r);
 	struct sp_event ev;
 
@@ -565,15 +565,15 @@ static void test_thread_inherits_creator_state(void **state)
 {
 	struct sp_rules *r =
 	    rules_text("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
-		       " {\"name\": \"b\", \"description\": \"d\"}, {\"name\": \"c\", "
-		       "\"description\": \"d\"}],"
-		       " \"transitions\": ["
-		       "  {\"from\": \"a\", \"to\": \"b\", \"when\": {\"syscall\": \"open\"}},"
-		       "  {\"from\": \"b\", \"to\": \"c\", \"when\": {\"syscall\": \"epoll_wait\","
-		       "   \"after\": {\"syscall\": \"setuid\"}}},"
-		       "  {\"from\": \"b\", \"to\": \"c\", \"when\": {\"event\": \"clone\"}, "
-		       "\"belongs\": \"from\"}"
-		       "]}");
+	               " {\"name\": \"b\", \"description\": \"d\"}, {\"name\": \"c\", "
+	               "\"description\": \"d\"}],"
+	               " \"transitions\": ["
+	               "  {\"from\": \"a\", \"to\": \"b\", \"when\": {\"syscall\": \"open\"}},"
+	               "  {\"from\": \"b\", \"to\": \"c\", \"when\": {\"syscall\": \"epoll_wait\","
+	               "   \"after\": {\"syscall\": \"setuid\"}}},"
+	               "  {\"from\": \"b\", \"to\": \"c\", \"when\": {\"event\": \"clone\"}, "
+	               "\"belongs\": \"from\"}"
+	               "]}");
 	struct sp_detector *d = sp_detector_new(r);
 	struct sp_event ev;
 
@@ -838,14 +838,14 @@ static void test_timeline(void **state)
 	p0 = json_array_get(json_object_get(j, "processes"), 0);
 	assert_int_equal(json_integer_value(json_object_get(p0, "pid")), 50);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(p0, "exit"), "status")),
-			 3);
+	                 3);
 	assert_int_equal(json_array_size(json_object_get(p0, "phases")), 3);
 	ph = json_array_get(json_object_get(p0, "phases"), 1);
 	assert_string_equal(json_string_value(json_object_get(ph, "phase")), "load");
 	assert_int_equal(json_integer_value(json_object_get(ph, "syscalls")), 3);
 	assert_int_equal(json_integer_value(json_object_get(ph, "distinct")), 2);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(ph, "set"), "openat")),
-			 2);
+	                 2);
 	/* A segment ends where the next begins; the last one at the process's end. */
 	assert_true(json_real_value(json_object_get(ph, "end")) == 3.0);
 	assert_true(json_real_value(json_object_get(ph, "duration")) == 2.0);
@@ -853,7 +853,7 @@ static void test_timeline(void **state)
 	assert_true(json_real_value(json_object_get(ph, "end")) == 5.0);
 	assert_int_equal(json_integer_value(json_object_get(
 			     json_array_get(json_object_get(j, "processes"), 1), "ppid")),
-			 50);
+	                 50);
 	json_decref(j);
 
 	text = sp_timeline_to_text(t, true);

@@ -79,7 +79,8 @@ static struct buf mutate(const struct buf *seed)
 	assert_non_null(m.data);
 	memcpy(m.data, seed->data, seed->len);
 	for (int r = 0; r < rounds && m.len > 0; r++) {
-		size_t at = rng_below(m.len), span = 1 + rng_below(m.len - at < 16 ? m.len - at : 16);
+		size_t at = rng_below(m.len),
+		       span = 1 + rng_below(m.len - at < 16 ? m.len - at : 16);
 
 		switch (rng_below(6)) {
 		case 0: /* flip one bit */
@@ -131,7 +132,7 @@ static void assert_clean_refusal(int rc, const struct sp_diag *diag)
 	if (rc >= 0)
 		return;
 	assert_true(rc == -EINVAL || rc == -ENOENT || rc == -ENOMEM || rc == -E2BIG ||
-		    rc == -ERANGE || rc == -EILSEQ || rc == -ENOTSUP);
+	            rc == -ERANGE || rc == -EILSEQ || rc == -ENOTSUP);
 	assert_true(diag->msg[0] != '\0');
 	assert_null(strchr(diag->msg, '\n'));
 }
@@ -139,7 +140,7 @@ static void assert_clean_refusal(int rc, const struct sp_diag *diag)
 static void test_fuzz_rules(void **state)
 {
 	static const char *const seeds[] = {"phases/rules/nginx.json", "phases/rules/pwd.json",
-					    "phases/rules/generic.json"};
+	                                    "phases/rules/generic.json"};
 	char path[4096];
 
 	(void)state;
@@ -189,7 +190,7 @@ static struct buf seed_trace(const char *path)
 		ev.err = ENOENT;
 		ev.site = "libc.so.6";
 		ev.dec = json_pack("{s:s,s:{s:i,s:s}}", "pathname", "/etc/x", "fd", "fd", 3, "kind",
-				   "file");
+		                   "file");
 		ev.child = 101;
 		ev.via = "fork";
 		ev.path = "/bin/pwd";
@@ -249,8 +250,12 @@ static struct buf seed_policy(void)
 
 	assert_non_null(b);
 	for (int i = 0; i < 4; i++) {
-		struct sp_event ev = {.type = SP_EV_SYSCALL, .tid = 7, .pid = 7, .ts = i,
-				      .abi = SP_ABI_X86_64, .has_exit = true};
+		struct sp_event ev = {.type = SP_EV_SYSCALL,
+		                      .tid = 7,
+		                      .pid = 7,
+		                      .ts = i,
+		                      .abi = SP_ABI_X86_64,
+		                      .has_exit = true};
 
 		ev.name = i < 2 ? "socket" : "accept4";
 		ev.nr = i < 2 ? 41 : 288;
@@ -300,12 +305,14 @@ static void test_fuzz_syscall_lists(void **state)
 {
 	static const char list[] = "# a hand-made allowlist\nread, write\nopenat 257\n"
 				   "[\"close\", 3, \"mmap\"]\nexit_group\n";
-	static const char oci[] = "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":"
-				  "[\"SCMP_ARCH_X86_64\"],\"syscalls\":[{\"names\":[\"read\","
-				  "\"write\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[]},"
-				  "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\","
-				  "\"includes\":{\"minKernel\":\"4.8\",\"caps\":[\"CAP_SYS_ADMIN\"]}}]}";
-	const struct buf seeds[] = {{(char *)list, sizeof(list) - 1}, {(char *)oci, sizeof(oci) - 1}};
+	static const char oci[] =
+	    "{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"architectures\":"
+	    "[\"SCMP_ARCH_X86_64\"],\"syscalls\":[{\"names\":[\"read\","
+	    "\"write\"],\"action\":\"SCMP_ACT_ALLOW\",\"args\":[]},"
+	    "{\"names\":[\"clone\"],\"action\":\"SCMP_ACT_ALLOW\","
+	    "\"includes\":{\"minKernel\":\"4.8\",\"caps\":[\"CAP_SYS_ADMIN\"]}}]}";
+	const struct buf seeds[] = {{(char *)list, sizeof(list) - 1},
+	                            {(char *)oci, sizeof(oci) - 1}};
 
 	(void)state;
 	for (int i = 0; i < ITERATIONS; i++) {
@@ -334,10 +341,10 @@ static void test_fuzz_syscall_lists(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fuzz_rules),
-		cmocka_unit_test(test_fuzz_trace),
-		cmocka_unit_test(test_fuzz_policy),
-		cmocka_unit_test(test_fuzz_syscall_lists),
+	    cmocka_unit_test(test_fuzz_rules),
+	    cmocka_unit_test(test_fuzz_trace),
+	    cmocka_unit_test(test_fuzz_policy),
+	    cmocka_unit_test(test_fuzz_syscall_lists),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

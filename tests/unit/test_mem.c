@@ -201,7 +201,8 @@ static struct child start_stopped_child(void)
 		memcpy(c.guarded + pg - 4, "span", 4);
 		strcpy(c.guarded + pg, "ning");
 		mprotect(c.guarded + pg, pg, PROT_NONE);
-		/* "abcd" and its NUL are the last 5 bytes before a hole: no aligned word spans it. */
+		/* "abcd" and its NUL are the last 5 bytes before a hole: no aligned word spans it.
+		 */
 		memcpy(c.edge + pg - 5, "abcd", 5);
 		munmap(c.edge + pg, pg);
 		ptrace(PTRACE_TRACEME, 0, NULL, NULL);
@@ -236,7 +237,8 @@ static void test_peek_read_child(void **state)
 		size_t len = strlen(want) + 1 - off;
 
 		memset(buf, 0, sizeof(buf));
-		assert_int_equal(sp_mem_peek_read(c.pid, (uintptr_t)(child_data + off), buf, len), 0);
+		assert_int_equal(sp_mem_peek_read(c.pid, (uintptr_t)(child_data + off), buf, len),
+		                 0);
 		assert_memory_equal(buf, want + off, len);
 	}
 	assert_int_equal(sp_mem_peek_read(c.pid, 0, buf, 8), -EFAULT);
@@ -275,13 +277,14 @@ static void test_peek_str_child(void **state)
 	assert_int_equal(sp_mem_peek_read(c.pid, (uintptr_t)(c.edge + page_size() - 3), buf, 3), 0);
 	assert_memory_equal(buf, "cd", 3);
 	assert_int_equal(sp_mem_peek_read(c.pid, (uintptr_t)(c.edge + page_size() - 3), buf, 4),
-			 -EFAULT);
+	                 -EFAULT);
 
 	assert_int_equal(sp_mem_peek_str(c.pid, 0, buf, 8, &trunc), -EFAULT);
 	stop_child(&c);
 }
 
-/* ptrace reads through PROT_NONE (FOLL_FORCE); process_vm_readv does not, so this is the fallback. */
+/* ptrace reads through PROT_NONE (FOLL_FORCE); process_vm_readv does not, so this is the fallback.
+ */
 static void test_read_falls_back_to_peek(void **state)
 {
 	(void)state;
@@ -329,16 +332,16 @@ static void test_read_gone(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_read_self),
-		cmocka_unit_test(test_read_self_unmapped),
-		cmocka_unit_test(test_str_self),
-		cmocka_unit_test(test_str_before_prot_none),
-		cmocka_unit_test(test_str_before_unmapped),
-		cmocka_unit_test(test_str_long),
-		cmocka_unit_test(test_peek_read_child),
-		cmocka_unit_test(test_peek_str_child),
-		cmocka_unit_test(test_read_falls_back_to_peek),
-		cmocka_unit_test(test_read_gone),
+	    cmocka_unit_test(test_read_self),
+	    cmocka_unit_test(test_read_self_unmapped),
+	    cmocka_unit_test(test_str_self),
+	    cmocka_unit_test(test_str_before_prot_none),
+	    cmocka_unit_test(test_str_before_unmapped),
+	    cmocka_unit_test(test_str_long),
+	    cmocka_unit_test(test_peek_read_child),
+	    cmocka_unit_test(test_peek_str_child),
+	    cmocka_unit_test(test_read_falls_back_to_peek),
+	    cmocka_unit_test(test_read_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -237,7 +237,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_regular_file), cmocka_unit_test(test_symlinks),
-	    cmocka_unit_test(test_char_device),	 cmocka_unit_test(test_fifo),
+	    cmocka_unit_test(test_char_device),  cmocka_unit_test(test_fifo),
 	    cmocka_unit_test(test_errors),
 	};
 

@@ -25,7 +25,7 @@
 static double clock_ts;
 
 static struct sp_event sys(pid_t pid, const char *phase, const char *name, uint64_t a0, uint64_t a1,
-			   uint64_t a2)
+                           uint64_t a2)
 {
 	struct sp_event ev = {.type = SP_EV_SYSCALL, .tid = pid, .pid = pid, .abi = SP_ABI_X86_64};
 
@@ -139,7 +139,7 @@ static void names_are(const struct sp_policy *p, size_t i, bool enf, const char 
 	struct sp_call_info ci;
 
 	for (size_t c = 0; enf ? (al = sp_policy_enforce_at(p, i, c)) != NULL
-			       : sp_policy_exact_call(p, i, c, &ci) == 0;
+	                       : sp_policy_exact_call(p, i, c, &ci) == 0;
 	     c++) {
 		strcat(got, c ? " " : "");
 		strcat(got, enf ? al->name : ci.name);
@@ -147,7 +147,12 @@ static void names_are(const struct sp_policy *p, size_t i, bool enf, const char 
 	assert_string_equal(got, want);
 }
 
-enum { START, LOAD, SERVE, CHILD };
+enum {
+	START,
+	LOAD,
+	SERVE,
+	CHILD
+};
 
 static void test_graph_and_views(void **state)
 {
@@ -294,7 +299,7 @@ static void test_allowlist_stacking(void **state)
 	(void)state;
 	/* serve has exits: stacking adds seccomp(SECCOMP_SET_MODE_FILTER) only. */
 	assert_int_equal(sp_policy_allowlist(p, 2, SP_VIEW_ENFORCE, true, NULL, 0, &al, &n, &diag),
-			 0);
+	                 0);
 	for (i = 0; i < n && strcmp(al[i].name, "seccomp"); i++)
 		;
 	assert_true(i < n);
@@ -302,7 +307,7 @@ static void test_allowlist_stacking(void **state)
 	free(al);
 	/* child has none: nothing added. */
 	assert_int_equal(sp_policy_allowlist(p, 3, SP_VIEW_ENFORCE, true, NULL, 0, &al, &n, &diag),
-			 0);
+	                 0);
 	assert_int_equal(n, 5);
 	free(al);
 	/* Extras are added unconstrained and the list builds into a filter. */
@@ -385,7 +390,7 @@ static json_t *reason(const char *text)
 static json_t *chain(const char *fn)
 {
 	return json_pack("{s:s,s:s,s:[s,s]}", "module", "libc.so.6", "function", fn, "chain",
-			 "handler", fn);
+	                 "handler", fn);
 }
 
 /*
@@ -406,8 +411,8 @@ static void test_provenance(void **state)
 	assert_non_null(b);
 	/* Added before any event: known from the rules' order. */
 	assert_int_equal(sp_policy_builder_add(b, "serve", "restart_syscall", SP_PROV_BASELINE,
-					       reason("the kernel restarts sleeps"), &diag),
-			 0);
+	                                       reason("the kernel restarts sleeps"), &diag),
+	                 0);
 	assert_int_equal(
 	    sp_policy_builder_add(b, "serve", "write", SP_PROV_COMPLETED, chain("write"), &diag),
 	    0);
@@ -425,8 +430,8 @@ static void test_provenance(void **state)
 	    0);
 	/* The stronger reason wins: gettid completed, then baseline. */
 	assert_int_equal(sp_policy_builder_add(b, "serve", "gettid", SP_PROV_BASELINE,
-					       reason("glibc asks for it"), &diag),
-			 0);
+	                                       reason("glibc asks for it"), &diag),
+	                 0);
 	/* A held-back addition does not take back an allowed one. */
 	assert_int_equal(
 	    sp_policy_builder_add(b, "serve", "gettid", SP_PROV_HELD_BACK, chain("gettid"), &diag),
@@ -457,11 +462,11 @@ static void test_provenance(void **state)
 	assert_int_equal(ci.prov, SP_PROV_BASELINE);
 	assert_int_equal(ci.count, 0);
 	assert_string_equal(json_string_value(json_object_get(ci.why, "reason")),
-			    "the kernel restarts sleeps");
+	                    "the kernel restarts sleeps");
 	ci = exact(p, 1, "gettid");
 	assert_int_equal(ci.prov, SP_PROV_BASELINE);
 	assert_string_equal(json_string_value(json_object_get(ci.why, "reason")),
-			    "glibc asks for it");
+	                    "glibc asks for it");
 	assert_int_equal(sp_policy_exact_find(p, 1, "socket"), -ENOENT);
 	assert_int_equal(sp_policy_held_back_call(p, 1, 0, &ci), 0);
 	assert_string_equal(ci.name, "socket");
@@ -504,12 +509,11 @@ static void test_old_policy(void **state)
 
 	(void)state;
 	json_object_del(a, "sources");
-	json_array_foreach(json_object_get(a, "phases"), i, ph)
-	{
+	json_array_foreach(json_object_get(a, "phases"), i, ph) {
 		json_object_del(ph, "held_back");
 		json_object_del(ph, "provenance");
 		json_array_foreach(json_object_get(ph, "exact"), k, call)
-		    json_object_del(call, "provenance");
+			json_object_del(call, "provenance");
 	}
 	assert_int_equal(sp_policy_from_json(a, "old", &q, &diag), 0);
 	assert_int_equal(sp_policy_exact_call(q, LOAD, 0, &ci), 0);
@@ -554,8 +558,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_graph_and_views), cmocka_unit_test(test_args),
 	    cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_allowlist_stacking),
-	    cmocka_unit_test(test_bad_input),	    cmocka_unit_test(test_foreign_abi),
-	    cmocka_unit_test(test_provenance),	    cmocka_unit_test(test_old_policy),
+	    cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_foreign_abi),
+	    cmocka_unit_test(test_provenance),      cmocka_unit_test(test_old_policy),
 	    cmocka_unit_test(test_sources),
 	};
 

@@ -22,8 +22,8 @@
 
 #include "trace/trace_int.h"
 
-#define HDR                                                                                        \
-	"{\"format\":\"sysphase-trace\",\"version\":1,\"command\":[\"x\"],\"kernel\":\"6\","       \
+#define HDR                                                                                  \
+	"{\"format\":\"sysphase-trace\",\"version\":1,\"command\":[\"x\"],\"kernel\":\"6\"," \
 	"\"arch\":\"x86_64\",\"start_time\":1.5,\"rules\":null}\n"
 
 static const char *const base_lines[] = {
@@ -189,7 +189,7 @@ static void compare_readers(const char *path, unsigned want)
 }
 
 static void write_file(const char *path, const char *a, size_t an, const char *b, size_t bn,
-		       bool newline)
+                       bool newline)
 {
 	FILE *f = fopen(path, "w");
 
@@ -215,7 +215,7 @@ static void test_edge_cases(void **state)
 		for (int nl = 0; nl < 2; nl++)
 			for (unsigned want = 0; want < 4; want++) {
 				write_file(path, HDR, strlen(HDR), base_lines[i],
-					   strlen(base_lines[i]), nl);
+				           strlen(base_lines[i]), nl);
 				compare_readers(path, want);
 			}
 	unlink(path);

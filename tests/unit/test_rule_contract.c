@@ -57,10 +57,10 @@ static struct sp_rules *load(const char *trigger, struct sp_diag *diag)
 	struct sp_rules *r = NULL;
 
 	snprintf(text, sizeof(text),
-		 "{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
-		 " {\"name\": \"b\", \"description\": \"d\"}],"
-		 " \"transitions\": [{\"from\": \"a\", \"to\": \"b\", \"when\": %s}]}",
-		 trigger);
+	         "{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
+	         " {\"name\": \"b\", \"description\": \"d\"}],"
+	         " \"transitions\": [{\"from\": \"a\", \"to\": \"b\", \"when\": %s}]}",
+	         trigger);
 	if (sp_rules_parse(text, strlen(text), "t.json", &r, diag) < 0)
 		return NULL;
 	return r;
@@ -113,8 +113,8 @@ static void test_clone_thread_on_fork(void **state)
 	const char *t = "{\"syscall\": [\"clone\", \"clone3\"], \"args\": {\"flags\": {\"clear\": "
 			"\"CLONE_THREAD\"}}}";
 	const uint64_t thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
-				CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
-				CLONE_CHILD_CLEARTID;
+	                        CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID |
+	                        CLONE_CHILD_CLEARTID;
 	uint64_t fork_args[SP_MAX_ARGS] = {CLONE_CHILD_CLEARTID | CLONE_CHILD_SETTID | SIGCHLD};
 	uint64_t thread_args[SP_MAX_ARGS] = {thread};
 	uint64_t cl[11] = {0};
@@ -124,7 +124,7 @@ static void test_clone_thread_on_fork(void **state)
 	(void)state;
 	decoded(&ev, "clone", fork_args);
 	assert_string_equal(dec_str(&ev, "flags"),
-			    "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
+	                    "CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD");
 	assert_true(fires(t, &ev));
 	decoded(&ev, "clone", thread_args);
 	assert_false(fires(t, &ev));
@@ -162,8 +162,8 @@ static void test_flags_old_table_missed(void **state)
 	    fires("{\"syscall\": \"openat\", \"args\": {\"flags\": {\"set\": \"O_ASYNC\"}}}", &ev));
 	decoded(&ev, "openat", open_args);
 	assert_true(fires("{\"syscall\": [\"open\", \"openat\"], \"args\": {\"flags\": {\"eq\": "
-			  "\"O_WRONLY|O_ASYNC\"}}}",
-			  &ev));
+	                  "\"O_WRONLY|O_ASYNC\"}}}",
+	                  &ev));
 	decoded(&ev, "mmap", mmap_args);
 	assert_string_equal(dec_str(&ev, "flags"), "MAP_PRIVATE|MAP_ANONYMOUS|MAP_32BIT");
 	assert_true(
@@ -237,8 +237,8 @@ static void test_fd_path_sockaddr(void **state)
 	decoded(&ev, "close", close_args);
 	assert_true(
 	    fires("{\"syscall\": \"close\", \"args\": {\"fd\": {\"kind\": \"file\", \"glob\": "
-		  "\"/tmp/sysphase-contract-*\"}}}",
-		  &ev));
+	          "\"/tmp/sysphase-contract-*\"}}}",
+	          &ev));
 	snprintf(t, sizeof(t), "{\"syscall\": \"close\", \"args\": {\"fd\": %d}}", fd);
 	decoded(&ev, "close", close_args);
 	assert_true(fires(t, &ev));
@@ -249,16 +249,16 @@ static void test_fd_path_sockaddr(void **state)
 
 	decoded(&ev, "openat", open_args);
 	assert_true(fires("{\"syscall\": \"openat\", \"args\": {\"pathname\": \"/tmp/sysphase-*\", "
-			  "\"dirfd\": {\"eq\": \"AT_FDCWD\"}}}",
-			  &ev));
+	                  "\"dirfd\": {\"eq\": \"AT_FDCWD\"}}}",
+	                  &ev));
 	decoded(&ev, "bind", bind_args);
 	assert_true(
 	    fires("{\"syscall\": \"bind\", \"args\": {\"addr\": {\"family\": \"AF_INET\"}}}", &ev));
 	decoded(&ev, "socket", sock_args);
 	assert_true(
 	    fires("{\"syscall\": \"socket\", \"args\": {\"domain\": {\"family\": \"AF_UNIX\"},"
-		  " \"type\": {\"set\": \"SOCK_CLOEXEC\", \"clear\": \"SOCK_NONBLOCK\"}}}",
-		  &ev));
+	          " \"type\": {\"set\": \"SOCK_CLOEXEC\", \"clear\": \"SOCK_NONBLOCK\"}}}",
+	          &ev));
 	close(fd);
 	unlink(path);
 }
@@ -271,7 +271,7 @@ static void test_fd_path_sockaddr(void **state)
 static void test_every_symbolic_argument(void **state)
 {
 	static const uint64_t values[] = {
-	    0,	  1,	 2,	3,	4,	 0x11,	     0x22,
+	    0,    1,     2,     3,      4,       0x11,       0x22,
 	    0x80, 0x101, 0x800, 0x4000, 0x80000, 0x40000000, 0x100000001ULL};
 	size_t checked = 0;
 
@@ -312,7 +312,7 @@ static void test_every_symbolic_argument(void **state)
 				decoded(&ev, spec->name, args);
 				if (fires(t, &ev))
 					fail_msg("%s fired on %#llx", t,
-						 (unsigned long long)values[k] + 1);
+					         (unsigned long long)values[k] + 1);
 				checked++;
 			}
 		}
@@ -332,8 +332,8 @@ static void test_argument_names_checked(void **state)
 	assert_non_null(
 	    strstr(diag.msg, "\"fdd\" is not an argument of close (did you mean \"fd\"?)"));
 	assert_null(load("{\"syscall\": [\"read\", \"recvfrom\"], \"args\": {\"fd\": {\"kind\": "
-			 "\"socket\"}}}",
-			 &diag));
+	                 "\"socket\"}}}",
+	                 &diag));
 	assert_non_null(
 	    strstr(diag.msg, "\"fd\" is not an argument of recvfrom (did you mean \"sockfd\"?)"));
 	assert_null(load("{\"args\": {\"fdd\": 3}}", &diag));

@@ -64,16 +64,16 @@ static char *with_trigger(const char *trigger)
 	static char buf[4096];
 
 	snprintf(buf, sizeof(buf),
-		 "{\n"
-		 "\t\"phases\": [\n"
-		 "\t\t{\"name\": \"a\", \"description\": \"first\"},\n"
-		 "\t\t{\"name\": \"b\", \"description\": \"second\"}\n"
-		 "\t],\n"
-		 "\t\"transitions\": [\n"
-		 "\t\t{\"from\": \"a\", \"to\": \"b\", \"when\": %s}\n"
-		 "\t]\n"
-		 "}\n",
-		 trigger);
+	         "{\n"
+	         "\t\"phases\": [\n"
+	         "\t\t{\"name\": \"a\", \"description\": \"first\"},\n"
+	         "\t\t{\"name\": \"b\", \"description\": \"second\"}\n"
+	         "\t],\n"
+	         "\t\"transitions\": [\n"
+	         "\t\t{\"from\": \"a\", \"to\": \"b\", \"when\": %s}\n"
+	         "\t]\n"
+	         "}\n",
+	         trigger);
 	return buf;
 }
 
@@ -83,8 +83,8 @@ static void test_valid_skeleton(void **state)
 
 	(void)state;
 	assert_int_equal(parse_marked(with_trigger("{\"syscall\": \"openat\"}"), msg, sizeof(msg),
-				      where, sizeof(where)),
-			 0);
+	                              where, sizeof(where)),
+	                 0);
 }
 
 static void test_json_syntax(void **state)
@@ -92,7 +92,7 @@ static void test_json_syntax(void **state)
 	(void)state;
 	/* jansson reports the position of the token it could not take. */
 	expect_error("{\n\t\"phases\": [\n\t\t{\"name\": \"a\",@, \"x\"}\n\t]\n}\n",
-		     "string or '}' expected near ','");
+	             "string or '}' expected near ','");
 }
 
 static void test_json_duplicate_key(void **state)
@@ -101,8 +101,8 @@ static void test_json_duplicate_key(void **state)
 
 	(void)state;
 	assert_int_equal(parse_marked("{\"name\": \"x\", \"name\": \"y\", \"phases\": []}", msg,
-				      sizeof(msg), where, sizeof(where)),
-			 -EINVAL);
+	                              sizeof(msg), where, sizeof(where)),
+	                 -EINVAL);
 	assert_non_null(strstr(msg, "duplicate object key"));
 	assert_true(!strncmp(msg, "t.json:1:", 9));
 }
@@ -111,7 +111,7 @@ static void test_unknown_key_suggests(void **state)
 {
 	(void)state;
 	expect_error(with_trigger("{@\"sycall\": \"openat\"}"),
-		     "unknown key \"sycall\" (did you mean \"syscall\"?)");
+	             "unknown key \"sycall\" (did you mean \"syscall\"?)");
 	expect_error(
 	    "{\"phases\": [{\"name\": \"a\", \"description\": \"d\"}], @\"transition\": []}",
 	    "unknown key \"transition\" (did you mean \"transitions\"?)");
@@ -121,36 +121,36 @@ static void test_unknown_syscall_suggests(void **state)
 {
 	(void)state;
 	expect_error(with_trigger("{\"syscall\": @\"opnat\"}"),
-		     "unknown syscall \"opnat\" (did you mean \"openat\"?)");
+	             "unknown syscall \"opnat\" (did you mean \"openat\"?)");
 	expect_error(with_trigger("{\"syscall\": [\"read\", @\"no_such_call_at_all\"]}"),
-		     "unknown syscall \"no_such_call_at_all\"");
+	             "unknown syscall \"no_such_call_at_all\"");
 }
 
 static void test_unknown_phase(void **state)
 {
 	(void)state;
 	expect_error("{\n\"phases\": [{\"name\": \"alpha\", \"description\": \"d\"},\n"
-		     "  {\"name\": \"beta\", \"description\": \"d\"}],\n"
-		     "\"transitions\": [{\"from\": \"alpha\", \"to\": @\"btea\", \"when\": {}}]\n}",
-		     "unknown phase \"btea\" (did you mean \"beta\"?)");
+	             "  {\"name\": \"beta\", \"description\": \"d\"}],\n"
+	             "\"transitions\": [{\"from\": \"alpha\", \"to\": @\"btea\", \"when\": {}}]\n}",
+	             "unknown phase \"btea\" (did you mean \"beta\"?)");
 	expect_error("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"}],\n"
-		     " \"initial\": @\"zzz\"}",
-		     "unknown phase \"zzz\"");
+	             " \"initial\": @\"zzz\"}",
+	             "unknown phase \"zzz\"");
 	expect_error("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},\n"
-		     "  {\"name\": \"b\", \"description\": \"d\"}],\n"
-		     " \"on_fork\": [{\"parent\": \"a\", \"child\": @\"c\"}]}",
-		     "unknown phase \"c\"");
+	             "  {\"name\": \"b\", \"description\": \"d\"}],\n"
+	             " \"on_fork\": [{\"parent\": \"a\", \"child\": @\"c\"}]}",
+	             "unknown phase \"c\"");
 }
 
 static void test_unreachable_phase(void **state)
 {
 	(void)state;
 	expect_error("{\n\t\"phases\": [\n"
-		     "\t\t{\"name\": \"a\", \"description\": \"d\"},\n"
-		     "\t\t{\"name\": \"b\", \"description\": \"d\"},\n"
-		     "\t\t{\"name\": @\"orphan\", \"description\": \"d\"}\n\t],\n"
-		     "\t\"transitions\": [{\"from\": \"a\", \"to\": \"b\", \"when\": {}}]\n}\n",
-		     "phase \"orphan\" is unreachable from the initial phase \"a\"");
+	             "\t\t{\"name\": \"a\", \"description\": \"d\"},\n"
+	             "\t\t{\"name\": \"b\", \"description\": \"d\"},\n"
+	             "\t\t{\"name\": @\"orphan\", \"description\": \"d\"}\n\t],\n"
+	             "\t\"transitions\": [{\"from\": \"a\", \"to\": \"b\", \"when\": {}}]\n}\n",
+	             "phase \"orphan\" is unreachable from the initial phase \"a\"");
 }
 
 static void test_on_fork_makes_reachable(void **state)
@@ -160,53 +160,53 @@ static void test_on_fork_makes_reachable(void **state)
 	(void)state;
 	/* A phase only a forked child can be in is reachable. */
 	assert_int_equal(parse_marked("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
-				      " {\"name\": \"child\", \"description\": \"d\"}],"
-				      " \"on_fork\": \"child\"}",
-				      msg, sizeof(msg), where, sizeof(where)),
-			 0);
+	                              " {\"name\": \"child\", \"description\": \"d\"}],"
+	                              " \"on_fork\": \"child\"}",
+	                              msg, sizeof(msg), where, sizeof(where)),
+	                 0);
 }
 
 static void test_malformed_glob(void **state)
 {
 	(void)state;
 	expect_error(with_trigger("{\"args\": {\"pathname\": @\"/etc/[abc\"}}"),
-		     "malformed glob \"/etc/[abc\": unterminated '[' in glob at offset 5");
+	             "malformed glob \"/etc/[abc\": unterminated '[' in glob at offset 5");
 	expect_error(with_trigger("{\"site\": [\"libc*\", @\"ld\\\\\"]}"),
-		     "malformed glob \"ld\\\": glob ends in an unescaped backslash at offset 2");
+	             "malformed glob \"ld\\\": glob ends in an unescaped backslash at offset 2");
 	expect_error(with_trigger("{\"args\": {\"pathname\": {\"glob\": @\"\"}}}"),
-		     "malformed glob \"\": empty glob at offset 0");
+	             "malformed glob \"\": empty glob at offset 0");
 }
 
 static void test_unknown_flag(void **state)
 {
 	(void)state;
 	expect_error(with_trigger("{\"args\": {\"flags\": {\"set\": @\"O_WRONLY|O_APEND\"}}}"),
-		     "unknown flag \"O_APEND\" (did you mean \"O_APPEND\"?)");
+	             "unknown flag \"O_APEND\" (did you mean \"O_APPEND\"?)");
 	expect_error(with_trigger("{\"args\": {\"flags\": {\"set\": @\"O_RDONLY\"}}}"),
-		     "\"O_RDONLY\" has no bits to test (O_RDONLY is 0: test that O_WRONLY|O_RDWR "
-		     "are clear instead)");
+	             "\"O_RDONLY\" has no bits to test (O_RDONLY is 0: test that O_WRONLY|O_RDWR "
+	             "are clear instead)");
 }
 
 static void test_unknown_signal_errno_family(void **state)
 {
 	(void)state;
 	expect_error(with_trigger("{\"signal\": @\"SIGHUPP\"}"),
-		     "unknown signal \"SIGHUPP\" (did you mean \"SIGHUP\"?)");
+	             "unknown signal \"SIGHUPP\" (did you mean \"SIGHUP\"?)");
 	expect_error(with_trigger("{\"syscall\": \"mkdir\", \"errno\": @\"EEXISTS\"}"),
-		     "unknown errno name \"EEXISTS\"");
+	             "unknown errno name \"EEXISTS\"");
 	expect_error(with_trigger("{\"args\": {\"domain\": {\"family\": @\"AF_INETT\"}}}"),
-		     "unknown address family \"AF_INETT\"");
+	             "unknown address family \"AF_INETT\"");
 }
 
 static void test_event_kinds(void **state)
 {
 	(void)state;
 	expect_error(with_trigger("{\"event\": @\"forkk\"}"),
-		     "unknown event \"forkk\" (did you mean \"fork\"?)");
+	             "unknown event \"forkk\" (did you mean \"fork\"?)");
 	expect_error(with_trigger("{\"signal\": \"SIGHUP\", @\"args\": {\"x\": 1}}"),
-		     "\"args\" does not apply to signal events");
+	             "\"args\" does not apply to signal events");
 	expect_error(with_trigger("{\"after\": {\"syscall\": \"setuid\", @\"after\": {}}}"),
-		     "\"after\" cannot be nested");
+	             "\"after\" cannot be nested");
 	expect_error(with_trigger("{\"nth\": @0}"), "\"nth\" takes a positive integer");
 }
 
@@ -214,18 +214,18 @@ static void test_phase_definitions(void **state)
 {
 	(void)state;
 	expect_error("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},\n"
-		     "  {\"name\": @\"a\", \"description\": \"again\"}]}",
-		     "duplicate phase \"a\"");
+	             "  {\"name\": @\"a\", \"description\": \"again\"}]}",
+	             "duplicate phase \"a\"");
 	expect_error("{\"phases\": [@{\"name\": \"a\"}]}",
-		     "phase \"a\" needs a one-line \"description\"");
+	             "phase \"a\" needs a one-line \"description\"");
 	expect_error("{\"phases\": @[]}", "\"phases\" must be a non-empty array");
 	expect_error("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},\n"
-		     "  {\"name\": \"b\", \"description\": \"d\"}],\n"
-		     " \"transitions\": [{\"from\": @\"b\", \"to\": \"b\", \"when\": {}}]}",
-		     "a transition from a phase to itself never fires");
+	             "  {\"name\": \"b\", \"description\": \"d\"}],\n"
+	             " \"transitions\": [{\"from\": @\"b\", \"to\": \"b\", \"when\": {}}]}",
+	             "a transition from a phase to itself never fires");
 	expect_error(with_trigger("{\"syscall\": \"read\"}, \"belongs\": @\"after\""),
-		     "\"belongs\" is \"to\" (the phase the event opens) or \"from\" (the one it "
-		     "closes)");
+	             "\"belongs\" is \"to\" (the phase the event opens) or \"from\" (the one it "
+	             "closes)");
 }
 
 static void test_utf8_columns(void **state)
@@ -233,7 +233,7 @@ static void test_utf8_columns(void **state)
 	(void)state;
 	/* Columns count characters, like jansson's: "é" is one column. */
 	expect_error(with_trigger("{\"comment\": \"é\", \"syscall\": @\"opnat\"}"),
-		     "unknown syscall \"opnat\" (did you mean \"openat\"?)");
+	             "unknown syscall \"opnat\" (did you mean \"openat\"?)");
 }
 
 static void test_from_json_uses_pointers(void **state)
@@ -241,16 +241,16 @@ static void test_from_json_uses_pointers(void **state)
 	struct sp_diag diag = {{0}};
 	struct sp_rules *r = NULL;
 	json_t *root = json_loads("{\"phases\": [{\"name\": \"a\", \"description\": \"d\"},"
-				  " {\"name\": \"b\", \"description\": \"d\"}],"
-				  " \"transitions\": [{\"from\": \"a\", \"to\": \"b\","
-				  " \"when\": {\"syscall\": \"opnat\"}}]}",
-				  0, NULL);
+	                          " {\"name\": \"b\", \"description\": \"d\"}],"
+	                          " \"transitions\": [{\"from\": \"a\", \"to\": \"b\","
+	                          " \"when\": {\"syscall\": \"opnat\"}}]}",
+	                          0, NULL);
 
 	(void)state;
 	assert_non_null(root);
 	assert_int_equal(sp_rules_from_json(root, "policy.json", &r, &diag), -EINVAL);
 	assert_string_equal(diag.msg, "policy.json: /transitions/0/when/syscall: unknown syscall "
-				      "\"opnat\" (did you mean \"openat\"?)");
+	                              "\"opnat\" (did you mean \"openat\"?)");
 	json_decref(root);
 }
 
@@ -276,7 +276,7 @@ static void test_builtins_load_and_round_trip(void **state)
 		assert_int_equal(sp_rules_edge_count(back), sp_rules_edge_count(r));
 		for (int k = 0; k < (int)sp_rules_phase_count(r); k++) {
 			assert_string_equal(sp_rules_phase_name(back, k),
-					    sp_rules_phase_name(r, k));
+			                    sp_rules_phase_name(r, k));
 			assert_int_equal(sp_rules_phase_final(back, k), sp_rules_phase_final(r, k));
 			assert_int_equal(sp_rules_on_fork(back, k), sp_rules_on_fork(r, k));
 		}
@@ -304,7 +304,7 @@ static void test_nginx_accessors(void **state)
 	assert_false(sp_rules_phase_final(r, master));
 	assert_true(sp_rules_phase_has_exits(r, master));
 	assert_ptr_equal(sp_rules_phase_intern(r, "shutdown"),
-			 sp_rules_phase_name(r, sp_rules_phase_index(r, "shutdown")));
+	                 sp_rules_phase_name(r, sp_rules_phase_index(r, "shutdown")));
 	assert_null(sp_rules_phase_intern(r, "no such phase"));
 	assert_int_equal(sp_rules_phase_index(r, "no such phase"), -ENOENT);
 	assert_null(sp_rules_phase_name(r, 99));

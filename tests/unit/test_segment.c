@@ -96,14 +96,14 @@ static void test_header_rules(void **state)
 	path_in(secret, sizeof(secret), "secret.json");
 	write_text(secret, "root:TOPSECRET:19000:0:99999:7:::\n");
 	assert_int_equal(sp_segment_rules_load(secret, SP_RULES_FROM_HEADER, NULL, &r, &diag),
-			 -EPERM);
+	                 -EPERM);
 	assert_null(r);
 	assert_null(strstr(diag.msg, "TOPSECRET"));
 	assert_non_null(strstr(diag.msg, "--rules"));
 	assert_int_equal(sp_segment_rules_load("../pwd", SP_RULES_FROM_HEADER, NULL, &r, &diag),
-			 -EPERM);
+	                 -EPERM);
 	assert_int_equal(sp_segment_rules_load("pwd.json", SP_RULES_FROM_HEADER, NULL, &r, &diag),
-			 -EPERM);
+	                 -EPERM);
 	/* A control character in the header's string does not reach the message. */
 	assert_int_equal(
 	    sp_segment_rules_load("a\n\x1b[2Jb/c", SP_RULES_FROM_HEADER, NULL, &r, &diag), -EPERM);
@@ -149,8 +149,8 @@ static void test_user_rules(void **state)
 	/* A real rule file with a mistake still gets the rules parser's file:line:col. */
 	path_in(path, sizeof(path), "typo.json");
 	write_text(path, "{\"phases\": [{\"name\": \"a\", \"description\": \"d\"}],\n "
-			 "\"transitions\": [{\"from\": \"a\", "
-			 "\"to\": \"b\", \"when\": {\"syscall\": \"read\"}}]}\n");
+	                 "\"transitions\": [{\"from\": \"a\", "
+	                 "\"to\": \"b\", \"when\": {\"syscall\": \"read\"}}]}\n");
 	assert_int_equal(sp_segment_rules_load(path, SP_RULES_FROM_USER, NULL, &r, &diag), -EINVAL);
 	snprintf(want, sizeof(want), "%s:2:", path);
 	assert_memory_equal(diag.msg, want, strlen(want));
@@ -195,7 +195,7 @@ static int run(const char *trace, const char *rules, struct seen *s, struct sp_d
 static void test_stamps_and_recut(void **state)
 {
 	static const char *const stamped[4] = {"execution initiation", "reading configuration",
-					       "termination", "termination"};
+	                                       "termination", "termination"};
 	static const char *const none[4] = {NULL, NULL, NULL, NULL};
 	struct sp_diag diag = {{0}};
 	struct seen s = {0};
@@ -238,7 +238,7 @@ static void test_stamps_and_recut(void **state)
 static void test_unstamped_event(void **state)
 {
 	static const char *const holes[4] = {"execution initiation", NULL, "termination",
-					     "termination"};
+	                                     "termination"};
 	struct sp_diag diag = {{0}};
 	struct seen s = {0};
 	char trace[256], want[300];

@@ -108,8 +108,7 @@ static int find_fn(json_t *frames, const char *fn)
 	size_t i;
 	json_t *f;
 
-	json_array_foreach(frames, i, f)
-	{
+	json_array_foreach(frames, i, f) {
 		const char *name = json_string_value(json_object_get(f, "fn"));
 
 		if (name && !strcmp(name, fn))
@@ -131,8 +130,7 @@ static void check_frames(json_t *frames, const char *caller, bool want_main)
 	assert_true(json_is_array(frames));
 	assert_true(json_array_size(frames) >= 4);
 	assert_true(json_array_size(frames) <= 64);
-	json_array_foreach(frames, i, f)
-	{
+	json_array_foreach(frames, i, f) {
 		const char *ip = json_string_value(json_object_get(f, "ip"));
 
 		assert_non_null(ip);
@@ -157,7 +155,7 @@ static void check_frames(json_t *frames, const char *caller, bool want_main)
 	assert_true(json_integer_value(json_object_get(f, "off")) > 0);
 	/* The innermost frame is in libc, inside raise. */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(frames, 0), "module")),
-			    "libc.so.6");
+	                    "libc.so.6");
 }
 
 /*
@@ -173,8 +171,7 @@ static void check_libc_names(json_t *frames)
 	json_t *f;
 	int named = 0;
 
-	json_array_foreach(frames, i, f)
-	{
+	json_array_foreach(frames, i, f) {
 		const char *module = json_string_value(json_object_get(f, "module"));
 		const char *fn = json_string_value(json_object_get(f, "fn"));
 		uint64_t ip = strtoull(json_string_value(json_object_get(f, "ip")), NULL, 16);
@@ -186,7 +183,7 @@ static void check_libc_names(json_t *frames)
 			continue;
 		/* ip - 1: a return address may lie just past its call's function. */
 		assert_true(dladdr1((void *)(uintptr_t)(ip - 1), &info, (void **)&sym,
-				    RTLD_DL_SYMENT) != 0);
+		                    RTLD_DL_SYMENT) != 0);
 		assert_non_null(sym);
 		assert_int_equal(ip - off, (uint64_t)(uintptr_t)info.dli_saddr);
 		assert_true(ip - 1 < (uint64_t)(uintptr_t)info.dli_saddr + sym->st_size);

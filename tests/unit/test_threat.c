@@ -35,15 +35,14 @@ static int json_level(json_t *levels, const char *name)
 	json_t *lv;
 	int best = 0;
 
-	json_object_foreach(levels, key, lv)
-	{
+	json_object_foreach(levels, key, lv) {
 		size_t i;
 		json_t *s;
 		int level = atoi(key);
 
-		json_array_foreach(json_object_get(lv, "syscalls"), i,
-				   s) if (strcmp(json_string_value(s), name) == 0 &&
-					  (!best || level < best)) best = level;
+		json_array_foreach(json_object_get(lv, "syscalls"), i, s)
+			if (strcmp(json_string_value(s), name) == 0 && (!best || level < best))
+				best = level;
 	}
 	return best;
 }
@@ -58,12 +57,10 @@ static void test_table_matches_json(void **state)
 	(void)state;
 	assert_non_null(levels);
 	/* Every JSON name is in the table at its JSON level. */
-	json_object_foreach(levels, key, lv)
-	{
+	json_object_foreach(levels, key, lv) {
 		assert_string_equal(sp_threat_level_name(atoi(key)),
-				    json_string_value(json_object_get(lv, "name")));
-		json_array_foreach(json_object_get(lv, "syscalls"), i, s)
-		{
+		                    json_string_value(json_object_get(lv, "name")));
+		json_array_foreach(json_object_get(lv, "syscalls"), i, s) {
 			const char *nm = json_string_value(s);
 
 			if (json_level(levels, nm) != atoi(key))
@@ -71,7 +68,7 @@ static void test_table_matches_json(void **state)
 			distinct++;
 			if (sp_threat_level(nm) != atoi(key))
 				print_error("%s: table says %d, JSON %s\n", nm, sp_threat_level(nm),
-					    key);
+				            key);
 			assert_int_equal(sp_threat_level(nm), atoi(key));
 		}
 	}

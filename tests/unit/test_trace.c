@@ -88,7 +88,7 @@ static struct sp_trace_header test_header(json_t *cmd)
 }
 
 static void write_events(struct tmp *t, const struct sp_trace_header *h, const struct sp_event *evs,
-			 size_t n)
+                         size_t n)
 {
 	struct sp_trace_writer *w = NULL;
 
@@ -113,10 +113,10 @@ static void test_header_text(void **state)
 	write_events(&t, &h, NULL, 0);
 	text = slurp(t.path);
 	assert_string_equal(text,
-			    "{\"format\":\"sysphase-trace\",\"version\":1,\"command\":[\"/usr/bin/"
-			    "pwd\",\"-L\",\"x\\\"y\"],\"kernel\":\"6.1.0\",\"arch\":\"x86_64\","
-			    "\"start_time\":1764158400.123456,\"rules\":\"nginx\",\"entry_only\":"
-			    "false,\"attached\":true}\n");
+	                    "{\"format\":\"sysphase-trace\",\"version\":1,\"command\":[\"/usr/bin/"
+	                    "pwd\",\"-L\",\"x\\\"y\"],\"kernel\":\"6.1.0\",\"arch\":\"x86_64\","
+	                    "\"start_time\":1764158400.123456,\"rules\":\"nginx\",\"entry_only\":"
+	                    "false,\"attached\":true}\n");
 	free(text);
 	tmp_close(&t);
 	json_decref(cmd);
@@ -151,12 +151,12 @@ static void test_syscall_line_text(void **state)
 	nl = strchr(text, '\n');
 	assert_non_null(nl);
 	assert_string_equal(nl + 1,
-			    "{\"type\":\"syscall\",\"ts\":0.000123,\"tid\":101,\"pid\":100,\"abi\":"
-			    "\"x86_64\",\"nr\":257,\"name\":\"openat\",\"args\":[\"0xffffff9c\","
-			    "\"0x7ffd1000\",\"0x80000\",\"0x0\",\"0x0\",\"0xffffffffffffffff\"],"
-			    "\"dec\":{\"dirfd\":{\"fd\":-100,\"kind\":\"cwd\"},\"path\":\"/etc\"},"
-			    "\"ret\":-2,\"errno\":\"ENOENT\",\"site\":\"libc.so.6\",\"phase\":"
-			    "\"init\"}\n");
+	                    "{\"type\":\"syscall\",\"ts\":0.000123,\"tid\":101,\"pid\":100,\"abi\":"
+	                    "\"x86_64\",\"nr\":257,\"name\":\"openat\",\"args\":[\"0xffffff9c\","
+	                    "\"0x7ffd1000\",\"0x80000\",\"0x0\",\"0x0\",\"0xffffffffffffffff\"],"
+	                    "\"dec\":{\"dirfd\":{\"fd\":-100,\"kind\":\"cwd\"},\"path\":\"/etc\"},"
+	                    "\"ret\":-2,\"errno\":\"ENOENT\",\"site\":\"libc.so.6\",\"phase\":"
+	                    "\"init\"}\n");
 	free(text);
 	tmp_close(&t);
 	sp_event_clear(&ev);
@@ -179,82 +179,82 @@ static void test_roundtrip_all_types(void **state)
 	json_array_append_new(cmd, json_string("prog"));
 	/* argv can hold any bytes: the tracer passes them unchecked. */
 	json_array_append_new(cmd, json_stringn_nocheck("a\xff"
-							"b",
-							3));
+	                                                "b",
+	                                                3));
 	h = test_header(cmd);
 	h.entry_only = true;
 
 	evs[0] = (struct sp_event){.type = SP_EV_SYSCALL,
-				   .ts = 1.5,
-				   .tid = 7,
-				   .pid = 7,
-				   .abi = SP_ABI_X86_64,
-				   .nr = 1,
-				   .name = "write",
-				   .args = {1, 0x5555, 12, 0, 0, 0},
-				   .has_exit = true,
-				   .ret = 12,
-				   .site = "libc.so.6"};
+	                           .ts = 1.5,
+	                           .tid = 7,
+	                           .pid = 7,
+	                           .abi = SP_ABI_X86_64,
+	                           .nr = 1,
+	                           .name = "write",
+	                           .args = {1, 0x5555, 12, 0, 0, 0},
+	                           .has_exit = true,
+	                           .ret = 12,
+	                           .site = "libc.so.6"};
 	evs[0].dec =
 	    json_pack("{s:s,s:b}", "buf", "q\"uote\nnew\\line\ttab\x01", "buf_truncated", 1);
 	evs[0].stack = json_pack("[{s:s,s:s,s:s,s:i}]", "ip", "0x7f0000001234", "module",
-				 "libc.so.6", "fn", "__GI___libc_write", "off", 23);
+	                         "libc.so.6", "fn", "__GI___libc_write", "off", 23);
 	evs[1] = (struct sp_event){.type = SP_EV_SYSCALL,
-				   .ts = 2,
-				   .tid = 8,
-				   .pid = 7,
-				   .abi = SP_ABI_I386,
-				   .nr = 5,
-				   .name = NULL,
-				   .args = {0xffffffff, 1, 2, 3, 4, 5},
-				   .has_exit = false};
+	                           .ts = 2,
+	                           .tid = 8,
+	                           .pid = 7,
+	                           .abi = SP_ABI_I386,
+	                           .nr = 5,
+	                           .name = NULL,
+	                           .args = {0xffffffff, 1, 2, 3, 4, 5},
+	                           .has_exit = false};
 	evs[2] = (struct sp_event){.type = SP_EV_SYSCALL,
-				   .ts = 3,
-				   .tid = 8,
-				   .pid = 7,
-				   .abi = SP_ABI_X32,
-				   .nr = 0x40000000 | 257,
-				   .name = "openat",
-				   .has_exit = true,
-				   .ret = -13,
-				   .err = 13,
-				   .phase = "main"};
+	                           .ts = 3,
+	                           .tid = 8,
+	                           .pid = 7,
+	                           .abi = SP_ABI_X32,
+	                           .nr = 0x40000000 | 257,
+	                           .name = "openat",
+	                           .has_exit = true,
+	                           .ret = -13,
+	                           .err = 13,
+	                           .phase = "main"};
 	evs[2].dec = json_object();
 	json_object_set_new(evs[2].dec, "path", json_stringn_nocheck("/tmp/\xc3\x28x", 8));
 	evs[3] = (struct sp_event){
 	    .type = SP_EV_FORK, .ts = 4, .tid = 7, .pid = 7, .child = 9, .via = "clone"};
 	evs[4] = (struct sp_event){.type = SP_EV_CLONE,
-				   .ts = 4.25,
-				   .tid = 7,
-				   .pid = 7,
-				   .child = 10,
-				   .via = "clone3",
-				   .phase = "p"};
+	                           .ts = 4.25,
+	                           .tid = 7,
+	                           .pid = 7,
+	                           .child = 10,
+	                           .via = "clone3",
+	                           .phase = "p"};
 	evs[5] = (struct sp_event){
 	    .type = SP_EV_EXEC, .ts = 5, .tid = 9, .pid = 9, .path = "/usr/bin/pwd"};
 	evs[6] = (struct sp_event){.type = SP_EV_EXEC,
-				   .ts = 5.5,
-				   .tid = 9,
-				   .pid = 9,
-				   .path = "/bin/\"odd\npath",
-				   .former_tid = 11};
+	                           .ts = 5.5,
+	                           .tid = 9,
+	                           .pid = 9,
+	                           .path = "/bin/\"odd\npath",
+	                           .former_tid = 11};
 	evs[7] = (struct sp_event){.type = SP_EV_SIGNAL, .ts = 6, .tid = 9, .pid = 9, .signo = 1};
 	evs[8] =
 	    (struct sp_event){.type = SP_EV_SIGNAL, .ts = 6.5, .tid = 9, .pid = 9, .signo = 34};
 	evs[9] = (struct sp_event){.type = SP_EV_EXIT,
-				   .ts = 7,
-				   .tid = 9,
-				   .pid = 9,
-				   .whole_process = true,
-				   .killed = false,
-				   .status = 3};
+	                           .ts = 7,
+	                           .tid = 9,
+	                           .pid = 9,
+	                           .whole_process = true,
+	                           .killed = false,
+	                           .status = 3};
 	evs[10] = (struct sp_event){.type = SP_EV_EXIT,
-				    .ts = 8,
-				    .tid = 7,
-				    .pid = 7,
-				    .whole_process = false,
-				    .killed = true,
-				    .signo = 9};
+	                            .ts = 8,
+	                            .tid = 7,
+	                            .pid = 7,
+	                            .whole_process = false,
+	                            .killed = true,
+	                            .signo = 9};
 
 	write_events(&t, &h, evs, 11);
 	assert_int_equal(sp_trace_reader_open(t.path, &r, &diag), 0);
@@ -269,7 +269,7 @@ static void test_roundtrip_all_types(void **state)
 	assert_string_equal(json_string_value(json_array_get(rh->command, 0)), "prog");
 	/* The invalid byte comes back as U+00FF, in UTF-8. */
 	assert_string_equal(json_string_value(json_array_get(rh->command, 1)), "a\xc3\xbf"
-									       "b");
+	                                                                       "b");
 
 	for (i = 0; i < 11; i++) {
 		const struct sp_event *w = &evs[i];
@@ -348,7 +348,7 @@ static void test_roundtrip_all_types(void **state)
 		assert_non_null(strstr(text, "\"signo\":34,\"sig\":\"SIGRT_2\"}"));
 		assert_non_null(
 		    strstr(text, "\"whole_process\":false,\"killed\":true,\"signo\":9,\"sig\":"
-				 "\"SIGKILL\"}"));
+		                 "\"SIGKILL\"}"));
 		assert_non_null(strstr(text, "\"abi\":\"i386\",\"nr\":5,\"name\":null,"));
 		assert_non_null(strstr(text, "\"/tmp/\\u00C3(x\""));
 		assert_non_null(
@@ -369,8 +369,8 @@ static void test_errno_names(void **state)
 		int err;
 		const char *name;
 	} cases[] = {
-	    {1, "EPERM"},	{2, "ENOENT"},	      {11, "EAGAIN"},
-	    {38, "ENOSYS"},	{95, "EOPNOTSUPP"},   {110, "ETIMEDOUT"},
+	    {1, "EPERM"},       {2, "ENOENT"},        {11, "EAGAIN"},
+	    {38, "ENOSYS"},     {95, "EOPNOTSUPP"},   {110, "ETIMEDOUT"},
 	    {133, "EHWPOISON"}, {512, "ERESTARTSYS"}, {516, "ERESTART_RESTARTBLOCK"},
 	    {4000, "E4000"},
 	};
@@ -386,19 +386,19 @@ static void test_errno_names(void **state)
 	(void)state;
 	for (size_t i = 0; i < n; i++)
 		evs[i] = (struct sp_event){.type = SP_EV_SYSCALL,
-					   .tid = 1,
-					   .pid = 1,
-					   .name = "read",
-					   .has_exit = true,
-					   .ret = -cases[i].err,
-					   .err = cases[i].err};
+		                           .tid = 1,
+		                           .pid = 1,
+		                           .name = "read",
+		                           .has_exit = true,
+		                           .ret = -cases[i].err,
+		                           .err = cases[i].err};
 	write_events(&t, &h, evs, n);
 	text = slurp(t.path);
 	for (size_t i = 0; i < n; i++) {
 		char want[64];
 
 		snprintf(want, sizeof(want), "\"ret\":-%d,\"errno\":\"%s\"}", cases[i].err,
-			 cases[i].name);
+		         cases[i].name);
 		assert_non_null(strstr(text, want));
 	}
 	free(text);
@@ -438,11 +438,11 @@ static void test_names_match_libc(void **state)
 	(void)state;
 	for (i = 0; i < 133; i++)
 		evs[i] = (struct sp_event){.type = SP_EV_SYSCALL,
-					   .tid = 1,
-					   .pid = 1,
-					   .has_exit = true,
-					   .ret = -(i + 1),
-					   .err = i + 1};
+		                           .tid = 1,
+		                           .pid = 1,
+		                           .has_exit = true,
+		                           .ret = -(i + 1),
+		                           .err = i + 1};
 	for (i = 0; i < 31; i++)
 		evs[133 + i] =
 		    (struct sp_event){.type = SP_EV_SIGNAL, .tid = 1, .pid = 1, .signo = i + 1};
@@ -475,7 +475,7 @@ static void test_names_match_libc(void **state)
 		p = strchr(p, '\n') + 1;
 		if (strncmp(strstr(p, i <= 133 ? "\"errno\"" : "\"sig\""), want, strlen(want)))
 			fail_msg("value %d: want %s in %.*s", i, want, (int)(strchr(p, '\n') - p),
-				 p);
+			         p);
 	}
 	free(text);
 	/* And the reader maps every errno name back. */
@@ -579,14 +579,14 @@ static void test_deterministic(void **state)
 	(void)state;
 	for (int i = 0; i < 2; i++) {
 		evs[i] = (struct sp_event){.type = SP_EV_SYSCALL,
-					   .ts = 0.1,
-					   .tid = 3,
-					   .pid = 3,
-					   .name = "mmap",
-					   .has_exit = true,
-					   .ret = 4096};
+		                           .ts = 0.1,
+		                           .tid = 3,
+		                           .pid = 3,
+		                           .name = "mmap",
+		                           .has_exit = true,
+		                           .ret = 4096};
 		evs[i].dec = json_pack("{s:s,s:s,s:i}", "prot", "PROT_READ|PROT_EXEC", "flags",
-				       "MAP_PRIVATE", "fd", 3);
+		                       "MAP_PRIVATE", "fd", 3);
 	}
 	write_events(&t, &h, evs, 2);
 	text = slurp(t.path);
@@ -611,16 +611,16 @@ static void test_dec_matches_jansson(void **state)
 
 	(void)state;
 	ev.dec = json_pack("{s:I,s:I,s:i,s:b,s:b,s:n,s:f,s:f,s:s,s:[i,s,{}],s:{},s:[]}", "min",
-			   (json_int_t)INT64_MIN, "max", (json_int_t)INT64_MAX, "zero", 0, "t", 1,
-			   "f", 0, "nil", "real", 0.1, "big", 1e300, "str",
-			   "\"\\/\b\f\n\r\t\x01\x1f\x7f caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
-			   "arr", -5, "s", "empty", "obj", "arr0");
+	                   (json_int_t)INT64_MIN, "max", (json_int_t)INT64_MAX, "zero", 0, "t", 1,
+	                   "f", 0, "nil", "real", 0.1, "big", 1e300, "str",
+	                   "\"\\/\b\f\n\r\t\x01\x1f\x7f caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+	                   "arr", -5, "s", "empty", "obj", "arr0");
 	assert_non_null(ev.dec);
 	/* Insertion order, not sorted order. */
 	json_object_set_new(ev.dec, "b_after", json_integer(1));
 	json_object_set_new(ev.dec, "a_last", json_integer(2));
 	ev.stack = json_pack("[{s:s,s:s,s:s,s:i},{s:s,s:s,s:i}]", "ip", "0x1", "module", "m", "fn",
-			     "f", "off", 3, "ip", "0x2", "module", "[vdso]", "module_off", 2448);
+	                     "f", "off", 3, "ip", "0x2", "module", "[vdso]", "module_off", 2448);
 	write_events(&t, &h, &ev, 1);
 	text = slurp(t.path);
 	dec_text = json_dumps(ev.dec, JSON_COMPACT);
@@ -666,7 +666,7 @@ static void test_truncated_last_line(void **state)
 	(void)state;
 	/* A run killed in the middle of writing its third event. */
 	snprintf(text, sizeof(text), "%s%s%s{\"type\":\"syscall\",\"ts\":2.0,\"tid\":5,\"pi",
-		 hdr_line, ev_line, ev_line);
+	         hdr_line, ev_line, ev_line);
 	tmp_text(&t, text);
 	assert_int_equal(sp_trace_reader_open(t.path, &r, &diag), 0);
 	assert_int_equal(sp_trace_read(r, &ev, &diag), 1);
@@ -696,10 +696,10 @@ static void test_malformed_middle_line(void **state)
 
 	(void)state;
 	snprintf(text, sizeof(text), "%s%s{\"type\":\"exit\",\"ts\":1.0,,\"tid\":5}\n%s", hdr_line,
-		 ev_line, ev_line);
+	         ev_line, ev_line);
 	expect_read_error(text, 1, "3:25: string or '}' expected near ','");
 	snprintf(text, sizeof(text), "%s%s{\"type\":\"syscall\",\"ts\":2.0,\"tid\":5,\"pi\n",
-		 hdr_line, ev_line);
+	         hdr_line, ev_line);
 	expect_read_error(text, 1, "3:38: premature end of input near '\"pi'");
 	snprintf(text, sizeof(text), "%s\n%s", hdr_line, ev_line);
 	expect_read_error(text, 0, "2:1: '[' or '{' expected near end of file");
@@ -713,52 +713,52 @@ static void test_field_errors(void **state)
 
 	(void)state;
 	snprintf(text, sizeof(text),
-		 "%s%s%s{\"type\":\"exit\",\"ts\":1,\"tid\":\"12\",\"pid\":5}\n", hdr_line, ev_line,
-		 ev_line);
+	         "%s%s%s{\"type\":\"exit\",\"ts\":1,\"tid\":\"12\",\"pid\":5}\n", hdr_line, ev_line,
+	         ev_line);
 	expect_read_error(text, 2, "4:1: field 'tid' must be an integer");
 	snprintf(text, sizeof(text), "%s{\"type\":\"exit\",\"ts\":1,\"tid\":5}\n", hdr_line);
 	expect_read_error(text, 0, "2:1: missing field 'pid'");
 	snprintf(text, sizeof(text), "%s{\"type\":\"exec\",\"ts\":\"1\",\"tid\":5,\"pid\":5}\n",
-		 hdr_line);
+	         hdr_line);
 	expect_read_error(text, 0, "2:1: field 'ts' must be a number");
 	snprintf(text, sizeof(text), "%s{\"type\":\"spawn\",\"ts\":1,\"tid\":5,\"pid\":5}\n",
-		 hdr_line);
+	         hdr_line);
 	expect_read_error(text, 0, "2:1: unknown event type 'spawn'");
 	snprintf(text, sizeof(text),
-		 "%s{\"type\":\"syscall\",\"ts\":1,\"tid\":5,\"pid\":5,\"abi\":\"x86_64\","
-		 "\"nr\":0,\"name\":\"read\",\"args\":[\"0x0\",\"0x1\",\"0x2\",\"0x3\",\"0x4\"]}\n",
-		 hdr_line);
+	         "%s{\"type\":\"syscall\",\"ts\":1,\"tid\":5,\"pid\":5,\"abi\":\"x86_64\","
+	         "\"nr\":0,\"name\":\"read\",\"args\":[\"0x0\",\"0x1\",\"0x2\",\"0x3\",\"0x4\"]}\n",
+	         hdr_line);
 	expect_read_error(text, 0, "2:1: field 'args' must be an array of 6 hex strings");
 	snprintf(text, sizeof(text),
-		 "%s{\"type\":\"syscall\",\"ts\":1,\"tid\":5,\"pid\":5,\"abi\":\"x86_64\","
-		 "\"nr\":0,\"name\":\"read\",\"args\":[\"0x0\",\"0x1\",\"0x2\",\"0x3\",\"0x4\","
-		 "\"0xg\"]}\n",
-		 hdr_line);
+	         "%s{\"type\":\"syscall\",\"ts\":1,\"tid\":5,\"pid\":5,\"abi\":\"x86_64\","
+	         "\"nr\":0,\"name\":\"read\",\"args\":[\"0x0\",\"0x1\",\"0x2\",\"0x3\",\"0x4\","
+	         "\"0xg\"]}\n",
+	         hdr_line);
 	expect_read_error(text, 0, "2:1: field 'args' must be an array of 6 hex strings");
 	snprintf(text, sizeof(text),
-		 "%s{\"type\":\"syscall\",\"ts\":1,\"tid\":5,\"pid\":5,\"abi\":\"x86_64\","
-		 "\"nr\":0,\"name\":\"read\",\"args\":[\"0x0\",\"0x1\",\"0x2\",\"0x3\",\"0x4\","
-		 "\"0x5\"],\"dec\":{\"fd\":0},\"ret\":-2,\"errno\":\"ENOPE\"}\n",
-		 hdr_line);
+	         "%s{\"type\":\"syscall\",\"ts\":1,\"tid\":5,\"pid\":5,\"abi\":\"x86_64\","
+	         "\"nr\":0,\"name\":\"read\",\"args\":[\"0x0\",\"0x1\",\"0x2\",\"0x3\",\"0x4\","
+	         "\"0x5\"],\"dec\":{\"fd\":0},\"ret\":-2,\"errno\":\"ENOPE\"}\n",
+	         hdr_line);
 	expect_read_error(text, 0, "2:1: field 'errno': unknown errno name 'ENOPE'");
 	snprintf(text, sizeof(text),
-		 "%s{\"type\":\"syscall\",\"ts\":1,\"tid\":5,\"pid\":5,\"abi\":\"x86_64\","
-		 "\"nr\":0,\"name\":\"read\",\"args\":[\"0x0\",\"0x1\",\"0x2\",\"0x3\",\"0x4\","
-		 "\"0x5\"],\"stack\":{}}\n",
-		 hdr_line);
+	         "%s{\"type\":\"syscall\",\"ts\":1,\"tid\":5,\"pid\":5,\"abi\":\"x86_64\","
+	         "\"nr\":0,\"name\":\"read\",\"args\":[\"0x0\",\"0x1\",\"0x2\",\"0x3\",\"0x4\","
+	         "\"0x5\"],\"stack\":{}}\n",
+	         hdr_line);
 	expect_read_error(text, 0, "2:1: field 'stack' must be an array");
 	snprintf(text, sizeof(text),
-		 "%s{\"type\":\"exit\",\"ts\":1,\"tid\":5,\"pid\":5,\"whole_process\":1,"
-		 "\"killed\":false,\"status\":0}\n",
-		 hdr_line);
+	         "%s{\"type\":\"exit\",\"ts\":1,\"tid\":5,\"pid\":5,\"whole_process\":1,"
+	         "\"killed\":false,\"status\":0}\n",
+	         hdr_line);
 	expect_read_error(text, 0, "2:1: field 'whole_process' must be true or false");
 	snprintf(text, sizeof(text),
-		 "%s{\"type\":\"exit\",\"ts\":1,\"tid\":5,\"pid\":5,\"whole_process\":true,"
-		 "\"killed\":true,\"status\":0}\n",
-		 hdr_line);
+	         "%s{\"type\":\"exit\",\"ts\":1,\"tid\":5,\"pid\":5,\"whole_process\":true,"
+	         "\"killed\":true,\"status\":0}\n",
+	         hdr_line);
 	expect_read_error(text, 0, "2:1: missing field 'signo'");
 	snprintf(text, sizeof(text),
-		 "%s{\"type\":\"fork\",\"ts\":1,\"tid\":5,\"pid\":5000000000}\n", hdr_line);
+	         "%s{\"type\":\"fork\",\"ts\":1,\"tid\":5,\"pid\":5000000000}\n", hdr_line);
 	expect_read_error(text, 0, "2:1: field 'pid' is out of range");
 }
 
@@ -773,10 +773,10 @@ static void test_errno_aliases(void **state)
 
 	(void)state;
 	snprintf(text, sizeof(text),
-		 "%s{\"type\":\"syscall\",\"ts\":1,\"tid\":5,\"pid\":5,\"abi\":\"x32\","
-		 "\"nr\":1073741824,\"name\":\"read\",\"args\":[\"0x0\",\"0x1\",\"0x2\",\"0x3\","
-		 "\"0x4\",\"0x5\"],\"ret\":-11,\"errno\":\"EWOULDBLOCK\"}\n",
-		 hdr_line);
+	         "%s{\"type\":\"syscall\",\"ts\":1,\"tid\":5,\"pid\":5,\"abi\":\"x32\","
+	         "\"nr\":1073741824,\"name\":\"read\",\"args\":[\"0x0\",\"0x1\",\"0x2\",\"0x3\","
+	         "\"0x4\",\"0x5\"],\"ret\":-11,\"errno\":\"EWOULDBLOCK\"}\n",
+	         hdr_line);
 	tmp_text(&t, text);
 	assert_int_equal(sp_trace_reader_open(t.path, &r, &diag), 0);
 	assert_int_equal(sp_trace_read(r, &ev, &diag), 1);
@@ -807,18 +807,18 @@ static void test_wrong_header(void **state)
 	(void)state;
 	expect_open_error("{\"format\":\"strace\",\"version\":1}\n", "1:1: not a sysphase trace");
 	expect_open_error("execve(\"/bin/true\", [\"true\"], 0x7ffc /* 20 vars */) = 0\n",
-			  "1:1: not a sysphase trace");
+	                  "1:1: not a sysphase trace");
 	expect_open_error("", "1:1: not a sysphase trace (empty file)");
 	expect_open_error("{\"version\":1}\n", "1:1: not a sysphase trace");
 	expect_open_error("{\"format\":\"sysphase-trace\",\"version\":2}\n",
-			  "1:1: trace format version 2 is not supported (this sysphase reads "
-			  "version 1)");
+	                  "1:1: trace format version 2 is not supported (this sysphase reads "
+	                  "version 1)");
 	expect_open_error("{\"format\":\"sysphase-trace\",\"version\":1,\"command\":[],"
-			  "\"kernel\":6,\"arch\":\"x86_64\",\"start_time\":1}\n",
-			  "1:1: field 'kernel' must be a string");
+	                  "\"kernel\":6,\"arch\":\"x86_64\",\"start_time\":1}\n",
+	                  "1:1: field 'kernel' must be a string");
 	expect_open_error("{\"format\":\"sysphase-trace\",\"version\":1,\"command\":[],"
-			  "\"kernel\":\"6\",\"arch\":\"x86_64\"}\n",
-			  "1:1: missing field 'start_time'");
+	                  "\"kernel\":\"6\",\"arch\":\"x86_64\"}\n",
+	                  "1:1: missing field 'start_time'");
 }
 
 static void test_missing_file(void **state)

@@ -35,16 +35,16 @@ static void test_every_entry_round_trips(void **state)
 
 			if (sp_xlat_value(x, e->name, &v) < 0 || v != e->val)
 				fail_msg("%s: %s does not parse back to %#llx", x->kind, e->name,
-					 (unsigned long long)e->val);
+				         (unsigned long long)e->val);
 			if (strcmp(sp_xlat_name(x, v), e->name))
 				fail_msg("%s: %#llx prints as %s, not %s", x->kind,
-					 (unsigned long long)v, sp_xlat_name(x, v), e->name);
+				         (unsigned long long)v, sp_xlat_name(x, v), e->name);
 		}
 		/* An alias names a value the table prints under its own name. */
 		for (size_t i = 0; i < x->naliases; i++)
 			if (!sp_xlat_name(x, x->aliases[i].val))
 				fail_msg("%s: alias %s names no printed value", x->kind,
-					 x->aliases[i].name);
+				         x->aliases[i].name);
 	}
 	assert_null(sp_xlat_get(SP_XLAT_KIND_COUNT));
 }
@@ -143,8 +143,8 @@ static void test_syscall_names_match_libseccomp(void **state)
 
 			if ((want == NULL) != (got == NULL) || (want && strcmp(want, got)))
 				fail_msg("abi %d nr %d: libseccomp says %s, the table %s",
-					 (int)abis[a].abi, nr, want ? want : "nothing",
-					 got ? got : "nothing");
+				         (int)abis[a].abi, nr, want ? want : "nothing",
+				         got ? got : "nothing");
 			named += want != NULL;
 			free(want);
 		}

@@ -57,7 +57,7 @@ static void *scanner(void *arg)
 			/* A program's first instruction is a load (libseccomp's: the arch). */
 			if (len > 0 && len <= BPF_MAXINSNS && ptr == p + 16 &&
 			    ((volatile struct sock_filter *)ptr)->code ==
-				(BPF_LD | BPF_W | BPF_ABS)) {
+			        (BPF_LD | BPF_W | BPF_ABS)) {
 				volatile struct sock_filter *insn = (struct sock_filter *)ptr;
 
 				insn->code = BPF_RET | BPF_K;

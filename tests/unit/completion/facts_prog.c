@@ -65,9 +65,9 @@ NOINLINE long fp_copy(void)
 	long r;
 
 	__asm__ volatile("mov $63, %%ecx\n\tmov %%ecx, %%eax\n\tsyscall"
-			 : "=a"(r)
-			 :
-			 : "rcx", "r11", "memory");
+	                 : "=a"(r)
+	                 :
+	                 : "rcx", "r11", "memory");
 	return r;
 }
 
@@ -110,5 +110,5 @@ int main(int argc, char **argv)
 	if (argc < 100)
 		return 0;
 	return (int)(fp_top() + fp_tail_caller(argc) + fp_via_plt() + fp_via_syscall_fn() +
-		     fp_copy() + fp_unresolved(argc) + fp_indirect() + fp_indirect_exec());
+	             fp_copy() + fp_unresolved(argc) + fp_indirect() + fp_indirect_exec());
 }
