@@ -83,7 +83,7 @@ const long *sp_set_name_order(size_t *n)
 		for (long nr = 0; nr < SP_SET_NR_MAX; nr++)
 			if (sp_set_nr_name(nr))
 				order[count++] = nr;
-		qsort(order, count, sizeof(order[0]), cmp_nr_name);
+		sp_qsort(order, count, sizeof(order[0]), cmp_nr_name);
 	}
 	*n = count;
 	return order;

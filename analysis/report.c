@@ -1417,7 +1417,7 @@ static void write_exact_table(FILE *out, const struct sp_policy *p, size_t i, si
 		sp_policy_exact_call(p, i, c, &rows[c]);
 	/* In order of first use: the phase's story, read top to bottom. */
 	if (rows)
-		qsort(rows, n, sizeof(*rows), cmp_call_first);
+		sp_qsort(rows, n, sizeof(*rows), cmp_call_first);
 	for (size_t c = 0; c < n; c++) {
 		struct sp_call_info one;
 

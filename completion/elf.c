@@ -500,7 +500,7 @@ static int _number_functions(struct ctx *c)
 	struct sp_facts *f = c->f;
 	size_t n = 0;
 
-	qsort(c->cands, c->ncands, sizeof(*c->cands), _cmp_cand);
+	sp_qsort(c->cands, c->ncands, sizeof(*c->cands), _cmp_cand);
 	f->fns = calloc(c->ncands ? c->ncands : 1, sizeof(*f->fns));
 	if (!f->fns)
 		return -ENOMEM;
@@ -837,7 +837,7 @@ static int _collect_targets(struct ctx *c, const struct facts_fn *fn, const stru
 			return -ENOMEM;
 		c->targets[c->ntargets++] = t;
 	}
-	qsort(c->targets, c->ntargets, sizeof(*c->targets), _cmp_u64);
+	sp_qsort(c->targets, c->ntargets, sizeof(*c->targets), _cmp_u64);
 	return 0;
 }
 
@@ -1010,7 +1010,7 @@ static int _read_sections(struct ctx *c, uint64_t **sym_starts, size_t *nsym, ui
 				return rc;
 		}
 	}
-	qsort(c->slots, c->nslots, sizeof(*c->slots), _cmp_slot);
+	sp_qsort(c->slots, c->nslots, sizeof(*c->slots), _cmp_slot);
 	/* Bounds and names from .symtab when present, else from .dynsym. */
 	if (symtab &&
 	    (rc = _read_symbols(c, symtab, &symtab_sh, false, true, sym_starts, nsym)) < 0)
@@ -1080,7 +1080,7 @@ int facts_compute(int fd, const char *path, const char *build_id, struct sp_fact
 	for (size_t i = 0; i < c.nsecs; i++)
 		if (c.secs[i].plt && (rc = _read_plt(&c, &c.secs[i])) < 0)
 			goto fail;
-	qsort(c.plts, c.nplts, sizeof(*c.plts), _cmp_slot);
+	sp_qsort(c.plts, c.nplts, sizeof(*c.plts), _cmp_slot);
 	if ((rc = _number_functions(&c)) < 0)
 		goto fail;
 	_bind_names(c.f, c.f->symbols, &c.f->nsymbols, sym_starts);

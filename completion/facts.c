@@ -104,10 +104,10 @@ static int _cmp_name(const void *a, const void *b)
 void facts_finish(struct sp_facts *f)
 {
 	for (size_t i = 0; i < f->nfns; i++)
-		qsort(f->fns[i].sys, f->fns[i].nsys, sizeof(long), _cmp_long);
-	qsort(f->calls, f->ncalls, sizeof(*f->calls), _cmp_call);
-	qsort(f->exports, f->nexports, sizeof(*f->exports), _cmp_name);
-	qsort(f->symbols, f->nsymbols, sizeof(*f->symbols), _cmp_name);
+		sp_qsort(f->fns[i].sys, f->fns[i].nsys, sizeof(long), _cmp_long);
+	sp_qsort(f->calls, f->ncalls, sizeof(*f->calls), _cmp_call);
+	sp_qsort(f->exports, f->nexports, sizeof(*f->exports), _cmp_name);
+	sp_qsort(f->symbols, f->nsymbols, sizeof(*f->symbols), _cmp_name);
 }
 
 int sp_facts_load(const char *path, const char *cache_dir, struct sp_facts **out,

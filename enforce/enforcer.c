@@ -633,7 +633,7 @@ static int cmp_complaint(const void *a, const void *b)
 
 static int complain_write_all(struct sp_enforcer *e, struct sp_diag *diag)
 {
-	qsort(e->complaints, e->n_complaints, sizeof(*e->complaints), cmp_complaint);
+	sp_qsort(e->complaints, e->n_complaints, sizeof(*e->complaints), cmp_complaint);
 	for (size_t i = 0; i < e->n_complaints; i++) {
 		const struct complaint *c = &e->complaints[i];
 		struct sp_complaint out = {

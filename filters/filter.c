@@ -351,7 +351,7 @@ int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, str
 	}
 	for (size_t i = 0; i < spec->n_allow; i++)
 		sorted[i] = &spec->allow[i];
-	qsort(sorted, spec->n_allow, sizeof(*sorted), cmp_allow_name);
+	sp_qsort(sorted, spec->n_allow, sizeof(*sorted), cmp_allow_name);
 	for (size_t i = 0; i < spec->n_allow; i++) {
 		int nr = sp_filter_syscall_nr(sorted[i]->name);
 

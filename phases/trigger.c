@@ -331,7 +331,7 @@ static int resolve_sites(const struct sp_pctx *c, const char *pointer, const cha
 	}
 	if (!p->nsites)
 		return unknown_arg(c, pointer, arg, NULL);
-	qsort(p->sites, p->nsites, sizeof(*p->sites), site_cmp);
+	sp_qsort(p->sites, p->nsites, sizeof(*p->sites), site_cmp);
 	return 0;
 }
 

@@ -677,7 +677,7 @@ static void move_call(struct sp_policy_call *pc, struct bcall *c, json_t *hold)
 	pc->n_sites = c->n_sites;
 	pc->sites = c->sites; /* moved */
 	c->sites = NULL;
-	qsort(pc->sites, pc->n_sites, sizeof(*pc->sites), cmp_str);
+	sp_qsort(pc->sites, pc->n_sites, sizeof(*pc->sites), cmp_str);
 	if (pc->prov != SP_PROV_OBSERVED) {
 		pc->why = c->why; /* moved */
 		c->why = NULL;
@@ -727,8 +727,8 @@ static int finish_exact(const struct sp_policy_builder *b, struct sp_policy_phas
 	}
 	out->n_exact = n;
 	out->n_held = h;
-	qsort(out->exact, n, sizeof(*out->exact), cmp_call);
-	qsort(out->held, h, sizeof(*out->held), cmp_call);
+	sp_qsort(out->exact, n, sizeof(*out->exact), cmp_call);
+	sp_qsort(out->held, h, sizeof(*out->held), cmp_call);
 	return 0;
 }
 
@@ -818,7 +818,7 @@ static int finish_enforce(struct sp_policy *p, size_t i)
 		}
 	}
 	ph->n_enforce = n;
-	qsort(ph->enforce, n, sizeof(*ph->enforce), cmp_allow);
+	sp_qsort(ph->enforce, n, sizeof(*ph->enforce), cmp_allow);
 	return 0;
 }
 
@@ -948,7 +948,7 @@ int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out
 		p->edges[e].to = map[b->edges[e].to];
 	}
 	p->n_edges = b->n_edges;
-	qsort(p->edges, p->n_edges, sizeof(*p->edges), cmp_edge);
+	sp_qsort(p->edges, p->n_edges, sizeof(*p->edges), cmp_edge);
 	for (size_t i = 0; i < p->n_phases; i++) {
 		rc = finish_reach(p, i);
 		if (rc == 0)
@@ -1070,7 +1070,7 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
 		               .n_values = 1,
 		               .values = {SECCOMP_SET_MODE_FILTER}}},
 		};
-	qsort(al, n, sizeof(*al), cmp_allow);
+	sp_qsort(al, n, sizeof(*al), cmp_allow);
 	*out = al;
 	*n_out = n;
 	return 0;

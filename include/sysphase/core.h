@@ -13,6 +13,7 @@
  */
 
 #include <stddef.h>
+#include <stdlib.h>
 
 struct sp_diag {
 	char msg[1024];
@@ -544,5 +545,16 @@ int sp_output_commit(struct sp_output *o, struct sp_diag *diag);
 
 /* Drops what was written to a temporary file (a written-through output keeps it); frees o. */
 void sp_output_abort(struct sp_output *o);
+
+/*
+ * qsort() for arrays that may be empty: C declares its base non-null, and
+ * an empty array here is often a NULL pointer (UBSan reports the call).
+ */
+static inline void sp_qsort(void *base, size_t n, size_t size,
+                            int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
 
 #endif /* SYSPHASE_CORE_H */
