@@ -935,10 +935,12 @@ static int launch(struct sp_tracer *t, struct sp_diag *diag, int *err_fd)
 
 /* ---- attaching ---- */
 
-/* Why PTRACE_SEIZE said EPERM, as far as /proc tells: a clause for the message. */
-static const char *seize_refusal_hint(pid_t tid, int err)
+/*
+ * Why PTRACE_SEIZE said EPERM, as far as /proc tells: a clause for the
+ * message, in the caller's hint[n] (or a constant string).
+ */
+static const char *seize_refusal_hint(pid_t tid, int err, char *hint, size_t n)
 {
-	static char hint[96];
 	char path[64], line[256], exe[16];
 	pid_t tracer = 0;
 	FILE *f;
@@ -956,7 +958,7 @@ static const char *seize_refusal_hint(pid_t tid, int err)
 	if (f)
 		fclose(f);
 	if (tracer > 0) {
-		snprintf(hint, sizeof(hint), " (already traced by process %d)", tracer);
+		snprintf(hint, n, " (already traced by process %d)", tracer);
 		return hint;
 	}
 	return geteuid() == 0 ? " (refused by the kernel's ptrace policy)"
@@ -986,12 +988,14 @@ static int seize_all_threads(struct sp_tracer *t, pid_t pid, struct sp_diag *dia
 				continue;
 			if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)seize_options) < 0) {
 				int err = errno;
+				char hint[96];
 
 				if (err == ESRCH && tid != pid)
 					continue; /* a thread that just exited */
 				closedir(dir);
-				return sp_diag_set(diag, err, "cannot attach to %d: %s%s", pid,
-				                   strerror(err), seize_refusal_hint(tid, err));
+				return sp_diag_set(
+				    diag, err, "cannot attach to %d: %s%s", pid, strerror(err),
+				    seize_refusal_hint(tid, err, hint, sizeof(hint)));
 			}
 			if (!thread_add(t, tid, pid)) {
 				closedir(dir);
