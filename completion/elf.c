@@ -147,7 +147,7 @@ static const struct slot *_slot_at(const struct slot *s, size_t n, uint64_t addr
 {
 	struct slot key = {.addr = addr};
 
-	return bsearch(&key, s, n, sizeof(*s), _cmp_slot);
+	return sp_bsearch(&key, s, n, sizeof(*s), _cmp_slot);
 }
 
 /* The import index of name, interning it.  -ENOMEM or the index. */
@@ -843,7 +843,7 @@ static int _collect_targets(struct ctx *c, const struct facts_fn *fn, const stru
 
 static bool _is_target(const struct ctx *c, uint64_t a)
 {
-	return bsearch(&a, c->targets, c->ntargets, sizeof(a), _cmp_u64) != NULL;
+	return sp_bsearch(&a, c->targets, c->ntargets, sizeof(a), _cmp_u64) != NULL;
 }
 
 /* A syscall number site: nr constant when known. */

@@ -256,7 +256,7 @@ const struct sp_syscall_spec *sp_syscall_spec(const char *name)
 {
 	if (!name)
 		return NULL;
-	return bsearch(name, sc_table, NELEM(sc_table), sizeof(sc_table[0]), spec_cmp);
+	return sp_bsearch(name, sc_table, NELEM(sc_table), sizeof(sc_table[0]), spec_cmp);
 }
 
 const struct sp_syscall_spec *sp_syscall_spec_at(size_t i)

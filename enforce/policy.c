@@ -49,7 +49,7 @@ static int allow_cmp(const void *key, const void *elem)
 static const char *first_not_nested(const struct phase_filter *from, const struct phase_filter *to)
 {
 	for (size_t i = 0; i < to->n_allow; i++)
-		if (!bsearch(to->allow[i].name, from->allow, from->n_allow, sizeof(*from->allow),
+		if (!sp_bsearch(to->allow[i].name, from->allow, from->n_allow, sizeof(*from->allow),
 		             allow_cmp) &&
 		    strcmp(to->allow[i].name, "seccomp") != 0)
 			return to->allow[i].name;

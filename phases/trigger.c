@@ -969,7 +969,7 @@ static const struct sp_pred_site *site_of(const struct sp_pred *p, const struct 
 		return &p->rawsite;
 	if (ev->abi != SP_ABI_X86_64 || !ev->name)
 		return NULL;
-	return bsearch(ev->name, p->sites, p->nsites, sizeof(*p->sites), site_find_cmp);
+	return sp_bsearch(ev->name, p->sites, p->nsites, sizeof(*p->sites), site_find_cmp);
 }
 
 static bool in_match(const struct sp_pred *p, const struct sp_pred_site *s, const char *str,

@@ -557,4 +557,11 @@ static inline void sp_qsort(void *base, size_t n, size_t size,
 		qsort(base, n, size, cmp);
 }
 
+/* bsearch() for arrays that may be empty (NULL): not found, as it should be. */
+static inline void *sp_bsearch(const void *key, const void *base, size_t n, size_t size,
+                               int (*cmp)(const void *, const void *))
+{
+	return n ? bsearch(key, base, n, size, cmp) : NULL;
+}
+
 #endif /* SYSPHASE_CORE_H */
