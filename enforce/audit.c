@@ -29,7 +29,8 @@
 struct sp_audit {
 	int fd;
 	bool netlink;
-	char buf[8192];
+	/* Netlink messages are read in place as struct nlmsghdr: align for it. */
+	_Alignas(struct nlmsghdr) char buf[8192];
 };
 
 /* Each field the parser wants; `seen` bits catch repeats. */
