@@ -19,6 +19,7 @@
 #include <seccomp.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 
@@ -833,9 +834,15 @@ run_child(const struct sp_tracer_opts *opts, const char *path, int err_fd)
 	execv(path, opts->argv);
 	err = -errno;
 fail:
+	/*
+	 * Straight to exit_group: the first phase's filter is in force now,
+	 * and _exit()'s wrappers (a sanitizer's runtime tears down its
+	 * sigaltstack) may make calls the filter kills.
+	 */
 	if (write(err_fd, &err, sizeof(err)) < 0)
-		_exit(127);
-	_exit(127);
+		syscall(SYS_exit_group, 127);
+	syscall(SYS_exit_group, 127);
+	__builtin_unreachable();
 }
 
 static const int seize_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
