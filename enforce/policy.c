@@ -50,7 +50,7 @@ static const char *first_not_nested(const struct phase_filter *from, const struc
 {
 	for (size_t i = 0; i < to->n_allow; i++)
 		if (!sp_bsearch(to->allow[i].name, from->allow, from->n_allow, sizeof(*from->allow),
-		             allow_cmp) &&
+		                allow_cmp) &&
 		    strcmp(to->allow[i].name, "seccomp") != 0)
 			return to->allow[i].name;
 	return NULL;
