@@ -85,6 +85,14 @@ struct thread {
 	 */
 	bool full_stops;
 	bool entry_from_seccomp; /* the pending entry came from a seccomp stop */
+
+	/*
+	 * Followed by process events alone (sp_tracer_set_events_only):
+	 * resumed with PTRACE_CONT once no call of it is in progress, so its
+	 * syscalls cost no stop; forks, clones, exec, signals and exits still
+	 * stop it (the seize options).
+	 */
+	bool events_only;
 };
 
 struct sp_tracer {
@@ -547,12 +555,55 @@ static void on_exec_event(struct sp_tracer *t, struct thread *th)
 		sp_stack_forget(t->stack, th->pid);
 	/*
 	 * The exec event follows the execve syscall event, which is complete
-	 * at its exit stop; entry-only tracing has no exit stop to wait for.
+	 * at its exit stop; entry-only tracing has no exit stop to wait for,
+	 * and a thread followed by events alone was never seen entering it.
 	 */
-	if (t->opts->entry_only)
+	if (t->opts->entry_only || (th->events_only && !th->in_syscall))
 		deliver_exec_event(t, th);
 	else
 		th->exec_seen = true;
+}
+
+/*
+ * PTRACE_EVENT_EXIT, the thread about to exit with its registers intact.
+ * A thread followed by events alone (no syscall stops) that got here
+ * through exit or exit_group is still in that call (orig_rax holds its
+ * number; a thread another one's exit_group killed holds whatever it was
+ * in): its entry is made now, from the registers, and delivered at the
+ * thread's death like any call whose exit never comes.  Rules whose
+ * trigger is exit_group then fire as when every call stops.
+ */
+static void on_exit_event(struct sp_tracer *t, struct thread *th)
+{
+	struct __ptrace_syscall_info si;
+	struct user_regs_struct regs;
+	uint64_t args[6];
+	const char *name;
+	long nr;
+
+	if (!th->events_only || th->in_syscall || t->opts->entry_only)
+		return;
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, sizeof(si), &si) <= 0 ||
+	    ptrace(PTRACE_GETREGS, th->tid, 0, &regs) < 0)
+		return; /* ESRCH: it died under us */
+	nr = (long)regs.orig_rax;
+	name = sp_syscall_name(sp_abi_classify(si.arch, nr), nr);
+	if (!name || (strcmp(name, "exit_group") != 0 && strcmp(name, "exit") != 0))
+		return;
+	if (sp_abi_classify(si.arch, nr) == SP_ABI_I386) {
+		/* int 0x80: arguments in ebx, ecx, edx, esi, edi, ebp (32 bits each). */
+		uint64_t a[6] = {(uint32_t)regs.rbx, (uint32_t)regs.rcx, (uint32_t)regs.rdx,
+		                 (uint32_t)regs.rsi, (uint32_t)regs.rdi, (uint32_t)regs.rbp};
+
+		memcpy(args, a, sizeof(args));
+	} else {
+		uint64_t a[6] = {regs.rdi, regs.rsi, regs.rdx, regs.r10, regs.r8, regs.r9};
+
+		memcpy(args, a, sizeof(args));
+	}
+	si.instruction_pointer = regs.rip;
+	fill_entry(t, th, &si, args, (uint64_t)nr);
+	th->in_syscall = true;
 }
 
 static bool is_group_stop_signal(int sig)
@@ -598,7 +649,11 @@ static void restart_thread(struct sp_tracer *t, struct thread *th, enum restart_
 
 	switch (how) {
 	case RESTART_RESUME:
-		rc = ptrace(t->opts->entry_only && !th->full_stops ? PTRACE_CONT : PTRACE_SYSCALL,
+		/* A call in progress keeps its exit stop, even for a thread followed by events. */
+		rc = ptrace((t->opts->entry_only && !th->full_stops) ||
+		                    (th->events_only && !th->in_syscall)
+		                ? PTRACE_CONT
+		                : PTRACE_SYSCALL,
 		            th->tid, 0, (void *)(long)sig);
 		break;
 	case RESTART_LISTEN:
@@ -706,6 +761,9 @@ static void dispatch_stop(struct sp_tracer *t, pid_t tid, int status)
 			break;
 		case PTRACE_EVENT_EXEC:
 			on_exec_event(t, th);
+			break;
+		case PTRACE_EVENT_EXIT:
+			on_exit_event(t, th);
 			break;
 		case PTRACE_EVENT_SECCOMP:
 			on_syscall_stop(t, th);
@@ -845,8 +903,12 @@ fail:
 	__builtin_unreachable();
 }
 
+/*
+ * TRACEEXIT: a thread followed by events alone shows its exit and
+ * exit_group calls at the exit stop (on_exit_event), not at a syscall stop.
+ */
 static const int seize_options = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-                                 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC;
+                                 PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT;
 
 /*
  * Every syscall stop is read with PTRACE_GET_SYSCALL_INFO (Linux 5.3); an
@@ -1263,6 +1325,16 @@ void sp_tracer_detach_after(struct sp_tracer *tracer, pid_t pid)
 void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid)
 {
 	tracer->detach_tid = tid;
+}
+
+int sp_tracer_set_events_only(struct sp_tracer *tracer, pid_t tid, bool on)
+{
+	struct thread *th = thread_find(tracer, tid);
+
+	if (!th)
+		return -ESRCH;
+	th->events_only = on;
+	return 0;
 }
 
 /* Waits for the task to stop or die without blocking on one that cannot answer. */

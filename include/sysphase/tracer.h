@@ -94,6 +94,21 @@ void sp_tracer_detach_after(struct sp_tracer *tracer, pid_t pid);
 void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid);
 
 /*
+ * From inside on_event: follow thread tid by process events alone (on),
+ * or with a stop at every syscall's entry and exit again (off, the
+ * default for every thread), from its next restart.  A thread followed
+ * by events alone costs no stop per syscall; its forks and clones, its
+ * exec, its signals and its exit still stop it and are delivered.  A call
+ * in progress still gets its exit stop.  Of its syscalls only exit and
+ * exit_group are delivered (their entry, taken at PTRACE_EVENT_EXIT from
+ * the registers, as the call the thread ended in), and its exec event
+ * comes without the execve call before it.  -ESRCH when tid is not
+ * followed.  Threads it creates are followed with syscall stops unless
+ * this is called for them too (from their birth event, say).
+ */
+int sp_tracer_set_events_only(struct sp_tracer *tracer, pid_t tid, bool on);
+
+/*
  * From inside on_event, for a syscall event at its exit stop: hands thread
  * tid's process the filter insns[0..len), verified.
  *   1. Every other thread of the process is held still (PTRACE_INTERRUPT,
