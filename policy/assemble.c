@@ -139,6 +139,21 @@ static int on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info
 	return rc;
 }
 
+/* A trace opened, before its events: same rules as the first, and a source of its own. */
+static int begin_trace(struct assembly *a, const struct sp_segment *s, const char *trace)
+{
+	int rc = check_rules(a, s, trace);
+
+	if (rc == 0)
+		rc = sp_policy_builder_begin_source(a->b, base_name(trace));
+	if (rc == -E2BIG)
+		sp_diag_set(a->diag, E2BIG, "at most 64 traces and logs");
+	else if (rc == -ENOMEM)
+		sp_diag_set(a->diag, ENOMEM, "out of memory");
+	a->trace = trace;
+	return rc;
+}
+
 static int add_trace(struct assembly *a, const char *trace)
 {
 	struct sp_segment_opts o = {
@@ -149,14 +164,7 @@ static int add_trace(struct assembly *a, const char *trace)
 
 	rc = sp_segment_open(&o, &s, a->diag);
 	if (rc == 0)
-		rc = check_rules(a, s, trace);
-	if (rc == 0)
-		rc = sp_policy_builder_begin_source(a->b, base_name(trace));
-	if (rc == -E2BIG)
-		sp_diag_set(a->diag, E2BIG, "at most 64 traces and logs");
-	else if (rc == -ENOMEM)
-		sp_diag_set(a->diag, ENOMEM, "out of memory");
-	a->trace = trace;
+		rc = begin_trace(a, s, trace);
 	if (rc == 0)
 		rc = sp_segment_run(s, &sink, a->diag);
 	if (rc == 0 && sp_segment_truncated(s))
@@ -220,6 +228,35 @@ static int add_log(struct assembly *a, const char *log)
 	return rc < 0 ? rc : 0;
 }
 
+static void assembly_release(struct assembly *a)
+{
+	sp_policy_builder_free(a->b);
+	sp_baseline_free(a->bl);
+	free(a->order);
+	json_decref(a->rules_json);
+	sp_rules_free(a->rules);
+}
+
+/* After the traces: the logs, the before_finish hook, the baseline, the enforce views. */
+static int assembly_finish(struct assembly *a, struct sp_policy **out)
+{
+	const struct sp_policy_inputs *in = a->in;
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < in->n_logs; i++)
+		rc = add_log(a, in->logs[i]);
+	if (rc == 0 && in->before_finish)
+		rc = in->before_finish(in->hook_ctx, a->b);
+	/* What the kernel and the C runtime do on the program's behalf, with its reasons. */
+	if (rc == 0)
+		rc = sp_baseline_apply(a->bl, a->b, a->diag);
+	if (rc == 0) {
+		rc = sp_policy_builder_finish(a->b, out, a->diag);
+		a->b = NULL;
+	}
+	return rc;
+}
+
 int sp_policy_assemble(const struct sp_policy_inputs *in, struct sp_policy **out,
                        struct sp_diag *diag)
 {
@@ -234,21 +271,65 @@ int sp_policy_assemble(const struct sp_policy_inputs *in, struct sp_policy **out
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	for (size_t i = 0; rc == 0 && i < in->n_traces; i++)
 		rc = add_trace(&a, in->traces[i]);
-	for (size_t i = 0; rc == 0 && i < in->n_logs; i++)
-		rc = add_log(&a, in->logs[i]);
-	if (rc == 0 && in->before_finish)
-		rc = in->before_finish(in->hook_ctx, a.b);
-	/* What the kernel and the C runtime do on the program's behalf, with its reasons. */
 	if (rc == 0)
-		rc = sp_baseline_apply(a.bl, a.b, diag);
-	if (rc == 0) {
-		rc = sp_policy_builder_finish(a.b, out, diag);
-		a.b = NULL;
-	}
-	sp_policy_builder_free(a.b);
-	sp_baseline_free(a.bl);
-	free(a.order);
-	json_decref(a.rules_json);
-	sp_rules_free(a.rules);
+		rc = assembly_finish(&a, out);
+	assembly_release(&a);
 	return rc;
+}
+
+/* ---- the same assembly, fed by a caller that runs the pipeline itself ---- */
+
+struct sp_policy_assembly {
+	struct assembly a;
+};
+
+int sp_policy_assembly_new(const struct sp_policy_inputs *in, const struct sp_segment *s,
+                           struct sp_policy_assembly **out, struct sp_diag *diag)
+{
+	struct sp_policy_assembly *pa = calloc(1, sizeof(*pa));
+	int rc;
+
+	*out = NULL;
+	if (!pa || !(pa->a.bl = sp_baseline_new())) {
+		free(pa);
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	}
+	pa->a.in = in;
+	pa->a.diag = diag;
+	/* What sp_segment_open() with need_rules says, as export would say it. */
+	if (!sp_segment_rules(s))
+		rc = sp_diag_set(diag, EINVAL, "%s: %s", sp_segment_path(s),
+		                 sp_segment_note(s) ? sp_segment_note(s) : "no rule set");
+	else
+		rc = begin_trace(&pa->a, s, sp_segment_path(s));
+	if (rc < 0) {
+		sp_policy_assembly_free(pa);
+		return rc;
+	}
+	*out = pa;
+	return 0;
+}
+
+int sp_policy_assembly_feed(struct sp_policy_assembly *pa, struct sp_event *ev,
+                            const struct sp_segment_info *info)
+{
+	return on_event(&pa->a, ev, info);
+}
+
+int sp_policy_assembly_finish(struct sp_policy_assembly *pa, struct sp_policy **out)
+{
+	int rc;
+
+	*out = NULL;
+	rc = assembly_finish(&pa->a, out);
+	sp_policy_assembly_free(pa);
+	return rc;
+}
+
+void sp_policy_assembly_free(struct sp_policy_assembly *pa)
+{
+	if (!pa)
+		return;
+	assembly_release(&pa->a);
+	free(pa);
 }

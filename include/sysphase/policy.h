@@ -331,6 +331,31 @@ int sp_policy_assemble(const struct sp_policy_inputs *in, struct sp_policy **out
                        struct sp_diag *diag);
 
 /*
+ * The same assembly for a caller that runs the segmentation pipeline
+ * itself, because it reads the events for more than the policy (the
+ * report's timeline): one trace, opened by the caller (sp_segment_open(),
+ * borrowed until finish), each of its events fed here in order, then
+ * finished as sp_policy_assemble() finishes (in->logs, before_finish,
+ * baseline, io_uring held back).  in (borrowed until finish) is read as
+ * sp_policy_assemble() reads it, but for traces, rules and exe_dir,
+ * which the segment already applied; diag (borrowed too) receives every
+ * error.  A segment without a rule set is refused as export refuses it.
+ * A refusal ends the assembly, not the caller's pipeline:
+ * sp_policy_assembly_free() and read on.  Errors as sp_policy_assemble().
+ */
+struct sp_segment;
+struct sp_segment_info;
+struct sp_policy_assembly;
+
+int sp_policy_assembly_new(const struct sp_policy_inputs *in, const struct sp_segment *s,
+                           struct sp_policy_assembly **out, struct sp_diag *diag);
+int sp_policy_assembly_feed(struct sp_policy_assembly *a, struct sp_event *ev,
+                            const struct sp_segment_info *info);
+/* Frees a either way; *out is the caller's (sp_policy_free). */
+int sp_policy_assembly_finish(struct sp_policy_assembly *a, struct sp_policy **out);
+void sp_policy_assembly_free(struct sp_policy_assembly *a);
+
+/*
  * The export's view of p (sysphase/filters.h, sp_export_write()), with
  * document (borrowed: sp_policy_to_json(p)) as policy.json.
  */
