@@ -1379,13 +1379,71 @@ static void prov_cell(FILE *out, enum sp_provenance prov)
 	fprintf(out, "<td><span class=\"prov prov-%s\">%s</span></td>", name, name);
 }
 
+/* A value as people read flags and numbers: small ones in decimal, the rest in hex. */
+static void cond_value(FILE *out, uint64_t v)
+{
+	fprintf(out, v < 4096 ? "%llu" : "0x%llx", (unsigned long long)v);
+}
+
+/*
+ * The argument conditions an allowed call must meet, for people
+ * ("arg2 & 0x4 is 0"), and in data-args for tests, in policy.json's
+ * terms: "index:op:mask:v1,v2" per condition, ';' between them.
+ */
+static void cond_attr(FILE *out, const struct sp_arg_cond *conds, size_t n)
+{
+	fputs(" data-args=\"", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct sp_arg_cond *c = &conds[i];
+
+		fprintf(out, "%s%u:%s:", i ? ";" : "", c->index, sp_cmp_name(c->op));
+		if (c->op == SCMP_CMP_MASKED_EQ)
+			fprintf(out, "%llu", (unsigned long long)c->mask);
+		fputc(':', out);
+		for (size_t v = 0; v < c->n_values; v++)
+			fprintf(out, "%s%llu", v ? "," : "", (unsigned long long)c->values[v]);
+	}
+	fputc('"', out);
+}
+
+static void cond_text(FILE *out, const struct sp_arg_cond *conds, size_t n)
+{
+	static const char *const rel[] = {
+	    [SCMP_CMP_NE] = "is not",   [SCMP_CMP_LT] = "&lt;",  [SCMP_CMP_LE] = "&lt;=",
+	    [SCMP_CMP_EQ] = "is",       [SCMP_CMP_GE] = "&gt;=", [SCMP_CMP_GT] = "&gt;",
+	    [SCMP_CMP_MASKED_EQ] = "is"};
+
+	if (!n)
+		return;
+	fputs(" <span class=\"cond\">only if ", out);
+	for (size_t i = 0; i < n; i++) {
+		const struct sp_arg_cond *c = &conds[i];
+
+		fprintf(out, "%sarg%u", i ? " and " : "", c->index);
+		if (c->op == SCMP_CMP_MASKED_EQ) {
+			fputs(" &amp; ", out);
+			cond_value(out, c->mask);
+		}
+		fprintf(out, " %s ", (size_t)c->op < N(rel) && rel[c->op] ? rel[c->op] : "?");
+		for (size_t v = 0; v < c->n_values; v++) {
+			fputs(v == 0 ? "" : v + 1 == c->n_values ? " or " : ", ", out);
+			cond_value(out, c->values[v]);
+		}
+	}
+	fputs("</span>", out);
+}
+
 static void write_call_row(FILE *out, const struct sp_call_info *call)
 {
 	char tb[32];
 
-	fprintf(out, "<tr class=\"prov-%s\"><td class=\"sc\">", sp_provenance_name(call->prov));
+	fprintf(out, "<tr class=\"prov-%s\" data-syscall=\"", sp_provenance_name(call->prov));
 	esc(out, call->name);
-	fputs(call->n_conds ? " <span class=\"cond\">(args)</span>" : "", out);
+	fprintf(out, "\" data-prov=\"%s\"", sp_provenance_name(call->prov));
+	cond_attr(out, call->conds, call->n_conds);
+	fputs("><td class=\"sc\">", out);
+	esc(out, call->name);
+	cond_text(out, call->conds, call->n_conds);
 	fputs("</td>", out);
 	level_cell(out, call->name);
 	prov_cell(out, call->prov);
@@ -1455,9 +1513,13 @@ static void write_enforce_table(FILE *out, const struct sp_policy *p, size_t i)
 	for (size_t c = 0; (al = sp_policy_enforce_at(p, i, c)); c++) {
 		bool first = true;
 
-		fputs("<tr><td class=\"sc\">", out);
+		fputs("<tr data-syscall=\"", out);
 		esc(out, al->name);
-		fputs(al->n_conds ? " <span class=\"cond\">(args)</span>" : "", out);
+		fputc('"', out);
+		cond_attr(out, al->conds, al->n_conds);
+		fputs("><td class=\"sc\">", out);
+		esc(out, al->name);
+		cond_text(out, al->conds, al->n_conds);
 		fputs("</td>", out);
 		level_cell(out, al->name);
 		fputs("<td>", out);

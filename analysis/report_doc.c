@@ -4,11 +4,13 @@
  *
  * A trace goes through the one segmentation pipeline (trace/segment.c),
  * which decides the rules and what an unstamped event means; here each
- * event feeds the timeline, the picture's collector and a policy builder.
- * A policy builder that refuses the events (a phase without a syscall...)
- * costs the report its allowlists, not the report: the reason is shown in
- * their place.  The input is sniffed without losing a byte, so `-` and
- * /dev/stdin work.
+ * event feeds the timeline, the picture's collector and export's policy
+ * assembly (sp_policy_assembly_*: the code `sysphase export` runs, with
+ * its options and its completion hooks), so that the report's allowlists
+ * are policy.json's.  An assembly that refuses the trace (a phase without
+ * a syscall...) costs the report its allowlists, not the report: export's
+ * reason is shown in their place.  The input is sniffed without losing a
+ * byte, so `-` and /dev/stdin work.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -28,10 +30,6 @@ struct sp_report_doc {
 	struct sp_segment *seg;   /* from a trace: owns the rules in use */
 	struct sp_policy *policy; /* NULL when none could be built */
 	struct sp_report *rep;    /* NULL for a policy alone */
-	struct sp_policy_builder *b;
-	struct sp_baseline *bl; /* what export adds for the kernel and C runtime */
-	struct sp_completer *k; /* export's static completion, from the trace's stacks */
-	const char **order;     /* the builder's phase order (borrowed by it) */
 	json_t *timeline;
 	char *title, *kernel;
 	const char **desc;
@@ -97,7 +95,7 @@ static int _describe_phases(struct sp_report_doc *d)
 
 /* A policy.json (the whole input, text): its allowlists and its embedded rules' descriptions. */
 static int _from_policy(struct sp_report_doc *d, const char *name, const char *text, size_t len,
-                        const char *rules, struct sp_diag *diag)
+                        const struct sp_report_doc_opts *o, struct sp_diag *diag)
 {
 	json_error_t jerr;
 	json_t *root = json_loadb(text, len, 0, &jerr);
@@ -114,8 +112,11 @@ static int _from_policy(struct sp_report_doc *d, const char *name, const char *t
 	json_decref(root);
 	if (rc < 0)
 		return rc;
-	if (rules)
+	if (o->rules)
 		_warn(d, "--rules is ignored for a policy: its phases are already cut");
+	if (o->args || o->allow_io_uring || o->no_complete || o->allow_held_back)
+		_warn(d,
+		      "export's options are ignored for a policy: its allowlists are already made");
 	/* Descriptions are a nicety: a policy whose rules do not load still reports. */
 	if (sp_policy_rules(d->policy) &&
 	    sp_rules_from_json(sp_policy_rules(d->policy),
@@ -127,77 +128,100 @@ static int _from_policy(struct sp_report_doc *d, const char *name, const char *t
 	return 0;
 }
 
+/*
+ * Reading a trace: every event goes to the timeline and the picture's
+ * collector, and to export's own policy assembly (policy/assemble.c) for
+ * as long as it accepts them.  A refusal (rules the trace cannot name, a
+ * phase with no syscall...) ends the assembly with export's message and
+ * costs the report its allowlists, never its timeline.
+ */
 struct _feed {
 	struct sp_report_doc *d;
 	struct sp_timeline *tl;
-	const char *input;
+	struct sp_policy_inputs in;   /* export's options, for the assembly */
+	struct sp_policy_assembly *a; /* NULL once refused */
+	struct sp_completer *k;       /* export's static completion, through the assembly's hooks */
+	bool allow_held_back;
+	struct sp_diag pdiag; /* the assembly's refusal */
 };
 
-/* Every event: the timeline, the picture, and the policy builder while it lasts. */
-static int _on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info *info)
+static void _warn_line(void *ctx, const char *line)
+{
+	_warn(ctx, "%s", line);
+}
+
+static int _complete_event(void *ctx, const struct sp_event *ev)
+{
+	return sp_completer_feed(((struct _feed *)ctx)->k, ev);
+}
+
+/* As export's: what completion reaches from the recorded stacks, before the baseline. */
+static int _complete_policy(void *ctx, struct sp_policy_builder *b)
 {
 	struct _feed *f = ctx;
-	struct sp_report_doc *d = f->d;
+	struct sp_completer_stats st;
 	struct sp_diag diag = {{0}};
-	int rc;
+	int rc =
+	    sp_completer_finish(f->k, f->allow_held_back, sp_completion_to_builder, b, &st, &diag);
 
-	if (sp_timeline_feed(f->tl, ev) < 0 || sp_report_feed(d->rep, ev) < 0)
-		return -ENOMEM;
-	if (!d->b)
-		return 0;
-	rc = sp_policy_feed(d->b, ev, &diag);
-	if (rc == 0)
-		rc = sp_baseline_feed(d->bl, ev);
-	if (rc == 0)
-		rc = sp_completer_feed(d->k, ev);
+	if (rc < 0 && rc != -ENOMEM)
+		sp_diag_set(&f->pdiag, -rc, "completion: %s",
+		            diag.msg[0] ? diag.msg : strerror(-rc));
+	return rc;
+}
+
+/* The assembly ends here; its reason is shown in place of the allowlists. */
+static int _refused(struct _feed *f, int rc)
+{
+	sp_policy_assembly_free(f->a);
+	f->a = NULL;
 	if (rc == -ENOMEM)
 		return rc;
-	if (rc < 0) {
-		snprintf(d->note, sizeof(d->note), "%.200s:%ld: %s", f->input, info->line,
-		         diag.msg);
-		sp_policy_builder_free(d->b);
-		d->b = NULL;
-	}
+	snprintf(f->d->note, sizeof(f->d->note), "%s",
+	         f->pdiag.msg[0] ? f->pdiag.msg : strerror(-rc));
 	return 0;
 }
 
-/* The policy builder, its phases in the rules' order when there are rules. */
-static int _builder(struct sp_report_doc *d)
+static int _on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info *info)
 {
-	const struct sp_rules *rules = sp_segment_rules(d->seg);
-	size_t n = rules ? sp_rules_phase_count(rules) : 0;
-
-	d->order = calloc(n + 1, sizeof(*d->order));
-	if (!d->order)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		d->order[i] = sp_rules_phase_name(rules, (int)i);
-	d->b = sp_policy_builder_new(false, d->order, n);
-	d->bl = sp_baseline_new();
-	d->k = sp_completer_new(NULL);
-	return d->b && d->bl && d->k ? 0 : -ENOMEM;
-}
-
-static int _from_trace(struct sp_report_doc *d, struct sp_input **in,
-                       const struct sp_report_doc_opts *o, struct sp_diag *diag)
-{
-	struct sp_segment_opts so = {.input = *in, .rules = o->rules, .exe_dir = o->exe_dir};
-	struct _feed f = {.d = d, .input = o->input};
-	struct sp_segment_sink sink = {.event = _on_event, .ctx = &f, .want = SP_TRACE_WANT_STACK};
-	struct sp_completer_stats st;
-	const struct sp_trace_header *h;
+	struct _feed *f = ctx;
 	int rc;
 
-	*in = NULL;
-	rc = sp_segment_open(&so, &d->seg, diag);
-	if (rc < 0)
-		return rc;
-	if (sp_segment_note(d->seg))
-		_warn(d, "%s (the trace's rules): phases listed in order of appearance",
-		      sp_segment_note(d->seg));
-	f.tl = sp_timeline_new();
-	d->rep = sp_report_new();
-	rc = f.tl && d->rep ? _builder(d) : -ENOMEM;
+	if (sp_timeline_feed(f->tl, ev) < 0 || sp_report_feed(f->d->rep, ev) < 0)
+		return -ENOMEM;
+	if (f->a && (rc = sp_policy_assembly_feed(f->a, ev, info)) != 0)
+		return _refused(f, rc);
+	return 0;
+}
+
+/* export's inputs for the options given (cli/cmd_export.c makes the same). */
+static int _assembly_inputs(struct _feed *f, const struct sp_report_doc_opts *o)
+{
+	f->in = (struct sp_policy_inputs){.args = o->args,
+	                                  .allow_io_uring = o->allow_io_uring,
+	                                  .warn = _warn_line,
+	                                  .warn_ctx = f->d};
+	f->allow_held_back = o->allow_held_back;
+	if (o->no_complete)
+		return 0;
+	f->k = sp_completer_new(NULL);
+	if (!f->k)
+		return -ENOMEM;
+	f->in.on_event = _complete_event;
+	f->in.before_finish = _complete_policy;
+	f->in.hook_ctx = f;
+	f->in.want = SP_TRACE_WANT_STACK;
+	return 0;
+}
+
+static int _run(struct _feed *f, const struct sp_report_doc_opts *o, struct sp_diag *diag)
+{
+	struct sp_report_doc *d = f->d;
+	struct sp_segment_sink sink = {.event = _on_event, .ctx = f, .want = f->in.want};
+	int rc = _assembly_inputs(f, o);
+
+	if (rc == 0 && (rc = sp_policy_assembly_new(&f->in, d->seg, &f->a, &f->pdiag)) < 0)
+		rc = _refused(f, rc);
 	if (rc == 0)
 		rc = sp_segment_run(d->seg, &sink, diag);
 	if (rc == 0 && sp_segment_truncated(d->seg))
@@ -205,37 +229,32 @@ static int _from_trace(struct sp_report_doc *d, struct sp_input **in,
 		    d,
 		    "%s ends in a truncated line (the run was killed): using the events before it",
 		    o->input);
-	/*
-	 * As export does, in its order: what completion reaches from the
-	 * recorded stacks, then the kernel's and the C runtime's calls
-	 * (docs/baseline.md), so that the report's allowlists are policy.json's.
-	 */
-	if (rc == 0 && d->b &&
-	    (rc = sp_completer_finish(d->k, false, sp_completion_to_builder, d->b, &st, diag)) <
-	        0 &&
-	    rc != -ENOMEM) {
-		snprintf(d->note, sizeof(d->note), "completion: %s", diag->msg);
-		diag->msg[0] = '\0';
-		sp_policy_builder_free(d->b);
-		d->b = NULL;
-		rc = 0;
+	if (rc == 0 && f->a) {
+		rc = sp_policy_assembly_finish(f->a, &d->policy);
+		f->a = NULL;
+		if (rc < 0)
+			rc = _refused(f, rc);
 	}
-	if (rc == 0 && d->b && (rc = sp_baseline_apply(d->bl, d->b, diag)) < 0 && rc != -ENOMEM) {
-		snprintf(d->note, sizeof(d->note), "%s", diag->msg);
-		diag->msg[0] = '\0';
-		sp_policy_builder_free(d->b);
-		d->b = NULL;
-		rc = 0;
-	}
-	if (rc == 0 && d->b) {
-		rc = sp_policy_builder_finish(d->b, &d->policy, diag);
-		d->b = NULL;
-		if (rc < 0 && rc != -ENOMEM) {
-			snprintf(d->note, sizeof(d->note), "%s", diag->msg);
-			diag->msg[0] = '\0';
-			rc = 0;
-		}
-	}
+	sp_policy_assembly_free(f->a);
+	sp_completer_free(f->k);
+	return rc;
+}
+
+static int _from_trace(struct sp_report_doc *d, struct sp_input **in,
+                       const struct sp_report_doc_opts *o, struct sp_diag *diag)
+{
+	struct sp_segment_opts so = {.input = *in, .rules = o->rules, .exe_dir = o->exe_dir};
+	struct _feed f = {.d = d};
+	const struct sp_trace_header *h;
+	int rc;
+
+	*in = NULL;
+	rc = sp_segment_open(&so, &d->seg, diag);
+	if (rc < 0)
+		return rc;
+	f.tl = sp_timeline_new();
+	d->rep = sp_report_new();
+	rc = f.tl && d->rep ? _run(&f, o, diag) : -ENOMEM;
 	if (rc == 0 && d->note[0])
 		_warn(d, "no allowlists in the report: %s", d->note);
 	if (rc == 0) {
@@ -270,7 +289,7 @@ int sp_report_doc_load(const struct sp_report_doc_opts *o, struct sp_report_doc 
 	} else if (rc == 0) {
 		rc = sp_input_slurp(in, &text, &len, diag);
 		if (rc == 0)
-			rc = _from_policy(d, o->input, text, len, o->rules, diag);
+			rc = _from_policy(d, o->input, text, len, o, diag);
 		free(text);
 	}
 	sp_input_free(in);
@@ -318,9 +337,6 @@ void sp_report_doc_free(struct sp_report_doc *d)
 {
 	if (!d)
 		return;
-	sp_policy_builder_free(d->b);
-	sp_baseline_free(d->bl);
-	sp_completer_free(d->k);
 	sp_segment_free(d->seg);
 	sp_rules_free(d->rules);
 	sp_policy_free(d->policy);
@@ -329,6 +345,5 @@ void sp_report_doc_free(struct sp_report_doc *d)
 	free(d->title);
 	free(d->kernel);
 	free(d->desc);
-	free(d->order);
 	free(d);
 }

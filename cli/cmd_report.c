@@ -30,6 +30,7 @@ struct report_opts {
 	const char *out;
 	const char *title;
 	enum sp_report_axis axis;
+	struct sp_report_doc_opts doc; /* export's options for the policy */
 };
 
 static void usage(FILE *out)
@@ -37,7 +38,9 @@ static void usage(FILE *out)
 	fprintf(
 	    out,
 	    "usage: sysphase report [--rules R] TRACE|POLICY.json [-o report.html]\n"
-	    "                       [--axis auto|linear|log] [--title T] [--against A]...\n\n"
+	    "                       [--axis auto|linear|log] [--title T] [--against A]...\n"
+	    "                       [--args] [--allow-io-uring] [--no-complete] "
+	    "[--allow-held-back]\n\n"
 	    "Writes one self-contained HTML file: a timeline picture (a lane per process,\n"
 	    "phases as bands, fork and exec edges, syscall density), the phases per process,\n"
 	    "a summary of what each phase's filter drops, and per phase the exact and\n"
@@ -49,7 +52,10 @@ static void usage(FILE *out)
 	    "      --title T    the report's title (default: the traced command)\n"
 	    "      --against A  also hold each phase against allowlist A (anything\n"
 	    "                   'sysphase compare' reads: thesis:nginx:chestnut,\n"
-	    "                   docker:default, a profile, a list); up to 4 times\n");
+	    "                   docker:default, a profile, a list); up to 4 times\n"
+	    "The allowlists are those 'sysphase export' writes for the same trace and\n"
+	    "options: --args, --allow-io-uring, --no-complete and --allow-held-back mean\n"
+	    "what they mean there.\n");
 }
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
@@ -57,7 +63,11 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	enum {
 		OPT_AXIS = 256,
 		OPT_TITLE,
-		OPT_AGAINST
+		OPT_AGAINST,
+		OPT_ARGS,
+		OPT_IO_URING,
+		OPT_NO_COMPLETE,
+		OPT_ALLOW_HELD
 	};
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
@@ -65,6 +75,10 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	    {"axis", required_argument, NULL, OPT_AXIS},
 	    {"title", required_argument, NULL, OPT_TITLE},
 	    {"against", required_argument, NULL, OPT_AGAINST},
+	    {"args", no_argument, NULL, OPT_ARGS},
+	    {"allow-io-uring", no_argument, NULL, OPT_IO_URING},
+	    {"no-complete", no_argument, NULL, OPT_NO_COMPLETE},
+	    {"allow-held-back", no_argument, NULL, OPT_ALLOW_HELD},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -98,6 +112,18 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			}
 			o->against[o->n_against++] = optarg;
 			break;
+		case OPT_ARGS:
+			o->doc.args = true;
+			break;
+		case OPT_IO_URING:
+			o->doc.allow_io_uring = true;
+			break;
+		case OPT_NO_COMPLETE:
+			o->doc.no_complete = true;
+			break;
+		case OPT_ALLOW_HELD:
+			o->doc.allow_held_back = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -112,6 +138,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		return -1;
 	}
 	o->input = argv[optind];
+	o->doc.input = o->input;
+	o->doc.rules = o->rules;
+	o->doc.exe_dir = sp_exe_dir();
 	if (!*o->out) {
 		sp_err("report: -o needs a file name");
 		return -1;
@@ -200,10 +229,7 @@ int cmd_report(int argc, char **argv)
 	}
 	status = load_against(&o, refs);
 	if (status == 0) {
-		rc = sp_report_doc_load(&(struct sp_report_doc_opts){.input = o.input,
-		                                                     .rules = o.rules,
-		                                                     .exe_dir = sp_exe_dir()},
-		                        &d, &diag);
+		rc = sp_report_doc_load(&o.doc, &d, &diag);
 		if (rc < 0) {
 			sp_err("report: %s", diag.msg);
 			status = rc == -ENOMEM || rc == -EIO ? SP_EXIT_FAILURE : SP_EXIT_USAGE;

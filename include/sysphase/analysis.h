@@ -262,6 +262,14 @@ struct sp_report_doc_opts {
 	const char *input;   /* a trace or policy.json: path, "-" or /dev/stdin */
 	const char *rules;   /* --rules (re-cut the trace), or NULL for its stamps */
 	const char *exe_dir; /* where built-in rules are found */
+	/*
+	 * export's options, so that the allowlists are those `sysphase export`
+	 * writes for the same trace and options (sp_policy_inputs).
+	 */
+	bool args;            /* --args: argument constraints */
+	bool allow_io_uring;  /* --allow-io-uring: not held back */
+	bool no_complete;     /* --no-complete: no static completion */
+	bool allow_held_back; /* --allow-held-back: completion's dangerous calls allowed */
 };
 
 /* 0, or -errno with diag: -ENOMEM, else bad input (file:line:col where known). */

@@ -1,0 +1,145 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# The report's allowlists are export's: for the same trace and the same
+# options (--args, --allow-io-uring, --no-complete, --allow-held-back),
+# every phase's exact list (name, provenance, argument conditions), its
+# held-back list and its enforce list (names and conditions) in the HTML
+# equal policy.json.  Both are made by policy/assemble.c; a second copy of
+# the assembly in the report drifts (it once never held io_uring back and
+# never passed argument constraints), and this test is what notices.
+# Traces: the io_uring tracee (held back by default) and pwd, both with
+# return addresses so that static completion has something to add; the
+# same through stdin (-).
+. "$(dirname "$0")/lib.sh"
+
+need python3
+need_sysphase
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (ptrace)"; exit 77; }
+cd "$T"
+
+cat >same.py <<'EOF'
+# argv: report.html policy.json: the allowlists of one equal the other's.
+import json, sys
+import xml.etree.ElementTree as ET
+
+text = open(sys.argv[1], encoding="utf-8").read()
+root = ET.fromstring(text.split("\n", 1)[1])
+pol = json.load(open(sys.argv[2]))
+errors = []
+
+def conds(arr):
+    return ";".join("%d:%s:%s:%s" % (c["index"], c["op"], c.get("mask", ""),
+                                    ",".join(str(v) for v in c["values"]))
+                    for c in arr or [])
+
+def rows(section, cls):
+    for t in section.iter("table"):
+        if cls in (t.get("class") or "").split():
+            return [r for r in t.iter("tr") if r.get("data-syscall") is not None]
+    return []
+
+sections = [s for s in root.iter("section") if "phase" in (s.get("class") or "").split()]
+if [s.get("data-phase") for s in sections] != [p["name"] for p in pol["phases"]]:
+    errors.append("phases %r, policy.json has %r" % ([s.get("data-phase") for s in sections],
+                                                     [p["name"] for p in pol["phases"]]))
+for s, p in zip(sections, pol["phases"]):
+    name = p["name"]
+    got = sorted((r.get("data-syscall"), r.get("data-prov"), r.get("data-args"))
+                 for r in rows(s, "exact"))
+    want = sorted((c["name"], c.get("provenance", "observed"), conds(c.get("args")))
+                  for c in p["exact"])
+    if got != want:
+        errors.append("%s: exact differs: report only %r, policy.json only %r" % (
+            name, sorted(set(got) - set(want)), sorted(set(want) - set(got))))
+    got = sorted((r.get("data-syscall"), r.get("data-prov")) for r in rows(s, "held"))
+    want = sorted((c["name"], "held_back") for c in p.get("held_back", []))
+    if got != want:
+        errors.append("%s: held back differs: report %r, policy.json %r" % (name, got, want))
+    got = [(r.get("data-syscall"), r.get("data-args")) for r in rows(s, "enforce")]
+    want = [(n, conds(p.get("enforce_args", {}).get(n))) for n in p["enforce"]]
+    if got != want:
+        errors.append("%s: enforce differs: report only %r, policy.json only %r" % (
+            name, sorted(set(got) - set(want)), sorted(set(want) - set(got))))
+for e in errors:
+    print("FAIL: " + e)
+sys.exit(1 if errors else 0)
+EOF
+
+# same NAME TRACE RULES [OPTIONS...]: export and report with the same options agree.
+same() {
+	local name=$1 trace=$2 rules=$3
+	shift 3
+	if ! "$SYSPHASE" export --rules "$rules" "$@" "$trace" -o "$name.policy" --format bpf \
+		>"$name.export.out" 2>"$name.export.err"; then
+		fail "$name: export failed: $(cat "$name.export.err")"
+		return
+	fi
+	if ! "$SYSPHASE" report --rules "$rules" "$@" "$trace" -o "$name.html" \
+		>/dev/null 2>"$name.report.err"; then
+		fail "$name: report failed: $(cat "$name.report.err")"
+		return
+	fi
+	check "$name: the report's allowlists are policy.json's (${*:-no options})" \
+		python3 same.py "$name.html" "$name.policy/policy.json"
+}
+
+# ---- io_uring: held back unless --allow-io-uring, in both ----
+st=0
+IO_URING_PROBE=1 "$TRACEES/io_uring" >probe.out 2>&1 || st=$?
+if [ "$st" = 0 ]; then
+	RULES=$SRCDIR/tests/data/rules/io_uring.json
+	"$SYSPHASE" record --stack=addr --rules "$RULES" -o ring.jsonl -- "$TRACEES/io_uring" \
+		>/dev/null 2>ring.err || fail "record io_uring: $(cat ring.err)"
+	same ring ring.jsonl "$RULES"
+	check "ring: io_uring is held back in the report" \
+		grep -q 'data-syscall="io_uring_setup" data-prov="held_back"' ring.html
+	same ring_allowed ring.jsonl "$RULES" --allow-io-uring
+	check "ring --allow-io-uring: io_uring_enter allowed in the report" \
+		grep -q 'data-syscall="io_uring_enter" data-prov="observed"' ring_allowed.html
+	same ring_args ring.jsonl "$RULES" --args --no-complete
+else
+	echo "io_uring is not available here ($(cat probe.out)): pwd only"
+fi
+
+# ---- pwd: completion, argument constraints, held-back calls allowed ----
+(cd /tmp && LANG=C "$SYSPHASE" record --stack=addr -o "$T/pwd.jsonl" --rules pwd -- /bin/pwd) \
+	>/dev/null 2>pwd.err || fail "record pwd: $(cat pwd.err)"
+same pwd pwd.jsonl pwd
+same pwd_args pwd.jsonl pwd --args
+check "pwd --args: the report shows argument conditions" grep -q 'class="cond">only if arg' \
+	pwd_args.html
+check "pwd --args: some of them on openat's flags" \
+	grep -q 'data-syscall="openat" data-prov="observed" data-args="2:SCMP_CMP_MASKED_EQ:3:' \
+	pwd_args.html
+same pwd_held pwd.jsonl pwd --allow-held-back
+same pwd_plain pwd.jsonl pwd --no-complete
+
+# The same trace through stdin: the same allowlists.
+if "$SYSPHASE" report --rules pwd --args - -o stdin.html <pwd.jsonl >/dev/null 2>stdin.err; then
+	check "report - (stdin): the allowlists are policy.json's" \
+		python3 same.py stdin.html pwd_args.policy/policy.json
+else
+	fail "report from stdin: $(cat stdin.err)"
+fi
+
+# What export refuses, the report shows without allowlists, with export's reason.
+cat >empty.json <<'EOF'
+{"name": "empty", "description": "a last phase entered at the exit, with no syscall",
+ "initial": "a",
+ "phases": [{"name": "a", "description": "the run"},
+            {"name": "b", "description": "after the exit", "final": true}],
+ "transitions": [{"from": "a", "to": "b", "when": {"event": "exit"}}]}
+EOF
+st=0
+"$SYSPHASE" export --rules "$T/empty.json" pwd.jsonl -o refused >/dev/null 2>refused.err || st=$?
+if [ "$st" != 0 ]; then
+	"$SYSPHASE" report --rules "$T/empty.json" pwd.jsonl -o refused.html >/dev/null \
+		2>refused.report.err || fail "report of a trace export refuses failed"
+	why=$(sed 's/^sysphase: export: //' refused.err)
+	check "refused: the report says export's reason ($why)" \
+		grep -qF "no allowlists in the report: $why" refused.report.err
+	check "refused: and still draws the timeline" grep -q '<g class="lane"' refused.html
+else
+	fail "export accepted a rule set whose phase b makes no syscall"
+fi
+finish
