@@ -8,40 +8,12 @@
 #include <sys/ptrace.h>
 
 #include "handover.h"
+#include "sysphase/procfs.h"
 
 /* Older glibc headers lack it; the kernel has had it since 4.4. */
 #ifndef PTRACE_SECCOMP_GET_FILTER
 #define PTRACE_SECCOMP_GET_FILTER 0x420c
 #endif
-
-/* The number on the line starting with key of /proc/PID/task/TID/status, or -errno. */
-static long status_number(pid_t pid, pid_t tid, const char *key)
-{
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	long value = -ENOTSUP;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? -ESRCH : -errno;
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, klen) == 0 && sscanf(line + klen, "%ld", &value) == 1)
-			break;
-	fclose(f);
-	return value;
-}
-
-long sp_seccomp_filter_count(pid_t pid, pid_t tid)
-{
-	return status_number(pid, tid, "Seccomp_filters:");
-}
-
-long sp_seccomp_mode(pid_t pid, pid_t tid)
-{
-	return status_number(pid, tid, "Seccomp:");
-}
 
 static int counts_add(struct sp_filter_counts *c, pid_t tid, long filters)
 {
@@ -78,7 +50,7 @@ int sp_filter_counts_read(pid_t pid, struct sp_filter_counts *c)
 
 		if (tid <= 0)
 			continue;
-		n = sp_seccomp_filter_count(pid, tid);
+		n = sp_proc_seccomp_filters(pid, tid);
 		if (n == -ESRCH)
 			continue; /* exited since the listing: it runs nothing any more */
 		rc = n < 0 ? (int)n : counts_add(c, tid, n);
@@ -119,7 +91,7 @@ int sp_handover_check_counts(pid_t pid, long want, struct sp_diag *why)
 
 int sp_handover_check_thread(pid_t pid, pid_t tid, long want, struct sp_diag *why)
 {
-	long n = sp_seccomp_filter_count(pid, tid);
+	long n = sp_proc_seccomp_filters(pid, tid);
 
 	if (n < 0)
 		return sp_diag_set(why, EPERM, "cannot read thread %d's filter count: %s", tid,

@@ -26,16 +26,6 @@ struct sp_filter_counts {
 };
 
 /*
- * Thread tid's seccomp mode (the Seccomp: line of its status): 0 none,
- * 1 strict, 2 filter, 3 dead (a filter killed it: SECCOMP_MODE_DEAD), or
- * -errno.
- */
-long sp_seccomp_mode(pid_t pid, pid_t tid);
-
-/* How many filters thread tid of process pid holds (Seccomp_filters), or -errno. */
-long sp_seccomp_filter_count(pid_t pid, pid_t tid);
-
-/*
  * Every thread of pid now and its count: 0, or -errno (-ESRCH: the
  * process is gone; -ENOTSUP: the kernel shows no Seccomp_filters).
  */

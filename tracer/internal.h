@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The tracer's state, shared by its files (private to tracer/):
+ * tracer.c the event loop (next_event, dispatch, the one restart),
+ * events.c what each stop means, launch.c launching and attaching,
+ * quiesce.c holding every task that shares a program's memory, install.c
+ * the filter hand-over.
+ */
+#ifndef SYSPHASE_TRACER_INTERNAL_H
+#define SYSPHASE_TRACER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <linux/ptrace.h>
+#include <sys/types.h>
+
+#include "decode.h"
+#include "maps.h"
+#include "stack.h"
+#include "sysphase/core.h"
+#include "sysphase/tracer.h"
+
+#define THREAD_BUCKETS 256
+
+/* What every tracee is seized with (launch, attach, a task seized for a hand-over). */
+#define SP_SEIZE_OPTIONS                                                                          \
+	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
+	 PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
+
+/* The data of the entry-only filter's SECCOMP_RET_TRACE, to tell it from the program's own. */
+#define SP_TRACE_MARK 0x5350
+
+/* How a tracee leaves the stop we are handling. */
+enum restart_how {
+	RESTART_RESUME, /* PTRACE_SYSCALL, or PTRACE_CONT in entry-only mode */
+	RESTART_LISTEN, /* group-stop: stay stopped, but report the SIGCONT (PTRACE_LISTEN) */
+	RESTART_DETACH, /* leave it running without us */
+	RESTART_NONE,   /* it is gone, or already restarted */
+};
+
+struct thread {
+	struct thread *next; /* hash chain */
+	pid_t tid;
+	pid_t pid;
+
+	bool in_syscall;       /* an entry was seen and its exit is due */
+	struct sp_event entry; /* what the entry stop told */
+
+	bool exec_seen; /* PTRACE_EVENT_EXEC came; the execve exit stop follows */
+	pid_t exec_former_tid;
+
+	bool vanished; /* died while borrowed for an injection */
+	int vanished_status;
+
+	/*
+	 * A new task's first stop can reach us before its creator's
+	 * fork/clone event.  Such a task is held in that stop until the
+	 * event arrives, so that no event of a child precedes its birth.
+	 */
+	bool awaiting_birth; /* seen before its creator's event */
+	bool held;           /* ... and kept in its first stop for it */
+	pid_t ppid;          /* its parent process, for releasing it if that dies first */
+
+	bool detaching; /* let go at its next stop (begin_detach) */
+
+	/*
+	 * A stop (or death) collected while the process was held still for
+	 * an injection (quiesce_process): the loop dispatches it next, in
+	 * the order it would have, before waiting for anything new.
+	 */
+	bool has_deferred;
+	int deferred_status;
+
+	/*
+	 * Entry-only mode misses calls that a seccomp filter of the
+	 * program's own fails or kills: its ERRNO/KILL outranks our
+	 * SECCOMP_RET_TRACE.  A process that installs one is followed with
+	 * syscall stops from then on (full_stops), where every call shows.
+	 */
+	bool full_stops;
+	bool entry_from_seccomp; /* the pending entry came from a seccomp stop */
+
+	/*
+	 * Followed by process events alone (sp_tracer_set_events_only):
+	 * resumed with PTRACE_CONT once no call of it is in progress, so its
+	 * syscalls cost no stop; forks, clones, exec, signals and exits still
+	 * stop it (the seize options).
+	 */
+	bool events_only;
+};
+
+struct sp_tracer {
+	const struct sp_tracer_opts *opts;
+	struct thread *buckets[THREAD_BUCKETS];
+	unsigned nthreads;
+
+	struct sp_maps *maps;
+	struct sp_stack *stack;
+	struct sp_decode_ctx dctx;
+	struct timespec t0;
+
+	pid_t leader; /* the launched child or the attached process */
+	bool launched;
+	bool recording;    /* launch mode records from the program's execve on */
+	int leader_status; /* shell-style */
+	bool leader_done;
+
+	pid_t detach_pid;    /* set by sp_tracer_detach_after() during a callback */
+	pid_t detach_tid;    /* set by sp_tracer_detach_thread_after() during a callback */
+	unsigned n_deferred; /* threads with a deferred status */
+	int callback_error;
+	unsigned long syscalls;
+};
+
+/* tracer.c: the thread table and the one restart. */
+struct thread *tr_thread_find(struct sp_tracer *t, pid_t tid);
+struct thread *tr_thread_add(struct sp_tracer *t, pid_t tid, pid_t pid);
+void tr_thread_remove(struct sp_tracer *t, struct thread *victim);
+void tr_restart_thread(struct sp_tracer *t, struct thread *th, enum restart_how how, int sig);
+
+/* events.c: turning stops into events. */
+void tr_deliver(struct sp_tracer *t, struct sp_event *ev);
+void tr_base_event(struct sp_tracer *t, struct thread *th, enum sp_event_type type,
+                   struct sp_event *ev);
+void tr_flush_unfinished(struct sp_tracer *t, struct thread *th);
+void tr_on_syscall_stop(struct sp_tracer *t, struct thread *th);
+struct thread *tr_adopt_unannounced(struct sp_tracer *t, pid_t tid);
+void tr_on_new_task(struct sp_tracer *t, struct thread *parent, int event);
+void tr_on_exec_event(struct sp_tracer *t, struct thread *th);
+void tr_on_exit_event(struct sp_tracer *t, struct thread *th);
+void tr_on_thread_gone(struct sp_tracer *t, struct thread *th, int status);
+
+/* launch.c */
+int tr_probe_syscall_info(struct sp_diag *diag);
+int tr_launch(struct sp_tracer *t, struct sp_diag *diag, int *err_fd);
+int tr_attach(struct sp_tracer *t, struct sp_diag *diag);
+
+/* quiesce.c */
+int tr_quiesce_process(struct sp_tracer *t, struct thread *self, struct sp_diag *why);
+
+#endif /* SYSPHASE_TRACER_INTERNAL_H */
