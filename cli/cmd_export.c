@@ -25,30 +25,34 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: sysphase export [--rules R] TRACE... [-o DIR] [--format LIST] [OPTIONS]\n\n"
-	        "Writes DIR/policy.json and one seccomp filter per phase per format.  Several\n"
-	        "traces recorded with the same rules give each phase the union of theirs.\n"
-	        "  -r, --rules R           rule set (built-in name or file); default: the one the\n"
-	        "                          traces were recorded with\n"
-	        "  -o, --output DIR        output directory (default " DEFAULT_DIR ")\n"
-	        "  -f, --format LIST       bpf,pfc,oci,k8s,systemd,c or all (default all)\n"
-	        "      --view V            allowlist in the filters: enforce or exact (default:\n"
-	        "                          enforce, and exact for the pfc files people read)\n"
-	        "  -d, --default-action A  kill (default), errno (EPERM) or log\n"
-	        "      --args              constrain arguments seen with few values\n"
-	        "      --runtime runc      OCI/k8s profiles also allow what runc's init needs\n"
-	        "      --force             replace a non-empty DIR\n"
-	        "      --merge LOG         also allow what a 'sysphase run --complain=LOG' run\n"
-	        "                          logged, each call in the phase it was logged in\n"
-	        "                          (repeatable); a log of another policy is refused\n"
-	        "      --allow-io-uring    keep io_uring_* where the program used it (denied by\n"
-	        "                          default: seccomp cannot see its operations)\n"
-	        "      --no-complete       no static completion: only what the traces show\n"
-	        "      --allow-held-back   allow the dangerous calls completion reaches instead\n"
-	        "                          of only listing them (held back)\n\n"
-	        "Exit status: 0, 1 when writing fails, 2 for bad usage or input, 3 for inputs\n"
-	        "that do not belong together (traces of other rules, a log of another policy).\n");
+	fprintf(
+	    out,
+	    "usage: sysphase export [--rules R] TRACE... [-o DIR] [--format LIST] [OPTIONS]\n\n"
+	    "Writes DIR/policy.json and one seccomp filter per phase per format.  Several\n"
+	    "traces recorded with the same rules give each phase the union of theirs.\n"
+	    "  -r, --rules R           rule set (built-in name or file); default: the one the\n"
+	    "                          traces were recorded with\n"
+	    "  -o, --output DIR        output directory (default " DEFAULT_DIR ")\n"
+	    "  -f, --format LIST       bpf,pfc,oci,k8s,systemd,c or all (default all)\n"
+	    "      --view V            allowlist in the filters: enforce or exact (default:\n"
+	    "                          enforce, and exact for the pfc files people read)\n"
+	    "  -d, --default-action A  kill (default), errno (EPERM) or log\n"
+	    "      --args              constrain arguments seen with few values\n"
+	    "      --runtime runc      OCI/k8s profiles also allow what runc's init needs\n"
+	    "      --arch LIST         x86_64,aarch64,i386,arm: the calls translated into each\n"
+	    "                          architecture's; OCI/k8s profiles list them all, bpf,\n"
+	    "                          pfc and systemd get PHASE.ARCH files (default x86_64)\n"
+	    "      --force             replace a non-empty DIR\n"
+	    "      --merge LOG         also allow what a 'sysphase run --complain=LOG' run\n"
+	    "                          logged, each call in the phase it was logged in\n"
+	    "                          (repeatable); a log of another policy is refused\n"
+	    "      --allow-io-uring    keep io_uring_* where the program used it (denied by\n"
+	    "                          default: seccomp cannot see its operations)\n"
+	    "      --no-complete       no static completion: only what the traces show\n"
+	    "      --allow-held-back   allow the dangerous calls completion reaches instead\n"
+	    "                          of only listing them (held back)\n\n"
+	    "Exit status: 0, 1 when writing fails, 2 for bad usage or input, 3 for inputs\n"
+	    "that do not belong together (traces of other rules, a log of another policy).\n");
 }
 
 static int add_input(const char **list, size_t *n, const char *s)
@@ -69,7 +73,8 @@ enum {
 	MERGE,
 	NO_COMPLETE,
 	ALLOW_HELD,
-	IO_URING
+	IO_URING,
+	ARCH
 };
 
 /* An option with a value to check: 0, or -1 after saying what is wrong. */
@@ -86,6 +91,8 @@ static int set_value(struct export_opts *o, int c, const char *arg)
 		sp_err("export: --default-action takes kill, errno or log, not '%s'", arg);
 	else if (c == RUNTIME && !sp_runtime_syscalls(arg))
 		sp_err("export: unknown --runtime '%s' (known: runc)", arg);
+	else if (c == ARCH && sp_arches_parse(arg, &o->out.arches, &diag) < 0)
+		sp_err("export: --arch: %s", diag.msg);
 	else if (c == MERGE)
 		return add_input(o->merge, &o->in.n_logs, arg);
 	else {
@@ -118,6 +125,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	    {"no-complete", no_argument, NULL, NO_COMPLETE},
 	    {"allow-held-back", no_argument, NULL, ALLOW_HELD},
 	    {"allow-io-uring", no_argument, NULL, IO_URING},
+	    {"arch", required_argument, NULL, ARCH},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -144,7 +152,9 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			o->dir = optarg;
 		else if (c == 'h')
 			return usage(stdout), 1;
-		else if (c == 'f' || c == VIEW || c == 'd' || c == RUNTIME || c == MERGE) {
+		else if (c == 'f' || c == VIEW || c == 'd' || c == RUNTIME || c == MERGE ||
+		         c == ARCH) {
+			o->formats_set |= c == 'f';
 			if (set_value(o, c, optarg) < 0)
 				return -1;
 		} else {
@@ -155,6 +165,15 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	for (; optind < argc; optind++)
 		if (add_input(o->traces, &o->in.n_traces, argv[optind]) < 0)
 			return -1;
+	if (o->out.arches && !(o->out.arches & SP_ARCH_BIT(SP_ARCH_X86_64)) &&
+	    (o->out.formats & (1u << SP_FMT_C))) {
+		/* The C header installs filters on the machine that compiles it: x86-64's. */
+		if (o->formats_set) {
+			sp_err("export: the c format holds x86-64 filters: add x86_64 to --arch");
+			return -1;
+		}
+		o->out.formats &= ~(1u << SP_FMT_C);
+	}
 	if (o->in.n_traces == 0 || !*o->dir) {
 		sp_err(o->in.n_traces
 		           ? "export: -o needs a directory name"
@@ -211,6 +230,7 @@ int cmd_export(int argc, char **argv)
 	struct export_opts o = {0};
 	struct completion comp = {0};
 	struct sp_export_source src;
+	struct sp_arch_notes notes[SP_ARCH_COUNT] = {{0}};
 	struct sp_policy *p = NULL;
 	struct sp_diag diag = {{0}};
 	json_t *doc = NULL;
@@ -220,6 +240,7 @@ int cmd_export(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : SP_EXIT_USAGE;
 	o.in.exe_dir = sp_exe_dir();
+	o.out.notes = notes;
 	o.in.warn = print_warning;
 	if (!o.no_complete) {
 		comp.k = sp_completer_new(NULL);
@@ -244,9 +265,12 @@ int cmd_export(int argc, char **argv)
 		export_print_summary(&o, p, files);
 		export_print_completion(&o, &comp);
 		export_print_held_back(p);
+		export_print_arches(&o, notes);
 	}
 	json_decref(doc);
 	sp_policy_free(p);
 	sp_completer_free(comp.k);
+	for (unsigned a = 0; a < SP_ARCH_COUNT; a++)
+		sp_arch_notes_free(&notes[a]);
 	return status;
 }

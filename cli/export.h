@@ -16,6 +16,7 @@ struct export_opts {
 	struct sp_export_opts out;
 	bool no_complete;     /* no static completion */
 	bool allow_held_back; /* completed dangerous calls are allowed, not held back */
+	bool formats_set;     /* -f was given */
 };
 
 struct completion {
@@ -32,5 +33,8 @@ void export_print_completion(const struct export_opts *o, const struct completio
 
 /* Held-back calls with their chains, and one warning per phase for the denied ones (io_uring). */
 void export_print_held_back(const struct sp_policy *p);
+
+/* Per architecture other than x86-64: what was translated, and what has no counterpart. */
+void export_print_arches(const struct export_opts *o, const struct sp_arch_notes *notes);
 
 #endif /* SYSPHASE_CLI_EXPORT_H */

@@ -116,3 +116,36 @@ void export_print_completion(const struct export_opts *o, const struct completio
 	       c->st.held_back && !o->allow_held_back ? " (--allow-held-back allows them)" : "",
 	       c->st.memory);
 }
+
+/*
+ * One line per architecture: each translation once (open->openat), then
+ * the calls with no counterpart, each with the table's reason, since
+ * those are what a program built for that architecture may still need.
+ */
+void export_print_arches(const struct export_opts *o, const struct sp_arch_notes *notes)
+{
+	for (unsigned a = 0; a < SP_ARCH_COUNT; a++) {
+		const struct sp_arch_notes *n = &notes[a];
+		size_t translated = 0, dropped = 0;
+
+		if (a == SP_ARCH_X86_64 || !(o->out.arches & SP_ARCH_BIT(a)))
+			continue;
+		printf("%s:", sp_arch_name((enum sp_arch)a));
+		for (size_t i = 0; i < n->n; i++)
+			if (n->v[i].to && n->v[i].to != n->v[i].from) {
+				printf(" %s->%s", n->v[i].from, n->v[i].to);
+				translated++;
+			} else if (n->v[i].to) {
+				dropped++;
+			}
+		printf("%s (%zu translated", translated ? "" : " nothing to translate", translated);
+		if (dropped)
+			printf("; %zu calls allowed without their x86-64 argument constraints",
+			       dropped);
+		printf(")\n");
+		for (size_t i = 0; i < n->n; i++)
+			if (!n->v[i].to)
+				printf("  %s: no counterpart on %s: %s\n", n->v[i].from,
+				       sp_arch_name((enum sp_arch)a), n->v[i].why);
+	}
+}

@@ -184,8 +184,9 @@ static int build_variant(struct exporter *x, size_t i, enum variant v, struct bu
 	return rc;
 }
 
-static int write_phase(struct exporter *x, size_t i, struct built *var,
-                       struct sp_phase_filter *c_out)
+/* One file of phase i: STEM.EXT, or STEM.ARCH.EXT for arch (-1: none). */
+static int write_file(struct exporter *x, size_t i, enum sp_format f, int arch,
+                      const struct sp_phase_filter *pf)
 {
 	static int (*const writers[SP_FMT_COUNT])(const struct sp_phase_filter *, FILE *,
 	                                          struct sp_diag *) = {
@@ -193,13 +194,84 @@ static int write_phase(struct exporter *x, size_t i, struct built *var,
 	    [SP_FMT_OCI] = sp_write_oci,         [SP_FMT_K8S] = sp_write_k8s,
 	    [SP_FMT_SYSTEMD] = sp_write_systemd,
 	};
+	struct sp_diag why = {{0}};
+	char ext[64];
+	FILE *out;
+
+	snprintf(ext, sizeof(ext), "%s%s%s", arch < 0 ? "" : ".",
+	         arch < 0 ? "" : sp_arch_name((enum sp_arch)arch), sp_format_ext(f));
+	out = out_file(x, x->stems[i], ext);
+	if (!out)
+		return -EIO;
+	return close_file(x, out, writers[f](pf, out, &why), x->stems[i], &why);
+}
+
+/*
+ * Phase i in format f for every architecture asked (filters/arch.c): one
+ * OCI or k8s profile listing them all, one bpf, pfc or systemd file each
+ * (x86-64's keeps its plain name), the C header x86-64's alone.
+ */
+static int write_arches(struct exporter *x, size_t i, enum sp_format f,
+                        const struct sp_phase_filter *pf)
+{
+	unsigned set = x->o->arches;
+	struct sp_diag why = {{0}};
+	int rc = 0;
+
+	if (f == SP_FMT_OCI || f == SP_FMT_K8S) {
+		struct sp_phase_filter u = *pf;
+		struct sp_allow *all;
+
+		rc =
+		    sp_arch_union(set, pf->allow, pf->n_allow, &all, &u.n_allow, x->o->notes, &why);
+		u.allow = all;
+		u.arches = set;
+		if (rc == 0)
+			rc = write_file(x, i, f, -1, &u);
+		free(all);
+		return rc < 0 && why.msg[0] ? sp_diag_set(x->diag, -rc, "%s", why.msg) : rc;
+	}
+	for (unsigned a = 0; a < SP_ARCH_COUNT && rc == 0; a++) {
+		struct sp_phase_filter t = *pf;
+		struct sp_allow *list = NULL;
+
+		if (!(set & SP_ARCH_BIT(a)))
+			continue;
+		if (a == SP_ARCH_X86_64) {
+			rc = write_file(x, i, f, -1, pf);
+			continue;
+		}
+		rc = sp_arch_translate((enum sp_arch)a, pf->allow, pf->n_allow, &list, &t.n_allow,
+		                       x->o->notes ? &x->o->notes[a] : NULL, &why);
+		t.allow = list;
+		t.arches = SP_ARCH_BIT(a);
+		if (rc == 0)
+			rc = sp_filter_build(&(struct sp_filter_spec){.def = pf->def,
+			                                              .n_allow = t.n_allow,
+			                                              .allow = list,
+			                                              .arch = (enum sp_arch)a},
+			                     &t.ctx, &why);
+		if (rc == 0)
+			rc = write_file(x, i, f, (int)a, &t);
+		else
+			sp_diag_set(x->diag, -rc, "phase '%s' on %s: %s", phase_name(x, i),
+			            sp_arch_name((enum sp_arch)a), why.msg);
+		if (t.ctx)
+			seccomp_release(t.ctx);
+		free(list);
+	}
+	return rc;
+}
+
+static int write_phase(struct exporter *x, size_t i, struct built *var,
+                       struct sp_phase_filter *c_out)
+{
+	bool multi = x->o->arches & ~SP_ARCH_BIT(SP_ARCH_X86_64);
 	int rc;
 
 	for (unsigned f = 0; f < SP_FMT_COUNT; f++) {
 		enum variant v = variant_of(x->o, (enum sp_format)f);
 		struct sp_phase_filter pf;
-		struct sp_diag why = {{0}};
-		FILE *out;
 
 		if (!(x->o->formats & (1u << f)))
 			continue;
@@ -213,10 +285,8 @@ static int write_phase(struct exporter *x, size_t i, struct built *var,
 			*c_out = pf; /* all phases go into one header, written last */
 			continue;
 		}
-		out = out_file(x, x->stems[i], sp_format_ext((enum sp_format)f));
-		if (!out)
-			return -EIO;
-		rc = close_file(x, out, writers[f](&pf, out, &why), x->stems[i], &why);
+		rc = multi ? write_arches(x, i, (enum sp_format)f, &pf)
+		           : write_file(x, i, (enum sp_format)f, -1, &pf);
 		if (rc < 0)
 			return rc;
 	}
@@ -357,13 +427,20 @@ static int publish(struct exporter *x)
 	return 0;
 }
 
-static size_t count_files(const struct sp_export_source *src, unsigned formats)
+static size_t count_files(const struct sp_export_source *src, unsigned formats, unsigned arches)
 {
-	size_t files = 0;
+	size_t files = 0, n_arches = 0;
+
+	for (unsigned a = 0; a < SP_ARCH_COUNT; a++)
+		n_arches += (arches & SP_ARCH_BIT(a)) != 0;
+	if (!n_arches)
+		n_arches = 1;
 
 	for (unsigned f = 0; f < SP_FMT_COUNT; f++)
 		if (formats & (1u << f))
-			files += f == SP_FMT_C ? 1 : src->n_phases;
+			files += f == SP_FMT_C                        ? 1
+			         : f == SP_FMT_OCI || f == SP_FMT_K8S ? src->n_phases
+			                                              : src->n_phases * n_arches;
 	return files;
 }
 
@@ -402,6 +479,6 @@ int sp_export_write(const struct sp_export_source *src, const struct sp_export_o
 		free(x.stems[i]);
 	free(x.stems);
 	if (rc == 0)
-		*files = count_files(src, o->formats);
+		*files = count_files(src, o->formats, o->arches);
 	return rc < 0 ? rc : 0;
 }

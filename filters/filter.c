@@ -131,7 +131,8 @@ static int check_cond(const struct sp_allow *al, const struct sp_arg_cond *c, st
  * conditions' values (the rules are ORed by the filter, the comparisons
  * inside one rule ANDed), walked like an odometer so the order is fixed.
  */
-static int add_allow(scmp_filter_ctx ctx, const struct sp_allow *al, int nr, struct sp_diag *diag)
+static int add_allow(scmp_filter_ctx ctx, const struct sp_allow *al, int nr, bool exact,
+                     struct sp_diag *diag)
 {
 	struct scmp_arg_cmp cmp[6];
 	size_t pos[6] = {0};
@@ -152,11 +153,15 @@ static int add_allow(scmp_filter_ctx ctx, const struct sp_allow *al, int nr, str
 			sp_cond_datums(&al->conds[i], pos[i], &cmp[i].datum_a, &cmp[i].datum_b);
 		}
 		/*
-		 * _exact: libseccomp must not rewrite the rule (it would for
-		 * multiplexed calls on other arches); we want what we asked.
+		 * _exact on x86-64: libseccomp must not rewrite the rule; we
+		 * want what we asked.  On another architecture it must: i386's
+		 * socket calls need socketcall's entry too, as its libc makes
+		 * them (what runc does with the same names).
 		 */
-		rc = seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr, (unsigned)al->n_conds,
-		                                  cmp);
+		rc = exact ? seccomp_rule_add_exact_array(ctx, SCMP_ACT_ALLOW, nr,
+		                                          (unsigned)al->n_conds, cmp)
+		           : seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, (unsigned)al->n_conds,
+		                                    cmp);
 		if (rc < 0)
 			return sp_diag_set(diag, -rc, "%s: libseccomp refused the rule: %s",
 			                   al->name, strerror(-rc));
@@ -299,6 +304,43 @@ static int add_run_rules(scmp_filter_ctx ctx, const struct sp_filter_spec *spec,
 	return 0;
 }
 
+/*
+ * A filter for another architecture holds that architecture alone: the
+ * native x86-64 part goes, so x86-64 calls get the bad-arch action.
+ */
+static int pin_arch(scmp_filter_ctx ctx, const struct sp_filter_spec *spec, struct sp_diag *diag)
+{
+	int rc;
+
+	if (spec->for_run || (unsigned)spec->arch >= SP_ARCH_COUNT)
+		return sp_diag_set(diag, EINVAL, "a filter for %s cannot be a run filter",
+		                   sp_arch_name(spec->arch) ? sp_arch_name(spec->arch) : "?");
+	rc = seccomp_arch_add(ctx, sp_arch_scmp(spec->arch));
+	if (rc == 0)
+		rc = seccomp_arch_remove(ctx, SCMP_ARCH_NATIVE);
+	if (rc < 0)
+		return sp_diag_set(diag, -rc, "libseccomp: cannot pin the filter to %s: %s",
+		                   sp_arch_name(spec->arch), strerror(-rc));
+	return 0;
+}
+
+/*
+ * The number a rule names a call by on another architecture: libseccomp
+ * takes native (x86-64) numbers, pseudo-numbers for calls x86-64 lacks,
+ * and translates them by name for each architecture of the filter.
+ */
+static int rule_nr(enum sp_arch a, const char *name, int *nr)
+{
+	if (a == SP_ARCH_X86_64) {
+		*nr = sp_filter_syscall_nr(name);
+		return *nr < 0 ? -ENOENT : 0;
+	}
+	if (!sp_arch_has(a, name))
+		return -ENOENT;
+	*nr = seccomp_syscall_resolve_name(name);
+	return 0;
+}
+
 int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, struct sp_diag *diag)
 {
 	const struct sp_allow **sorted = NULL;
@@ -339,6 +381,11 @@ int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, str
 		            strerror(-rc));
 		goto out;
 	}
+	if (spec->arch != SP_ARCH_X86_64) {
+		rc = pin_arch(ctx, spec, diag);
+		if (rc < 0)
+			goto out;
+	}
 	if (spec->for_run) {
 		rc = add_run_rules(ctx, spec, diag);
 		if (rc < 0)
@@ -353,19 +400,20 @@ int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, str
 		sorted[i] = &spec->allow[i];
 	sp_qsort(sorted, spec->n_allow, sizeof(*sorted), cmp_allow_name);
 	for (size_t i = 0; i < spec->n_allow; i++) {
-		int nr = sp_filter_syscall_nr(sorted[i]->name);
+		int nr = 0;
+		int known = sorted[i]->name ? rule_nr(spec->arch, sorted[i]->name, &nr) : -ENOENT;
 
 		if (i > 0 && strcmp(sorted[i - 1]->name, sorted[i]->name) == 0) {
 			rc = sp_diag_set(diag, EINVAL, "%s: listed twice", sorted[i]->name);
 			goto out;
 		}
-		if (nr < 0) {
-			rc = sp_diag_set(diag, EINVAL,
-			                 "syscall '%s' is not known to libseccomp on x86_64",
-			                 sorted[i]->name ? sorted[i]->name : "(null)");
+		if (known < 0) {
+			rc = sp_diag_set(
+			    diag, EINVAL, "syscall '%s' is not known to libseccomp on %s",
+			    sorted[i]->name ? sorted[i]->name : "(null)", sp_arch_name(spec->arch));
 			goto out;
 		}
-		rc = add_allow(ctx, sorted[i], nr, diag);
+		rc = add_allow(ctx, sorted[i], nr, spec->arch == SP_ARCH_X86_64, diag);
 		if (rc < 0)
 			goto out;
 	}

@@ -129,14 +129,35 @@ static void comment_text(FILE *out, const char *s, bool c_comment)
 	}
 }
 
-/* Every name the filter allows is one libseccomp knows on x86-64, or -EINVAL. */
+/* The architectures of f: x86-64 unless it names others. */
+static unsigned arches_of(const struct sp_phase_filter *f)
+{
+	return f->arches ? f->arches : SP_ARCH_BIT(SP_ARCH_X86_64);
+}
+
+/* Whether libseccomp knows name on one of f's architectures. */
+static bool known_name(const struct sp_phase_filter *f, const char *name)
+{
+	unsigned set = arches_of(f);
+
+	if (set == SP_ARCH_BIT(SP_ARCH_X86_64))
+		return sp_filter_syscall_nr(name) >= 0;
+	for (unsigned a = 0; a < SP_ARCH_COUNT; a++)
+		if ((set & SP_ARCH_BIT(a)) && sp_arch_has((enum sp_arch)a, name))
+			return true;
+	return false;
+}
+
+/* Every name the filter allows is one libseccomp knows on its architectures, or -EINVAL. */
 static int check_names(const struct sp_phase_filter *f, struct sp_diag *diag)
 {
 	for (size_t i = 0; i < f->n_allow; i++)
-		if (sp_filter_syscall_nr(f->allow[i].name) < 0)
-			return sp_diag_set(diag, EINVAL,
-			                   "'%s' is not a syscall libseccomp knows on x86-64",
-			                   f->allow[i].name);
+		if (!f->allow[i].name || !known_name(f, f->allow[i].name))
+			return sp_diag_set(
+			    diag, EINVAL, "'%s' is not a syscall libseccomp knows on %s",
+			    f->allow[i].name ? f->allow[i].name : "(null)",
+			    arches_of(f) == SP_ARCH_BIT(SP_ARCH_X86_64) ? "x86-64"
+									: "these arches");
 	return 0;
 }
 
@@ -301,10 +322,13 @@ static json_t *profile_json(const struct sp_phase_filter *f, bool oci)
 	if (oci && f->def == SP_ACTION_ERRNO)
 		rc |= set(o, "defaultErrnoRet", json_integer(EPERM));
 	/*
-	 * x86-64 alone: the runtime builds no i386 or x32 part, so those
-	 * calls get the bad-arch action instead of the allowlist.
+	 * The architectures asked for (x86-64 alone by default): the runtime
+	 * builds no part for any other (i386, x32 on an x86-64 node), so
+	 * those calls get the bad-arch action instead of the allowlist.
 	 */
-	rc |= push(arch, json_string("SCMP_ARCH_X86_64"));
+	for (unsigned a = 0; a < SP_ARCH_COUNT; a++)
+		if (arches_of(f) & SP_ARCH_BIT(a))
+			rc |= push(arch, json_string(sp_arch_oci((enum sp_arch)a)));
 	rc |= set(o, "architectures", arch);
 	rc |= set(o, "syscalls", syscalls_json(f));
 	if (rc) {

@@ -24,6 +24,47 @@
 #include <linux/filter.h>
 #include <seccomp.h>
 
+/*
+ * Architectures a filter can be built for (filters/arch.c).  Recordings
+ * are x86-64; a filter for another architecture is built from the
+ * recording's calls translated into that architecture's (open becomes
+ * openat on aarch64, mmap gains mmap2 on 32-bit...) by one fact table with
+ * a reason per entry (filters/arch_table.c), and every number comes from
+ * libseccomp's resolver for that architecture.
+ */
+enum sp_arch {
+	SP_ARCH_X86_64 = 0,
+	SP_ARCH_AARCH64,
+	SP_ARCH_I386,
+	SP_ARCH_ARM,
+	SP_ARCH_COUNT,
+};
+
+#define SP_ARCH_BIT(a) (1u << (a))
+
+/* "x86_64", "aarch64", "i386", "arm"; NULL when out of range. */
+const char *sp_arch_name(enum sp_arch a);
+
+/* The OCI/Kubernetes spelling: "SCMP_ARCH_X86_64", "SCMP_ARCH_AARCH64", "SCMP_ARCH_X86",
+ * "SCMP_ARCH_ARM". */
+const char *sp_arch_oci(enum sp_arch a);
+
+/* libseccomp's token (SCMP_ARCH_*). */
+uint32_t sp_arch_scmp(enum sp_arch a);
+
+/* The arch called name (also amd64, arm64, x86, armhf), or -EINVAL. */
+int sp_arch_from_name(const char *name);
+
+/* A comma-separated list as a set of SP_ARCH_BIT(); -EINVAL with diag for an unknown name. */
+int sp_arches_parse(const char *list, unsigned *set, struct sp_diag *diag);
+
+/*
+ * Whether a filter for a can allow name: libseccomp resolves it to a real
+ * call there (on i386 the socket and SysV IPC calls multiplexed through
+ * socketcall and ipc count: libseccomp's rules cover both entries).
+ */
+bool sp_arch_has(enum sp_arch a, const char *name);
+
 /* What a call outside the allowlist gets. */
 enum sp_action {
 	SP_ACTION_KILL = 0, /* SECCOMP_RET_KILL_PROCESS: the whole process dies of SIGSYS */
@@ -82,7 +123,48 @@ struct sp_filter_spec {
 	 * (glibc then falls back to clone); where clone3 was allowed, clone is.
 	 */
 	bool for_run;
+	/*
+	 * The architecture the filter is for (x86-64 unless set).  Names are
+	 * that architecture's (sp_arch_translate()); calls from any other
+	 * architecture get the default action.  Not with for_run.
+	 */
+	enum sp_arch arch;
 };
+
+/* One step of a translation: from became to, or (to NULL) has no counterpart. */
+struct sp_arch_note {
+	const char *from; /* static or borrowed from the input */
+	const char *to;   /* NULL: no counterpart; == from: kept, argument constraints dropped */
+	const char *why;  /* static */
+};
+
+struct sp_arch_notes {
+	struct sp_arch_note *v; /* distinct, in the order first met */
+	size_t n, cap;
+};
+
+void sp_arch_notes_free(struct sp_arch_notes *notes);
+
+/*
+ * The allowlist in (x86-64 names) as architecture a's: each name a has is
+ * kept, the table's counterparts added, sorted by name, each once.  On a
+ * != x86-64 argument constraints are dropped (flag values differ between
+ * architectures: O_DIRECTORY is 0x10000 on x86-64 and 0x4000 on arm), so
+ * the call is allowed whole.  notes (may be NULL) gains what was
+ * translated, dropped or left without a counterpart.  *out is malloc'd;
+ * its names are static or in's.
+ */
+int sp_arch_translate(enum sp_arch a, const struct sp_allow *in, size_t n, struct sp_allow **out,
+                      size_t *n_out, struct sp_arch_notes *notes, struct sp_diag *diag);
+
+/*
+ * The union of in's translations for every arch in set, for a profile
+ * that lists them all (OCI, Kubernetes: the runtime resolves each name on
+ * the node's own architecture and drops the names it lacks).  On
+ * x86-64 alone it is in itself.  *out as for sp_arch_translate().
+ */
+int sp_arch_union(unsigned set, const struct sp_allow *in, size_t n, struct sp_allow **out,
+                  size_t *n_out, struct sp_arch_notes *notes, struct sp_diag *diag);
 
 /* "SCMP_CMP_EQ" and so on (the OCI names), NULL for an invalid op. */
 const char *sp_cmp_name(enum scmp_compare op);
@@ -198,6 +280,12 @@ struct sp_phase_filter {
 	size_t n_allow;
 	const struct sp_allow *allow; /* sorted by name */
 	scmp_filter_ctx ctx;          /* built from allow */
+	/*
+	 * SP_ARCH_BIT() set the names are for; 0 means x86-64.  OCI and
+	 * Kubernetes profiles list every one in "architectures"; the other
+	 * formats take a single architecture.
+	 */
+	unsigned arches;
 };
 
 /*
@@ -284,6 +372,15 @@ struct sp_export_opts {
 	enum sp_action def;  /* default action of every filter */
 	const char *runtime; /* NULL, or a name sp_runtime_syscalls() knows */
 	bool force;          /* replace a non-empty DIR */
+	/*
+	 * SP_ARCH_BIT() set; 0 means x86-64 alone.  With another arch:
+	 * OCI and k8s profiles cover every one (sp_arch_union()), bpf, pfc
+	 * and systemd files are written per arch (PHASE.ARCH.bpf, x86-64's
+	 * keeping PHASE.bpf), the C header holds x86-64's filters only.
+	 */
+	unsigned arches;
+	/* NULL, or SP_ARCH_COUNT notes filled with each arch's translation. */
+	struct sp_arch_notes *notes;
 };
 
 /*
