@@ -21,7 +21,8 @@ static void write_timeline_table(FILE *out, json_t *procs)
 	json_t *p, *seg;
 	char a[32], b[32], c[32];
 
-	fputs("<table class=\"tl-table\"><thead><tr><th>pid</th><th>program</th><th>phase</th>"
+	fputs("<div class=\"wide\"><table "
+	      "class=\"tl-table\"><thead><tr><th>pid</th><th>program</th><th>phase</th>"
 	      "<th>start</th><th>end</th><th>duration</th><th>syscalls</th><th>distinct</th>"
 	      "</tr></thead>\n<tbody>\n",
 	      out);
@@ -61,7 +62,7 @@ static void write_timeline_table(FILE *out, json_t *procs)
 			        rp_fmt_time(c, sizeof(c), d), n, dn);
 		}
 	}
-	fputs("</tbody></table>\n", out);
+	fputs("</tbody></table></div>\n", out);
 }
 
 /* The whole run: every syscall any phase made. */
@@ -117,7 +118,8 @@ static int write_summary(FILE *out, const struct sp_policy *p)
 	if (rc < 0)
 		return rc;
 	sp_compare(w, w, &c);
-	fputs("<table class=\"summary\"><thead><tr><th>phase</th><th>distinct (exact)</th>"
+	fputs("<div class=\"wide\"><table class=\"summary\"><thead><tr><th>phase</th><th>distinct "
+	      "(exact)</th>"
 	      "<th>enforce</th><th>L1 dropped</th><th>L2 dropped</th><th>reduction</th>"
 	      "<th>Level 1 and 2 syscalls the phase's filter drops</th></tr></thead>\n<tbody>\n",
 	      out);
@@ -159,7 +161,7 @@ static int write_summary(FILE *out, const struct sp_policy *p)
 		sp_set_free(e);
 		e = NULL;
 	}
-	fputs("</tbody></table>\n", out);
+	fputs("</tbody></table></div>\n", out);
 	sp_set_free(w);
 	return rc;
 }
@@ -196,7 +198,8 @@ static int write_against(FILE *out, const struct sp_report_input *in)
 	fputs("<h3>Against other allowlists</h3>\n<p><em>covers</em>: the share of our list that "
 	      "the other allows (under 100%, its filter would have stopped the program); "
 	      "<em>drops</em>: the share of the other list that ours does without, with the "
-	      "Level 1 and 2 syscalls among them.</p>\n<table class=\"against\"><thead><tr>"
+	      "Level 1 and 2 syscalls among them.</p>\n<div class=\"wide\"><table "
+	      "class=\"against\"><thead><tr>"
 	      "<th>allowlist</th><th>size</th>",
 	      out);
 	for (size_t k = 0; k < in->n_refs; k++) {
@@ -227,7 +230,7 @@ static int write_against(FILE *out, const struct sp_report_input *in)
 		sp_set_free(e);
 		e = NULL;
 	}
-	fputs("</tbody></table>\n", out);
+	fputs("</tbody></table></div>\n", out);
 	sp_set_free(w);
 	return rc;
 }
@@ -255,13 +258,16 @@ static const char style[] =
     "border:1px solid #888}.key{margin-right:1em;white-space:nowrap}"
     ".dens-key{background:rgba(0,0,0,.35)}.note,.desc{color:#555}"
     "svg.timeline{border:1px solid #ccc;background:#fff;max-width:100%;height:auto}"
+    /* A phone: the page never scrolls sideways; wide tables and pictures do, in their box. */
+    ".wide{overflow-x:auto;max-width:100%}h1,.meta,.desc,.note{overflow-wrap:anywhere}"
+    "@media (max-width:700px){body{margin:.6em}svg.timeline{max-width:none;width:760px}}"
     "svg .bg{fill:#fafafa}svg .tick{stroke:#ddd;stroke-width:1}"
     "svg text{font:11px sans-serif;fill:#333}svg .tl{text-anchor:middle}"
     "svg .al{fill:#777}svg .sl{fill:#777;font-size:9px}"
     "svg .band{stroke:#fff;stroke-width:.5}svg .band.sub{opacity:.55}"
     "svg .dens{fill:#000;opacity:.35}svg .fork{stroke:#333;stroke-width:1.3}"
     "svg .exec{stroke:#333;stroke-width:1.2;stroke-dasharray:3 2}"
-    "svg .execm{fill:#111}svg.graph{display:block;margin:.4em 0}"
+    "svg .execm{fill:#111}svg.graph{display:block;margin:.4em 0;max-width:100%;height:auto}"
     "svg .node{stroke:#888;stroke-width:.5}svg .nl{font-size:12px;dominant-baseline:middle}"
     "svg .edge{fill:none;stroke:#444;stroke-width:1.2}svg .fork-e{stroke-dasharray:4 3}";
 

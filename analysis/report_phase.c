@@ -151,7 +151,7 @@ static void write_exact_table(FILE *out, const struct sp_policy *p, size_t i, si
 {
 	struct sp_call_info *rows = malloc((n ? n : 1) * sizeof(*rows));
 
-	fprintf(out, "<table class=\"allow exact\">%s", call_head);
+	fprintf(out, "<div class=\"wide\"><table class=\"allow exact\">%s", call_head);
 	for (size_t c = 0; rows && c < n; c++)
 		sp_policy_exact_call(p, i, c, &rows[c]);
 	/* In order of first use: the phase's story, read top to bottom. */
@@ -164,7 +164,7 @@ static void write_exact_table(FILE *out, const struct sp_policy *p, size_t i, si
 			sp_policy_exact_call(p, i, c, &one);
 		write_call_row(out, rows ? &rows[c] : &one);
 	}
-	fputs("</tbody></table>\n", out);
+	fputs("</tbody></table></div>\n", out);
 	free(rows);
 }
 
@@ -177,18 +177,19 @@ static void write_held_table(FILE *out, const struct sp_policy *p, size_t i, siz
 		return;
 	fprintf(out,
 	        "<h4>held back: %zu syscalls reachable from the phase's call sites but dangerous, "
-	        "NOT allowed</h4>\n<table class=\"allow held\">%s",
+	        "NOT allowed</h4>\n<div class=\"wide\"><table class=\"allow held\">%s",
 	        n, call_head);
 	for (size_t c = 0; sp_policy_held_back_call(p, i, c, &call) == 0; c++)
 		write_call_row(out, &call);
-	fputs("</tbody></table>\n", out);
+	fputs("</tbody></table></div>\n", out);
 }
 
 static void write_enforce_table(FILE *out, const struct sp_policy *p, size_t i)
 {
 	const struct sp_allow *al;
 
-	fputs("<table class=\"allow enforce\"><thead><tr><th>syscall</th><th>level</th>"
+	fputs("<div class=\"wide\"><table class=\"allow "
+	      "enforce\"><thead><tr><th>syscall</th><th>level</th>"
 	      "<th>used by (this phase and the phases after it)</th></tr></thead>\n<tbody>\n",
 	      out);
 	for (size_t c = 0; (al = sp_policy_enforce_at(p, i, c)); c++) {
@@ -221,7 +222,7 @@ static void write_enforce_table(FILE *out, const struct sp_policy *p, size_t i)
 		}
 		fputs("</td></tr>\n", out);
 	}
-	fputs("</tbody></table>\n", out);
+	fputs("</tbody></table></div>\n", out);
 }
 
 static void write_next_phases(FILE *out, const struct sp_policy *p, size_t i)

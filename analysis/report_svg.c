@@ -456,7 +456,8 @@ int rp_timeline_svg(FILE *out, const struct sp_report *r, json_t *procs, const s
 	}
 	height = y + 8;
 	fprintf(out,
-	        "<svg class=\"timeline\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
+	        "<div class=\"wide\"><svg class=\"timeline\" width=\"%d\" height=\"%.0f\" "
+	        "viewBox=\"0 0 %d %.0f\" "
 	        "role=\"img\" aria-label=\"phase timeline\">\n",
 	        SVG_W, height, SVG_W, height);
 	fputs("<defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
@@ -469,7 +470,7 @@ int rp_timeline_svg(FILE *out, const struct sp_report *r, json_t *procs, const s
 	for (i = 0; i < n; i++)
 		draw_lane(out, r, &lanes[i], nm, &a, procs);
 	draw_edges(out, r, lanes, n, &a);
-	fputs("</svg>\n", out);
+	fputs("</svg></div>\n", out);
 	if (n < n_all)
 		fprintf(out,
 		        "<p class=\"note\">%zu more processes are not drawn (the table below "
@@ -505,7 +506,8 @@ void rp_policy_svg(FILE *out, const struct sp_policy *p, const struct rp_names *
 	axis_setup(&a, mode, t0, t1, shortest);
 	height = AXIS_H + (double)n_phases * (LANE_H + LANE_GAP) + 8;
 	fprintf(out,
-	        "<svg class=\"timeline\" width=\"%d\" height=\"%.0f\" viewBox=\"0 0 %d %.0f\" "
+	        "<div class=\"wide\"><svg class=\"timeline\" width=\"%d\" height=\"%.0f\" "
+	        "viewBox=\"0 0 %d %.0f\" "
 	        "role=\"img\" aria-label=\"phase activity\">\n",
 	        SVG_W, height, SVG_W, height);
 	fprintf(out, "<rect class=\"bg\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%.0f\"/>\n",
@@ -534,7 +536,7 @@ void rp_policy_svg(FILE *out, const struct sp_policy *p, const struct rp_names *
 		    rp_fmt_time(ta, sizeof(ta), ph.first), rp_fmt_time(tb, sizeof(tb), ph.last),
 		    (unsigned long long)ph.events, ph.n_exact);
 	}
-	fputs("</svg>\n", out);
+	fputs("</svg></div>\n", out);
 }
 
 /*
@@ -560,7 +562,8 @@ void rp_graph_svg(FILE *out, const struct sp_policy *p, const struct rp_names *n
 		width = reach + 20 > width ? reach + 20 : width;
 	}
 	fprintf(out,
-	        "<svg class=\"graph\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+	        "<div class=\"wide\"><svg class=\"graph\" width=\"%.0f\" height=\"%.0f\" "
+	        "viewBox=\"0 0 %.0f %.0f\" "
 	        "role=\"img\" aria-label=\"phase graph\">\n<defs><marker id=\"garrow\" "
 	        "viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" "
 	        "orient=\"auto-start-reverse\"><path d=\"M0 0L10 5L0 10z\" fill=\"#444\"/></marker>"
@@ -606,7 +609,7 @@ void rp_graph_svg(FILE *out, const struct sp_policy *p, const struct rp_names *n
 		fprintf(out, " (%s, seen %llu\xc3\x97)</title></path>\n",
 		        fork ? "fork" : "transition", (unsigned long long)ed->count);
 	}
-	fputs("</svg>\n", out);
+	fputs("</svg></div>\n", out);
 }
 
 void rp_legend(FILE *out, const struct rp_names *nm)

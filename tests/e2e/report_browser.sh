@@ -7,6 +7,10 @@
 # screenshot shows the picture: many colours, among them the phase colours
 # of the timeline.  A page with a deliberate script error and an invalid
 # SVG attribute must be caught by the same check, so the check is real.
+# Then at a phone's width (390 CSS pixels, mobile emulation, through the
+# DevTools protocol on a pipe): the page body never scrolls sideways, every
+# table sits in a box of its own that scrolls, and some do; a page with a
+# wide table outside such a box must fail the same check.
 . "$(dirname "$0")/lib.sh"
 
 need python3 chromium
@@ -139,5 +143,143 @@ for name in pwd fork; do
 		pass "$name: no console errors"
 	fi
 	check "$name: the picture rendered" python3 "$T/png.py" "$T/$name.png" "$T/$name.html"
+done
+# ---- a phone's width: Chromium driven through the DevTools protocol on a pipe ----
+# layout.js: how wide the page is, and every element that sticks out of it
+# without a scrolling box (overflow-x auto/scroll) of its own that fits.
+cat >"$T/layout.js" <<'EOF'
+(() => {
+  const W = document.documentElement.clientWidth, bad = [];
+  const boxOf = (e) => {
+    for (let p = e.parentElement; p && p !== document.body; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowX;
+      if (o === 'auto' || o === 'scroll') return p;
+    }
+    return null;
+  };
+  for (const e of document.body.querySelectorAll('*')) {
+    const r = e.getBoundingClientRect();
+    if (r.width === 0 || r.right <= W + 0.5) continue;
+    const b = boxOf(e);
+    if (b && b.getBoundingClientRect().right <= W + 0.5) continue;
+    bad.push(e.tagName.toLowerCase() + (e.className && e.className.baseVal === undefined ? '.' + e.className : '') + ' right=' + Math.round(r.right));
+  }
+  const tables = [...document.querySelectorAll('table')];
+  const unboxed = tables.filter(t => !boxOf(t)).length;
+  const scrolling = tables.filter(t => { const b = boxOf(t); return b && b.scrollWidth > b.clientWidth; }).length;
+  return {scrollWidth: document.documentElement.scrollWidth, clientWidth: W,
+          overflowing: bad.length, first: bad.slice(0, 12), tables: tables.length,
+          unboxed: unboxed, scrolling: scrolling};
+})()
+EOF
+cat >"$T/phone.py" <<'EOF'
+# argv: page.html width layout.js profile log: loads the page in headless
+# Chromium at that width (mobile emulation) and prints what layout.js
+# measures, as JSON.  The DevTools protocol runs over
+# --remote-debugging-pipe (fd 3 in, fd 4 out, messages ended by NUL): no
+# port, no network.
+import json, os, sys, time
+
+def run(url, width, expr, profile, log):
+    r_cmd, w_cmd = os.pipe()
+    r_res, w_res = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        a, b = os.dup2(os.dup(r_cmd), 100), os.dup2(os.dup(w_res), 101)
+        os.dup2(a, 3)
+        os.dup2(b, 4)
+        os.set_inheritable(3, True)
+        os.set_inheritable(4, True)
+        null = os.open("/dev/null", os.O_RDWR)
+        os.dup2(null, 0)
+        os.dup2(null, 1)
+        os.dup2(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), 2)
+        os.execvp("chromium", ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                               "--remote-debugging-pipe", "--user-data-dir=" + profile,
+                               "--no-first-run", "--disable-background-networking",
+                               "--disable-component-update", "--disable-sync",
+                               "--disable-extensions", "--host-resolver-rules=MAP * ~NOTFOUND",
+                               "about:blank"])
+    os.close(r_cmd)
+    os.close(w_res)
+    out, inp = os.fdopen(w_cmd, "wb"), os.fdopen(r_res, "rb")
+    state = {"buf": b"", "id": 0}
+
+    def send(method, params=None, session=None):
+        state["id"] += 1
+        msg = {"id": state["id"], "method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        out.write(json.dumps(msg).encode() + b"\0")
+        out.flush()
+        while True:
+            while b"\0" not in state["buf"]:
+                chunk = inp.read1(65536)
+                if not chunk:
+                    sys.exit("chromium closed the protocol pipe (see %s)" % log)
+                state["buf"] += chunk
+            line, state["buf"] = state["buf"].split(b"\0", 1)
+            m = json.loads(line)
+            if m.get("id") == state["id"]:
+                if "error" in m:
+                    sys.exit("%s: %r" % (method, m["error"]))
+                return m["result"]
+
+    try:
+        t = send("Target.createTarget", {"url": "about:blank"})
+        s = send("Target.attachToTarget", {"targetId": t["targetId"], "flatten": True})["sessionId"]
+        send("Emulation.setDeviceMetricsOverride",
+             {"width": width, "height": 844, "deviceScaleFactor": 1, "mobile": True}, s)
+        send("Page.navigate", {"url": url}, s)
+        # Wait for the load with a generous ceiling: a condition, not a delay.
+        for _ in range(600):
+            r = send("Runtime.evaluate", {"expression": "document.readyState",
+                                          "returnByValue": True}, s)
+            if r["result"].get("value") == "complete":
+                break
+            time.sleep(0.05)
+        r = send("Runtime.evaluate", {"expression": expr, "returnByValue": True}, s)
+        send("Browser.close")
+    finally:
+        out.close()
+        os.waitpid(pid, 0)
+    return r["result"].get("value")
+
+page, width, layout, profile, log = sys.argv[1:6]
+print(json.dumps(run("file://" + page, int(width), open(layout).read(), profile, log)))
+EOF
+
+# phone HTML: the layout at 390 px; passes when nothing overflows the page body.
+phone() {
+	local profile
+	profile=$(mktemp -d "$T/chromium.XXXXXX")
+	python3 "$T/phone.py" "$1" 390 "$T/layout.js" "$profile" "$1.phone.log" >"$1.phone.json" ||
+		return 1
+	python3 -c '
+import json, sys
+m = json.load(open(sys.argv[1]))
+print("  %s" % json.dumps(m))
+ok = m["scrollWidth"] <= m["clientWidth"] and m["overflowing"] == 0 and m["unboxed"] == 0
+sys.exit(0 if ok and m["tables"] > 0 else 1)' "$1.phone.json"
+}
+
+cat >"$T/wide.html" <<'EOF'
+<!DOCTYPE html>
+<html><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/></head>
+<body><table><tr><td>a_rather_long_cell_that_cannot_wrap_at_all_and_is_wider_than_any_phone_screen</td><td>more</td></tr></table></body></html>
+EOF
+if phone "$T/wide.html" >"$T/wide.out"; then
+	cat "$T/wide.out"
+	fail "the phone check does not see a table that overflows the page"
+else
+	pass "the phone check catches a page wider than the phone"
+fi
+for name in pwd fork; do
+	[ -s "$T/$name.html" ] || continue
+	check "$name at 390 px: no sideways scrolling of the page, tables scroll in their box" \
+		phone "$T/$name.html"
+	check "$name at 390 px: some table really is wider than the phone, and scrolls" \
+		python3 -c 'import json,sys; sys.exit(json.load(open(sys.argv[1]))["scrolling"] == 0)' \
+		"$T/$name.html.phone.json"
 done
 finish
