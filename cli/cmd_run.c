@@ -151,6 +151,11 @@ static void on_note(void *ctx, const struct sp_enforce_note *n)
 		sp_err("process %d (%s) killed: cannot hand over the filter of phase '%s': %s",
 		       n->pid, n->comm, n->phase, n->reason);
 		break;
+	case SP_NOTE_RECORDS_LOST:
+		sp_warn("the kernel's audit stream overflowed %llu time%s: some denials (complain "
+		        "mode: some logged calls) are missing",
+		        n->lost, n->lost == 1 ? "" : "s");
+		break;
 	}
 }
 

@@ -29,6 +29,7 @@
 struct sp_audit {
 	int fd;
 	bool netlink;
+	unsigned long long lost; /* overflows seen (ENOBUFS, EPIPE) */
 	/* Netlink messages are read in place as struct nlmsghdr: align for it. */
 	_Alignas(struct nlmsghdr) char buf[8192];
 };
@@ -184,6 +185,11 @@ void sp_audit_close(struct sp_audit *a)
 	free(a);
 }
 
+unsigned long long sp_audit_lost(const struct sp_audit *a)
+{
+	return a ? a->lost : 0;
+}
+
 bool sp_audit_available(const struct sp_audit *a)
 {
 	return a && a->fd >= 0;
@@ -218,8 +224,10 @@ int sp_audit_next(struct sp_audit *a, struct sp_audit_seccomp *rec)
 		                                  (struct sockaddr *)&from, &from_len)
 		                       : read(a->fd, a->buf, sizeof(a->buf));
 
-		if (n < 0 && (errno == EPIPE || errno == ENOBUFS))
-			continue; /* records were lost before we read them: go on with the rest */
+		if (n < 0 && (errno == EPIPE || errno == ENOBUFS)) {
+			a->lost++; /* records were lost before we read them: counted, go on */
+			continue;
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -25,6 +25,12 @@ int sp_audit_next(struct sp_audit *a, struct sp_audit_seccomp *rec);
 /* Waits up to ms milliseconds for more records: true when some may be readable. */
 bool sp_audit_wait(struct sp_audit *a, int ms);
 
+/*
+ * How many times records were lost so far: the netlink socket overflowed
+ * (ENOBUFS) or /dev/kmsg overwrote records before they were read (EPIPE).
+ */
+unsigned long long sp_audit_lost(const struct sp_audit *a);
+
 /* Whether there is a source at all. */
 bool sp_audit_available(const struct sp_audit *a);
 

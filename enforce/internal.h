@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "audit.h"
+#include "sysphase/tracer.h"
 #include "sysphase/enforce.h"
 #include "sysphase/phases.h"
 #include "sysphase/policy.h"
@@ -39,22 +40,38 @@ struct phase_filter {
 };
 
 /*
- * What the supervisor knows of each thread: filters and phases are per
- * thread (docs/run.md).
+ * What the supervisor knows of each thread it follows: filters and phases
+ * are per thread (docs/run.md).  Freed when the thread exits or is let go.
  */
 struct thr {
+	struct thr *next; /* hash chain */
 	pid_t tid, pid;
-	int installed; /* phase whose filter the thread holds, -1 none */
-	int pending;   /* phase whose filter it must get at its next syscall exit, -1 none */
+	int installed; /* phase whose filter the thread holds (last installed), -1 none */
+	int pending;   /* phase whose filter it must get at its next syscall stop, -1 none */
+	/*
+	 * Every phase whose filter it holds, inherited ones included: the
+	 * kernel runs them all and the most restrictive verdict wins.  In
+	 * complain mode, the filters enforcing would have installed.
+	 */
+	uint64_t held;
+	uint64_t logging; /* complain mode: phases whose LOG filter it really holds */
+	bool events_only; /* followed by process events alone (sp_tracer_set_events_only) */
 };
 
-/* What the supervisor knows of each process it has seen. */
+/*
+ * What the supervisor knows of each process it follows.  Freed when the
+ * process exits (after a short stay among the recently gone, for an audit
+ * record that comes late), or once every thread of it is let go and the
+ * process is gone.
+ */
 struct proc {
+	struct proc *next; /* hash chain */
 	pid_t pid;
-	int installed;   /* phase of its denials' filter (a thread's, last seen), -1 none */
-	bool gone;       /* exited: kept to name a denial whose audit record comes late */
-	uint64_t let_go; /* complain mode: phases of its threads let go under a LOG filter */
-	bool named;      /* a note has named a denial of it */
+	int installed;     /* phase of its denials' filter (a thread's, last seen), -1 none */
+	unsigned nthreads; /* threads of it still followed */
+	bool gone;         /* exited: kept a while to name a denial whose record comes late */
+	bool let_go;       /* every thread of it is let go */
+	bool named;        /* a note has named a denial of it */
 	char comm[32];
 	/* The last unfinished call its filter denies: what killed it, if it dies of SIGSYS. */
 	const char *denied;
@@ -62,8 +79,12 @@ struct proc {
 	long denied_nr;
 };
 
+#define SP_ENFORCE_BUCKETS   1024
+#define SP_ENFORCE_GRAVEYARD 64 /* exited processes kept for late audit records */
+
 /* Complain mode: one entry per (process, phase, syscall). */
 struct complaint {
+	struct complaint *next; /* hash chain */
 	pid_t pid, tid;
 	int phase;
 	enum sp_abi abi;
@@ -75,12 +96,44 @@ struct complaint {
 	char *site;
 };
 
-/* A seccomp LOG record the audit thread collected: (pid, arch, nr) and how often. */
+/* A seccomp LOG record the audit thread collected: (pid, arch, nr), how often, its parent. */
 struct logged {
-	pid_t pid;
+	struct logged *next; /* hash chain */
+	pid_t pid, ppid;     /* ppid read from /proc when the pid's first record came, 0 unknown */
 	uint32_t arch;
 	long nr;
 	uint64_t count;
+};
+
+/*
+ * Complain mode: per process id, the phases whose LOG filters its threads
+ * hold (installed there, or inherited at fork).  Kept after the process
+ * is gone, since the kernel's records come later; a fork that reuses the
+ * pid starts it afresh.
+ */
+struct log_holder {
+	struct log_holder *next;
+	pid_t pid;
+	uint64_t held;    /* every filter its threads hold, LOG or only "would hold" */
+	uint64_t logging; /* those really installed, with SECCOMP_RET_LOG */
+};
+
+/* Per phase of the rules: what the supervisor must watch there (watch.c). */
+struct phase_watch {
+	/*
+	 * No syscall-triggered transition leaves it, nor can any "after"
+	 * trigger still to be armed be matched by a syscall: a thread there
+	 * is followed by process events alone (DESIGN.md, invariant 6).
+	 */
+	bool events_only;
+	/*
+	 * The phases reachable from it along edges that are not repeats: their
+	 * filters nest in its own (policy.c checks), so a call one of them
+	 * lacks is added to them, and a merge widens this one by closure.
+	 */
+	uint64_t narrows_to;
+	/* Some trigger that may fire there looks at the stack: capture it at these calls. */
+	uint8_t stack_nr[1024 / 8];
 };
 
 struct sp_enforcer {
@@ -95,22 +148,31 @@ struct sp_enforcer {
 	struct sp_audit *audit;
 	bool expect_records; /* a denial may still be on its way to the kernel log */
 
-	struct proc *procs;
-	size_t n_procs, cap_procs;
-	struct thr *thrs;
-	size_t n_thrs, cap_thrs;
-	pid_t leader; /* the launched program */
+	struct phase_watch *watch; /* indexed by rules phase */
+	bool rules_need_stack;     /* some trigger looks at stacks */
+	uint64_t unseen_noted;     /* phases the policy never saw, already noted */
 
-	struct complaint *complaints;
-	size_t n_complaints, cap_complaints;
+	struct proc *procs[SP_ENFORCE_BUCKETS];
+	struct thr *thrs[SP_ENFORCE_BUCKETS];
+	size_t n_procs, n_thrs, n_let_go, sweep_at;
+	pid_t graveyard[SP_ENFORCE_GRAVEYARD]; /* ring of exited processes, oldest first */
+	size_t n_graveyard, graveyard_head;
+	pid_t leader;     /* the launched program */
+	bool leader_gone; /* and its exit was seen */
+	int leader_installed;
+
+	struct complaint *complaints[SP_ENFORCE_BUCKETS];
+	size_t n_complaints;
+	struct log_holder *log_holders[SP_ENFORCE_BUCKETS];
 	/* The audit thread (complain mode) and what it collected, under lock. */
 	pthread_t audit_thread;
 	bool audit_thread_running;
 	pthread_mutex_t lock;
 	bool stop_audit;   /* under lock */
 	bool audit_enomem; /* under lock: a record could not be kept */
-	struct logged *logged;
-	size_t n_logged, cap_logged;
+	struct logged *logged[SP_ENFORCE_BUCKETS];
+	size_t n_logged;
+	uint64_t lost_noted; /* audit overflows already reported */
 
 	char digest[80]; /* the policy's, which a complain log's header names */
 
@@ -118,6 +180,49 @@ struct sp_enforcer {
 	struct sp_diag diag; /* ... and its message */
 	struct sp_enforce_result *res;
 };
+
+/* state.c: the thread and process tables. */
+struct thr *sp_thr_find(const struct sp_enforcer *e, pid_t tid);
+struct thr *sp_thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid); /* NULL on ENOMEM */
+void sp_thr_drop(struct sp_enforcer *e, pid_t tid);
+/* A thread let go: its entry is freed, and its process's once no thread of it is followed. */
+void sp_thr_let_go(struct sp_enforcer *e, pid_t tid);
+struct proc *sp_proc_find(const struct sp_enforcer *e, pid_t pid);
+struct proc *sp_proc_get(struct sp_enforcer *e, pid_t pid);   /* NULL on ENOMEM */
+struct proc *sp_proc_fresh(struct sp_enforcer *e, pid_t pid); /* born now: stale state dropped */
+void sp_proc_gone(struct sp_enforcer *e, struct proc *p);     /* exited */
+void sp_proc_read_comm(struct proc *p);
+void sp_state_free(struct sp_enforcer *e);
+
+/* watch.c: per phase, what must be watched; computed once at load. */
+int sp_enforce_watch_load(struct sp_enforcer *e, struct sp_diag *diag);
+/*
+ * Of the phases whose held filters deny a call (a mask), those a complaint
+ * names: a phase whose denial a later, narrower one of them covers (it
+ * reaches it along edges that are not repeats) is left out, as merging the
+ * call into the narrower phase widens it too.  Never empty when denying is not.
+ */
+uint64_t sp_enforce_blame(const struct sp_enforcer *e, uint64_t denying);
+/* Whether a stack must be captured for call name (x86-64 nr) of a thread in phase. */
+bool sp_enforce_wants_stack(const struct sp_enforcer *e, int phase, long nr);
+
+/* complain.c: complain mode (docs/run.md). */
+int sp_complain_start(struct sp_enforcer *e, char *const *argv, struct sp_diag *diag);
+int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
+                     const struct sp_event *ev);
+int sp_complain_birth(struct sp_enforcer *e, pid_t parent, pid_t child);
+/* Thread t holds LOG filters now (t->logging): its process's records are judged by them. */
+int sp_complain_hold(struct sp_enforcer *e, const struct thr *t);
+int sp_complain_drain(struct sp_enforcer *e);
+int sp_complain_finish(struct sp_enforcer *e, struct sp_diag *diag);
+void sp_complain_free(struct sp_enforcer *e);
+
+/* enforcer.c, for complain.c: the engine's shared steps. */
+void sp_enforce_note(const struct sp_enforcer *e, struct sp_enforce_note *n);
+void sp_enforce_fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
+                            const char *reason);
+/* Whether a filter's verdict on ev denies it (clone3's ENOSYS, by design, does not). */
+bool sp_enforce_violation(uint32_t verdict, const struct sp_event *ev);
 
 /* policy.c: loads and checks the policy, builds each phase's filter. */
 int sp_enforce_load(struct sp_enforcer *e, const char *path, struct sp_diag *diag);

@@ -190,6 +190,9 @@ int sp_enforce_load(struct sp_enforcer *e, const char *path, struct sp_diag *dia
 	rc = check_nesting(e, diag);
 	if (rc < 0)
 		return rc;
+	rc = sp_enforce_watch_load(e, diag);
+	if (rc < 0)
+		return rc;
 	e->detector = sp_detector_new(e->rules);
 	if (!e->detector)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
@@ -204,6 +207,7 @@ void sp_enforce_unload(struct sp_enforcer *e)
 		free(e->filters[i].allow);
 	}
 	free(e->filters);
+	free(e->watch);
 	sp_detector_free(e->detector);
 	sp_rules_free(e->rules);
 	sp_policy_free(e->policy);

@@ -516,6 +516,19 @@ int sp_detector_feed(struct sp_detector *d, struct sp_event *ev, struct sp_trans
 	return 0;
 }
 
+void sp_detector_forget(struct sp_detector *d, pid_t tid)
+{
+	struct thr *t = thr_find(d, tid);
+	struct proc *p;
+
+	if (!t)
+		return;
+	p = t->proc;
+	thr_remove(d, t);
+	if (!p->threads)
+		proc_remove(d, p);
+}
+
 /*
  * The least advanced phase of a process's threads: the first in the
  * rules' order.  It is what the whole process can be said to be in (it

@@ -30,6 +30,7 @@ enum sp_enforce_note_kind {
 	SP_NOTE_DENIAL,          /* a call its filter denied (kernel audit record, or seen) */
 	SP_NOTE_UNSEEN_PHASE,    /* entered a phase the policy never saw: it keeps its filter */
 	SP_NOTE_HANDOVER_FAILED, /* its next filter could not be installed or verified: killed */
+	SP_NOTE_RECORDS_LOST,    /* the kernel's audit stream overflowed: denials went unnamed */
 };
 
 enum sp_denial_how {
@@ -54,6 +55,9 @@ struct sp_enforce_note {
 
 	/* HANDOVER_FAILED: why, one clause ("thread 42 still holds 3 filters, not 4") */
 	const char *reason;
+
+	/* RECORDS_LOST: how many overflows since the last such note (each lost one or more) */
+	unsigned long long lost;
 };
 
 struct sp_enforcer_opts {

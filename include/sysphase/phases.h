@@ -126,6 +126,30 @@ int sp_rules_on_fork(const struct sp_rules *r, int parent_phase);
 bool sp_rules_need_exit(const struct sp_rules *r);
 
 /*
+ * What the trigger of an edge (or its "after" trigger) looks at, for an
+ * online supervisor that feeds the detector only what may fire a
+ * transition (run: no syscall stops where none can, stacks only at the
+ * calls a stack trigger names).
+ */
+struct sp_rules_watch {
+	bool syscalls;       /* its trigger matches syscalls other than exit and exit_group */
+	bool after_syscalls; /* its "after" trigger does (armed in whatever phase) */
+	bool stack;          /* it looks at call stacks (function names: symbolised stacks) */
+	bool site;           /* it looks at call-site modules */
+	bool strings;        /* it compares decoded strings: the string size counts */
+};
+
+/* Fills *out for edge i; -ENOENT when out of range. */
+int sp_rules_edge_watch(const struct sp_rules *r, size_t i, struct sp_rules_watch *out);
+
+/*
+ * Whether the trigger of edge i, or its "after" trigger, may match a
+ * syscall called name (any name when the trigger lists none); with
+ * stack_only, only a trigger that looks at the stack counts.
+ */
+bool sp_rules_edge_may_match(const struct sp_rules *r, size_t i, const char *name, bool stack_only);
+
+/*
  * The phase detector: runs a rule set's per-process state machine over a
  * stream of events.  The same engine runs online (inside `record --rules`
  * and `run`, fed by the ptrace supervisor) and offline (`phases`, fed by
@@ -206,6 +230,13 @@ const char *sp_detector_thread_phase_of(const struct sp_detector *d, pid_t tid);
 
 /* The same as an index, or -ENOENT. */
 int sp_detector_thread_phase_index_of(const struct sp_detector *d, pid_t tid);
+
+/*
+ * Frees thread tid's state machine, and its process's once it has no
+ * thread left: a supervisor that stops following a thread (run lets it
+ * go) will feed no more of its events.  Nothing is reported.
+ */
+void sp_detector_forget(struct sp_detector *d, pid_t tid);
 
 /* How many processes the detector is tracking (for the streaming tests). */
 size_t sp_detector_live(const struct sp_detector *d);

@@ -12,9 +12,10 @@
 #     SIGSYS in enforce mode (status 159, one line naming the process, the
 #     phase and the syscall), fails with EPERM under --default-action errno,
 #     is allowed under --default-action log, and in --complain mode is
-#     allowed and logged: the program is let go in serving as under run,
-#     holding serving's filter with SECCOMP_RET_LOG as its default, and
-#     the kernel's record of the execve becomes the log's entry.
+#     allowed and logged: in serving the program holds serving's filter
+#     with SECCOMP_RET_LOG as its default and is followed by process events
+#     alone (not let go, so that its forks are seen), and the kernel's
+#     record of the execve becomes the log's entry.
 
 . "$(dirname "$0")/lib.sh"
 need python3
@@ -129,8 +130,8 @@ check "complain: execve is allowed, /bin/true exits 0 (got $rc)" test "$rc" -eq 
 check "complain: execve did not fail" not grep -q "execve: " "$T/complain.out"
 check "complain: before serving no filter is installed, the program is traced" \
 	phase_line_is "$T/complain.out" ready 1 0 traced
-check "complain: in serving it is let go, as under run, holding the logging filter" \
-	phase_line_is "$T/complain.out" serving 1 1 detached
+check "complain: in serving it holds the logging filter, followed by events alone" \
+	phase_line_is "$T/complain.out" serving 1 1 traced
 check "complain: nothing else on stderr" test ! -s "$T/complain.err"
 first=$(python3 - "$T/complain.log" "$pid" <<'PY'
 import json, sys

@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Complain mode (docs/run.md): the same phases as enforcing, nothing
+ * denied, every call enforcing would deny noted.
+ *
+ * A thread followed with syscall stops installs nothing: each of its calls
+ * is run through the BPF program of every filter enforcing would have it
+ * hold at that moment (filters stack, and the kernel takes the most
+ * restrictive verdict of all: STYLE.md, pitfall 11), and a call one of
+ * them denies is noted in that filter's phase.  Where run would follow a
+ * thread by events alone, or let it go, it gets its phase's filter with
+ * SECCOMP_RET_LOG as default instead, and is followed by events alone: it
+ * runs at native speed, the kernel logs what the filter does not list,
+ * and its forks are still seen, so that every process's records can be
+ * told apart (the log holders below, copied at each fork event).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <linux/seccomp.h>
+
+#include "internal.h"
+
+/*
+ * LOG makes the kernel audit every call the filter does not list.  No
+ * TSYNC: a filter goes to the thread whose phase it is.
+ */
+#define INJECT_FLAGS SECCOMP_FILTER_FLAG_LOG
+
+static size_t hash(pid_t pid, long nr, int phase)
+{
+	return ((size_t)pid * 31u + (size_t)nr * 7u + (size_t)phase) % SP_ENFORCE_BUCKETS;
+}
+
+/* ---- entries: one per (process, phase, syscall) ---- */
+
+static struct complaint *complaint_get(struct sp_enforcer *e, pid_t pid, int phase, enum sp_abi abi,
+                                       long nr)
+{
+	struct complaint **head = &e->complaints[hash(pid, nr, phase)], *c;
+
+	for (c = *head; c; c = c->next)
+		if (c->pid == pid && c->phase == phase && c->abi == abi && c->nr == nr)
+			return c;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	*c = (struct complaint){.pid = pid, .phase = phase, .abi = abi, .nr = nr, .first = -1};
+	c->next = *head;
+	*head = c;
+	e->n_complaints++;
+	return c;
+}
+
+/* A call the supervisor saw, which the filter of phase does not list. */
+static int complain_seen(struct sp_enforcer *e, struct thr *t, int phase, const struct sp_event *ev)
+{
+	struct complaint *c = complaint_get(e, t->pid, phase, ev->abi, ev->nr);
+
+	if (!c)
+		return -ENOMEM;
+	if (c->count++ == 0 || !c->has_args) {
+		c->tid = t->tid;
+		c->first = ev->ts;
+		c->has_args = true;
+		c->kernel = false;
+		memcpy(c->args, ev->args, sizeof(c->args));
+		free(c->site);
+		c->site = ev->site ? strdup(ev->site) : NULL;
+	}
+	return 0;
+}
+
+/* ---- which filters each process holds, kept past its end for late records ---- */
+
+static struct log_holder *holder_find(const struct sp_enforcer *e, pid_t pid)
+{
+	for (struct log_holder *h = e->log_holders[hash(pid, 0, 0)]; h; h = h->next)
+		if (h->pid == pid)
+			return h;
+	return NULL;
+}
+
+static struct log_holder *holder_get(struct sp_enforcer *e, pid_t pid)
+{
+	struct log_holder *h = holder_find(e, pid);
+
+	if (h)
+		return h;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return NULL;
+	h->pid = pid;
+	h->next = e->log_holders[hash(pid, 0, 0)];
+	e->log_holders[hash(pid, 0, 0)] = h;
+	return h;
+}
+
+int sp_complain_birth(struct sp_enforcer *e, pid_t parent, pid_t child)
+{
+	const struct log_holder *from = holder_find(e, parent);
+	struct log_holder *to;
+
+	if (!from && !holder_find(e, child))
+		return 0;
+	to = holder_get(e, child);
+	if (!to)
+		return -ENOMEM;
+	/* A reused pid starts afresh: the child holds its parent's filters, no more. */
+	to->held = from ? from->held : 0;
+	to->logging = from ? from->logging : 0;
+	return 0;
+}
+
+/* ---- a followed thread's calls ---- */
+
+/* The phases of the filters in held that deny ev. */
+static uint64_t denying(const struct sp_enforcer *e, uint64_t held, const struct sp_event *ev)
+{
+	uint64_t out = 0;
+
+	for (int ph = 0; ph < (int)e->n_phases; ph++)
+		if ((held & (1ULL << ph)) && e->filters[ph].observed &&
+		    sp_enforce_violation(sp_enforce_verdict(e, ph, ev), ev))
+			out |= 1ULL << ph;
+	return out;
+}
+
+/*
+ * Every filter t holds (or would hold) is judged, not only its phase's
+ * (a process that execs keeps the filters of before): an entry in the
+ * phase of each one that denies ev, but where a denial is covered by a
+ * narrower one's (sp_enforce_blame).
+ */
+static int judge(struct sp_enforcer *e, struct thr *t, const struct sp_event *ev)
+{
+	uint64_t blamed = sp_enforce_blame(e, denying(e, t->held, ev));
+
+	for (int ph = 0; blamed && ph < (int)e->n_phases; ph++)
+		if ((blamed & (1ULL << ph)) && complain_seen(e, t, ph, ev) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+static void take_phase(struct sp_enforcer *e, struct thr *t)
+{
+	/* What its process's filters logged so far is judged by them, not the next. */
+	if (sp_complain_drain(e) < 0)
+		__atomic_store_n(&e->audit_enomem, true, __ATOMIC_RELAXED); /* ends the run there */
+	t->installed = t->pending;
+	t->held |= 1ULL << t->installed;
+	t->pending = -1;
+}
+
+int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
+                     const struct sp_event *ev)
+{
+	const struct phase_filter *f;
+	struct sp_diag why = {{0}};
+	int rc;
+
+	if (judge(e, t, ev) < 0)
+		return -ENOMEM;
+	if (t->pending < 0 || !ev->has_exit)
+		return 0;
+	f = &e->filters[t->pending];
+	if (!e->watch[t->pending].events_only || !f->log_insns) {
+		take_phase(e, t); /* what enforcing would install, judged by the simulator */
+		return 0;
+	}
+	if (ev->abi != SP_ABI_X86_64)
+		return 0;
+	rc = sp_tracer_install_filter(tracer, t->tid, f->log_insns, f->log_len, INJECT_FLAGS, &why);
+	if (rc == -ENOTSUP)
+		return 0; /* not at a `syscall` instruction: at the next exit */
+	if (rc < 0) {
+		sp_enforce_fail_closed(e, tracer, t, why.msg);
+		return 0;
+	}
+	e->res->handovers++;
+	take_phase(e, t);
+	t->logging |= 1ULL << t->installed;
+	return sp_complain_hold(e, t);
+}
+
+int sp_complain_hold(struct sp_enforcer *e, const struct thr *t)
+{
+	struct log_holder *h = holder_get(e, t->pid);
+
+	if (!h)
+		return -ENOMEM;
+	h->held |= t->held;
+	h->logging |= t->logging;
+	return 0;
+}
+
+/* ---- the kernel's records ---- */
+
+/* The parent of pid, from /proc, read when its first record comes (0 when gone). */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t ppid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "PPid: %d", &ppid) == 1)
+			break;
+	fclose(f);
+	return ppid;
+}
+
+/* Counts one LOG record by (pid, arch, nr); the caller holds the lock. */
+static int logged_add(struct sp_enforcer *e, const struct sp_audit_seccomp *rec)
+{
+	struct logged **head = &e->logged[hash(rec->pid, rec->nr, 0)], *l;
+	pid_t ppid = 0;
+
+	if ((rec->code & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_LOG)
+		return 0;
+	for (l = *head; l; l = l->next) {
+		if (l->pid == rec->pid && l->arch == rec->arch && l->nr == rec->nr) {
+			l->count++;
+			return 0;
+		}
+		if (l->pid == rec->pid)
+			ppid = l->ppid;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	/* The process is alive now, or just gone: its parent is known while it can be. */
+	*l = (struct logged){.pid = rec->pid,
+	                     .ppid = ppid ? ppid : parent_of(rec->pid),
+	                     .arch = rec->arch,
+	                     .nr = rec->nr,
+	                     .count = 1};
+	l->next = *head;
+	*head = l;
+	__atomic_store_n(&e->n_logged, e->n_logged + 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/*
+ * The audit thread: drains the stream all along, so that a burst of LOG
+ * records from threads at native speed never overflows the socket's
+ * buffer while the supervisor waits for ptrace stops.
+ */
+static void *audit_main(void *opaque)
+{
+	struct sp_enforcer *e = opaque;
+	struct sp_audit_seccomp rec;
+
+	for (;;) {
+		bool stop;
+
+		pthread_mutex_lock(&e->lock);
+		stop = e->stop_audit;
+		pthread_mutex_unlock(&e->lock);
+		if (stop)
+			break;
+		sp_audit_wait(e->audit, 100);
+		while (sp_audit_next(e->audit, &rec)) {
+			pthread_mutex_lock(&e->lock);
+			if (logged_add(e, &rec) < 0)
+				__atomic_store_n(&e->audit_enomem, true, __ATOMIC_RELAXED);
+			pthread_mutex_unlock(&e->lock);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The filters of the process that made a logged call: its own (every
+ * process is followed, at least by events, and copies its parent's at its
+ * fork event), or, for a process nothing announced, its nearest ancestor's,
+ * from the parent read when its first record came, then from /proc.
+ */
+static const struct log_holder *holder_of(const struct sp_enforcer *e, pid_t pid, pid_t ppid)
+{
+	const struct log_holder *h = holder_find(e, pid);
+
+	for (int depth = 0; !h && ppid > 1 && depth < 16; depth++) {
+		h = holder_find(e, ppid);
+		ppid = parent_of(ppid);
+	}
+	return h;
+}
+
+/*
+ * A record's entries: in the phase of each held filter that denies the
+ * call (sp_enforce_blame), else in each LOG filter's.
+ */
+static int attribute(struct sp_enforcer *e, const struct logged *l, const struct log_holder *h)
+{
+	struct sp_event ev = {.type = SP_EV_SYSCALL, .nr = l->nr};
+	uint64_t phases;
+
+	ev.abi = sp_abi_classify(l->arch, l->nr);
+	ev.name = sp_syscall_name(ev.abi, l->nr);
+	/* The record has no arguments: an argument-checked rule is judged on zeros. */
+	phases = sp_enforce_blame(e, denying(e, h->held, &ev));
+	if (!phases)
+		phases = h->logging;
+	for (int ph = 0; ph < (int)e->n_phases; ph++) {
+		struct complaint *c;
+
+		if (!(phases & (1ULL << ph)))
+			continue;
+		c = complaint_get(e, l->pid, ph, ev.abi, l->nr);
+		if (!c)
+			return -ENOMEM;
+		if (c->count && !c->kernel)
+			continue; /* seen at a ptrace stop already: the kernel saw the same calls */
+		c->kernel = true;
+		c->count += l->count;
+	}
+	return 0;
+}
+
+/*
+ * The records the audit thread collected so far become entries, judged by
+ * the filters their processes hold now: called at every event, and before
+ * a thread's filters change, so that a call is judged by the filters of
+ * its time (kauditd hands records on within moments).
+ */
+int sp_complain_drain(struct sp_enforcer *e)
+{
+	struct logged *taken[SP_ENFORCE_BUCKETS];
+	int rc = 0;
+
+	if (__atomic_load_n(&e->n_logged, __ATOMIC_RELAXED) == 0 &&
+	    !__atomic_load_n(&e->audit_enomem, __ATOMIC_RELAXED))
+		return 0;
+	pthread_mutex_lock(&e->lock);
+	memcpy(taken, e->logged, sizeof(taken));
+	memset(e->logged, 0, sizeof(e->logged));
+	__atomic_store_n(&e->n_logged, 0, __ATOMIC_RELAXED);
+	if (e->audit_enomem)
+		rc = -ENOMEM;
+	pthread_mutex_unlock(&e->lock);
+	for (size_t b = 0; b < SP_ENFORCE_BUCKETS; b++)
+		while (taken[b]) {
+			struct logged *l = taken[b];
+			const struct log_holder *h = holder_of(e, l->pid, l->ppid);
+
+			taken[b] = l->next;
+			if (rc == 0 && h)
+				rc = attribute(e, l, h);
+			free(l);
+		}
+	return rc;
+}
+
+static int collect(struct sp_enforcer *e)
+{
+	struct sp_audit_seccomp rec;
+
+	pthread_mutex_lock(&e->lock);
+	e->stop_audit = true;
+	pthread_mutex_unlock(&e->lock);
+	if (e->audit_thread_running)
+		pthread_join(e->audit_thread, NULL);
+	e->audit_thread_running = false;
+	/* kauditd hands records on a little later: what is still in flight. */
+	for (int rounds = 0; rounds < 4 && sp_audit_wait(e->audit, 50); rounds++)
+		while (sp_audit_next(e->audit, &rec))
+			if (logged_add(e, &rec) < 0)
+				return -ENOMEM;
+	return sp_complain_drain(e);
+}
+
+static int cmp_complaint(const void *a, const void *b)
+{
+	const struct complaint *x = *(const struct complaint *const *)a;
+	const struct complaint *y = *(const struct complaint *const *)b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	if (x->phase != y->phase)
+		return x->phase < y->phase ? -1 : 1;
+	if (x->abi != y->abi)
+		return x->abi < y->abi ? -1 : 1;
+	return x->nr < y->nr ? -1 : x->nr > y->nr;
+}
+
+static int write_one(struct sp_enforcer *e, const struct complaint *c, struct sp_diag *diag)
+{
+	struct sp_complaint out = {
+	    .pid = c->pid,
+	    .tid = c->tid,
+	    .phase = sp_enforce_phase_name(e, c->phase),
+	    .name = sp_syscall_name(c->abi, c->nr),
+	    .abi = c->abi,
+	    .nr = c->nr,
+	    .count = c->count,
+	    .first = c->first,
+	    .has_args = c->has_args,
+	    .site = c->site,
+	    .kernel = c->kernel,
+	};
+
+	memcpy(out.args, c->args, sizeof(out.args));
+	return sp_complain_write_entry(e->opts.complain, &out, diag);
+}
+
+/* Every entry, in (pid, phase, abi, nr) order. */
+static int write_all(struct sp_enforcer *e, struct sp_diag *diag)
+{
+	const struct complaint **all = calloc(e->n_complaints ? e->n_complaints : 1, sizeof(*all));
+	size_t n = 0;
+	int rc = 0;
+
+	if (!all)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	for (size_t b = 0; b < SP_ENFORCE_BUCKETS; b++)
+		for (const struct complaint *c = e->complaints[b]; c; c = c->next)
+			all[n++] = c;
+	sp_qsort(all, n, sizeof(*all), cmp_complaint);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = write_one(e, all[i], diag);
+	free(all);
+	return rc;
+}
+
+int sp_complain_finish(struct sp_enforcer *e, struct sp_diag *diag)
+{
+	int rc = collect(e);
+
+	if (rc < 0)
+		return sp_diag_set(diag, -rc, "out of memory");
+	return write_all(e, diag);
+}
+
+/* The run's header, and the audit thread; -errno with diag when the log cannot be written. */
+int sp_complain_start(struct sp_enforcer *e, char *const *argv, struct sp_diag *diag)
+{
+	json_t *program = json_array();
+	int rc;
+
+	if (!program)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	for (size_t i = 0; argv[i]; i++)
+		json_array_append_new(program, json_string(argv[i]));
+	rc = sp_complain_write_header(e->opts.complain, program, e->digest, (long long)time(NULL),
+	                              diag);
+	json_decref(program);
+	if (rc < 0)
+		return rc;
+	e->stop_audit = false;
+	if (sp_audit_available(e->audit) &&
+	    pthread_create(&e->audit_thread, NULL, audit_main, e) == 0)
+		e->audit_thread_running = true;
+	return 0;
+}
+
+void sp_complain_free(struct sp_enforcer *e)
+{
+	for (size_t b = 0; b < SP_ENFORCE_BUCKETS; b++) {
+		while (e->complaints[b]) {
+			struct complaint *c = e->complaints[b];
+
+			e->complaints[b] = c->next;
+			free(c->site);
+			free(c);
+		}
+		while (e->logged[b]) {
+			struct logged *l = e->logged[b];
+
+			e->logged[b] = l->next;
+			free(l);
+		}
+		while (e->log_holders[b]) {
+			struct log_holder *h = e->log_holders[b];
+
+			e->log_holders[b] = h->next;
+			free(h);
+		}
+	}
+	e->n_complaints = e->n_logged = 0;
+}

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The enforcer's thread and process tables: hashed by id, each entry
+ * freed when its thread or process ends or is let go, so that memory
+ * follows the live tracees (a fork-per-connection server stays flat) and
+ * a reused pid never meets a dead process's state.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static size_t bucket(pid_t id)
+{
+	return (size_t)id % SP_ENFORCE_BUCKETS;
+}
+
+/* ---- threads ---- */
+
+struct thr *sp_thr_find(const struct sp_enforcer *e, pid_t tid)
+{
+	for (struct thr *t = e->thrs[bucket(tid)]; t; t = t->next)
+		if (t->tid == tid)
+			return t;
+	return NULL;
+}
+
+struct thr *sp_thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid)
+{
+	struct thr *t = sp_thr_find(e, tid);
+	struct proc *p;
+
+	if (t && t->pid == pid)
+		return t;
+	if (t)
+		sp_thr_drop(e, tid); /* a tid now in another process */
+	p = sp_proc_get(e, pid);
+	t = calloc(1, sizeof(*t));
+	if (!p || !t) {
+		free(t);
+		return NULL;
+	}
+	*t = (struct thr){.tid = tid, .pid = pid, .installed = -1, .pending = -1};
+	t->next = e->thrs[bucket(tid)];
+	e->thrs[bucket(tid)] = t;
+	e->n_thrs++;
+	p->nthreads++;
+	return t;
+}
+
+/* Unlinks and frees thread tid; returns its process id, or 0 when it was not known. */
+static pid_t thr_unlink(struct sp_enforcer *e, pid_t tid)
+{
+	for (struct thr **link = &e->thrs[bucket(tid)]; *link; link = &(*link)->next) {
+		struct thr *t = *link;
+		pid_t pid = t->pid;
+		struct proc *p;
+
+		if (t->tid != tid)
+			continue;
+		*link = t->next;
+		free(t);
+		e->n_thrs--;
+		p = sp_proc_find(e, pid);
+		if (p && p->nthreads)
+			p->nthreads--;
+		return pid;
+	}
+	return 0;
+}
+
+void sp_thr_drop(struct sp_enforcer *e, pid_t tid)
+{
+	thr_unlink(e, tid);
+}
+
+/* ---- processes ---- */
+
+struct proc *sp_proc_find(const struct sp_enforcer *e, pid_t pid)
+{
+	for (struct proc *p = e->procs[bucket(pid)]; p; p = p->next)
+		if (p->pid == pid)
+			return p;
+	return NULL;
+}
+
+static void proc_unlink(struct sp_enforcer *e, pid_t pid)
+{
+	for (struct proc **link = &e->procs[bucket(pid)]; *link; link = &(*link)->next) {
+		struct proc *p = *link;
+
+		if (p->pid != pid)
+			continue;
+		if (p->let_go && e->n_let_go)
+			e->n_let_go--;
+		*link = p->next;
+		free(p);
+		e->n_procs--;
+		return;
+	}
+}
+
+struct proc *sp_proc_get(struct sp_enforcer *e, pid_t pid)
+{
+	struct proc *p = sp_proc_find(e, pid);
+
+	if (p)
+		return p;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	p->pid = pid;
+	p->installed = -1;
+	p->next = e->procs[bucket(pid)];
+	e->procs[bucket(pid)] = p;
+	e->n_procs++;
+	return p;
+}
+
+struct proc *sp_proc_fresh(struct sp_enforcer *e, pid_t pid)
+{
+	struct proc *p = sp_proc_find(e, pid);
+
+	/*
+	 * A process we were told of before its fork event (its first stop
+	 * came first) has followed threads already; one whose threads were
+	 * all let go or that exited is a dead process's pid.
+	 */
+	if (p && (p->gone || p->let_go))
+		proc_unlink(e, pid);
+	return sp_proc_get(e, pid);
+}
+
+/*
+ * Processes let go cannot tell us when they end.  Once there are twice
+ * as many as at the last sweep, the ones that no longer exist are freed:
+ * the cost stays linear in the number let go.
+ */
+static void sweep_let_go(struct sp_enforcer *e)
+{
+	if (e->n_let_go < e->sweep_at)
+		return;
+	for (size_t b = 0; b < SP_ENFORCE_BUCKETS; b++) {
+		struct proc *p = e->procs[b], *next;
+
+		for (; p; p = next) {
+			next = p->next;
+			if (p->let_go && p->pid != e->leader && kill(p->pid, 0) < 0 &&
+			    errno == ESRCH)
+				proc_unlink(e, p->pid);
+		}
+	}
+	e->sweep_at = e->n_let_go * 2 > 64 ? e->n_let_go * 2 : 64;
+}
+
+void sp_thr_let_go(struct sp_enforcer *e, pid_t tid)
+{
+	pid_t pid = thr_unlink(e, tid);
+	struct proc *p = pid ? sp_proc_find(e, pid) : NULL;
+
+	if (!p || p->nthreads || p->let_go)
+		return;
+	p->let_go = true;
+	e->n_let_go++;
+	sweep_let_go(e);
+}
+
+void sp_proc_gone(struct sp_enforcer *e, struct proc *p)
+{
+	size_t slot;
+
+	if (p->gone)
+		return;
+	p->gone = true;
+	if (p->pid == e->leader) {
+		e->leader_gone = true;
+		e->leader_installed = p->installed;
+	}
+	/* The oldest of the recently gone makes room. */
+	if (e->n_graveyard == SP_ENFORCE_GRAVEYARD) {
+		struct proc *old = sp_proc_find(e, e->graveyard[e->graveyard_head]);
+
+		if (old && old->gone)
+			proc_unlink(e, old->pid);
+		e->graveyard_head = (e->graveyard_head + 1) % SP_ENFORCE_GRAVEYARD;
+		e->n_graveyard--;
+	}
+	slot = (e->graveyard_head + e->n_graveyard) % SP_ENFORCE_GRAVEYARD;
+	e->graveyard[slot] = p->pid;
+	e->n_graveyard++;
+}
+
+void sp_proc_read_comm(struct proc *p)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", p->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, p->comm, sizeof(p->comm) - 1);
+	close(fd);
+	p->comm[n > 0 ? n : 0] = '\0';
+	p->comm[strcspn(p->comm, "\n")] = '\0';
+}
+
+void sp_state_free(struct sp_enforcer *e)
+{
+	for (size_t b = 0; b < SP_ENFORCE_BUCKETS; b++) {
+		while (e->thrs[b]) {
+			struct thr *t = e->thrs[b];
+
+			e->thrs[b] = t->next;
+			free(t);
+		}
+		while (e->procs[b]) {
+			struct proc *p = e->procs[b];
+
+			e->procs[b] = p->next;
+			free(p);
+		}
+	}
+	e->n_thrs = e->n_procs = e->n_let_go = e->n_graveyard = 0;
+}
