@@ -120,12 +120,17 @@ static int write_summary(FILE *out, const struct sp_policy *p)
 	sp_compare(w, w, &c);
 	fputs("<div class=\"wide\"><table class=\"summary\"><thead><tr><th>phase</th><th>distinct "
 	      "(exact)</th>"
-	      "<th>enforce</th><th>L1 dropped</th><th>L2 dropped</th><th>reduction</th>"
+	      "<th>enforce</th><th><span class=\"prov prov-observed\">observed</span></th>"
+	      "<th><span class=\"prov prov-baseline\">baseline</span></th>"
+	      "<th><span class=\"prov prov-completed\">completed</span></th>"
+	      "<th><span class=\"prov prov-held_back\">held back</span></th>"
+	      "<th>L1 dropped</th><th>L2 dropped</th><th>reduction</th>"
 	      "<th>Level 1 and 2 syscalls the phase's filter drops</th></tr></thead>\n<tbody>\n",
 	      out);
 	fprintf(out,
 	        "<tr class=\"whole\" data-phase=\"\" data-distinct=\"%zu\"><td>whole run (union of "
 	        "all phases)</td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
+	        "<td class=\"num\" colspan=\"4\">\xe2\x80\x94</td>"
 	        "<td class=\"num\">\xe2\x80\x94</td><td class=\"num\">\xe2\x80\x94</td>"
 	        "<td class=\"num\">\xe2\x80\x94</td><td>",
 	        c.part[SP_CMP_A].n, c.part[SP_CMP_A].n, c.part[SP_CMP_A].n);
@@ -143,17 +148,22 @@ static int write_summary(FILE *out, const struct sp_policy *p)
 		rp_esc(out, sp_policy_phase_name(p, i));
 		fprintf(out,
 		        "\" data-distinct=\"%zu\" data-enforce=\"%zu\" data-drop-l1=\"%u\" "
-		        "data-drop-l2=\"%u\"><td><a href=\"#phase-%zu\">",
+		        "data-drop-l2=\"%u\" data-observed=\"%zu\" data-baseline=\"%zu\" "
+		        "data-completed=\"%zu\" data-held-back=\"%zu\"><td><a href=\"#phase-%zu\">",
 		        ph.n_exact, ph.n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
-		        c.part[SP_CMP_ONLY_A].by_level[2], i);
+		        c.part[SP_CMP_ONLY_A].by_level[2], ph.by_prov[SP_PROV_OBSERVED],
+		        ph.by_prov[SP_PROV_BASELINE], ph.by_prov[SP_PROV_COMPLETED],
+		        ph.by_prov[SP_PROV_HELD_BACK], i);
 		rp_esc(out, sp_policy_phase_name(p, i));
+		fprintf(out, "</a></td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>",
+		        ph.n_exact, ph.n_enforce);
+		for (int k = SP_PROV_OBSERVED; k < SP_PROV_COUNT; k++)
+			fprintf(out, "<td class=\"num\">%zu</td>", ph.by_prov[k]);
 		fprintf(out,
-		        "</a></td><td class=\"num\">%zu</td><td class=\"num\">%zu</td>"
 		        "<td class=\"num\">%u</td><td class=\"num\">%u</td><td "
 		        "class=\"num\">%.0f%%</td>"
 		        "<td>",
-		        ph.n_exact, ph.n_enforce, c.part[SP_CMP_ONLY_A].by_level[1],
-		        c.part[SP_CMP_ONLY_A].by_level[2],
+		        c.part[SP_CMP_ONLY_A].by_level[1], c.part[SP_CMP_ONLY_A].by_level[2],
 		        c.reduction < 0 ? 0.0 : 100.0 * c.reduction);
 		dropped_names(out, &c.part[SP_CMP_ONLY_A], 1);
 		dropped_names(out, &c.part[SP_CMP_ONLY_A], 2);
@@ -329,7 +339,17 @@ static const char levels_text[] =
     "<span class=\"chip lv4\">L4 harmless</span> "
     "<span class=\"chip lv0\">not rated by the table</span>. "
     "Modern variants take the level of their classic call (openat as open, clone3 as "
-    "clone).</p>\n";
+    "clone).</p>\n"
+    "<p>Provenance, why a phase allows a syscall: "
+    "<span class=\"prov prov-observed\">observed</span> the phase made it while recorded "
+    "(or under <code>run --complain</code>, merged); "
+    "<span class=\"prov prov-baseline\">baseline</span> the kernel or the C runtime makes it "
+    "on the program's behalf at moments no recording predicts; "
+    "<span class=\"prov prov-completed\">completed</span> reachable by direct calls from the "
+    "code the phase was seen running (static completion); "
+    "<span class=\"prov prov-held_back\">held back</span> reachable too, or invisible to "
+    "seccomp (io_uring), but dangerous: listed for a person to decide, <strong>not "
+    "allowed</strong>.</p>\n";
 
 int sp_report_write(const struct sp_report *r, const struct sp_report_input *in, FILE *out)
 {

@@ -3,8 +3,8 @@
 # The report's allowlists are export's: for the same trace and the same
 # options (--args, --allow-io-uring, --no-complete, --allow-held-back),
 # every phase's exact list (name, provenance, argument conditions), its
-# held-back list and its enforce list (names and conditions) in the HTML
-# equal policy.json.  Both are made by policy/assemble.c; a second copy of
+# held-back list, its enforce list (names and conditions) and the
+# summary's count per provenance in the HTML equal policy.json.  Both are made by policy/assemble.c; a second copy of
 # the assembly in the report drifts (it once never held io_uring back and
 # never passed argument constraints), and this test is what notices.
 # Traces: the io_uring tracee (held back by default) and pwd, both with
@@ -60,6 +60,13 @@ for s, p in zip(sections, pol["phases"]):
     if got != want:
         errors.append("%s: enforce differs: report only %r, policy.json only %r" % (
             name, sorted(set(got) - set(want)), sorted(set(want) - set(got))))
+# The summary's provenance columns are policy.json's counts.
+sums = {r.get("data-phase"): r for r in root.iter("tr") if r.get("class") == "phase-sum"}
+for p in pol["phases"]:
+    r = sums.get(p["name"])
+    got = r is not None and {k: int(r.get("data-" + k.replace("_", "-"))) for k in p["provenance"]}
+    if got != p["provenance"]:
+        errors.append("%s: summary provenance %r, policy.json %r" % (p["name"], got, p["provenance"]))
 for e in errors:
     print("FAIL: " + e)
 sys.exit(1 if errors else 0)
