@@ -49,6 +49,7 @@ static void usage(FILE *out)
 	    "      --allow-io-uring    keep io_uring_* where the program used it (denied by\n"
 	    "                          default: seccomp cannot see its operations)\n"
 	    "      --no-complete       no static completion: only what the traces show\n"
+	    "      --no-landlock       no Landlock rules (files, ports, scopes) per phase\n"
 	    "      --allow-held-back   allow the dangerous calls completion reaches instead\n"
 	    "                          of only listing them (held back)\n\n"
 	    "Exit status: 0, 1 when writing fails, 2 for bad usage or input, 3 for inputs\n"
@@ -74,7 +75,8 @@ enum {
 	NO_COMPLETE,
 	ALLOW_HELD,
 	IO_URING,
-	ARCH
+	ARCH,
+	NO_LANDLOCK
 };
 
 /* An option with a value to check: 0, or -1 after saying what is wrong. */
@@ -126,6 +128,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	    {"allow-held-back", no_argument, NULL, ALLOW_HELD},
 	    {"allow-io-uring", no_argument, NULL, IO_URING},
 	    {"arch", required_argument, NULL, ARCH},
+	    {"no-landlock", no_argument, NULL, NO_LANDLOCK},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -142,6 +145,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 		             : c == NO_COMPLETE ? &o->no_complete
 		             : c == ALLOW_HELD  ? &o->allow_held_back
 		             : c == IO_URING    ? &o->in.allow_io_uring
+		             : c == NO_LANDLOCK ? &o->no_landlock
 		                                : NULL;
 
 		if (flag)
@@ -187,12 +191,18 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 
 static int complete_event(void *ctx, const struct sp_event *ev)
 {
-	return sp_completer_feed(((struct completion *)ctx)->k, ev);
+	struct completion *c = ctx;
+	int rc = c->k ? sp_completer_feed(c->k, ev) : 0;
+
+	return rc == 0 && c->ll ? sp_landlock_collector_feed(c->ll, ev) : rc;
 }
 
 static int complete_policy(void *ctx, struct sp_policy_builder *b)
 {
 	struct completion *c = ctx;
+
+	if (!c->k)
+		return 0;
 	struct sp_diag diag = {{0}};
 	int rc = sp_completer_finish(c->k, c->allow_held_back, sp_completion_to_builder, b, &c->st,
 	                             &diag);
@@ -245,12 +255,21 @@ int cmd_export(int argc, char **argv)
 	if (!o.no_complete) {
 		comp.k = sp_completer_new(NULL);
 		comp.allow_held_back = o.allow_held_back;
-		o.in.on_event = complete_event;
-		o.in.before_finish = complete_policy;
-		o.in.hook_ctx = &comp;
 		o.in.want = SP_TRACE_WANT_STACK;
 	}
-	rc = !o.no_complete && !comp.k ? -ENOMEM : sp_policy_assemble(&o.in, &p, &diag);
+	/* Landlock rules come from the decoded arguments (paths, flags, addresses). */
+	if (!o.no_landlock) {
+		comp.ll = sp_landlock_collector_new();
+		o.in.want |= SP_TRACE_WANT_DEC;
+	}
+	o.in.on_event = complete_event;
+	o.in.before_finish = complete_policy;
+	o.in.hook_ctx = &comp;
+	rc = (!o.no_complete && !comp.k) || (!o.no_landlock && !comp.ll)
+	         ? -ENOMEM
+	         : sp_policy_assemble(&o.in, &p, &diag);
+	if (rc == 0 && comp.ll)
+		rc = sp_landlock_attach(comp.ll, p, &diag);
 	if (rc == 0 && !(doc = sp_policy_to_json(p)))
 		rc = -ENOMEM;
 	status = rc < 0 ? status_of(rc, true) : 0;
@@ -266,11 +285,13 @@ int cmd_export(int argc, char **argv)
 		export_print_completion(&o, &comp);
 		export_print_held_back(p);
 		export_print_arches(&o, notes);
+		export_print_landlock(p);
 	}
 	json_decref(doc);
 	sp_policy_free(p);
 	sp_completer_free(comp.k);
 	for (unsigned a = 0; a < SP_ARCH_COUNT; a++)
 		sp_arch_notes_free(&notes[a]);
+	sp_landlock_collector_free(comp.ll);
 	return status;
 }

@@ -17,12 +17,14 @@ struct export_opts {
 	bool no_complete;     /* no static completion */
 	bool allow_held_back; /* completed dangerous calls are allowed, not held back */
 	bool formats_set;     /* -f was given */
+	bool no_landlock;     /* no Landlock rules in the policy */
 };
 
 struct completion {
 	struct sp_completer *k;
 	bool allow_held_back;
 	struct sp_completer_stats st;
+	struct sp_landlock_collector *ll; /* Landlock rules from the same events, or NULL */
 };
 
 /* Per phase: sizes, the enforce list per threat level, each provenance's count; then the lists. */
@@ -36,5 +38,8 @@ void export_print_held_back(const struct sp_policy *p);
 
 /* Per architecture other than x86-64: what was translated, and what has no counterpart. */
 void export_print_arches(const struct export_opts *o, const struct sp_arch_notes *notes);
+
+/* Each phase's Landlock layer (cli/export_landlock.c); nothing without Landlock rules. */
+void export_print_landlock(const struct sp_policy *p);
 
 #endif /* SYSPHASE_CLI_EXPORT_H */

@@ -972,6 +972,7 @@ void sp_policy_free(struct sp_policy *p)
 {
 	if (!p)
 		return;
+	sp_landlock_free(p->landlock);
 	for (size_t i = 0; i < p->n_phases; i++) {
 		struct sp_policy_phase *ph = &p->phases[i];
 
@@ -1031,7 +1032,7 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
 	if (i >= p->n_phases)
 		return sp_diag_set(diag, EINVAL, "no phase %zu", i);
 	ph = &p->phases[i];
-	al = calloc((view == SP_VIEW_EXACT ? ph->n_exact : ph->n_enforce) + n_extra + 1,
+	al = calloc((view == SP_VIEW_EXACT ? ph->n_exact : ph->n_enforce) + n_extra + 6,
 	            sizeof(*al));
 	if (!al)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
@@ -1060,6 +1061,16 @@ int sp_policy_allowlist(const struct sp_policy *p, size_t i, enum sp_view view, 
 			x->n_conds = 0;
 		else
 			al[n++] = (struct sp_allow){.name = extra[e]};
+	}
+	/* Whoever moves the thread into a phase with a Landlock layer makes it run these first. */
+	for (const char *const *c = sp_landlock_injection_calls();
+	     stacking && sp_policy_landlock_leads_into_layer(p, i) && *c; c++) {
+		struct sp_allow *x = find_allow(al, n, *c);
+
+		if (x)
+			x->n_conds = 0;
+		else
+			al[n++] = (struct sp_allow){.name = *c};
 	}
 	if (stacking && ph->has_exits && !find_allow(al, n, "seccomp"))
 		al[n++] = (struct sp_allow){

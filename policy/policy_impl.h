@@ -57,6 +57,8 @@ struct sp_policy {
 	struct sp_policy_edge *edges; /* sorted by (from, to, kind) */
 	size_t n_sources;
 	char **sources; /* labels of the traces and logs it was built from; owned */
+	struct sp_landlock
+	    *landlock; /* per-phase Landlock rules (policy/landlock*.c); may be NULL */
 	/* private: interned strings */
 	size_t n_strs, cap_strs;
 	char **strs;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "landlock_impl.h"
 #include "policy_impl.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -193,6 +194,8 @@ json_t *sp_policy_to_json(const struct sp_policy *p)
 	}
 	rc |= set(graph, "edges", edges);
 	rc |= set(root, "graph", graph);
+	if (p->landlock)
+		rc |= set(root, "landlock", ll_to_json(p->landlock, p));
 	if (rc) {
 		json_decref(root);
 		return NULL;
@@ -619,6 +622,8 @@ int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
 	rc = read_edges(&r, json_object_get(root, "graph"));
 	if (rc == 0)
 		rc = resolve_reach(&r, phases);
+	if (rc == 0 && (v = json_object_get(root, "landlock")))
+		rc = ll_from_json(v, r.p, name, diag);
 out:
 	if (rc < 0) {
 		sp_policy_free(r.p);

@@ -464,4 +464,55 @@ uint64_t sp_complain_reader_count(const struct sp_complain_reader *r);
 
 void sp_complain_reader_free(struct sp_complain_reader *r);
 
+/*
+ * Landlock rules per phase (policy/landlock*.c, docs/policy-format.md
+ * "landlock").  A collector is fed the same phase-stamped events as the
+ * builder (sp_policy_inputs.on_event), then attached to the finished
+ * policy: each phase's own rules, and its layer, the union over every
+ * phase it can reach, where that narrows what a thread entering it holds.
+ */
+#include "sysphase/landlock.h"
+
+struct sp_landlock;
+struct sp_landlock_collector;
+
+struct sp_landlock_collector *sp_landlock_collector_new(void); /* NULL on ENOMEM */
+void sp_landlock_collector_free(struct sp_landlock_collector *c);
+
+/* One event (borrowed).  0 or -ENOMEM. */
+int sp_landlock_collector_feed(struct sp_landlock_collector *c, const struct sp_event *ev);
+
+/* Derives the rules and layers and attaches them to p (replacing any).  0 or -ENOMEM. */
+int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, struct sp_diag *diag);
+
+void sp_landlock_free(struct sp_landlock *ll);
+
+/* Whether p carries Landlock rules at all (export without --no-landlock). */
+bool sp_policy_has_landlock(const struct sp_policy *p);
+
+/*
+ * Phase i's layer (borrowed from p): 1 with *out and *id (equal ids,
+ * equal layers) filled, or 0 when the phase gets none, *why_not saying
+ * why.
+ */
+int sp_policy_landlock_layer(const struct sp_policy *p, size_t i, struct sp_landlock_layer *out,
+                             int *id, const char **why_not);
+
+/* Why phase i's layer has no file system part, or NULL. */
+const char *sp_policy_landlock_no_fs(const struct sp_policy *p, size_t i);
+
+/* Rule k of phase i's layer with its provenance.  -EINVAL out of range. */
+int sp_policy_landlock_rule(const struct sp_policy *p, size_t i, size_t k, const char **path,
+                            uint64_t *access, const char **why);
+
+/*
+ * Whether a thread in phase i may yet be moved into a phase with a
+ * layer: its filter, and those of the phases before it, which it still
+ * holds, must then allow sp_landlock_injection_calls().
+ */
+bool sp_policy_landlock_leads_into_layer(const struct sp_policy *p, size_t i);
+
+/* The calls an injected layer makes (NULL-terminated, static). */
+const char *const *sp_landlock_injection_calls(void);
+
 #endif /* SYSPHASE_POLICY_H */

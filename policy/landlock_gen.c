@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The collector's end: each phase's own rules generalised where the trace
+ * supports it, then attached to the policy with their layers; and the
+ * string map the collector indexes paths with.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "landlock_impl.h"
+
+/* ---- a string set with an index per string (open addressing) ---- */
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot of key: its value in *val when present.  1 found, 0 absent. */
+int ll_strmap_find(const struct ll_strmap *m, const char *key, size_t *val)
+{
+	if (!m->cap)
+		return 0;
+	for (size_t i = hash(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->keys[i])
+			return 0;
+		if (strcmp(m->keys[i], key) == 0) {
+			*val = m->vals[i];
+			return 1;
+		}
+	}
+}
+
+int ll_strmap_put(struct ll_strmap *m, const char *key, size_t val)
+{
+	size_t i;
+
+	if (2 * (m->n + 1) > m->cap) {
+		struct ll_strmap g = {.cap = m->cap ? 2 * m->cap : 64};
+
+		g.keys = calloc(g.cap, sizeof(*g.keys));
+		g.vals = calloc(g.cap, sizeof(*g.vals));
+		if (!g.keys || !g.vals) {
+			free(g.keys);
+			free(g.vals);
+			return -ENOMEM;
+		}
+		for (size_t k = 0; k < m->cap; k++)
+			if (m->keys[k]) {
+				for (i = hash(m->keys[k]) & (g.cap - 1); g.keys[i];
+				     i = (i + 1) & (g.cap - 1))
+					;
+				g.keys[i] = m->keys[k];
+				g.vals[i] = m->vals[k];
+			}
+		g.n = m->n;
+		free(m->keys);
+		free(m->vals);
+		*m = g;
+	}
+	for (i = hash(key) & (m->cap - 1); m->keys[i]; i = (i + 1) & (m->cap - 1))
+		;
+	if (!(m->keys[i] = strdup(key)))
+		return -ENOMEM;
+	m->vals[i] = val;
+	m->n++;
+	return 0;
+}
+
+void ll_strmap_free(struct ll_strmap *m)
+{
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->keys[i]);
+	free(m->keys);
+	free(m->vals);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- the phase's own rules: generalised, sorted ---- */
+
+static int cmp_rule(const void *a, const void *b)
+{
+	return strcmp(((const struct ll_rule *)a)->path, ((const struct ll_rule *)b)->path);
+}
+
+static int cmp_port(const void *a, const void *b)
+{
+	uint64_t x = ((const struct sp_ll_port *)a)->port, y = ((const struct sp_ll_port *)b)->port;
+
+	return x < y ? -1 : x > y;
+}
+
+/* "generalised: 3 names looked up in it (a, b, c)": up to three names of dir. */
+static char *evidence(const struct cphase *ph, const char *dir, size_t count)
+{
+	char buf[512];
+	size_t len, dlen = strlen(dir), shown = 0;
+
+	len = (size_t)snprintf(buf, sizeof(buf), "generalised: %zu names looked up in it (", count);
+	for (size_t i = 0; i < ph->looked.cap && shown < 3; i++) {
+		const char *k = ph->looked.keys[i];
+
+		if (!k || strncmp(k, dir, dlen) != 0 || k[dlen] != '/' ||
+		    strchr(k + dlen + 1, '/') || (dlen == 1 && k[0] != '/'))
+			continue;
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", shown ? ", " : "",
+		                        k + dlen + 1);
+		shown++;
+		if (len >= sizeof(buf))
+			break;
+	}
+	if (len < sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - len, "%s)", count > shown ? ", ..." : "");
+	return strdup(buf);
+}
+
+/*
+ * Files directly in a directory where the phase looked up two names or
+ * more become one rule beneath the directory: the program picks names
+ * there from its input (a document root) or a search path (libraries),
+ * and another run picks others.  Never "/".
+ */
+static int generalise(struct cphase *ph)
+{
+	struct ll_set *s = &ph->s;
+	char dir[PATH_MAX];
+	size_t out = 0;
+
+	for (size_t i = 0; i < s->n_rules; i++) {
+		struct ll_rule *r = &s->rules[i];
+		size_t count = 0, at;
+
+		if (!r->dir) {
+			ll_dir_of(r->path, dir, sizeof(dir));
+			if (strcmp(dir, "/") != 0 && ll_strmap_find(&ph->names_in, dir, &count) &&
+			    count >= 2) {
+				uint64_t acc = r->access;
+				int rc;
+
+				if (ll_strmap_find(&ph->rule_of, dir, &at) && s->rules[at].dir) {
+					s->rules[at].access |= acc;
+				} else {
+					char *why = evidence(ph, dir, count);
+
+					rc = why ? ll_add_rule(ph, dir, acc, true, why) : -ENOMEM;
+					free(why);
+					if (rc < 0)
+						return rc;
+					r = &s->rules[i]; /* add_rule may have moved the array */
+				}
+				free(r->path);
+				free(r->why);
+				r->path = NULL;
+				continue;
+			}
+		}
+	}
+	for (size_t i = 0; i < s->n_rules; i++)
+		if (s->rules[i].path)
+			s->rules[out++] = s->rules[i];
+	s->n_rules = out;
+	if (s->n_rules)
+		qsort(s->rules, s->n_rules, sizeof(*s->rules), cmp_rule);
+	if (s->n_ports)
+		qsort(s->ports, s->n_ports, sizeof(*s->ports), cmp_port);
+	return 0;
+}
+
+int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, struct sp_diag *diag)
+{
+	struct sp_landlock *ll = calloc(1, sizeof(*ll));
+	int rc = 0;
+
+	if (!ll)
+		return sp_diag_set(diag, ENOMEM, "out of memory");
+	ll->n_phases = p->n_phases;
+	ll->budget = SP_LL_MAX_LAYERS - SP_LL_RESERVED;
+	ll->ph = calloc(p->n_phases + 1, sizeof(*ll->ph));
+	if (!ll->ph)
+		rc = -ENOMEM;
+	for (size_t i = 0; rc == 0 && i < c->n_ph; i++) {
+		int at = sp_policy_phase_index(p, c->ph[i].name);
+
+		if (at < 0)
+			continue; /* a phase with no syscall of its own gets no filter either */
+		rc = generalise(&c->ph[i]);
+		if (rc == 0) {
+			ll->ph[at].own = c->ph[i].s;
+			memset(&c->ph[i].s, 0, sizeof(c->ph[i].s));
+		}
+	}
+	if (rc == 0)
+		rc = ll_derive_layers(ll, p);
+	if (rc < 0) {
+		sp_landlock_free(ll);
+		return sp_diag_set(diag, -rc, "out of memory");
+	}
+	sp_landlock_free(p->landlock);
+	p->landlock = ll;
+	return 0;
+}
