@@ -31,6 +31,7 @@ struct sp_report_doc {
 	struct sp_policy *policy; /* NULL when none could be built */
 	struct sp_report *rep;    /* NULL for a policy alone */
 	json_t *timeline;
+	json_t *document; /* policy.json: the file read, or the assembled policy's */
 	char *title, *kernel;
 	const char **desc;
 	char note[1280];
@@ -103,15 +104,21 @@ static int _from_policy(struct sp_report_doc *d, const char *name, const char *t
 	struct sp_diag ignored = {{0}};
 	int rc;
 
+	/* JSON that does not parse: where, as jansson says (a policy.json edited by hand). */
+	if (!root && (text[strspn(text, " \t\r\n")] == '{'))
+		return sp_diag_set(diag, EINVAL, "%s:%d:%d: %s", name, jerr.line, jerr.column,
+		                   jerr.text);
 	/* Neither a trace nor a policy: say so without quoting the file (it may be anything). */
 	if (!fmt || strcmp(fmt, SP_POLICY_FORMAT) != 0) {
 		json_decref(root);
 		return sp_diag_set(diag, EINVAL, "%s: not a sysphase trace or policy.json", name);
 	}
 	rc = sp_policy_from_json(root, name, &d->policy, diag);
-	json_decref(root);
-	if (rc < 0)
+	if (rc < 0) {
+		json_decref(root);
 		return rc;
+	}
+	d->document = root;
 	if (o->rules)
 		_warn(d, "--rules is ignored for a policy: its phases are already cut");
 	if (o->args || o->allow_io_uring || o->no_complete || o->allow_held_back)
@@ -257,6 +264,8 @@ static int _from_trace(struct sp_report_doc *d, struct sp_input **in,
 	rc = f.tl && d->rep ? _run(&f, o, diag) : -ENOMEM;
 	if (rc == 0 && d->note[0])
 		_warn(d, "no allowlists in the report: %s", d->note);
+	if (rc == 0 && d->policy && !(d->document = sp_policy_to_json(d->policy)))
+		rc = -ENOMEM;
 	if (rc == 0) {
 		h = sp_segment_header(d->seg);
 		d->timeline = sp_timeline_to_json(f.tl, true);
@@ -327,6 +336,7 @@ int sp_report_doc_write(const struct sp_report_doc *d, const struct sp_report_in
 		in.rules_name = rules ? sp_rules_name(rules) : sp_policy_rules_name(d->policy);
 	in.phase_desc = d->desc;
 	in.timeline = d->timeline;
+	in.document = d->document;
 	in.policy = d->policy;
 	in.policy_note = d->note[0] ? d->note : NULL;
 	in.kernel = d->kernel;
@@ -342,6 +352,7 @@ void sp_report_doc_free(struct sp_report_doc *d)
 	sp_policy_free(d->policy);
 	sp_report_free(d->rep);
 	json_decref(d->timeline);
+	json_decref(d->document);
 	free(d->title);
 	free(d->kernel);
 	free(d->desc);

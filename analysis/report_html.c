@@ -408,6 +408,9 @@ int sp_report_write(const struct sp_report *r, const struct sp_report_input *in,
 		      out);
 		for (size_t i = 0; i < sp_policy_phase_count(in->policy); i++)
 			rp_phase_section(out, in, i);
+		rc = rp_landlock_section(out, in->document);
+		if (rc < 0)
+			goto out;
 	} else {
 		fputs("<p class=\"note\">No allowlists: ", out);
 		rp_esc(out, in->policy_note ? in->policy_note : "no policy");

@@ -142,4 +142,7 @@ void rp_legend(FILE *out, const struct rp_names *nm);
 /* Phase i: what it is, when, and its exact, held-back and enforce lists. */
 void rp_phase_section(FILE *out, const struct sp_report_input *in, size_t i);
 
+/* policy.json's "landlock" (doc may be NULL): each phase's layer.  0 or -EIO. */
+int rp_landlock_section(FILE *out, const json_t *doc);
+
 #endif /* SYSPHASE_REPORT_IMPL_H */

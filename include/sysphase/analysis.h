@@ -234,6 +234,12 @@ struct sp_report_input {
 	json_t *timeline;               /* sp_timeline_to_json(t, true); NULL for a policy alone */
 	const struct sp_policy *policy; /* NULL when none could be built */
 	const char *policy_note;        /* why there is no policy, shown in its place */
+	/*
+	 * The policy as policy.json (the file read, or sp_policy_to_json() of
+	 * the one assembled): its sections beyond the allowlists (Landlock)
+	 * are rendered from it, by docs/policy-format.md.
+	 */
+	const json_t *document;
 	const char *kernel, *generator;
 	enum sp_report_axis axis;
 	/* Other allowlists to hold each phase against (sp_set_load() of --against). */

@@ -311,6 +311,41 @@ if "$SYSPHASE" report "$T/pwd.policy/policy.json" -o "$T/policy.html" >/dev/null
 else
 	fail "report from policy.json: $(cat "$T/err")"
 fi
+# policy.json's Landlock rules (docs/policy-format.md), rendered by their shape, names escaped.
+python3 - "$T/pwd.policy/policy.json" "$T/landlock.json" <<'EOF'
+import json, sys
+pol = json.load(open(sys.argv[1]))
+first, last = pol["phases"][0]["name"], pol["phases"][-1]["name"]
+rule = {"path": "/srv/<www> & \"co\"", "access": ["read_file", "read_dir"],
+        "why": "generalised: 2 names looked up in it (index.html, no-such-page)", "beneath": True}
+pol["landlock"] = {"budget": 12, "phases": [
+    {"phase": first,
+     "own": {"rules": [rule], "ports": [], "signals_others": False, "abstract_unix": False},
+     "layer": {"id": 1, "depth": 1, "handled_fs": ["execute", "read_file", "read_dir"],
+               "handled_net": ["bind_tcp", "connect_tcp"], "scoped": ["signal"],
+               "rules": [rule, {"path": "/etc/ld.so.cache", "access": ["read_file"], "why": "opened"}],
+               "ports": [{"port": 8080, "access": ["bind_tcp"]}], "abi_note": "needs ABI 4"}},
+    {"phase": last, "own": {"rules": [], "ports": []}, "layer": None,
+     "no_layer": "the same as the layer of '%s' before it" % first}]}
+json.dump(pol, open(sys.argv[2], "w"))
+EOF
+if "$SYSPHASE" report "$T/landlock.json" -o "$T/landlock.html" >/dev/null 2>"$T/err"; then
+	check "landlock: the report is well-formed" python3 "$T/check.py" "$T/landlock.html" policy \
+		"$T/landlock.json"
+	check "landlock: a section per phase of policy.json's landlock" \
+		test "$(grep -c '<section class="landlock-phase"' "$T/landlock.html")" = 2
+	check "landlock: the layer's rules, path escaped, rights listed" \
+		grep -q 'data-path="/srv/&lt;www&gt; &amp; &quot;co&quot;" data-access="read_file read_dir"' \
+		"$T/landlock.html"
+	check "landlock: ports" grep -q 'data-port="8080">8080 (bind_tcp)' "$T/landlock.html"
+	check "landlock: a phase without a layer says why" \
+		grep -q "No layer of its own: the same as the layer of" "$T/landlock.html"
+	check "landlock: a member the report does not know is still shown" \
+		grep -q "abi_note: needs ABI 4" "$T/landlock.html"
+else
+	fail "report of a policy with landlock rules: $(cat "$T/err")"
+fi
+check "no Landlock section without landlock rules" not grep -q 'id="landlock"' "$T/policy.html"
 check "--axis linear works" quietly "$SYSPHASE" report --axis linear "$T/pwd.trace" -o "$T/lin.html"
 check "linear axis says so" grep -q "time (linear axis)" "$T/lin.html"
 check "-o - writes to stdout" sh -c "'$SYSPHASE' report '$T/pwd.trace' -o - | python3 '$T/check.py' /dev/stdin"
@@ -334,6 +369,8 @@ expect_error 2 "axis" "$SYSPHASE" report --axis sideways "$T/pwd.trace" -o "$T/x
 printf '{"format":"sysphase-trace","version":1}\n{"type":"syscall",\n' >"$T/bad.trace"
 printf '{"format":"sysphase-policy","version":1,"phases":7}\n' >"$T/bad.policy.json"
 expect_error 2 "bad.policy.json" "$SYSPHASE" report "$T/bad.policy.json" -o "$T/x.html"
+printf '{"format": "sysphase-policy",\n "phases": [,]}\n' >"$T/syntax.json"
+expect_error 2 "syntax.json:2:" "$SYSPHASE" report "$T/syntax.json" -o "$T/x.html"
 check "no report written on error" test ! -e "$T/x.html"
 check "no temporary file left" not sh -c "ls -A '$T' | grep -q '^\.sysphase-report'"
 finish
