@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "export.h"
+#include "runtime_opts.h"
 #include "sysphase/completion.h"
 #include "sysphase/filters.h"
 #include "sysphase/phases.h"
@@ -49,7 +50,8 @@ static void usage(FILE *out)
 	    "      --allow-io-uring    keep io_uring_* where the program used it (denied by\n"
 	    "                          default: seccomp cannot see its operations)\n"
 	    "      --no-complete       no static completion: only what the traces show\n"
-	    "      --no-landlock       no Landlock rules (files, ports, scopes) per phase\n"
+	    "      --no-landlock       no Landlock rules (files, ports, scopes) per "
+	    "phase\n" RUNTIME_OPTS_HELP
 	    "      --allow-held-back   allow the dangerous calls completion reaches instead\n"
 	    "                          of only listing them (held back)\n\n"
 	    "Exit status: 0, 1 when writing fails, 2 for bad usage or input, 3 for inputs\n"
@@ -129,6 +131,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	    {"allow-io-uring", no_argument, NULL, IO_URING},
 	    {"arch", required_argument, NULL, ARCH},
 	    {"no-landlock", no_argument, NULL, NO_LANDLOCK},
+	    RUNTIME_OPTS_LONG,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -156,8 +159,13 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			o->dir = optarg;
 		else if (c == 'h')
 			return usage(stdout), 1;
-		else if (c == 'f' || c == VIEW || c == 'd' || c == RUNTIME || c == MERGE ||
-		         c == ARCH) {
+		else if (c == RUNTIME_OPT_NO_DETECT || c == RUNTIME_OPT_ENTRY_EXEC) {
+			if (runtime_opts_set(&o->rt, c, optarg, "export") < 0)
+				return -1;
+			o->in.no_runtime_detect = o->rt.no_detect;
+			o->in.entrypoint_exec = o->rt.entry_exec;
+		} else if (c == 'f' || c == VIEW || c == 'd' || c == RUNTIME || c == MERGE ||
+		           c == ARCH) {
 			o->formats_set |= c == 'f';
 			if (set_value(o, c, optarg) < 0)
 				return -1;

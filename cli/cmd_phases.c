@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "runtime_opts.h"
 #include "sysphase/phases.h"
 #include "sysphase/trace.h"
 
@@ -21,6 +22,7 @@ struct phases_opts {
 	bool json;
 	bool syscalls;
 	bool diff;
+	struct runtime_opts rt;
 };
 
 static void phases_usage(FILE *out)
@@ -35,8 +37,8 @@ static void phases_usage(FILE *out)
 	        "  -f, --format FMT     text (default) or json\n"
 	        "  -s, --syscalls       list each phase's syscalls with their counts\n"
 	        "      --diff           with --rules: compare the new phases with the stamps\n"
-	        "                       in the trace; report differences, exit 1 if any\n"
-	        "  -h, --help           this text\n\n"
+	        "                       in the trace; report differences, exit 1 if "
+	        "any\n" RUNTIME_OPTS_HELP "  -h, --help           this text\n\n"
 	        "Exit status: 0; 1 on I/O errors or --diff differences; 2 for bad usage,\n"
 	        "bad rules (FILE:LINE:COL: message) or a malformed trace.\n");
 }
@@ -44,9 +46,13 @@ static void phases_usage(FILE *out)
 static int parse_opts(int argc, char **argv, struct phases_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"rules", required_argument, NULL, 'r'}, {"format", required_argument, NULL, 'f'},
-	    {"syscalls", no_argument, NULL, 's'},    {"diff", no_argument, NULL, 'D'},
-	    {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+	    {"rules", required_argument, NULL, 'r'},
+	    {"format", required_argument, NULL, 'f'},
+	    {"syscalls", no_argument, NULL, 's'},
+	    {"diff", no_argument, NULL, 'D'},
+	    {"help", no_argument, NULL, 'h'},
+	    RUNTIME_OPTS_LONG,
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -73,6 +79,11 @@ static int parse_opts(int argc, char **argv, struct phases_opts *o)
 		case 'h':
 			phases_usage(stdout);
 			return 1;
+		case RUNTIME_OPT_NO_DETECT:
+		case RUNTIME_OPT_ENTRY_EXEC:
+			if (runtime_opts_set(&o->rt, c, optarg, "phases") < 0)
+				return -EINVAL;
+			break;
 		default:
 			sp_bad_option("phases", c, argv);
 			return -EINVAL;
@@ -117,7 +128,7 @@ static int on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info
 {
 	struct phases_sink *ps = ctx;
 
-	if (ps->o->diff)
+	if (ps->o->diff && !info->runtime)
 		diff_event(ps, ev, info);
 	return sp_timeline_feed(ps->tl, ev);
 }
@@ -167,15 +178,19 @@ int cmd_phases(int argc, char **argv)
 	struct sp_diag diag = {{0}};
 	struct sp_segment *seg = NULL;
 	struct phases_sink ps = {.o = &o};
-	struct sp_segment_sink sink = {.event = on_event, .ctx = &ps};
+	struct sp_segment_sink sink = {
+	    .event = on_event, .ctx = &ps, .want = SP_TRACE_WANT_RUNTIME};
 	int rc, status;
 
 	rc = parse_opts(argc, argv, &o);
 	if (rc)
 		return rc > 0 ? 0 : SP_EXIT_USAGE;
-	rc = sp_segment_open(
-	    &(struct sp_segment_opts){.trace = o.trace, .rules = o.rules, .exe_dir = sp_exe_dir()},
-	    &seg, &diag);
+	rc = sp_segment_open(&(struct sp_segment_opts){.trace = o.trace,
+	                                               .rules = o.rules,
+	                                               .exe_dir = sp_exe_dir(),
+	                                               .no_runtime_detect = o.rt.no_detect,
+	                                               .entrypoint_exec = o.rt.entry_exec},
+	                     &seg, &diag);
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
 		return rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
@@ -196,6 +211,7 @@ int cmd_phases(int argc, char **argv)
 		sp_warn("%s ends in a truncated line (the recording was killed); the timeline "
 		        "stops there",
 		        o.trace);
+	runtime_opts_report(seg, o.json);
 	status = print_timeline(&o, ps.tl, sp_segment_rules_name(seg));
 	if (!status && o.diff && ps.differ) {
 		sp_warn("%lu of %lu events are stamped differently in %s", ps.differ, ps.compared,

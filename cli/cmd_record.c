@@ -26,6 +26,8 @@ struct record_ctx {
 	struct sp_rules *rules;       /* NULL without --rules */
 	struct sp_detector *detector; /* stamps each event online */
 	struct progress *progress;    /* NULL unless stderr is a terminal */
+	struct sp_runtime *runtime;   /* recognises a container runtime in front */
+	char entry_path[256];         /* the entrypoint's executable, once seen */
 	int write_error;
 };
 
@@ -60,6 +62,16 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	int rc;
 
 	(void)tracer;
+	if (ctx->runtime && !sp_runtime_entered(ctx->runtime)) {
+		rc = sp_runtime_feed(ctx->runtime, ev);
+		if (rc < 0)
+			return rc;
+		if (ev->type == SP_EV_SYSCALL && sp_runtime_entered(ctx->runtime) && ev->dec)
+			snprintf(ctx->entry_path, sizeof(ctx->entry_path), "%s",
+			         json_string_value(json_object_get(ev->dec, "pathname"))
+			             ? json_string_value(json_object_get(ev->dec, "pathname"))
+			             : "?");
+	}
 	if (ctx->detector) {
 		rc = sp_detector_feed(ctx->detector, ev, NULL);
 		if (rc < 0)
@@ -261,6 +273,8 @@ int cmd_record(int argc, char **argv)
 
 	a.opts.on_event = on_event;
 	a.opts.ctx = &ctx;
+	/* Only to say so: phases, export and report find the entrypoint in the trace. */
+	ctx.runtime = sp_runtime_new(0);
 	catch_stop_signals();
 	ctx.progress = progress_new();
 	rc = sp_tracer_run(&a.opts, &res, &diag);
@@ -291,7 +305,14 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	status = res.status;
+	if (sp_runtime_entered(ctx.runtime))
+		fprintf(stderr,
+		        "sysphase: a container runtime is in front of the program: its entrypoint "
+		        "is process %d's exec of %s; phases, export and report start there\n",
+		        (int)sp_runtime_entry_pid(ctx.runtime),
+		        ctx.entry_path[0] ? ctx.entry_path : "its program");
 out:
+	sp_runtime_free(ctx.runtime);
 	sp_trace_writer_free(ctx.writer);
 	sp_detector_free(ctx.detector);
 	sp_rules_free(ctx.rules);

@@ -3,6 +3,7 @@
 #ifndef SYSPHASE_CLI_EXPORT_H
 #define SYSPHASE_CLI_EXPORT_H
 
+#include "runtime_opts.h"
 #include "sysphase/completion.h"
 #include "sysphase/filters.h"
 #include "sysphase/policy.h"
@@ -18,6 +19,7 @@ struct export_opts {
 	bool allow_held_back; /* completed dangerous calls are allowed, not held back */
 	bool formats_set;     /* -f was given */
 	bool no_landlock;     /* no Landlock rules in the policy */
+	struct runtime_opts rt;
 };
 
 struct completion {

@@ -156,8 +156,12 @@ static int begin_trace(struct assembly *a, const struct sp_segment *s, const cha
 
 static int add_trace(struct assembly *a, const char *trace)
 {
-	struct sp_segment_opts o = {
-	    .trace = trace, .rules = a->in->rules, .exe_dir = a->in->exe_dir, .need_rules = true};
+	struct sp_segment_opts o = {.trace = trace,
+	                            .rules = a->in->rules,
+	                            .exe_dir = a->in->exe_dir,
+	                            .need_rules = true,
+	                            .no_runtime_detect = a->in->no_runtime_detect,
+	                            .entrypoint_exec = a->in->entrypoint_exec};
 	struct sp_segment_sink sink = {.event = on_event, .ctx = a, .want = a->in->want};
 	struct sp_segment *s = NULL;
 	int rc;
@@ -167,6 +171,11 @@ static int add_trace(struct assembly *a, const char *trace)
 		rc = begin_trace(a, s, trace);
 	if (rc == 0)
 		rc = sp_segment_run(s, &sink, a->diag);
+	if (rc == 0 && sp_segment_runtime(s))
+		warn(a,
+		     "%s: a container runtime is in front of the program: the policy starts at "
+		     "its entrypoint (process %d); the runtime's calls are in no phase",
+		     trace, (int)sp_segment_entry_pid(s));
 	if (rc == 0 && sp_segment_truncated(s))
 		warn(a,
 		     "%s ends in a truncated line (the run was killed): using the events before it",

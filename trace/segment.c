@@ -117,6 +117,7 @@ struct sp_segment {
 	bool no_phases;
 	struct sp_rules *rules;
 	struct sp_detector *det; /* only when re-cutting */
+	struct sp_runtime *rt;   /* a container runtime in front (trace/runtime.c) */
 	char *note;
 };
 
@@ -153,6 +154,29 @@ static int _segment_rules(struct sp_segment *s, const struct sp_segment_opts *o,
 	return 0;
 }
 
+/*
+ * A runtime in front: the classifier, and a re-cut from the entrypoint
+ * (the recorder's stamps began with the runtime's own process, not with
+ * the program's).  With the header's rules unloadable, stamps stay.
+ */
+static int _segment_runtime(struct sp_segment *s, const struct sp_segment_opts *o, const char *path,
+                            struct sp_diag *diag)
+{
+	pid_t entry = 0;
+	int rc = 0;
+
+	if (o->no_phases || o->no_runtime_detect)
+		return 0;
+	if (o->entrypoint_exec <= 0)
+		rc = sp_runtime_scan(path, &entry, diag);
+	if (rc < 0 || (rc == 0 && o->entrypoint_exec <= 0))
+		return rc;
+	s->rt = sp_runtime_new(o->entrypoint_exec);
+	if (s->rt && !s->det && s->rules)
+		s->det = sp_detector_new(s->rules);
+	return s->rt && (s->det || !s->rules) ? 0 : sp_diag_set(diag, ENOMEM, "out of memory");
+}
+
 int sp_segment_open(const struct sp_segment_opts *o, struct sp_segment **out, struct sp_diag *diag)
 {
 	struct sp_segment *s = calloc(1, sizeof(*s));
@@ -169,6 +193,8 @@ int sp_segment_open(const struct sp_segment_opts *o, struct sp_segment **out, st
 	        : sp_trace_reader_open(o->trace, &s->r, diag);
 	if (rc == 0)
 		rc = _segment_rules(s, o, diag);
+	if (rc == 0)
+		rc = _segment_runtime(s, o, sp_trace_reader_path(s->r), diag);
 	if (rc < 0) {
 		sp_segment_free(s);
 		return rc;
@@ -207,6 +233,38 @@ const char *sp_segment_path(const struct sp_segment *s)
 	return sp_trace_reader_path(s->r);
 }
 
+bool sp_segment_runtime(const struct sp_segment *s)
+{
+	return s->rt != NULL;
+}
+
+pid_t sp_segment_entry_pid(const struct sp_segment *s)
+{
+	return sp_runtime_entry_pid(s->rt);
+}
+
+/*
+ * A runtime's event: 1 to skip it, 0 once handed to a sink that wants it
+ * (or that stopped the run: *rc), -ENOMEM.
+ */
+static int _runtime_event(struct sp_segment *s, const struct sp_segment_sink *sink,
+                          struct sp_event *ev, struct sp_segment_info *info, int *rc)
+{
+	int who = sp_runtime_feed(s->rt, ev);
+
+	if (who < 0)
+		return who;
+	if (who == SP_RUNTIME_PROGRAM)
+		return 0;
+	*rc = 0;
+	if (sink->want & SP_TRACE_WANT_RUNTIME) {
+		ev->phase = SP_RUNTIME_PHASE;
+		info->runtime = true;
+		*rc = sink->event(sink->ctx, ev, info);
+	}
+	return 1;
+}
+
 bool sp_segment_truncated(const struct sp_segment *s)
 {
 	return sp_trace_reader_truncated(s->r);
@@ -219,13 +277,28 @@ int sp_segment_run(struct sp_segment *s, const struct sp_segment_sink *sink, str
 	struct sp_segment_info info;
 	int rc;
 
-	/* The detector's triggers may test decoded arguments and stack frames. */
-	sp_trace_reader_want(s->r,
-	                     sink->want | (s->det ? SP_TRACE_WANT_DEC | SP_TRACE_WANT_STACK : 0));
+	/*
+	 * The detector's triggers may test decoded arguments and stack
+	 * frames; the runtime classifier reads clone3's and setns's.
+	 */
+	sp_trace_reader_want(s->r, sink->want |
+	                               (s->det ? SP_TRACE_WANT_DEC | SP_TRACE_WANT_STACK : 0) |
+	                               (s->rt ? SP_TRACE_WANT_DEC : 0));
 	while ((rc = sp_trace_read(s->r, &ev, diag)) == 1) {
+		int skip = 0;
+
 		info.line = sp_trace_reader_line(s->r);
 		info.stamp = ev.phase; /* borrowed from the reader until the next read */
 		info.tr = NULL;
+		info.runtime = false;
+		if (s->rt && (skip = _runtime_event(s, sink, &ev, &info, &rc)) < 0) {
+			rc = sp_diag_set(diag, ENOMEM, "out of memory");
+			break;
+		}
+		if (skip && rc != 0)
+			break;
+		if (skip)
+			continue;
 		if (s->det) {
 			rc = sp_detector_feed(s->det, &ev, &tr);
 			if (rc < 0) {
@@ -254,6 +327,7 @@ void sp_segment_free(struct sp_segment *s)
 	if (!s)
 		return;
 	sp_detector_free(s->det);
+	sp_runtime_free(s->rt);
 	sp_rules_free(s->rules);
 	sp_trace_reader_free(s->r);
 	free(s->note);

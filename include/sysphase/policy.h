@@ -312,6 +312,9 @@ struct sp_policy_inputs {
 	size_t n_logs;
 	bool args;           /* collect argument constraints */
 	bool allow_io_uring; /* keep io_uring_* allowed where observed */
+	/* A container runtime in front (sp_segment_opts): as there. */
+	bool no_runtime_detect;
+	long entrypoint_exec;
 	/* Things worth a warning that do not stop the export (a truncated trace): one line each. */
 	void (*warn)(void *ctx, const char *line);
 	void *warn_ctx;

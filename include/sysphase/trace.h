@@ -109,6 +109,13 @@ const char *sp_trace_reader_path(const struct sp_trace_reader *r);
 enum {
 	SP_TRACE_WANT_DEC = 1u << 0,
 	SP_TRACE_WANT_STACK = 1u << 1,
+	/*
+	 * For a segmentation sink only: also the events of a container
+	 * runtime in front of the program (see sp_runtime_*), with phase
+	 * SP_RUNTIME_PHASE and info->runtime set.  Without it a sink never
+	 * sees them.
+	 */
+	SP_TRACE_WANT_RUNTIME = 1u << 2,
 };
 void sp_trace_reader_want(struct sp_trace_reader *r, unsigned want);
 
@@ -178,6 +185,52 @@ int sp_segment_rules_load(const char *spec, enum sp_rules_from from, const char 
                           struct sp_rules **out, struct sp_diag *diag);
 
 /*
+ * The runtime is not the program (trace/runtime.c): a container runtime
+ * in front of the program is recognised in the trace itself.  The
+ * container's process lives in a PID namespace the traced command did not
+ * start in (cloned with CLONE_NEWPID, or forked after an unshare or setns
+ * into one); its first successful execve/execveat is the entrypoint.
+ * From there the entrypoint's process and its descendants are the
+ * program; everything before, and every other process, is the runtime's:
+ * in no phase and no filter.
+ */
+enum {
+	SP_RUNTIME_PROGRAM = 0,
+	SP_RUNTIME_RUNTIME = 1,
+};
+
+/* The phase the runtime's events are shown in (never a rule set's phase). */
+#define SP_RUNTIME_PHASE "(runtime)"
+
+struct sp_runtime;
+
+/*
+ * A classifier fed every event in trace order.  entry_exec 0: the
+ * entrypoint is the first exec in a new PID namespace; N > 0: the Nth
+ * successful exec of the trace (1 is the traced command's own), for a
+ * runtime that defeats the evidence.  NULL when out of memory.
+ */
+struct sp_runtime *sp_runtime_new(long entry_exec);
+
+/* SP_RUNTIME_PROGRAM or SP_RUNTIME_RUNTIME for ev (which may need ev->dec), or -ENOMEM. */
+int sp_runtime_feed(struct sp_runtime *rt, const struct sp_event *ev);
+
+/* Whether the entrypoint was seen, and its process (0 before). */
+bool sp_runtime_entered(const struct sp_runtime *rt);
+pid_t sp_runtime_entry_pid(const struct sp_runtime *rt);
+
+void sp_runtime_free(struct sp_runtime *rt);
+
+/*
+ * Whether the trace at path has a runtime in front: 1 with *entry_pid the
+ * entrypoint's process, 0 when not (or when path is not a regular file,
+ * which cannot be read twice), -ENOMEM.  Parses only the lines that can
+ * matter (process events, unshare, setns, clone*, execve*), and stops at
+ * the entrypoint.
+ */
+int sp_runtime_scan(const char *path, pid_t *entry_pid, struct sp_diag *diag);
+
+/*
  * The segmentation pipeline: trace reader -> optional detector -> one
  * callback per event (and per phase transition).
  *
@@ -213,6 +266,7 @@ struct sp_segment_info {
 	long line;                      /* the event's line in the trace */
 	const char *stamp;              /* the trace's own phase stamp (NULL if none) */
 	const struct sp_transition *tr; /* the transition this event made, or NULL */
+	bool runtime;                   /* the container runtime's (SP_TRACE_WANT_RUNTIME) */
 };
 
 struct sp_segment_sink {
@@ -234,6 +288,16 @@ struct sp_segment_opts {
 	 * are loaded, a trace without stamps is fine, no stamp is checked.
 	 */
 	bool no_phases;
+	/*
+	 * A container runtime in front of the program (see sp_runtime_*):
+	 * by default recognised when the trace is a regular file that shows
+	 * one, and then the trace is re-cut from the entrypoint (with rules,
+	 * else the header's).  no_runtime_detect: every event is the
+	 * program's.  entrypoint_exec N > 0: the Nth exec is the entrypoint,
+	 * whatever the evidence (a runtime that defeats it, a pipe).
+	 */
+	bool no_runtime_detect;
+	long entrypoint_exec;
 };
 
 struct sp_segment;
@@ -254,6 +318,13 @@ bool sp_segment_recut(const struct sp_segment *s);
 
 /* Why the header's rules were not loaded (one line), or NULL. */
 const char *sp_segment_note(const struct sp_segment *s);
+
+/*
+ * After run: whether a container runtime was in front (the pipeline
+ * classified events), and the entrypoint's process (0 when it never came).
+ */
+bool sp_segment_runtime(const struct sp_segment *s);
+pid_t sp_segment_entry_pid(const struct sp_segment *s);
 
 /*
  * Reads every event through the pipeline into sink.  0 at the end of

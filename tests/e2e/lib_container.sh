@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Helpers for the container tests: a runc/crun bundle whose rootfs is built
+# from Debian's static busybox, and running a container under a runtime.
+# Source after lib.sh.
+
+# need_static_busybox: $BUSYBOX, a statically linked busybox, or skip.
+need_static_busybox() {
+	BUSYBOX=$(command -v busybox || true)
+	[ -n "$BUSYBOX" ] || { echo "SKIP: busybox is not installed (busybox-static)"; exit 77; }
+	file -L "$BUSYBOX" 2>/dev/null | grep -q "statically linked" ||
+		{ echo "SKIP: busybox is not static (install busybox-static)"; exit 77; }
+}
+
+# make_bundle DIR ARGS-JSON: a bundle in DIR running ARGS, busybox as its rootfs.
+make_bundle() {
+	local b=$1 args=$2
+	mkdir -p "$b/rootfs/bin" "$b/rootfs/etc" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys" \
+		"$b/rootfs/tmp"
+	cp "$BUSYBOX" "$b/rootfs/bin/busybox"
+	ln -sf busybox "$b/rootfs/bin/sh"
+	echo container >"$b/rootfs/etc/hostname"
+	(cd "$b" && rm -f config.json && runc spec)
+	jq --argjson args "$args" '.process.terminal = false | .process.args = $args
+		| .root.readonly = true' "$b/config.json" >"$b/config.json.new"
+	mv "$b/config.json.new" "$b/config.json"
+}
+
+# set_seccomp BUNDLE PROFILE [NNP]: linux.seccomp from an OCI profile (or none with "-").
+set_seccomp() {
+	local b=$1 prof=$2 nnp=${3:-true}
+	if [ "$prof" = - ]; then
+		jq --argjson nnp "$nnp" 'del(.linux.seccomp) | .process.noNewPrivileges = $nnp' \
+			"$b/config.json" >"$b/config.json.new"
+	else
+		jq --slurpfile p "$prof" --argjson nnp "$nnp" \
+			'.linux.seccomp = $p[0] | .process.noNewPrivileges = $nnp' \
+			"$b/config.json" >"$b/config.json.new"
+	fi
+	mv "$b/config.json.new" "$b/config.json"
+}
+
+# runtime_argv R BUNDLE ID: RCMD, the command that runs BUNDLE under runtime R
+# (runc or crun) as container ID.
+# crun 1.8 refuses this machine's hybrid cgroup layout (a cgroup2 mount at
+# /sys/fs/cgroup/unified next to v1 controllers): in a private mount
+# namespace without that mount it runs as on a v1 host.
+runtime_argv() {
+	local r=$1 b=$2 id=$3
+	if [ "$r" = crun ] && mountpoint -q /sys/fs/cgroup/unified 2>/dev/null &&
+		[ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+		RCMD=(unshare -m --propagation private sh -c
+			"umount /sys/fs/cgroup/unified && exec crun run --bundle $b $id")
+	else
+		RCMD=("$r" run --bundle "$b" "$id")
+	fi
+}
+
+CONTAINER_IDS=()
+# run_container R BUNDLE: status of the container; output in $T/ctr.out, $T/ctr.err.
+run_container() {
+	local r=$1 b=$2 id="sysphase-$$-${#CONTAINER_IDS[@]}"
+	CONTAINER_IDS+=("$r:$id")
+	local rc=0
+	runtime_argv "$r" "$b" "$id"
+	timeout 120 "${RCMD[@]}" </dev/null >"$T/ctr.out" 2>"$T/ctr.err" || rc=$?
+	"$r" delete -f "$id" >/dev/null 2>&1 || true
+	return $rc
+}
+
+_container_cleanup() {
+	local e
+	for e in "${CONTAINER_IDS[@]}"; do
+		"${e%%:*}" delete -f "${e#*:}" >/dev/null 2>&1 || true
+	done
+}
