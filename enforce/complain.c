@@ -159,8 +159,7 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
                      const struct sp_event *ev)
 {
 	const struct phase_filter *f;
-	struct sp_diag why = {{0}};
-	int rc;
+	struct sp_filter_request req = {.flags = INJECT_FLAGS};
 
 	if (judge(e, t, ev) < 0)
 		return -ENOMEM;
@@ -171,16 +170,15 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
 		take_phase(e, t); /* what enforcing would install, judged by the simulator */
 		return 0;
 	}
-	if (ev->abi != SP_ABI_X86_64)
-		return 0;
-	rc = sp_tracer_install_filter(tracer, t->tid, f->log_insns, f->log_len, INJECT_FLAGS, &why);
-	if (rc == -ENOTSUP)
-		return 0; /* not at a `syscall` instruction: at the next exit */
-	if (rc < 0) {
-		sp_enforce_fail_closed(e, tracer, t, why.msg);
-		return 0;
-	}
-	e->res->handovers++;
+	/* At the thread's next syscall-entry stop; sp_complain_handed_over when done. */
+	req.insns = f->log_insns;
+	req.len = f->log_len;
+	req.tag = t->pending;
+	return sp_tracer_install_filter(tracer, t->tid, &req) == -ENOMEM ? -ENOMEM : 0;
+}
+
+int sp_complain_handed_over(struct sp_enforcer *e, struct thr *t)
+{
 	take_phase(e, t);
 	t->logging |= 1ULL << t->installed;
 	return sp_complain_hold(e, t);

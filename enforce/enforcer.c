@@ -210,38 +210,89 @@ static void let_go(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *
 	sp_thr_let_go(e, tid);
 }
 
+/* Thread t holds the filter of its pending phase from now on. */
+static void took_phase(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
+{
+	struct proc *p = sp_proc_find(e, t->pid);
+
+	t->installed = t->pending;
+	t->held |= 1ULL << t->installed;
+	t->pending = -1;
+	if (p)
+		p->installed = t->installed;
+	if (e->filters[t->installed].detach)
+		let_go(e, tracer, t);
+}
+
+/*
+ * Asks the tracer to hand thread t the filter of its pending phase at its
+ * next syscall-entry stop; on_handover says how it went.  A hand-over into
+ * a phase without io_uring is refused while the process holds a ring: a
+ * ring made earlier runs its operations without seccomp (docs/security.md).
+ */
 static int install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
 {
 	const struct phase_filter *f = &e->filters[t->pending];
 	const struct phase_filter *held = t->installed >= 0 ? &e->filters[t->installed] : NULL;
-	struct proc *p = sp_proc_find(e, t->pid);
-	struct sp_diag why = {{0}};
-	int rc;
+	struct sp_filter_request req = {
+	    .insns = f->insns,
+	    .len = f->len,
+	    .flags = INJECT_FLAGS,
+	    .refuse_io_uring = !sp_enforce_allows(f, "io_uring_enter"),
+	    .tag = t->pending,
+	};
 
 	/*
 	 * The same program as the one held narrows nothing: stacking it again
 	 * would only make every later syscall run one more filter.
 	 */
 	if (held && held->len == f->len &&
-	    memcmp(held->insns, f->insns, f->len * sizeof(*f->insns)) == 0)
-		goto installed;
-	rc = sp_tracer_install_filter(tracer, t->tid, f->insns, f->len, INJECT_FLAGS, &why);
-	if (rc == -ENOTSUP)
-		return 0; /* not at a `syscall` instruction (execve, sigreturn): at the next exit */
-	if (rc < 0) {
-		sp_enforce_fail_closed(e, tracer, t, why.msg);
+	    memcmp(held->insns, f->insns, f->len * sizeof(*f->insns)) == 0) {
+		took_phase(e, tracer, t);
 		return 0;
 	}
+	return sp_tracer_install_filter(tracer, t->tid, &req) == -ENOMEM ? -ENOMEM : 0;
+}
+
+/*
+ * Syscall stops only while a call of the thread could move it to another
+ * phase, or while it has a filter to install (at a syscall stop); else it
+ * is followed by process events alone (watch.c).  In complain mode, only
+ * once it holds its phase's LOG filter: until then the simulator judges it.
+ */
+static void choose_stops(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
+{
+	int phase = sp_detector_thread_phase_index_of(e->detector, t->tid);
+	bool events = phase >= 0 && t->pending < 0 && e->watch[phase].events_only;
+
+	if (events && e->opts.complain)
+		events = t->installed == phase && (t->logging & (1ULL << phase));
+	if (events != t->events_only && sp_tracer_set_events_only(tracer, t->tid, events) == 0)
+		t->events_only = events;
+}
+
+/* The tracer's word on a filter asked for (install_pending, sp_complain_step). */
+static void on_handover(void *opaque, struct sp_tracer *tracer, pid_t tid, long tag, int rc,
+                        const char *why)
+{
+	struct sp_enforcer *e = opaque;
+	struct thr *t = sp_thr_find(e, tid);
+
+	if (!t)
+		return;
+	t->pending = (int)tag;
+	if (rc < 0) {
+		sp_enforce_fail_closed(e, tracer, t, why ? why : strerror(-rc));
+		return;
+	}
 	e->res->handovers++;
-installed:
-	t->installed = t->pending;
-	t->held |= 1ULL << t->installed;
-	t->pending = -1;
-	if (p)
-		p->installed = t->installed;
-	if (f->detach)
-		let_go(e, tracer, t);
-	return 0;
+	if (!e->opts.complain)
+		took_phase(e, tracer, t);
+	else if (sp_complain_handed_over(e, t) < 0)
+		__atomic_store_n(&e->audit_enomem, true, __ATOMIC_RELAXED); /* ends the run there */
+	t = sp_thr_find(e, tid);                                            /* let go meanwhile? */
+	if (t)
+		choose_stops(e, tracer, t);
 }
 
 /*
@@ -369,23 +420,6 @@ static int note_exec(struct sp_enforcer *e, const struct sp_event *ev)
 	return 0;
 }
 
-/*
- * Syscall stops only while a call of the thread could move it to another
- * phase, or while it has a filter to install (at a syscall stop); else it
- * is followed by process events alone (watch.c).  In complain mode, only
- * once it holds its phase's LOG filter: until then the simulator judges it.
- */
-static void choose_stops(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
-{
-	int phase = sp_detector_thread_phase_index_of(e->detector, t->tid);
-	bool events = phase >= 0 && t->pending < 0 && e->watch[phase].events_only;
-
-	if (events && e->opts.complain)
-		events = t->installed == phase && (t->logging & (1ULL << phase));
-	if (events != t->events_only && sp_tracer_set_events_only(tracer, t->tid, events) == 0)
-		t->events_only = events;
-}
-
 static void on_exit_event(struct sp_enforcer *e, struct proc *p, const struct sp_event *ev)
 {
 	sp_thr_drop(e, ev->tid);
@@ -447,6 +481,11 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	if ((ev->type == SP_EV_CLONE || ev->type == SP_EV_FORK)) {
 		struct thr *child = sp_thr_find(e, ev->child);
 
+		/* A child narrower than its creator gets its filter before its first call. */
+		if (child && !e->opts.complain && child->pending >= 0 &&
+		    (rc = install_pending(e, tracer, child)) < 0)
+			return rc;
+		child = sp_thr_find(e, ev->child);
 		if (child)
 			choose_stops(e, tracer, child);
 	}
@@ -455,10 +494,10 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 		rc = e->opts.complain ? sp_complain_step(e, tracer, t, ev) : 0;
 		if (rc < 0)
 			return rc;
-		/* Injection needs the thread at a syscall-exit stop: that is where we are now. */
-		if (!e->opts.complain && t->pending >= 0 && ev->has_exit &&
-		    ev->abi == SP_ABI_X86_64)
-			install_pending(e, tracer, t);
+		/* The tracer installs it at the thread's next syscall-entry stop. */
+		if (!e->opts.complain && t->pending >= 0 &&
+		    (rc = install_pending(e, tracer, t)) < 0)
+			return rc;
 		t = sp_thr_find(e, ev->tid); /* let go meanwhile? */
 	}
 	if (t)
@@ -551,6 +590,7 @@ int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_
 	e->expect_records = e->opts.def != SP_ACTION_KILL || e->opts.graded;
 	topts.pre_exec = install_initial_filter;
 	topts.on_event = on_event;
+	topts.on_handover = on_handover;
 	topts.ctx = e;
 	if (e->opts.complain && (rc = sp_complain_start(e, argv, diag)) < 0)
 		return rc;

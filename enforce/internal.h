@@ -47,7 +47,7 @@ struct thr {
 	struct thr *next; /* hash chain */
 	pid_t tid, pid;
 	int installed; /* phase whose filter the thread holds (last installed), -1 none */
-	int pending;   /* phase whose filter it must get at its next syscall stop, -1 none */
+	int pending;   /* phase whose filter it must get at its next syscall entry, -1 none */
 	/*
 	 * Every phase whose filter it holds, inherited ones included: the
 	 * kernel runs them all and the most restrictive verdict wins.  In
@@ -213,6 +213,8 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
 int sp_complain_birth(struct sp_enforcer *e, pid_t parent, pid_t child);
 /* Thread t holds LOG filters now (t->logging): its process's records are judged by them. */
 int sp_complain_hold(struct sp_enforcer *e, const struct thr *t);
+/* The LOG filter sp_complain_step asked for is in: t takes its pending phase. */
+int sp_complain_handed_over(struct sp_enforcer *e, struct thr *t);
 int sp_complain_drain(struct sp_enforcer *e);
 int sp_complain_finish(struct sp_enforcer *e, struct sp_diag *diag);
 void sp_complain_free(struct sp_enforcer *e);
@@ -227,6 +229,9 @@ bool sp_enforce_violation(uint32_t verdict, const struct sp_event *ev);
 /* policy.c: loads and checks the policy, builds each phase's filter. */
 int sp_enforce_load(struct sp_enforcer *e, const char *path, struct sp_diag *diag);
 void sp_enforce_unload(struct sp_enforcer *e);
+
+/* Whether phase filter f's allowlist has syscall name. */
+bool sp_enforce_allows(const struct phase_filter *f, const char *name);
 
 /* The name of rules phase i, "(none)" for -1. */
 const char *sp_enforce_phase_name(const struct sp_enforcer *e, int i);

@@ -45,6 +45,11 @@ static int allow_cmp(const void *key, const void *elem)
 	return strcmp(key, ((const struct sp_allow *)elem)->name);
 }
 
+bool sp_enforce_allows(const struct phase_filter *f, const char *name)
+{
+	return sp_bsearch(name, f->allow, f->n_allow, sizeof(*f->allow), allow_cmp) != NULL;
+}
+
 /* Is every syscall phase `to` may use also allowed in `from`?  Stacked filters only narrow. */
 static const char *first_not_nested(const struct phase_filter *from, const struct phase_filter *to)
 {

@@ -264,6 +264,12 @@ void tr_on_syscall_stop(struct sp_tracer *t, struct thread *th)
 		return; /* ESRCH: it died under us; wait4 reports it */
 	switch (si.op) {
 	case PTRACE_SYSCALL_INFO_ENTRY:
+		/* A filter is due: the call is re-issued under it, and its entry comes again. */
+		if (th->req.insns) {
+			tr_flush_unfinished(t, th);
+			tr_hand_over(t, th, &si);
+			break;
+		}
 		on_syscall_entry(t, th, &si);
 		break;
 	case PTRACE_SYSCALL_INFO_EXIT:

@@ -9,10 +9,13 @@
 #ifndef SYSPHASE_TRACER_INTERNAL_H
 #define SYSPHASE_TRACER_INTERNAL_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
+#include <linux/filter.h>
 #include <linux/ptrace.h>
 #include <sys/types.h>
 
@@ -20,6 +23,7 @@
 #include "maps.h"
 #include "stack.h"
 #include "sysphase/core.h"
+#include "sysphase/procfs.h"
 #include "sysphase/tracer.h"
 
 #define THREAD_BUCKETS 256
@@ -38,6 +42,15 @@ enum restart_how {
 	RESTART_LISTEN, /* group-stop: stay stopped, but report the SIGCONT (PTRACE_LISTEN) */
 	RESTART_DETACH, /* leave it running without us */
 	RESTART_NONE,   /* it is gone, or already restarted */
+};
+
+/* What sp_tracer_install_filter asked for a thread. */
+struct filter_request {
+	const struct sock_filter *insns;
+	size_t len;
+	unsigned long flags;
+	bool refuse_io_uring;
+	long tag;
 };
 
 struct thread {
@@ -67,7 +80,7 @@ struct thread {
 
 	/*
 	 * A stop (or death) collected while the process was held still for
-	 * an injection (quiesce_process): the loop dispatches it next, in
+	 * an injection (tr_quiesce): the loop dispatches it next, in
 	 * the order it would have, before waiting for anything new.
 	 */
 	bool has_deferred;
@@ -89,6 +102,13 @@ struct thread {
 	 * stop it (the seize options).
 	 */
 	bool events_only;
+
+	/*
+	 * A filter asked for (sp_tracer_install_filter), installed at the
+	 * thread's next syscall-entry stop (install.c); insns NULL: none.
+	 */
+	struct filter_request req;
+	bool detach_after; /* sp_tracer_detach_thread_after: let go after this stop */
 };
 
 struct sp_tracer {
@@ -108,10 +128,13 @@ struct sp_tracer {
 	bool leader_done;
 
 	pid_t detach_pid;    /* set by sp_tracer_detach_after() during a callback */
-	pid_t detach_tid;    /* set by sp_tracer_detach_thread_after() during a callback */
 	unsigned n_deferred; /* threads with a deferred status */
 	int callback_error;
 	unsigned long syscalls;
+
+	struct thread *current;             /* the thread whose stop is being dispatched */
+	volatile sig_atomic_t *stop_signal; /* sp_tracer_request_stop()'s flag */
+	int handover_timeout_s;             /* bound on holding and on an injected call */
 };
 
 /* tracer.c: the thread table and the one restart. */
@@ -137,7 +160,19 @@ int tr_probe_syscall_info(struct sp_diag *diag);
 int tr_launch(struct sp_tracer *t, struct sp_diag *diag, int *err_fd);
 int tr_attach(struct sp_tracer *t, struct sp_diag *diag);
 
-/* quiesce.c */
-int tr_quiesce_process(struct sp_tracer *t, struct thread *self, struct sp_diag *why);
+/*
+ * quiesce.c: holds every task that shares self's memory (self's process
+ * and, by kcmp, tasks of other processes), their stops deferred to the
+ * loop.  *held gets the processes held.  0, or -errno with why.
+ */
+int tr_quiesce(struct sp_tracer *t, struct thread *self, struct sp_pids *held, struct sp_diag *why);
+
+/*
+ * install.c: self, at a syscall-entry stop (si) with a filter asked for,
+ * gets it, and so does every held thread waiting at an entry stop with
+ * one of its own; on_handover reports each.  Self is left at the
+ * injected call's exit stop, its own call to be re-issued on restart.
+ */
+void tr_hand_over(struct sp_tracer *t, struct thread *self, const struct __ptrace_syscall_info *si);
 
 #endif /* SYSPHASE_TRACER_INTERNAL_H */

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/user.h>
@@ -302,4 +305,38 @@ int tr_attach(struct sp_tracer *t, struct sp_diag *diag)
 	t->leader = pid;
 	t->recording = true;
 	return 0;
+}
+
+/* ---- what the kernel lets us verify ---- */
+
+#ifndef PTRACE_SECCOMP_GET_FILTER
+#define PTRACE_SECCOMP_GET_FILTER 0x420c
+#endif
+
+bool sp_tracer_can_read_filters(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = {.len = 1, .filter = &allow};
+	int status;
+	long n;
+	pid_t child = fork();
+
+	if (child < 0)
+		return false;
+	if (child == 0) {
+		/* A filter to read back, on a child stopped under us. */
+		if (ptrace(PTRACE_TRACEME, 0, 0, 0) == 0 &&
+		    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+			raise(SIGSTOP);
+		syscall(SYS_exit_group, 127);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFSTOPPED(status)) {
+		waitpid(child, &status, 0);
+		return false;
+	}
+	n = ptrace(PTRACE_SECCOMP_GET_FILTER, child, 0, NULL);
+	kill(child, SIGKILL);
+	waitpid(child, &status, 0);
+	return n == 1;
 }

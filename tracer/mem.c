@@ -1,26 +1,27 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reading a tracee's memory.  process_vm_readv first: one syscall moves a
- * whole string or struct.  PTRACE_PEEKDATA second, a word per call, for
- * what process_vm_readv cannot do: a tracee that refuses it (EPERM on a
- * non-dumpable process for a tracer lacking CAP_SYS_PTRACE, ENOSYS on a
- * kernel without CONFIG_CROSS_MEMORY_ATTACH) and pages it may not touch
- * (PROT_NONE: ptrace reads with FOLL_FORCE, process_vm_readv does not).
+ * Reading and writing a tracee's memory.  /proc/TID/mem first: one
+ * pread moves a whole string or struct, and it never sleeps on a page a
+ * userfaultfd holds (open_mem says why: process_vm_readv would).
+ * PTRACE_PEEKDATA/POKEDATA second, a word per call, where /proc is not
+ * there to use.  Neither works on a non-dumpable tracee for a tracer
+ * without CAP_SYS_PTRACE: the caller gets -EPERM/-EACCES/-EFAULT and must
+ * fail closed where the read matters (a hand-over), never take it for
+ * "nothing there".
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "mem.h"
 #include "mem_internal.h"
-
-/* Remote iovecs per process_vm_readv when reading a string page by page. */
-#define STR_BATCH_IOV 16
 
 /*
  * ptrace reports a bad address as EIO (ptrace(2)); callers want to tell a
@@ -101,71 +102,114 @@ long sp_mem_peek_str(pid_t tid, uint64_t addr, char *buf, size_t cap, bool *trun
 	return (long)cap;
 }
 
-int sp_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+/*
+ * Opens /proc/TID/mem.  Reads and writes through it go through
+ * access_remote_vm(), which faults pages in without FAULT_FLAG_ALLOW_RETRY:
+ * a page registered with a userfaultfd nobody serves makes the access fail
+ * (handle_userfault answers VM_FAULT_SIGBUS) instead of sleeping until
+ * someone fills it, as process_vm_readv() does, in a sleep only SIGKILL
+ * ends.  It reads PROT_NONE pages too (FOLL_FORCE), as ptrace does.
+ */
+static int open_mem(pid_t tid, int flags)
 {
-	struct iovec local = {.iov_base = buf, .iov_len = len};
-	struct iovec remote = {.iov_base = (void *)(uintptr_t)addr, .iov_len = len};
-	ssize_t n;
-	int err, rc;
+	char path[64];
+	int fd;
 
-	if (len == 0)
-		return 0;
-	n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
-	if (n == (ssize_t)len)
-		return 0;
-	/* A short count means the range ran into a page process_vm_readv cannot read. */
-	err = n < 0 ? errno : EFAULT;
-	if (err == ESRCH)
-		return -ESRCH;
+	snprintf(path, sizeof(path), "/proc/%d/mem", tid);
+	fd = open(path, flags | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? -ESRCH : -errno;
+	return fd;
+}
+
+/* pread/pwrite at a tracee address: addresses above 2^63 are negative offsets. */
+static ssize_t mem_io(int fd, void *buf, size_t len, uint64_t addr, bool write)
+{
+	ssize_t n;
+
+	if (addr > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - addr)
+		return -EFAULT; /* the kernel's half: nothing of the program's there */
+	do
+		n = write ? pwrite(fd, buf, len, (off_t)addr) : pread(fd, buf, len, (off_t)addr);
+	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		n = 0;
-	rc = sp_mem_peek_read(tid, addr + (size_t)n, (char *)buf + n, len - (size_t)n);
-	if (rc == 0)
-		return 0;
-	/* ESRCH from ptrace: tid is not our stopped tracee, so the first error says more. */
-	return rc == -ESRCH ? -err : rc;
+		return errno == EIO ? -EFAULT : -errno;
+	return n;
 }
 
 /*
- * Remote iovecs for want bytes at addr, each ending at a page boundary:
- * process_vm_readv stops at the first iovec it cannot read and returns
- * what it copied so far, so a string that ends just before an unmapped
- * page is still read whole.  Returns how many bytes the iovecs cover.
+ * Up to len bytes at addr into buf, stopping at the first page that cannot
+ * be read.  How many came, or -errno when /proc/TID/mem cannot be used.
  */
-static size_t split_pages(uint64_t addr, size_t want, size_t page, struct iovec *iov, int *niov)
+static ssize_t read_some(pid_t tid, uint64_t addr, void *buf, size_t len)
 {
-	size_t total = 0;
-	int k = 0;
+	int fd = open_mem(tid, O_RDONLY);
+	ssize_t n;
 
-	while (total < want && k < STR_BATCH_IOV) {
-		uint64_t at = addr + total;
-		size_t chunk = page - (size_t)(at & (page - 1));
-
-		if (chunk > want - total)
-			chunk = want - total;
-		iov[k].iov_base = (void *)(uintptr_t)at;
-		iov[k].iov_len = chunk;
-		total += chunk;
-		k++;
-	}
-	*niov = k;
-	return total;
+	if (fd < 0)
+		return fd;
+	n = mem_io(fd, buf, len, addr, false);
+	close(fd);
+	/* The mm is gone (the task exited or exec'd after the open): nothing to read. */
+	if (n == 0 && len > 0)
+		return -ESRCH;
+	return n;
 }
 
-/* The rest of a string process_vm_readv could not reach, through ptrace. */
-static long finish_with_peek(pid_t tid, uint64_t addr, char *buf, size_t cap, size_t done, int err,
+int sp_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t n;
+	int rc;
+
+	if (len == 0)
+		return 0;
+	n = read_some(tid, addr, buf, len);
+	if (n == (ssize_t)len)
+		return 0;
+	if (n == -ESRCH)
+		return -ESRCH;
+	if (n >= 0 || n == -EFAULT)
+		return -EFAULT; /* /proc/TID/mem reads all ptrace could: a hole */
+	/* /proc refused (not mounted, or hidepid): ptrace, a word at a time. */
+	rc = sp_mem_peek_read(tid, addr, buf, len);
+	return rc == -ESRCH ? (int)n : rc;
+}
+
+int sp_mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	int fd = open_mem(tid, O_WRONLY);
+	ssize_t n;
+
+	if (fd >= 0) {
+		n = mem_io(fd, (void *)buf, len, addr, true);
+		close(fd);
+		if (n == (ssize_t)len)
+			return 0;
+		return n < 0 ? (int)n : -EFAULT;
+	}
+	if (fd == -ESRCH)
+		return -ESRCH;
+	/* /proc refused: ptrace, a word at a time (len is a multiple of a word). */
+	if (len % sizeof(long))
+		return -EINVAL;
+	for (size_t off = 0; off < len; off += sizeof(long)) {
+		long word;
+
+		memcpy(&word, p + off, sizeof(word));
+		if (ptrace(PTRACE_POKEDATA, tid, (void *)(uintptr_t)(addr + off), (void *)word) < 0)
+			return errno == EIO ? -EFAULT : -errno;
+	}
+	return 0;
+}
+
+/* The rest of a string /proc/TID/mem could not reach, through ptrace. */
+static long finish_with_peek(pid_t tid, uint64_t addr, char *buf, size_t cap, int err,
                              bool *truncated)
 {
-	long r = sp_mem_peek_str(tid, addr + done, buf + done, cap - done, truncated);
+	long r = sp_mem_peek_str(tid, addr, buf, cap, truncated);
 
-	if (r >= 0)
-		return (long)done + r;
-	if (done == 0)
-		return r == -ESRCH ? -err : r;
-	/* Readable bytes without a NUL, then nothing: unterminated, so truncated. */
-	buf[done] = '\0';
-	*truncated = true;
-	return (long)done;
+	return r == -ESRCH ? -err : r;
 }
 
 long sp_mem_read_str(pid_t tid, uint64_t addr, char *buf, size_t cap, bool *truncated)
@@ -173,33 +217,43 @@ long sp_mem_read_str(pid_t tid, uint64_t addr, char *buf, size_t cap, bool *trun
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	size_t want = cap + 1; /* the byte at index cap tells "exactly cap" from "longer" */
 	size_t done = 0;
+	int fd = open_mem(tid, O_RDONLY);
 
 	*truncated = false;
+	if (fd == -ESRCH)
+		return -ESRCH;
+	if (fd < 0)
+		return finish_with_peek(tid, addr, buf, cap, -fd, truncated);
+	/* A page at a time: a string that ends just before a hole is still read whole. */
 	while (done < want) {
-		struct iovec remote[STR_BATCH_IOV];
-		struct iovec local;
-		int niov;
-		size_t batch = split_pages(addr + done, want - done, page, remote, &niov);
+		uint64_t at = addr + done;
+		size_t chunk = page - (size_t)(at & (page - 1));
 		ssize_t n;
 		char *nul;
 
-		local.iov_base = buf + done;
-		local.iov_len = batch;
-		n = process_vm_readv(tid, &local, 1, remote, (unsigned long)niov, 0);
-		if (n < 0 && errno == ESRCH)
-			return -ESRCH;
-		if (n < 0 && done == 0)
-			return finish_with_peek(tid, addr, buf, cap, 0, errno, truncated);
-		if (n < 0)
-			n = 0;
+		if (chunk > want - done)
+			chunk = want - done;
+		n = mem_io(fd, buf + done, chunk, at, false);
+		if (n == 0)
+			n = done == 0 ? -ESRCH : -EFAULT; /* the mm went away */
+		if (n < 0) {
+			close(fd);
+			if (done == 0)
+				return n;
+			/* Readable bytes without a NUL, then nothing: unterminated, so truncated.
+			 */
+			buf[done] = '\0';
+			*truncated = true;
+			return (long)done;
+		}
 		nul = memchr(buf + done, '\0', (size_t)n);
-		if (nul)
+		if (nul) {
+			close(fd);
 			return nul - buf;
+		}
 		done += (size_t)n;
-		/* Short: the next page refused; done <= cap here since n < batch. */
-		if ((size_t)n < batch)
-			return finish_with_peek(tid, addr, buf, cap, done, EFAULT, truncated);
 	}
+	close(fd);
 	buf[cap] = '\0';
 	*truncated = true;
 	return (long)cap;

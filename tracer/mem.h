@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Reading a tracee's memory.  process_vm_readv does a whole string or
- * struct in one call; PTRACE_PEEKDATA (a word per call) is the fallback
- * when it is refused (e.g. a non-dumpable tracee without CAP_SYS_PTRACE
- * on some kernels) or when the range crosses into an unmapped page.
+ * Reading and writing a tracee's memory through /proc/TID/mem (a whole
+ * string or struct per call, and no sleep on a userfaultfd page), with
+ * PTRACE_PEEKDATA/POKEDATA (a word per call) where /proc cannot be used.
  */
 #ifndef SYSPHASE_TRACER_MEM_H
 #define SYSPHASE_TRACER_MEM_H
@@ -13,8 +12,16 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Reads len bytes at addr of tid into buf.  0 or -errno. */
+/*
+ * Reads len bytes at addr of tid into buf.  0 or -errno: -EFAULT for an
+ * address with nothing readable, -ESRCH when tid is gone, -EPERM/-EACCES
+ * when the kernel refuses (a non-dumpable tracee without CAP_SYS_PTRACE).
+ * Never sleeps on a userfaultfd-registered page (it fails instead).
+ */
 int sp_mem_read(pid_t tid, uint64_t addr, void *buf, size_t len);
+
+/* Writes len bytes of buf at addr of tid (a ptrace-stopped tracee): 0 or -errno, as above. */
+int sp_mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
 
 /*
  * Reads a NUL-terminated string of at most cap bytes at addr into buf

@@ -1,35 +1,51 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Holding a process still for a hand-over, and the hand-over itself.
+ * Holding still every task that can touch a program's memory while a
+ * filter sits in it for a hand-over (install.c): every thread of the
+ * process, and every task of another process that shares its memory
+ * (clone(CLONE_VM) without CLONE_THREAD, a vfork parent or child), found
+ * with kcmp(KCMP_VM).  A task that shares the memory can rewrite the
+ * program between the moment sysphase writes it and the moment the kernel
+ * copies it; held, it runs no instruction of its own meanwhile.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include <linux/seccomp.h>
+#include <linux/kcmp.h>
 #include <sys/ptrace.h>
-#include <sys/user.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "internal.h"
 #include "sysphase/procfs.h"
-#include "handover.h"
-#include "inject.h"
 
-/* Waits for the task to stop or die without blocking on one that cannot answer. */
+/* How a task ended up. */
 enum quiet {
-	QUIET_STOPPED,
-	QUIET_IN_KERNEL,
-	QUIET_GONE
+	QUIET_STOPPED,   /* in a ptrace stop; its status is deferred to the loop */
+	QUIET_IN_KERNEL, /* asleep in the kernel with the interrupt pending */
+	QUIET_GONE,
+	QUIET_STUCK, /* neither, by the deadline */
 };
 
-static enum quiet wait_quiet(struct sp_tracer *t, struct thread *th)
+static bool past(const struct timespec *deadline)
 {
-	const struct timespec tick = {.tv_nsec = 50 * 1000};
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
+/* Waits for the task to stop or die without blocking on one that cannot answer. */
+static enum quiet wait_quiet(struct sp_tracer *t, struct thread *th,
+                             const struct timespec *deadline)
+{
+	const struct timespec tick = {.tv_nsec = 20 * 1000};
 
 	for (;;) {
 		int status;
@@ -56,35 +72,44 @@ static enum quiet wait_quiet(struct sp_tracer *t, struct thread *th)
 			return QUIET_IN_KERNEL;
 		if (state == 'Z' || state == 'X' || state == '?')
 			return QUIET_GONE;
+		if (past(deadline))
+			return QUIET_STUCK;
 		nanosleep(&tick, NULL);
 	}
 }
 
-/* A task of the process that the table does not know yet: a thread being born. */
-static int adopt_for_quiesce(struct sp_tracer *t, pid_t pid, pid_t tid, struct sp_diag *why)
+static bool is_gone(pid_t pid, pid_t tid)
+{
+	char s = sp_proc_task_state(pid, tid);
+
+	return s == '?' || s == 'Z' || s == 'X';
+}
+
+/*
+ * A task of process pid that the table does not know: a thread being
+ * born, a thread `run` let go (phases are per thread) or one it made
+ * since, or a task of another process that shares the memory and is not
+ * ours.  It can write the program's memory too: seize it for the
+ * hand-over (run's filters deny CLONE_UNTRACED, so nothing hides from
+ * that), and let it go again at its next stop.
+ */
+static int adopt(struct sp_tracer *t, pid_t pid, pid_t tid, struct sp_diag *why)
 {
 	struct thread *th;
-
 	bool borrowed = false;
 
 	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
-		if (errno == ESRCH && sp_proc_task_state(pid, tid) != 'R' &&
-		    sp_proc_task_state(pid, tid) != 'S')
-			return 0; /* exited meanwhile */
-		/*
-		 * Not our tracee: a thread `run` let go (phases are per thread),
-		 * or one it made since (run's filters deny CLONE_UNTRACED, so
-		 * nothing else makes one).  It can write the program's memory
-		 * too: seize it for the hand-over, and let it go again at its
-		 * next stop.
-		 */
+		if (errno == ESRCH && is_gone(pid, tid))
+			return 0;
 		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SP_SEIZE_OPTIONS) < 0 ||
 		    ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
-			if (errno == ESRCH && sp_proc_task_state(pid, tid) != 'R' &&
-			    sp_proc_task_state(pid, tid) != 'S')
+			if (errno == ESRCH && is_gone(pid, tid))
 				return 0;
-			return sp_diag_set(why, EPERM, "thread %d is not traced and cannot be: %s",
-			                   tid, strerror(errno));
+			return sp_diag_set(
+			    why, EPERM,
+			    "task %d shares the program's memory and cannot be held: "
+			    "%s",
+			    tid, strerror(errno));
 		}
 		borrowed = true;
 	}
@@ -92,142 +117,136 @@ static int adopt_for_quiesce(struct sp_tracer *t, pid_t pid, pid_t tid, struct s
 	if (!th)
 		return sp_diag_set(why, ENOMEM, "out of memory");
 	th->detaching = borrowed;
-	wait_quiet(t, th);
+	return 0;
+}
+
+/* Interrupts, then waits for, every task of pid in the table but self. */
+static int hold_known(struct sp_tracer *t, pid_t pid, const struct thread *self,
+                      const struct timespec *deadline, struct sp_diag *why)
+{
+	for (int pass = 0; pass < 2; pass++)
+		for (unsigned b = 0; b < THREAD_BUCKETS; b++)
+			for (struct thread *th = t->buckets[b]; th; th = th->next) {
+				if (th->pid != pid || th == self || th->held || th->has_deferred)
+					continue;
+				if (pass == 0) {
+					/* ESRCH: dying; wait4 reports it. */
+					ptrace(PTRACE_INTERRUPT, th->tid, 0, 0);
+					continue;
+				}
+				if (wait_quiet(t, th, deadline) == QUIET_STUCK)
+					return sp_diag_set(why, ETIMEDOUT,
+					                   "thread %d did not stop to be held",
+					                   th->tid);
+			}
 	return 0;
 }
 
 /*
- * Holds every thread of self's process but self still: PTRACE_INTERRUPT
- * each one, and wait until it is stopped, or asleep in the kernel where
- * the pending interrupt stops it before it runs any user code.  The
- * program's memory can then be written without another thread of it
- * seeing or changing it (the injected program sits in memory every
- * thread can write).  Tasks born meanwhile (a clone in flight) are
- * found in /proc and held too, until a pass finds none new.  What the
- * threads reported meanwhile is deferred to the event loop, which then
- * restarts them as usual.
+ * Holds every task of process pid: those the table knows, then, until a
+ * pass of /proc/PID/task finds none new, those it does not (a clone in
+ * flight, threads let go).
  */
-int tr_quiesce_process(struct sp_tracer *t, struct thread *self, struct sp_diag *why)
+static int hold_process(struct sp_tracer *t, pid_t pid, const struct thread *self,
+                        const struct timespec *deadline, struct sp_diag *why)
 {
-	char dirpath[64];
 	bool added;
+	int rc = hold_known(t, pid, self, deadline, why);
 
-	for (unsigned b = 0; b < THREAD_BUCKETS; b++)
-		for (struct thread *th = t->buckets[b]; th; th = th->next) {
-			if (th->pid != self->pid || th == self || th->held || th->has_deferred)
-				continue;
-			if (ptrace(PTRACE_INTERRUPT, th->tid, 0, 0) < 0)
-				continue; /* ESRCH: dying; wait4 reports it */
-			wait_quiet(t, th);
-		}
-	snprintf(dirpath, sizeof(dirpath), "/proc/%d/task", self->pid);
+	if (rc < 0)
+		return rc;
 	do {
-		DIR *dir = opendir(dirpath);
-		struct dirent *de;
-		int rc = 0;
+		struct sp_pids tids = {0};
 
-		if (!dir)
-			return sp_diag_set(why, ESRCH, "the process is gone");
 		added = false;
-		while (rc == 0 && (de = readdir(dir))) {
-			pid_t tid = (pid_t)atoi(de->d_name);
-
-			if (tid <= 0 || tr_thread_find(t, tid))
+		rc = sp_proc_threads(pid, &tids);
+		if (rc == -ESRCH && (!self || self->pid != pid))
+			rc = 0; /* a sharer that exited: it writes nothing any more */
+		else if (rc < 0)
+			rc = sp_diag_set(why, -rc, "cannot list the threads of %d: %s", pid,
+			                 strerror(-rc));
+		for (size_t i = 0; rc == 0 && i < tids.n; i++) {
+			if (tr_thread_find(t, tids.v[i]))
 				continue;
-			rc = adopt_for_quiesce(t, self->pid, tid, why);
+			rc = adopt(t, pid, tids.v[i], why);
 			added = true;
 		}
-		closedir(dir);
-		if (rc < 0)
-			return rc;
-	} while (added);
-	return 0;
+		sp_pids_free(&tids);
+		if (rc == 0 && added)
+			rc = hold_known(t, pid, self, deadline, why);
+	} while (rc == 0 && added);
+	return rc;
 }
 
-/* Whether tid is a thread of process pid (/proc/PID/task/TID exists). */
-static bool thread_find_in(pid_t pid, int tid)
+/*
+ * Whether process other shares pid's memory: 1 yes, 0 no.  kcmp() needs
+ * PTRACE_MODE_READ over both; where it is refused, a task we trace counts
+ * as a sharer (holding it costs little), and one we do not trace cannot
+ * be (sharing the memory means sharing its dumpable flag and, for a
+ * program without privileges, its credentials, which would let us).
+ */
+static int shares_memory(struct sp_tracer *t, pid_t pid, pid_t other)
 {
-	char path[64];
+	long r = syscall(SYS_kcmp, pid, other, KCMP_VM, 0, 0);
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d", pid, tid);
-	return access(path, F_OK) == 0;
+	if (r == 0)
+		return 1;
+	if (r > 0 || errno == ESRCH)
+		return 0;
+	return tr_thread_find(t, other) ? 1 : 0;
 }
 
-/* The injected call itself, with the thread's death noted for the loop. */
-static int inject(struct thread *th, const void *insns, size_t len, unsigned long flags,
-                  struct sp_diag *why)
+/* Processes that might share pid's memory: those we trace, its parent, its children. */
+static int candidates(struct sp_tracer *t, pid_t pid, struct sp_pids *out)
 {
-	struct sp_inject_outcome out;
-	int rc = sp_inject_seccomp(th->tid, insns, len, flags, &out);
+	pid_t tgid, ppid;
+	int rc = 0;
 
-	if (out.gone) {
-		/* The loop reports its death once the current event is handled. */
-		th->vanished = true;
-		th->vanished_status = out.gone_status;
-		return sp_diag_set(why, ESRCH, "thread %d died during the injection%s", th->tid,
-		                   WIFSIGNALED(out.gone_status) &&
-		                           WTERMSIG(out.gone_status) == SIGSYS
-		                       ? " (killed by SIGSYS: a filter of its own denies seccomp)"
-		                       : "");
+	for (unsigned b = 0; rc == 0 && b < THREAD_BUCKETS; b++)
+		for (struct thread *th = t->buckets[b]; rc == 0 && th; th = th->next)
+			rc = sp_pids_add(out, th->pid);
+	if (rc == 0 && sp_proc_ids(pid, &tgid, &ppid) == 0 && ppid > 1 && ppid != getpid())
+		rc = sp_pids_add(out, ppid);
+	if (rc == 0) {
+		rc = sp_proc_children(pid, out);
+		if (rc == -ENOTSUP || rc == -ESRCH)
+			rc = 0; /* no children files: the traced tasks are what can be known */
 	}
-	if (rc < 0)
-		return sp_diag_set(why, -rc, "the injection failed: %s", strerror(-rc));
-	/*
-	 * A positive result is TSYNC's refusal, naming a thread of the
-	 * process whose filters diverge, or else a filter of the program's
-	 * own at work: TRAP and KILL skip the call and leave the syscall
-	 * number in rax (syscall_rollback), ERRNO can return anything.
-	 */
-	if (out.seccomp_ret > 0 && thread_find_in(th->pid, out.seccomp_ret))
-		return sp_diag_set(why, EPERM,
-		                   "thread %d holds filters of its own that TSYNC cannot join",
-		                   out.seccomp_ret);
-	if (out.seccomp_ret > 0)
-		return sp_diag_set(why, EPERM,
-		                   "seccomp() returned %d, not 0: a filter of the program's own "
-		                   "intercepted it",
-		                   out.seccomp_ret);
-	if (out.seccomp_ret < 0)
-		return sp_diag_set(why, -out.seccomp_ret, "seccomp() failed: %s",
-		                   strerror(-out.seccomp_ret));
-	return 0;
+	return rc;
 }
 
-int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid, const struct sock_filter *insns,
-                             size_t len, unsigned long flags, struct sp_diag *why)
+int tr_quiesce(struct sp_tracer *t, struct thread *self, struct sp_pids *held, struct sp_diag *why)
 {
-	struct thread *th = tr_thread_find(tracer, tid);
-	long before;
+	struct timespec deadline;
 	int rc;
 
-	if (!th)
-		return sp_diag_set(why, ESRCH, "thread %d is not traced", tid);
-	if (!sp_inject_ready(tid))
-		return -ENOTSUP;
-	rc = tr_quiesce_process(tracer, th, why);
-	if (rc < 0)
-		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += t->handover_timeout_s;
+	held->n = 0;
+	rc = sp_pids_add(held, self->pid);
+	if (rc == 0)
+		rc = hold_process(t, self->pid, self, &deadline, why);
 	/*
-	 * The kernel's count is the witness: the injected call's result is
-	 * not, since a filter of the program's own can answer seccomp() with
-	 * ERRNO|0 (a fake success), and with TSYNC every thread ends up with
-	 * the caller's filters plus the new one.
+	 * Sharers, found from every held process until none is new: a sharer
+	 * held after a clone(CLONE_VM) of its own finished has a child that
+	 * shares the memory too.
 	 */
-	before = sp_proc_seccomp_filters(th->pid, tid);
-	if (before < 0)
-		return sp_diag_set(why, -before, "cannot read thread %d's filter count: %s", tid,
-		                   strerror((int)-before));
-	rc = inject(th, insns, len, flags, why);
-	if (rc < 0)
-		return rc;
-	/* Without TSYNC the filter is tid's alone, and the other threads keep theirs. */
-	if (flags & SECCOMP_FILTER_FLAG_TSYNC)
-		rc = sp_handover_check_counts(th->pid, before + 1, why);
-	else
-		rc = sp_handover_check_thread(th->pid, tid, before + 1, why);
-	if (rc < 0)
-		return rc;
-	/* The filters are numbered from the oldest: the new one is number `before`. */
-	rc = sp_handover_check_program(tid, before, insns, len, why);
-	return rc < 0 ? rc : 0;
+	for (size_t i = 0; rc == 0 && i < held->n; i++) {
+		struct sp_pids cand = {0};
+
+		rc = candidates(t, held->v[i], &cand);
+		for (size_t j = 0; rc == 0 && j < cand.n; j++) {
+			pid_t other = cand.v[j];
+
+			if (sp_pids_has(held, other) || !shares_memory(t, self->pid, other))
+				continue;
+			rc = sp_pids_add(held, other);
+			if (rc == 0)
+				rc = hold_process(t, other, NULL, &deadline, why);
+		}
+		sp_pids_free(&cand);
+	}
+	if (rc == -ENOMEM && !why->msg[0])
+		sp_diag_set(why, ENOMEM, "out of memory");
+	return rc;
 }

@@ -84,9 +84,17 @@ void tr_restart_thread(struct sp_tracer *t, struct thread *th, enum restart_how 
 
 	switch (how) {
 	case RESTART_RESUME:
-		/* A call in progress keeps its exit stop, even for a thread followed by events. */
+		if (th->detach_after) {
+			tr_restart_thread(t, th, RESTART_DETACH, sig);
+			return;
+		}
+		/*
+		 * A call in progress keeps its exit stop, even for a thread
+		 * followed by events, and so does the next call of a thread
+		 * with a filter due (install.c takes it at its entry stop).
+		 */
 		rc = ptrace((t->opts->entry_only && !th->full_stops) ||
-		                    (th->events_only && !th->in_syscall)
+		                    (th->events_only && !th->in_syscall && !th->req.insns)
 		                ? PTRACE_CONT
 		                : PTRACE_SYSCALL,
 		            th->tid, 0, (void *)(long)sig);
@@ -237,13 +245,14 @@ static void dispatch_stop(struct sp_tracer *t, pid_t tid, int status)
 		detach_process(t, pid, th);
 		return;
 	}
-	if (t->detach_tid && t->detach_tid == th->tid) {
-		/* This thread alone: the others go on being followed, undisturbed. */
-		t->detach_tid = 0;
-		tr_restart_thread(t, th, RESTART_DETACH, sig);
-		return;
-	}
 	tr_restart_thread(t, th, how, sig);
+}
+
+static void dispatch(struct sp_tracer *t, pid_t tid, int status)
+{
+	t->current = tr_thread_find(t, tid);
+	dispatch_stop(t, tid, status);
+	t->current = NULL;
 }
 
 /* ---- the loop ---- */
@@ -311,7 +320,7 @@ static void drain(struct sp_tracer *t)
 		if (tid <= 0)
 			tid = waitpid(-1, &status, __WALL | WNOHANG);
 		if (tid > 0) {
-			dispatch_stop(t, tid, status);
+			dispatch(t, tid, status);
 			continue;
 		}
 		if (tid < 0 && errno != EINTR)
@@ -359,7 +368,11 @@ static void wait_detached_leader(struct sp_tracer *t)
 int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *res,
                   struct sp_diag *diag)
 {
-	struct sp_tracer t = {.opts = opts};
+	struct sp_tracer t = {
+	    .opts = opts,
+	    .stop_signal = &stop_signal,
+	    .handover_timeout_s = opts->handover_timeout_s > 0 ? opts->handover_timeout_s : 5,
+	};
 	int rc, err_fd = -1, status;
 
 	memset(res, 0, sizeof(*res));
@@ -409,7 +422,7 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 				continue;
 			break; /* ECHILD: nothing left to wait for */
 		}
-		dispatch_stop(&t, tid, status);
+		dispatch(&t, tid, status);
 	}
 
 	if (err_fd >= 0) {
@@ -455,7 +468,11 @@ void sp_tracer_detach_after(struct sp_tracer *tracer, pid_t pid)
 
 void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid)
 {
-	tracer->detach_tid = tid;
+	struct thread *th = tr_thread_find(tracer, tid);
+
+	/* This thread alone, at its restart: the others go on being followed, undisturbed. */
+	if (th)
+		th->detach_after = true;
 }
 
 int sp_tracer_set_events_only(struct sp_tracer *tracer, pid_t tid, bool on)

@@ -42,6 +42,19 @@ struct sp_tracer_opts {
 	 * attached ones detached.
 	 */
 	int (*on_event)(void *ctx, struct sp_tracer *tracer, struct sp_event *ev);
+
+	/*
+	 * The outcome of a hand-over asked for with sp_tracer_install_filter,
+	 * called at the stop where it was performed: rc 0 when thread tid
+	 * holds the filter (from the re-issued call on), else -errno with
+	 * why, and the process has been killed.  tid sits in a stop, so
+	 * sp_tracer_detach_thread_after() may be called for it.
+	 */
+	void (*on_handover)(void *ctx, struct sp_tracer *tracer, pid_t tid, long tag, int rc,
+	                    const char *why);
+
+	/* Bound on holding the tasks and on an injected seccomp(): seconds, 0 for 5. */
+	int handover_timeout_s;
 	void *ctx;
 };
 
@@ -108,30 +121,54 @@ void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid);
  */
 int sp_tracer_set_events_only(struct sp_tracer *tracer, pid_t tid, bool on);
 
+/* A filter for a thread (sp_tracer_install_filter). */
+struct sp_filter_request {
+	const struct sock_filter *insns; /* the program: valid until on_handover reports */
+	size_t len;
+	unsigned long flags;  /* SECCOMP_FILTER_FLAG_* */
+	bool refuse_io_uring; /* fail while a task sharing the memory can use an io_uring ring */
+	long tag;             /* the caller's, handed back to on_handover */
+};
+
 /*
- * From inside on_event, for a syscall event at its exit stop: hands thread
- * tid's process the filter insns[0..len), verified.
- *   1. Every other thread of the process is held still (PTRACE_INTERRUPT,
- *      waited for; threads born meanwhile too, and threads let go with
- *      sp_tracer_detach_thread_after(), seized for the while), so none can
- *      read or rewrite the program while it sits in the process's memory.
- *   2. tid calls seccomp(SECCOMP_SET_MODE_FILTER, flags, prog), and is
- *      restored exactly (registers and the memory used): the interrupted
- *      syscall's result is what the program sees.
+ * Thread tid must hold req's filter from its next syscall on: the tracer
+ * installs it at tid's next syscall-entry stop (resuming tid with syscall
+ * stops until then, even when it is followed by events alone), and says
+ * how it went through opts->on_handover.  At that stop:
+ *   1. Every task that shares the memory is held still: every other
+ *      thread of the process, and every task of another process with the
+ *      same memory (kcmp KCMP_VM: clone(CLONE_VM) siblings, vfork parents
+ *      and children), threads born meanwhile and tasks not followed
+ *      (seized for the while), so none can read or rewrite the program
+ *      while it sits in the memory.  With refuse_io_uring, no held
+ *      process may hold an io_uring ring (fd, mapping or poller thread).
+ *   2. tid's call is replaced by seccomp(SECCOMP_SET_MODE_FILTER, flags,
+ *      prog); its registers are then restored with the instruction
+ *      pointer rewound, so that on restart it makes its own call again,
+ *      which the new filter judges.  The injected call is bounded in time
+ *      (opts->handover_timeout_s).
  *   3. With SECCOMP_FILTER_FLAG_TSYNC every thread's filter count
  *      (/proc/.../Seccomp_filters), without it tid's, must be tid's count
- *      before plus one, and, where the caller may read filters back
- *      (CAP_SYS_ADMIN), tid's newest filter must be insns.
- * Returns 0 when verified; -ENOTSUP when tid is not at a `syscall`
- * instruction (after execve or rt_sigreturn: try at a later exit stop);
- * else -errno with why saying what failed, and the caller must not let
- * the process run on (sp_tracer_kill_process).  The held threads are
- * restarted by the event loop as usual.
+ *      before plus one, and, where the kernel lets the caller read filters
+ *      back (CAP_SYS_ADMIN), tid's newest filter must be the program.
+ * Other held threads waiting at an entry stop with a request of their own
+ * get theirs under the same holding.  On any failure the process is
+ * killed (SIGKILL) before on_handover is called.  A later call replaces a
+ * request not yet performed; req NULL (or req->insns NULL) cancels it.
+ * Returns 0, -ESRCH when tid is not followed, -EINVAL for a bad length.
  */
 #include <linux/filter.h>
 
-int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid, const struct sock_filter *insns,
-                             size_t len, unsigned long flags, struct sp_diag *why);
+int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid,
+                             const struct sp_filter_request *req);
+
+/*
+ * Whether this process may read a tracee's filters back
+ * (PTRACE_SECCOMP_GET_FILTER: CAP_SYS_ADMIN in the initial user namespace,
+ * and no seccomp filter of its own), probed on a child.  Without it a
+ * hand-over is verified by the kernel's filter count alone.
+ */
+bool sp_tracer_can_read_filters(void);
 
 /* Kills process pid with SIGKILL (a filter could not be installed). */
 void sp_tracer_kill_process(struct sp_tracer *tracer, pid_t pid);

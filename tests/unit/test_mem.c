@@ -65,10 +65,13 @@ static void test_read_self_unmapped(void **state)
 
 	/* All of it readable: fine right up to the last byte of the first page. */
 	assert_int_equal(sp_mem_read(getpid(), (uintptr_t)(p + pg - 16), dst, 16), 0);
-	/* One byte too far: process_vm_readv stops short, ptrace cannot help on ourselves. */
+	/* Into the PROT_NONE page: /proc/PID/mem reads it as ptrace does (FOLL_FORCE). */
+	assert_int_equal(sp_mem_read(getpid(), (uintptr_t)(p + pg - 15), dst, 16), 0);
+	/* Into an unmapped page: nothing there. */
+	assert_int_equal(munmap(p + pg, pg), 0);
 	assert_int_equal(sp_mem_read(getpid(), (uintptr_t)(p + pg - 15), dst, 16), -EFAULT);
 	assert_int_equal(sp_mem_read(getpid(), 0, dst, sizeof(dst)), -EFAULT);
-	munmap(p, 2 * pg);
+	munmap(p, pg);
 }
 
 static void test_str_self(void **state)
@@ -132,10 +135,22 @@ static void str_before_guard(bool unmap)
 	munmap(p, unmap ? pg : 2 * pg);
 }
 
+/* A PROT_NONE page ends nothing: /proc/PID/mem reads through it (FOLL_FORCE), as ptrace does. */
 static void test_str_before_prot_none(void **state)
 {
+	size_t pg = page_size();
+	char *p = guarded_pages(PROT_NONE);
+	char buf[257];
+	bool trunc = true;
+	long n;
+
 	(void)state;
-	str_before_guard(false);
+	memset(p + pg - 10, 'x', 10); /* then the PROT_NONE page's 'A's, up to the cap */
+	n = sp_mem_read_str(getpid(), (uintptr_t)(p + pg - 10), buf, 16, &trunc);
+	assert_int_equal(n, 16);
+	assert_string_equal(buf, "xxxxxxxxxxAAAAAA");
+	assert_true(trunc);
+	munmap(p, 2 * pg);
 }
 
 static void test_str_before_unmapped(void **state)
