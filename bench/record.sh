@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Recording overhead, as ratios against baselines measured in the same run:
-#   (a) 200,000 getppid() calls: native, strace -f, sysphase record, sysphase --no-exit
+#   (a) 200,000 getppid() calls: native, strace -f, sysphase record (the default:
+#       module+offset stacks for static completion), record --no-stack, --no-exit
 #   (b) nginx (Debian package, 127.0.0.1) under wrk -t1 -c10 -d10s, the same four ways
 #   Both interleave the four ways over several rounds (ROUNDS=5, NGINX_ROUNDS=2) and
 #   print medians: this VM's ptrace speed drifts over minutes, and a slow spell
 #   must hit every way alike.
 #   (c) the supervisor's peak RSS over a 1,000,000-syscall run
-#   (d) what static completion's stacks cost: 200,000 getppid() calls recorded with
-#       --stack=addr (module+offset frames) and --stack (symbolised), against plain
-#       record, interleaved the same way
+#   (d) what stacks cost: 200,000 getppid() calls recorded by default (module+offset
+#       frames, each call path unwound once), with --stack (symbolised) and with
+#       --no-stack, interleaved the same way
 # A benchmark, not a test: it prints figures and never fails on them.
 #   bench/record.sh [BUILD_DIR]     (DURATION=10 to change the wrk run length)
 set -euo pipefail
@@ -33,13 +34,14 @@ ratio() { python3 -c "print(f'{$1 / $2:.2f}')"; }
 # (a): the four ways interleaved, ROUNDS times, so that a slow spell of the
 # (virtual) machine hits all of them alike; the median of each is shown.
 echo "== (a) 200000 x getppid(), ${ROUNDS:-5} interleaved rounds, medians"
-read -r native strace_t rec noexit < <(python3 - "$loop" "$sysphase" "${ROUNDS:-5}" <<'PY'
+read -r native strace_t rec nostack noexit < <(python3 - "$loop" "$sysphase" "${ROUNDS:-5}" <<'PY'
 import statistics, subprocess, sys, time
 loop, sysphase, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ways = [
     [loop, "200000"],
-    ["strace", "-f", "-qq", "-o", "/dev/null", loop, "200000"],
+    ["strace", "-f", "-o", "/dev/null", loop, "200000"],
     [sysphase, "record", "-o", "/dev/null", "--", loop, "200000"],
+    [sysphase, "record", "--no-stack", "-o", "/dev/null", "--", loop, "200000"],
     [sysphase, "record", "--no-exit", "-o", "/dev/null", "--", loop, "200000"],
 ]
 times = [[] for _ in ways]
@@ -51,12 +53,16 @@ for _ in range(rounds):
 print(" ".join(f"{statistics.median(t):.4f}" for t in times))
 PY
 )
-printf '%-28s %8ss  %7sx native  %5sx strace\n' \
-	native "$native" 1.00 "$(ratio "$native" "$strace_t")" \
-	"strace -f -qq" "$strace_t" "$(ratio "$strace_t" "$native")" 1.00 \
+# "speed vs strace" is strace's time over this way's: 1.00 or more is at least as fast.
+printf '%-28s %8ss  %7sx native  %5sx strace'"'"'s time  %5sx strace'"'"'s speed\n' \
+	native "$native" 1.00 "$(ratio "$native" "$strace_t")" "$(ratio "$strace_t" "$native")" \
+	"strace -f" "$strace_t" "$(ratio "$strace_t" "$native")" 1.00 1.00 \
 	"sysphase record" "$rec" "$(ratio "$rec" "$native")" "$(ratio "$rec" "$strace_t")" \
-	"sysphase record --no-exit" "$noexit" "$(ratio "$noexit" "$native")" \
-	"$(ratio "$noexit" "$strace_t")"
+	"$(ratio "$strace_t" "$rec")" \
+	"record --no-stack" "$nostack" "$(ratio "$nostack" "$native")" \
+	"$(ratio "$nostack" "$strace_t")" "$(ratio "$strace_t" "$nostack")" \
+	"record --no-exit" "$noexit" "$(ratio "$noexit" "$native")" \
+	"$(ratio "$noexit" "$strace_t")" "$(ratio "$strace_t" "$noexit")"
 
 start_nginx() { # wrapper... -> sets nginx_pid, waits until it answers
 	local port
@@ -100,7 +106,7 @@ for round in $(seq "$nginx_rounds"); do
 	for mode in native strace record noexit; do
 		case $mode in
 		native) start_nginx env ;;
-		strace) start_nginx strace -f -qq -o /dev/null ;;
+		strace) start_nginx strace -f -o /dev/null ;;
 		record) start_nginx "$sysphase" record -o /dev/null -- ;;
 		noexit) start_nginx "$sysphase" record --no-exit -o /dev/null -- ;;
 		esac
@@ -138,8 +144,8 @@ read -r plain addr symb < <(python3 - "$loop" "$sysphase" "${ROUNDS:-5}" <<'PY'
 import statistics, subprocess, sys, time
 loop, sysphase, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
 ways = [
+    [sysphase, "record", "--no-stack", "-o", "/dev/null", "--", loop, "200000"],
     [sysphase, "record", "-o", "/dev/null", "--", loop, "200000"],
-    [sysphase, "record", "--stack=addr", "-o", "/dev/null", "--", loop, "200000"],
     [sysphase, "record", "--stack", "-o", "/dev/null", "--", loop, "200000"],
 ]
 times = [[] for _ in ways]
@@ -151,7 +157,7 @@ for _ in range(rounds):
 print(" ".join(f"{statistics.median(t):.4f}" for t in times))
 PY
 )
-printf '%-28s %8ss  %7sx record\n' \
-	"sysphase record" "$plain" 1.00 \
-	"record --stack=addr" "$addr" "$(ratio "$addr" "$plain")" \
+printf '%-28s %8ss  %7sx --no-stack\n' \
+	"record --no-stack" "$plain" 1.00 \
+	"record (stacks, default)" "$addr" "$(ratio "$addr" "$plain")" \
 	"record --stack" "$symb" "$(ratio "$symb" "$plain")"

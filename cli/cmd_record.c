@@ -44,9 +44,10 @@ static void record_usage(FILE *out)
 	        "                       SIGINT/SIGTERM detach and leave it running\n"
 	        "  -r, --rules R        stamp each event with its phase: a rule file or a\n"
 	        "                       built-in set (nginx, pwd, generic)\n"
-	        "      --stack[=addr]   record the call stack of each syscall (libunwind):\n"
-	        "                       symbolised, or with addr module+offset frames only\n"
-	        "                       (cheaper; what export's static completion needs)\n"
+	        "      --stack[=addr]   symbolised call stacks (function names, for 'stack'\n"
+	        "                       triggers); with addr, or by default, module+offset\n"
+	        "                       frames only: what export's static completion needs\n"
+	        "      --no-stack       no call stacks: export cannot complete the policy\n"
 	        "      --no-exit        entry-only recording through a SECCOMP_RET_TRACE\n"
 	        "                       filter: one stop per syscall, no return values\n"
 	        "  -s, --strsize N      cap decoded strings at N bytes (default 256)\n"
@@ -125,14 +126,25 @@ struct record_args {
 static int parse_record_args(int argc, char **argv, struct record_args *a)
 {
 	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, 'o'}, {"pid", required_argument, NULL, 'p'},
-	    {"rules", required_argument, NULL, 'r'},  {"stack", optional_argument, NULL, 'S'},
-	    {"no-exit", no_argument, NULL, 'E'},      {"strsize", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+	    {"output", required_argument, NULL, 'o'},
+	    {"pid", required_argument, NULL, 'p'},
+	    {"rules", required_argument, NULL, 'r'},
+	    {"stack", optional_argument, NULL, 'S'},
+	    {"no-exit", no_argument, NULL, 'E'},
+	    {"strsize", required_argument, NULL, 's'},
+	    {"no-stack", no_argument, NULL, 'N'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	*a = (struct record_args){.opts = {.strsize = 256}, .output = "trace.jsonl"};
+	/*
+	 * Stacks by default (module + offset frames): without them export
+	 * cannot complete a policy, and the plain flow must give completed
+	 * ones.  The call-path cache makes them cheap (tracer/stack_path.h).
+	 */
+	*a = (struct record_args){.opts = {.strsize = 256, .stack = true, .stack_addrs = true},
+	                          .output = "trace.jsonl"};
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+:o:p:r:s:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -156,6 +168,9 @@ static int parse_record_args(int argc, char **argv, struct record_args *a)
 			}
 			a->opts.stack = true;
 			a->opts.stack_addrs = optarg != NULL;
+			break;
+		case 'N':
+			a->opts.stack = false;
 			break;
 		case 'E':
 			a->opts.entry_only = true;
@@ -212,6 +227,16 @@ static int load_rules(struct record_ctx *ctx, const struct record_args *a)
 		sp_warn("rules '%s' test return values, which --no-exit does not record: those "
 		        "triggers will not fire",
 		        sp_rules_name(ctx->rules));
+	/* What the rules test and the trace would lack: those triggers would never fire. */
+	if (sp_rules_need_stack(ctx->rules) && (!a->opts.stack || a->opts.stack_addrs))
+		sp_warn("rules '%s' test stack function names, which only symbolised stacks carry "
+		        "(record --stack): those triggers will not fire",
+		        sp_rules_name(ctx->rules));
+	if (sp_rules_string_need(ctx->rules) > a->opts.strsize)
+		sp_warn("rules '%s' match strings of %zu bytes, longer than -s %zu cuts them to: "
+		        "those predicates will not match (give -s %zu or more)",
+		        sp_rules_name(ctx->rules), sp_rules_string_need(ctx->rules),
+		        a->opts.strsize, sp_rules_string_need(ctx->rules));
 	ctx->detector = sp_detector_new(ctx->rules);
 	if (!ctx->detector) {
 		sp_err("out of memory");

@@ -103,7 +103,7 @@ void export_print_completion(const struct export_opts *o, const struct completio
 	if (o->no_complete)
 		return;
 	if (c->st.stacks == 0) {
-		printf("completion: no stacks in the traces (record with --stack=addr): only "
+		printf("completion: no stacks in the traces (recorded with --no-stack): only "
 		       "malloc's family added (%zu)\n",
 		       c->st.memory);
 		return;

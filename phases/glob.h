@@ -9,10 +9,17 @@
 #define SYSPHASE_PHASES_GLOB_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* NULL when pattern is well formed, else what is wrong with it (static string). */
 const char *sp_glob_check(const char *pattern, int *offset);
 
 bool sp_glob_match(const char *pattern, const char *s);
+
+/*
+ * The length of the shortest string a well-formed pattern matches: every
+ * character, escape, '?' and [...] takes one, '*' none.
+ */
+size_t sp_glob_min_len(const char *pattern);
 
 #endif /* SYSPHASE_PHASES_GLOB_H */

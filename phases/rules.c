@@ -197,6 +197,12 @@ static int own_trigger(struct sp_rules *r, struct sp_trigger *t)
 	v[r->ntriggers++] = t;
 	if (t->need_exit)
 		r->need_exit = true;
+	if (t->stack.n || (t->after && t->after->stack.n))
+		r->need_stack = true;
+	if (t->string_need > r->string_need)
+		r->string_need = t->string_need;
+	if (t->after && t->after->string_need > r->string_need)
+		r->string_need = t->after->string_need;
 	return 0;
 }
 
@@ -740,4 +746,14 @@ int sp_rules_on_fork(const struct sp_rules *r, int parent_phase)
 bool sp_rules_need_exit(const struct sp_rules *r)
 {
 	return r->need_exit;
+}
+
+bool sp_rules_need_stack(const struct sp_rules *r)
+{
+	return r->need_stack;
+}
+
+size_t sp_rules_string_need(const struct sp_rules *r)
+{
+	return r->string_need;
 }

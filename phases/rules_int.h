@@ -89,6 +89,11 @@ struct sp_trigger {
 	struct sp_trigger *after; /* ordering: only after this matched in the process */
 	unsigned nth;             /* fire on the nth match in the from phase (1 = first) */
 	bool need_exit;           /* looks at ret/errno */
+	/*
+	 * The longest string an argument predicate needs to see whole: the
+	 * shortest match of its longest glob or "eq"/"in" string.
+	 */
+	size_t string_need;
 };
 
 struct sp_phase {
@@ -111,6 +116,8 @@ struct sp_rules {
 	size_t ntriggers;
 	int *on_fork; /* per parent phase: the child's phase, or -1 to inherit */
 	bool need_exit;
+	bool need_stack;    /* some trigger tests stack function names */
+	size_t string_need; /* the largest of the triggers' string_need */
 };
 
 /* Parsing context: where messages point. */

@@ -695,6 +695,27 @@ static int parse_errno(const struct sp_pctx *c, const char *pointer, json_t *v,
 	return rc;
 }
 
+/*
+ * Raises *need to the longest string p must see whole: the shortest match
+ * of each glob, and each "eq"/"in" string compared as text.
+ */
+static void pred_string_need(const struct sp_pred *p, size_t *need)
+{
+	bool text = false;
+	size_t i;
+	json_t *e;
+
+	for (i = 0; i < p->globs.n; i++)
+		if (sp_glob_min_len(p->globs.v[i]) > *need)
+			*need = sp_glob_min_len(p->globs.v[i]);
+	for (i = 0; i < p->nsites; i++)
+		text |= p->sites[i].text;
+	json_array_foreach(p->in, i, e) {
+		if (text && json_is_string(e) && json_string_length(e) > *need)
+			*need = json_string_length(e);
+	}
+}
+
 static int parse_args(const struct sp_pctx *c, const char *pointer, json_t *v, struct sp_trigger *t)
 {
 	const char *key;
@@ -714,6 +735,7 @@ static int parse_args(const struct sp_pctx *c, const char *pointer, json_t *v, s
 		rc = pred_parse(c, sub, key, m, &t->syscalls, &t->preds[t->npreds++]);
 		if (rc < 0)
 			return rc;
+		pred_string_need(&t->preds[t->npreds - 1], &t->string_need);
 	}
 	return 0;
 }

@@ -24,12 +24,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/user.h>
 
 #include <libunwind-ptrace.h>
 
 #include "stack.h"
 #include "stack_internal.h"
+#include "stack_path.h"
 
 #define SP_STACK_MAX_FRAMES 64
 #define SP_STACK_NAME_MAX   512
@@ -62,6 +65,7 @@ struct stack_proc {
 	unsigned int upt_next;
 	struct sym_entry *syms; /* open addressing, power-of-two size */
 	size_t nsyms, capsyms;
+	struct sp_path_cache *paths; /* stacks already unwound, by call path */
 };
 
 /*
@@ -78,6 +82,10 @@ struct stack_proc {
 struct capture {
 	void *upt; /* the _UPT_ state of this capture's thread */
 	pid_t tid;
+	/* The thread's registers, read once (PTRACE_GETREGS) for the key and the unwinder. */
+	struct user_regs_struct regs;
+	/* Every register and word the unwinder read: the evidence a cached path is checked by. */
+	struct sp_path_log log;
 	/*
 	 * Unwinding restarted above a leaf without unwind information: the
 	 * instruction and stack pointers libunwind is to start from.
@@ -148,17 +156,36 @@ static bool _acc_cached_word(struct capture *c, unw_word_t addr, unw_word_t *val
 	return true;
 }
 
+/* Notes that the unwinder read val at addr (or failed to read addr). */
+static void _acc_log_word(struct capture *c, unw_word_t addr, const unw_word_t *val)
+{
+	struct sp_path_log *log = &c->log;
+
+	if (!val || log->nwords == SP_PATH_MAX_WORDS) {
+		log->overflow = true;
+		return;
+	}
+	log->addr[log->nwords] = addr;
+	log->val[log->nwords++] = *val;
+}
+
 static int _acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int write,
                            void *arg)
 {
 	struct capture *c = _stack_cur_for(arg);
+	int rc;
 
 	/* Unwinding only looks: nothing may change the tracee. */
 	if (write)
 		return -UNW_EINVAL;
-	if (c && _acc_cached_word(c, addr, val))
+	if (c && _acc_cached_word(c, addr, val)) {
+		_acc_log_word(c, addr, val);
 		return 0;
-	return _UPT_access_mem(as, addr, val, 0, arg);
+	}
+	rc = _UPT_access_mem(as, addr, val, 0, arg);
+	if (c)
+		_acc_log_word(c, addr, rc == 0 ? val : NULL);
+	return rc;
 }
 
 static int _acc_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, int write,
@@ -176,14 +203,29 @@ static int _acc_access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *va
 		*val = c->sp;
 		return 0;
 	}
+	/* Served from the capture's one PTRACE_GETREGS, not a PTRACE_PEEKUSER each. */
+	if (c && reg >= 0 && reg < SP_PATH_NREGS) {
+		uint64_t v;
+
+		sp_path_reg(&c->regs, reg, &v);
+		*val = (unw_word_t)v;
+		c->log.regs |= 1u << reg;
+		return 0;
+	}
+	if (c)
+		c->log.overflow = true; /* a register the path cache does not check */
 	return _UPT_access_reg(as, reg, val, 0, arg);
 }
 
 static int _acc_access_fpreg(unw_addr_space_t as, unw_regnum_t reg, unw_fpreg_t *val, int write,
                              void *arg)
 {
+	struct capture *c = _stack_cur_for(arg);
+
 	if (write)
 		return -UNW_EREADONLYREG;
+	if (c)
+		c->log.overflow = true; /* not evidence the path cache checks */
 	return _UPT_access_fpreg(as, reg, val, 0, arg);
 }
 
@@ -246,6 +288,7 @@ static void _stack_proc_free(struct stack_proc *sp)
 			_UPT_destroy(sp->upt[i]);
 	if (sp->as)
 		unw_destroy_addr_space(sp->as);
+	sp_path_cache_free(sp->paths);
 	for (size_t i = 0; i < sp->capsyms; i++)
 		free(sp->syms[i].name);
 	free(sp->syms);
@@ -301,8 +344,9 @@ static struct stack_proc *_stack_proc(struct sp_stack *st, pid_t pid)
 		return NULL;
 	sp->pid = pid;
 	sp->as = unw_create_addr_space(&_stack_accessors, 0);
-	if (!sp->as) {
-		free(sp);
+	sp->paths = sp_path_cache_new();
+	if (!sp->as || !sp->paths) {
+		_stack_proc_free(sp);
 		return NULL;
 	}
 	unw_set_caching_policy(sp->as, UNW_CACHE_GLOBAL);
@@ -535,22 +579,21 @@ static bool _stack_leaf_restart(struct stack_proc *sp, struct capture *c, unw_cu
 	return true;
 }
 
-json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid)
+/* Unwinds thread tid afresh into a new array, logging what it read in c->log; NULL on failure. */
+static json_t *_stack_unwind(struct sp_stack *st, struct stack_proc *sp, struct capture *c,
+                             pid_t tid)
 {
-	struct capture *c = &st->cap;
 	unw_cursor_t first, cursor;
-	struct stack_proc *sp;
 	json_t *frames = NULL;
 	int n = 0, rc;
 
-	sp = _stack_proc(st, pid);
-	if (!sp)
-		return NULL;
 	c->upt = _stack_upt(st, sp, tid);
 	if (!c->upt)
 		return NULL;
-	c->tid = tid;
 	c->override = false;
+	c->log.regs = 0;
+	c->log.nwords = 0;
+	c->log.overflow = false;
 	for (unsigned int i = 0; i < SP_STACK_PAGES; i++)
 		c->pages[i].valid = false;
 	_stack_cur = c;
@@ -573,13 +616,40 @@ json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid)
 		json_decref(frames);
 		return NULL;
 	}
-	st->stats.captures++;
-	st->stats.frames += (unsigned long)n;
 	return frames;
 fail:
 	_stack_cur = NULL;
 	json_decref(frames);
 	return NULL;
+}
+
+json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid)
+{
+	struct capture *c = &st->cap;
+	struct stack_proc *sp;
+	json_t *frames;
+
+	sp = _stack_proc(st, pid);
+	if (!sp)
+		return NULL;
+	c->tid = tid;
+	/* Fails unless tid is our tracee and stopped: nothing to unwind then. */
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &c->regs) < 0)
+		return NULL;
+	frames = sp_path_lookup(sp->paths, tid, &c->regs);
+	if (frames) {
+		st->stats.path_hits++;
+	} else {
+		frames = _stack_unwind(st, sp, c, tid);
+		if (!frames)
+			return NULL;
+		st->stats.path_misses++;
+		/* A path not kept (no memory) is only unwound again next time. */
+		(void)sp_path_store(sp->paths, &c->regs, &c->log, frames);
+	}
+	st->stats.captures++;
+	st->stats.frames += (unsigned long)json_array_size(frames);
+	return frames;
 }
 
 void sp_stack_forget(struct sp_stack *st, pid_t pid)
@@ -598,4 +668,7 @@ void sp_stack_get_stats(const struct sp_stack *st, struct sp_stack_stats *out)
 {
 	*out = st->stats;
 	out->procs = st->nprocs;
+	out->paths = 0;
+	for (size_t i = 0; i < st->nprocs; i++)
+		out->paths += sp_path_cache_size(st->procs[i]->paths);
 }

@@ -2,7 +2,8 @@
 /*
  * Call stacks of a stopped tracee through libunwind-ptrace.  Symbol
  * look-ups are what makes unwinding slow (each walks the ELF symbol table
- * of the module), so names are cached per (process, address).
+ * of the module), so names are cached per (process, address); and whole
+ * stacks are cached per call path, so a loop's syscall is unwound once.
  */
 #ifndef SYSPHASE_TRACER_STACK_H
 #define SYSPHASE_TRACER_STACK_H
@@ -29,7 +30,9 @@ void sp_stack_free(struct sp_stack *st);
  * as a new array of {"ip": "0x...", "module": "...", "module_off": N,
  * "fn": "...", "off": N} ("fn"/"off" absent when no symbol is known or
  * symbols are off, "module_off" when no module is mapped at ip).  At most 64 frames.
- * NULL when unwinding fails.
+ * NULL when unwinding fails.  A call path is unwound once: a later stop on
+ * the same path gets a reference to the same array (stack_path.h says when
+ * two stops are on the same path), so the array must not be modified.
  */
 json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid);
 

@@ -16,6 +16,9 @@ struct sp_stack_stats {
 	unsigned long procs;         /* processes with an address space right now */
 	unsigned long upt_creates;   /* _UPT_create calls: threads (re)met */
 	unsigned long leaf_restarts; /* stacks continued above a leaf without unwind info */
+	unsigned long path_hits;     /* captures answered by the call-path cache */
+	unsigned long path_misses;   /* captures unwound by libunwind */
+	unsigned long paths;         /* call paths cached right now, over every process */
 };
 
 /* Copies the counters into *out. */

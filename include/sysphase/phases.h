@@ -150,6 +150,20 @@ int sp_rules_edge_watch(const struct sp_rules *r, size_t i, struct sp_rules_watc
 bool sp_rules_edge_may_match(const struct sp_rules *r, size_t i, const char *name, bool stack_only);
 
 /*
+ * Whether any trigger tests the function names of the call stack
+ * (`stack`): only symbolised stacks (`record --stack`) carry them.
+ */
+bool sp_rules_need_stack(const struct sp_rules *r);
+
+/*
+ * The longest string an argument predicate must see whole to match: the
+ * shortest string its longest glob or "eq"/"in" string matches.  Decoded
+ * strings are cut at `record -s` bytes; past that such a predicate never
+ * matches (`record` warns).  0 when no predicate tests a string.
+ */
+size_t sp_rules_string_need(const struct sp_rules *r);
+
+/*
  * The phase detector: runs a rule set's per-process state machine over a
  * stream of events.  The same engine runs online (inside `record --rules`
  * and `run`, fed by the ptrace supervisor) and offline (`phases`, fed by

@@ -323,6 +323,60 @@ static void test_load_errors(void **state)
 	assert_string_equal(diag.msg, "/nonexistent/x.json: No such file or directory");
 }
 
+static struct sp_rules *parse_ok(const char *text)
+{
+	struct sp_diag diag = {{0}};
+	struct sp_rules *r = NULL;
+
+	if (sp_rules_parse(text, strlen(text), "t.json", &r, &diag) != 0)
+		fail_msg("%s", diag.msg);
+	return r;
+}
+
+/* What a rule set needs of a recording: symbolised stacks, strings of some length. */
+static void test_needs(void **state)
+{
+	static const char head[] =
+	    "{\"phases\": [{\"name\": \"a\", \"description\": \"a\"}, {\"name\": \"b\", "
+	    "\"description\": \"b\"}], \"transitions\": [{\"from\": \"a\", \"to\": \"b\", "
+	    "\"when\": ";
+	char text[1024];
+	struct sp_rules *r;
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s%s}]}", head, "{\"syscall\": \"getpid\"}");
+	r = parse_ok(text);
+	assert_false(sp_rules_need_stack(r));
+	assert_int_equal(sp_rules_string_need(r), 0);
+	sp_rules_free(r);
+
+	/* A stack trigger inside "after" counts too. */
+	snprintf(text, sizeof(text), "%s%s}]}", head,
+	         "{\"syscall\": \"getpid\", \"after\": {\"stack\": \"main\"}}");
+	r = parse_ok(text);
+	assert_true(sp_rules_need_stack(r));
+	sp_rules_free(r);
+
+	/* '*' takes nothing, '?' and [...] one each, an escape one: 2 + 1 + 1 + 1 + 3. */
+	snprintf(text, sizeof(text), "%s%s}]}", head,
+	         "[{\"syscall\": \"openat\", \"args\": {\"pathname\": {\"glob\": "
+	         "\"/e*?[abc]\\\\*.so\"}}}, {\"syscall\": \"openat\", \"args\": "
+	         "{\"flags\": {\"in\": [\"O_WRONLY|O_CREAT|O_APPEND|O_CLOEXEC\"]}}}]");
+	r = parse_ok(text);
+	assert_false(sp_rules_need_stack(r));
+	/* Flag names are numbers, not strings the decoder cuts. */
+	assert_int_equal(sp_rules_string_need(r), 8);
+	sp_rules_free(r);
+
+	/* "eq" strings compared as text: the path itself. */
+	snprintf(text, sizeof(text), "%s%s}]}", head,
+	         "{\"syscall\": \"openat\", \"args\": {\"pathname\": {\"eq\": "
+	         "\"/etc/nginx/nginx.conf\"}}}");
+	r = parse_ok(text);
+	assert_int_equal(sp_rules_string_need(r), strlen("/etc/nginx/nginx.conf"));
+	sp_rules_free(r);
+}
+
 static void test_rules_dir_env(void **state)
 {
 	const char *data = getenv("SYSPHASE_TEST_DATA");
@@ -364,6 +418,7 @@ int main(void)
 	    cmocka_unit_test(test_nginx_accessors),
 	    cmocka_unit_test(test_load_errors),
 	    cmocka_unit_test(test_rules_dir_env),
+	    cmocka_unit_test(test_needs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/prctl.h>
+#include <sys/user.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -213,12 +214,17 @@ static void test_capture_and_cache(void **state)
 	assert_int_equal(s1.procs, 1);
 	assert_true(s1.sym_lookups > 0);
 
-	/* The same stop again: every frame is a cache hit, and the frames are the same. */
+	/*
+	 * The same stop again: no symbol is looked up again, and the frames are
+	 * the same (from the call-path cache, or from the symbol cache when the
+	 * first capture read too much to be kept as a path).
+	 */
 	b = sp_stack_capture(st, pid, pid);
 	sp_stack_get_stats(st, &s2);
 	assert_true(json_equal(a, b));
 	assert_int_equal(s2.sym_lookups, s1.sym_lookups);
-	assert_int_equal(s2.sym_hits - s1.sym_hits, json_array_size(b));
+	assert_true(s2.path_hits == s1.path_hits + 1 ||
+	            s2.sym_hits - s1.sym_hits == json_array_size(b));
 
 	/* Forgotten: the address space and the symbols go, and are rebuilt. */
 	sp_stack_forget(st, pid);
@@ -380,6 +386,106 @@ static void test_threads(void **state)
 	sp_maps_free(maps);
 }
 
+/* Where the child of test_path_cache stops: the same ip and sp on both paths. */
+__attribute__((noinline)) int path_mid(int v)
+{
+	raise(SIGSTOP);
+	return v + 1;
+}
+
+/* Two callers alike to the byte: their frames are the same size, so sp is too. */
+__attribute__((noinline)) int path_a(int v)
+{
+	return path_mid(v) * 3;
+}
+
+__attribute__((noinline)) int path_b(int v)
+{
+	return path_mid(v) * 3;
+}
+
+static void path_child(void)
+{
+	if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+		_exit(1);
+	path_a(1);
+	path_b(2);
+	_exit(0);
+}
+
+/* Continues the stopped child to its next SIGSTOP; its registers there. */
+static void next_stop(pid_t pid, struct user_regs_struct *regs)
+{
+	int status;
+
+	assert_int_equal(ptrace(PTRACE_CONT, pid, NULL, NULL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSTOPPED(status));
+	assert_int_equal(WSTOPSIG(status), SIGSTOP);
+	assert_int_equal(ptrace(PTRACE_GETREGS, pid, NULL, regs), 0);
+}
+
+/*
+ * A call path is unwound once, and only the same path shares its stack:
+ * path_mid reached from path_a and from path_b stops at the same
+ * instruction with the same stack pointer and the same return address at
+ * it, yet the second stack must name path_b (a cache keyed by those alone
+ * would hand back path_a's).
+ */
+static void test_path_cache(void **state)
+{
+	struct sp_maps *maps = sp_maps_new();
+	struct sp_stack *st = sp_stack_new(maps, true);
+	struct user_regs_struct ra, rb;
+	struct sp_stack_stats s1, s2;
+	json_t *a, *again, *b;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		path_child();
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(ptrace(PTRACE_SETOPTIONS, pid, NULL, (void *)PTRACE_O_EXITKILL), 0);
+	assert_int_equal(ptrace(PTRACE_GETREGS, pid, NULL, &ra), 0);
+	/* The first SIGSTOP is raise's own, in path_a's path_mid. */
+	assert_true(WIFSTOPPED(status));
+	a = sp_stack_capture(st, pid, pid);
+	assert_non_null(a);
+	assert_true(find_fn(a, "path_a") > find_fn(a, "path_mid"));
+	assert_true(find_fn(a, "path_mid") > 0);
+	assert_int_equal(find_fn(a, "path_b"), -1);
+	/* Captured until the path is kept and served from the cache. */
+	sp_stack_get_stats(st, &s1);
+	for (int i = 0; i < 3 && s1.path_hits == 0; i++) {
+		again = sp_stack_capture(st, pid, pid);
+		assert_true(json_equal(a, again));
+		json_decref(again);
+		sp_stack_get_stats(st, &s1);
+	}
+	assert_int_equal(s1.path_hits, 1);
+	assert_int_equal(s1.paths, 1);
+
+	next_stop(pid, &rb);
+	assert_int_equal(rb.rip, ra.rip);
+	assert_int_equal(rb.rsp, ra.rsp);
+	b = sp_stack_capture(st, pid, pid);
+	sp_stack_get_stats(st, &s2);
+	assert_non_null(b);
+	assert_int_equal(s2.path_hits, s1.path_hits);
+	assert_int_equal(s2.path_misses, s1.path_misses + 1);
+	assert_true(find_fn(b, "path_b") > find_fn(b, "path_mid"));
+	assert_int_equal(find_fn(b, "path_a"), -1);
+
+	json_decref(a);
+	json_decref(b);
+	reap(pid);
+	sp_stack_free(st);
+	sp_maps_free(maps);
+}
+
 /* A process that is not our stopped tracee cannot be unwound: NULL, not a crash. */
 static void test_not_traced(void **state)
 {
@@ -405,9 +511,8 @@ static void test_not_traced(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_capture_and_cache),
-	    cmocka_unit_test(test_two_processes),
-	    cmocka_unit_test(test_threads),
+	    cmocka_unit_test(test_capture_and_cache), cmocka_unit_test(test_two_processes),
+	    cmocka_unit_test(test_threads),           cmocka_unit_test(test_path_cache),
 	    cmocka_unit_test(test_not_traced),
 	};
 
