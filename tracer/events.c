@@ -85,7 +85,8 @@ static void fill_entry(struct sp_tracer *t, struct thread *th,
 		ev->dec = sp_decode_entry(&t->dctx, ev->name, ev->args);
 	}
 	if (t->stack)
-		ev->stack = sp_stack_capture(t->stack, th->pid, th->tid);
+		ev->stack = sp_stack_capture_at(t->stack, th->pid, th->tid, si->instruction_pointer,
+		                                si->stack_pointer);
 }
 
 static bool is_exec_name(const char *name)

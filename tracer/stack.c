@@ -623,33 +623,59 @@ fail:
 	return NULL;
 }
 
-json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid)
+/*
+ * The stack of tid, stopped at ip with stack pointer sp; c->regs holds its
+ * registers when have_regs.  From the call-path cache when the path's
+ * evidence holds, else unwound and kept.
+ */
+static json_t *_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid, uint64_t ip, uint64_t sp,
+                              bool have_regs)
 {
 	struct capture *c = &st->cap;
-	struct stack_proc *sp;
+	struct stack_proc *proc;
+	bool need_regs;
 	json_t *frames;
 
-	sp = _stack_proc(st, pid);
-	if (!sp)
+	proc = _stack_proc(st, pid);
+	if (!proc)
 		return NULL;
 	c->tid = tid;
-	/* Fails unless tid is our tracee and stopped: nothing to unwind then. */
-	if (ptrace(PTRACE_GETREGS, tid, NULL, &c->regs) < 0)
-		return NULL;
-	frames = sp_path_lookup(sp->paths, tid, &c->regs);
+	frames = sp_path_lookup(proc->paths, tid, ip, sp, have_regs ? &c->regs : NULL, &need_regs);
+	if (!frames && !have_regs) {
+		/* Fails unless tid is our tracee and stopped: nothing to unwind then. */
+		if (ptrace(PTRACE_GETREGS, tid, NULL, &c->regs) < 0)
+			return NULL;
+		if (need_regs)
+			frames = sp_path_lookup(proc->paths, tid, ip, sp, &c->regs, &need_regs);
+	}
 	if (frames) {
 		st->stats.path_hits++;
 	} else {
-		frames = _stack_unwind(st, sp, c, tid);
+		frames = _stack_unwind(st, proc, c, tid);
 		if (!frames)
 			return NULL;
 		st->stats.path_misses++;
 		/* A path not kept (no memory) is only unwound again next time. */
-		(void)sp_path_store(sp->paths, &c->regs, &c->log, frames);
+		(void)sp_path_store(proc->paths, &c->regs, &c->log, frames);
 	}
 	st->stats.captures++;
 	st->stats.frames += (unsigned long)json_array_size(frames);
 	return frames;
+}
+
+json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid)
+{
+	struct capture *c = &st->cap;
+
+	/* Fails unless tid is our tracee and stopped: nothing to unwind then. */
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &c->regs) < 0)
+		return NULL;
+	return _stack_capture(st, pid, tid, c->regs.rip, c->regs.rsp, true);
+}
+
+json_t *sp_stack_capture_at(struct sp_stack *st, pid_t pid, pid_t tid, uint64_t ip, uint64_t sp)
+{
+	return _stack_capture(st, pid, tid, ip, sp, false);
 }
 
 void sp_stack_forget(struct sp_stack *st, pid_t pid)

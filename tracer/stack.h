@@ -9,6 +9,7 @@
 #define SYSPHASE_TRACER_STACK_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -35,6 +36,14 @@ void sp_stack_free(struct sp_stack *st);
  * two stops are on the same path), so the array must not be modified.
  */
 json_t *sp_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid);
+
+/*
+ * The same, for a thread whose instruction and stack pointer the caller
+ * already knows (a syscall stop's PTRACE_GET_SYSCALL_INFO gives both): a
+ * stop on a known call path then costs one process_vm_readv and no
+ * register read.
+ */
+json_t *sp_stack_capture_at(struct sp_stack *st, pid_t pid, pid_t tid, uint64_t ip, uint64_t sp);
 
 /* Forget cached symbols and address spaces of pid (it exec'd or exited). */
 void sp_stack_forget(struct sp_stack *st, pid_t pid);

@@ -17,6 +17,13 @@
 #include "stack_path.h"
 
 #define SP_PATH_SLOTS 256 /* per process; a power of two */
+/*
+ * Words this close together are read as one span: the kernel pins each
+ * remote iovec's pages on its own, and a call path's return addresses
+ * usually sit within a few hundred bytes.  Only the logged words of the
+ * span are compared (the locals between them change at will).
+ */
+#define SP_PATH_SPAN  (SP_PATH_MAX_WORDS * 8)
 
 /* A run of adjacent stack words the unwinder read. */
 struct path_run {
@@ -29,9 +36,11 @@ struct path_entry {
 	uint64_t ip, sp;
 	uint32_t regs;
 	uint64_t regval[SP_PATH_NREGS];
-	struct path_run *runs;
+	struct path_run *runs; /* what to read, in one process_vm_readv */
 	size_t nruns;
-	uint64_t *vals; /* the words of every run, in order */
+	size_t bytes;   /* their total length, at most SP_PATH_SPAN */
+	uint64_t *vals; /* the words the unwinder read ... */
+	uint32_t *offs; /* ... and where each is in what the runs read */
 	size_t nvals;
 };
 
@@ -74,6 +83,7 @@ static void _path_entry_clear(struct path_entry *e)
 	json_decref(e->frames);
 	free(e->runs);
 	free(e->vals);
+	free(e->offs);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -99,10 +109,12 @@ static size_t _path_slot(uint64_t ip, uint64_t sp)
 	return (size_t)(h >> 56) & (SP_PATH_SLOTS - 1);
 }
 
-/* Whether every register the unwinder read still holds its value. */
+/* Whether every register the unwinder read, other than ip and sp, still holds its value. */
 static bool _path_regs_hold(const struct path_entry *e, const struct user_regs_struct *regs)
 {
 	for (int r = 0; r < SP_PATH_NREGS; r++) {
+		if (r == SP_PATH_REG_SP || r == SP_PATH_REG_IP)
+			continue; /* the key */
 		uint64_t v;
 
 		if ((e->regs & (1u << r)) && (!sp_path_reg(regs, r, &v) || v != e->regval[r]))
@@ -115,26 +127,43 @@ static bool _path_regs_hold(const struct path_entry *e, const struct user_regs_s
 static bool _path_words_hold(const struct path_entry *e, pid_t tid)
 {
 	struct iovec remote[SP_PATH_MAX_WORDS], local;
-	uint64_t now[SP_PATH_MAX_WORDS];
-	size_t bytes = e->nvals * sizeof(uint64_t);
+	unsigned char now[SP_PATH_SPAN];
 
 	if (e->nruns == 0)
 		return true;
 	for (size_t i = 0; i < e->nruns; i++)
 		remote[i] = (struct iovec){(void *)(uintptr_t)e->runs[i].addr, e->runs[i].len};
-	local = (struct iovec){now, bytes};
-	if (process_vm_readv(tid, &local, 1, remote, e->nruns, 0) != (ssize_t)bytes)
+	local = (struct iovec){now, e->bytes};
+	if (process_vm_readv(tid, &local, 1, remote, e->nruns, 0) != (ssize_t)e->bytes)
 		return false;
-	return memcmp(now, e->vals, bytes) == 0;
+	for (size_t i = 0; i < e->nvals; i++) {
+		uint64_t v;
+
+		memcpy(&v, now + e->offs[i], sizeof(v));
+		if (v != e->vals[i])
+			return false;
+	}
+	return true;
 }
 
-json_t *sp_path_lookup(struct sp_path_cache *pc, pid_t tid, const struct user_regs_struct *regs)
+json_t *sp_path_lookup(struct sp_path_cache *pc, pid_t tid, uint64_t ip, uint64_t sp,
+                       const struct user_regs_struct *regs, bool *need_regs)
 {
-	struct path_entry *e = &pc->slots[_path_slot(regs->rip, regs->rsp)];
+	struct path_entry *e = &pc->slots[_path_slot(ip, sp)];
+	uint32_t key_regs = (1u << SP_PATH_REG_SP) | (1u << SP_PATH_REG_IP);
 
-	if (!e->frames || e->ip != regs->rip || e->sp != regs->rsp)
+	*need_regs = false;
+	if (!e->frames || e->ip != ip || e->sp != sp)
 		return NULL;
-	if (!_path_regs_hold(e, regs) || !_path_words_hold(e, tid))
+	if (e->regs & ~key_regs) {
+		if (!regs) {
+			*need_regs = true;
+			return NULL;
+		}
+		if (!_path_regs_hold(e, regs))
+			return NULL;
+	}
+	if (!_path_words_hold(e, tid))
 		return NULL;
 	return json_incref(e->frames);
 }
@@ -147,31 +176,50 @@ static int _path_cmp_addr(const void *a, const void *b)
 }
 
 /*
- * The logged words sorted by address, each once, as runs of adjacent
- * words with their values; 0 or -ENOMEM.
+ * The logged words sorted by address, each once, with their values, and
+ * what to read to check them: their span when it is short, else runs of
+ * adjacent words.  0 or -ENOMEM.
  */
 static int _path_runs(struct path_entry *e, const struct sp_path_log *log)
 {
 	uint64_t pairs[SP_PATH_MAX_WORDS][2];
-	size_t n = 0;
+	size_t n = 0, w = log->nwords ? log->nwords : 1;
+	bool span;
 
 	for (size_t i = 0; i < log->nwords; i++) {
 		pairs[i][0] = log->addr[i];
 		pairs[i][1] = log->val[i];
 	}
 	qsort(pairs, log->nwords, sizeof(pairs[0]), _path_cmp_addr);
-	e->runs = calloc(log->nwords ? log->nwords : 1, sizeof(*e->runs));
-	e->vals = calloc(log->nwords ? log->nwords : 1, sizeof(*e->vals));
-	if (!e->runs || !e->vals)
+	e->runs = calloc(w, sizeof(*e->runs));
+	e->vals = calloc(w, sizeof(*e->vals));
+	e->offs = calloc(w, sizeof(*e->offs));
+	if (!e->runs || !e->vals || !e->offs)
 		return -ENOMEM;
+	span = log->nwords &&
+	       pairs[log->nwords - 1][0] - pairs[0][0] <= SP_PATH_SPAN - sizeof(uint64_t);
+	if (span) {
+		e->runs[0] =
+		    (struct path_run){pairs[0][0], (uint32_t)(pairs[log->nwords - 1][0] -
+		                                              pairs[0][0] + sizeof(uint64_t))};
+		e->nruns = 1;
+		e->bytes = e->runs[0].len;
+	}
 	for (size_t i = 0; i < log->nwords; i++) {
 		if (i && pairs[i][0] == pairs[i - 1][0])
 			continue; /* read twice: the same word, the same value */
-		if (e->nruns &&
-		    e->runs[e->nruns - 1].addr + e->runs[e->nruns - 1].len == pairs[i][0])
-			e->runs[e->nruns - 1].len += sizeof(uint64_t);
-		else
-			e->runs[e->nruns++] = (struct path_run){pairs[i][0], sizeof(uint64_t)};
+		if (span) {
+			e->offs[n] = (uint32_t)(pairs[i][0] - pairs[0][0]);
+		} else {
+			if (e->nruns &&
+			    e->runs[e->nruns - 1].addr + e->runs[e->nruns - 1].len == pairs[i][0])
+				e->runs[e->nruns - 1].len += sizeof(uint64_t);
+			else
+				e->runs[e->nruns++] =
+				    (struct path_run){pairs[i][0], sizeof(uint64_t)};
+			e->offs[n] = (uint32_t)e->bytes;
+			e->bytes += sizeof(uint64_t);
+		}
 		e->vals[n++] = pairs[i][1];
 	}
 	e->nvals = n;

@@ -35,6 +35,8 @@
 
 /* Registers as libunwind numbers them on x86-64 (UNW_X86_64_RAX..RIP). */
 #define SP_PATH_NREGS     17
+#define SP_PATH_REG_SP    7  /* UNW_X86_64_RSP */
+#define SP_PATH_REG_IP    16 /* UNW_X86_64_RIP */
 /* Beyond this many words a path is not cached: it is unwound every time. */
 #define SP_PATH_MAX_WORDS 256
 
@@ -57,10 +59,14 @@ void sp_path_cache_free(struct sp_path_cache *pc);
 bool sp_path_reg(const struct user_regs_struct *regs, int r, uint64_t *val);
 
 /*
- * The frames of the path thread tid (stopped, with registers regs) is on,
- * as a new reference, when an entry's evidence still holds; else NULL.
+ * The frames of the path thread tid (stopped at instruction ip with stack
+ * pointer sp) is on, as a new reference, when an entry's evidence still
+ * holds; else NULL.  regs may be NULL when the caller has not read the
+ * registers: an entry whose unwind read registers other than ip and sp
+ * then sets *need_regs, and the caller asks again with them.
  */
-json_t *sp_path_lookup(struct sp_path_cache *pc, pid_t tid, const struct user_regs_struct *regs);
+json_t *sp_path_lookup(struct sp_path_cache *pc, pid_t tid, uint64_t ip, uint64_t sp,
+                       const struct user_regs_struct *regs, bool *need_regs);
 
 /*
  * Keeps frames (a reference is taken) for the path log describes, read
