@@ -301,6 +301,9 @@ static int _on_reached(const char *phase, long nr, json_t *why, void *arg)
 	if (kind == SP_COMPLETE_HELD_BACK && !o->maps_code &&
 	    (strcmp(name, "mmap") == 0 || strcmp(name, "mprotect") == 0))
 		kind = SP_COMPLETE_ADD_NO_EXEC;
+	/* A thread is no fork: its creator's filter and phase go with it. */
+	if (kind == SP_COMPLETE_HELD_BACK && strcmp(name, "clone") == 0)
+		kind = SP_COMPLETE_ADD_THREAD_ONLY;
 	if (kind != SP_COMPLETE_HELD_BACK)
 		f->st->added++;
 	else

@@ -52,9 +52,14 @@ bool sp_enforce_violation(uint32_t verdict, const struct sp_event *ev)
 
 	if (action == SECCOMP_RET_ALLOW)
 		return false;
-	/* run's filters answer clone3 with ENOSYS by design (glibc falls back to clone). */
-	return !(action == SECCOMP_RET_ERRNO && (verdict & SECCOMP_RET_DATA) == ENOSYS &&
-	         ev->abi == SP_ABI_X86_64 && ev->nr == SYS_clone3);
+	/*
+	 * run's filters answer calls with a known fallback by design: clone3
+	 * ENOSYS (glibc falls back to clone), io_uring_setup EPERM.
+	 */
+	return !(action == SECCOMP_RET_ERRNO && ev->abi == SP_ABI_X86_64 &&
+	         (int)(verdict & SECCOMP_RET_DATA) ==
+	             sp_filter_graceful_errno(sp_syscall_name(SP_ABI_X86_64, ev->nr)) &&
+	         sp_filter_graceful_errno(sp_syscall_name(SP_ABI_X86_64, ev->nr)) != 0);
 }
 
 /* ---- naming violations from the kernel's audit records ---- */
@@ -81,13 +86,15 @@ static void report_audit_record(struct sp_enforcer *e, const struct sp_audit_sec
 		return; /* TRACE/TRAP are not ours */
 	}
 	/*
-	 * run's filters fail clone3 with ENOSYS on purpose, and nothing else
-	 * with an errno but calls outside the list.  The record holds the
-	 * action without its data (seccomp_log gets ACTION_FULL only), so
-	 * clone3's own ERRNO is told apart by its number.
+	 * run's filters fail clone3 and io_uring_setup with an errno on
+	 * purpose (sp_filter_graceful_errno()), and nothing else with an errno
+	 * but calls outside the list.  The record holds the action without its
+	 * data (seccomp_log gets ACTION_FULL only), so those are told apart by
+	 * their numbers.
 	 */
 	if ((rec->code & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO &&
-	    sp_abi_classify(rec->arch, rec->nr) == SP_ABI_X86_64 && rec->nr == SYS_clone3)
+	    sp_abi_classify(rec->arch, rec->nr) == SP_ABI_X86_64 &&
+	    sp_filter_graceful_errno(sp_syscall_name(SP_ABI_X86_64, rec->nr)))
 		return;
 	p->named = true;
 	n.pid = p->pid;

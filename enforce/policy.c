@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sys/syscall.h>
 
 #include "internal.h"
 
@@ -61,25 +63,130 @@ static const char *first_not_nested(const struct phase_filter *from, const struc
 	return NULL;
 }
 
+static bool filter_allows(void *ctx, const char *name)
+{
+	const struct phase_filter *f = ctx;
+
+	return sp_bsearch(name, f->allow, f->n_allow, sizeof(*f->allow), allow_cmp) != NULL;
+}
+
+/*
+ * Whether phase i's filter lets `run` install the next one: the injected
+ * call is seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_LOG, ...),
+ * judged by the simulator exactly as the kernel will.
+ */
+static bool lets_seccomp_through(const struct phase_filter *f)
+{
+	struct seccomp_data sd = {.nr = SYS_seccomp, .arch = AUDIT_ARCH_X86_64};
+	uint32_t action = SECCOMP_RET_KILL_PROCESS;
+
+	sd.args[0] = SECCOMP_SET_MODE_FILTER;
+	sd.args[1] = SECCOMP_FILTER_FLAG_LOG;
+	return sp_bpf_run(f->insns, f->len, &sd, &action) == 0 &&
+	       (action & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ALLOW;
+}
+
+struct nest_walk {
+	const struct sp_enforcer *e;
+	bool *seen;
+	int *queue;
+	size_t tail;
+};
+
+static void nest_visit(struct nest_walk *w, int phase)
+{
+	if (phase < 0 || w->seen[phase])
+		return;
+	w->seen[phase] = true;
+	w->queue[w->tail++] = phase;
+}
+
+/*
+ * The phases a thread holding phase a's filter can reach by the rules:
+ * transitions and on_fork edges whose trigger the filter it holds lets
+ * through (sp_rules_edge_possible()), through phases the policy lacks
+ * (a thread there keeps the filter it holds).  Export closes each
+ * phase's enforce view over the same walk (policy/nesting.c), so every
+ * policy it writes passes.
+ */
+static void nest_reach(struct nest_walk *w, int a)
+{
+	const struct sp_rules *r = w->e->rules;
+	size_t head = 0;
+
+	memset(w->seen, 0, w->e->n_phases * sizeof(*w->seen));
+	w->tail = 0;
+	nest_visit(w, a);
+	while (head < w->tail) {
+		int at = w->queue[head++];
+		const struct phase_filter *f =
+		    w->e->filters[at].observed ? &w->e->filters[at] : &w->e->filters[a];
+		int child = sp_rules_on_fork(r, at);
+
+		for (size_t i = 0; i < sp_rules_edge_count(r); i++) {
+			const struct sp_rules_edge *edge = sp_rules_edge(r, i);
+
+			if (edge->from == at &&
+			    sp_rules_edge_possible(r, i, filter_allows, (void *)f))
+				nest_visit(w, edge->to);
+		}
+		if (child >= 0 && sp_rules_fork_possible(filter_allows, (void *)f))
+			nest_visit(w, child);
+	}
+}
+
+/*
+ * Stacked filters only narrow: every phase with a filter that a thread
+ * can reach must allow no more than the one it holds, and a phase a
+ * thread leaves must let the next filter in.  A policy that fails either
+ * would kill on a path its rules allow: refused at load, naming the
+ * phases.
+ */
 static int check_nesting(const struct sp_enforcer *e, struct sp_diag *diag)
 {
-	for (size_t i = 0; i < sp_rules_edge_count(e->rules); i++) {
-		const struct sp_rules_edge *edge = sp_rules_edge(e->rules, i);
-		const char *missing;
+	struct nest_walk w = {.e = e};
+	int rc = 0;
 
-		if (edge->repeat)
-			continue; /* re-entering an earlier phase keeps the narrower filter */
-		if (!e->filters[edge->from].observed || !e->filters[edge->to].observed)
-			continue;
-		missing = first_not_nested(&e->filters[edge->from], &e->filters[edge->to]);
-		if (missing)
-			return sp_diag_set(diag, EINVAL,
-			                   "policy phases do not nest: '%s' allows %s, which '%s' "
-			                   "before it does not",
-			                   sp_enforce_phase_name(e, edge->to), missing,
-			                   sp_enforce_phase_name(e, edge->from));
+	w.seen = calloc(e->n_phases + 1, sizeof(*w.seen));
+	w.queue = calloc(e->n_phases + 1, sizeof(*w.queue));
+	if (!w.seen || !w.queue) {
+		rc = sp_diag_set(diag, ENOMEM, "out of memory");
+		goto out;
 	}
-	return 0;
+	for (size_t a = 0; rc == 0 && a < e->n_phases; a++) {
+		const struct phase_filter *from = &e->filters[a];
+
+		if (!from->observed)
+			continue;
+		if (!from->detach && !lets_seccomp_through(from)) {
+			rc = sp_diag_set(
+			    diag, EINVAL,
+			    "policy cannot hand over: sysphase's filter for '%s' denies "
+			    "the seccomp() that installs the next phase's",
+			    sp_enforce_phase_name(e, (int)a));
+			break;
+		}
+		nest_reach(&w, (int)a);
+		for (size_t k = 1; rc == 0 && k < w.tail; k++) {
+			int b = w.queue[k];
+			const char *missing;
+
+			if (!e->filters[b].observed)
+				continue;
+			missing = first_not_nested(from, &e->filters[b]);
+			if (missing)
+				rc = sp_diag_set(
+				    diag, EINVAL,
+				    "policy phases do not nest: '%s' allows %s, which '%s' "
+				    "before it does not",
+				    sp_enforce_phase_name(e, b), missing,
+				    sp_enforce_phase_name(e, (int)a));
+		}
+	}
+out:
+	free(w.seen);
+	free(w.queue);
+	return rc;
 }
 
 /*

@@ -280,15 +280,60 @@ static int run_allowlist(const struct sp_filter_spec *spec, struct sp_allow **li
 	return 0;
 }
 
+/*
+ * Calls a program already has a fallback for, answered with an errno
+ * instead of the default action where the allowlist leaves them out:
+ * clone3's flags are in memory seccomp cannot read, and glibc falls back
+ * to clone on ENOSYS; io_uring's operations bypass seccomp, and its users
+ * (liburing's io_uring_queue_init, MariaDB's InnoDB, libuv) fall back to
+ * threads or libaio when io_uring_setup fails, as under Docker's default
+ * profile, which answers EPERM.  The fallback is decided at set-up:
+ * io_uring_enter and io_uring_register on a ring the filter never let be
+ * made keep the default action.
+ */
+static const struct {
+	const char *name;
+	int err;
+} graceful[] = {
+    {"clone3", ENOSYS},
+    {"io_uring_setup", EPERM},
+};
+
+int sp_filter_graceful_errno(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(graceful) / sizeof(*graceful); i++)
+		if (strcmp(graceful[i].name, name) == 0)
+			return graceful[i].err;
+	return 0;
+}
+
+static bool listed(const struct sp_filter_spec *spec, const char *name)
+{
+	for (size_t i = 0; i < spec->n_allow; i++)
+		if (spec->allow[i].name && strcmp(spec->allow[i].name, name) == 0)
+			return true;
+	return false;
+}
+
 /* The rules run's filters add to the allowlist. */
 static int add_run_rules(scmp_filter_ctx ctx, const struct sp_filter_spec *spec,
                          struct sp_diag *diag)
 {
-	int rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
+	int rc = 0;
 
-	if (rc < 0)
-		return sp_diag_set(diag, -rc, "clone3: libseccomp refused the rule: %s",
-		                   strerror(-rc));
+	/* run_allowlist() took clone3 out of every list: it always gets its errno. */
+	for (size_t i = 0; rc == 0 && i < sizeof(graceful) / sizeof(*graceful); i++) {
+		/* libseccomp refuses a rule whose action is the default's (-EACCES): it needs none.
+		 */
+		if (listed(spec, graceful[i].name) ||
+		    sp_action_scmp(spec->def) == SCMP_ACT_ERRNO((unsigned)graceful[i].err))
+			continue;
+		rc = seccomp_rule_add_exact(ctx, SCMP_ACT_ERRNO((unsigned)graceful[i].err),
+		                            sp_filter_syscall_nr(graceful[i].name), 0);
+		if (rc < 0)
+			return sp_diag_set(diag, -rc, "%s: libseccomp refused the rule: %s",
+			                   graceful[i].name, strerror(-rc));
+	}
 	/*
 	 * Outside the allowlist a clone with CLONE_UNTRACED gets the default
 	 * action, which kills or fails it; only the log default would let it

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sysphase/phases.h"
 #include "sysphase/trace.h"
@@ -26,6 +27,8 @@ struct assembly {
 	struct sp_baseline *bl; /* what the kernel and the C runtime add (docs/baseline.md) */
 	const char **order;     /* the rules' phase names, which the builder borrows */
 	const char *trace;      /* being read */
+	uint64_t said_wx;       /* phases (below 64) a log showed mapping code: said once */
+	uint64_t said_uring;    /* the same for io_uring held back */
 	char digest[80];        /* the policy a complain log's run headers must name */
 };
 
@@ -184,6 +187,61 @@ static int add_trace(struct assembly *a, const char *trace)
 	return rc;
 }
 
+/* mmap, mprotect, pkey_mprotect: the calls W^X constrains (prot is argument 2). */
+static bool maps_memory(const struct sp_event *ev)
+{
+	return ev->name && (strcmp(ev->name, "mmap") == 0 || strcmp(ev->name, "mprotect") == 0 ||
+	                    strcmp(ev->name, "pkey_mprotect") == 0);
+}
+
+/*
+ * A logged call that maps code lifts W^X in its phase, and says so.  A
+ * call only the kernel saw has no arguments; completion lets mmap and
+ * mprotect through without PROT_EXEC in every phase that allocates, so
+ * one the filter still denied is taken as mapping code (a JIT's, a late
+ * dlopen's).  The hooks get it with PROT_EXEC in prot.
+ */
+static void note_code_mapping(struct assembly *a, struct sp_event *ev, bool args_known,
+                              const char *log)
+{
+	int idx = sp_rules_phase_index(a->rules, ev->phase);
+
+	if (!maps_memory(ev) || (args_known && !(ev->args[2] & PROT_EXEC)))
+		return;
+	ev->args[2] |= PROT_EXEC;
+	if (idx < 0 || idx >= 64 || (a->said_wx >> idx & 1))
+		return;
+	a->said_wx |= 1ull << idx;
+	warn(a,
+	     "%s: phase '%s' was seen mapping code (%s%s): W^X is lifted there, its mmap "
+	     "and mprotect may map executable memory",
+	     log, ev->phase, ev->name,
+	     args_known ? " with PROT_EXEC"
+	                : ", denied by a filter that lets it through without "
+	                  "PROT_EXEC");
+}
+
+/*
+ * io_uring in a log is merged only with allow_io_uring; otherwise it stays
+ * held back, which `run` answers with EPERM (sp_filter_graceful_errno()):
+ * the program's own fallback runs, nothing is killed, and the next round
+ * logs nothing more.  One line per phase says which.
+ */
+static void note_io_uring(struct assembly *a, const struct sp_event *ev, const char *log)
+{
+	int idx = sp_rules_phase_index(a->rules, ev->phase);
+
+	if (a->in->allow_io_uring || !ev->name || strncmp(ev->name, "io_uring", 8) != 0 ||
+	    idx < 0 || idx >= 64 || (a->said_uring >> idx & 1))
+		return;
+	a->said_uring |= 1ull << idx;
+	warn(a,
+	     "%s: phase '%s' called %s: held back (io_uring's operations bypass seccomp); "
+	     "run answers it with EPERM and the program falls back to its other I/O; "
+	     "--allow-io-uring merges it",
+	     log, ev->phase, ev->name);
+}
+
 /*
  * Folds a complain log in, each call in the phase it was logged in.  A
  * phase the rules do not have means the log was made under another
@@ -231,7 +289,13 @@ static int add_log(struct assembly *a, const char *log)
 			                 sp_rules_name(a->rules));
 			break;
 		}
-		rc = sp_policy_feed(a->b, &ev, a->diag);
+		note_io_uring(a, &ev, log);
+		note_code_mapping(a, &ev, sp_complain_reader_has_args(r), log);
+		rc = sp_policy_feed_logged(a->b, &ev, sp_complain_reader_has_args(r), a->diag);
+		if (rc == 0 && (rc = sp_baseline_feed(a->bl, &ev)) < 0 && rc != -ENOMEM)
+			rc = sp_diag_set(a->diag, -rc, "more phases than a policy can have");
+		if (rc == 0 && a->in->on_event)
+			rc = a->in->on_event(a->in->hook_ctx, &ev);
 	}
 	sp_complain_reader_free(r);
 	return rc < 0 ? rc : 0;

@@ -299,6 +299,11 @@ uint64_t sp_complain_reader_count(const struct sp_complain_reader *r)
 	return r->count;
 }
 
+bool sp_complain_reader_has_args(const struct sp_complain_reader *r)
+{
+	return json_is_array(json_object_get(r->line, "args"));
+}
+
 void sp_complain_reader_free(struct sp_complain_reader *r)
 {
 	if (!r)

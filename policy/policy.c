@@ -85,6 +85,11 @@ struct bproc {
 	int cur;       /* phase it is in, -1 before its first event */
 	int fork_from; /* its parent's phase when a fork event announced it, else -1 */
 	bool has_parent;
+	/* A forked child's role (roles.c): */
+	int first;       /* the phase it started in */
+	uint64_t worked; /* phases (below 64) it made calls in, but for ending itself */
+	bool execd;
+	uint64_t *calls; /* what it called in its first phase, 1024 bits; NULL until then */
 };
 
 struct sp_policy_builder {
@@ -98,7 +103,8 @@ struct sp_policy_builder {
 	struct sp_policy_edge *edges;
 	size_t n_procs, cap_procs;
 	struct bproc *procs;
-	int source; /* the source events are credited to */
+	struct sp_roles *roles; /* what forked children's roles did (roles.c) */
+	int source;             /* the source events are credited to */
 	size_t cap_sources;
 	json_t *hold[NR_SLOTS]; /* held back in every phase, observed or not: why (owned) */
 };
@@ -149,6 +155,12 @@ struct sp_policy_builder *sp_policy_builder_new(bool args, const char *const *ph
 		free(b);
 		return NULL;
 	}
+	b->roles = sp_roles_new();
+	if (!b->roles) {
+		free(b->p);
+		free(b);
+		return NULL;
+	}
 	b->args = args;
 	b->p->args = args;
 	b->order = phase_order;
@@ -178,7 +190,10 @@ void sp_policy_builder_free(struct sp_policy_builder *b)
 		free_bphase(b->ph[i]);
 	free(b->ph);
 	free(b->edges);
+	for (size_t i = 0; i < b->n_procs; i++)
+		free(b->procs[i].calls);
 	free(b->procs);
+	sp_roles_free(b->roles);
 	for (size_t i = 0; i < NR_SLOTS; i++)
 		json_decref(b->hold[i]);
 	sp_policy_free(b->p);
@@ -220,18 +235,67 @@ static struct bproc *proc_of(struct sp_policy_builder *b, pid_t tid, pid_t pid)
 			return &b->procs[i];
 	if (grow((void **)&b->procs, &b->cap_procs, b->n_procs + 1, sizeof(*b->procs)) < 0)
 		return NULL;
-	b->procs[b->n_procs] = (struct bproc){.tid = tid, .pid = pid, .cur = -1, .fork_from = -1};
+	b->procs[b->n_procs] =
+	    (struct bproc){.tid = tid, .pid = pid, .cur = -1, .fork_from = -1, .first = -1};
 	return &b->procs[b->n_procs++];
 }
 
-/* A thread's end (tid), or its whole process's (every thread of pid). */
-static void proc_drop(struct sp_policy_builder *b, pid_t tid, pid_t pid)
+/* A thread's life is over: what its role did is noted (roles.c). */
+static int proc_end(struct sp_policy_builder *b, struct bproc *pr)
 {
+	struct sp_role_life life = {.parent = pr->fork_from,
+	                            .first = pr->first,
+	                            .worked = pr->worked,
+	                            .execd = pr->execd,
+	                            .calls = pr->calls};
+	int rc = sp_roles_note(b->roles, &life);
+
+	free(pr->calls);
+	pr->calls = NULL;
+	return rc;
+}
+
+/* A thread's end (tid), or its whole process's (every thread of pid). */
+static int proc_drop(struct sp_policy_builder *b, pid_t tid, pid_t pid)
+{
+	int rc = 0;
+
 	for (size_t i = 0; i < b->n_procs;)
-		if (b->procs[i].tid == tid || (pid && b->procs[i].pid == pid))
+		if (b->procs[i].tid == tid || (pid && b->procs[i].pid == pid)) {
+			rc |= proc_end(b, &b->procs[i]);
 			b->procs[i] = b->procs[--b->n_procs];
-		else
+		} else {
 			i++;
+		}
+	return rc < 0 ? -ENOMEM : 0;
+}
+
+/* Every thread's life is over: the input ended. */
+static int procs_end(struct sp_policy_builder *b)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < b->n_procs; i++)
+		rc |= proc_end(b, &b->procs[i]);
+	b->n_procs = 0;
+	return rc < 0 ? -ENOMEM : 0;
+}
+
+/* What a forked child did, for its role: where it worked, and what it called at first. */
+static int note_work(struct bproc *pr, int idx, const struct sp_event *ev)
+{
+	if (pr->fork_from < 0 || ev->abi != SP_ABI_X86_64 || !ev->name || ev->nr < 0 ||
+	    ev->nr >= NR_SLOTS || strcmp(ev->name, "exit_group") == 0 ||
+	    strcmp(ev->name, "exit") == 0)
+		return 0;
+	if (idx < 64)
+		pr->worked |= 1ull << idx;
+	if (idx != pr->first)
+		return 0;
+	if (!pr->calls && !(pr->calls = calloc(NR_SLOTS / 64, sizeof(*pr->calls))))
+		return -ENOMEM;
+	pr->calls[ev->nr / 64] |= 1ull << (ev->nr % 64);
+	return 0;
 }
 
 /* A thread announced by a clone event: it starts where its creator is, with no edge. */
@@ -269,6 +333,7 @@ static int enter(struct sp_policy_builder *b, struct bproc *pr, int idx)
 	int rc = 0;
 
 	if (pr->cur < 0) {
+		pr->first = idx;
 		if (pr->fork_from >= 0)
 			rc = add_edge(b, pr->fork_from, idx, SP_EDGE_FORK);
 		else if (pr->tid == pr->pid)
@@ -300,6 +365,7 @@ static int note_fork(struct sp_policy_builder *b, int parent_phase, pid_t child)
 	}
 	/* Its first phase is the one it has been in since: no transition seen yet is lost. */
 	b->ph[pr->cur]->started--;
+	pr->fork_from = parent_phase;
 	return add_edge(b, parent_phase, pr->cur, SP_EDGE_FORK);
 }
 
@@ -428,7 +494,8 @@ int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struc
 		for (size_t i = 0; i < b->n_procs; i++)
 			if (b->procs[i].tid == ev->former_tid)
 				former = b->procs[i].cur;
-		proc_drop(b, ev->former_tid, 0);
+		if (proc_drop(b, ev->former_tid, 0) < 0)
+			return sp_diag_set(diag, ENOMEM, "out of memory");
 		pr = proc_of(b, ev->tid, ev->pid);
 		if (!pr)
 			return sp_diag_set(diag, ENOMEM, "out of memory");
@@ -436,6 +503,10 @@ int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struc
 			pr->cur = former;
 	}
 	rc = enter(b, pr, idx);
+	if (ev->type == SP_EV_EXEC)
+		pr->execd = true;
+	if (rc == 0 && ev->type == SP_EV_SYSCALL)
+		rc = note_work(pr, idx, ev);
 	if (rc == 0 && ev->type == SP_EV_FORK)
 		rc = note_fork(b, idx, ev->child);
 	if (rc == 0 && ev->type == SP_EV_CLONE)
@@ -443,9 +514,39 @@ int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struc
 	if (rc == 0 && ev->type == SP_EV_SYSCALL)
 		rc = add_syscall(b, ph, ev);
 	if (rc == 0 && ev->type == SP_EV_EXIT)
-		proc_drop(b, ev->tid > 0 ? ev->tid : ev->pid, ev->whole_process ? ev->pid : 0);
+		rc = proc_drop(b, ev->tid > 0 ? ev->tid : ev->pid, ev->whole_process ? ev->pid : 0);
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "out of memory");
+	return 0;
+}
+
+int sp_policy_feed_logged(struct sp_policy_builder *b, const struct sp_event *ev, bool args_known,
+                          struct sp_diag *diag)
+{
+	struct bphase *ph;
+	struct bcall *c;
+	int idx, rc;
+
+	if (!ev->phase || ev->type != SP_EV_SYSCALL)
+		return sp_diag_set(diag, EINVAL, "a logged call of pid %d has no phase",
+		                   (int)ev->pid);
+	idx = phase_of(b, ev->phase);
+	if (idx < 0)
+		return sp_diag_set(diag, -idx, "cannot add phase '%s': %s", ev->phase,
+		                   strerror(-idx));
+	ph = b->ph[idx];
+	if (ph->events == 0 || ev->ts < ph->first)
+		ph->first = ev->ts;
+	if (ph->events == 0 || ev->ts > ph->last)
+		ph->last = ev->ts;
+	ph->events++;
+	rc = add_syscall(b, ph, ev);
+	if (rc < 0)
+		return sp_diag_set(diag, -rc, "out of memory");
+	c = ev->nr >= 0 && ev->nr < NR_SLOTS ? ph->calls[ev->nr] : NULL;
+	/* Zeros the kernel did not see are no values: nothing to constrain them to. */
+	for (size_t i = 0; c && !args_known && i < c->n_acc; i++)
+		c->acc[i].overflow = true;
 	return 0;
 }
 
@@ -574,8 +675,7 @@ int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *labe
 	 * repeat: a process of the last one must not "move" into a phase of
 	 * this one.
 	 */
-	b->n_procs = 0;
-	return 0;
+	return procs_end(b);
 }
 
 int sp_policy_builder_set_origin(struct sp_policy_builder *b, json_t *program, json_t *rules,
@@ -822,44 +922,6 @@ static int finish_enforce(struct sp_policy *p, size_t i)
 	return 0;
 }
 
-static int finish_reach(struct sp_policy *p, size_t i)
-{
-	struct sp_policy_phase *ph = &p->phases[i];
-	bool *seen = calloc(p->n_phases, sizeof(*seen));
-	int *queue = calloc(p->n_phases, sizeof(*queue));
-	size_t head = 0, tail = 0;
-
-	if (!seen || !queue) {
-		free(seen);
-		free(queue);
-		return -ENOMEM;
-	}
-	seen[i] = true;
-	queue[tail++] = (int)i;
-	while (head < tail) {
-		int at = queue[head++];
-
-		for (size_t e = 0; e < p->n_edges; e++) {
-			const struct sp_policy_edge *ed = &p->edges[e];
-
-			if (ed->from != at || seen[ed->to])
-				continue;
-			seen[ed->to] = true;
-			queue[tail++] = ed->to;
-		}
-	}
-	ph->n_reach = 0;
-	for (size_t j = 0; j < p->n_phases; j++)
-		if (seen[j])
-			queue[ph->n_reach++] = (int)j;
-	ph->reach = queue;
-	free(seen);
-	for (size_t e = 0; e < p->n_edges; e++)
-		if (p->edges[e].from == (int)i && p->edges[e].to != (int)i)
-			ph->has_exits = true;
-	return 0;
-}
-
 static void count_threats(struct sp_policy_phase *ph)
 {
 	memset(ph->threat_exact, 0, sizeof(ph->threat_exact));
@@ -894,6 +956,11 @@ static int *output_order(const struct sp_policy_builder *b)
 	return map;
 }
 
+static const char *bphase_name(const struct sp_policy_builder *b, int i)
+{
+	return b->ph[i]->name;
+}
+
 int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out,
                              struct sp_diag *diag)
 {
@@ -904,6 +971,13 @@ int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out
 	size_t n_entered = 0;
 
 	*out = NULL;
+	/* What sibling roles did is known once every life is over (roles.c). */
+	rc = procs_end(b);
+	if (rc == 0)
+		rc = sp_roles_apply(b->roles, b, bphase_name, diag);
+	if (rc < 0)
+		goto out;
+	rc = -ENOMEM;
 	for (size_t i = 0; i < b->n_ph; i++)
 		n_entered += b->ph[i]->events > 0;
 	if (n_entered == 0) {
@@ -949,14 +1023,14 @@ int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out
 	}
 	p->n_edges = b->n_edges;
 	sp_qsort(p->edges, p->n_edges, sizeof(*p->edges), cmp_edge);
-	for (size_t i = 0; i < p->n_phases; i++) {
-		rc = finish_reach(p, i);
+	rc = sp_policy_close_reach(p);
+	for (size_t i = 0; rc == 0 && i < p->n_phases; i++) {
+		rc = finish_enforce(p, i);
 		if (rc == 0)
-			rc = finish_enforce(p, i);
-		if (rc < 0)
-			goto out;
-		count_threats(&p->phases[i]);
+			count_threats(&p->phases[i]);
 	}
+	if (rc < 0)
+		goto out;
 	*out = p;
 	b->p = NULL;
 	rc = 0;

@@ -67,4 +67,48 @@ struct sp_policy {
 /* A copy of s owned by p, the same pointer for equal strings; NULL on ENOMEM. */
 const char *sp_policy_intern(struct sp_policy *p, const char *s);
 
+/*
+ * Every phase's reach and has_exits, closed over the recorded edges and
+ * the edges of the embedded rules a thread in it can take (nesting.c).
+ * Needs the exact lists; 0 or -ENOMEM.
+ */
+int sp_policy_close_reach(struct sp_policy *p);
+
+/* has_exits alone, for a policy read back: an edge of the rules or of the recording leaves. */
+int sp_policy_derive_exits(struct sp_policy *p);
+
+/*
+ * A call of a complain log (ev->phase set): counted in its phase, but no
+ * process is followed (a log names calls, not the moves between phases),
+ * and without args_known its zeros constrain nothing.  0, -EINVAL,
+ * -ENOMEM.
+ */
+int sp_policy_feed_logged(struct sp_policy_builder *b, const struct sp_event *ev, bool args_known,
+                          struct sp_diag *diag);
+
+/* Roles that share code (roles.c): what a forked child's role did, per parent phase. */
+struct sp_roles;
+
+/* The life of one forked thread, once it is over (or the input is). */
+struct sp_role_life {
+	int parent, first;     /* builder phase indexes: the parent's at the fork, its first */
+	uint64_t worked;       /* bit i: it made a call other than ending itself in phase i */
+	bool execd;            /* it ran another program: not its parent's code any more */
+	const uint64_t *calls; /* what it called in its first phase (1024 bits), may be NULL */
+};
+
+struct sp_roles *sp_roles_new(void); /* NULL on ENOMEM */
+void sp_roles_free(struct sp_roles *rl);
+int sp_roles_note(struct sp_roles *rl, const struct sp_role_life *life); /* 0, -ENOMEM */
+
+/*
+ * Adds, with provenance completed, what children that never left their
+ * first phase called to the other phases their siblings (forked from the
+ * same parent phase) were seen working in.  Errors as
+ * sp_policy_builder_add().
+ */
+int sp_roles_apply(const struct sp_roles *rl, struct sp_policy_builder *b,
+                   const char *(*phase_name)(const struct sp_policy_builder *b, int i),
+                   struct sp_diag *diag);
+
 #endif /* SYSPHASE_POLICY_IMPL_H */

@@ -475,7 +475,8 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 			return bad(r, ptr, "'reach' must hold phase names");
 		ph->reach[ph->n_reach++] = -1; /* resolved once every phase is named */
 	}
-	ph->has_exits = json_is_true(json_object_get(o, "has_exits"));
+	/* has_exits is derived (sp_policy_derive_exits), never trusted: it decides where seccomp is
+	 * allowed. */
 	return 0;
 }
 
@@ -624,6 +625,8 @@ int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
 		rc = resolve_reach(&r, phases);
 	if (rc == 0 && (v = json_object_get(root, "landlock")))
 		rc = ll_from_json(v, r.p, name, diag);
+	if (rc == 0 && sp_policy_derive_exits(r.p) < 0)
+		rc = sp_diag_set(diag, ENOMEM, "out of memory");
 out:
 	if (rc < 0) {
 		sp_policy_free(r.p);

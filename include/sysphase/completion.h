@@ -187,6 +187,13 @@ enum sp_completion_kind {
 	SP_COMPLETE_MEMORY_NO_EXEC,
 	/* mmap/mprotect reached in a phase that maps no code: allowed, W^X as above */
 	SP_COMPLETE_ADD_NO_EXEC,
+	/*
+	 * clone reached: allowed only with CLONE_THREAD in its flags (argument
+	 * 0).  A new thread holds its creator's filter and phase and gains no
+	 * power (a lazily started thread pool: libuv's at the first file
+	 * read); a new process is a fork, which stays held back.
+	 */
+	SP_COMPLETE_ADD_THREAD_ONLY,
 };
 
 /*

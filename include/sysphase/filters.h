@@ -121,6 +121,8 @@ struct sp_filter_spec {
 	 * defaults: a child nobody watches is never allowed), and clone3,
 	 * whose flags live in memory seccomp cannot read, fails with ENOSYS
 	 * (glibc then falls back to clone); where clone3 was allowed, clone is.
+	 * Every call with a fallback programs already handle gets its errno
+	 * where the list leaves it out (sp_filter_graceful_errno()).
 	 */
 	bool for_run;
 	/*
@@ -165,6 +167,15 @@ int sp_arch_translate(enum sp_arch a, const struct sp_allow *in, size_t n, struc
  */
 int sp_arch_union(unsigned set, const struct sp_allow *in, size_t n, struct sp_allow **out,
                   size_t *n_out, struct sp_arch_notes *notes, struct sp_diag *diag);
+
+/*
+ * The errno a run filter answers name with where its allowlist leaves it
+ * out, by design rather than as a denial: ENOSYS for clone3 (glibc falls
+ * back to clone), EPERM for io_uring_setup (its users fall back to
+ * threads or libaio).  0 for every other call.  A supervisor judging calls (complain mode) counts
+ * these answers as the policy's, not as violations.
+ */
+int sp_filter_graceful_errno(const char *name);
 
 /* "SCMP_CMP_EQ" and so on (the OCI names), NULL for an invalid op. */
 const char *sp_cmp_name(enum scmp_compare op);

@@ -119,6 +119,20 @@ const struct sp_rules_edge *sp_rules_edge(const struct sp_rules *r, size_t i);
 int sp_rules_on_fork(const struct sp_rules *r, int parent_phase);
 
 /*
+ * Whether a thread whose filter allows what allowed(ctx, name) says can
+ * take edge i at all: its trigger's syscalls (any of them), execve or
+ * execveat for an exec, a fork or clone call for a fork, clone or clone3
+ * for a clone; a signal or an exit always can.  An edge that needs a call
+ * the filter denies is never taken without a denial (docs/policy-format.md,
+ * "Nesting over the rules").  False when i is out of range.
+ */
+bool sp_rules_edge_possible(const struct sp_rules *r, size_t i,
+                            bool (*allowed)(void *ctx, const char *name), void *ctx);
+
+/* Whether such a thread can fork at all (an on_fork edge): fork, vfork, clone or clone3. */
+bool sp_rules_fork_possible(bool (*allowed)(void *ctx, const char *name), void *ctx);
+
+/*
  * Whether any trigger looks at return values or errno: such triggers only
  * match events that carry their exit (has_exit), which a trace recorded
  * with --no-exit does not have (`record` warns).

