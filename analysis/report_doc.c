@@ -121,7 +121,7 @@ static int _from_policy(struct sp_report_doc *d, const char *name, const char *t
 	d->document = root;
 	if (o->rules)
 		_warn(d, "--rules is ignored for a policy: its phases are already cut");
-	if (o->args || o->allow_io_uring || o->no_complete || o->allow_held_back)
+	if (o->args || o->allow_io_uring || o->no_complete || o->allow_held_back || o->no_landlock)
 		_warn(d,
 		      "export's options are ignored for a policy: its allowlists are already made");
 	/* Descriptions are a nicety: a policy whose rules do not load still reports. */
@@ -147,7 +147,9 @@ struct _feed {
 	struct sp_timeline *tl;
 	struct sp_policy_inputs in;   /* export's options, for the assembly */
 	struct sp_policy_assembly *a; /* NULL once refused */
-	struct sp_completer *k;       /* export's static completion, through the assembly's hooks */
+	/* export's later stages, through the assembly's hooks (cli/cmd_export.c wires the same) */
+	struct sp_completer *k;           /* static completion; NULL with --no-complete */
+	struct sp_landlock_collector *ll; /* Landlock rules; NULL with --no-landlock */
 	bool allow_held_back;
 	struct sp_diag pdiag; /* the assembly's refusal */
 };
@@ -157,9 +159,12 @@ static void _warn_line(void *ctx, const char *line)
 	_warn(ctx, "%s", line);
 }
 
-static int _complete_event(void *ctx, const struct sp_event *ev)
+static int _stage_event(void *ctx, const struct sp_event *ev)
 {
-	return sp_completer_feed(((struct _feed *)ctx)->k, ev);
+	struct _feed *f = ctx;
+	int rc = f->k ? sp_completer_feed(f->k, ev) : 0;
+
+	return rc == 0 && f->ll ? sp_landlock_collector_feed(f->ll, ev) : rc;
 }
 
 /* As export's: what completion reaches from the recorded stacks, before the baseline. */
@@ -168,9 +173,11 @@ static int _complete_policy(void *ctx, struct sp_policy_builder *b)
 	struct _feed *f = ctx;
 	struct sp_completer_stats st;
 	struct sp_diag diag = {{0}};
-	int rc =
-	    sp_completer_finish(f->k, f->allow_held_back, sp_completion_to_builder, b, &st, &diag);
+	int rc;
 
+	if (!f->k)
+		return 0;
+	rc = sp_completer_finish(f->k, f->allow_held_back, sp_completion_to_builder, b, &st, &diag);
 	if (rc < 0 && rc != -ENOMEM)
 		sp_diag_set(&f->pdiag, -rc, "completion: %s",
 		            diag.msg[0] ? diag.msg : strerror(-rc));
@@ -209,24 +216,28 @@ static int _assembly_inputs(struct _feed *f, const struct sp_report_doc_opts *o)
 	                                  .warn = _warn_line,
 	                                  .warn_ctx = f->d};
 	f->allow_held_back = o->allow_held_back;
-	if (o->no_complete)
-		return 0;
-	f->k = sp_completer_new(NULL);
-	if (!f->k)
-		return -ENOMEM;
-	f->in.on_event = _complete_event;
+	if (!o->no_complete) {
+		f->k = sp_completer_new(NULL);
+		f->in.want |= SP_TRACE_WANT_STACK;
+	}
+	/* Landlock rules come from the decoded arguments (paths, flags, addresses). */
+	if (!o->no_landlock) {
+		f->ll = sp_landlock_collector_new();
+		f->in.want |= SP_TRACE_WANT_DEC;
+	}
+	f->in.on_event = _stage_event;
 	f->in.before_finish = _complete_policy;
 	f->in.hook_ctx = f;
-	f->in.want = SP_TRACE_WANT_STACK;
-	return 0;
+	return (!o->no_complete && !f->k) || (!o->no_landlock && !f->ll) ? -ENOMEM : 0;
 }
 
 static int _run(struct _feed *f, const struct sp_report_doc_opts *o, struct sp_diag *diag)
 {
 	struct sp_report_doc *d = f->d;
-	struct sp_segment_sink sink = {.event = _on_event, .ctx = f, .want = f->in.want};
+	struct sp_segment_sink sink = {.event = _on_event, .ctx = f};
 	int rc = _assembly_inputs(f, o);
 
+	sink.want = f->in.want;
 	if (rc == 0 && (rc = sp_policy_assembly_new(&f->in, d->seg, &f->a, &f->pdiag)) < 0)
 		rc = _refused(f, rc);
 	if (rc == 0)
@@ -239,11 +250,18 @@ static int _run(struct _feed *f, const struct sp_report_doc_opts *o, struct sp_d
 	if (rc == 0 && f->a) {
 		rc = sp_policy_assembly_finish(f->a, &d->policy);
 		f->a = NULL;
-		if (rc < 0)
+		/* As export, after the assembly: each phase's Landlock rules and layer. */
+		if (rc == 0 && f->ll)
+			rc = sp_landlock_attach(f->ll, d->policy, &f->pdiag);
+		if (rc < 0) {
+			sp_policy_free(d->policy);
+			d->policy = NULL;
 			rc = _refused(f, rc);
+		}
 	}
 	sp_policy_assembly_free(f->a);
 	sp_completer_free(f->k);
+	sp_landlock_collector_free(f->ll);
 	return rc;
 }
 

@@ -40,7 +40,8 @@ static void usage(FILE *out)
 	    "usage: sysphase report [--rules R] TRACE|POLICY.json [-o report.html]\n"
 	    "                       [--axis auto|linear|log] [--title T] [--against A]...\n"
 	    "                       [--args] [--allow-io-uring] [--no-complete] "
-	    "[--allow-held-back]\n\n"
+	    "[--allow-held-back]\n"
+	    "                       [--no-landlock]\n\n"
 	    "Writes one self-contained HTML file: a timeline picture (a lane per process,\n"
 	    "phases as bands, fork and exec edges, syscall density), the phases per process,\n"
 	    "a summary of what each phase's filter drops, and per phase the exact and\n"
@@ -54,8 +55,8 @@ static void usage(FILE *out)
 	    "                   'sysphase compare' reads: thesis:nginx:chestnut,\n"
 	    "                   docker:default, a profile, a list); up to 4 times\n"
 	    "The allowlists are those 'sysphase export' writes for the same trace and\n"
-	    "options: --args, --allow-io-uring, --no-complete and --allow-held-back mean\n"
-	    "what they mean there.\n");
+	    "options: --args, --allow-io-uring, --no-complete, --allow-held-back and\n"
+	    "--no-landlock mean what they mean there.\n");
 }
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
@@ -67,7 +68,8 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 		OPT_ARGS,
 		OPT_IO_URING,
 		OPT_NO_COMPLETE,
-		OPT_ALLOW_HELD
+		OPT_ALLOW_HELD,
+		OPT_NO_LANDLOCK
 	};
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
@@ -79,6 +81,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	    {"allow-io-uring", no_argument, NULL, OPT_IO_URING},
 	    {"no-complete", no_argument, NULL, OPT_NO_COMPLETE},
 	    {"allow-held-back", no_argument, NULL, OPT_ALLOW_HELD},
+	    {"no-landlock", no_argument, NULL, OPT_NO_LANDLOCK},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -123,6 +126,9 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			break;
 		case OPT_ALLOW_HELD:
 			o->doc.allow_held_back = true;
+			break;
+		case OPT_NO_LANDLOCK:
+			o->doc.no_landlock = true;
 			break;
 		case 'h':
 			usage(stdout);

@@ -276,6 +276,7 @@ struct sp_report_doc_opts {
 	bool allow_io_uring;  /* --allow-io-uring: not held back */
 	bool no_complete;     /* --no-complete: no static completion */
 	bool allow_held_back; /* --allow-held-back: completion's dangerous calls allowed */
+	bool no_landlock;     /* --no-landlock: no Landlock rules */
 };
 
 /* 0, or -errno with diag: -ENOMEM, else bad input (file:line:col where known). */

@@ -1,15 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # The report's allowlists are export's: for the same trace and the same
-# options (--args, --allow-io-uring, --no-complete, --allow-held-back),
-# every phase's exact list (name, provenance, argument conditions), its
-# held-back list, its enforce list (names and conditions) and the
-# summary's count per provenance in the HTML equal policy.json.  Both are made by policy/assemble.c; a second copy of
-# the assembly in the report drifts (it once never held io_uring back and
-# never passed argument constraints), and this test is what notices.
-# Traces: the io_uring tracee (held back by default) and pwd, both with
-# return addresses so that static completion has something to add; the
-# same through stdin (-).
+# options (--args, --allow-io-uring, --no-complete, --allow-held-back,
+# --no-landlock), every phase's exact list (name, provenance, argument
+# conditions), its held-back list, its enforce list (names and
+# conditions), the summary's count per provenance and the Landlock rules
+# (per phase: layer or none, rules with their rights, ports) in the HTML
+# equal policy.json.  Both come from policy/assemble.c and the same later
+# stages; a second copy of the assembly in the report drifted (it never
+# held io_uring back and never passed argument constraints), and this
+# test is what notices.  Traces: the io_uring tracee (held back by
+# default) and pwd, both with return addresses so that static completion
+# has something to add; re-cut with --rules and with the trace's own
+# stamps; the same through stdin (-).
 . "$(dirname "$0")/lib.sh"
 
 need python3
@@ -60,6 +63,44 @@ for s, p in zip(sections, pol["phases"]):
     if got != want:
         errors.append("%s: enforce differs: report only %r, policy.json only %r" % (
             name, sorted(set(got) - set(want)), sorted(set(want) - set(got))))
+# Landlock: a section per phase of policy.json's landlock, its layer's and
+# its own rules (path, rights) and ports; none at all without landlock.
+def ll_rows(sec, cls):
+    for t in sec.iter("table"):
+        if cls in (t.get("class") or "").split():
+            return sorted((r.get("data-path"), r.get("data-access"))
+                          for r in t.iter("tr") if r.get("data-path") is not None)
+    return []
+
+def ll_want(rules):
+    return sorted((r["path"], " ".join(r["access"])) for r in rules or [])
+
+llsecs = [s for s in root.iter("section") if s.get("class") == "landlock-phase"]
+ll = pol.get("landlock")
+if ll is None:
+    if llsecs or 'id="landlock"' in text:
+        errors.append("a Landlock section, policy.json has none")
+else:
+    if [s.get("data-phase") for s in llsecs] != [p["phase"] for p in ll["phases"]]:
+        errors.append("landlock phases %r, policy.json %r" % (
+            [s.get("data-phase") for s in llsecs], [p["phase"] for p in ll["phases"]]))
+    for s, p in zip(llsecs, ll["phases"]):
+        layer = p.get("layer")
+        if (s.get("data-layer") == "yes") != isinstance(layer, dict):
+            errors.append("landlock %s: layer %s, policy.json %r" % (p["phase"], s.get("data-layer"), layer))
+        if isinstance(layer, dict) and ll_rows(s, "layer") != ll_want(layer.get("rules")):
+            errors.append("landlock %s: layer rules %r, policy.json %r" % (
+                p["phase"], ll_rows(s, "layer"), ll_want(layer.get("rules"))))
+        if ll_rows(s, "own") != ll_want((p.get("own") or {}).get("rules")):
+            errors.append("landlock %s: own rules %r, policy.json %r" % (
+                p["phase"], ll_rows(s, "own"), ll_want((p.get("own") or {}).get("rules"))))
+        got = sorted(e.get("data-port") for e in s.iter("span") if e.get("class") == "ll-port")
+        want = sorted(str(x["port"] if isinstance(x, dict) else x)
+                      for part in (layer if isinstance(layer, dict) else {}, p.get("own") or {})
+                      for x in part.get("ports", []))
+        if got != want:
+            errors.append("landlock %s: ports %r, policy.json %r" % (p["phase"], got, want))
+
 # The summary's provenance columns are policy.json's counts.
 sums = {r.get("data-phase"): r for r in root.iter("tr") if r.get("class") == "phase-sum"}
 for p in pol["phases"]:
@@ -72,16 +113,18 @@ for e in errors:
 sys.exit(1 if errors else 0)
 EOF
 
-# same NAME TRACE RULES [OPTIONS...]: export and report with the same options agree.
+# same NAME TRACE RULES [OPTIONS...]: export and report with the same options agree
+# (RULES - for the trace's own stamps).
 same() {
 	local name=$1 trace=$2 rules=$3
 	shift 3
-	if ! "$SYSPHASE" export --rules "$rules" "$@" "$trace" -o "$name.policy" --format bpf \
+	[ "$rules" = - ] || set -- --rules "$rules" "$@"
+	if ! "$SYSPHASE" export "$@" "$trace" -o "$name.policy" --format bpf \
 		>"$name.export.out" 2>"$name.export.err"; then
 		fail "$name: export failed: $(cat "$name.export.err")"
 		return
 	fi
-	if ! "$SYSPHASE" report --rules "$rules" "$@" "$trace" -o "$name.html" \
+	if ! "$SYSPHASE" report "$@" "$trace" -o "$name.html" \
 		>/dev/null 2>"$name.report.err"; then
 		fail "$name: report failed: $(cat "$name.report.err")"
 		return
@@ -119,7 +162,12 @@ check "pwd --args: some of them on openat's flags" \
 	grep -q 'data-syscall="openat" data-prov="observed" data-args="2:SCMP_CMP_MASKED_EQ:3:' \
 	pwd_args.html
 same pwd_held pwd.jsonl pwd --allow-held-back
-same pwd_plain pwd.jsonl pwd --no-complete
+same pwd_plain pwd.jsonl pwd --no-complete --no-landlock
+# The trace's own stamps (no re-cut: only what the stages themselves ask the reader for).
+same pwd_stamps pwd.jsonl -
+same pwd_stamps_args pwd.jsonl - --args --allow-held-back
+check "pwd: the report shows policy.json's Landlock rules" grep -q 'class="landlock-phase"' \
+	pwd_stamps.html
 
 # The same trace through stdin: the same allowlists.
 if "$SYSPHASE" report --rules pwd --args - -o stdin.html <pwd.jsonl >/dev/null 2>stdin.err; then
