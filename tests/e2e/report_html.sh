@@ -144,14 +144,18 @@ if mode == "trace":
                 p["name"], r.get("data-drop-l1"), r.get("data-drop-l2"), lv["1"], lv["2"]))
         # And the phase's own tables list exactly its allowlists.
         sec = next(s for s in els("section", "phase") if s.get("data-phase") == p["name"])
-        tables = list(sec.iter("table"))
-        exact = [tr.find("td").text.strip() for tr in tables[0].iter("tr") if tr.find("td") is not None]
-        enforce = [tr.find("td").text.strip() for tr in tables[1].iter("tr") if tr.find("td") is not None]
+        tables = {c: t for t in sec.iter("table") for c in (t.get("class") or "").split()}
+        exact = [tr.find("td").text.strip() for tr in tables["exact"].iter("tr") if tr.find("td") is not None]
+        enforce = [tr.find("td").text.strip() for tr in tables["enforce"].iter("tr") if tr.find("td") is not None]
+        held = [tr.find("td").text.strip() for tr in tables["held"].iter("tr")
+                if tr.find("td") is not None] if "held" in tables else []
+        if sorted(held) != sorted(c["name"] for c in p.get("held_back", [])):
+            err("phase %s: held-back table %r" % (p["name"], held))
         if sorted(exact) != sorted(c["name"] for c in p["exact"]):
             err("phase %s: exact table %r" % (p["name"], exact))
         if enforce != p["enforce"]:
             err("phase %s: enforce table %r" % (p["name"], enforce))
-        for tr in tables[0].iter("tr"):
+        for tr in tables["exact"].iter("tr"):
             tds = tr.findall("td")
             if tds and not any(c in (tds[1].get("class") or "") for c in ("lv0", "lv1", "lv2", "lv3", "lv4")):
                 err("level cell without a level class")
