@@ -151,10 +151,46 @@ struct addition {
 	"its ring runs opens, connects, unlinks and more as operations no seccomp filter sees: " \
 	"allowing it allows them all"
 
+#define PROCESS_VM_REASON                                                                       \
+	"reads or writes the memory of another process it may trace: its secrets, or its code " \
+	"and data to take it over"
+#define KEYS_REASON                                                                            \
+	"reaches the kernel keyrings the user's other processes share (session, user): reads " \
+	"their keys and plants its own"
+#define KEXEC_REASON  "loads a new kernel to boot in place of the running one"
+#define MODULE_REASON "loads code into the running kernel"
+
 static const struct addition additions[] = {
     {"io_uring_setup", 1, IO_URING_REASON},
     {"io_uring_enter", 1, IO_URING_REASON},
     {"io_uring_register", 1, IO_URING_REASON},
+    {"ptrace", 1,
+     "controls another process (registers, memory, its system calls), the supervisor's "
+     "included where it may trace it"},
+    {"process_vm_readv", 1, PROCESS_VM_REASON},
+    {"process_vm_writev", 1, PROCESS_VM_REASON},
+    {"pidfd_getfd", 1, "takes a copy of another process's file descriptor"},
+    {"bpf", 1,
+     "loads programs into the kernel and reads and writes its maps: kernel attack surface, "
+     "and tracing of other processes"},
+    {"perf_event_open", 1,
+     "observes other processes and the kernel (samples, tracepoints, kprobes): side "
+     "channels and kernel attack surface"},
+    {"userfaultfd", 2,
+     "holds any access to a page, the kernel's included, until the program lets it go: "
+     "stalls other tasks and widens kernel races"},
+    {"unshare", 1,
+     "new namespaces (a user namespace gives capabilities within them): a way out of what "
+     "the process could reach"},
+    {"setns", 1, "joins another process's namespaces"},
+    {"kexec_load", 1, KEXEC_REASON},
+    {"kexec_file_load", 1, KEXEC_REASON},
+    {"init_module", 1, MODULE_REASON},
+    {"finit_module", 1, MODULE_REASON},
+    {"delete_module", 2, "unloads kernel code the system relies on"},
+    {"keyctl", 1, KEYS_REASON},
+    {"add_key", 1, KEYS_REASON},
+    {"request_key", 1, KEYS_REASON},
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

@@ -4,10 +4,12 @@
  * checks that the policy can be enforced at all.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/syscall.h>
 
@@ -190,26 +192,52 @@ out:
 }
 
 /*
+ * Calls the threat table leaves unrated that change nothing: they read
+ * the caller's own state or the clock, wait, or read file metadata
+ * (names, sizes, modes: what a directory listing shows).  The graded
+ * default lets them through with a log; every other unrated call dies.
+ */
+static const char *const graded_harmless[] = {
+    /* the caller's own state, the clock, waiting */
+    "capget", "clock_getres", "clock_gettime", "clock_nanosleep", "getcpu", "getcwd", "getitimer",
+    "getpgid", "getrandom", "getsid", "gettid", "gettimeofday", "nanosleep", "pause",
+    "rt_sigpending", "sched_getaffinity", "sched_yield", "sysinfo", "time", "uname",
+    /* file metadata, read only */
+    "access", "faccessat", "faccessat2", "fstat", "fstatfs", "getdents", "getdents64", "lstat",
+    "newfstatat", "readlink", "readlinkat", "stat", "statfs", "statx", "fgetxattr", "getxattr",
+    "lgetxattr", "flistxattr", "listxattr", "llistxattr"};
+
+static bool graded_logs(const char *name)
+{
+	int level = sp_threat_level(name);
+
+	if (level == 3 || level == 4)
+		return true;
+	for (size_t i = 0; level == 0 && i < sizeof(graded_harmless) / sizeof(*graded_harmless);
+	     i++)
+		if (strcmp(graded_harmless[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
  * The graded default: the filter's default action stays KILL (which also
- * takes numbers libseccomp does not know, and other ABIs), and every known
- * x86-64 call outside the allowlist that is not dangerous (threat level 1
- * or 2) gets SECCOMP_RET_LOG instead: it goes through, and the kernel logs
- * it.
+ * takes numbers libseccomp does not know, and other ABIs), and a known
+ * x86-64 call outside the allowlist that is rated harmless (threat level
+ * 3 or 4, or graded_harmless) gets SECCOMP_RET_LOG instead: it goes
+ * through, and the kernel logs it.  Every call rated dangerous (level 1
+ * or 2: ptrace, process_vm_*, bpf, mount, module loading, io_uring...)
+ * and every call no one rated is killed.
  */
 static int add_graded_logs(scmp_filter_ctx ctx, const struct phase_filter *f, struct sp_diag *diag)
 {
 	for (int nr = 0; nr < 1024; nr++) {
 		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
-		int level, rc = 0;
-		bool listed = false;
+		int rc = 0;
 
 		if (!name)
 			continue;
-		for (size_t i = 0; i < f->n_allow && !listed; i++)
-			listed = strcmp(f->allow[i].name, name) == 0;
-		level = sp_threat_level(name);
-		/* io_uring's operations bypass seccomp: never let it through unlisted. */
-		if (!listed && level != 1 && level != 2 && strncmp(name, "io_uring", 8) != 0)
+		if (!sp_enforce_allows(f, name) && graded_logs(name))
 			rc = seccomp_rule_add_exact(ctx, SCMP_ACT_LOG, nr, 0);
 		free(name);
 		/* -EEXIST: a rule run's filters add themselves (clone3's ENOSYS, clone's check). */
@@ -220,6 +248,58 @@ static int add_graded_logs(scmp_filter_ctx ctx, const struct phase_filter *f, st
 			                   nr, strerror(-rc));
 	}
 	return 0;
+}
+
+/* The userfaultfd ioctl type (Documentation/userspace-api/ioctl/ioctl-number.rst: 0xAA). */
+#define UFFDIO_TYPE 0xAA
+
+/*
+ * A page registered with a userfaultfd stalls every access to it until
+ * the program serves it: a syscall argument there holds any reader, the
+ * kernel's included, as long as the program likes.  Unless the recorded
+ * program used userfaultfd, every filter run builds refuses it, and the
+ * ioctls of a descriptor from /dev/userfaultfd, whatever the default
+ * action (LOG would let them through).  libseccomp drops a conditional
+ * rule next to an unconditional allow of the same call, so the check is
+ * a prefix of the program: on x86-64, userfaultfd, or ioctl with request
+ * type 0xAA (UFFDIO_*, USERFAULTFD_IOC_NEW), gets deny; the rest goes on
+ * to libseccomp's program, whose jumps are relative and unchanged.
+ */
+static int prefix_userfaultfd_denial(struct sock_filter **insns, size_t *len, uint32_t deny)
+{
+	const struct sock_filter prefix[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 0, 7),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_userfaultfd, 4, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 4),
+	    /* The request's low 32 bits (little endian): the kernel's ioctl takes an unsigned int.
+	     */
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+	    BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xff00),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, UFFDIO_TYPE << 8, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, deny),
+	};
+	size_t n = sizeof(prefix) / sizeof(*prefix);
+	struct sock_filter *out;
+
+	if (*len + n > BPF_MAXINSNS)
+		return -E2BIG;
+	out = malloc((*len + n) * sizeof(*out));
+	if (!out)
+		return -ENOMEM;
+	memcpy(out, prefix, sizeof(prefix));
+	memcpy(out + n, *insns, *len * sizeof(*out));
+	free(*insns);
+	*insns = out;
+	*len += n;
+	return 0;
+}
+
+/* What a denied call gets under default action def: LOG would let it through. */
+static uint32_t deny_action(enum sp_action def)
+{
+	return def == SP_ACTION_KILL ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_ERRNO | EPERM;
 }
 
 static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *diag)
@@ -253,6 +333,8 @@ static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *
 	}
 	rc = sp_filter_bpf(sctx, &f->insns, &f->len);
 	seccomp_release(sctx);
+	if (rc == 0 && !sp_enforce_allows(f, "userfaultfd"))
+		rc = prefix_userfaultfd_denial(&f->insns, &f->len, deny_action(e->opts.def));
 	if (rc == 0 && e->opts.complain && f->detach) {
 		/* What a thread let go holds in complain mode: the kernel logs the rest. */
 		spec.def = SP_ACTION_LOG;
@@ -261,6 +343,9 @@ static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *
 			return rc;
 		rc = sp_filter_bpf(sctx, &f->log_insns, &f->log_len);
 		seccomp_release(sctx);
+		if (rc == 0 && !sp_enforce_allows(f, "userfaultfd"))
+			rc = prefix_userfaultfd_denial(&f->log_insns, &f->log_len,
+			                               deny_action(SP_ACTION_LOG));
 	}
 	if (rc == 0 && sp_bpf_check(f->insns, f->len) < 0)
 		rc = -EINVAL; /* the simulator must be able to run what the kernel would take */
