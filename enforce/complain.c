@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include <linux/seccomp.h>
+#include <pthread.h>
 
 #include "internal.h"
 
@@ -145,11 +146,8 @@ static int judge(struct sp_enforcer *e, struct thr *t, const struct sp_event *ev
 	return 0;
 }
 
-static void take_phase(struct sp_enforcer *e, struct thr *t)
+static void take_phase(struct thr *t)
 {
-	/* What its process's filters logged so far is judged by them, not the next. */
-	if (sp_complain_drain(e) < 0)
-		__atomic_store_n(&e->audit_enomem, true, __ATOMIC_RELAXED); /* ends the run there */
 	t->installed = t->pending;
 	t->held |= 1ULL << t->installed;
 	t->pending = -1;
@@ -160,6 +158,7 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
 {
 	const struct phase_filter *f;
 	struct sp_filter_request req = {.flags = INJECT_FLAGS};
+	int rc;
 
 	if (judge(e, t, ev) < 0)
 		return -ENOMEM;
@@ -167,7 +166,10 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
 		return 0;
 	f = &e->filters[t->pending];
 	if (!e->watch[t->pending].events_only || !f->log_insns) {
-		take_phase(e, t); /* what enforcing would install, judged by the simulator */
+		/* What its process's filters logged so far is judged by them, not the next. */
+		if ((rc = sp_complain_drain(e)) < 0)
+			return rc;
+		take_phase(t); /* what enforcing would install, judged by the simulator */
 		return 0;
 	}
 	/* At the thread's next syscall-entry stop; sp_complain_handed_over when done. */
@@ -179,7 +181,11 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
 
 int sp_complain_handed_over(struct sp_enforcer *e, struct thr *t)
 {
-	take_phase(e, t);
+	int rc = sp_complain_drain(e); /* what was logged before is judged by the filters before */
+
+	if (rc < 0)
+		return rc;
+	take_phase(t);
 	t->logging |= 1ULL << t->installed;
 	return sp_complain_hold(e, t);
 }
@@ -197,7 +203,7 @@ int sp_complain_hold(struct sp_enforcer *e, const struct thr *t)
 
 /* ---- the kernel's records ---- */
 
-/* The parent of pid, from /proc, read when its first record comes (0 when gone). */
+/* The parent of pid, from /proc (0 when it is gone). */
 static pid_t parent_of(pid_t pid)
 {
 	char path[64], line[256];
@@ -215,71 +221,11 @@ static pid_t parent_of(pid_t pid)
 	return ppid;
 }
 
-/* Counts one LOG record by (pid, arch, nr); the caller holds the lock. */
-static int logged_add(struct sp_enforcer *e, const struct sp_audit_seccomp *rec)
-{
-	struct logged **head = &e->logged[hash(rec->pid, rec->nr, 0)], *l;
-	pid_t ppid = 0;
-
-	if ((rec->code & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_LOG)
-		return 0;
-	for (l = *head; l; l = l->next) {
-		if (l->pid == rec->pid && l->arch == rec->arch && l->nr == rec->nr) {
-			l->count++;
-			return 0;
-		}
-		if (l->pid == rec->pid)
-			ppid = l->ppid;
-	}
-	l = calloc(1, sizeof(*l));
-	if (!l)
-		return -ENOMEM;
-	/* The process is alive now, or just gone: its parent is known while it can be. */
-	*l = (struct logged){.pid = rec->pid,
-	                     .ppid = ppid ? ppid : parent_of(rec->pid),
-	                     .arch = rec->arch,
-	                     .nr = rec->nr,
-	                     .count = 1};
-	l->next = *head;
-	*head = l;
-	__atomic_store_n(&e->n_logged, e->n_logged + 1, __ATOMIC_RELAXED);
-	return 0;
-}
-
-/*
- * The audit thread: drains the stream all along, so that a burst of LOG
- * records from threads at native speed never overflows the socket's
- * buffer while the supervisor waits for ptrace stops.
- */
-static void *audit_main(void *opaque)
-{
-	struct sp_enforcer *e = opaque;
-	struct sp_audit_seccomp rec;
-
-	for (;;) {
-		bool stop;
-
-		pthread_mutex_lock(&e->lock);
-		stop = e->stop_audit;
-		pthread_mutex_unlock(&e->lock);
-		if (stop)
-			break;
-		sp_audit_wait(e->audit, 100);
-		while (sp_audit_next(e->audit, &rec)) {
-			pthread_mutex_lock(&e->lock);
-			if (logged_add(e, &rec) < 0)
-				__atomic_store_n(&e->audit_enomem, true, __ATOMIC_RELAXED);
-			pthread_mutex_unlock(&e->lock);
-		}
-	}
-	return NULL;
-}
-
 /*
  * The filters of the process that made a logged call: its own (every
  * process is followed, at least by events, and copies its parent's at its
  * fork event), or, for a process nothing announced, its nearest ancestor's,
- * from the parent read when its first record came, then from /proc.
+ * from the parent read when its record came, then from /proc.
  */
 static const struct log_holder *holder_of(const struct sp_enforcer *e, pid_t pid, pid_t ppid)
 {
@@ -293,16 +239,17 @@ static const struct log_holder *holder_of(const struct sp_enforcer *e, pid_t pid
 }
 
 /*
- * A record's entries: in the phase of each held filter that denies the
+ * A record's entry: in the phase of each held filter that denies the
  * call (sp_enforce_blame), else in each LOG filter's.
  */
-static int attribute(struct sp_enforcer *e, const struct logged *l, const struct log_holder *h)
+static int attribute(struct sp_enforcer *e, const struct sp_audit_seccomp *rec,
+                     const struct log_holder *h)
 {
-	struct sp_event ev = {.type = SP_EV_SYSCALL, .nr = l->nr};
+	struct sp_event ev = {.type = SP_EV_SYSCALL, .nr = rec->nr};
 	uint64_t phases;
 
-	ev.abi = sp_abi_classify(l->arch, l->nr);
-	ev.name = sp_syscall_name(ev.abi, l->nr);
+	ev.abi = sp_abi_classify(rec->arch, rec->nr);
+	ev.name = sp_syscall_name(ev.abi, rec->nr);
 	/* The record has no arguments: an argument-checked rule is judged on zeros. */
 	phases = sp_enforce_blame(e, denying(e, h->held, &ev));
 	if (!phases)
@@ -312,67 +259,38 @@ static int attribute(struct sp_enforcer *e, const struct logged *l, const struct
 
 		if (!(phases & (1ULL << ph)))
 			continue;
-		c = complaint_get(e, l->pid, ph, ev.abi, l->nr);
+		c = complaint_get(e, rec->pid, ph, ev.abi, rec->nr);
 		if (!c)
 			return -ENOMEM;
 		if (c->count && !c->kernel)
 			continue; /* seen at a ptrace stop already: the kernel saw the same calls */
 		c->kernel = true;
-		c->count += l->count;
+		c->count++;
 	}
 	return 0;
 }
 
 /*
- * The records the audit thread collected so far become entries, judged by
- * the filters their processes hold now: called at every event, and before
- * a thread's filters change, so that a call is judged by the filters of
- * its time (kauditd hands records on within moments).
+ * The records queued so far become entries, judged by the filters their
+ * processes hold now: called at every event, and before a thread's
+ * filters change, so that a call is judged by the filters of its time
+ * (kauditd hands records on within moments).
  */
 int sp_complain_drain(struct sp_enforcer *e)
 {
-	struct logged *taken[SP_ENFORCE_BUCKETS];
-	int rc = 0;
+	struct sp_record r;
 
-	if (__atomic_load_n(&e->n_logged, __ATOMIC_RELAXED) == 0 &&
-	    !__atomic_load_n(&e->audit_enomem, __ATOMIC_RELAXED))
-		return 0;
-	pthread_mutex_lock(&e->lock);
-	memcpy(taken, e->logged, sizeof(taken));
-	memset(e->logged, 0, sizeof(e->logged));
-	__atomic_store_n(&e->n_logged, 0, __ATOMIC_RELAXED);
-	if (e->audit_enomem)
-		rc = -ENOMEM;
-	pthread_mutex_unlock(&e->lock);
-	for (size_t b = 0; b < SP_ENFORCE_BUCKETS; b++)
-		while (taken[b]) {
-			struct logged *l = taken[b];
-			const struct log_holder *h = holder_of(e, l->pid, l->ppid);
+	while (sp_records_next(e, &r)) {
+		const struct log_holder *h;
+		int rc;
 
-			taken[b] = l->next;
-			if (rc == 0 && h)
-				rc = attribute(e, l, h);
-			free(l);
-		}
-	return rc;
-}
-
-static int collect(struct sp_enforcer *e)
-{
-	struct sp_audit_seccomp rec;
-
-	pthread_mutex_lock(&e->lock);
-	e->stop_audit = true;
-	pthread_mutex_unlock(&e->lock);
-	if (e->audit_thread_running)
-		pthread_join(e->audit_thread, NULL);
-	e->audit_thread_running = false;
-	/* kauditd hands records on a little later: what is still in flight. */
-	for (int rounds = 0; rounds < 4 && sp_audit_wait(e->audit, 50); rounds++)
-		while (sp_audit_next(e->audit, &rec))
-			if (logged_add(e, &rec) < 0)
-				return -ENOMEM;
-	return sp_complain_drain(e);
+		if ((r.rec.code & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_LOG)
+			continue; /* clone3's ENOSYS, a hidden child's EPERM: not violations */
+		h = holder_of(e, r.rec.pid, r.ppid);
+		if (h && (rc = attribute(e, &r.rec, h)) < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int cmp_complaint(const void *a, const void *b)
@@ -430,8 +348,14 @@ static int write_all(struct sp_enforcer *e, struct sp_diag *diag)
 
 int sp_complain_finish(struct sp_enforcer *e, struct sp_diag *diag)
 {
-	int rc = collect(e);
+	int rc;
 
+	sp_records_stop(e);
+	/* kauditd hands records on a little later: what is still in flight. */
+	for (int rounds = 0; rounds < 4 && sp_records_wait(e, 50); rounds++)
+		if ((rc = sp_complain_drain(e)) < 0)
+			return sp_diag_set(diag, -rc, "out of memory");
+	rc = sp_complain_drain(e);
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "out of memory");
 	return write_all(e, diag);
@@ -450,13 +374,7 @@ int sp_complain_start(struct sp_enforcer *e, char *const *argv, struct sp_diag *
 	rc = sp_complain_write_header(e->opts.complain, program, e->digest, (long long)time(NULL),
 	                              diag);
 	json_decref(program);
-	if (rc < 0)
-		return rc;
-	e->stop_audit = false;
-	if (sp_audit_available(e->audit) &&
-	    pthread_create(&e->audit_thread, NULL, audit_main, e) == 0)
-		e->audit_thread_running = true;
-	return 0;
+	return rc < 0 ? rc : 0;
 }
 
 void sp_complain_free(struct sp_enforcer *e)
@@ -469,12 +387,6 @@ void sp_complain_free(struct sp_enforcer *e)
 			free(c->site);
 			free(c);
 		}
-		while (e->logged[b]) {
-			struct logged *l = e->logged[b];
-
-			e->logged[b] = l->next;
-			free(l);
-		}
 		while (e->log_holders[b]) {
 			struct log_holder *h = e->log_holders[b];
 
@@ -482,5 +394,5 @@ void sp_complain_free(struct sp_enforcer *e)
 			free(h);
 		}
 	}
-	e->n_complaints = e->n_logged = 0;
+	e->n_complaints = 0;
 }

@@ -108,7 +108,7 @@ static void report_audit_record(struct sp_enforcer *e, const struct sp_audit_sec
 /* Records the kernel could not hand us (the socket overflowed): said, never skipped silently. */
 static void report_lost_records(struct sp_enforcer *e)
 {
-	unsigned long long lost = sp_audit_lost(e->audit);
+	unsigned long long lost = sp_records_lost(e);
 	struct sp_enforce_note n = {.kind = SP_NOTE_RECORDS_LOST, .comm = ""};
 
 	if (lost <= e->lost_noted)
@@ -118,14 +118,15 @@ static void report_lost_records(struct sp_enforcer *e)
 	sp_enforce_note(e, &n);
 }
 
+/* The records queued so far (records.c); complain mode judges them itself (complain.c). */
 static void audit_scan(struct sp_enforcer *e)
 {
-	struct sp_audit_seccomp rec;
+	struct sp_record r;
 
 	if (e->opts.complain)
-		return; /* the audit thread reads the stream (complain.c) */
-	while (sp_audit_next(e->audit, &rec))
-		report_audit_record(e, &rec);
+		return;
+	while (sp_records_next(e, &r))
+		report_audit_record(e, &r.rec);
 	report_lost_records(e);
 }
 
@@ -147,7 +148,7 @@ static bool audit_wait_for(struct sp_enforcer *e, struct proc *p, int limit_ms)
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		spent =
 		    (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
-		if (spent >= limit_ms || !sp_audit_wait(e->audit, (int)(limit_ms - spent)))
+		if (spent >= limit_ms || !sp_records_wait(e, (int)(limit_ms - spent)))
 			break;
 	}
 	return p->named;
@@ -181,7 +182,7 @@ static void audit_settle(struct sp_enforcer *e)
 	audit_scan(e);
 	if (!e->expect_records)
 		return;
-	for (int rounds = 0; rounds < 20 && sp_audit_wait(e->audit, 50); rounds++)
+	for (int rounds = 0; rounds < 20 && sp_records_wait(e, 50); rounds++)
 		audit_scan(e);
 }
 
@@ -295,9 +296,10 @@ static void on_handover(void *opaque, struct sp_tracer *tracer, pid_t tid, long 
 	e->res->handovers++;
 	if (!e->opts.complain)
 		took_phase(e, tracer, t);
-	else if (sp_complain_handed_over(e, t) < 0)
-		__atomic_store_n(&e->audit_enomem, true, __ATOMIC_RELAXED); /* ends the run there */
-	t = sp_thr_find(e, tid);                                            /* let go meanwhile? */
+	else if (sp_complain_handed_over(e, t) < 0 && !e->error)
+		e->error =
+		    sp_diag_set(&e->diag, ENOMEM, "out of memory"); /* on_event ends the run */
+	t = sp_thr_find(e, tid);                                    /* let go meanwhile? */
 	if (t)
 		choose_stops(e, tracer, t);
 }
@@ -458,8 +460,12 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	struct thr *t;
 	int rc;
 
+	if (e->error)
+		return e->error;
 	if (e->opts.complain && (rc = sp_complain_drain(e)) < 0)
 		return rc;
+	if (!e->opts.complain)
+		audit_scan(e); /* cheap when nothing is queued: the reader thread fills it */
 	rc = sp_detector_feed(e->detector, ev, &tr);
 	if (rc < 0)
 		return rc;
@@ -476,9 +482,6 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 		sp_proc_read_comm(p);
 	if (ev->type == SP_EV_SYSCALL && ev->err == EPERM)
 		e->expect_records = true;
-	if (ev->type == SP_EV_SIGNAL || ev->type == SP_EV_EXIT ||
-	    (ev->type == SP_EV_SYSCALL && ev->err == EPERM))
-		audit_scan(e);
 	if (ev->type == SP_EV_EXIT) {
 		on_exit_event(e, p, ev);
 		return 0;
@@ -551,6 +554,7 @@ int sp_enforcer_new(const char *policy_path, const struct sp_enforcer_opts *opts
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	e->opts = *opts;
 	pthread_mutex_init(&e->lock, NULL);
+	pthread_cond_init(&e->rq_cond, NULL);
 	rc = sp_enforce_load(e, policy_path, diag);
 	if (rc < 0) {
 		sp_enforcer_free(e);
@@ -568,6 +572,8 @@ void sp_enforcer_free(struct sp_enforcer *e)
 	sp_audit_close(e->audit);
 	sp_state_free(e);
 	sp_complain_free(e);
+	sp_records_stop(e);
+	pthread_cond_destroy(&e->rq_cond);
 	pthread_mutex_destroy(&e->lock);
 	free(e);
 }
@@ -601,9 +607,11 @@ int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_
 	topts.ctx = e;
 	if (e->opts.complain && (rc = sp_complain_start(e, argv, diag)) < 0)
 		return rc;
+	sp_records_start(e);
 	rc = sp_tracer_run(&topts, &tres, diag);
 	if (e->opts.complain && !e->error)
 		e->error = sp_complain_finish(e, &e->diag);
+	sp_records_stop(e);
 	report_lost_records(e);
 	if (e->error) {
 		if (diag)

@@ -96,14 +96,13 @@ struct complaint {
 	char *site;
 };
 
-/* A seccomp LOG record the audit thread collected: (pid, arch, nr), how often, its parent. */
-struct logged {
-	struct logged *next; /* hash chain */
-	pid_t pid, ppid;     /* ppid read from /proc when the pid's first record came, 0 unknown */
-	uint32_t arch;
-	long nr;
-	uint64_t count;
+/* A seccomp record the reader thread queued (records.c). */
+struct sp_record {
+	struct sp_audit_seccomp rec;
+	pid_t ppid; /* complain mode, LOG records: its parent then, 0 unknown */
 };
+
+#define SP_RECORD_QUEUE 16384 /* records kept between two events; more are lost, and said */
 
 /*
  * Complain mode: per process id, the phases whose LOG filters its threads
@@ -164,15 +163,17 @@ struct sp_enforcer {
 	struct complaint *complaints[SP_ENFORCE_BUCKETS];
 	size_t n_complaints;
 	struct log_holder *log_holders[SP_ENFORCE_BUCKETS];
-	/* The audit thread (complain mode) and what it collected, under lock. */
+	/* The reader thread (records.c) and its queue, under lock. */
 	pthread_t audit_thread;
 	bool audit_thread_running;
 	pthread_mutex_t lock;
-	bool stop_audit;   /* under lock */
-	bool audit_enomem; /* under lock: a record could not be kept */
-	struct logged *logged[SP_ENFORCE_BUCKETS];
-	size_t n_logged;
-	uint64_t lost_noted; /* audit overflows already reported */
+	pthread_cond_t rq_cond;
+	bool stop_audit; /* under lock */
+	struct sp_record rq[SP_RECORD_QUEUE];
+	size_t rq_head, rq_len;        /* under lock (rq_len read atomically as a hint) */
+	unsigned long long rq_dropped; /* under lock: records the full queue could not take */
+	unsigned long long audit_lost; /* under lock: the socket's overflows, as the reader saw */
+	unsigned long long lost_noted; /* losses already reported */
 
 	char digest[80]; /* the policy's, which a complain log's header names */
 
@@ -218,6 +219,13 @@ int sp_complain_handed_over(struct sp_enforcer *e, struct thr *t);
 int sp_complain_drain(struct sp_enforcer *e);
 int sp_complain_finish(struct sp_enforcer *e, struct sp_diag *diag);
 void sp_complain_free(struct sp_enforcer *e);
+
+/* records.c: the audit stream, drained by a thread into a queue. */
+void sp_records_start(struct sp_enforcer *e);
+void sp_records_stop(struct sp_enforcer *e); /* joins the thread; the queue stays readable */
+bool sp_records_next(struct sp_enforcer *e, struct sp_record *out);
+bool sp_records_wait(struct sp_enforcer *e, int ms); /* true when one may be there */
+unsigned long long sp_records_lost(struct sp_enforcer *e);
 
 /* enforcer.c, for complain.c: the engine's shared steps. */
 void sp_enforce_note(const struct sp_enforcer *e, struct sp_enforce_note *n);
