@@ -170,6 +170,54 @@ int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid,
  */
 bool sp_tracer_can_read_filters(void);
 
+/*
+ * Landlock layers put on a thread from outside (tracer/landlock.c).
+ * landlock_restrict_self() acts on the calling thread only, so the thread
+ * makes the calls: at a syscall stop (entry or exit, x86-64), with every
+ * task that shares its memory held by the caller (the paths and rule
+ * attributes sit in that memory), it runs [prctl(PR_SET_NO_NEW_PRIVS)],
+ * landlock_create_ruleset, per path openat(O_PATH|O_CLOEXEC) +
+ * landlock_add_rule + close, per port landlock_add_rule,
+ * landlock_restrict_self and close, and is put back exactly (registers,
+ * signal mask, the stack bytes used): at an entry stop its own call is
+ * re-issued up to a new entry stop, where it sits as it was found.  Its
+ * filters must allow those calls (sp_landlock_injection_calls()).
+ */
+#include "sysphase/landlock.h"
+
+struct sp_landlock_request {
+	const struct sp_landlock_layer *layer; /* fitted to the kernel's ABI already */
+	/*
+	 * Directories the layer denies read_dir on (its own rules do not
+	 * grant it there), tried in order: the first the thread can open
+	 * before the layer must give EACCES after it, which shows the layer
+	 * took.  Without one that opens, only landlock_restrict_self()'s
+	 * result says so (out->probe NULL).
+	 */
+	const char *const *probes;
+	size_t n_probes;
+	bool set_no_new_privs; /* the thread may not have it yet (needed without CAP_SYS_ADMIN) */
+};
+
+struct sp_landlock_outcome {
+	size_t skipped;    /* rules left out: the thread cannot open the path (ENOENT, EACCES...) */
+	const char *probe; /* the probe that verified the layer (one of req->probes), or NULL */
+	int pending_signal; /* a signal that could not be held back, re-sent with tkill */
+	bool gone;          /* the thread died meanwhile */
+	int gone_status;
+};
+
+/*
+ * Returns 0 when the layer is in place (and, with a probe, seen to deny);
+ * -ENOTSUP when tid is not at an x86-64 syscall stop; -E2BIG when the
+ * thread holds 16 layers already; else -errno with why (not NULL) saying
+ * what failed: the caller must then not let the process run on.  Every
+ * injected call is bounded in time (a filter of the program's own could
+ * park it).
+ */
+int sp_inject_landlock(pid_t tid, const struct sp_landlock_request *req,
+                       struct sp_landlock_outcome *out, struct sp_diag *why);
+
 /* Kills process pid with SIGKILL (a filter could not be installed). */
 void sp_tracer_kill_process(struct sp_tracer *tracer, pid_t pid);
 
