@@ -121,7 +121,8 @@ static int _from_policy(struct sp_report_doc *d, const char *name, const char *t
 	d->document = root;
 	if (o->rules)
 		_warn(d, "--rules is ignored for a policy: its phases are already cut");
-	if (o->args || o->allow_io_uring || o->no_complete || o->allow_held_back || o->no_landlock)
+	if (o->args || o->allow_io_uring || o->no_complete || o->allow_held_back ||
+	    o->no_landlock || o->no_runtime_detect || o->entrypoint_exec)
 		_warn(d,
 		      "export's options are ignored for a policy: its allowlists are already made");
 	/* Descriptions are a nicety: a policy whose rules do not load still reports. */
@@ -203,7 +204,8 @@ static int _on_event(void *ctx, struct sp_event *ev, const struct sp_segment_inf
 
 	if (sp_timeline_feed(f->tl, ev) < 0 || sp_report_feed(f->d->rep, ev) < 0)
 		return -ENOMEM;
-	if (f->a && (rc = sp_policy_assembly_feed(f->a, ev, info)) != 0)
+	/* A container runtime's events are drawn, and in no phase and no filter. */
+	if (f->a && !info->runtime && (rc = sp_policy_assembly_feed(f->a, ev, info)) != 0)
 		return _refused(f, rc);
 	return 0;
 }
@@ -237,11 +239,19 @@ static int _run(struct _feed *f, const struct sp_report_doc_opts *o, struct sp_d
 	struct sp_segment_sink sink = {.event = _on_event, .ctx = f};
 	int rc = _assembly_inputs(f, o);
 
-	sink.want = f->in.want;
+	sink.want = f->in.want | SP_TRACE_WANT_RUNTIME;
 	if (rc == 0 && (rc = sp_policy_assembly_new(&f->in, d->seg, &f->a, &f->pdiag)) < 0)
 		rc = _refused(f, rc);
 	if (rc == 0)
 		rc = sp_segment_run(d->seg, &sink, diag);
+	if (rc == 0 && sp_segment_runtime(d->seg) && sp_segment_entry_pid(d->seg))
+		_warn(d,
+		      "%s: a container runtime is in front of the program: the policy starts at "
+		      "its entrypoint (process %d); the runtime's calls are in no phase",
+		      o->input, (int)sp_segment_entry_pid(d->seg));
+	else if (rc == 0 && sp_segment_runtime(d->seg))
+		_warn(d,
+		      "--entrypoint-exec: the trace has fewer execs; every event is the runtime's");
 	if (rc == 0 && sp_segment_truncated(d->seg))
 		_warn(
 		    d,
@@ -268,7 +278,11 @@ static int _run(struct _feed *f, const struct sp_report_doc_opts *o, struct sp_d
 static int _from_trace(struct sp_report_doc *d, struct sp_input **in,
                        const struct sp_report_doc_opts *o, struct sp_diag *diag)
 {
-	struct sp_segment_opts so = {.input = *in, .rules = o->rules, .exe_dir = o->exe_dir};
+	struct sp_segment_opts so = {.input = *in,
+	                             .rules = o->rules,
+	                             .exe_dir = o->exe_dir,
+	                             .no_runtime_detect = o->no_runtime_detect,
+	                             .entrypoint_exec = o->entrypoint_exec};
 	struct _feed f = {.d = d};
 	const struct sp_trace_header *h;
 	int rc;
@@ -354,6 +368,8 @@ int sp_report_doc_write(const struct sp_report_doc *d, const struct sp_report_in
 		in.rules_name = rules ? sp_rules_name(rules) : sp_policy_rules_name(d->policy);
 	in.phase_desc = d->desc;
 	in.timeline = d->timeline;
+	in.runtime = d->seg && sp_segment_runtime(d->seg);
+	in.entry_pid = d->seg ? sp_segment_entry_pid(d->seg) : 0;
 	in.document = d->document;
 	in.policy = d->policy;
 	in.policy_note = d->note[0] ? d->note : NULL;

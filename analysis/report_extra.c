@@ -4,6 +4,7 @@
  * document by its documented shape (docs/policy-format.md), so that a
  * policy read from a file and one the report assembled from a trace show
  * the same: the Landlock layer of each phase (top-level "landlock").
+ * And, from the trace, a container runtime in front of the program.
  * Every string in it is the user's data (paths from the trace, hand
  * edits): all of it goes through rp_esc().  A member of a shape this
  * file does not know is shown as compact JSON rather than dropped.
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "report_impl.h"
+#include "sysphase/trace.h"
 
 /* Any JSON value as text for people: strings as they are, the rest compact JSON. */
 static void json_text(FILE *out, const json_t *v)
@@ -242,4 +244,80 @@ int rp_landlock_section(FILE *out, const json_t *doc)
 	if (!json_array_size(phases))
 		fputs("<p class=\"note\">No phase has Landlock rules.</p>\n", out);
 	return ferror(out) ? -EIO : 0;
+}
+
+static bool is_runtime(json_t *seg)
+{
+	const char *ph = json_string_value(json_object_get(seg, "phase"));
+
+	return ph && strcmp(ph, SP_RUNTIME_PHASE) == 0;
+}
+
+/*
+ * The runtime's side of the timeline (trace/runtime.c): every process
+ * segment in SP_RUNTIME_PHASE, and the entrypoint the program starts at.
+ */
+void rp_runtime_section(FILE *out, const struct sp_report_input *in)
+{
+	json_t *procs = json_object_get(in->timeline, "processes"), *p, *seg, *entry = NULL;
+	unsigned long long calls = 0;
+	char a[32], b[32];
+	size_t i, k, n = 0;
+
+	if (!in->runtime)
+		return;
+	json_array_foreach(procs, i, p) {
+		if (json_integer_value(json_object_get(p, "pid")) == in->entry_pid)
+			entry = p;
+		json_array_foreach(json_object_get(p, "phases"), k, seg)
+			if (is_runtime(seg)) {
+				calls += json_integer_value(json_object_get(seg, "syscalls"));
+				n++;
+			}
+	}
+	fputs("<h3 id=\"runtime\">Container runtime</h3>\n<p>A container runtime ran in front of "
+	      "the program",
+	      out);
+	if (entry) {
+		fprintf(out, ": the program starts at the container's entrypoint, process %d (",
+		        (int)in->entry_pid);
+		rp_esc(out, rp_base_name(rp_exe_of(procs, entry)));
+		fputs(")", out);
+	} else {
+		fputs(", and the entrypoint never came: every event is the runtime's", out);
+	}
+	fprintf(out,
+	        ". Before and around it the runtime made %llu syscalls; they are drawn in grey, "
+	        "in no phase and in no filter (a profile the runtime installs must still let the "
+	        "runtime reach the entrypoint: docs/containers.md).</p>\n",
+	        calls);
+	if (!n)
+		return;
+	fputs("<div class=\"wide\"><table class=\"runtime\"><thead><tr><th>pid</th><th>program</th>"
+	      "<th>start</th><th>duration</th><th>syscalls</th><th>distinct</th></tr></thead>\n"
+	      "<tbody>\n",
+	      out);
+	json_array_foreach(procs, i, p)
+		json_array_foreach(json_object_get(p, "phases"), k, seg) {
+			if (!is_runtime(seg))
+				continue;
+			fprintf(out,
+			        "<tr class=\"rt-seg\" data-pid=\"%lld\" "
+			        "data-syscalls=\"%lld\"><td>%lld</td>"
+			        "<td>",
+			        (long long)json_integer_value(json_object_get(p, "pid")),
+			        (long long)json_integer_value(json_object_get(seg, "syscalls")),
+			        (long long)json_integer_value(json_object_get(p, "pid")));
+			rp_esc(out, rp_base_name(rp_exe_of(procs, p)));
+			fprintf(out,
+			        "</td><td class=\"num\">%s</td><td class=\"num\">%s</td><td "
+			        "class=\"num\">%lld</td><td class=\"num\">%lld</td></tr>\n",
+			        rp_fmt_time(a, sizeof(a),
+			                    json_real_value(json_object_get(seg, "start"))),
+			        rp_fmt_time(b, sizeof(b),
+			                    json_real_value(json_object_get(seg, "duration"))),
+			        (long long)json_integer_value(json_object_get(seg, "syscalls")),
+			        (long long)json_integer_value(json_object_get(seg, "distinct")));
+		}
+	fputs("</tbody></table></div>\n", out);
 }

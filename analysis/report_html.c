@@ -266,7 +266,7 @@ static const char style[] =
     "font-family:monospace;font-size:.9em}"
     ".sw{display:inline-block;width:1em;height:1em;margin-right:.35em;vertical-align:-2px;"
     "border:1px solid #888}.key{margin-right:1em;white-space:nowrap}"
-    ".dens-key{background:rgba(0,0,0,.35)}.note,.desc{color:#555}"
+    ".dens-key{background:rgba(0,0,0,.35)}.rt-key{background:hsl(0,0%,80%)}.note,.desc{color:#555}"
     "svg.timeline{border:1px solid #ccc;background:#fff;max-width:100%;height:auto}"
     /* A phone: the page never scrolls sideways; wide tables and pictures do, in their box. */
     ".wide{overflow-x:auto;max-width:100%}h1,.meta,.desc,.note{overflow-wrap:anywhere}"
@@ -325,7 +325,7 @@ static int collect_names(const struct sp_report_input *in, struct rp_names *nm)
 		json_array_foreach(json_object_get(p, "phases"), k, seg) {
 			const char *ph = json_string_value(json_object_get(seg, "phase"));
 
-			if (ph && strcmp(ph, "-") && rp_names_add(nm, ph) < 0)
+			if (!rp_no_phase(ph) && rp_names_add(nm, ph) < 0)
 				return -ENOMEM;
 		}
 	return 0;
@@ -379,10 +379,11 @@ int sp_report_write(const struct sp_report *r, const struct sp_report_input *in,
 		      out);
 		rp_policy_svg(out, in->policy, &nm, in->axis);
 	}
-	rp_legend(out, &nm);
+	rp_legend(out, &nm, in->runtime);
 	if (in->timeline) {
 		fputs("<h3>Phases per process</h3>\n", out);
 		write_timeline_table(out, procs);
+		rp_runtime_section(out, in);
 	}
 	fputs("<h2 id=\"summary\">Summary</h2>\n", out);
 	if (in->policy) {

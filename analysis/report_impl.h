@@ -9,6 +9,7 @@
 #ifndef SYSPHASE_REPORT_IMPL_H
 #define SYSPHASE_REPORT_IMPL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -114,7 +115,10 @@ struct rp_names {
 };
 
 int rp_names_add(struct rp_names *nm, const char *s);           /* its index, or -ENOMEM */
-int rp_colour_of(const struct rp_names *nm, const char *phase); /* -1: no phase ("-") */
+int rp_colour_of(const struct rp_names *nm, const char *phase); /* -1: no phase (grey) */
+
+/* Not a phase: "-" (unstamped) or SP_RUNTIME_PHASE (a container runtime's events). */
+bool rp_no_phase(const char *phase);
 
 const char *rp_base_name(const char *path);
 
@@ -134,8 +138,8 @@ void rp_policy_svg(FILE *out, const struct sp_policy *p, const struct rp_names *
 /* The phase graph as an arc diagram. */
 void rp_graph_svg(FILE *out, const struct sp_policy *p, const struct rp_names *nm);
 
-/* The phase colours' legend. */
-void rp_legend(FILE *out, const struct rp_names *nm);
+/* The phase colours' legend; runtime: a key for a container runtime's events. */
+void rp_legend(FILE *out, const struct rp_names *nm, bool runtime);
 
 /* ---- the policy's sections (report_phase.c, report_extra.c) ---- */
 
@@ -144,5 +148,8 @@ void rp_phase_section(FILE *out, const struct sp_report_input *in, size_t i);
 
 /* policy.json's "landlock" (doc may be NULL): each phase's layer.  0 or -EIO. */
 int rp_landlock_section(FILE *out, const json_t *doc);
+
+/* A container runtime in front of the program (in->runtime): its processes and the entrypoint. */
+void rp_runtime_section(FILE *out, const struct sp_report_input *in);
 
 #endif /* SYSPHASE_REPORT_IMPL_H */

@@ -612,7 +612,7 @@ void rp_graph_svg(FILE *out, const struct sp_policy *p, const struct rp_names *n
 	fputs("</svg></div>\n", out);
 }
 
-void rp_legend(FILE *out, const struct rp_names *nm)
+void rp_legend(FILE *out, const struct rp_names *nm, bool runtime)
 {
 	char col[40];
 
@@ -625,6 +625,10 @@ void rp_legend(FILE *out, const struct rp_names *nm)
 		rp_esc(out, nm->v[i]);
 		fputs("</span> ", out);
 	}
+	if (runtime)
+		fputs("<span class=\"key\"><span class=\"sw rt-key\"></span>container runtime (no "
+		      "phase)</span> ",
+		      out);
 	fputs("<span class=\"key\"><span class=\"sw dens-key\"></span>syscall density</span> "
 	      "<span class=\"key\">\xe2\x86\x93 fork</span> "
 	      "<span class=\"key\">\xe2\x97\x86 exec</span></p>\n",

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "report_impl.h"
+#include "sysphase/trace.h"
 
 /* ---- output helpers ----------------------------------------------------- */
 
@@ -161,17 +162,23 @@ int rp_names_add(struct rp_names *nm, const char *s)
 	return (int)nm->n++;
 }
 
-/* The colour index of a phase; "-" (no phase) is grey. */
+bool rp_no_phase(const char *phase)
+{
+	return !phase || strcmp(phase, "-") == 0 || strcmp(phase, SP_RUNTIME_PHASE) == 0;
+}
+
+/* The colour index of a phase; no phase ("-", the container runtime's) is grey. */
 int rp_colour_of(const struct rp_names *nm, const char *phase)
 {
-	return !phase || strcmp(phase, "-") == 0 ? -1 : names_index(nm, phase);
+	return rp_no_phase(phase) ? -1 : names_index(nm, phase);
 }
 
 const char *rp_base_name(const char *path)
 {
 	const char *s = path ? strrchr(path, '/') : NULL;
 
-	return s ? s + 1 : path ? path : "?";
+	/* A path ending in '/' (runc's init execs "/"...) is shown whole. */
+	return s && s[1] ? s + 1 : path ? path : "?";
 }
 
 /*

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "runtime_opts.h"
 #include "sysphase/analysis.h"
 
 #define DEFAULT_OUT "report.html"
@@ -31,6 +32,7 @@ struct report_opts {
 	const char *title;
 	enum sp_report_axis axis;
 	struct sp_report_doc_opts doc; /* export's options for the policy */
+	struct runtime_opts rt;
 };
 
 static void usage(FILE *out)
@@ -41,7 +43,7 @@ static void usage(FILE *out)
 	    "                       [--axis auto|linear|log] [--title T] [--against A]...\n"
 	    "                       [--args] [--allow-io-uring] [--no-complete] "
 	    "[--allow-held-back]\n"
-	    "                       [--no-landlock]\n\n"
+	    "                       [--no-landlock] [--no-runtime-detect] [--entrypoint-exec N]\n\n"
 	    "Writes one self-contained HTML file: a timeline picture (a lane per process,\n"
 	    "phases as bands, fork and exec edges, syscall density), the phases per process,\n"
 	    "a summary of what each phase's filter drops, and per phase the exact and\n"
@@ -53,7 +55,8 @@ static void usage(FILE *out)
 	    "      --title T    the report's title (default: the traced command)\n"
 	    "      --against A  also hold each phase against allowlist A (anything\n"
 	    "                   'sysphase compare' reads: thesis:nginx:chestnut,\n"
-	    "                   docker:default, a profile, a list); up to 4 times\n"
+	    "                   docker:default, a profile, a list); up to 4 "
+	    "times\n" RUNTIME_OPTS_HELP
 	    "The allowlists are those 'sysphase export' writes for the same trace and\n"
 	    "options: --args, --allow-io-uring, --no-complete, --allow-held-back and\n"
 	    "--no-landlock mean what they mean there.\n");
@@ -82,6 +85,7 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 	    {"no-complete", no_argument, NULL, OPT_NO_COMPLETE},
 	    {"allow-held-back", no_argument, NULL, OPT_ALLOW_HELD},
 	    {"no-landlock", no_argument, NULL, OPT_NO_LANDLOCK},
+	    RUNTIME_OPTS_LONG,
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -129,6 +133,13 @@ static int parse_args(int argc, char **argv, struct report_opts *o)
 			break;
 		case OPT_NO_LANDLOCK:
 			o->doc.no_landlock = true;
+			break;
+		case RUNTIME_OPT_NO_DETECT:
+		case RUNTIME_OPT_ENTRY_EXEC:
+			if (runtime_opts_set(&o->rt, c, optarg, "report") < 0)
+				return -1;
+			o->doc.no_runtime_detect = o->rt.no_detect;
+			o->doc.entrypoint_exec = o->rt.entry_exec;
 			break;
 		case 'h':
 			usage(stdout);

@@ -240,6 +240,13 @@ struct sp_report_input {
 	 * are rendered from it, by docs/policy-format.md.
 	 */
 	const json_t *document;
+	/*
+	 * A container runtime was in front of the program (trace/runtime.c):
+	 * its events are in the timeline as SP_RUNTIME_PHASE, in no phase;
+	 * entry_pid is the entrypoint's process (0: it never came).
+	 */
+	bool runtime;
+	pid_t entry_pid;
 	const char *kernel, *generator;
 	enum sp_report_axis axis;
 	/* Other allowlists to hold each phase against (sp_set_load() of --against). */
@@ -277,6 +284,9 @@ struct sp_report_doc_opts {
 	bool no_complete;     /* --no-complete: no static completion */
 	bool allow_held_back; /* --allow-held-back: completion's dangerous calls allowed */
 	bool no_landlock;     /* --no-landlock: no Landlock rules */
+	/* A container runtime in front (sp_segment_opts): as there. */
+	bool no_runtime_detect;
+	long entrypoint_exec;
 };
 
 /* 0, or -errno with diag: -ENOMEM, else bad input (file:line:col where known). */

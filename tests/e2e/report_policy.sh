@@ -12,8 +12,10 @@
 # test is what notices.  Traces: the io_uring tracee (held back by
 # default) and pwd, both with return addresses so that static completion
 # has something to add; re-cut with --rules and with the trace's own
-# stamps; the same through stdin (-).
+# stamps; the same through stdin (-); and busybox run by runc, where the
+# runtime's thousands of calls are drawn but in no phase and no filter.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_container.sh"
 
 need python3
 need_sysphase
@@ -175,6 +177,35 @@ if "$SYSPHASE" report --rules pwd --args - -o stdin.html <pwd.jsonl >/dev/null 2
 		python3 same.py stdin.html pwd_args.policy/policy.json
 else
 	fail "report from stdin: $(cat stdin.err)"
+fi
+
+# ---- a container runtime in front: drawn, and kept out of the policy as export keeps it ----
+if command -v runc >/dev/null && (need_static_busybox) >/dev/null 2>&1; then
+	need_static_busybox
+	trap '_container_cleanup; _e2e_cleanup' EXIT
+	make_bundle "$T/bundle" '["/bin/sh","-c","cat /etc/hostname; ls / >/dev/null"]'
+	id="sysphase-$$-report"
+	CONTAINER_IDS+=("runc:$id")
+	runtime_argv runc "$T/bundle" "$id"
+	timeout 120 "$SYSPHASE" record -o ctr.jsonl --rules generic -- "${RCMD[@]}" </dev/null \
+		>/dev/null 2>ctr.err || fail "record runc run: $(cat ctr.err)"
+	runc delete -f "$id" >/dev/null 2>&1 || true
+	same ctr ctr.jsonl -
+	check "ctr: the report says a runtime was in front" grep -q 'id="runtime"' ctr.html
+	check "ctr: and warns as export does" grep -q "a container runtime is in front" \
+		ctr.report.err
+	check "ctr: the runtime's processes are listed with their calls" python3 -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.fromstring(open(sys.argv[1], encoding="utf-8").read().split("\n", 1)[1])
+rows = [r for r in root.iter("tr") if r.get("class") == "rt-seg"]
+segs = [r for r in root.iter("tr") if r.get("class") == "seg" and r.get("data-phase") == "(runtime)"]
+calls = sum(int(r.get("data-syscalls")) for r in rows)
+print("  %d runtime segments, %d calls" % (len(rows), calls))
+sys.exit(0 if rows and len(rows) == len(segs) and calls > 100 else 1)' ctr.html
+	same ctr_none ctr.jsonl - --no-runtime-detect
+	check "ctr --no-runtime-detect: no runtime section" not grep -q 'id="runtime"' ctr_none.html
+else
+	echo "runc or a static busybox is missing: no container case"
 fi
 
 # What export refuses, the report shows without allowlists, with export's reason.
