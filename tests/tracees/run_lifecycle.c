@@ -12,6 +12,9 @@
  * holds and whether it is still traced.  Options add what the recorded run
  * never does:
  *   --evil           in serving, execve("/bin/true", ...)
+ *   --fork           in serving, fork a child that calls sysinfo() and
+ *                    exits, and wait for it (fork, sysinfo and wait4 are
+ *                    none of them in the recorded serving phase)
  *   --i386=PHASES    in each listed phase, getpid through `int $0x80`
  *   --x32=PHASES     in each listed phase, getpid with the x32 number
  * PHASES is a comma-separated list of init, ready, serving.  Each attempt
@@ -33,6 +36,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define TRACEE_NAME "lifecycle"
@@ -136,11 +141,31 @@ static void try_abis(const char *phase)
 	}
 }
 
+/* --fork: a child forked in serving makes a call of its own; the parent waits for it. */
+static void serve_child(void)
+{
+	struct sysinfo si;
+	int status;
+	pid_t child = fork();
+
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		say("lifecycle: child %d: sysinfo %s\n", (int)getpid(),
+		    sysinfo(&si) == 0 ? "ok" : strerrorname_np(errno));
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child)
+		die("waitpid");
+	say("lifecycle: child %d ended with status %d\n", (int)child,
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(addr);
-	bool evil = false;
+	bool evil = false, fork_child = false;
 	char buf[16];
 	int one = 1, srv, cli, conn;
 	ssize_t n;
@@ -148,12 +173,15 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--evil") == 0)
 			evil = true;
+		else if (strcmp(argv[i], "--fork") == 0)
+			fork_child = true;
 		else if (strncmp(argv[i], "--i386=", 7) == 0)
 			i386_phases = argv[i] + 7;
 		else if (strncmp(argv[i], "--x32=", 6) == 0)
 			x32_phases = argv[i] + 6;
 		else {
-			say("usage: run_lifecycle [--evil] [--i386=PHASES] [--x32=PHASES]\n");
+			say("usage: run_lifecycle [--evil] [--fork] [--i386=PHASES] "
+			    "[--x32=PHASES]\n");
 			return 2;
 		}
 	}
@@ -202,6 +230,8 @@ int main(int argc, char **argv)
 		die("read of the answer");
 	say("lifecycle: served ping/pong\n");
 
+	if (fork_child)
+		serve_child();
 	if (evil) {
 		char *const args[] = {"/bin/true", NULL};
 
