@@ -65,7 +65,9 @@ for ph in p["phases"]:
     ph["name"] = ren(ph["name"])
     ph["reach"] = [ren(n) for n in ph["reach"]]
 for e in p["graph"]["edges"]:
-    e["from"], e["to"] = ren(e["from"]), ren(e["to"])'
+    e["from"], e["to"] = ren(e["from"]), ren(e["to"])
+for ll in p.get("landlock", {}).get("phases", []):
+    ll["phase"] = ren(ll["phase"])'
 refused 2 "does not match.*listening" "a phase the rules do not have" -- \
 	--policy "$T/renamed.json" -- touch "$T/ran"
 
