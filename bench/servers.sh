@@ -50,7 +50,7 @@ setup_redis() {
 ready_redis() { [ "$(redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null)" = PONG ]; }
 load_redis() {
 	# SET and GET, 50 clients; the mean of the two rates.
-	redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -n $((40000 * $1)) -c 50 --csv 2>/dev/null |
+	redis-benchmark -h 127.0.0.1 -p "$port" -t set,get -n $((8000 * $1)) -c 50 --csv 2>/dev/null |
 		awk -F, 'NR > 1 { gsub(/"/, ""); s += $2; n++ } END { printf "%.0f\n", (n ? s / n : 0) }'
 }
 
