@@ -515,6 +515,16 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	return 0;
 }
 
+/* The tracer's question at each syscall entry: does a stack trigger that may fire want it? */
+static bool want_stack(void *opaque, const struct sp_event *ev)
+{
+	const struct sp_enforcer *e = opaque;
+
+	return ev->abi == SP_ABI_X86_64 &&
+	       sp_enforce_wants_stack(e, sp_detector_thread_phase_index_of(e->detector, ev->tid),
+	                              ev->nr);
+}
+
 /* ---- the child's side: the first filter, before execve ---- */
 
 static int install_initial_filter(void *opaque)
@@ -601,6 +611,15 @@ int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_
 	}
 	/* Denials of errno and log filters leave no other trace than their record. */
 	e->expect_records = e->opts.def != SP_ACTION_KILL || e->opts.graded;
+	/*
+	 * Triggers fire as they did in record: stacks (symbolised: a stack
+	 * trigger tests function names) where a stack trigger may fire, and
+	 * strings whole up to what the rules' string predicates need.
+	 */
+	topts.stack = e->rules_need_stack;
+	topts.want_stack = want_stack;
+	if (sp_rules_string_need(e->rules) > topts.strsize)
+		topts.strsize = sp_rules_string_need(e->rules);
 	topts.pre_exec = install_initial_filter;
 	topts.on_event = on_event;
 	topts.on_handover = on_handover;

@@ -84,7 +84,7 @@ static void fill_entry(struct sp_tracer *t, struct thread *th,
 		t->dctx.pid = th->pid;
 		ev->dec = sp_decode_entry(&t->dctx, ev->name, ev->args);
 	}
-	if (t->stack)
+	if (t->stack && (!t->opts->want_stack || t->opts->want_stack(t->opts->ctx, ev)))
 		ev->stack = sp_stack_capture_at(t->stack, th->pid, th->tid, si->instruction_pointer,
 		                                si->stack_pointer);
 }

@@ -53,6 +53,14 @@ struct sp_tracer_opts {
 	void (*on_handover)(void *ctx, struct sp_tracer *tracer, pid_t tid, long tag, int rc,
 	                    const char *why);
 
+	/*
+	 * With stack: whether to capture the call stack of this syscall
+	 * entry (ev has everything but the stack); NULL for every call.
+	 * Unwinding costs: run captures only at the calls a stack trigger
+	 * that may fire in the thread's phase names.
+	 */
+	bool (*want_stack)(void *ctx, const struct sp_event *ev);
+
 	/* Bound on holding the tasks and on an injected seccomp(): seconds, 0 for 5. */
 	int handover_timeout_s;
 	void *ctx;
