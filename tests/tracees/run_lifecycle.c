@@ -14,7 +14,10 @@
  *   --evil           in serving, execve("/bin/true", ...)
  *   --fork           in serving, fork a child that calls sysinfo() and
  *                    exits, and wait for it (fork, sysinfo and wait4 are
- *                    none of them in the recorded serving phase)
+ *                    none of them in the recorded serving phase); given
+ *                    twice, two children one after the other
+ *   --thread         in init, start a thread and join it (glibc tries
+ *                    clone3 first, then clone)
  *   --i386=PHASES    in each listed phase, getpid through `int $0x80`
  *   --x32=PHASES     in each listed phase, getpid with the x32 number
  * PHASES is a comma-separated list of init, ready, serving.  Each attempt
@@ -29,6 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -141,6 +145,25 @@ static void try_abis(const char *phase)
 	}
 }
 
+static void *thread_main(void *arg)
+{
+	return arg;
+}
+
+/* --thread: one thread, started and joined. */
+static void run_thread(void)
+{
+	pthread_t th;
+	int err = pthread_create(&th, NULL, thread_main, NULL);
+
+	if (err) {
+		errno = err;
+		die("pthread_create");
+	}
+	pthread_join(th, NULL);
+	say("lifecycle: thread started and joined\n");
+}
+
 /* --fork: a child forked in serving makes a call of its own; the parent waits for it. */
 static void serve_child(void)
 {
@@ -165,7 +188,8 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(addr);
-	bool evil = false, fork_child = false;
+	bool evil = false, thread = false;
+	int forks = 0;
 	char buf[16];
 	int one = 1, srv, cli, conn;
 	ssize_t n;
@@ -174,13 +198,15 @@ int main(int argc, char **argv)
 		if (strcmp(argv[i], "--evil") == 0)
 			evil = true;
 		else if (strcmp(argv[i], "--fork") == 0)
-			fork_child = true;
+			forks++;
+		else if (strcmp(argv[i], "--thread") == 0)
+			thread = true;
 		else if (strncmp(argv[i], "--i386=", 7) == 0)
 			i386_phases = argv[i] + 7;
 		else if (strncmp(argv[i], "--x32=", 6) == 0)
 			x32_phases = argv[i] + 6;
 		else {
-			say("usage: run_lifecycle [--evil] [--fork] [--i386=PHASES] "
+			say("usage: run_lifecycle [--evil] [--fork]... [--thread] [--i386=PHASES] "
 			    "[--x32=PHASES]\n");
 			return 2;
 		}
@@ -189,6 +215,8 @@ int main(int argc, char **argv)
 	/* init */
 	report_phase("init");
 	try_abis("init");
+	if (thread)
+		run_thread();
 	srv = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (srv < 0)
 		die("socket");
@@ -230,7 +258,7 @@ int main(int argc, char **argv)
 		die("read of the answer");
 	say("lifecycle: served ping/pong\n");
 
-	if (fork_child)
+	for (int i = 0; i < forks; i++)
 		serve_child();
 	if (evil) {
 		char *const args[] = {"/bin/true", NULL};
