@@ -18,6 +18,10 @@
  *                    twice, two children one after the other
  *   --thread         in init, start a thread and join it (glibc tries
  *                    clone3 first, then clone)
+ *   --count-stops    in serving, 1000 getppid() and how many times the
+ *                    thread slept meanwhile (voluntary_ctxt_switches): a
+ *                    ptrace stop at each syscall entry and exit is a sleep,
+ *                    so about 2000 under syscall stops, about 0 without
  *   --i386=PHASES    in each listed phase, getpid through `int $0x80`
  *   --x32=PHASES     in each listed phase, getpid with the x32 number
  * PHASES is a comma-separated list of init, ready, serving.  Each attempt
@@ -164,6 +168,35 @@ static void run_thread(void)
 	say("lifecycle: thread started and joined\n");
 }
 
+/* This thread's voluntary context switches so far (/proc/thread-self/status). */
+static long voluntary_switches(void)
+{
+	char status[4096], value[32];
+	ssize_t n;
+	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die("open /proc/thread-self/status");
+	n = read(fd, status, sizeof(status) - 1);
+	close(fd);
+	if (n < 0)
+		die("read /proc/thread-self/status");
+	status[n] = '\0';
+	status_field(status, "\nvoluntary_ctxt_switches:", value, sizeof(value));
+	return atol(value);
+}
+
+/* --count-stops */
+static void count_stops(void)
+{
+	long before = voluntary_switches();
+
+	for (int i = 0; i < 1000; i++)
+		syscall(SYS_getppid);
+	say("lifecycle: phase serving: sleeps in 1000 getppid: %ld\n",
+	    voluntary_switches() - before);
+}
+
 /* --fork: a child forked in serving makes a call of its own; the parent waits for it. */
 static void serve_child(void)
 {
@@ -174,6 +207,7 @@ static void serve_child(void)
 	if (child < 0)
 		die("fork");
 	if (child == 0) {
+		report_phase("child");
 		say("lifecycle: child %d: sysinfo %s\n", (int)getpid(),
 		    sysinfo(&si) == 0 ? "ok" : strerrorname_np(errno));
 		_exit(0);
@@ -188,7 +222,7 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(addr);
-	bool evil = false, thread = false;
+	bool evil = false, thread = false, stops = false;
 	int forks = 0;
 	char buf[16];
 	int one = 1, srv, cli, conn;
@@ -201,13 +235,15 @@ int main(int argc, char **argv)
 			forks++;
 		else if (strcmp(argv[i], "--thread") == 0)
 			thread = true;
+		else if (strcmp(argv[i], "--count-stops") == 0)
+			stops = true;
 		else if (strncmp(argv[i], "--i386=", 7) == 0)
 			i386_phases = argv[i] + 7;
 		else if (strncmp(argv[i], "--x32=", 6) == 0)
 			x32_phases = argv[i] + 6;
 		else {
-			say("usage: run_lifecycle [--evil] [--fork]... [--thread] [--i386=PHASES] "
-			    "[--x32=PHASES]\n");
+			say("usage: run_lifecycle [--evil] [--fork]... [--thread] [--count-stops] "
+			    "[--i386=PHASES] [--x32=PHASES]\n");
 			return 2;
 		}
 	}
@@ -258,6 +294,8 @@ int main(int argc, char **argv)
 		die("read of the answer");
 	say("lifecycle: served ping/pong\n");
 
+	if (stops)
+		count_stops();
 	for (int i = 0; i < forks; i++)
 		serve_child();
 	if (evil) {
