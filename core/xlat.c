@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "sysphase/core.h"
 #include "xlat_tables.h"
@@ -374,4 +375,27 @@ int sp_errno_parse(const char *name)
 	if (sp_xlat_value(&sp_xlat_errno, name, &v) < 0)
 		return -ENOENT;
 	return (int)v;
+}
+
+int sp_sock_proto_family(const char *proto)
+{
+	/* The names of the kernel's struct proto (net/ipv4, net/ipv6, net/unix...). */
+	static const struct {
+		const char *name;
+		int family;
+	} tab[] = {
+	    {"TCP", AF_INET},        {"UDP", AF_INET},         {"UDP-Lite", AF_INET},
+	    {"RAW", AF_INET},        {"PING", AF_INET},        {"SCTP", AF_INET},
+	    {"MPTCP", AF_INET},      {"DCCP", AF_INET},        {"L2TP/IP", AF_INET},
+	    {"TCPv6", AF_INET6},     {"UDPv6", AF_INET6},      {"UDPLITEv6", AF_INET6},
+	    {"RAWv6", AF_INET6},     {"PINGv6", AF_INET6},     {"SCTPv6", AF_INET6},
+	    {"MPTCPv6", AF_INET6},   {"DCCPv6", AF_INET6},     {"L2TP/IPv6", AF_INET6},
+	    {"UNIX", AF_UNIX},       {"UNIX-STREAM", AF_UNIX}, {"UNIX-DGRAM", AF_UNIX},
+	    {"NETLINK", AF_NETLINK}, {"PACKET", AF_PACKET},    {"AF_VSOCK", AF_VSOCK},
+	};
+
+	for (size_t i = 0; proto && i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strcmp(proto, tab[i].name) == 0)
+			return tab[i].family;
+	return -1;
 }

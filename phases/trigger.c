@@ -439,8 +439,8 @@ static const char *member_misfit(const struct sp_pred *p, const struct sp_pred_s
 	if ((p->has_set || p->has_clear) && !number)
 		return "\"set\" and \"clear\" test the bits of a number";
 	if (p->nfamilies && s->kind != SP_ARG_SOCK_DOMAIN && s->kind != SP_ARG_SOCKADDR &&
-	    s->kind != SP_ARG_PTR)
-		return "\"family\" applies to socket domains and addresses";
+	    s->kind != SP_ARG_PTR && s->kind != SP_ARG_FD)
+		return "\"family\" applies to socket domains, addresses and socket fds";
 	if (p->kinds.n && s->kind != SP_ARG_FD && s->kind != SP_ARG_DIRFD)
 		return "\"kind\" applies to file descriptors";
 	return NULL;
@@ -1010,7 +1010,10 @@ static bool in_match(const struct sp_pred *p, const struct sp_pred_site *s, cons
 	return false;
 }
 
-/* The family of a socket domain (its register) or of a decoded sockaddr. */
+/*
+ * The family of a socket domain (its register), of a decoded sockaddr, or
+ * of a socket fd (the decoder names it from the kernel's protocol name).
+ */
 static bool family_match(const struct sp_pred *p, const struct sp_pred_site *s, json_t *v,
                          bool has_num, uint64_t num)
 {

@@ -38,6 +38,7 @@
 #include <sys/mount.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/xattr.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -295,11 +296,33 @@ static const char *fd_kind(const char *link, const char *target)
 	return "other";
 }
 
+/*
+ * A socket's protocol as the kernel names it, and its address family: one
+ * getxattr(2) of the /proc link (sockets answer "system.sockprotoname"),
+ * so that rules can tell a netlink socket from a TCP one.
+ */
+static void put_socket_proto(json_t *o, const char *link)
+{
+	char proto[64];
+	ssize_t n = getxattr(link, "system.sockprotoname", proto, sizeof(proto) - 1);
+	const char *fam;
+
+	if (n <= 0)
+		return;
+	proto[n] = '\0';
+	put(o, "proto", bytes_json(proto, strnlen(proto, (size_t)n)));
+	fam = sp_xlat_name(sp_xlat_get(SP_XLAT_SOCK_DOMAIN),
+	                   (uint64_t)(int64_t)sp_sock_proto_family(proto));
+	if (fam)
+		put(o, "family", json_string(fam));
+}
+
 /* {"fd":N,"kind":...,"path":...}; kind and path only when the fd is open. */
 static json_t *fd_json(const struct sp_decode_ctx *ctx, int fd)
 {
 	char link[64], target[PATH_MAX];
 	json_t *o = json_object();
+	const char *kind;
 	ssize_t n;
 
 	if (!o)
@@ -312,8 +335,11 @@ static json_t *fd_json(const struct sp_decode_ctx *ctx, int fd)
 	if (n < 0)
 		return o;
 	target[n] = '\0';
-	put(o, "kind", json_string(fd_kind(link, target)));
+	kind = fd_kind(link, target);
+	put(o, "kind", json_string(kind));
 	put(o, "path", bytes_json(target, (size_t)n));
+	if (strcmp(kind, "socket") == 0)
+		put_socket_proto(o, link);
 	return o;
 }
 

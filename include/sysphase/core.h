@@ -236,6 +236,13 @@ int sp_xlat_value(const struct sp_xlat *x, const char *name, uint64_t *val);
  */
 char *sp_xlat_format_flags(const struct sp_xlat *x, uint64_t v, char *buf, size_t n);
 
+/*
+ * The address family (AF_*) of a socket whose protocol the kernel names
+ * proto (the "system.sockprotoname" attribute of a socket fd: "TCP",
+ * "UDPv6", "UNIX-STREAM", "NETLINK"...), or -1 for a name not listed.
+ */
+int sp_sock_proto_family(const char *proto);
+
 /* An enumerated value: its name, or v in decimal.  Returns buf. */
 char *sp_xlat_format_enum(const struct sp_xlat *x, uint64_t v, char *buf, size_t n);
 

@@ -262,6 +262,29 @@ static void test_fd_kind(void **state)
 	assert_false(fires(t, &ev));
 }
 
+/* The family of a socket fd, as the decoder names it from the kernel's protocol. */
+static void test_fd_family(void **state)
+{
+	const char *t = "{\"syscall\": [\"recvmsg\", \"recvfrom\"], \"args\": {\"sockfd\": "
+			"{\"family\": [\"AF_INET\", \"AF_INET6\", \"AF_UNIX\"]}}}";
+	struct sp_event ev;
+
+	(void)state;
+	/* getifaddrs() waiting for the kernel's netlink reply. */
+	sys(&ev, 10, "recvmsg",
+	    "{\"sockfd\": {\"fd\": 3, \"kind\": \"socket\", \"path\": \"socket:[9]\", "
+	    "\"proto\": \"NETLINK\", \"family\": \"AF_NETLINK\"}}");
+	assert_false(fires(t, &ev));
+	sys(&ev, 10, "recvfrom",
+	    "{\"sockfd\": {\"fd\": 4, \"kind\": \"socket\", \"path\": \"socket:[8]\", "
+	    "\"proto\": \"UDPv6\", \"family\": \"AF_INET6\"}}");
+	assert_true(fires(t, &ev));
+	/* A trace from before the decoder named families: not known, no match. */
+	sys(&ev, 10, "recvfrom",
+	    "{\"sockfd\": {\"fd\": 4, \"kind\": \"socket\", \"path\": \"socket:[8]\"}}");
+	assert_false(fires(t, &ev));
+}
+
 static void test_return_and_errno(void **state)
 {
 	struct sp_event ev;
@@ -736,6 +759,52 @@ static void test_generic_threads_and_children(void **state)
 	sp_rules_free(r);
 }
 
+/*
+ * generic: a server's steady state is not a library's start-up exchange.
+ * getifaddrs' netlink reply, a resolver's poll and UDP reply before the
+ * server bound an address leave it in initialization; after its bind, a
+ * poll is its wait for clients.
+ */
+static void test_generic_waits_for_clients(void **state)
+{
+	static const char netlink[] = "{\"sockfd\": {\"fd\": 3, \"kind\": \"socket\", "
+				      "\"proto\": \"NETLINK\", \"family\": \"AF_NETLINK\"}}";
+	static const char udp[] = "{\"sockfd\": {\"fd\": 4, \"kind\": \"socket\", "
+				  "\"proto\": \"UDP\", \"family\": \"AF_INET\"}}";
+	struct sp_diag diag = {{0}};
+	struct sp_rules *r = NULL;
+	struct sp_detector *d;
+	struct sp_event ev;
+
+	(void)state;
+	assert_int_equal(sp_rules_load("generic", NULL, &r, &diag), 0);
+	d = sp_detector_new(r);
+	thread_ev(&ev, SP_EV_EXEC, 70, 70);
+	ev.path = "/usr/sbin/server";
+	feed(d, &ev, NULL);
+	sys(&ev, 70, "brk", NULL);
+	ev.site = "libc.so.6";
+	assert_string_equal(feed(d, &ev, NULL), "initialization");
+	sys(&ev, 70, "bind", "{\"addr\": {\"family\": \"AF_NETLINK\"}}");
+	assert_string_equal(feed(d, &ev, NULL), "initialization");
+	sys(&ev, 70, "recvmsg", netlink);
+	assert_string_equal(feed(d, &ev, NULL), "initialization");
+	sys(&ev, 70, "poll", NULL);
+	assert_string_equal(feed(d, &ev, NULL), "initialization");
+	sys(&ev, 70, "recvfrom", udp);
+	assert_string_equal(feed(d, &ev, NULL), "initialization");
+	sys(&ev, 70, "bind",
+	    "{\"addr\": {\"family\": \"AF_INET\", \"addr\": \"0.0.0.0\", \"port\": 53}}");
+	assert_string_equal(feed(d, &ev, NULL), "initialization");
+	/* Bound: netlink still never counts; a poll does. */
+	sys(&ev, 70, "recvmsg", netlink);
+	assert_string_equal(feed(d, &ev, NULL), "initialization");
+	sys(&ev, 70, "poll", NULL);
+	assert_string_equal(feed(d, &ev, NULL), "steady state");
+	sp_detector_free(d);
+	sp_rules_free(r);
+}
+
 static void test_child_seen_before_fork_event(void **state)
 {
 	struct sp_rules *r = rules_text(fork_rules);
@@ -873,6 +942,8 @@ int main(void)
 	    cmocka_unit_test(test_equality),
 	    cmocka_unit_test(test_flag_bits),
 	    cmocka_unit_test(test_sockaddr_family),
+	    cmocka_unit_test(test_fd_family),
+	    cmocka_unit_test(test_generic_waits_for_clients),
 	    cmocka_unit_test(test_fd_kind),
 	    cmocka_unit_test(test_return_and_errno),
 	    cmocka_unit_test(test_call_site),

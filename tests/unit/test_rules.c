@@ -196,6 +196,11 @@ static void test_unknown_signal_errno_family(void **state)
 	             "unknown errno name \"EEXISTS\"");
 	expect_error(with_trigger("{\"args\": {\"domain\": {\"family\": @\"AF_INETT\"}}}"),
 	             "unknown address family \"AF_INETT\"");
+	/* A socket fd has a family; a path does not. */
+	expect_error(with_trigger("{\"syscall\": \"openat\", \"args\": {\"pathname\": "
+	                          "@{\"family\": \"AF_INET\"}}}"),
+	             "\"family\" applies to socket domains, addresses and socket fds, and pathname "
+	             "of openat is not one");
 }
 
 static void test_event_kinds(void **state)
