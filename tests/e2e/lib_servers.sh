@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Record narrow, run wide, for a real server (sourced after lib.sh):
+#   serve_record NAME CMD...   `sysphase record --rules generic` of CMD in the
+#                              background; its pid in $sp
+#   serve_run NAME CMD...      `sysphase run --policy $T/NAME.pol/policy.json`
+#                              of CMD in the background; its pid in $sp
+#   server_of SP               the server process under sysphase SP
+#   serve_stop SP [SIGNAL]     SIGNAL (TERM) to the server by its pid, then
+#                              waits for sysphase: its status
+#   serve_export NAME          the plain export of $T/NAME.jsonl to $T/NAME.pol
+#   no_denial NAME             run's stderr names no denial and no kill
+# Every process is tracked (killed by PID at exit); nothing is found by name.
+
+serve_record() {
+	local name=$1
+	shift
+	"$SYSPHASE" record --rules generic -o "$T/$name.jsonl" -- "$@" \
+		>"$T/$name.rec.out" 2>"$T/$name.rec.err" &
+	sp=$!
+	track "$sp"
+}
+
+serve_run() {
+	local name=$1
+	shift
+	"$SYSPHASE" run --policy "$T/$name.pol/policy.json" -- "$@" \
+		>"$T/$name.run.out" 2>"$T/$name.run.err" &
+	sp=$!
+	track "$sp"
+}
+
+server_of() {
+	children_of "$1" | head -1
+}
+
+serve_stop() {
+	local s
+	s=$(server_of "$1")
+	[ -n "$s" ] && kill -"${2:-TERM}" "$s"
+	wait "$1"
+}
+
+serve_export() {
+	"$SYSPHASE" export "$T/$1.jsonl" -o "$T/$1.pol" >"$T/$1.export.out" 2>&1
+}
+
+no_denial() {
+	! grep -q -e "killed by" -e "denied" -e "SIGSYS" "$T/$1.run.err"
+}
+
+# phase_calls NAME PHASE: the exact allowlist of PHASE in NAME's policy, one per line.
+phase_calls() {
+	python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+for ph in p["phases"]:
+    if ph["name"] == sys.argv[2]:
+        for c in ph["exact"]:
+            print(c["name"])
+' "$T/$1.pol/policy.json" "$2"
+}
