@@ -1,0 +1,97 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Record narrow, run wide: unbound (Debian package) with two threads,
+# answering a local zone on a free loopback port, UDP and TCP, under the
+# generic rules.  Its config lives in the scratch directory: no daemon,
+# no chroot, no user switch, no root trust anchor (iterator only), no
+# remote control.
+#   1. record it with the plain `record --rules generic` while it answers
+#      one UDP and one TCP query, stop it with SIGTERM by its pid, export;
+#   2. its steady state holds neither bind, listen nor execve;
+#   3. run it under the policy: A, AAAA and unknown names (NXDOMAIN) over
+#      UDP and TCP, batches of parallel clients on both transports (so
+#      that both threads serve), then SIGTERM: every answer right, no
+#      denial.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_servers.sh"
+need unbound dig
+need_sysphase
+
+PORT=$(free_port)
+cat >"$T/unbound.conf" <<CONF
+server:
+	interface: 127.0.0.1
+	port: $PORT
+	num-threads: 2
+	do-daemonize: no
+	chroot: ""
+	username: ""
+	directory: "$T"
+	pidfile: ""
+	use-syslog: no
+	logfile: ""
+	verbosity: 0
+	do-ip6: no
+	module-config: "iterator"
+	local-zone: "test." static
+	local-data: "alpha.test. A 127.0.0.2"
+	local-data: "beta.test. A 127.0.0.3"
+	local-data: "gamma.test. AAAA ::5"
+remote-control:
+	control-enable: no
+CONF
+SERVER=(unbound -d -c "$T/unbound.conf")
+
+q() { # q [dig options...] NAME: the short answer
+	dig +short +time=5 +tries=1 @127.0.0.1 -p "$PORT" "$@" 2>&1
+}
+ready() { [ "$(q alpha.test)" = 127.0.0.2 ]; }
+
+# ---- 1. record, narrow ----
+check "unbound accepts the config" quietly unbound-checkconf "$T/unbound.conf"
+serve_record unbound "${SERVER[@]}"
+check "recorded unbound answers over UDP" wait_until 60 ready
+check "recorded unbound answers over TCP" test "$(q +tcp beta.test)" = 127.0.0.3
+check "unbound runs two threads" test "$(ls /proc/"$(server_of "$sp")"/task | wc -l)" -ge 2
+serve_stop "$sp"
+check "record exits 0 after SIGTERM" test $? -eq 0
+check "export exits 0" serve_export unbound
+
+# ---- 2. the steady state ----
+steady=$(phase_calls unbound "steady state")
+check "the policy has a steady state" test -n "$steady"
+for call in bind listen execve; do
+	check "the steady state has no $call" not grep -qx "$call" <<<"$steady"
+done
+
+# ---- 3. run, wide ----
+wide() {
+	local fails=0 n pids=()
+	[ "$(q alpha.test)" = 127.0.0.2 ] || fails=$((fails + 1))
+	[ "$(q +tcp alpha.test)" = 127.0.0.2 ] || fails=$((fails + 1))
+	[ "$(q AAAA gamma.test)" = ::5 ] || fails=$((fails + 1))
+	[ "$(q +tcp AAAA gamma.test)" = ::5 ] || fails=$((fails + 1))
+	dig +time=5 +tries=1 @127.0.0.1 -p "$PORT" nosuch.test 2>&1 | grep -q NXDOMAIN ||
+		fails=$((fails + 1))
+	for n in $(seq 8); do
+		q beta.test >"$T/udp.$n" &
+		pids+=($!)
+		q +tcp beta.test >"$T/tcp.$n" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for n in $(seq 8); do
+		[ "$(cat "$T/udp.$n")" = 127.0.0.3 ] || fails=$((fails + 1))
+		[ "$(cat "$T/tcp.$n")" = 127.0.0.3 ] || fails=$((fails + 1))
+	done
+	[ "$fails" -eq 0 ]
+}
+serve_run unbound "${SERVER[@]}"
+check "unbound under run answers" wait_until 60 ready
+check "the wide workload under run" wide
+check "the wide workload again" wide
+serve_stop "$sp"
+check "run exits 0 after SIGTERM" test $? -eq 0
+check "no denial under run" no_denial unbound
+finish
