@@ -407,8 +407,10 @@ int sp_report_write(const struct sp_report *r, const struct sp_report_input *in,
 		      "over every phase reachable from it, because stacked seccomp filters only "
 		      "narrow.</p>\n",
 		      out);
-		for (size_t i = 0; i < sp_policy_phase_count(in->policy); i++)
-			rp_phase_section(out, in, i);
+		for (size_t i = 0; rc == 0 && i < sp_policy_phase_count(in->policy); i++)
+			rc = rp_phase_section(out, in, i);
+		if (rc < 0)
+			goto out;
 		rc = rp_landlock_section(out, in->document);
 		if (rc < 0)
 			goto out;

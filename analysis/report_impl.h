@@ -143,8 +143,8 @@ void rp_legend(FILE *out, const struct rp_names *nm, bool runtime);
 
 /* ---- the policy's sections (report_phase.c, report_extra.c) ---- */
 
-/* Phase i: what it is, when, and its exact, held-back and enforce lists. */
-void rp_phase_section(FILE *out, const struct sp_report_input *in, size_t i);
+/* Phase i: what it is, when, and its exact, held-back and enforce lists.  0 or -ENOMEM. */
+int rp_phase_section(FILE *out, const struct sp_report_input *in, size_t i);
 
 /* policy.json's "landlock" (doc may be NULL): each phase's layer.  0 or -EIO. */
 int rp_landlock_section(FILE *out, const json_t *doc);

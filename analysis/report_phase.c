@@ -225,6 +225,52 @@ static void write_enforce_table(FILE *out, const struct sp_policy *p, size_t i)
 	fputs("</tbody></table></div>\n", out);
 }
 
+/*
+ * What the filter `run` installs (and the C header's) allows beyond the
+ * enforce list: the calls that hand over to the next phase, seccomp to
+ * install its filter and Landlock's to add its layer
+ * (sp_policy_allowlist() with stacking).  0 or -ENOMEM.
+ */
+static int write_handover(FILE *out, const struct sp_policy *p, size_t i)
+{
+	struct sp_diag diag = {{0}};
+	struct sp_allow *al = NULL;
+	size_t n = 0, shown = 0;
+	bool landlock = false;
+	int rc = sp_policy_allowlist(p, i, SP_VIEW_ENFORCE, true, NULL, 0, &al, &n, &diag);
+
+	if (rc < 0)
+		return rc == -ENOMEM ? rc : 0; /* a name libseccomp lacks: export says so */
+	for (size_t k = 0; k < n; k++) {
+		const struct sp_allow *e = NULL;
+
+		for (size_t c = 0; (e = sp_policy_enforce_at(p, i, c)); c++)
+			if (strcmp(e->name, al[k].name) == 0)
+				break;
+		if (e)
+			continue;
+		fputs(shown++ ? ", "
+		              : "<p class=\"handover\">To hand over to the next phase, the "
+		                "filter <code>run</code> installs also allows ",
+		      out);
+		landlock |= strncmp(al[k].name, "landlock_", 9) == 0;
+		fputs("<span class=\"sc\" data-syscall=\"", out);
+		rp_esc(out, al[k].name);
+		fputs("\">", out);
+		rp_esc(out, al[k].name);
+		cond_text(out, al[k].conds, al[k].n_conds);
+		fputs("</span>", out);
+	}
+	if (shown)
+		fputs(landlock
+		          ? ": seccomp installs the next phase's filter, the others its Landlock "
+		            "layer.</p>\n"
+		          : ": seccomp installs the next phase's filter.</p>\n",
+		      out);
+	free(al);
+	return 0;
+}
+
 static void write_next_phases(FILE *out, const struct sp_policy *p, size_t i)
 {
 	struct sp_policy_edge ed;
@@ -239,7 +285,7 @@ static void write_next_phases(FILE *out, const struct sp_policy *p, size_t i)
 		}
 }
 
-void rp_phase_section(FILE *out, const struct sp_report_input *in, size_t i)
+int rp_phase_section(FILE *out, const struct sp_report_input *in, size_t i)
 {
 	const struct sp_policy *p = in->policy;
 	const char *name = sp_policy_phase_name(p, i);
@@ -285,5 +331,8 @@ void rp_phase_section(FILE *out, const struct sp_report_input *in, size_t i)
 	rp_level_counts(out, ph.threat_enforce);
 	fputs(")</h4>\n", out);
 	write_enforce_table(out, p, i);
+	if (write_handover(out, p, i) < 0)
+		return -ENOMEM;
 	fputs("</section>\n", out);
+	return 0;
 }

@@ -103,6 +103,15 @@ else:
         if got != want:
             errors.append("landlock %s: ports %r, policy.json %r" % (p["phase"], got, want))
 
+# The hand-over calls: seccomp where the phase has exits (unless its own list
+# has it already), never in a terminal phase.
+for s, p in zip(sections, pol["phases"]):
+    hand = [e.get("data-syscall") for q in s.iter("p") if q.get("class") == "handover"
+            for e in q.iter("span") if e.get("data-syscall")]
+    own = "seccomp" in p["enforce"]
+    if (p["has_exits"] and not own) != ("seccomp" in hand):
+        errors.append("%s: has_exits %s, hand-over calls %r" % (p["name"], p["has_exits"], hand))
+
 # The summary's provenance columns are policy.json's counts.
 sums = {r.get("data-phase"): r for r in root.iter("tr") if r.get("class") == "phase-sum"}
 for p in pol["phases"]:
