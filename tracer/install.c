@@ -163,6 +163,16 @@ static int install_one(struct sp_tracer *t, struct thread *th, struct sp_diag *w
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * A failed hand-over kills every process that shares the memory: a
+ * sharer could have rewritten it, and runs under no narrower filter.
+ */
+static void kill_sharers(const struct sp_pids *held)
+{
+	for (size_t i = 0; i < held->n; i++)
+		kill(held->v[i], SIGKILL);
+}
+
 /* Clears th's request and says how it went; a failure kills the process first. */
 static void report(struct sp_tracer *t, struct thread *th, int rc, const struct sp_diag *why)
 {
@@ -223,6 +233,8 @@ static void hand_over_batch(struct sp_tracer *t, struct thread *self, const stru
 			}
 			if (rc == 0)
 				rc = install_one(t, th, &why);
+			if (rc < 0)
+				kill_sharers(held);
 			if (th->vanished) {
 				/* Its death goes back to the loop as a deferred status. */
 				th->vanished = false;
@@ -263,6 +275,8 @@ void tr_hand_over(struct sp_tracer *t, struct thread *self, const struct __ptrac
 		rc = check_io_uring(&held, &why);
 	if (rc == 0)
 		rc = install_one(t, self, &why);
+	if (rc < 0)
+		kill_sharers(&held);
 	report(t, self, rc, &why);
 	if (rc == 0)
 		hand_over_batch(t, self, &held);

@@ -36,9 +36,27 @@ attack() {
 		shift
 	done
 	[ $# -gt 0 ] && shift
-	"$SYSPHASE" run --policy "$T/$name.pol/policy.json" "${opts[@]}" -- "$SEC/$name" "$@" \
+	"${AS[@]}" "$SYSPHASE" run --policy "$T/$name.pol/policy.json" "${opts[@]}" -- "$SEC/$name" "$@" \
 		>"$T/$tag.out" 2>"$T/$tag.err"
 	st=$?
+}
+
+# How `attack` runs sysphase: as it is (root), unless as_nobody or without_sys_admin says.
+AS=()
+
+# as_nobody attack ...: the attack with sysphase as uid 65534 (outputs opened by this shell).
+as_nobody() {
+	chmod a+rx "$T"
+	AS=(setpriv --reuid 65534 --regid 65534 --clear-groups)
+	"$@"
+	AS=()
+}
+
+# without_sys_admin attack ...: root without CAP_SYS_ADMIN (a container's root): no read-back.
+without_sys_admin() {
+	AS=(setpriv --bounding-set -sys_admin)
+	"$@"
+	AS=()
 }
 
 # handover_killed TAG PHASE REASON-REGEX: the one line of a failed hand-over.
