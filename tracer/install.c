@@ -43,6 +43,15 @@ static bool thread_of(pid_t pid, int tid)
 	return access(path, F_OK) == 0;
 }
 
+/* For a refused access to the program: the usual reason, which the program chose. */
+static const char *refusal_hint(int err)
+{
+	return err == EPERM || err == EACCES
+	           ? " (the program made itself non-dumpable, and sysphase "
+	             "has no CAP_SYS_PTRACE over it)"
+	           : "";
+}
+
 /* Why the injected call did not install the filter, from what it answered. */
 static int judge_result(const struct thread *th, int ret, struct sp_diag *why)
 {
@@ -99,8 +108,8 @@ static int inject(struct sp_tracer *t, struct thread *th, struct sp_diag *why)
 		    "(a filter of the program's own holds it: SECCOMP_RET_USER_NOTIF?)",
 		    th->tid, t->handover_timeout_s);
 	if (rc < 0)
-		return sp_diag_set(why, -rc, "the injection failed: %s: %s", out.step,
-		                   strerror(-rc));
+		return sp_diag_set(why, -rc, "the injection failed: %s: %s%s", out.step,
+		                   strerror(-rc), refusal_hint(-rc));
 	return judge_result(th, out.seccomp_ret, why);
 }
 
@@ -115,8 +124,8 @@ static int check_io_uring(const struct sp_pids *held, struct sp_diag *why)
 			continue;
 		if (rc < 0)
 			return sp_diag_set(
-			    why, -rc, "cannot tell whether process %d holds an io_uring ring: %s",
-			    held->v[i], strerror(-rc));
+			    why, -rc, "cannot tell whether process %d holds an io_uring ring: %s%s",
+			    held->v[i], strerror(-rc), refusal_hint(-rc));
 		if (sp_io_uring_in_use(&u))
 			return sp_diag_set(
 			    why, EPERM,
