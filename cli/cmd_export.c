@@ -39,7 +39,9 @@ static void usage(FILE *out)
 	    "                          enforce, and exact for the pfc files people read)\n"
 	    "  -d, --default-action A  kill (default), errno (EPERM) or log\n"
 	    "      --args              constrain arguments seen with few values\n"
-	    "      --runtime runc      OCI/k8s profiles also allow what runc's init needs\n"
+	    "      --runtime R         runc or crun: OCI/k8s profiles also allow what its init\n"
+	    "                          runs after loading them (the start profile: the\n"
+	    "                          runtime the traces show, else both)\n"
 	    "      --arch LIST         x86_64,aarch64,i386,arm: the calls translated into each\n"
 	    "                          architecture's; OCI/k8s profiles list them all, bpf,\n"
 	    "                          pfc and systemd get PHASE.ARCH files (default x86_64)\n"
@@ -94,7 +96,7 @@ static int set_value(struct export_opts *o, int c, const char *arg)
 	else if (c == 'd' && (v = sp_action_from_name(arg)) < 0)
 		sp_err("export: --default-action takes kill, errno or log, not '%s'", arg);
 	else if (c == RUNTIME && !sp_runtime_syscalls(arg))
-		sp_err("export: unknown --runtime '%s' (known: runc)", arg);
+		sp_err("export: unknown --runtime '%s' (known: runc, crun)", arg);
 	else if (c == ARCH && sp_arches_parse(arg, &o->out.arches, &diag) < 0)
 		sp_err("export: --arch: %s", diag.msg);
 	else if (c == MERGE)
@@ -249,6 +251,7 @@ int cmd_export(int argc, char **argv)
 	struct completion comp = {0};
 	struct sp_export_source src;
 	struct sp_arch_notes notes[SP_ARCH_COUNT] = {{0}};
+	struct export_start start = {0};
 	struct sp_policy *p = NULL;
 	struct sp_diag diag = {{0}};
 	json_t *doc = NULL;
@@ -280,9 +283,12 @@ int cmd_export(int argc, char **argv)
 		rc = sp_landlock_attach(comp.ll, p, &diag);
 	if (rc == 0 && !(doc = sp_policy_to_json(p)))
 		rc = -ENOMEM;
+	if (rc == 0 && export_start_prepare(&o, p, &start) < 0)
+		rc = sp_diag_set(&diag, ENOMEM, "out of memory");
 	status = rc < 0 ? status_of(rc, true) : 0;
 	if (rc == 0) {
 		sp_policy_export_source(p, doc, &src);
+		start.stem = sp_export_start_stem(&src);
 		rc = sp_export_write(&src, &o.out, o.dir, &files, &diag);
 		status = rc < 0 ? status_of(rc, false) : 0;
 	}
@@ -293,6 +299,7 @@ int cmd_export(int argc, char **argv)
 		export_print_completion(&o, &comp);
 		export_print_held_back(p);
 		export_print_arches(&o, notes);
+		export_start_print(&o, &start);
 		export_print_landlock(p);
 	}
 	json_decref(doc);
@@ -300,6 +307,7 @@ int cmd_export(int argc, char **argv)
 	sp_completer_free(comp.k);
 	for (unsigned a = 0; a < SP_ARCH_COUNT; a++)
 		sp_arch_notes_free(&notes[a]);
+	export_start_free(&start);
 	sp_landlock_collector_free(comp.ll);
 	return status;
 }

@@ -29,6 +29,22 @@ struct completion {
 	struct sp_landlock_collector *ll; /* Landlock rules from the same events, or NULL */
 };
 
+/* The start profile's inputs (cli/export_start.c). */
+struct export_start {
+	char **extra; /* NULL-terminated: what the runtime runs after loading the profile */
+	size_t n, cap;
+	size_t observed; /* how many only the traces showed */
+	char runtime[32];
+	bool loaded_nnp, loaded_plain; /* the traces show a load with / without no_new_privs */
+	const char *phase;             /* the starting phase */
+	const char *stem;              /* the profile's file stem (sp_export_start_stem) */
+};
+
+/* Sets o->out's start profile from p and the traces; -1 when out of memory (not said). */
+int export_start_prepare(struct export_opts *o, const struct sp_policy *p, struct export_start *st);
+void export_start_print(const struct export_opts *o, const struct export_start *st);
+void export_start_free(struct export_start *st);
+
 /* Per phase: sizes, the enforce list per threat level, each provenance's count; then the lists. */
 void export_print_summary(const struct export_opts *o, const struct sp_policy *p, size_t files);
 

@@ -81,6 +81,13 @@ static const char *phase_name(const struct exporter *x, size_t i)
 
 /* ---- file names ---- */
 
+/* Whether the start profile is written (sp_export_opts.start). */
+static bool wants_start(const struct sp_export_opts *o, size_t n_phases)
+{
+	return o->start && o->start_phase < n_phases &&
+	       (o->formats & ((1u << SP_FMT_OCI) | (1u << SP_FMT_K8S)));
+}
+
 /* The phase name as a file name: no '/', no leading '.', nothing a shell trips on. */
 static char *stem_of(const char *phase)
 {
@@ -114,6 +121,10 @@ static int name_files(struct exporter *x)
 				                   "phases '%s' and '%s' would share the file "
 				                   "name '%s'",
 				                   phase_name(x, j), phase_name(x, i), x->stems[i]);
+		if (wants_start(x->o, n) && strcmp(x->stems[i], SP_START_STEM_OTHER) == 0)
+			return sp_diag_set(x->diag, EINVAL,
+			                   "phase '%s' clashes with the start profile's file name",
+			                   phase_name(x, i));
 		snprintf(header, sizeof(header), "%s.h", x->stems[i]);
 		if ((x->o->formats & (1u << SP_FMT_C)) && strcmp(header, SP_C_HEADER_NAME) == 0)
 			return sp_diag_set(x->diag, EINVAL,
@@ -185,7 +196,7 @@ static int build_variant(struct exporter *x, size_t i, enum variant v, struct bu
 }
 
 /* One file of phase i: STEM.EXT, or STEM.ARCH.EXT for arch (-1: none). */
-static int write_file(struct exporter *x, size_t i, enum sp_format f, int arch,
+static int write_file(struct exporter *x, const char *stem, enum sp_format f, int arch,
                       const struct sp_phase_filter *pf)
 {
 	static int (*const writers[SP_FMT_COUNT])(const struct sp_phase_filter *, FILE *,
@@ -200,10 +211,10 @@ static int write_file(struct exporter *x, size_t i, enum sp_format f, int arch,
 
 	snprintf(ext, sizeof(ext), "%s%s%s", arch < 0 ? "" : ".",
 	         arch < 0 ? "" : sp_arch_name((enum sp_arch)arch), sp_format_ext(f));
-	out = out_file(x, x->stems[i], ext);
+	out = out_file(x, stem, ext);
 	if (!out)
 		return -EIO;
-	return close_file(x, out, writers[f](pf, out, &why), x->stems[i], &why);
+	return close_file(x, out, writers[f](pf, out, &why), stem, &why);
 }
 
 /*
@@ -211,7 +222,7 @@ static int write_file(struct exporter *x, size_t i, enum sp_format f, int arch,
  * OCI or k8s profile listing them all, one bpf, pfc or systemd file each
  * (x86-64's keeps its plain name), the C header x86-64's alone.
  */
-static int write_arches(struct exporter *x, size_t i, enum sp_format f,
+static int write_arches(struct exporter *x, const char *stem, enum sp_format f,
                         const struct sp_phase_filter *pf)
 {
 	unsigned set = x->o->arches;
@@ -227,7 +238,7 @@ static int write_arches(struct exporter *x, size_t i, enum sp_format f,
 		u.allow = all;
 		u.arches = set;
 		if (rc == 0)
-			rc = write_file(x, i, f, -1, &u);
+			rc = write_file(x, stem, f, -1, &u);
 		free(all);
 		return rc < 0 && why.msg[0] ? sp_diag_set(x->diag, -rc, "%s", why.msg) : rc;
 	}
@@ -238,7 +249,7 @@ static int write_arches(struct exporter *x, size_t i, enum sp_format f,
 		if (!(set & SP_ARCH_BIT(a)))
 			continue;
 		if (a == SP_ARCH_X86_64) {
-			rc = write_file(x, i, f, -1, pf);
+			rc = write_file(x, stem, f, -1, pf);
 			continue;
 		}
 		rc = sp_arch_translate((enum sp_arch)a, pf->allow, pf->n_allow, &list, &t.n_allow,
@@ -252,9 +263,9 @@ static int write_arches(struct exporter *x, size_t i, enum sp_format f,
 			                                              .arch = (enum sp_arch)a},
 			                     &t.ctx, &why);
 		if (rc == 0)
-			rc = write_file(x, i, f, (int)a, &t);
+			rc = write_file(x, stem, f, (int)a, &t);
 		else
-			sp_diag_set(x->diag, -rc, "phase '%s' on %s: %s", phase_name(x, i),
+			sp_diag_set(x->diag, -rc, "phase '%s' on %s: %s", pf->phase,
 			            sp_arch_name((enum sp_arch)a), why.msg);
 		if (t.ctx)
 			seccomp_release(t.ctx);
@@ -285,12 +296,57 @@ static int write_phase(struct exporter *x, size_t i, struct built *var,
 			*c_out = pf; /* all phases go into one header, written last */
 			continue;
 		}
-		rc = multi ? write_arches(x, i, (enum sp_format)f, &pf)
-		           : write_file(x, i, (enum sp_format)f, -1, &pf);
+		rc = multi ? write_arches(x, x->stems[i], (enum sp_format)f, &pf)
+		           : write_file(x, x->stems[i], (enum sp_format)f, -1, &pf);
 		if (rc < 0)
 			return rc;
 	}
 	return 0;
+}
+
+/*
+ * The one profile to give a container runtime (start.oci.json,
+ * start.k8s.json): the starting phase's enforce view, which is what the
+ * program needs from its first instruction on, and what the runtime runs
+ * itself after loading it (o->start_extra).
+ */
+const char *sp_export_start_stem(const struct sp_export_source *src)
+{
+	for (size_t i = 0; i < src->n_phases; i++) {
+		char *stem = stem_of(src->phase_name(src->ctx, i));
+		bool clash = stem && strcmp(stem, SP_START_STEM) == 0;
+
+		free(stem);
+		if (clash)
+			return SP_START_STEM_OTHER;
+	}
+	return SP_START_STEM;
+}
+
+static int write_start(struct exporter *x)
+{
+	const char *stem = sp_export_start_stem(x->src);
+	const struct sp_export_opts *o = x->o;
+	bool multi = o->arches & ~SP_ARCH_BIT(SP_ARCH_X86_64);
+	struct sp_phase_filter pf = {.program = x->src->program,
+	                             .phase = phase_name(x, o->start_phase),
+	                             .view = "start",
+	                             .def = o->def};
+	struct sp_diag why = {{0}};
+	struct sp_allow *allow = NULL;
+	int rc;
+
+	rc = x->src->allowlist(x->src->ctx, o->start_phase, SP_VIEW_ENFORCE, false, o->start_extra,
+	                       o->n_start_extra, &allow, &pf.n_allow, &why);
+	if (rc < 0)
+		return sp_diag_set(x->diag, -rc, "the start profile: %s", why.msg);
+	pf.allow = allow;
+	for (unsigned f = SP_FMT_OCI; rc == 0 && f <= SP_FMT_K8S; f++)
+		if (o->formats & (1u << f))
+			rc = multi ? write_arches(x, stem, (enum sp_format)f, &pf)
+			           : write_file(x, stem, (enum sp_format)f, -1, &pf);
+	free(allow);
+	return rc;
 }
 
 static int write_filters(struct exporter *x)
@@ -306,6 +362,8 @@ static int write_filters(struct exporter *x)
 	}
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = write_phase(x, i, var[i], &c[i]);
+	if (rc == 0 && wants_start(x->o, n))
+		rc = write_start(x);
 	if (rc == 0 && (x->o->formats & (1u << SP_FMT_C))) {
 		FILE *out = out_file(x, SP_C_HEADER_NAME, "");
 		struct sp_diag why = {{0}};
@@ -427,8 +485,9 @@ static int publish(struct exporter *x)
 	return 0;
 }
 
-static size_t count_files(const struct sp_export_source *src, unsigned formats, unsigned arches)
+static size_t count_files(const struct sp_export_source *src, const struct sp_export_opts *o)
 {
+	unsigned formats = o->formats, arches = o->arches;
 	size_t files = 0, n_arches = 0;
 
 	for (unsigned a = 0; a < SP_ARCH_COUNT; a++)
@@ -436,6 +495,8 @@ static size_t count_files(const struct sp_export_source *src, unsigned formats, 
 	if (!n_arches)
 		n_arches = 1;
 
+	if (wants_start(o, src->n_phases))
+		files += !!(formats & (1u << SP_FMT_OCI)) + !!(formats & (1u << SP_FMT_K8S));
 	for (unsigned f = 0; f < SP_FMT_COUNT; f++)
 		if (formats & (1u << f))
 			files += f == SP_FMT_C                        ? 1
@@ -479,6 +540,6 @@ int sp_export_write(const struct sp_export_source *src, const struct sp_export_o
 		free(x.stems[i]);
 	free(x.stems);
 	if (rc == 0)
-		*files = count_files(src, o->formats, o->arches);
+		*files = count_files(src, o);
 	return rc < 0 ? rc : 0;
 }

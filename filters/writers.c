@@ -67,28 +67,51 @@ int sp_formats_parse(const char *list, unsigned *set, struct sp_diag *diag)
 
 /*
  * What runc (1.1, Go) does after it loads the container's filter and
- * before its execve, with "noNewPrivileges": true (runc's default, which
+ * before its execve.  With "noNewPrivileges": true (runc's default, which
  * loads the filter as late as it can): closing its exec fifo and the fds
  * it inherited (openat, getdents64 on /proc/self/fd, fstatfs to check
  * that /proc is procfs, fcntl, close), reporting (write, read, getpid)
  * and the Go runtime's own work on every thread: futex, nanosleep,
  * sched_yield, epoll, signals for preemption (tgkill, rt_sigreturn,
  * sigaltstack, rt_sigprocmask), memory (mmap, munmap, madvise) and
- * thread exit.  Seen with `strace -f runc run` on Debian 12's runc
- * 1.1.5; tests/e2e/filters_consumers.sh runs containers under it.
+ * thread exit.  Without no_new_privs (Docker's default) runc loads the
+ * filter before it drops privileges, so these run under it too: capget,
+ * capset, prctl (capability bounding set, keepcaps), setgroups, setgid,
+ * setuid, and the cwd and exec checks (chdir, getcwd, faccessat2, fstat,
+ * newfstatat, getppid).  Seen with `sysphase record -- runc run` on
+ * Debian 12's runc 1.1.5, between runc's prctl(PR_SET_SECCOMP) and the
+ * entrypoint's execve (docs/containers.md); tests/e2e/filters_consumers.sh
+ * and start_profile.sh run containers under it.
  */
 static const char *const runc_syscalls[] = {
-    "close",       "epoll_ctl",   "epoll_pwait", "execve",         "exit",
-    "exit_group",  "fcntl",       "fstatfs",     "futex",          "getdents64",
-    "getpid",      "gettid",      "madvise",     "mmap",           "munmap",
-    "nanosleep",   "openat",      "read",        "rt_sigprocmask", "rt_sigreturn",
-    "sched_yield", "sigaltstack", "tgkill",      "write",          NULL,
+    "capget",  "capset",    "chdir",      "close",          "epoll_ctl",    "epoll_pwait",
+    "execve",  "exit",      "exit_group", "faccessat2",     "fcntl",        "fstat",
+    "fstatfs", "futex",     "getcwd",     "getdents64",     "getpid",       "getppid",
+    "gettid",  "madvise",   "mmap",       "munmap",         "nanosleep",    "newfstatat",
+    "openat",  "prctl",     "read",       "rt_sigprocmask", "rt_sigreturn", "sched_yield",
+    "setgid",  "setgroups", "setuid",     "sigaltstack",    "tgkill",       "write",
+    NULL,
 };
+
+/*
+ * crun (1.8, C) loads the filter last: with no_new_privs only close and
+ * execve follow; without, it still drops privileges under it (capset,
+ * prctl, setresgid, setresuid), resets signals (rt_sigaction,
+ * rt_sigprocmask) and may report an error (write).  Seen the same way.
+ */
+static const char *const crun_syscalls[] = {
+    "capset",         "close",     "execve",    "exit_group", "prctl", "rt_sigaction",
+    "rt_sigprocmask", "setresgid", "setresuid", "write",      NULL,
+};
+
+const char *const sp_runtimes[] = {"runc", "crun", NULL};
 
 const char *const *sp_runtime_syscalls(const char *runtime)
 {
 	if (runtime && strcmp(runtime, "runc") == 0)
 		return runc_syscalls;
+	if (runtime && strcmp(runtime, "crun") == 0)
+		return crun_syscalls;
 	return NULL;
 }
 
@@ -370,7 +393,9 @@ static void k8s_name(const struct sp_phase_filter *f, char *buf, size_t size)
 	char raw[512];
 
 	prog = prog ? prog + 1 : f->program ? f->program : "program";
-	snprintf(raw, sizeof(raw), "sysphase-%s-%s", prog, f->phase);
+	/* The start profile (view "start") is the program's, not its first phase's. */
+	snprintf(raw, sizeof(raw), "sysphase-%s-%s", prog,
+	         f->view && strcmp(f->view, SP_START_STEM) == 0 ? SP_START_STEM : f->phase);
 	for (const char *s = raw; *s && n + 1 < size && n < 253; s++) {
 		char c = (char)tolower((unsigned char)*s);
 

@@ -35,6 +35,14 @@ struct pidset {
 	size_t n, cap;
 };
 
+/* What one process did after loading a seccomp filter (its calls, by name). */
+struct loaded {
+	pid_t pid;
+	bool nnp; /* no_new_privs was set before the load */
+	char **names;
+	size_t n, cap;
+};
+
 struct sp_runtime {
 	long entry_exec;     /* 0: the first exec in a new PID namespace; N: the Nth exec */
 	long execs;          /* successful execs counted so far */
@@ -44,6 +52,12 @@ struct sp_runtime {
 	struct pidset newns; /* processes in a new PID namespace */
 	struct pidset moved; /* unshared or setns'd: their children are */
 	struct pidset prog;  /* the entrypoint and its descendants */
+	struct pidset nnp;   /* processes that set no_new_privs */
+	struct loaded *loaded;
+	size_t n_loaded, cap_loaded;
+	struct loaded after; /* the entrypoint's process, up to its exec */
+	bool after_set;
+	char runtime[32]; /* the last runtime binary exec'd before the entrypoint */
 	int oom;
 };
 
@@ -82,10 +96,23 @@ struct sp_runtime *sp_runtime_new(long entry_exec)
 	return rt;
 }
 
+static void loaded_release(struct loaded *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->names[i]);
+	free(l->names);
+	*l = (struct loaded){0};
+}
+
 void sp_runtime_free(struct sp_runtime *rt)
 {
 	if (!rt)
 		return;
+	for (size_t i = 0; i < rt->n_loaded; i++)
+		loaded_release(&rt->loaded[i]);
+	free(rt->loaded);
+	loaded_release(&rt->after);
+	free(rt->nnp.v);
 	free(rt->newns.v);
 	free(rt->moved.v);
 	free(rt->prog.v);
@@ -95,6 +122,23 @@ void sp_runtime_free(struct sp_runtime *rt)
 bool sp_runtime_entered(const struct sp_runtime *rt)
 {
 	return rt && rt->entered;
+}
+
+const char *sp_runtime_name(const struct sp_runtime *rt)
+{
+	return rt && rt->runtime[0] ? rt->runtime : NULL;
+}
+
+int sp_runtime_filter_loaded(const struct sp_runtime *rt)
+{
+	if (!rt || !rt->after_set)
+		return -1;
+	return rt->after.nnp ? 1 : 0;
+}
+
+const char *sp_runtime_after_load(const struct sp_runtime *rt, size_t i)
+{
+	return rt && rt->after_set && i < rt->after.n ? rt->after.names[i] : NULL;
 }
 
 pid_t sp_runtime_entry_pid(const struct sp_runtime *rt)
@@ -129,6 +173,67 @@ static bool setns_pid(const struct sp_event *ev)
 	return path && strncmp(path, "pid:[", 5) == 0;
 }
 
+static struct loaded *loaded_of(struct sp_runtime *rt, pid_t pid)
+{
+	for (size_t i = 0; i < rt->n_loaded; i++)
+		if (rt->loaded[i].pid == pid)
+			return &rt->loaded[i];
+	return NULL;
+}
+
+/* A process loaded a seccomp filter: from now on its calls are noted. */
+static void on_load(struct sp_runtime *rt, pid_t pid)
+{
+	if (loaded_of(rt, pid))
+		return;
+	if (rt->n_loaded == rt->cap_loaded) {
+		size_t cap = rt->cap_loaded ? rt->cap_loaded * 2 : 4;
+		struct loaded *v = realloc(rt->loaded, cap * sizeof(*v));
+
+		if (!v) {
+			rt->oom = 1;
+			return;
+		}
+		rt->loaded = v;
+		rt->cap_loaded = cap;
+	}
+	rt->loaded[rt->n_loaded++] = (struct loaded){.pid = pid, .nnp = has(&rt->nnp, pid)};
+}
+
+static void note_call(struct sp_runtime *rt, struct loaded *l, const char *name)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->names[i], name) == 0)
+			return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		char **v = realloc(l->names, cap * sizeof(*v));
+
+		if (!v) {
+			rt->oom = 1;
+			return;
+		}
+		l->names = v;
+		l->cap = cap;
+	}
+	if (!(l->names[l->n] = strdup(name)))
+		rt->oom = 1;
+	else
+		l->n++;
+}
+
+/* The runtime's name from an executable it ran: runc, crun... (its memfd copy is "/"). */
+static void note_runtime(struct sp_runtime *rt, const char *path)
+{
+	static const char *const known[] = {"runc", "crun", "youki", "runsc"};
+	const char *base = path ? strrchr(path, '/') : NULL;
+
+	base = base ? base + 1 : path;
+	for (size_t i = 0; base && i < sizeof(known) / sizeof(known[0]); i++)
+		if (strcmp(base, known[i]) == 0)
+			snprintf(rt->runtime, sizeof(rt->runtime), "%s", known[i]);
+}
+
 /* An exec of pid happened (its execve line or its exec event): the entrypoint? */
 static void on_exec(struct sp_runtime *rt, pid_t pid, bool from_line)
 {
@@ -141,18 +246,44 @@ static void on_exec(struct sp_runtime *rt, pid_t pid, bool from_line)
 	if (rt->entered)
 		return;
 	if (rt->entry_exec ? rt->execs == rt->entry_exec : has(&rt->newns, pid)) {
+		struct loaded *l = loaded_of(rt, pid);
+
 		rt->entered = true;
 		rt->entry_pid = pid;
 		add(rt, &rt->prog, pid);
+		if (l) {
+			/* What the runtime ran under the container's filter: kept. */
+			rt->after = *l;
+			rt->after_set = true;
+			*l = (struct loaded){.pid = -1};
+		}
 	}
+}
+
+/* A filter load: seccomp(SECCOMP_SET_MODE_FILTER) or prctl(PR_SET_SECCOMP, 2) (runc's). */
+static bool loads_filter(const struct sp_event *ev)
+{
+	if (strcmp(ev->name, "seccomp") == 0)
+		return ev->args[0] == 1;
+	return strcmp(ev->name, "prctl") == 0 && ev->args[0] == 22 && ev->args[1] == 2;
 }
 
 static void on_syscall(struct sp_runtime *rt, const struct sp_event *ev)
 {
 	bool ok = ev->has_exit && ev->err == 0 && ev->ret >= 0;
+	struct loaded *l;
 
-	if (!ev->name || !ok)
+	if (!ev->name)
 		return;
+	if (!rt->entered && (l = loaded_of(rt, ev->pid)))
+		note_call(rt, l, ev->name);
+	if (!ok)
+		return;
+	if (loads_filter(ev))
+		on_load(rt, ev->pid);
+	/* prctl(PR_SET_NO_NEW_PRIVS, 1) */
+	if (strcmp(ev->name, "prctl") == 0 && ev->args[0] == 38 && ev->args[1] == 1)
+		add(rt, &rt->nnp, ev->pid);
 	if ((strcmp(ev->name, "execve") == 0 || strcmp(ev->name, "execveat") == 0) && ev->ret == 0)
 		on_exec(rt, ev->pid, true);
 	else if (strcmp(ev->name, "unshare") == 0 && (ev->args[0] & CLONE_NEWPID))
@@ -177,6 +308,8 @@ int sp_runtime_feed(struct sp_runtime *rt, const struct sp_event *ev)
 		break;
 	case SP_EV_EXEC:
 		on_exec(rt, ev->pid, false);
+		if (!rt->entered)
+			note_runtime(rt, ev->path);
 		break;
 	default:
 		break;
@@ -193,10 +326,12 @@ int sp_runtime_feed(struct sp_runtime *rt, const struct sp_event *ev)
  * process events, and the few syscalls it reads.  The writer puts "type"
  * and "name" in this form (docs/trace-format.md).
  */
-static bool candidate(const char *line)
+static bool candidate(const struct sp_runtime *rt, const char *line)
 {
 	static const char *const names[] = {"\"name\":\"unshare\"", "\"name\":\"setns\"",
-	                                    "\"name\":\"clone", "\"name\":\"execve"};
+	                                    "\"name\":\"clone",     "\"name\":\"execve",
+	                                    "\"name\":\"prctl\"",   "\"name\":\"seccomp\""};
+	char pid[32];
 
 	if (strstr(line, "\"type\":\"fork\"") || strstr(line, "\"type\":\"exec\""))
 		return true;
@@ -205,6 +340,12 @@ static bool candidate(const char *line)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strstr(line, names[i]))
 			return true;
+	/* Every call of a process that loaded a filter (few, up to its exec). */
+	for (size_t i = 0; i < rt->n_loaded; i++) {
+		snprintf(pid, sizeof(pid), "\"pid\":%d,", (int)rt->loaded[i].pid);
+		if (rt->loaded[i].pid > 0 && strstr(line, pid))
+			return true;
+	}
 	return false;
 }
 
@@ -224,6 +365,7 @@ static bool event_of(json_t *o, struct sp_event *ev)
 	}
 	if (strcmp(type, "exec") == 0) {
 		ev->type = SP_EV_EXEC;
+		ev->path = json_string_value(json_object_get(o, "path"));
 		return true;
 	}
 	ev->type = SP_EV_SYSCALL;
@@ -240,7 +382,7 @@ static bool event_of(json_t *o, struct sp_event *ev)
 	return ev->name != NULL;
 }
 
-int sp_runtime_scan(const char *path, pid_t *entry_pid, struct sp_diag *diag)
+int sp_runtime_scan(const char *path, struct sp_runtime **out, struct sp_diag *diag)
 {
 	struct sp_runtime *rt;
 	struct stat st;
@@ -249,7 +391,7 @@ int sp_runtime_scan(const char *path, pid_t *entry_pid, struct sp_diag *diag)
 	FILE *f;
 	int rc = 0;
 
-	*entry_pid = 0;
+	*out = NULL;
 	/* A pipe cannot be read twice: only a regular file is scanned. */
 	if (!path || stat(path, &st) < 0 || !S_ISREG(st.st_mode))
 		return 0;
@@ -265,17 +407,19 @@ int sp_runtime_scan(const char *path, pid_t *entry_pid, struct sp_diag *diag)
 		struct sp_event ev;
 		json_t *o;
 
-		if (!candidate(line))
+		if (!candidate(rt, line))
 			continue;
 		o = json_loads(line, 0, NULL);
 		if (o && event_of(o, &ev) && sp_runtime_feed(rt, &ev) == -ENOMEM)
 			rc = sp_diag_set(diag, ENOMEM, "out of memory");
 		json_decref(o);
 	}
-	if (rc == 0 && rt->entered)
-		*entry_pid = rt->entry_pid;
 	free(line);
 	fclose(f);
-	sp_runtime_free(rt);
-	return rc < 0 ? rc : *entry_pid != 0;
+	if (rc < 0 || !rt->entered) {
+		sp_runtime_free(rt);
+		return rc;
+	}
+	*out = rt;
+	return 1;
 }

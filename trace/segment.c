@@ -162,13 +162,14 @@ static int _segment_rules(struct sp_segment *s, const struct sp_segment_opts *o,
 static int _segment_runtime(struct sp_segment *s, const struct sp_segment_opts *o, const char *path,
                             struct sp_diag *diag)
 {
-	pid_t entry = 0;
+	struct sp_runtime *scan = NULL;
 	int rc = 0;
 
 	if (o->no_phases || o->no_runtime_detect)
 		return 0;
 	if (o->entrypoint_exec <= 0)
-		rc = sp_runtime_scan(path, &entry, diag);
+		rc = sp_runtime_scan(path, &scan, diag);
+	sp_runtime_free(scan);
 	if (rc < 0 || (rc == 0 && o->entrypoint_exec <= 0))
 		return rc;
 	s->rt = sp_runtime_new(o->entrypoint_exec);

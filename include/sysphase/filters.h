@@ -300,11 +300,16 @@ struct sp_phase_filter {
 };
 
 /*
- * Extra syscalls `--runtime runc` adds to OCI profiles: what runc's own
- * init (Go) does between loading the filter and exec'ing the container's
- * program.  NULL-terminated, static.  NULL for an unknown runtime.
+ * What a container runtime runs itself after loading the container's
+ * filter and before exec'ing its entrypoint, with and without
+ * no_new_privs (Docker sets none: runc's init then still drops
+ * privileges under the filter): "runc" (1.1, Go) or "crun" (1.8).
+ * NULL-terminated, static.  NULL for an unknown runtime.
  */
 const char *const *sp_runtime_syscalls(const char *runtime);
+
+/* The runtimes sp_runtime_syscalls() knows, NULL-terminated: "runc", "crun". */
+extern const char *const sp_runtimes[];
 
 /*
  * Each returns 0 or -errno: -EIO for a stream error; with diag saying why
@@ -392,7 +397,27 @@ struct sp_export_opts {
 	unsigned arches;
 	/* NULL, or SP_ARCH_COUNT notes filled with each arch's translation. */
 	struct sp_arch_notes *notes;
+	/*
+	 * With start (and oci or k8s): the one profile to give a container
+	 * runtime, SP_START_STEM.oci.json and .k8s.json: phase start_phase's
+	 * enforce view (what the program needs from its first instruction)
+	 * and start_extra (what the runtime runs itself after loading it).
+	 */
+	bool start;
+	size_t start_phase;
+	const char *const *start_extra; /* borrowed */
+	size_t n_start_extra;
 };
+
+#define SP_START_STEM "start"
+
+/*
+ * The start profile's file stem: SP_START_STEM, or SP_START_STEM_OTHER
+ * when a phase's own files are called start (a phase of that name then
+ * is an error).
+ */
+#define SP_START_STEM_OTHER "start.profile"
+const char *sp_export_start_stem(const struct sp_export_source *src);
 
 /*
  * Writes the directory; *files counts the filter files written.  Errors,

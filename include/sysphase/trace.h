@@ -219,16 +219,31 @@ int sp_runtime_feed(struct sp_runtime *rt, const struct sp_event *ev);
 bool sp_runtime_entered(const struct sp_runtime *rt);
 pid_t sp_runtime_entry_pid(const struct sp_runtime *rt);
 
+/* The runtime by the last known binary it exec'd before the entrypoint (runc, crun...), or NULL. */
+const char *sp_runtime_name(const struct sp_runtime *rt);
+
+/*
+ * Whether the runtime loaded a seccomp filter into the entrypoint's
+ * process before its exec (seccomp(SECCOMP_SET_MODE_FILTER), or runc's
+ * prctl(PR_SET_SECCOMP, 2)): -1 no, 1 with no_new_privs set before the
+ * load, 0 without.  Then sp_runtime_after_load(rt, i) names, i = 0, 1...
+ * until NULL, each call the process made from the load to its exec: what
+ * the runtime itself runs under the container's profile.
+ */
+int sp_runtime_filter_loaded(const struct sp_runtime *rt);
+const char *sp_runtime_after_load(const struct sp_runtime *rt, size_t i);
+
 void sp_runtime_free(struct sp_runtime *rt);
 
 /*
- * Whether the trace at path has a runtime in front: 1 with *entry_pid the
- * entrypoint's process, 0 when not (or when path is not a regular file,
- * which cannot be read twice), -ENOMEM.  Parses only the lines that can
- * matter (process events, unshare, setns, clone*, execve*), and stops at
- * the entrypoint.
+ * Whether the trace at path has a runtime in front: 1 with *out the
+ * classifier fed up to the entrypoint (the caller frees it), 0 when not
+ * (or when path is not a regular file, which cannot be read twice),
+ * -ENOMEM.  Parses only the lines that can matter (process events,
+ * unshare, setns, clone*, execve*, prctl, seccomp, and every call of a
+ * process after its filter load), and stops at the entrypoint.
  */
-int sp_runtime_scan(const char *path, pid_t *entry_pid, struct sp_diag *diag);
+int sp_runtime_scan(const char *path, struct sp_runtime **out, struct sp_diag *diag);
 
 /*
  * The segmentation pipeline: trace reader -> optional detector -> one

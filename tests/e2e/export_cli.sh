@@ -56,7 +56,9 @@ while IFS= read -r ph; do
 	[ $(($(stat -c %s "$T/out1/$s.bpf") % 8)) = 0 ] || fail "$s.bpf is not BPF"
 done < <(jq -r '.phases[].name' "$P")
 [ -s "$T/out1/sysphase_phases.h" ] || fail "missing the C header"
-[ "$(ls "$T/out1" | wc -l)" = $((5 * n + 2)) ] || fail "unexpected files: $(ls "$T/out1")"
+# policy.json, the C header, and the start profile for a runtime (oci and k8s).
+[ -s "$T/out1/start.oci.json" ] && [ -s "$T/out1/start.k8s.json" ] || fail "missing the start profile"
+[ "$(ls "$T/out1" | wc -l)" = $((5 * n + 4)) ] || fail "unexpected files: $(ls "$T/out1")"
 head -1 "$T/summary" | grep -q "exact.*enforce.*L1.*L2.*L3.*L4" || fail "summary header"
 # enforce is the union of exact over the reachable phases.
 jq -e '.phases as $all | all(.phases[]; . as $p |
@@ -88,7 +90,7 @@ while IFS= read -r ph; do
 	got=$(jq -c '[.syscalls[].names[]] | sort' "$T/exact/$s.oci.json")
 	[ "$want" = "$got" ] || fail "exact view of $ph: $got, wanted $want"
 done < <(jq -r '.phases[].name' "$P")
-[ "$(ls "$T/exact" | wc -l)" = $((n + 1)) ] || fail "--format oci wrote other files"
+[ "$(ls "$T/exact" | wc -l)" = $((n + 2)) ] || fail "--format oci wrote other files (than policy.json and start.oci.json)"
 
 # The trace's own stamps (no --rules) give the same policy as re-detecting.
 "$SYSPHASE" export "$T/pwd.trace" -o "$T/stamps" --format bpf >/dev/null
