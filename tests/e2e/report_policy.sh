@@ -12,7 +12,8 @@
 # test is what notices.  Traces: the io_uring tracee (held back by
 # default) and pwd, both with return addresses so that static completion
 # has something to add; re-cut with --rules and with the trace's own
-# stamps; the same through stdin (-); and busybox run by runc, where the
+# stamps; the same through stdin (-); nginx (master and worker, a page and
+# a 404) under its built-in rules; and busybox run by runc, where the
 # runtime's thousands of calls are drawn but in no phase and no filter.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_container.sh"
@@ -186,6 +187,47 @@ if "$SYSPHASE" report --rules pwd --args - -o stdin.html <pwd.jsonl >/dev/null 2
 		python3 same.py stdin.html pwd_args.policy/policy.json
 else
 	fail "report from stdin: $(cat stdin.err)"
+fi
+
+# ---- nginx: master and one worker on a loopback port, a page, a 404, a graceful stop ----
+if [ -x /usr/sbin/nginx ] && command -v curl >/dev/null; then
+	PORT=$(free_port)
+	chmod 755 "$T"
+	mkdir -p "$T/www" "$T/tmp"
+	echo "hello from sysphase" >"$T/www/index.html"
+	chmod -R a+rX "$T/www"
+	cat >"$T/nginx.conf" <<EOF
+master_process on;
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/error.log;
+events { worker_connections 64; }
+http {
+	access_log off;
+	client_body_temp_path $T/tmp/body;
+	proxy_temp_path $T/tmp/proxy;
+	fastcgi_temp_path $T/tmp/fastcgi;
+	uwsgi_temp_path $T/tmp/uwsgi;
+	scgi_temp_path $T/tmp/scgi;
+	server { listen 127.0.0.1:$PORT; root $T/www; }
+}
+EOF
+	"$SYSPHASE" record -o nginx.jsonl --rules nginx -- /usr/sbin/nginx -e "$T/error.log" \
+		-c "$T/nginx.conf" -g 'daemon off;' >/dev/null 2>nginx.err &
+	rec=$!
+	track "$rec"
+	if wait_until 60 curl -sf "http://127.0.0.1:$PORT/" -o /dev/null; then
+		curl -s "http://127.0.0.1:$PORT/missing" -o /dev/null
+		track "$(cat "$T/nginx.pid")"
+		kill -QUIT "$(cat "$T/nginx.pid")"
+		wait "$rec" || fail "record nginx: $(tail -3 nginx.err)"
+		same nginx nginx.jsonl -
+		same nginx_args nginx.jsonl - --args
+	else
+		fail "nginx under record did not answer: $(tail -3 nginx.err)"
+	fi
+else
+	echo "nginx or curl is missing: no nginx case"
 fi
 
 # ---- a container runtime in front: drawn, and kept out of the policy as export keeps it ----
