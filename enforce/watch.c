@@ -12,7 +12,8 @@
  *     exit_group aside (the tracer reports those at PTRACE_EVENT_EXIT, and
  *     a phase entered at exit_group needs no filter: the process ends
  *     there, so nothing is ever installed for it), or
- *   - an edge the thread can still take from it, itself or later, has an
+ *   - an edge the thread can still take from it, itself or later without
+ *     an exec in between (an exec clears every "after" met), has an
  *     "after" trigger that matches syscalls: that ordering may be armed by
  *     a call made here.
  * Everywhere else a thread is followed by process events alone: forks,
@@ -29,11 +30,14 @@
 
 #include "internal.h"
 
-/*
- * Phases reachable from each phase along the rules' edges (itself
- * included); with strict, along edges that are not repeats only.
- */
-static void reachable(const struct sp_rules *r, size_t n, bool strict, uint64_t *reach)
+enum reach_by {
+	REACH_ALL,       /* every edge */
+	REACH_NO_REPEAT, /* edges that are not repeats: filters nest along them */
+	REACH_NO_EXEC,   /* edges not fired by exec, which clears every "after" met */
+};
+
+/* Phases reachable from each phase along the rules' edges of a kind (itself included). */
+static void reachable(const struct sp_rules *r, size_t n, enum reach_by by, uint64_t *reach)
 {
 	bool grew = true;
 
@@ -43,8 +47,11 @@ static void reachable(const struct sp_rules *r, size_t n, bool strict, uint64_t 
 		grew = false;
 		for (size_t k = 0; k < sp_rules_edge_count(r); k++) {
 			const struct sp_rules_edge *edge = sp_rules_edge(r, k);
+			struct sp_rules_watch w;
 
-			if (strict && edge->repeat)
+			sp_rules_edge_watch(r, k, &w);
+			if ((by == REACH_NO_REPEAT && edge->repeat) ||
+			    (by == REACH_NO_EXEC && w.exec))
 				continue;
 			for (size_t i = 0; i < n; i++)
 				if ((reach[i] & (1ULL << edge->from)) &&
@@ -102,10 +109,11 @@ int sp_enforce_watch_load(struct sp_enforcer *e, struct sp_diag *diag)
 	e->watch = calloc(n ? n : 1, sizeof(*e->watch));
 	if (!e->watch)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
-	reachable(r, n, true, reach);
+	reachable(r, n, REACH_NO_REPEAT, reach);
 	for (size_t i = 0; i < n; i++)
 		e->watch[i].narrows_to = reach[i];
-	reachable(r, n, false, reach);
+	/* An "after" met before an exec counts for nothing after it (sp_detector_feed). */
+	reachable(r, n, REACH_NO_EXEC, reach);
 	for (size_t k = 0; k < sp_rules_edge_count(r); k++) {
 		const struct sp_rules_edge *edge = sp_rules_edge(r, k);
 		struct sp_rules_watch w;

@@ -376,6 +376,12 @@ static int thread_birth(struct sp_detector *d, struct thr *creator, const struct
  * others; their exits, reported later, find no state and change nothing.
  * *out is that thread (a fresh one in the initial phase when the caller
  * was never seen).  0 or -ENOMEM.
+ *
+ * The new program starts over: no "after" condition the old one met
+ * holds for it (the exec event itself may arm them again).  So what a
+ * thread does before an exec never changes a phase after it, and run can
+ * follow by events alone a phase whose only way to the "after"-triggered
+ * edges is an exec (phases/watch.c).
  */
 static int after_exec(struct sp_detector *d, struct proc *p, const struct sp_event *ev,
                       struct thr **out)
@@ -402,6 +408,8 @@ static int after_exec(struct sp_detector *d, struct proc *p, const struct sp_eve
 		thr_link(d, p, moved, ev->pid);
 		keep = moved;
 	}
+	if (keep)
+		memset(keep->armed, 0, d->rules->nedges);
 	*out = keep;
 	return keep ? 0 : -ENOMEM;
 }

@@ -62,6 +62,7 @@ int sp_rules_edge_watch(const struct sp_rules *r, size_t i, struct sp_rules_watc
 		return -ENOENT;
 	t = r->edge_trigger[i];
 	out->syscalls = needs_syscall_stops(t);
+	out->exec = t->event == SP_EV_EXEC;
 	out->after_syscalls = needs_syscall_stops(t->after);
 	watch_of(t, out);
 	watch_of(t->after, out);

@@ -151,6 +151,7 @@ struct sp_rules_watch {
 	bool stack;          /* it looks at call stacks (function names: symbolised stacks) */
 	bool site;           /* it looks at call-site modules */
 	bool strings;        /* it compares decoded strings: the string size counts */
+	bool exec;           /* it fires on exec, which clears every "after" condition met */
 };
 
 /* Fills *out for edge i; -ENOENT when out of range. */

@@ -482,6 +482,29 @@ static void test_after_ordering(void **state)
 	sp_detector_free(d);
 	sp_rules_free(r);
 
+	/*
+	 * An exec starts the program over: a setuid before it does not count
+	 * after it (run follows a thread by events alone where only an exec
+	 * leads to an "after" edge: phases/watch.c).
+	 */
+	r = two_phase("{\"syscall\": \"epoll_wait\", \"after\": {\"syscall\": \"setuid\"}}");
+	d = sp_detector_new(r);
+	sys(&ev, 5, "setuid", NULL);
+	feed(d, &ev, NULL);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SP_EV_EXEC;
+	ev.pid = ev.tid = 5;
+	ev.path = "/bin/true";
+	feed(d, &ev, NULL);
+	sys(&ev, 5, "epoll_wait", NULL);
+	assert_string_equal(feed(d, &ev, NULL), "a");
+	sys(&ev, 5, "setuid", NULL);
+	feed(d, &ev, NULL);
+	sys(&ev, 5, "epoll_wait", NULL);
+	assert_string_equal(feed(d, &ev, NULL), "b");
+	sp_detector_free(d);
+	sp_rules_free(r);
+
 	/* An event is never "after" itself. */
 	r = two_phase("{\"syscall\": \"read\", \"after\": {\"syscall\": \"read\"}}");
 	d = sp_detector_new(r);
