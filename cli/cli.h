@@ -42,6 +42,7 @@ int cmd_export(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_infer(int argc, char **argv);
 
 /* "sysphase: " + message + newline on stderr; one line, always. */
 void sp_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"run", cmd_run, "run a program under the per-phase filters of a policy"},
     {"report", cmd_report, "write a self-contained HTML report of a trace or policy"},
     {"compare", cmd_compare, "compare two allowlists (policies, profiles, lists, built-ins)"},
+    {"infer", cmd_infer, "write a program's own rule set from a trace with stacks"},
 };
 
 void sp_err(const char *fmt, ...)

@@ -179,6 +179,23 @@ bool sp_rules_need_stack(const struct sp_rules *r);
 size_t sp_rules_string_need(const struct sp_rules *r);
 
 /*
+ * A program's own rule set, inferred from a trace with symbolised stacks
+ * (phases/infer.c says how): its serving loops are the functions of its
+ * own module its recurring waits sit under.  Feed every event of the
+ * trace in order, then ask for the rules: a new JSON object in the rules
+ * language (sp_rules_from_json() loads it), with a comment on each
+ * transition saying where it came from.  -ENODATA (diag says why) when
+ * no serving loop shows: no function names, or no recurring waits.
+ */
+struct sp_infer;
+
+/* name: the program's, for the rule set's name ("<name>-inferred"). NULL on ENOMEM. */
+struct sp_infer *sp_infer_new(const char *name);
+int sp_infer_feed(struct sp_infer *in, const struct sp_event *ev);
+int sp_infer_rules(const struct sp_infer *in, json_t **out, struct sp_diag *diag);
+void sp_infer_free(struct sp_infer *in);
+
+/*
  * The phase detector: runs a rule set's per-process state machine over a
  * stream of events.  The same engine runs online (inside `record --rules`
  * and `run`, fed by the ptrace supervisor) and offline (`phases`, fed by
