@@ -13,7 +13,9 @@
 #   A third way, nginx under one plain seccomp filter installed before exec
 #   (no ptrace), shows what seccomp itself costs on this kernel.
 #   A fourth, `sysphase run --complain`, is the learning mode: the same
-#   phases and detach points, unlisted calls logged by the kernel.  Target:
+#   phases, and where run lets the worker go it holds its phase's filter
+#   with SECCOMP_RET_LOG and is followed by events alone (its forks seen);
+#   unlisted calls logged by the kernel.  Target:
 #   complain/run >= 0.90, so a server can learn under production traffic.
 # A benchmark, not a test: it prints figures and never fails on them.
 #   bench/enforce.sh [BUILD_DIR]   (ROUNDS=3, DURATION=10; SYSPHASE=binary overrides)
