@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "init.h"
 #include "sysphase/enforce.h"
 #include "sysphase/tracer.h"
 
@@ -251,6 +252,9 @@ int cmd_run(int argc, char **argv)
 	}
 	warn_if_other_program(e, o.argv[0]);
 	forward_stop_signals();
+	/* A container's PID 1: an init of its own in front, every signal forwarded (cli/init.c). */
+	if (init_setup())
+		init_forward_all(on_stop_signal);
 	rc = sp_enforcer_run(e, o.argv, &res, &diag);
 	status = run_status(rc, &res, &diag);
 out:

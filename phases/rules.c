@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "builtin_rules.h"
 #include "rules_int.h"
 
 /* ------------------------------------------------------------ diagnostics */
@@ -635,6 +636,17 @@ int sp_rules_load(const char *path_or_builtin, const char *exe_dir, struct sp_ru
 			      (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
 				return sp_diag_set(diag, EINVAL, "bad rule set name \"%s\"",
 				                   path_or_builtin);
+		/*
+		 * The copy compiled in (phases/builtin_rules.h) is the one this
+		 * binary was built and tested with, and it needs no file: a
+		 * SYSPHASE_RULES_DIR set by the user still comes first.
+		 */
+		if (!getenv("SYSPHASE_RULES_DIR"))
+			for (const struct sp_builtin_rules *b = sp_builtin_rules; b->name; b++)
+				if (strcmp(b->name, path_or_builtin) == 0) {
+					snprintf(path, sizeof(path), "%s.json", b->name);
+					return sp_rules_parse(b->text, b->len, path, out, diag);
+				}
 		if (builtin_path(path_or_builtin, exe_dir, path, sizeof(path)) < 0)
 			return sp_diag_set(diag, ENOENT,
 			                   "no built-in rule set \"%s\" (built-ins: generic, "
