@@ -16,10 +16,11 @@
 /* ---- density histograms ------------------------------------------------ */
 
 /*
- * Buckets whose width grows geometrically from the trace's zero: bucket 0
- * is [0, 1 us), bucket k is [1 us * R^(k-1), 1 us * R^k) with R = 1.02, up
- * to 10^6 s.  Any axis (linear or log, known only at the end) can then be
- * drawn from them at 2% resolution, in memory fixed per thread.
+ * Buckets whose width grows geometrically from the anchor: bucket 0 is
+ * [0, 1 us), bucket k is [1 us * R^(k-1), 1 us * R^k) with R = 1.02, up to
+ * 10^6 s.  Any axis (linear or log, known only at the end) can then be
+ * drawn from them at 2% of the time since the anchor, in memory fixed per
+ * thread and exec.
  */
 double rp_hist_edge(size_t k)
 {
@@ -30,8 +31,13 @@ static int hist_add(struct hist *h, double ts)
 {
 	size_t k = 0;
 
-	if (!h->n && !(h->n = calloc(HIST_BUCKETS, sizeof(*h->n))))
-		return -ENOMEM;
+	if (!h->n) {
+		h->n = calloc(HIST_BUCKETS, sizeof(*h->n));
+		if (!h->n)
+			return -ENOMEM;
+		h->anchor = ts;
+	}
+	ts = ts > h->anchor ? ts - h->anchor : 0;
 	if (ts >= HIST_E0) {
 		double kd = 1 + log(ts / HIST_E0) / log(HIST_R);
 
@@ -45,6 +51,33 @@ static int hist_add(struct hist *h, double ts)
 	if (h->n[k] < UINT32_MAX)
 		h->n[k]++;
 	return 0;
+}
+
+/* An exec: the counts so far become an epoch of their own; the next event anchors anew. */
+static int hist_epoch(struct hist *h)
+{
+	struct hist *old;
+
+	if (!h->n)
+		return 0;
+	old = malloc(sizeof(*old));
+	if (!old)
+		return -ENOMEM;
+	*old = *h;
+	*h = (struct hist){.prev = old};
+	return 0;
+}
+
+static void hist_free(struct hist *h)
+{
+	struct hist *e = h->prev, *next;
+
+	free(h->n);
+	for (; e; e = next) {
+		next = e->prev;
+		free(e->n);
+		free(e);
+	}
 }
 
 /* ---- the collector ------------------------------------------------------ */
@@ -138,9 +171,9 @@ void sp_report_free(struct sp_report *r)
 	free(r->execs);
 	free(r->forks);
 	for (size_t i = 0; i < r->n_threads; i++)
-		free(r->threads[i].h.n);
+		hist_free(&r->threads[i].h);
 	for (size_t i = 0; i < r->n_procs; i++)
-		free(r->procs[i].h.n);
+		hist_free(&r->procs[i].h);
 	free(r->threads);
 	free(r->procs);
 	idmap_free(&r->tmap);
@@ -217,6 +250,9 @@ int sp_report_feed(struct sp_report *r, const struct sp_event *ev)
 			return -ENOMEM;
 		break;
 	case SP_EV_EXEC:
+		p = proc_of(r, ev->pid);
+		if (!p || hist_epoch(&p->h) < 0 || hist_epoch(&t->h) < 0)
+			return -ENOMEM;
 		if (rp_grow((void **)&r->execs, &r->cap_execs, r->n_execs, sizeof(*r->execs)) < 0)
 			return -ENOMEM;
 		r->execs[r->n_execs] =

@@ -277,7 +277,8 @@ static const char style[] =
     "svg .band{stroke:#fff;stroke-width:.5}svg .band.sub{opacity:.55}"
     "svg .dens{fill:#000;opacity:.35}svg .fork{stroke:#333;stroke-width:1.3}"
     "svg .exec{stroke:#333;stroke-width:1.2;stroke-dasharray:3 2}"
-    "svg .execm{fill:#111}svg.graph{display:block;margin:.4em 0;max-width:100%;height:auto}"
+    "svg .execm{fill:#111}svg .entry{stroke:#b00;stroke-width:1.5;stroke-dasharray:5 "
+    "3}svg.graph{display:block;margin:.4em 0;max-width:100%;height:auto}"
     "svg .node{stroke:#888;stroke-width:.5}svg .nl{font-size:12px;dominant-baseline:middle}"
     "svg .edge{fill:none;stroke:#444;stroke-width:1.2}svg .fork-e{stroke-dasharray:4 3}";
 
@@ -370,7 +371,7 @@ int sp_report_write(const struct sp_report *r, const struct sp_report_input *in,
 		        "threads in thin sub-lanes), phases as coloured bands, the dark profile "
 		        "inside a band the syscall density; hover for details.</p>\n",
 		        json_array_size(procs), json_array_size(procs) == 1 ? "" : "es");
-		rc = rp_timeline_svg(out, r, procs, &nm, in->axis);
+		rc = rp_timeline_svg(out, r, procs, &nm, in->axis, in->runtime ? in->entry_pid : 0);
 		if (rc < 0)
 			goto out;
 	} else {

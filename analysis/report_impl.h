@@ -27,8 +27,16 @@
 #define HIST_R       1.02
 #define HIST_BUCKETS 1400
 
+/*
+ * Syscall counts in buckets that grow geometrically from the anchor: its
+ * first event, and again after each exec (an epoch), so that a process
+ * started late in a long trace (a container's entrypoint after seconds of
+ * runtime) keeps fine buckets for its own milliseconds.
+ */
 struct hist {
-	uint32_t *n; /* HIST_BUCKETS counts, allocated at the first event */
+	uint32_t *n;       /* HIST_BUCKETS counts, allocated at the first event */
+	double anchor;     /* the time bucket 0 starts at */
+	struct hist *prev; /* the epoch before the last exec, owned; NULL */
 };
 
 struct rthread {
@@ -76,7 +84,7 @@ struct sp_report {
 	double t_end;
 };
 
-/* The left edge of density bucket k, in seconds from the trace's zero. */
+/* The left edge of density bucket k, in seconds from its histogram's anchor. */
 double rp_hist_edge(size_t k);
 
 /* The index stored for key, or SIZE_MAX. */
@@ -127,9 +135,13 @@ const char *rp_exe_of(json_t *procs, json_t *p);
 
 /* ---- pictures (report_svg.c) ---- */
 
-/* The timeline of a trace: a lane per process (sp_timeline JSON), r may be NULL. */
+/*
+ * The timeline of a trace: a lane per process (sp_timeline JSON), r may be
+ * NULL.  entry_pid: a container runtime's entrypoint process (0: none),
+ * from whose first phase the program's time is counted.
+ */
 int rp_timeline_svg(FILE *out, const struct sp_report *r, json_t *procs, const struct rp_names *nm,
-                    enum sp_report_axis mode);
+                    enum sp_report_axis mode, pid_t entry_pid);
 
 /* A policy alone: when each phase was active. */
 void rp_policy_svg(FILE *out, const struct sp_policy *p, const struct rp_names *nm,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "report_impl.h"
+#include "sysphase/trace.h"
 
 /* ---- the time axis ------------------------------------------------------ */
 
@@ -28,20 +29,48 @@
 struct axis {
 	double t0, t1; /* the interval drawn */
 	double tau;    /* log: the time that gets one e-fold of width; 0 = linear */
+	/*
+	 * A container runtime in front: its seconds before the entrypoint
+	 * (te) would squeeze the program's milliseconds into the last pixels
+	 * of a log axis from t0.  Then [t0, te] gets the first `split` of the
+	 * width on a log scale of its own (tau0), and the program's time is
+	 * counted from te.  te = 0: one scale.
+	 */
+	double te, tau0, split;
 };
+
+/* Where d of span falls, 0..1, on a log1p scale of tau (linear when tau is 0). */
+static double ax_u(double d, double span, double tau)
+{
+	if (span <= 0)
+		return 0;
+	return tau > 0 ? log1p(d / tau) / log1p(span / tau) : d / span;
+}
 
 static double ax_x(const struct axis *a, double t)
 {
-	double span = a->t1 - a->t0, u;
+	double u;
 
-	if (span <= 0)
+	if (a->t1 - a->t0 <= 0)
 		return LABEL_W;
 	if (t < a->t0)
 		t = a->t0;
 	if (t > a->t1)
 		t = a->t1;
-	u = a->tau > 0 ? log1p((t - a->t0) / a->tau) / log1p(span / a->tau) : (t - a->t0) / span;
+	if (a->te > 0)
+		u = t <= a->te ? a->split * ax_u(t - a->t0, a->te - a->t0, a->tau0)
+		               : a->split + (1 - a->split) * ax_u(t - a->te, a->t1 - a->te, a->tau);
+	else
+		u = ax_u(t - a->t0, a->t1 - a->t0, a->tau);
 	return LABEL_W + u * PLOT_W;
+}
+
+/* An e-fold of width for a log scale over span: its shortest phase, within sane bounds. */
+static double log_tau(double shortest, double span)
+{
+	double tau = shortest > 0 ? shortest : span * 1e-3;
+
+	return tau < span * 1e-5 ? span * 1e-5 : tau;
 }
 
 /*
@@ -52,20 +81,36 @@ static double ax_x(const struct axis *a, double t)
 static void axis_setup(struct axis *a, enum sp_report_axis mode, double t0, double t1,
                        double shortest)
 {
-	a->t0 = t0;
-	a->t1 = t1 > t0 ? t1 : t0 + 1e-6;
-	a->tau = 0;
+	*a = (struct axis){.t0 = t0, .t1 = t1 > t0 ? t1 : t0 + 1e-6};
 	if (mode == SP_AXIS_LINEAR)
 		return;
 	if (mode == SP_AXIS_AUTO && !(shortest > 0 && shortest < 0.01 * (a->t1 - a->t0)))
 		return;
-	a->tau = shortest > 0 ? shortest : (a->t1 - a->t0) * 1e-3;
-	if (a->tau < (a->t1 - a->t0) * 1e-5)
-		a->tau = (a->t1 - a->t0) * 1e-5;
+	a->tau = log_tau(shortest, a->t1 - a->t0);
 }
 
-static void axis_tick(FILE *out, const struct axis *a, double t, double y_top, double y_bot,
-                      double *last_x)
+/*
+ * With a container runtime in front (the program's first phase starts at
+ * te), auto and log axes give the runtime's time the first 30% of the
+ * width and the program the rest, each on its own log scale.
+ */
+static void axis_split(struct axis *a, enum sp_report_axis mode, double te, double shortest_rt,
+                       double shortest_prog)
+{
+	if (mode == SP_AXIS_LINEAR || !(te > a->t0 && te < a->t1))
+		return;
+	a->te = te;
+	a->split = 0.3;
+	a->tau0 = log_tau(shortest_rt, te - a->t0);
+	a->tau = log_tau(shortest_prog, a->t1 - te);
+}
+
+/*
+ * A tick at t, labelled with its distance from origin: the first event
+ * (ticks read "+1 ms"), or the container's entrypoint ("e+1 ms").
+ */
+static void axis_tick(FILE *out, const struct axis *a, double t, double origin, const char *prefix,
+                      double y_top, double y_bot, double *last_x)
 {
 	char buf[32];
 	double x = ax_x(a, t);
@@ -76,25 +121,48 @@ static void axis_tick(FILE *out, const struct axis *a, double t, double y_top, d
 	fprintf(out, "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>", x,
 	        y_top, x, y_bot);
 	fprintf(out, "<text class=\"tl\" x=\"%.1f\" y=\"%.1f\">", x, y_top - 6);
-	/* The origin is the first event; later ticks count from it, as "+1 ms". */
-	if (t > a->t0 && a->t0 > 0)
-		fputc('+', out);
-	rp_esc(out, rp_fmt_time(buf, sizeof(buf), t > a->t0 ? t - a->t0 : t));
+	if (t > origin && origin > 0)
+		fputs(prefix, out);
+	rp_esc(out, rp_fmt_time(buf, sizeof(buf), t > origin ? t - origin : t));
 	fputs("</text>\n", out);
+}
+
+/* Log ticks at 1, 2, 5 times each power of ten from origin, up to span. */
+static void log_ticks(FILE *out, const struct axis *a, double origin, double span, double tau,
+                      const char *prefix, double y_top, double y_bot, double *last_x)
+{
+	for (double dec = pow(10, floor(log10(tau))); dec <= span; dec *= 10)
+		for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) /* 1, 2, 5 */
+			if (dec * m <= span)
+				axis_tick(out, a, origin + dec * m, origin, prefix, y_top, y_bot,
+				          last_x);
 }
 
 static void axis_draw(FILE *out, const struct axis *a, double y_top, double y_bot)
 {
-	double span = a->t1 - a->t0, last_x = -1e9, step;
+	double span = a->t1 - a->t0, last_x = -1e9, step, xe;
 
 	fprintf(out, "<text class=\"al\" x=\"4\" y=\"%.1f\">time (%s axis)</text>\n", y_top - 6,
-	        a->tau > 0 ? "log" : "linear");
-	axis_tick(out, a, a->t0, y_top, y_bot, &last_x);
+	        a->te > 0    ? "log; e: entrypoint"
+	        : a->tau > 0 ? "log"
+	                     : "linear");
+	axis_tick(out, a, a->t0, a->t0, "+", y_top, y_bot, &last_x);
+	if (a->te > 0) {
+		/* The runtime's part, then a mark at the entrypoint, then the program's. */
+		log_ticks(out, a, a->t0, (a->te - a->t0) * 0.999, a->tau0, "+", y_top, y_bot,
+		          &last_x);
+		xe = ax_x(a, a->te);
+		fprintf(
+		    out,
+		    "<line class=\"entry\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\">"
+		    "<title>the container's entrypoint: the program starts here</title></line>\n",
+		    xe, y_top, xe, y_bot);
+		last_x = xe;
+		log_ticks(out, a, a->te, a->t1 - a->te, a->tau, "e+", y_top, y_bot, &last_x);
+		return;
+	}
 	if (a->tau > 0) {
-		for (double dec = pow(10, floor(log10(a->tau))); dec <= span; dec *= 10)
-			for (int m = 1; m <= 5; m += m == 1 ? 1 : 3) /* 1, 2, 5 */
-				if (dec * m <= span)
-					axis_tick(out, a, a->t0 + dec * m, y_top, y_bot, &last_x);
+		log_ticks(out, a, a->t0, span, a->tau, "+", y_top, y_bot, &last_x);
 		return;
 	}
 	step = pow(10, floor(log10(span / 8)));
@@ -103,7 +171,7 @@ static void axis_draw(FILE *out, const struct axis *a, double y_top, double y_bo
 	else if (span / step > 16)
 		step *= 2;
 	for (double t = step; t <= span + step * 1e-9; t += step)
-		axis_tick(out, a, a->t0 + t, y_top, y_bot, &last_x);
+		axis_tick(out, a, a->t0 + t, a->t0, "+", y_top, y_bot, &last_x);
 }
 
 /* ---- the timeline picture ---------------------------------------------- */
@@ -186,28 +254,28 @@ static void draw_density(FILE *out, const struct hist *h, const struct axis *a, 
 {
 	double col[DENS_COLS] = {0}, max = 0;
 
-	if (!h->n)
-		return;
-	for (size_t k = 0; k < HIST_BUCKETS; k++) {
-		double x0, x1, c0, c1;
+	/* Every epoch (one per exec) into the same columns. */
+	for (const struct hist *e = h; e; e = e->prev)
+		for (size_t k = 0; e->n && k < HIST_BUCKETS; k++) {
+			double x0, x1, c0, c1;
 
-		if (!h->n[k])
-			continue;
-		x0 = (ax_x(a, rp_hist_edge(k)) - LABEL_W) / DENS_COL;
-		x1 = (ax_x(a, rp_hist_edge(k + 1)) - LABEL_W) / DENS_COL;
-		if (x1 - x0 < 1e-9) {
-			size_t c = (size_t)x0;
+			if (!e->n[k])
+				continue;
+			x0 = (ax_x(a, e->anchor + rp_hist_edge(k)) - LABEL_W) / DENS_COL;
+			x1 = (ax_x(a, e->anchor + rp_hist_edge(k + 1)) - LABEL_W) / DENS_COL;
+			if (x1 - x0 < 1e-9) {
+				size_t c = (size_t)x0;
 
-			col[c < DENS_COLS ? c : DENS_COLS - 1] += h->n[k];
-			continue;
+				col[c < DENS_COLS ? c : DENS_COLS - 1] += e->n[k];
+				continue;
+			}
+			for (c0 = floor(x0); c0 < x1 && c0 < DENS_COLS; c0 = c1) {
+				double lo = x0 > c0 ? x0 : c0;
+
+				c1 = c0 + 1;
+				col[(size_t)c0] += e->n[k] * ((x1 < c1 ? x1 : c1) - lo) / (x1 - x0);
+			}
 		}
-		for (c0 = floor(x0); c0 < x1 && c0 < DENS_COLS; c0 = c1) {
-			double lo = x0 > c0 ? x0 : c0;
-
-			c1 = c0 + 1;
-			col[(size_t)c0] += h->n[k] * ((x1 < c1 ? x1 : c1) - lo) / (x1 - x0);
-		}
-	}
 	for (size_t c = 0; c < DENS_COLS; c++)
 		max = col[c] > max ? col[c] : max;
 	if (max <= 0)
@@ -408,7 +476,15 @@ static int pick_sublanes(const struct sp_report *r, struct lane *ln)
 	return 0;
 }
 
-static double shortest_segment(json_t *procs)
+static bool is_runtime(json_t *seg)
+{
+	const char *ph = json_string_value(json_object_get(seg, "phase"));
+
+	return ph && strcmp(ph, SP_RUNTIME_PHASE) == 0;
+}
+
+/* The shortest segment: of every phase (which < 0), the program's (0), the runtime's (1). */
+static double shortest_segment(json_t *procs, int which)
 {
 	double best = 0;
 	size_t i, k;
@@ -418,14 +494,32 @@ static double shortest_segment(json_t *procs)
 		json_array_foreach(json_object_get(p, "phases"), k, seg) {
 			double d = json_real_value(json_object_get(seg, "duration"));
 
+			if (which >= 0 && is_runtime(seg) != (which == 1))
+				continue;
 			if (d > 0 && (best == 0 || d < best))
 				best = d;
 		}
 	return best;
 }
 
+/* When the entrypoint's process began its first phase: the program's start; 0 if never. */
+static double entry_time(json_t *procs, pid_t entry_pid)
+{
+	size_t i, k;
+	json_t *p, *seg;
+
+	json_array_foreach(procs, i, p) {
+		if (!entry_pid || json_integer_value(json_object_get(p, "pid")) != entry_pid)
+			continue;
+		json_array_foreach(json_object_get(p, "phases"), k, seg)
+			if (!is_runtime(seg))
+				return json_real_value(json_object_get(seg, "start"));
+	}
+	return 0;
+}
+
 int rp_timeline_svg(FILE *out, const struct sp_report *r, json_t *procs, const struct rp_names *nm,
-                    enum sp_report_axis mode)
+                    enum sp_report_axis mode, pid_t entry_pid)
 {
 	size_t n_all = json_array_size(procs), n, i;
 	struct lane *lanes = calloc(n_all ? n_all : 1, sizeof(*lanes));
@@ -445,7 +539,9 @@ int rp_timeline_svg(FILE *out, const struct sp_report *r, json_t *procs, const s
 	}
 	if (!isfinite(t0))
 		t0 = 0;
-	axis_setup(&a, mode, t0, t1, shortest_segment(procs));
+	axis_setup(&a, mode, t0, t1, shortest_segment(procs, -1));
+	axis_split(&a, mode, entry_time(procs, entry_pid), shortest_segment(procs, 1),
+	           shortest_segment(procs, 0));
 	for (i = 0; i < n; i++) {
 		if (pick_sublanes(r, &lanes[i]) < 0) {
 			free(lanes);

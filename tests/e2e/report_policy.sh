@@ -253,6 +253,8 @@ segs = [r for r in root.iter("tr") if r.get("class") == "seg" and r.get("data-ph
 calls = sum(int(r.get("data-syscalls")) for r in rows)
 print("  %d runtime segments, %d calls" % (len(rows), calls))
 sys.exit(0 if rows and len(rows) == len(segs) and calls > 100 else 1)' ctr.html
+	check "ctr: the program's time counts from the entrypoint, marked on the axis" \
+		grep -q '<line class="entry"' ctr.html
 	same ctr_none ctr.jsonl - --no-runtime-detect
 	check "ctr --no-runtime-detect: no runtime section" not grep -q 'id="runtime"' ctr_none.html
 else
