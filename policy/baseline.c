@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sysphase/policy.h"
+#include "policy_impl.h"
 
 struct baseline_entry {
 	const char *name;
@@ -139,7 +139,9 @@ int sp_baseline_apply(const struct sp_baseline *bl, struct sp_policy_builder *b,
 	for (size_t i = 0; i < bl->n; i++) {
 		int rc = add_entries(b, bl->phase[i], every_phase, N(every_phase), diag);
 
-		if (rc == 0 && bl->creates_threads[i])
+		/* Also where completion let threads be made (clone with CLONE_THREAD). */
+		if (rc == 0 &&
+		    (bl->creates_threads[i] || sp_policy_builder_makes_threads(b, bl->phase[i])))
 			rc = add_entries(b, bl->phase[i], thread_start, N(thread_start), diag);
 		if (rc < 0)
 			return rc;

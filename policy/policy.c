@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -548,6 +549,21 @@ int sp_policy_feed_logged(struct sp_policy_builder *b, const struct sp_event *ev
 	for (size_t i = 0; c && !args_known && i < c->n_acc; i++)
 		c->acc[i].overflow = true;
 	return 0;
+}
+
+bool sp_policy_builder_makes_threads(const struct sp_policy_builder *b, const char *phase)
+{
+	int nr = sp_filter_syscall_nr("clone");
+
+	for (size_t i = 0; nr >= 0 && i < b->n_ph; i++) {
+		const struct bcall *c = b->ph[i]->calls[nr];
+
+		if (strcmp(b->ph[i]->name, phase) == 0)
+			return c && c->has_fixed && c->fixed.index == 0 &&
+			       (c->fixed.mask & CLONE_THREAD) && c->fixed.n_values == 1 &&
+			       (c->fixed.values[0] & CLONE_THREAD);
+	}
+	return false;
 }
 
 static bool phase_known(const struct sp_policy_builder *b, const char *name)

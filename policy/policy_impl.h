@@ -86,6 +86,12 @@ int sp_policy_derive_exits(struct sp_policy *p);
 int sp_policy_feed_logged(struct sp_policy_builder *b, const struct sp_event *ev, bool args_known,
                           struct sp_diag *diag);
 
+/*
+ * Whether phase may create threads by what was added to it: a clone that
+ * must have CLONE_THREAD (completion's, SP_COMPLETE_ADD_THREAD_ONLY).
+ */
+bool sp_policy_builder_makes_threads(const struct sp_policy_builder *b, const char *phase);
+
 /* Roles that share code (roles.c): what a forked child's role did, per parent phase. */
 struct sp_roles;
 

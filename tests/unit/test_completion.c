@@ -628,7 +628,9 @@ static int teardown(void **state)
 
 /*
  * A completed clone makes threads only: the builder gets it with
- * CLONE_THREAD required in its flags, and run's filter lets a thread's
+ * CLONE_THREAD required in its flags, the phase gets a new thread's
+ * start-up from the baseline (rseq, set_robust_list: libuv's pool started
+ * lazily in a steady state), and run's filter lets a thread's
  * clone through (pthread_create's flags) and stops a fork's (SIGCHLD).
  */
 static void test_thread_only_clone(void **state)
@@ -648,6 +650,7 @@ static void test_thread_only_clone(void **state)
 	struct seccomp_data sd = {.nr = SYS_clone, .arch = 0xc000003e /* AUDIT_ARCH_X86_64 */};
 	struct sp_diag diag = {{0}};
 	struct sock_filter *insns;
+	struct sp_baseline *bl;
 	struct sp_call_info ci;
 	struct sp_policy *p;
 	struct sp_allow *al;
@@ -660,7 +663,15 @@ static void test_thread_only_clone(void **state)
 	assert_int_equal(sp_completion_to_builder("serve", "clone", SP_COMPLETE_ADD_THREAD_ONLY,
 	                                          json_pack("{s:s}", "reason", "test"), b),
 	                 0);
+	/* The phase may now make threads: it gets their start-up, as the baseline gives it. */
+	bl = sp_baseline_new();
+	assert_non_null(bl);
+	assert_int_equal(sp_baseline_feed(bl, &ev), 0);
+	assert_int_equal(sp_baseline_apply(bl, b, &diag), 0);
+	sp_baseline_free(bl);
 	assert_int_equal(sp_policy_builder_finish(b, &p, &diag), 0);
+	assert_true(sp_policy_exact_find(p, 0, "rseq") >= 0);
+	assert_true(sp_policy_exact_find(p, 0, "set_robust_list") >= 0);
 	assert_int_equal(
 	    sp_policy_exact_call(p, 0, (size_t)sp_policy_exact_find(p, 0, "clone"), &ci), 0);
 	assert_int_equal(ci.prov, SP_PROV_COMPLETED);
