@@ -120,7 +120,7 @@ for mode in native strace record noexit; do
 done
 printf '%-28s %10s req/s  %5s of native  %5sx strace\n' \
 	native "${r[native]}" 1.00 "$(ratio "${r[native]}" "${r[strace]}")" \
-	"strace -f -qq" "${r[strace]}" "$(ratio "${r[strace]}" "${r[native]}")" 1.00 \
+	"strace -f" "${r[strace]}" "$(ratio "${r[strace]}" "${r[native]}")" 1.00 \
 	"sysphase record" "${r[record]}" "$(ratio "${r[record]}" "${r[native]}")" \
 	"$(ratio "${r[record]}" "${r[strace]}")" \
 	"sysphase record --no-exit" "${r[noexit]}" "$(ratio "${r[noexit]}" "${r[native]}")" \
