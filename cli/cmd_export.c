@@ -222,6 +222,19 @@ static int complete_policy(void *ctx, struct sp_policy_builder *b)
 	return rc;
 }
 
+/* Each phase a complain log names: complain mode could not see the files it touched. */
+static int learned_from(struct sp_landlock_collector *c, const char *log, struct sp_diag *diag)
+{
+	struct sp_complain_reader *r = NULL;
+	struct sp_event ev;
+	int rc = sp_complain_reader_open(log, &r, diag);
+
+	while (rc == 0 && (rc = sp_complain_reader_next(r, &ev, diag)) == 1)
+		rc = sp_landlock_collector_learned(c, ev.phase, log);
+	sp_complain_reader_free(r);
+	return rc == -ENOMEM ? sp_diag_set(diag, ENOMEM, "out of memory") : rc;
+}
+
 static void print_warning(void *ctx, const char *line)
 {
 	(void)ctx;
@@ -279,6 +292,8 @@ int cmd_export(int argc, char **argv)
 	rc = (!o.no_complete && !comp.k) || (!o.no_landlock && !comp.ll)
 	         ? -ENOMEM
 	         : sp_policy_assemble(&o.in, &p, &diag);
+	for (size_t l = 0; rc == 0 && comp.ll && l < o.in.n_logs; l++)
+		rc = learned_from(comp.ll, o.merge[l], &diag);
 	if (rc == 0 && comp.ll)
 		rc = sp_landlock_attach(comp.ll, p, &diag);
 	if (rc == 0 && !(doc = sp_policy_to_json(p)))

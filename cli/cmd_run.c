@@ -25,6 +25,7 @@ struct run_opts {
 	const char *log_path; /* NULL: stderr */
 	enum sp_action def;
 	bool graded; /* --default-action graded */
+	bool no_landlock;
 	char **argv;
 };
 
@@ -43,6 +44,7 @@ static void run_usage(FILE *out)
 	        "      --default-action A    kill (default), errno (EPERM), log, or graded:\n"
 	        "                            kill only on dangerous calls (threat levels 1-2,\n"
 	        "                            unknown numbers), let the rest through, logged\n"
+	        "      --no-landlock         no Landlock layers (files, ports), only filters\n"
 	        "  -h, --help                this text\n\n"
 	        "Exit status: the program's, or 128+signal; 2 for a bad policy or usage;\n"
 	        "127 when PROG is not found, 126 when it cannot be executed; 125 when a\n"
@@ -57,6 +59,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 	    {"policy", required_argument, NULL, 'P'},
 	    {"complain", optional_argument, NULL, 'C'},
 	    {"default-action", required_argument, NULL, 'A'},
+	    {"no-landlock", no_argument, NULL, 'L'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -84,6 +87,9 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 				return -1;
 			}
 			o->def = (enum sp_action)rc;
+			break;
+		case 'L':
+			o->no_landlock = true;
 			break;
 		case 'h':
 			run_usage(stdout);
@@ -160,7 +166,7 @@ static void on_note(void *ctx, const struct sp_enforce_note *n)
 	}
 }
 
-static void warn_if_other_program(const struct sp_enforcer *e, const char *prog)
+static void warn_if_other_program(struct sp_enforcer *e, const char *prog)
 {
 	const char *recorded = sp_enforcer_recorded_program(e);
 	char *want, *have;
@@ -169,8 +175,14 @@ static void warn_if_other_program(const struct sp_enforcer *e, const char *prog)
 		return;
 	want = sp_tracer_resolve_program(recorded);
 	have = sp_tracer_resolve_program(prog);
-	if (want && have && strcmp(want, have) != 0)
+	if (want && have && strcmp(want, have) != 0) {
 		sp_warn("the policy was recorded for '%s', not '%s'", recorded, prog);
+		/* Its layers name the recorded program's files: another program is not it. */
+		if (sp_enforcer_landlock_abi(e) >= 0)
+			sp_warn(
+			    "run: the policy's Landlock layers are not applied to another program");
+		sp_enforcer_drop_landlock(e);
+	}
 	free(want);
 	free(have);
 }
@@ -243,6 +255,7 @@ int cmd_run(int argc, char **argv)
 	}
 	eo.def = o.def;
 	eo.graded = o.graded;
+	eo.no_landlock = o.no_landlock;
 	eo.complain = log ? sp_output_stream(log) : o.complain ? stderr : NULL;
 	rc = sp_enforcer_new(o.policy, &eo, &e, &diag);
 	if (rc < 0) {
@@ -251,6 +264,10 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	warn_if_other_program(e, o.argv[0]);
+	if (sp_enforcer_landlock_lost(e))
+		sp_warn("run: this kernel's Landlock ABI (%d) cannot enforce all of the policy's "
+		        "layers: not enforced: %s",
+		        sp_enforcer_landlock_abi(e), sp_enforcer_landlock_lost(e));
 	forward_stop_signals();
 	/* A container's PID 1: an init of its own in front, every signal forwarded (cli/init.c). */
 	if (init_setup())

@@ -223,6 +223,7 @@ static void took_phase(struct sp_enforcer *e, struct sp_tracer *tracer, struct t
 {
 	struct proc *p = sp_proc_find(e, t->pid);
 
+	sp_enforce_landlock_took(e, t, t->pending);
 	t->installed = t->pending;
 	t->held |= 1ULL << t->installed;
 	t->pending = -1;
@@ -248,13 +249,15 @@ static int install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, stru
 	    .flags = INJECT_FLAGS,
 	    .refuse_io_uring = !sp_enforce_allows(f, "io_uring_enter"),
 	    .tag = t->pending,
+	    .landlock = sp_enforce_landlock_request(e, t, t->pending),
 	};
 
 	/*
 	 * The same program as the one held narrows nothing: stacking it again
-	 * would only make every later syscall run one more filter.
+	 * would only make every later syscall run one more filter (unless a
+	 * Landlock layer goes in with it).
 	 */
-	if (held && held->len == f->len &&
+	if (held && !req.landlock && held->len == f->len &&
 	    memcmp(held->insns, f->insns, f->len * sizeof(*f->insns)) == 0) {
 		took_phase(e, tracer, t);
 		return 0;
@@ -362,6 +365,7 @@ static int note_birth(struct sp_enforcer *e, const struct sp_event *ev)
 	child->installed = creator ? creator->installed : -1;
 	child->held = creator ? creator->held : 0;
 	child->logging = creator ? creator->logging : 0;
+	child->ll_id = creator ? creator->ll_id : 0; /* Landlock domains are inherited too */
 	make_pending(e, child, sp_detector_thread_phase_index_of(e->detector, ev->child));
 	return 0;
 }
@@ -396,6 +400,7 @@ static int note_transition(struct sp_enforcer *e, const struct sp_event *ev,
 		/* Only the launched program starts unannounced: it holds the initial filter. */
 		t->installed = e->initial;
 		t->held = 1ULL << e->initial;
+		t->ll_id = sp_enforce_landlock_initial_id(e);
 		/* Complain mode: install_initial_filter put the LOG filter in where it could. */
 		if (e->opts.complain && e->watch[e->initial].events_only &&
 		    e->filters[e->initial].log_insns)
@@ -532,6 +537,7 @@ static int install_initial_filter(void *opaque)
 	const struct sp_enforcer *e = opaque;
 	const struct phase_filter *f = &e->filters[e->initial];
 	struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = f->insns};
+	int rc;
 
 	/*
 	 * Unprivileged filters need it, and it keeps setuid binaries from
@@ -540,6 +546,10 @@ static int install_initial_filter(void *opaque)
 	 */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
+	/* The Landlock layer before the filter, which need not allow its calls. */
+	rc = sp_enforce_landlock_self(e);
+	if (rc < 0)
+		return rc;
 	if (e->opts.complain) {
 		if (!e->watch[e->initial].events_only || !f->log_insns)
 			return 0;

@@ -56,6 +56,7 @@ struct thr {
 	uint64_t held;
 	uint64_t logging; /* complain mode: phases whose LOG filter it really holds */
 	bool events_only; /* followed by process events alone (sp_tracer_set_events_only) */
+	int ll_id;        /* the Landlock layer it holds, as landlock.c numbers them; 0 none */
 };
 
 /*
@@ -177,6 +178,10 @@ struct sp_enforcer {
 
 	char digest[80]; /* the policy's, which a complain log's header names */
 
+	struct ll_run *ll; /* landlock.c: per rules phase, its layer; NULL without layers */
+	int ll_abi;        /* the kernel's Landlock ABI */
+	char ll_lost[256]; /* what of the layers that ABI cannot enforce */
+
 	int error;           /* -errno that ends the run (complain log write) */
 	struct sp_diag diag; /* ... and its message */
 	struct sp_enforce_result *res;
@@ -233,6 +238,17 @@ void sp_enforce_fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, str
                             const char *reason);
 /* Whether a filter's verdict on ev denies it (clone3's ENOSYS, by design, does not). */
 bool sp_enforce_violation(uint32_t verdict, const struct sp_event *ev);
+
+/* landlock.c: each phase's Landlock layer as run hands it over (docs/run.md). */
+int sp_enforce_landlock_load(struct sp_enforcer *e, struct sp_diag *diag);
+void sp_enforce_landlock_unload(struct sp_enforcer *e);
+/* The layer thread t must get on entering phase, or NULL (none, or the one it holds). */
+const struct sp_landlock_request *sp_enforce_landlock_request(const struct sp_enforcer *e,
+                                                              const struct thr *t, int phase);
+void sp_enforce_landlock_took(const struct sp_enforcer *e, struct thr *t, int phase);
+int sp_enforce_landlock_initial_id(const struct sp_enforcer *e);
+/* In the launched child before execve: the initial phase's layer.  0 or -errno. */
+int sp_enforce_landlock_self(const struct sp_enforcer *e);
 
 /* policy.c: loads and checks the policy, builds each phase's filter. */
 int sp_enforce_load(struct sp_enforcer *e, const char *path, struct sp_diag *diag);

@@ -393,7 +393,7 @@ int sp_enforce_load(struct sp_enforcer *e, const char *path, struct sp_diag *dia
 	e->detector = sp_detector_new(e->rules);
 	if (!e->detector)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
-	return 0;
+	return sp_enforce_landlock_load(e, diag);
 }
 
 void sp_enforce_unload(struct sp_enforcer *e)
@@ -405,6 +405,7 @@ void sp_enforce_unload(struct sp_enforcer *e)
 	}
 	free(e->filters);
 	free(e->watch);
+	sp_enforce_landlock_unload(e);
 	sp_detector_free(e->detector);
 	sp_rules_free(e->rules);
 	sp_policy_free(e->policy);

@@ -90,15 +90,17 @@ void sp_landlock_collector_free(struct sp_landlock_collector *c)
 		ll_strmap_free(&c->ph[i].rule_of);
 		ll_strmap_free(&c->ph[i].looked);
 		ll_strmap_free(&c->ph[i].names_in);
+		ll_strmap_free(&c->ph[i].made);
 	}
 	free(c->ph);
 	for (size_t i = 0; i < c->n_procs; i++)
 		free(c->procs[i].cwd);
 	free(c->procs);
+	ll_strmap_free(&c->ephemeral);
 	free(c);
 }
 
-static struct cphase *phase_get(struct sp_landlock_collector *c, const char *name)
+struct cphase *ll_phase_get(struct sp_landlock_collector *c, const char *name)
 {
 	for (size_t i = 0; i < c->n_ph; i++)
 		if (strcmp(c->ph[i].name, name) == 0)
@@ -178,7 +180,7 @@ int ll_add_rule(struct cphase *ph, const char *path, uint64_t access, bool dir, 
 	return ll_strmap_put(&ph->rule_of, path, ph->s.n_rules - 1);
 }
 
-static int add_port(struct cphase *ph, uint64_t port, uint64_t access)
+int ll_add_port(struct cphase *ph, uint64_t port, uint64_t access)
 {
 	for (size_t i = 0; i < ph->s.n_ports; i++)
 		if (ph->s.ports[i].port == port) {
@@ -427,7 +429,8 @@ static int on_open(struct cphase *ph, const struct cproc *pr, const struct sp_ev
 	if (flags & O_PATH) /* Landlock checks no right on an O_PATH descriptor */
 		return 0;
 	real = fd_path(json_object_get(ev->dec, "ret_fd"), &kind);
-	if (flags & __O_TMPFILE) {
+	/* The kernel's __O_TMPFILE bit alone: glibc's __O_TMPFILE has O_DIRECTORY in it too. */
+	if (flags & 020000000) {
 		rc = resolve(pr, ev->dec, dirkey, "pathname", path, sizeof(path), &why);
 		if (rc <= 0)
 			return rc < 0 ? rc : unresolved(ph, ev, why);
@@ -507,7 +510,7 @@ static int on_sockaddr(struct cphase *ph, const struct cproc *pr, const struct s
 	if (!family)
 		return 0;
 	if ((!strcmp(family, "AF_INET") || !strcmp(family, "AF_INET6")) && json_is_integer(port))
-		return net ? add_port(ph, (uint64_t)json_integer_value(port), net) : 0;
+		return net ? ll_add_port(ph, (uint64_t)json_integer_value(port), net) : 0;
 	if (strcmp(family, "AF_UNIX") != 0 || !upath)
 		return 0;
 	if (upath[0] == '@') {
@@ -530,6 +533,42 @@ static int on_sockaddr(struct cphase *ph, const struct cproc *pr, const struct s
 		return rc;
 	}
 	return 0;
+}
+
+static json_int_t inet_port(const struct sp_event *ev)
+{
+	const json_t *addr = json_object_get(ev->dec, "addr");
+	const char *family = json_string_value(json_object_get(addr, "family"));
+	const json_t *port = json_object_get(addr, "port");
+
+	if (!family || (strcmp(family, "AF_INET") && strcmp(family, "AF_INET6")) ||
+	    !json_is_integer(port))
+		return -1;
+	return json_integer_value(port);
+}
+
+static int on_inet(struct sp_landlock_collector *c, struct cphase *ph, const struct cproc *pr,
+                   const struct sp_event *ev)
+{
+	bool bind = is(ev, "bind");
+
+	if (bind && inet_port(ev) == 0)
+		c->bound_any_port = true;
+	return on_sockaddr(ph, pr, ev, bind ? SP_LL_NET_BIND_TCP : SP_LL_NET_CONNECT_TCP);
+}
+
+/* After a bind to port 0, the port the kernel chose: a connect to it names no fixed port. */
+static int on_getsockname(struct sp_landlock_collector *c, const struct sp_event *ev)
+{
+	json_int_t port = inet_port(ev);
+	char key[32];
+	size_t dummy;
+
+	if (!c->bound_any_port || port <= 0)
+		return 0;
+	snprintf(key, sizeof(key), "%lld", (long long)port);
+	return ll_strmap_find(&c->ephemeral, key, &dummy) ? 0
+	                                                  : ll_strmap_put(&c->ephemeral, key, 0);
 }
 
 static const char *const signalling[] = {
@@ -556,6 +595,29 @@ static const char *const undecoded[] = {
     "mknod",         "mknodat", "name_to_handle_at", "open_by_handle_at",
     "fanotify_mark", "mount",   "move_mount",        "open_tree"};
 
+/*
+ * A directory the phase makes does not exist when the layer is made (and
+ * its name may hold a pid: postgres's pgsql_tmp1234.0.fileset): what the
+ * phase does in it is granted beneath the first directory above it that
+ * the phase did not make (see rehome()).
+ */
+static int on_mkdir(struct cphase *ph, const struct cproc *pr, const struct sp_event *ev,
+                    char *parent, size_t n)
+{
+	char path[PATH_MAX];
+	const char *why = NULL;
+	size_t dummy;
+	int rc = on_parent(ph, pr, ev, is(ev, "mkdirat") ? "dirfd" : NULL, "pathname",
+	                   SP_LL_FS_MAKE_DIR, "a directory made in it", parent, n);
+
+	if (rc < 0 || !ev->has_exit || ev->ret != 0 ||
+	    resolve(pr, ev->dec, is(ev, "mkdirat") ? "dirfd" : NULL, "pathname", path, sizeof(path),
+	            &why) <= 0 ||
+	    ll_strmap_find(&ph->made, path, &dummy))
+		return rc;
+	return ll_strmap_put(&ph->made, path, 0);
+}
+
 static int on_fs_call(struct cphase *ph, struct cproc *pr, const struct sp_event *ev)
 {
 	char parent[PATH_MAX], path[PATH_MAX];
@@ -571,9 +633,7 @@ static int on_fs_call(struct cphase *ph, struct cproc *pr, const struct sp_event
 	if (is(ev, "openat2")) /* struct open_how is not decoded: the widest a file open can ask */
 		return on_open(ph, pr, ev, O_RDWR | O_TRUNC, "dirfd");
 	if ((is(ev, "mkdir") || is(ev, "mkdirat")) && ok_or(ev, EEXIST))
-		return on_parent(ph, pr, ev, is(ev, "mkdirat") ? "dirfd" : NULL, "pathname",
-		                 SP_LL_FS_MAKE_DIR, "a directory made in it", parent,
-		                 sizeof(parent));
+		return on_mkdir(ph, pr, ev, parent, sizeof(parent));
 	if ((is(ev, "unlink") || is(ev, "rmdir") || is(ev, "unlinkat")) && ok_or(ev, ENOENT)) {
 		bool rmdir =
 		    is(ev, "rmdir") || (is(ev, "unlinkat") && (ev->args[2] & AT_REMOVEDIR));
@@ -666,7 +726,7 @@ int sp_landlock_collector_feed(struct sp_landlock_collector *c, const struct sp_
 	}
 	if (ev->type != SP_EV_SYSCALL || !ev->phase || !ev->name || ev->abi != SP_ABI_X86_64)
 		return 0;
-	ph = phase_get(c, ev->phase);
+	ph = ll_phase_get(c, ev->phase);
 	pr = proc_get(c, ev->pid);
 	if (!ph || !pr)
 		return -ENOMEM;
@@ -677,8 +737,9 @@ int sp_landlock_collector_feed(struct sp_landlock_collector *c, const struct sp_
 	if (is(ev, "chdir") || is(ev, "fchdir") || is(ev, "getcwd"))
 		return on_cwd(pr, ev);
 	if (is(ev, "bind") || is(ev, "connect"))
-		return on_sockaddr(ph, pr, ev,
-		                   is(ev, "bind") ? SP_LL_NET_BIND_TCP : SP_LL_NET_CONNECT_TCP);
+		return on_inet(c, ph, pr, ev);
+	if (is(ev, "getsockname"))
+		return on_getsockname(c, ev);
 	if (is(ev, "sendto") || is(ev, "sendmsg"))
 		return on_sockaddr(ph, pr, ev, 0);
 	for (size_t i = 0; i < N(lookups); i++)

@@ -127,11 +127,71 @@ static char *evidence(const struct cphase *ph, const char *dir, size_t count)
  * there from its input (a document root) or a search path (libraries),
  * and another run picks others.  Never "/".
  */
+/* The first directory above path that the phase did not make, into target; false: none made. */
+static bool above_made(const struct cphase *ph, const char *path, char *target, size_t n, char *top,
+                       size_t ntop)
+{
+	char cur[PATH_MAX], up[PATH_MAX];
+	size_t dummy;
+
+	top[0] = '\0';
+	snprintf(cur, sizeof(cur), "%s", path);
+	while (strcmp(cur, "/") != 0) {
+		if (ll_strmap_find(&ph->made, cur, &dummy))
+			snprintf(top, ntop, "%s", cur);
+		ll_dir_of(cur, up, sizeof(up));
+		snprintf(cur, sizeof(cur), "%s", up);
+	}
+	if (!top[0])
+		return false;
+	ll_dir_of(top, target, n);
+	return true;
+}
+
+/*
+ * Rules on or beneath a directory the phase made itself move up to the
+ * first directory above it that the phase did not make: at the moment the
+ * layer is made the made one does not exist yet (a rule holds an inode),
+ * and its name may be the run's own (postgres's pgsql_tmp1234.0.fileset).
+ * The rules are added again from scratch, so the path index stays right.
+ */
+static int rehome(struct cphase *ph)
+{
+	struct ll_rule *old = ph->s.rules;
+	size_t n = ph->s.n_rules;
+	int rc = 0;
+
+	if (!ph->made.n)
+		return 0;
+	ph->s.rules = NULL;
+	ph->s.n_rules = 0;
+	ph->cap_rules = 0;
+	ll_strmap_free(&ph->rule_of);
+	for (size_t i = 0; i < n; i++) {
+		char target[PATH_MAX], top[PATH_MAX], why[PATH_MAX + 64];
+
+		if (rc == 0 &&
+		    above_made(ph, old[i].path, target, sizeof(target), top, sizeof(top))) {
+			snprintf(why, sizeof(why), "beneath %s, which the phase makes", top);
+			rc = ll_add_rule(ph, target, old[i].access, true, why);
+		} else if (rc == 0)
+			rc = ll_add_rule(ph, old[i].path, old[i].access, old[i].dir, old[i].why);
+		free(old[i].path);
+		free(old[i].why);
+	}
+	free(old);
+	return rc;
+}
+
 static int generalise(struct cphase *ph)
 {
 	struct ll_set *s = &ph->s;
 	char dir[PATH_MAX];
 	size_t out = 0;
+	int rc = rehome(ph);
+
+	if (rc < 0)
+		return rc;
 
 	for (size_t i = 0; i < s->n_rules; i++) {
 		struct ll_rule *r = &s->rules[i];
@@ -142,7 +202,6 @@ static int generalise(struct cphase *ph)
 			if (strcmp(dir, "/") != 0 && ll_strmap_find(&ph->names_in, dir, &count) &&
 			    count >= 2) {
 				uint64_t acc = r->access;
-				int rc;
 
 				if (ll_strmap_find(&ph->rule_of, dir, &at) && s->rules[at].dir) {
 					s->rules[at].access |= acc;
@@ -158,6 +217,7 @@ static int generalise(struct cphase *ph)
 				free(r->path);
 				free(r->why);
 				r->path = NULL;
+				r->why = NULL;
 				continue;
 			}
 		}
@@ -165,12 +225,38 @@ static int generalise(struct cphase *ph)
 	for (size_t i = 0; i < s->n_rules; i++)
 		if (s->rules[i].path)
 			s->rules[out++] = s->rules[i];
+		else
+			free(s->rules[i].why);
 	s->n_rules = out;
 	if (s->n_rules)
 		qsort(s->rules, s->n_rules, sizeof(*s->rules), cmp_rule);
 	if (s->n_ports)
 		qsort(s->ports, s->n_ports, sizeof(*s->ports), cmp_port);
 	return 0;
+}
+
+/*
+ * Connects to a port the kernel chose at bind(port 0) (a program talking
+ * to its own listener) name no port another run will use: the phase
+ * cannot restrict connect.
+ */
+static void drop_chosen_ports(const struct sp_landlock_collector *c, struct ll_set *s)
+{
+	size_t out = 0, dummy;
+
+	for (size_t i = 0; i < s->n_ports; i++) {
+		char key[32];
+
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)s->ports[i].port);
+		if ((s->ports[i].access & SP_LL_NET_CONNECT_TCP) &&
+		    ll_strmap_find(&c->ephemeral, key, &dummy)) {
+			s->connect_unpredictable = true;
+			s->ports[i].access &= ~SP_LL_NET_CONNECT_TCP;
+		}
+		if (s->ports[i].access)
+			s->ports[out++] = s->ports[i];
+	}
+	s->n_ports = out;
 }
 
 int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, struct sp_diag *diag)
@@ -190,6 +276,7 @@ int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, str
 
 		if (at < 0)
 			continue; /* a phase with no syscall of its own gets no filter either */
+		drop_chosen_ports(c, &c->ph[i].s);
 		rc = generalise(&c->ph[i]);
 		if (rc == 0) {
 			ll->ph[at].own = c->ph[i].s;
@@ -205,4 +292,23 @@ int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, str
 	sp_landlock_free(p->landlock);
 	p->landlock = ll;
 	return 0;
+}
+
+/* ---- the learning loop ---- */
+
+int sp_landlock_collector_learned(struct sp_landlock_collector *c, const char *phase,
+                                  const char *source)
+{
+	struct cphase *ph = ll_phase_get(c, phase);
+	char why[512];
+
+	if (!ph)
+		return -ENOMEM;
+	if (ph->s.unresolved)
+		return 0;
+	snprintf(why, sizeof(why),
+	         "%s logged calls of this phase the recording never saw; complain mode cannot "
+	         "see what those touched (record a workload that makes them)",
+	         source);
+	return (ph->s.unresolved = strdup(why)) ? 0 : -ENOMEM;
 }

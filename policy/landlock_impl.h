@@ -27,7 +27,9 @@ struct ll_set {
 	size_t n_ports;
 	bool signals_others; /* sent a signal to another thread or process */
 	bool abstract_unix;  /* connected or sent to an abstract unix socket */
-	char *unresolved;    /* why its paths cannot be known soundly, or NULL */
+	/* connected to a port the kernel chose at bind(port 0): another run gets another */
+	bool connect_unpredictable;
+	char *unresolved; /* why its paths cannot be known soundly, or NULL */
 };
 
 struct ll_phase {
@@ -72,6 +74,7 @@ struct cphase {
 	struct ll_strmap rule_of;  /* path -> index in s.rules */
 	struct ll_strmap looked;   /* "dir\0name" joined as "dir/name": distinct names looked up */
 	struct ll_strmap names_in; /* dir -> how many distinct names were looked up in it */
+	struct ll_strmap made;     /* directories the phase made itself (mkdir succeeded) */
 };
 
 struct sp_landlock_collector {
@@ -79,12 +82,17 @@ struct sp_landlock_collector {
 	size_t n_ph, cap_ph;
 	struct cproc *procs;
 	size_t n_procs, cap_procs;
+	bool bound_any_port;        /* some bind() asked for port 0 */
+	struct ll_strmap ephemeral; /* ports getsockname() then reported, in decimal */
 };
 
 void ll_set_free(struct ll_set *s);
 
 /* Adds or widens a rule of ph.  0 or -ENOMEM. */
 int ll_add_rule(struct cphase *ph, const char *path, uint64_t access, bool dir, const char *why);
+int ll_add_port(struct cphase *ph, uint64_t port, uint64_t access);
+/* The collector's phase called name, made on first use; NULL on ENOMEM. */
+struct cphase *ll_phase_get(struct sp_landlock_collector *c, const char *name);
 
 /* The directory part of an absolute normalised path ("/" for "/x"). */
 void ll_dir_of(const char *path, char *out, size_t n);

@@ -83,6 +83,8 @@ static json_t *own_json(const struct ll_set *s)
 	rc |= set(o, "ports", ports_json(s->ports, s->n_ports));
 	rc |= set(o, "signals_others", json_boolean(s->signals_others));
 	rc |= set(o, "abstract_unix", json_boolean(s->abstract_unix));
+	if (s->connect_unpredictable)
+		rc |= set(o, "connect_unpredictable", json_true());
 	if (s->unresolved)
 		rc |= set(o, "unresolved", json_string(s->unresolved));
 	if (rc) {
@@ -276,6 +278,7 @@ static int read_own(struct rd *r, const json_t *o, const char *ptr, struct ll_se
 		rc = read_ports(r, json_object_get(o, "ports"), ptr, &s->ports, &s->n_ports);
 	s->signals_others = json_is_true(json_object_get(o, "signals_others"));
 	s->abstract_unix = json_is_true(json_object_get(o, "abstract_unix"));
+	s->connect_unpredictable = json_is_true(json_object_get(o, "connect_unpredictable"));
 	if (rc == 0 && unres && !(s->unresolved = strdup(unres)))
 		rc = sp_diag_set(r->diag, ENOMEM, "out of memory");
 	return rc;

@@ -10,6 +10,7 @@
  * along any path through the phases at most the budget of layers.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,78 @@ static bool beneath(const char *dir, const char *path)
 	return strncmp(dir, path, n) == 0 && (path[n] == '\0' || path[n] == '/');
 }
 
+#define WRITES                                                                                \
+	(SP_LL_FS_WRITE_FILE | SP_LL_FS_MAKE_REG | SP_LL_FS_MAKE_DIR | SP_LL_FS_REMOVE_FILE | \
+	 SP_LL_FS_REMOVE_DIR | SP_LL_FS_TRUNCATE)
+#define DATA_ROOT_MIN 3
+#define DATA_ROOT_WHY "data directory: generalised"
+
+/* The parent of r's path when it is at least two levels below / ("/a/b/c" -> "/a/b"). */
+static bool deep_parent(const char *path, char *out, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash || slash == path || !memchr(path + 1, '/', (size_t)(slash - path - 1)))
+		return false;
+	snprintf(out, n, "%.*s", (int)(slash - path), path);
+	return true;
+}
+
+/*
+ * A data directory: one the phases write in through three or more of its
+ * entries (postgres's base, global, pg_wal, pg_xact...) is generalised to
+ * one rule beneath it, with the union of their rights and read_dir: a
+ * path the recording did not take (crash recovery's pg_notify) is the same
+ * kind of file in the same tree.  Never "/" or a directory right below it.
+ * Rules are borrowed (r[i].path from the phases' sets); a new one is added
+ * at the end with strings of its own, marked by why starting with "data".
+ */
+static int data_roots(struct ll_rule **rules, size_t *n)
+{
+	struct ll_rule *r = *rules;
+	size_t orig = *n;
+
+	for (size_t i = 0; i < orig; i++) {
+		char dir[4096], why[512];
+		uint64_t acc = 0;
+		size_t count = 0, len;
+		struct ll_rule *grown;
+
+		if (!(r[i].access & WRITES) || !deep_parent(r[i].path, dir, sizeof(dir)))
+			continue;
+		len = strlen(dir);
+		for (size_t j = 0; j < *n && count != SIZE_MAX; j++) {
+			const char *p = r[j].path;
+
+			if (strcmp(p, dir) == 0 && j >= orig)
+				count = SIZE_MAX; /* made already, for an earlier entry */
+			else if (strcmp(p, dir) == 0)
+				acc |= r[j].access; /* a narrower rule: the new one covers it */
+			else if (j < orig && strncmp(p, dir, len) == 0 && p[len] == '/' &&
+			         (r[j].access & WRITES)) {
+				count += strchr(p + len + 1, '/') == NULL;
+				acc |= r[j].access;
+			}
+		}
+		if (count < DATA_ROOT_MIN || count == SIZE_MAX)
+			continue;
+		grown = realloc(r, (*n + 1) * sizeof(*r));
+		if (!grown)
+			return -ENOMEM;
+		r = *rules = grown;
+		snprintf(why, sizeof(why), DATA_ROOT_WHY ", the phases write in %zu entries of it",
+		         count);
+		r[*n] = (struct ll_rule){.path = strdup(dir),
+		                         .access = acc | SP_LL_FS_READ_DIR | SP_LL_FS_READ_FILE,
+		                         .dir = true,
+		                         .why = strdup(why)};
+		if (!r[*n].path || !r[*n].why)
+			return -ENOMEM;
+		(*n)++;
+	}
+	return 0;
+}
+
 /*
  * The union of the rules of phases reach[0..n): rules on one path merged,
  * and a rule dropped where a directory above it already grants all it
@@ -66,6 +139,7 @@ static int union_rules(const struct sp_landlock *ll, const int *reach, size_t n,
 {
 	size_t total = 0, k = 0;
 	struct ll_rule *r;
+	int rc;
 
 	for (size_t i = 0; i < n; i++)
 		total += ll->ph[reach[i]].own.n_rules;
@@ -89,6 +163,9 @@ static int union_rules(const struct sp_landlock *ll, const int *reach, size_t n,
 		} else
 			r[total++] = r[i];
 	}
+	rc = data_roots(&r, &total);
+	if (rc < 0)
+		return rc;
 	k = 0;
 	for (size_t i = 0; i < total; i++) {
 		bool covered = false;
@@ -99,6 +176,8 @@ static int union_rules(const struct sp_landlock *ll, const int *reach, size_t n,
 		if (!covered)
 			r[k++] = r[i];
 	}
+	if (k)
+		qsort(r, k, sizeof(*r), cmp_rule);
 	/* Now own the strings: the layer outlives nothing, but JSON reading builds these alone. */
 	out->layer_rules = r;
 	out->n_paths = k;
@@ -106,6 +185,10 @@ static int union_rules(const struct sp_landlock *ll, const int *reach, size_t n,
 	if (!out->paths)
 		return -ENOMEM;
 	for (size_t i = 0; i < k; i++) {
+		if (r[i].why && strncmp(r[i].why, DATA_ROOT_WHY, strlen(DATA_ROOT_WHY)) == 0) {
+			out->paths[i] = (struct sp_ll_path){r[i].path, r[i].access};
+			continue; /* data_roots() made it with strings of its own */
+		}
 		r[i].path = strdup(r[i].path);
 		r[i].why = strdup(r[i].why ? r[i].why : "");
 		if (!r[i].path || !r[i].why)
@@ -149,7 +232,7 @@ static int candidate(struct sp_landlock *ll, const struct sp_policy *p, size_t i
 	size_t n = sp_policy_reach_count(p, i);
 	int *reach = calloc(n + 1, sizeof(*reach));
 	const char *unres = NULL, *unres_phase = NULL;
-	bool sig = false, abst = false;
+	bool sig = false, abst = false, any_connect = false;
 	int rc;
 
 	if (!reach)
@@ -161,12 +244,13 @@ static int candidate(struct sp_landlock *ll, const struct sp_policy *p, size_t i
 		s = &ll->ph[reach[k]].own;
 		sig |= s->signals_others;
 		abst |= s->abstract_unix;
+		any_connect |= s->connect_unpredictable;
 		if (s->unresolved && !unres) {
 			unres = s->unresolved;
 			unres_phase = sp_policy_phase_name(p, (size_t)reach[k]);
 		}
 	}
-	ph->handled_net = SP_LL_NET_ALL;
+	ph->handled_net = SP_LL_NET_ALL & ~(any_connect ? SP_LL_NET_CONNECT_TCP : 0);
 	ph->scoped = SP_LL_SCOPE_ALL & ~(sig ? SP_LL_SCOPE_SIGNAL : 0) &
 	             ~(abst ? SP_LL_SCOPE_ABSTRACT_UNIX : 0);
 	rc = union_ports(ll, reach, n, ph);

@@ -113,6 +113,19 @@ static int inject(struct sp_tracer *t, struct thread *th, struct sp_diag *why)
 	return judge_result(th, out.seccomp_ret, why);
 }
 
+/* th's Landlock layer, at its entry stop, which it leaves as it found it (tracer/landlock.c). */
+static int landlock_first(struct thread *th, struct sp_diag *why)
+{
+	struct sp_landlock_outcome out;
+	int rc = sp_inject_landlock(th->tid, th->req.landlock, &out, why);
+
+	if (out.gone) {
+		th->vanished = true;
+		th->vanished_status = out.gone_status;
+	}
+	return rc;
+}
+
 /* Whether a held process can still use an io_uring ring (it runs without seccomp). */
 static int check_io_uring(const struct sp_pids *held, struct sp_diag *why)
 {
@@ -153,6 +166,9 @@ static int install_one(struct sp_tracer *t, struct thread *th, struct sp_diag *w
 	 * ERRNO|0 (a fake success), and with TSYNC every thread ends up with
 	 * the caller's filters plus the new one.
 	 */
+	/* The layer first: the outgoing filters allow its calls, the new one may not. */
+	if (req->landlock && (rc = landlock_first(th, why)) < 0)
+		return rc;
 	before = sp_proc_seccomp_filters(th->pid, th->tid);
 	if (before < 0)
 		return sp_diag_set(why, (int)-before, "cannot read thread %d's filter count: %s",
@@ -309,6 +325,7 @@ int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid,
 	th->req.flags = req->flags;
 	th->req.refuse_io_uring = req->refuse_io_uring;
 	th->req.tag = req->tag;
+	th->req.landlock = req->landlock;
 	/*
 	 * A thread followed by events alone makes no entry stop: it must
 	 * stop at its next call.  Unless it sits in the stop being handled,

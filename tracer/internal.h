@@ -51,6 +51,7 @@ struct filter_request {
 	unsigned long flags;
 	bool refuse_io_uring;
 	long tag;
+	const struct sp_landlock_request *landlock;
 };
 
 struct thread {

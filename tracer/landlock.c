@@ -6,12 +6,12 @@
  * rule names a file by a descriptor of the caller's, so the program has
  * to make every call itself: at a syscall stop, the thread runs
  *   [prctl(PR_SET_NO_NEW_PRIVS)]    unless it is set already
- *   openat(probe, O_DIRECTORY)      a directory the layer must deny, still readable
+ *   openat(probe, O_RDONLY)         a file or directory the layer must deny, still readable
  *   landlock_create_ruleset(attr)
  *   per path: openat(O_PATH) + landlock_add_rule(PATH_BENEATH) + close
  *   per port: landlock_add_rule(NET_PORT)
  *   landlock_restrict_self + close
- *   openat(probe, O_DIRECTORY)      now EACCES: the layer took
+ *   openat(probe, O_RDONLY)         now EACCES: the layer took
  * and is put back exactly: registers, signal mask, the stack bytes used.
  * Paths resolve in the thread's own view (mount namespace, root), which
  * is what a container's program sees.
@@ -236,12 +236,12 @@ static unsigned char *image_of(const struct sp_landlock_request *req, uint64_t a
 	return img;
 }
 
-/* Opens a probe directory for reading: the fd (closed again) or -errno. */
+/* Opens a probe for reading, and closes it again: *res the descriptor or -errno. */
 static int probe(struct borrowed *b, uint64_t path, long *res)
 {
 	long fd, ignored;
 	int rc = call(b, SYS_openat, (uint64_t)AT_FDCWD, path,
-	              O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK, 0, &fd);
+	              O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC, 0, &fd);
 
 	*res = fd;
 	if (rc == 0 && fd >= 0)
@@ -365,7 +365,7 @@ static int run_calls(struct borrowed *b, const struct sp_landlock_request *req,
 		rc = sp_diag_set(why, EIO, "cannot close the ruleset descriptor");
 	if (rc < 0 || chosen < 0)
 		return rc;
-	/* The verification: a directory readable a moment ago must now be refused. */
+	/* The verification: what was readable a moment ago must now be refused. */
 	rc = probe(b, probe_at[chosen], &r);
 	if (rc < 0)
 		return sp_diag_set(why, -rc, "the probe failed: %s", strerror(-rc));

@@ -80,6 +80,8 @@ struct sp_enforcer_opts {
 	 * sp_enforcer_run).
 	 */
 	FILE *complain;
+	/* No Landlock layers, whatever the policy has (docs/run.md). */
+	bool no_landlock;
 	void (*on_note)(void *ctx, const struct sp_enforce_note *note);
 	void *ctx;
 };
@@ -94,6 +96,17 @@ int sp_enforcer_new(const char *policy_path, const struct sp_enforcer_opts *opts
                     struct sp_enforcer **out, struct sp_diag *diag);
 
 void sp_enforcer_free(struct sp_enforcer *e);
+
+/*
+ * What of the policy's Landlock layers this kernel's ABI cannot enforce
+ * ("truncate, TCP ports"), NULL when all of it; and that ABI (-1 when
+ * run applies no layer: none in the policy, --no-landlock, complain mode).
+ */
+const char *sp_enforcer_landlock_lost(const struct sp_enforcer *e);
+int sp_enforcer_landlock_abi(const struct sp_enforcer *e);
+
+/* Applies no Landlock layer after all (before sp_enforcer_run: another program than recorded). */
+void sp_enforcer_drop_landlock(struct sp_enforcer *e);
 
 /* argv[0] of the recorded program, from the policy; NULL when it has none. */
 const char *sp_enforcer_recorded_program(const struct sp_enforcer *e);

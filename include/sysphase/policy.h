@@ -499,6 +499,17 @@ int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, str
 
 void sp_landlock_free(struct sp_landlock *ll);
 
+/*
+ * The learning loop (export --merge): a phase a complain run logged calls
+ * of did something the recording never saw, and complain mode, which
+ * denies nothing and follows let-go threads by the kernel's log alone,
+ * cannot see which files that touched.  Its rules become unresolved
+ * ("source" named in why): no layer reaching it restricts files, its
+ * ports and scopes stay.  0 or -ENOMEM.
+ */
+int sp_landlock_collector_learned(struct sp_landlock_collector *c, const char *phase,
+                                  const char *source);
+
 /* Whether p carries Landlock rules at all (export without --no-landlock). */
 bool sp_policy_has_landlock(const struct sp_policy *p);
 

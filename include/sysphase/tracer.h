@@ -129,6 +129,8 @@ void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid);
  */
 int sp_tracer_set_events_only(struct sp_tracer *tracer, pid_t tid, bool on);
 
+struct sp_landlock_request;
+
 /* A filter for a thread (sp_tracer_install_filter). */
 struct sp_filter_request {
 	const struct sock_filter *insns; /* the program: valid until on_handover reports */
@@ -136,6 +138,8 @@ struct sp_filter_request {
 	unsigned long flags;  /* SECCOMP_FILTER_FLAG_* */
 	bool refuse_io_uring; /* fail while a task sharing the memory can use an io_uring ring */
 	long tag;             /* the caller's, handed back to on_handover */
+	/* A Landlock layer put on first, at the same stop (sp_inject_landlock), or NULL. */
+	const struct sp_landlock_request *landlock;
 };
 
 /*
@@ -196,11 +200,12 @@ bool sp_tracer_can_read_filters(void);
 struct sp_landlock_request {
 	const struct sp_landlock_layer *layer; /* fitted to the kernel's ABI already */
 	/*
-	 * Directories the layer denies read_dir on (its own rules do not
-	 * grant it there), tried in order: the first the thread can open
-	 * before the layer must give EACCES after it, which shows the layer
-	 * took.  Without one that opens, only landlock_restrict_self()'s
-	 * result says so (out->probe NULL).
+	 * Directories and regular files the layer denies reading (its own
+	 * rules do not grant it there), tried in order: the first the thread
+	 * can open (O_RDONLY|O_NONBLOCK|O_NOCTTY) before the layer must give
+	 * EACCES after it, which shows the layer took.  Without one that
+	 * opens, only landlock_restrict_self()'s result says so (out->probe
+	 * NULL).  Never a device: opening one may act.
 	 */
 	const char *const *probes;
 	size_t n_probes;

@@ -256,6 +256,83 @@ static void test_older_abi(void **state)
 	assert_int_equal(sp_landlock_abi() >= 0, 1);
 }
 
+/* The access of path among the own rules of the policy's first phase, read from its JSON. */
+static uint64_t own_access(const struct sp_policy *p, const char *path)
+{
+	json_t *doc = sp_policy_to_json(p), *rules, *r;
+	uint64_t acc = 0;
+	size_t i, k;
+	json_t *a;
+
+	rules = json_object_get(
+	    json_object_get(
+		json_array_get(json_object_get(json_object_get(doc, "landlock"), "phases"), 0),
+		"own"),
+	    "rules");
+	json_array_foreach(rules, i, r)
+		if (strcmp(json_string_value(json_object_get(r, "path")), path) == 0)
+			json_array_foreach(json_object_get(r, "access"), k, a)
+				acc |= sp_ll_fs_parse(json_string_value(a));
+	json_decref(doc);
+	return acc;
+}
+
+/* A directory the phase makes, a file in it, a directory opened with O_DIRECTORY, an own port. */
+static void test_made_dirs_and_chosen_ports(void **state)
+{
+	static const char *const one[] = {"run"};
+	struct sp_policy_builder *b = sp_policy_builder_new(false, one, 1);
+	struct sp_landlock_collector *c = sp_landlock_collector_new();
+	struct sp_diag diag = {{0}};
+	struct sp_landlock_layer l;
+	struct sp_policy *p;
+	const char *why;
+	int id;
+
+	(void)state;
+	feed(b, c, sys(7, "run", "mkdir", 0, 0, 0, "{\"pathname\":\"/srv/db/tmp/set.1234\"}"));
+	feed(b, c,
+	     sys(7, "run", "openat", 0, O_RDWR | O_CREAT, 3,
+	         OPENAT("/srv/db/tmp/set.1234/0", "/srv/db/tmp/set.1234/0", "file")));
+	feed(b, c,
+	     sys(7, "run", "openat", 0, O_RDONLY | O_DIRECTORY, 4,
+	         OPENAT("/srv/db/wal", "/srv/db/wal", "dir")));
+	feed(b, c,
+	     sys(7, "run", "openat", 0, O_WRONLY | O_CREAT, 5,
+	         OPENAT("/srv/db/a/log", "/srv/db/a/log", "file")));
+	feed(b, c,
+	     sys(7, "run", "openat", 0, O_WRONLY | O_CREAT, 6,
+	         OPENAT("/srv/db/b/log", "/srv/db/b/log", "file")));
+	feed(b, c,
+	     sys(7, "run", "bind", 0, 0, 0,
+	         "{\"addr\":{\"family\":\"AF_INET\",\"addr\":\"127.0.0.1\",\"port\":0}}"));
+	feed(b, c,
+	     sys(7, "run", "getsockname", 0, 0, 0,
+	         "{\"addr\":{\"family\":\"AF_INET\",\"addr\":\"127.0.0.1\",\"port\":40001}}"));
+	feed(b, c,
+	     sys(7, "run", "connect", 0, 0, 0,
+	         "{\"addr\":{\"family\":\"AF_INET\",\"addr\":\"127.0.0.1\",\"port\":40001}}"));
+	assert_int_equal(sp_policy_builder_finish(b, &p, &diag), 0);
+	assert_int_equal(sp_landlock_attach(c, p, &diag), 0);
+	sp_landlock_collector_free(c);
+	/* What happens in the made directory is granted beneath the directory above it. */
+	assert_int_equal(own_access(p, "/srv/db/tmp"), SP_LL_FS_MAKE_DIR | SP_LL_FS_READ_FILE |
+	                                                   SP_LL_FS_WRITE_FILE | SP_LL_FS_MAKE_REG);
+	assert_int_equal(own_access(p, "/srv/db/tmp/set.1234"), 0);
+	/* Three entries of /srv/db written in: /srv/db is a data directory, one rule beneath it. */
+	assert_int_equal(rule(p, "run", "/srv/db/wal"), 0);
+	assert_true(rule(p, "run", "/srv/db") & SP_LL_FS_WRITE_FILE);
+	assert_true(rule(p, "run", "/srv/db") & SP_LL_FS_READ_DIR);
+	/* O_DIRECTORY is not O_TMPFILE: read_dir only (own rule, before the union). */
+	assert_int_equal(own_access(p, "/srv/db/wal"), SP_LL_FS_READ_DIR);
+	/* A connect to the port the kernel chose: connect is not restricted, bind(0) is allowed. */
+	assert_int_equal(sp_policy_landlock_layer(p, 0, &l, &id, &why), 1);
+	assert_int_equal(l.handled_net, SP_LL_NET_BIND_TCP);
+	assert_int_equal(l.n_ports, 1);
+	assert_int_equal(l.ports[0].port, 0);
+	sp_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -263,6 +340,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_cwd),
 	    cmocka_unit_test(test_json_round_trip_and_allowlist),
 	    cmocka_unit_test(test_older_abi),
+	    cmocka_unit_test(test_made_dirs_and_chosen_ports),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
