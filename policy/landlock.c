@@ -77,6 +77,9 @@ void ll_set_free(struct ll_set *s)
 	free(s->rules);
 	free(s->ports);
 	free(s->unresolved);
+	for (size_t i = 0; i < s->n_made; i++)
+		free(s->made[i]);
+	free(s->made);
 	memset(s, 0, sizeof(*s));
 }
 

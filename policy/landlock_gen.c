@@ -259,6 +259,20 @@ static void drop_chosen_ports(const struct sp_landlock_collector *c, struct ll_s
 	s->n_ports = out;
 }
 
+/* The directories the phase made, for the layers of the phases before it (rehome_made()). */
+static int keep_made(struct cphase *ph)
+{
+	struct ll_set *s = &ph->s;
+
+	s->made = calloc(ph->made.n + 1, sizeof(*s->made));
+	if (!s->made)
+		return -ENOMEM;
+	for (size_t i = 0; i < ph->made.cap; i++)
+		if (ph->made.keys[i] && !(s->made[s->n_made++] = strdup(ph->made.keys[i])))
+			return -ENOMEM;
+	return 0;
+}
+
 int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, struct sp_diag *diag)
 {
 	struct sp_landlock *ll = calloc(1, sizeof(*ll));
@@ -278,6 +292,8 @@ int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, str
 			continue; /* a phase with no syscall of its own gets no filter either */
 		drop_chosen_ports(c, &c->ph[i].s);
 		rc = generalise(&c->ph[i]);
+		if (rc == 0)
+			rc = keep_made(&c->ph[i]);
 		if (rc == 0) {
 			ll->ph[at].own = c->ph[i].s;
 			memset(&c->ph[i].s, 0, sizeof(c->ph[i].s));

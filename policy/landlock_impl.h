@@ -30,6 +30,8 @@ struct ll_set {
 	/* connected to a port the kernel chose at bind(port 0): another run gets another */
 	bool connect_unpredictable;
 	char *unresolved; /* why its paths cannot be known soundly, or NULL */
+	char **made;      /* directories it made (mkdir): not in policy.json, derivation only */
+	size_t n_made;
 };
 
 struct ll_phase {

@@ -80,8 +80,7 @@ static bool deep_parent(const char *path, char *out, size_t n)
  * one rule beneath it, with the union of their rights and read_dir: a
  * path the recording did not take (crash recovery's pg_notify) is the same
  * kind of file in the same tree.  Never "/" or a directory right below it.
- * Rules are borrowed (r[i].path from the phases' sets); a new one is added
- * at the end with strings of its own, marked by why starting with "data".
+ * A new rule is added at the end (*rules may move).
  */
 static int data_roots(struct ll_rule **rules, size_t *n)
 {
@@ -134,24 +133,69 @@ static int data_roots(struct ll_rule **rules, size_t *n)
  * and a rule dropped where a directory above it already grants all it
  * grants.  Quadratic in the rules of the union, which are few (tens).
  */
+static void rule_free(struct ll_rule *r)
+{
+	free(r->path);
+	free(r->why);
+	r->path = r->why = NULL;
+}
+
+/*
+ * A rule on or beneath a directory some phase of the reach makes moves to
+ * the first directory above it that none of them makes: this layer goes in
+ * before that mkdir, when the rule's path does not exist yet.  (The layer
+ * of a phase after the mkdir keeps the rule where it is: there it exists.)
+ */
+static int rehome_made(const struct sp_landlock *ll, const int *reach, size_t n, struct ll_rule *r)
+{
+	char top[4096] = "", up[4096], why[4096 + 64];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct ll_set *s = &ll->ph[reach[i]].own;
+
+		for (size_t m = 0; m < s->n_made; m++)
+			if (beneath(s->made[m], r->path) &&
+			    (!top[0] || strlen(s->made[m]) < strlen(top)))
+				snprintf(top, sizeof(top), "%s", s->made[m]);
+	}
+	if (!top[0])
+		return 0;
+	ll_dir_of(top, up, sizeof(up));
+	snprintf(why, sizeof(why), "beneath %s, which a phase it reaches makes", top);
+	rule_free(r);
+	r->path = strdup(up);
+	r->why = strdup(why);
+	r->dir = true;
+	return r->path && r->why ? 0 : -ENOMEM;
+}
+
 static int union_rules(const struct sp_landlock *ll, const int *reach, size_t n,
                        struct ll_phase *out)
 {
 	size_t total = 0, k = 0;
 	struct ll_rule *r;
-	int rc;
+	int rc = 0;
 
 	for (size_t i = 0; i < n; i++)
 		total += ll->ph[reach[i]].own.n_rules;
 	r = calloc(total + 1, sizeof(*r));
 	if (!r)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
+	out->layer_rules = r; /* owned from here on: ll_phase_free() frees n_paths of them */
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		const struct ll_set *s = &ll->ph[reach[i]].own;
 
-		for (size_t j = 0; j < s->n_rules; j++)
-			r[k++] = s->rules[j]; /* borrowed for now */
+		for (size_t j = 0; j < s->n_rules && rc == 0; j++) {
+			r[k] = s->rules[j];
+			r[k].path = strdup(s->rules[j].path);
+			r[k].why = strdup(s->rules[j].why ? s->rules[j].why : "");
+			out->n_paths = ++k;
+			rc = r[k - 1].path && r[k - 1].why ? rehome_made(ll, reach, n, &r[k - 1])
+			                                   : -ENOMEM;
+		}
 	}
+	if (rc < 0)
+		return rc;
 	if (k)
 		qsort(r, k, sizeof(*r), cmp_rule);
 	/* Merge equal paths (adjacent once sorted). */
@@ -160,10 +204,14 @@ static int union_rules(const struct sp_landlock *ll, const int *reach, size_t n,
 		if (total && strcmp(r[total - 1].path, r[i].path) == 0) {
 			r[total - 1].access |= r[i].access;
 			r[total - 1].dir |= r[i].dir;
+			rule_free(&r[i]);
 		} else
 			r[total++] = r[i];
 	}
+	out->n_paths = total;
 	rc = data_roots(&r, &total);
+	out->layer_rules = r;
+	out->n_paths = total;
 	if (rc < 0)
 		return rc;
 	k = 0;
@@ -171,30 +219,23 @@ static int union_rules(const struct sp_landlock *ll, const int *reach, size_t n,
 		bool covered = false;
 
 		for (size_t j = 0; j < total && !covered; j++)
-			covered = j != i && r[j].dir && beneath(r[j].path, r[i].path) &&
+			covered = j != i && r[j].path && r[j].dir &&
+			          beneath(r[j].path, r[i].path) &&
 			          (r[i].access & ~r[j].access) == 0;
-		if (!covered)
-			r[k++] = r[i];
+		if (covered)
+			rule_free(&r[i]);
 	}
+	for (size_t i = 0; i < total; i++)
+		if (r[i].path)
+			r[k++] = r[i];
+	out->n_paths = k;
 	if (k)
 		qsort(r, k, sizeof(*r), cmp_rule);
-	/* Now own the strings: the layer outlives nothing, but JSON reading builds these alone. */
-	out->layer_rules = r;
-	out->n_paths = k;
 	out->paths = calloc(k + 1, sizeof(*out->paths));
 	if (!out->paths)
 		return -ENOMEM;
-	for (size_t i = 0; i < k; i++) {
-		if (r[i].why && strncmp(r[i].why, DATA_ROOT_WHY, strlen(DATA_ROOT_WHY)) == 0) {
-			out->paths[i] = (struct sp_ll_path){r[i].path, r[i].access};
-			continue; /* data_roots() made it with strings of its own */
-		}
-		r[i].path = strdup(r[i].path);
-		r[i].why = strdup(r[i].why ? r[i].why : "");
-		if (!r[i].path || !r[i].why)
-			return -ENOMEM;
+	for (size_t i = 0; i < k; i++)
 		out->paths[i] = (struct sp_ll_path){r[i].path, r[i].access};
-	}
 	return 0;
 }
 

@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Landlock per phase on a tracee checked before and after each phase
+# (tracees/landlock_phases, rules tests/data/rules/landlock_phases.json:
+# setup -> work at listen() -> serve at accept4()).  Recorded without its
+# probes, the tracee is then run with them: at the end of each phase it
+# tries what the recording never did, and each phase's layer must allow
+# exactly what the phases from there on were seen to need, generalised
+# where the trace supports it:
+#   setup  reads everything setup, work and serve read (data/, www/),
+#          not conf/ once it has moved on, never secret.txt or the leak;
+#   work   data/ is a data set (two names): data/c.txt too; conf/ no more;
+#   serve  the document root (index.html and a missing name): other.html,
+#          but not data/, not the planted www/leak -> secret outside, and
+#          no file is created in www.
+# A layer is a thread's: the probes run in the thread that changed phase.
+
+. "$(dirname "$0")/lib.sh"
+need_sysphase
+RULES=$SRCDIR/tests/data/rules/landlock_phases.json
+PROG=$TRACEES/landlock_phases
+D=$T/app
+mkdir -p "$D/conf" "$D/logs" "$D/state" "$D/data" "$D/www"
+echo conf >"$D/conf/app.conf"
+for f in data/a.txt data/b.txt data/c.txt www/index.html www/other.html; do
+	echo "$f" >"$D/$f"
+done
+echo secret >"$T/secret.txt"
+echo secret >"$D/secret.txt"
+
+"$SYSPHASE" record --rules "$RULES" -o "$T/trace.jsonl" -- "$PROG" "$D" >"$T/rec.out" 2>&1
+check "record exits 0" test $? -eq 0
+check "the recorded run finished" grep -q "landlock_phases: done" "$T/rec.out"
+"$SYSPHASE" export --rules "$RULES" "$T/trace.jsonl" -o "$T/pol" >"$T/export.out" 2>&1
+check "export exits 0" test $? -eq 0
+check "every phase has a layer" test "$(grep -c ': layer ' "$T/export.out")" -eq 3
+
+# What the recording never did: a fresh state directory, a planted symlink.
+rm -rf "$D/state/run"
+ln -s "$T/secret.txt" "$D/www/leak"
+"$SYSPHASE" run --policy "$T/pol/policy.json" -- "$PROG" "$D" --probe >"$T/run.out" 2>"$T/run.err"
+rc=$?
+check "run exits 0 (got $rc)" test "$rc" -eq 0
+check "the program finished under its layers" grep -q "landlock_phases: done" "$T/run.out"
+check "run reports nothing" test ! -s "$T/run.err"
+expect() {
+	check "$1 $2: $3" grep -qx "probe $1 $2: $3" "$T/run.out"
+}
+expect setup conf/app.conf ok
+expect setup data/c.txt ok
+expect setup www/other.html ok
+expect setup www/leak EACCES
+expect setup secret.txt EACCES
+expect setup www/new.txt EACCES
+expect work conf/app.conf EACCES
+expect work data/c.txt ok
+expect work www/other.html ok
+expect work www/leak EACCES
+expect work secret.txt EACCES
+expect serve conf/app.conf EACCES
+expect serve data/c.txt EACCES
+expect serve www/other.html ok
+expect serve www/leak EACCES
+expect serve secret.txt EACCES
+expect serve www/new.txt EACCES
+check "the state directory made anew under the layers holds the pid" test -s "$D/state/run/pid"
+check "no file was created in www" test ! -e "$D/www/new.txt"
+
+# The same run without Landlock opens everything: the EACCES above are the layers'.
+"$SYSPHASE" run --no-landlock --policy "$T/pol/policy.json" -- "$PROG" "$D" --probe \
+	>"$T/run2.out" 2>"$T/run2.err"
+check "run --no-landlock exits 0" test $? -eq 0
+check "without Landlock serve reads the planted leak" grep -qx "probe serve www/leak: ok" "$T/run2.out"
+check "without Landlock serve reads secret.txt" grep -qx "probe serve secret.txt: ok" "$T/run2.out"
+finish

@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tracee for Landlock under `sysphase run` (tests/e2e/run_landlock_phases.sh,
+ * rules tests/data/rules/landlock_phases.json): a tiny server in DIR.
+ *
+ *   setup  from exec: reads conf/app.conf, appends to logs/app.log
+ *          (O_CREAT), makes state/run, binds 127.0.0.1:0, listens
+ *   work   opened by listen(): connects to itself, reads data/a.txt and
+ *          data/b.txt, writes state/run/pid
+ *   serve  opened by accept4(): reads www/index.html, looks up www/missing
+ *
+ * With --probe it also tries, at the end of each phase, what the
+ * recording never did, and prints one line per try ("probe NAME: ok" or
+ * the errno name), so the test sees what each phase's layer allows:
+ * reading conf/app.conf, data/c.txt, www/other.html, www/leak (a symlink
+ * the test plants to a file outside DIR), secret.txt, and creating
+ * www/new.txt.  Only openat is used for them: every phase's filter has it.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *dir;
+static int probing;
+
+/* Writes a, b and c as one line (write(2): a line must survive a kill that follows). */
+static void say(const char *a, const char *b, const char *c)
+{
+	char line[512];
+	int n = snprintf(line, sizeof(line), "%s%s%s\n", a, b, c);
+
+	if (n > 0 && write(1, line, (size_t)n) < 0)
+		_exit(3);
+}
+
+static void die(const char *what)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s: %s", what, strerror(errno));
+	say("landlock_phases: ", buf, "");
+	exit(1);
+}
+
+/* Opens DIR/rel with flags; the descriptor or -errno. */
+static int open_in(const char *rel, int flags)
+{
+	char path[1024];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	fd = open(path, flags | O_CLOEXEC, 0644);
+	return fd < 0 ? -errno : fd;
+}
+
+static void must_read(const char *rel)
+{
+	char buf[64];
+	int fd = open_in(rel, O_RDONLY);
+
+	if (fd < 0) {
+		errno = -fd;
+		die(rel);
+	}
+	if (read(fd, buf, sizeof(buf)) < 0)
+		die(rel);
+	close(fd);
+}
+
+static void try(const char *phase, const char *rel, int flags)
+{
+	int fd = open_in(rel, flags);
+	char what[128];
+
+	snprintf(what, sizeof(what), "%s %s", phase, rel);
+	if (fd >= 0)
+		close(fd);
+	say("probe ", what, fd >= 0 ? ": ok" : -fd == EACCES ? ": EACCES" : ": other error");
+}
+
+static void probes(const char *phase)
+{
+	if (!probing)
+		return;
+	try(phase, "conf/app.conf", O_RDONLY);
+	try(phase, "data/c.txt", O_RDONLY);
+	try(phase, "www/other.html", O_RDONLY);
+	try(phase, "www/leak", O_RDONLY);
+	try(phase, "secret.txt", O_RDONLY);
+	try(phase, "www/new.txt", O_WRONLY | O_CREAT);
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	socklen_t alen = sizeof(addr);
+	int srv, cli, conn, fd;
+	char buf[16];
+	struct stat st;
+
+	if (argc < 2) {
+		say("usage: ", argv[0], " DIR [--probe]");
+		return 2;
+	}
+	dir = argv[1];
+	probing = argc > 2 && strcmp(argv[2], "--probe") == 0;
+
+	/* setup */
+	must_read("conf/app.conf");
+	fd = open_in("logs/app.log", O_WRONLY | O_CREAT | O_APPEND);
+	if (fd < 0 || write(fd, "setup\n", 6) != 6)
+		die("logs/app.log");
+	if (mkdir(strcat(strcpy((char[1024]){0}, dir), "/state/run"), 0755) < 0 && errno != EEXIST)
+		die("mkdir state/run");
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	srv = socket(AF_INET, SOCK_STREAM, 0);
+	if (srv < 0 || bind(srv, (struct sockaddr *)&addr, sizeof(addr)) < 0 ||
+	    getsockname(srv, (struct sockaddr *)&addr, &alen) < 0)
+		die("bind");
+	probes("setup");
+	if (listen(srv, 4) < 0)
+		die("listen");
+
+	/* work */
+	cli = socket(AF_INET, SOCK_STREAM, 0);
+	if (cli < 0 || connect(cli, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		die("connect");
+	must_read("data/a.txt");
+	must_read("data/b.txt");
+	fd = open_in("state/run/pid", O_WRONLY | O_CREAT | O_TRUNC);
+	if (fd < 0 || write(fd, "1\n", 2) != 2)
+		die("state/run/pid");
+	close(fd);
+	probes("work");
+
+	/* serve */
+	conn = accept4(srv, NULL, NULL, SOCK_CLOEXEC);
+	if (conn < 0)
+		die("accept4");
+	must_read("www/index.html");
+	if (stat(strcat(strcpy((char[1024]){0}, dir), "/www/missing"), &st) == 0)
+		die("www/missing exists");
+	if (write(cli, "ping", 4) != 4 || read(conn, buf, sizeof(buf)) != 4)
+		die("ping");
+	probes("serve");
+	say("landlock_phases: ", "done", "");
+	return 0;
+}
