@@ -364,6 +364,14 @@ struct sp_trace_writer {
 	FILE *f;
 	struct sp_output *output; /* sp_trace_writer_create's, committed by sp_trace_writer_free */
 	struct sbuf line;
+	/*
+	 * The last stack written and its text.  The tracer hands out one
+	 * array per call path (tracer/stack.h: shared, never modified), so a
+	 * loop's syscalls carry the very same array: held here by a
+	 * reference, its address cannot be reused for another one.
+	 */
+	json_t *stack_key;
+	struct sbuf stack_text;
 };
 
 /* Hands the line to the stream and empties the buffer; 0 or -errno. */
@@ -495,10 +503,7 @@ static int _trace_syscall(struct sbuf *b, const struct sp_event *ev)
 		rc |= KEY(b, "site");
 		rc |= _sbuf_cstr(b, ev->site);
 	}
-	if (ev->stack) {
-		rc |= KEY(b, "stack");
-		rc |= _sbuf_json_walk(b, ev->stack);
-	}
+	/* The stack is the writer's (sp_trace_write): it keeps the last one's text. */
 	return rc ? -ENOMEM : 0;
 }
 
@@ -559,6 +564,24 @@ static int _trace_fields(struct sbuf *b, const struct sp_event *ev)
 	return rc ? -ENOMEM : 0;
 }
 
+/* "stack":[...] of ev, from the last stack's text when it is the same array. */
+static int _trace_stack(struct sp_trace_writer *w, json_t *stack)
+{
+	int rc;
+
+	if (stack != w->stack_key) {
+		json_decref(w->stack_key);
+		w->stack_key = NULL;
+		w->stack_text.len = 0;
+		if (_sbuf_json_walk(&w->stack_text, stack))
+			return -1;
+		w->stack_key = json_incref(stack);
+	}
+	rc = KEY(&w->line, "stack");
+	rc |= _sbuf_add(&w->line, w->stack_text.p, w->stack_text.len);
+	return rc;
+}
+
 int sp_trace_write(struct sp_trace_writer *w, const struct sp_event *ev)
 {
 	struct sbuf *b = &w->line;
@@ -582,6 +605,8 @@ int sp_trace_write(struct sp_trace_writer *w, const struct sp_event *ev)
 	rc |= KEY(b, "pid");
 	rc |= _sbuf_int(b, ev->pid);
 	rc |= _trace_fields(b, ev);
+	if (ev->type == SP_EV_SYSCALL && ev->stack)
+		rc |= _trace_stack(w, ev->stack);
 	if (ev->phase) {
 		rc |= KEY(b, "phase");
 		rc |= _sbuf_cstr(b, ev->phase);
@@ -607,6 +632,8 @@ int sp_trace_writer_free(struct sp_trace_writer *w)
 	if (w->output && (rc2 = sp_output_commit(w->output, NULL)) < 0 && rc == 0)
 		rc = rc2;
 	free(w->line.p);
+	free(w->stack_text.p);
+	json_decref(w->stack_key);
 	free(w);
 	return rc;
 }
