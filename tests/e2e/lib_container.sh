@@ -12,13 +12,15 @@ need_static_busybox() {
 		{ echo "SKIP: busybox is not static (install busybox-static)"; exit 77; }
 }
 
-# make_bundle DIR ARGS-JSON: a bundle in DIR running ARGS, busybox as its rootfs.
+# make_bundle DIR ARGS-JSON: a bundle in DIR running ARGS, $BUSYBOX (if set) in its rootfs.
 make_bundle() {
 	local b=$1 args=$2
 	mkdir -p "$b/rootfs/bin" "$b/rootfs/etc" "$b/rootfs/proc" "$b/rootfs/dev" "$b/rootfs/sys" \
 		"$b/rootfs/tmp"
-	cp "$BUSYBOX" "$b/rootfs/bin/busybox"
-	ln -sf busybox "$b/rootfs/bin/sh"
+	if [ -n "${BUSYBOX:-}" ]; then
+		cp "$BUSYBOX" "$b/rootfs/bin/busybox"
+		ln -sf busybox "$b/rootfs/bin/sh"
+	fi
 	echo container >"$b/rootfs/etc/hostname"
 	(cd "$b" && rm -f config.json && runc spec)
 	jq --argjson args "$args" '.process.terminal = false | .process.args = $args

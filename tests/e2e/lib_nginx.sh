@@ -33,7 +33,8 @@ URL=http://127.0.0.1:$PORT
 stop_nginx() {
 	local m
 	m=$(cat "$DIR/nginx.pid" 2>/dev/null) || return 0
-	[ -n "$m" ] || return 0
+	# A pid file written inside a PID namespace says 1: never signal the host's init.
+	[ -n "$m" ] && [ "$m" -gt 1 ] 2>/dev/null || return 0
 	track $(children_of "$m")
 	kill -QUIT "$m" 2>/dev/null
 	wait_until 20 not kill -0 "$m" 2>/dev/null
