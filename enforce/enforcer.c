@@ -208,14 +208,15 @@ void sp_enforce_fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, str
 	sp_enforce_note(e, &n);
 }
 
-/* Thread t is let go once this event is handled: its entry goes, its detector state too. */
+/*
+ * Thread t is let go once this event is handled: its detector state goes
+ * now, its record when the tracer drops its entry (on_thread_gone).
+ */
 static void let_go(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
 {
-	pid_t tid = t->tid;
-
-	sp_tracer_detach_thread_after(tracer, tid);
-	sp_detector_forget(e->detector, tid);
-	sp_thr_let_go(e, tid);
+	t->let_go = true;
+	sp_tracer_detach_thread_after(tracer, t->tid);
+	sp_detector_forget(e->detector, t->tid);
 }
 
 /* Thread t holds the filter of its pending phase from now on. */
@@ -287,8 +288,10 @@ static void on_handover(void *opaque, struct sp_tracer *tracer, pid_t tid, long 
                         const char *why)
 {
 	struct sp_enforcer *e = opaque;
-	struct thr *t = sp_thr_find(e, tid);
+	struct thr *t;
 
+	e->tracer = tracer;
+	t = sp_thr_find(e, tid);
 	if (!t)
 		return;
 	t->pending = (int)tag;
@@ -349,6 +352,7 @@ static int note_birth(struct sp_enforcer *e, const struct sp_event *ev)
 	struct thr *creator = sp_thr_find(e, ev->tid);
 	struct thr *child;
 	struct proc *p;
+	int rc;
 
 	if (fork) {
 		p = sp_proc_fresh(e, ev->child);
@@ -359,9 +363,11 @@ static int note_birth(struct sp_enforcer *e, const struct sp_event *ev)
 		if (e->opts.complain && sp_complain_birth(e, ev->pid, ev->child) < 0)
 			return -ENOMEM;
 	}
-	child = sp_thr_get(e, ev->child, fork ? ev->child : ev->pid);
-	if (!child)
-		return -ENOMEM;
+	rc = sp_thr_get(e, ev->child, fork ? ev->child : ev->pid, &child);
+	if (rc == -ESRCH)
+		return 0; /* not followed (born to a thread let go, or gone already) */
+	if (rc < 0)
+		return rc;
 	child->installed = creator ? creator->installed : -1;
 	child->held = creator ? creator->held : 0;
 	child->logging = creator ? creator->logging : 0;
@@ -384,6 +390,7 @@ static int note_transition(struct sp_enforcer *e, const struct sp_event *ev,
 {
 	struct proc *p = sp_proc_get(e, tr->pid);
 	struct thr *t;
+	int rc;
 
 	if (!p)
 		return -ENOMEM;
@@ -393,9 +400,11 @@ static int note_transition(struct sp_enforcer *e, const struct sp_event *ev,
 		return 0; /* note_birth, from the fork event itself */
 	if (ends_there(ev))
 		return 0;
-	t = sp_thr_get(e, tr->tid, tr->pid);
-	if (!t)
-		return -ENOMEM;
+	rc = sp_thr_get(e, tr->tid, tr->pid, &t);
+	if (rc == -ESRCH)
+		return 0;
+	if (rc < 0)
+		return rc;
 	if (tr->kind == SP_TR_START && t->installed < 0 && !e->leader) {
 		/* Only the launched program starts unannounced: it holds the initial filter. */
 		t->installed = e->initial;
@@ -414,29 +423,21 @@ static int note_transition(struct sp_enforcer *e, const struct sp_event *ev,
 	return 0;
 }
 
-/* exec from a non-leader thread: it goes on under the leader's id, the others are gone. */
-static int note_exec(struct sp_enforcer *e, const struct sp_event *ev)
+/*
+ * exec from a non-leader thread: it goes on under the leader's id, the
+ * others are gone.  The tracer moved its record to the leader's entry.
+ */
+static void note_exec(struct sp_enforcer *e, const struct sp_event *ev)
 {
-	struct thr *caller = sp_thr_find(e, ev->former_tid);
-	struct thr saved = caller ? *caller : (struct thr){.installed = -1, .pending = -1};
-	struct thr *leader;
+	struct thr *caller = sp_thr_find(e, ev->pid);
 
-	sp_thr_drop(e, ev->former_tid);
-	leader = sp_thr_get(e, ev->pid, ev->pid);
-	if (!leader)
-		return -ENOMEM;
-	if (caller) {
-		leader->installed = saved.installed;
-		leader->pending = saved.pending;
-		leader->held = saved.held;
-		leader->logging = saved.logging;
-	}
-	return 0;
+	if (caller)
+		caller->tid = ev->pid;
 }
 
+/* The thread's record goes when the tracer drops its entry, right after this event. */
 static void on_exit_event(struct sp_enforcer *e, struct proc *p, const struct sp_event *ev)
 {
-	sp_thr_drop(e, ev->tid);
 	if (!ev->whole_process || !p)
 		return;
 	if (ev->killed && ev->signo == SIGSYS && !audit_wait_for(e, p, 1000))
@@ -457,6 +458,13 @@ static void note_denied_call(struct sp_enforcer *e, struct proc *p, const struct
 	p->installed = t->installed;
 }
 
+/* The tracer stops following a thread: its record goes. */
+static void on_thread_gone(void *opaque, pid_t tid, void *data)
+{
+	(void)tid;
+	sp_thr_gone(opaque, data);
+}
+
 static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 {
 	struct sp_enforcer *e = opaque;
@@ -465,6 +473,7 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	struct thr *t;
 	int rc;
 
+	e->tracer = tracer;
 	if (e->error)
 		return e->error;
 	if (e->opts.complain && (rc = sp_complain_drain(e)) < 0)
@@ -478,8 +487,8 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 		return rc;
 	if ((ev->type == SP_EV_CLONE || ev->type == SP_EV_FORK) && (rc = note_birth(e, ev)) < 0)
 		return rc;
-	if (ev->type == SP_EV_EXEC && ev->former_tid && (rc = note_exec(e, ev)) < 0)
-		return rc;
+	if (ev->type == SP_EV_EXEC && ev->former_tid)
+		note_exec(e, ev);
 
 	p = sp_proc_find(e, ev->pid);
 	t = sp_thr_find(e, ev->tid);
@@ -633,11 +642,13 @@ int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_
 	topts.pre_exec = install_initial_filter;
 	topts.on_event = on_event;
 	topts.on_handover = on_handover;
+	topts.on_thread_gone = on_thread_gone;
 	topts.ctx = e;
 	if (e->opts.complain && (rc = sp_complain_start(e, argv, diag)) < 0)
 		return rc;
 	sp_records_start(e);
 	rc = sp_tracer_run(&topts, &tres, diag);
+	e->tracer = NULL; /* its entries, and the thread records on them, are gone */
 	if (e->opts.complain && !e->error)
 		e->error = sp_complain_finish(e, &e->diag);
 	sp_records_stop(e);

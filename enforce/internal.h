@@ -41,11 +41,12 @@ struct phase_filter {
 
 /*
  * What the supervisor knows of each thread it follows: filters and phases
- * are per thread (docs/run.md).  Freed when the thread exits or is let go.
+ * are per thread (docs/run.md).  Hung on the tracer's entry for the thread
+ * (sp_tracer_thread_data), freed when the tracer stops following it.
  */
 struct thr {
-	struct thr *next; /* hash chain */
 	pid_t tid, pid;
+	bool let_go;   /* being let go: its process's let-go bookkeeping when it is freed */
 	int installed; /* phase whose filter the thread holds (last installed), -1 none */
 	int pending;   /* phase whose filter it must get at its next syscall entry, -1 none */
 	/*
@@ -153,7 +154,7 @@ struct sp_enforcer {
 	uint64_t unseen_noted;     /* phases the policy never saw, already noted */
 
 	struct proc *procs[SP_ENFORCE_BUCKETS];
-	struct thr *thrs[SP_ENFORCE_BUCKETS];
+	struct sp_tracer *tracer; /* during a run: the thread records hang on its entries */
 	size_t n_procs, n_thrs, n_let_go, sweep_at;
 	pid_t graveyard[SP_ENFORCE_GRAVEYARD]; /* ring of exited processes, oldest first */
 	size_t n_graveyard, graveyard_head;
@@ -187,12 +188,12 @@ struct sp_enforcer {
 	struct sp_enforce_result *res;
 };
 
-/* state.c: the thread and process tables. */
+/* state.c: the thread records (on the tracer's entries) and the process table. */
 struct thr *sp_thr_find(const struct sp_enforcer *e, pid_t tid);
-struct thr *sp_thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid); /* NULL on ENOMEM */
-void sp_thr_drop(struct sp_enforcer *e, pid_t tid);
-/* A thread let go: its entry is freed, and its process's once no thread of it is followed. */
-void sp_thr_let_go(struct sp_enforcer *e, pid_t tid);
+/* Thread tid's record, made when new: 0, -ESRCH when the tracer does not follow tid, -ENOMEM. */
+int sp_thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid, struct thr **out);
+/* The tracer no longer follows t (opts->on_thread_gone): freed, its process told. */
+void sp_thr_gone(struct sp_enforcer *e, struct thr *t);
 struct proc *sp_proc_find(const struct sp_enforcer *e, pid_t pid);
 struct proc *sp_proc_get(struct sp_enforcer *e, pid_t pid);   /* NULL on ENOMEM */
 struct proc *sp_proc_fresh(struct sp_enforcer *e, pid_t pid); /* born now: stale state dropped */

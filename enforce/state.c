@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The enforcer's thread and process tables: hashed by id, each entry
- * freed when its thread or process ends or is let go, so that memory
- * follows the live tracees (a fork-per-connection server stays flat) and
- * a reused pid never meets a dead process's state.
+ * The enforcer's thread and process records.  A thread's record hangs on
+ * the tracer's own entry for it (one table for both), and is freed when
+ * the tracer stops following the thread (it exited or was let go).
+ * Processes are hashed by id, freed when they end or are let go and gone,
+ * so that memory follows the live tracees (a fork-per-connection server
+ * stays flat) and a reused pid never meets a dead process's state.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,63 +22,68 @@ static size_t bucket(pid_t id)
 	return (size_t)id % SP_ENFORCE_BUCKETS;
 }
 
-/* ---- threads ---- */
+static void sweep_let_go(struct sp_enforcer *e);
+
+/* ---- threads: records hung on the tracer's own entries (sp_tracer_thread_data) ---- */
 
 struct thr *sp_thr_find(const struct sp_enforcer *e, pid_t tid)
 {
-	for (struct thr *t = e->thrs[bucket(tid)]; t; t = t->next)
-		if (t->tid == tid)
-			return t;
-	return NULL;
+	void **slot = sp_tracer_thread_data(e->tracer, tid);
+
+	return slot ? *slot : NULL;
 }
 
-struct thr *sp_thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid)
+int sp_thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid, struct thr **out)
 {
-	struct thr *t = sp_thr_find(e, tid);
+	void **slot = sp_tracer_thread_data(e->tracer, tid);
+	struct thr *t = slot ? *slot : NULL;
 	struct proc *p;
 
-	if (t && t->pid == pid)
-		return t;
-	if (t)
-		sp_thr_drop(e, tid); /* a tid now in another process */
+	*out = NULL;
+	if (!slot)
+		return -ESRCH; /* not followed: nothing of it to enforce */
+	if (t && t->pid == pid) {
+		*out = t;
+		return 0;
+	}
 	p = sp_proc_get(e, pid);
-	t = calloc(1, sizeof(*t));
-	if (!p || !t) {
-		free(t);
-		return NULL;
+	if (!p)
+		return -ENOMEM;
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		e->n_thrs++;
+	} else {
+		/* A tid now in another process: its record starts over. */
+		struct proc *was = sp_proc_find(e, t->pid);
+
+		if (was && was->nthreads)
+			was->nthreads--;
 	}
 	*t = (struct thr){.tid = tid, .pid = pid, .installed = -1, .pending = -1};
-	t->next = e->thrs[bucket(tid)];
-	e->thrs[bucket(tid)] = t;
-	e->n_thrs++;
+	*slot = t;
 	p->nthreads++;
-	return t;
-}
-
-/* Unlinks and frees thread tid; returns its process id, or 0 when it was not known. */
-static pid_t thr_unlink(struct sp_enforcer *e, pid_t tid)
-{
-	for (struct thr **link = &e->thrs[bucket(tid)]; *link; link = &(*link)->next) {
-		struct thr *t = *link;
-		pid_t pid = t->pid;
-		struct proc *p;
-
-		if (t->tid != tid)
-			continue;
-		*link = t->next;
-		free(t);
-		e->n_thrs--;
-		p = sp_proc_find(e, pid);
-		if (p && p->nthreads)
-			p->nthreads--;
-		return pid;
-	}
+	*out = t;
 	return 0;
 }
 
-void sp_thr_drop(struct sp_enforcer *e, pid_t tid)
+void sp_thr_gone(struct sp_enforcer *e, struct thr *t)
 {
-	thr_unlink(e, tid);
+	struct proc *p = sp_proc_find(e, t->pid);
+	bool let_go = t->let_go;
+
+	free(t);
+	e->n_thrs--;
+	if (!p)
+		return;
+	if (p->nthreads)
+		p->nthreads--;
+	if (!let_go || p->nthreads || p->let_go)
+		return;
+	p->let_go = true;
+	e->n_let_go++;
+	sweep_let_go(e);
 }
 
 /* ---- processes ---- */
@@ -158,18 +165,6 @@ static void sweep_let_go(struct sp_enforcer *e)
 	e->sweep_at = e->n_let_go * 2 > 64 ? e->n_let_go * 2 : 64;
 }
 
-void sp_thr_let_go(struct sp_enforcer *e, pid_t tid)
-{
-	pid_t pid = thr_unlink(e, tid);
-	struct proc *p = pid ? sp_proc_find(e, pid) : NULL;
-
-	if (!p || p->nthreads || p->let_go)
-		return;
-	p->let_go = true;
-	e->n_let_go++;
-	sweep_let_go(e);
-}
-
 void sp_proc_gone(struct sp_enforcer *e, struct proc *p)
 {
 	size_t slot;
@@ -213,19 +208,12 @@ void sp_proc_read_comm(struct proc *p)
 
 void sp_state_free(struct sp_enforcer *e)
 {
-	for (size_t b = 0; b < SP_ENFORCE_BUCKETS; b++) {
-		while (e->thrs[b]) {
-			struct thr *t = e->thrs[b];
-
-			e->thrs[b] = t->next;
-			free(t);
-		}
+	for (size_t b = 0; b < SP_ENFORCE_BUCKETS; b++)
 		while (e->procs[b]) {
 			struct proc *p = e->procs[b];
 
 			e->procs[b] = p->next;
 			free(p);
 		}
-	}
-	e->n_thrs = e->n_procs = e->n_let_go = e->n_graveyard = 0;
+	e->n_procs = e->n_let_go = e->n_graveyard = 0;
 }

@@ -371,11 +371,16 @@ void tr_on_exec_event(struct sp_tracer *t, struct thread *th)
 		old = tr_thread_find(t, (pid_t)former);
 		tr_flush_unfinished(t, th);
 		if (old) {
+			void *data = th->data;
+
 			sp_event_clear(&th->entry);
 			/* The execve event keeps the tid of the thread that called it. */
 			th->entry = old->entry;
 			th->in_syscall = old->in_syscall;
 			memset(&old->entry, 0, sizeof(old->entry));
+			/* The caller's record goes with it; the vanished leader's is let go. */
+			th->data = old->data;
+			old->data = data;
 			tr_thread_remove(t, old);
 		}
 	}

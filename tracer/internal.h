@@ -58,6 +58,8 @@ struct thread {
 	struct thread *next; /* hash chain */
 	pid_t tid;
 	pid_t pid;
+	void
+	    *data; /* the caller's record of it (sp_tracer_thread_data), handed to on_thread_gone */
 
 	bool in_syscall;       /* an entry was seen and its exit is due */
 	struct sp_event entry; /* what the entry stop told */

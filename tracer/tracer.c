@@ -63,6 +63,8 @@ void tr_thread_remove(struct sp_tracer *t, struct thread *victim)
 			*link = victim->next;
 			if (victim->has_deferred)
 				t->n_deferred--;
+			if (victim->data && t->opts->on_thread_gone)
+				t->opts->on_thread_gone(t->opts->ctx, victim->tid, victim->data);
 			sp_event_clear(&victim->entry);
 			free(victim);
 			t->nthreads--;
@@ -473,6 +475,13 @@ void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid)
 	/* This thread alone, at its restart: the others go on being followed, undisturbed. */
 	if (th)
 		th->detach_after = true;
+}
+
+void **sp_tracer_thread_data(struct sp_tracer *tracer, pid_t tid)
+{
+	struct thread *th = tracer ? tr_thread_find(tracer, tid) : NULL;
+
+	return th ? &th->data : NULL;
 }
 
 int sp_tracer_set_events_only(struct sp_tracer *tracer, pid_t tid, bool on)

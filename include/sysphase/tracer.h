@@ -61,6 +61,13 @@ struct sp_tracer_opts {
 	 */
 	bool (*want_stack)(void *ctx, const struct sp_event *ev);
 
+	/*
+	 * A thread the tracer stops following (it exited, was let go, or
+	 * tracing ended) whose record (sp_tracer_thread_data) is not NULL:
+	 * the caller frees data.  Called once per such thread.
+	 */
+	void (*on_thread_gone)(void *ctx, pid_t tid, void *data);
+
 	/* Bound on holding the tasks and on an injected seccomp(): seconds, 0 for 5. */
 	int handover_timeout_s;
 	void *ctx;
@@ -128,6 +135,16 @@ void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid);
  * this is called for them too (from their birth event, say).
  */
 int sp_tracer_set_events_only(struct sp_tracer *tracer, pid_t tid, bool on);
+
+/*
+ * The caller's record of thread tid, hung on the tracer's own entry for
+ * it, so that one table serves both: a slot the caller fills (NULL at
+ * first), or NULL when tid is not followed.  It lives as long as the
+ * tracer follows tid and is handed to opts->on_thread_gone when that ends.
+ * When a thread other than the leader execs, the slot moves with it to
+ * the process id (the vanished leader's goes to on_thread_gone).
+ */
+void **sp_tracer_thread_data(struct sp_tracer *tracer, pid_t tid);
 
 struct sp_landlock_request;
 
