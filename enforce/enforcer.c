@@ -518,12 +518,15 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 		rc = e->opts.complain ? sp_complain_step(e, tracer, t, ev) : 0;
 		if (rc < 0)
 			return rc;
-		/* The tracer installs it at the thread's next syscall-entry stop. */
-		if (!e->opts.complain && t->pending >= 0 &&
-		    (rc = install_pending(e, tracer, t)) < 0)
-			return rc;
-		t = sp_thr_find(e, ev->tid); /* let go meanwhile? */
 	}
+	/*
+	 * The tracer installs it at the thread's next syscall-entry stop,
+	 * whatever event moved it: a signal or an exec moves a thread
+	 * followed by events alone.
+	 */
+	if (!e->opts.complain && t->pending >= 0 && (rc = install_pending(e, tracer, t)) < 0)
+		return rc;
+	t = sp_thr_find(e, ev->tid); /* let go meanwhile? */
 	if (t)
 		choose_stops(e, tracer, t);
 	return 0;
