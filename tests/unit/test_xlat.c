@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 #include <seccomp.h>
@@ -158,6 +159,24 @@ static void test_syscall_names_match_libseccomp(void **state)
 	assert_string_equal(sp_syscall_suggest("opnat"), "openat");
 }
 
+/* The kernel's protocol names of sockets to their address families. */
+static void test_sock_proto_family(void **state)
+{
+	(void)state;
+	assert_int_equal(sp_sock_proto_family("TCP"), AF_INET);
+	assert_int_equal(sp_sock_proto_family("UDP"), AF_INET);
+	assert_int_equal(sp_sock_proto_family("TCPv6"), AF_INET6);
+	assert_int_equal(sp_sock_proto_family("UDPv6"), AF_INET6);
+	assert_int_equal(sp_sock_proto_family("UNIX"), AF_UNIX);
+	assert_int_equal(sp_sock_proto_family("UNIX-STREAM"), AF_UNIX);
+	assert_int_equal(sp_sock_proto_family("NETLINK"), AF_NETLINK);
+	assert_int_equal(sp_sock_proto_family("PACKET"), AF_PACKET);
+	/* Not listed, or not a name: no family rather than a guess. */
+	assert_int_equal(sp_sock_proto_family("TCPX"), -1);
+	assert_int_equal(sp_sock_proto_family(""), -1);
+	assert_int_equal(sp_sock_proto_family(NULL), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -166,6 +185,7 @@ int main(void)
 	    cmocka_unit_test(test_errno),
 	    cmocka_unit_test(test_flags_format_and_parse),
 	    cmocka_unit_test(test_syscall_names_match_libseccomp),
+	    cmocka_unit_test(test_sock_proto_family),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
