@@ -174,8 +174,21 @@ static void landlock_layer_head(FILE *out, const json_t *layer)
 	fputs("</p>\n", out);
 }
 
-static void landlock_phase(FILE *out, const json_t *ph)
+/* The index of the phase called name in policy.json's phases (its section's id), or -1. */
+static long phase_index(const json_t *doc, const json_t *name)
 {
+	const json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "phases"), i, p)
+		if (json_is_string(name) && json_equal(json_object_get(p, "name"), name))
+			return (long)i;
+	return -1;
+}
+
+static void landlock_phase(FILE *out, const json_t *doc, const json_t *ph)
+{
+	long at = phase_index(doc, json_object_get(ph, "phase"));
 	const json_t *layer = json_object_get(ph, "layer");
 	const json_t *own = json_object_get(ph, "own");
 	const json_t *no_layer = json_object_get(ph, "no_layer");
@@ -184,8 +197,11 @@ static void landlock_phase(FILE *out, const json_t *ph)
 	fputs("<section class=\"landlock-phase\" data-phase=\"", out);
 	json_text(out, json_object_get(ph, "phase"));
 	fprintf(out, "\" data-layer=\"%s\">\n<h3>", json_is_object(layer) ? "yes" : "no");
+	/* To the phase's allowlists, when policy.json has the phase. */
+	if (at >= 0)
+		fprintf(out, "<a href=\"#phase-%ld\">", at);
 	json_text(out, json_object_get(ph, "phase"));
-	fputs("</h3>\n", out);
+	fputs(at >= 0 ? "</a></h3>\n" : "</h3>\n", out);
 	if (json_is_object(layer)) {
 		landlock_layer_head(out, layer);
 		landlock_rules(out, layer, "layer");
@@ -240,7 +256,7 @@ int rp_landlock_section(FILE *out, const json_t *doc)
 	}
 	fputs("</p>\n", out);
 	json_array_foreach(phases, i, ph)
-		landlock_phase(out, ph);
+		landlock_phase(out, doc, ph);
 	if (!json_array_size(phases))
 		fputs("<p class=\"note\">No phase has Landlock rules.</p>\n", out);
 	return ferror(out) ? -EIO : 0;
