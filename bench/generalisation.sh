@@ -207,8 +207,8 @@ for prog in ${*:-nginx redis postgres lighttpd memcached pyhttp}; do
 	[ "$prog" = nginx ] && stop_cmd="kill -QUIT $(cat "$stop_file")"
 	stop_server
 	rm -f "${stop_file:-/nonexistent}"
-	"$sysphase" export --rules "$rules" "$dir/trace.jsonl" -o "$dir/pol" -f bpf >"$dir/exp.out" 2>&1
-	"$sysphase" export --no-complete --rules "$rules" "$dir/trace.jsonl" -o "$dir/pol0" -f bpf \
+	"$sysphase" export --rules "$rules" "$dir/trace.jsonl" -o "$dir/pol" --format bpf >"$dir/exp.out" 2>&1
+	"$sysphase" export --no-complete --rules "$rules" "$dir/trace.jsonl" -o "$dir/pol0" --format bpf \
 		>/dev/null 2>&1
 	"$sysphase" export --allow-held-back --rules "$rules" "$dir/trace.jsonl" -o "$dir/polh" \
 		-f bpf >/dev/null 2>&1

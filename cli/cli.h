@@ -4,25 +4,38 @@
  * options (getopt_long) and returning the process exit status.  Only cli/
  * prints to the user or decides exit statuses.
  *
- * Exit statuses shared by all subcommands:
+ * The exit statuses, one table for every subcommand (each --help and
+ * the man pages print it from help.c; docs/exit-status.md):
  *   0   success
- *   1   a runtime failure (I/O, ptrace refused...)
- *   2   bad usage or bad input (options, rules, traces, policies)
- *   3   inputs that do not belong together (export: traces recorded with
- *       other rules, a complain log of another policy)
+ *   1   sysphase itself failed (ptrace refused, nothing to attach to,
+ *       out of memory); phases --diff: the stamps differ
+ *   2   usage: an unknown option, a missing or malformed argument
+ *   3   refused: inputs that do not belong together (traces of other
+ *       rules, a complain log of another policy)
+ *   4   input error: a file given cannot be read or is not what it
+ *       should be (trace, rules, policy, list, log), with file:line:col
+ *   5   output error: an output cannot be written (a file, a directory,
+ *       stdout: a full disk, /dev/full)
+ *   125 run: a filter could not be handed over and the program was killed
  *   126 the program to run exists but cannot be executed (as a shell says)
  *   127 the program to run is not found
- *   other: record/run return the traced program's status, 128+signal if killed
+ *   other: record and run pass the program's own status through, or
+ *       128+signal when it was killed
  */
 #ifndef SYSPHASE_CLI_H
 #define SYSPHASE_CLI_H
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 
 #define SP_EXIT_FAILURE     1
 #define SP_EXIT_USAGE       2
-#define SP_EXIT_MISMATCH    3
+#define SP_EXIT_REFUSED     3
+#define SP_EXIT_MISMATCH    SP_EXIT_REFUSED
+#define SP_EXIT_INPUT       4
+#define SP_EXIT_OUTPUT      5
+#define SP_EXIT_HANDOVER    125
 #define SP_EXIT_CANNOT_EXEC 126
 #define SP_EXIT_NOEXEC      127
 
@@ -43,6 +56,7 @@ int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_infer(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 
 /* "sysphase: " + message + newline on stderr; one line, always. */
 void sp_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -10,8 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "help.h"
 #include "sysphase/analysis.h"
 
 struct compare_opts {
@@ -22,29 +26,13 @@ struct compare_opts {
 
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: sysphase compare A B [--format text|json] [--brief]\n\n"
-	    "Compares two syscall allowlists.  A and B are each one of:\n"
-	    "  POLICY.json               union of every phase's exact allowlist\n"
-	    "  POLICY.json:PHASE[:VIEW]  one phase, VIEW exact (default) or enforce\n"
-	    "  PROFILE.json              an OCI/Docker or Kubernetes seccomp profile\n"
-	    "  LIST                      syscall names or x86-64 numbers (text or JSON array)\n"
-	    "  TRACE[:PHASE]             the x86-64 syscalls a recorded trace made (in PHASE,\n"
-	    "                            by the trace's phase stamps)\n"
-	    "  thesis:nginx|pwd:chestnut|sysfilter   the thesis's appendix lists\n"
-	    "  thesis:nginx|pwd:manual[:PHASE]       the thesis's manual phase tables\n"
-	    "  docker:default            Docker's default profile for x86-64 and this kernel\n\n"
-	    "  -f, --format F  text (default) or json\n"
-	    "  -b, --brief     text: counts only, no syscall names\n"
-	    "Completeness: the share of B's syscalls that A allows.  Reduction: the share of\n"
-	    "A's syscalls that B drops.  Threat levels L1-L4 after Figure 1 of the thesis.\n");
+	help_print(help_find("compare"), out);
 }
 
 static int parse_args(int argc, char **argv, struct compare_opts *o)
 {
 	static const struct option longopts[] = {
-	    {"format", required_argument, NULL, 'f'},
+	    {"format", required_argument, NULL, 'F'},
 	    {"brief", no_argument, NULL, 'b'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -52,9 +40,9 @@ static int parse_args(int argc, char **argv, struct compare_opts *o)
 	int c;
 
 	*o = (struct compare_opts){0};
-	while ((c = getopt_long(argc, argv, ":f:bh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":F:bh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'f':
+		case 'F':
 			if (strcmp(optarg, "json") && strcmp(optarg, "text")) {
 				sp_err("compare: --format takes text or json, not '%s'", optarg);
 				return -1;
@@ -130,7 +118,8 @@ static void print_text(const struct compare_opts *o, const struct sp_syscall_set
 	static const char *const rows[SP_CMP_PARTS] = {"A", "B", "both", "only in A", "only in B"};
 	bool any_cond = false;
 
-	printf("A: %s\nB: %s\n\n", sp_set_label(a), sp_set_label(b));
+	printf("A: %s\nB: %s\n\n", strcmp(o->a, "-") ? sp_set_label(a) : "- (stdin)",
+	       strcmp(o->b, "-") ? sp_set_label(b) : "- (stdin)");
 	printf("%-10s %5s %4s %4s %4s %4s %8s\n", "", "total", "L1", "L2", "L3", "L4", "unrated");
 	for (int w = 0; w < SP_CMP_PARTS; w++) {
 		const struct sp_cmp_part *p = &c->part[w];
@@ -172,17 +161,85 @@ static int load_set(const char *spec, const struct sp_set_env *env, struct sp_sy
 	return rc == 1 ? sp_set_load(spec, env, out, diag) : rc;
 }
 
+/*
+ * The spec as the loaders take it: '-' (or -:PHASE...) is stdin, copied
+ * into a memfd first (a trace is read twice: sniffed, then parsed); an
+ * export DIR (or DIR:PHASE...) is its policy.json.  Returns spec itself
+ * or a malloc'd rewrite in *buf; NULL after saying why.
+ */
+static const char *resolve_spec(const char *spec, char **buf)
+{
+	const char *colon = strchr(spec, ':');
+	size_t head = colon ? (size_t)(colon - spec) : strlen(spec);
+	char dir[4096];
+	struct stat st;
+
+	*buf = NULL;
+	if (head == 1 && spec[0] == '-') {
+		int fd = memfd_create("sysphase-stdin", MFD_CLOEXEC);
+		char chunk[65536];
+		ssize_t n;
+
+		if (fd < 0) {
+			sp_err("compare: cannot buffer stdin: %s", strerror(errno));
+			return NULL;
+		}
+		while ((n = read(STDIN_FILENO, chunk, sizeof(chunk))) > 0)
+			if (write(fd, chunk, (size_t)n) != n) {
+				n = -1;
+				break;
+			}
+		if (n < 0 || asprintf(buf, "/proc/self/fd/%d%s", fd, spec + 1) < 0) {
+			sp_err("compare: cannot read stdin: %s", strerror(errno));
+			*buf = NULL;
+			return NULL;
+		}
+		return *buf; /* the memfd stays open until exit: the path names it */
+	}
+	if (head >= sizeof(dir))
+		return spec;
+	memcpy(dir, spec, head);
+	dir[head] = '\0';
+	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (asprintf(buf, "%s/policy.json%s", dir, spec + head) < 0) {
+			*buf = NULL;
+			sp_err("out of memory");
+			return NULL;
+		}
+		if (access(*buf, F_OK) != 0 && !(errno == ENOTDIR || colon)) {
+			sp_err("compare: %s is a directory without a policy.json: give an export "
+			       "directory, a policy.json, a profile, a list or a trace",
+			       dir);
+			return NULL;
+		}
+		return *buf;
+	}
+	return spec;
+}
+
 static int compare_run(const struct compare_opts *o)
 {
 	struct sp_set_env env = {.exe_dir = sp_exe_dir()};
 	struct sp_syscall_set *a = NULL, *b = NULL;
 	struct sp_diag diag = {{0}};
 	struct sp_comparison c;
-	int rc, status = SP_EXIT_USAGE;
+	char *buf_a = NULL, *buf_b = NULL;
+	const char *spec_a, *spec_b;
+	int rc, status = SP_EXIT_INPUT;
 
-	rc = load_set(o->a, &env, &a, &diag);
+	if (strcmp(o->a, "-") == 0 && strcmp(o->b, "-") == 0) {
+		sp_err("compare: only one of A and B can be '-' (stdin)");
+		return SP_EXIT_USAGE;
+	}
+	spec_a = resolve_spec(o->a, &buf_a);
+	spec_b = spec_a ? resolve_spec(o->b, &buf_b) : NULL;
+	if (!spec_a || !spec_b) {
+		status = SP_EXIT_INPUT;
+		goto out;
+	}
+	rc = load_set(spec_a, &env, &a, &diag);
 	if (rc == 0)
-		rc = load_set(o->b, &env, &b, &diag);
+		rc = load_set(spec_b, &env, &b, &diag);
 	if (rc == -ENOMEM) {
 		sp_err("out of memory");
 		status = SP_EXIT_FAILURE;
@@ -207,10 +264,12 @@ static int compare_run(const struct compare_opts *o)
 	} else {
 		print_text(o, a, b, &c);
 	}
-	status = fflush(stdout) == 0 ? 0 : SP_EXIT_FAILURE;
+	status = fflush(stdout) == 0 ? 0 : SP_EXIT_OUTPUT;
 	if (status)
 		sp_err("compare: cannot write the result: %s", strerror(errno));
 out:
+	free(buf_a);
+	free(buf_b);
 	sp_set_free(a);
 	sp_set_free(b);
 	return status;

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 
 #include "cli.h"
+#include "help.h"
 #include "export.h"
 #include "runtime_opts.h"
 #include "sysphase/completion.h"
@@ -26,38 +27,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: sysphase export [--rules R] TRACE... [-o DIR] [--format LIST] [OPTIONS]\n\n"
-	    "Writes DIR/policy.json and one seccomp filter per phase per format.  Several\n"
-	    "traces recorded with the same rules give each phase the union of theirs.\n"
-	    "  -r, --rules R           rule set (built-in name or file); default: the one the\n"
-	    "                          traces were recorded with\n"
-	    "  -o, --output DIR        output directory (default " DEFAULT_DIR ")\n"
-	    "  -f, --format LIST       bpf,pfc,oci,k8s,systemd,c or all (default all)\n"
-	    "      --view V            allowlist in the filters: enforce or exact (default:\n"
-	    "                          enforce, and exact for the pfc files people read)\n"
-	    "  -d, --default-action A  kill (default), errno (EPERM) or log\n"
-	    "      --args              constrain arguments seen with few values\n"
-	    "      --runtime R         runc or crun: OCI/k8s profiles also allow what its init\n"
-	    "                          runs after loading them (the start profile: the\n"
-	    "                          runtime the traces show, else both)\n"
-	    "      --arch LIST         x86_64,aarch64,i386,arm: the calls translated into each\n"
-	    "                          architecture's; OCI/k8s profiles list them all, bpf,\n"
-	    "                          pfc and systemd get PHASE.ARCH files (default x86_64)\n"
-	    "      --force             replace a non-empty DIR\n"
-	    "      --merge LOG         also allow what a 'sysphase run --complain=LOG' run\n"
-	    "                          logged, each call in the phase it was logged in\n"
-	    "                          (repeatable); a log of another policy is refused\n"
-	    "      --allow-io-uring    keep io_uring_* where the program used it (denied by\n"
-	    "                          default: seccomp cannot see its operations)\n"
-	    "      --no-complete       no static completion: only what the traces show\n"
-	    "      --no-landlock       no Landlock rules (files, ports, scopes) per "
-	    "phase\n" RUNTIME_OPTS_HELP
-	    "      --allow-held-back   allow the dangerous calls completion reaches instead\n"
-	    "                          of only listing them (held back)\n\n"
-	    "Exit status: 0, 1 when writing fails, 2 for bad usage or input, 3 for inputs\n"
-	    "that do not belong together (traces of other rules, a log of another policy).\n");
+	help_print(help_find("export"), out);
 }
 
 static int add_input(const char **list, size_t *n, const char *s)
@@ -89,7 +59,7 @@ static int set_value(struct export_opts *o, int c, const char *arg)
 	struct sp_diag diag = {{0}};
 	int v = 0;
 
-	if (c == 'f' && sp_formats_parse(arg, &o->out.formats, &diag) < 0)
+	if (c == 'F' && sp_formats_parse(arg, &o->out.formats, &diag) < 0)
 		sp_err("export: %s", diag.msg);
 	else if (c == VIEW && (v = sp_view_from_name(arg)) < 0)
 		sp_err("export: --view takes exact or enforce, not '%s'", arg);
@@ -121,7 +91,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
 	    {"output", required_argument, NULL, 'o'},
-	    {"format", required_argument, NULL, 'f'},
+	    {"format", required_argument, NULL, 'F'},
 	    {"view", required_argument, NULL, VIEW},
 	    {"default-action", required_argument, NULL, 'd'},
 	    {"args", no_argument, NULL, ARGS},
@@ -144,7 +114,7 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 	    .formats = (1u << SP_FMT_COUNT) - 1, .view = SP_VIEW_ENFORCE, .def = SP_ACTION_KILL};
 	o->in = (struct sp_policy_inputs){.traces = o->traces, .logs = o->merge};
 	opterr = 0; /* one line of our own instead of getopt's */
-	while ((c = getopt_long(argc, argv, ":r:o:f:d:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:o:F:d:h", longopts, NULL)) != -1) {
 		bool *flag = c == ARGS          ? &o->in.args
 		             : c == FORCE       ? &o->out.force
 		             : c == NO_COMPLETE ? &o->no_complete
@@ -166,9 +136,9 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 				return -1;
 			o->in.no_runtime_detect = o->rt.no_detect;
 			o->in.entrypoint_exec = o->rt.entry_exec;
-		} else if (c == 'f' || c == VIEW || c == 'd' || c == RUNTIME || c == MERGE ||
+		} else if (c == 'F' || c == VIEW || c == 'd' || c == RUNTIME || c == MERGE ||
 		           c == ARCH) {
-			o->formats_set |= c == 'f';
+			o->formats_set |= c == 'F';
 			if (set_value(o, c, optarg) < 0)
 				return -1;
 		} else {
@@ -187,6 +157,12 @@ static int parse_args(int argc, char **argv, struct export_opts *o)
 			return -1;
 		}
 		o->out.formats &= ~(1u << SP_FMT_C);
+	}
+	if (strcmp(o->dir, "-") == 0) {
+		sp_err("export: -o - cannot be: export writes a directory (policy.json and "
+		       "a filter per phase); give -o DIR, and run 'sysphase compare "
+		       "DIR/policy.json ...' or cat a file from it");
+		return -1;
 	}
 	if (o->in.n_traces == 0 || !*o->dir) {
 		sp_err(o->in.n_traces
@@ -242,20 +218,20 @@ static void print_warning(void *ctx, const char *line)
 }
 
 /*
- * -errno as an exit status: inputs that do not belong together, bad
- * input or usage (what the user gave: traces, logs, DIR), or a failure
- * while assembling or writing (memory, a full disk, a filter too long).
+ * -errno as an exit status: inputs that do not belong together, an
+ * input that cannot be read or is wrong (traces, logs, rules), or an
+ * output that cannot be written (DIR: exists without --force, a full
+ * disk); a phase name no file can carry is the input's.
  */
 static int status_of(int rc, bool assembling)
 {
 	if (rc == -EXDEV)
-		return SP_EXIT_MISMATCH;
+		return SP_EXIT_REFUSED;
 	if (rc == -ENOMEM)
 		return SP_EXIT_FAILURE;
-	if (assembling)
-		return SP_EXIT_USAGE;
-	return rc == -EEXIST || rc == -ENOTDIR || rc == -ENOENT || rc == -EINVAL ? SP_EXIT_USAGE
-	                                                                         : SP_EXIT_FAILURE;
+	if (assembling || rc == -EINVAL)
+		return SP_EXIT_INPUT;
+	return SP_EXIT_OUTPUT;
 }
 
 int cmd_export(int argc, char **argv)

@@ -13,23 +13,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "help.h"
 #include "sysphase/phases.h"
 #include "sysphase/trace.h"
 
 static void infer_usage(FILE *out)
 {
-	fprintf(out, "usage: sysphase infer [OPTIONS] TRACE\n\n"
-	             "Writes a rule set for the program of TRACE (recorded with --stack, so that\n"
-	             "its stacks name functions): its serving loops are the functions of its own\n"
-	             "binary that its recurring waits sit under, a forked child is a worker with\n"
-	             "phases of its own.  The output is commented JSON in the rules language\n"
-	             "(docs/rules.md): edit it, then use it with --rules FILE.\n\n"
-	             "  -o, --output FILE    write the rules to FILE (default: stdout)\n"
-	             "  -n, --name NAME      the program's name in the rule set (default: the\n"
-	             "                       recorded command's)\n"
-	             "  -h, --help           this text\n\n"
-	             "Exit status: 0; 1 when the trace cannot be read or the rules written, or\n"
-	             "no serving loop shows in it; 2 for bad usage.\n");
+	help_print(help_find("infer"), out);
 }
 
 /* The recorded command's basename, for the rule set's name. */
@@ -51,7 +41,7 @@ static int read_trace(const char *path, const char *name, struct sp_infer **out)
 
 	if (sp_trace_reader_open(path, &r, &diag) < 0) {
 		sp_err("%s", diag.msg);
-		return SP_EXIT_FAILURE;
+		return SP_EXIT_INPUT;
 	}
 	sp_trace_reader_want(r, SP_TRACE_WANT_DEC | SP_TRACE_WANT_STACK);
 	*out = sp_infer_new(name ? name : command_name(sp_trace_reader_header(r)));
@@ -71,7 +61,7 @@ static int read_trace(const char *path, const char *name, struct sp_infer **out)
 	sp_trace_reader_free(r);
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
-		return SP_EXIT_FAILURE;
+		return rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_INPUT;
 	}
 	return 0;
 }
@@ -149,6 +139,7 @@ int cmd_infer(int argc, char **argv)
 	rc = sp_infer_rules(in, &rules, &diag);
 	if (rc < 0) {
 		sp_err("%s: %s", argv[optind], rc == -ENOMEM ? "out of memory" : diag.msg);
+		status = rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_INPUT;
 		goto out;
 	}
 	/* What is written must load: the same checks as --rules FILE. */
@@ -164,10 +155,12 @@ int cmd_infer(int argc, char **argv)
 	if (!output || !strcmp(output, "-")) {
 		if (puts(text) < 0 || fflush(stdout) != 0) {
 			sp_err("cannot write the rules: %s", strerror(errno));
+			status = SP_EXIT_OUTPUT;
 			goto out;
 		}
 	} else if ((rc = write_file(output, text)) < 0) {
 		sp_err("cannot write '%s': %s", output, strerror(-rc));
+		status = SP_EXIT_OUTPUT;
 		goto out;
 	}
 	status = 0;

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "runtime_opts.h"
+#include "help.h"
 #include "sysphase/phases.h"
 #include "sysphase/trace.h"
 
@@ -27,27 +28,14 @@ struct phases_opts {
 
 static void phases_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: sysphase phases [OPTIONS] TRACE\n\n"
-	        "Prints, per process of TRACE ('-' for stdin), the phases it went through:\n"
-	        "start, end, duration, number of syscalls and distinct syscalls of each.\n\n"
-	        "  -r, --rules R        re-segment with rule set R (a .json file or a built-in:\n"
-	        "                       nginx, pwd, generic); without it the phase stamps of\n"
-	        "                       a trace recorded with 'record --rules' are used\n"
-	        "  -f, --format FMT     text (default) or json\n"
-	        "  -s, --syscalls       list each phase's syscalls with their counts\n"
-	        "      --diff           with --rules: compare the new phases with the stamps\n"
-	        "                       in the trace; report differences, exit 1 if "
-	        "any\n" RUNTIME_OPTS_HELP "  -h, --help           this text\n\n"
-	        "Exit status: 0; 1 on I/O errors or --diff differences; 2 for bad usage,\n"
-	        "bad rules (FILE:LINE:COL: message) or a malformed trace.\n");
+	help_print(help_find("phases"), out);
 }
 
 static int parse_opts(int argc, char **argv, struct phases_opts *o)
 {
 	static const struct option longopts[] = {
 	    {"rules", required_argument, NULL, 'r'},
-	    {"format", required_argument, NULL, 'f'},
+	    {"format", required_argument, NULL, 'F'},
 	    {"syscalls", no_argument, NULL, 's'},
 	    {"diff", no_argument, NULL, 'D'},
 	    {"help", no_argument, NULL, 'h'},
@@ -57,16 +45,16 @@ static int parse_opts(int argc, char **argv, struct phases_opts *o)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":r:f:sh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:F:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			o->rules = optarg;
 			break;
-		case 'f':
+		case 'F':
 			if (!strcmp(optarg, "json")) {
 				o->json = true;
 			} else if (strcmp(optarg, "text")) {
-				sp_err("--format is text or json, not '%s'", optarg);
+				sp_err("phases: --format takes text or json, not '%s'", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -104,7 +92,7 @@ static int parse_opts(int argc, char **argv, struct phases_opts *o)
 struct phases_sink {
 	const struct phases_opts *o;
 	struct sp_timeline *tl;
-	unsigned long differ, compared;
+	unsigned long events, differ, compared;
 };
 
 /* With --diff: note an event whose stamp differs from the new phase. */
@@ -128,8 +116,7 @@ static int on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info
 {
 	struct phases_sink *ps = ctx;
 
-	if (ps->o->diff && !info->runtime)
-		diff_event(ps, ev, info);
+	diff_event(ps, ev, info);
 	return sp_timeline_feed(ps->tl, ev);
 }
 
@@ -150,8 +137,8 @@ static int print_timeline(const struct phases_opts *o, const struct sp_timeline 
 		               JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) <
 		    0) {
 			json_decref(j);
-			sp_err("cannot write the timeline");
-			return SP_EXIT_FAILURE;
+			sp_err("cannot write the timeline: %s", strerror(errno ? errno : EIO));
+			return SP_EXIT_OUTPUT;
 		}
 		fputc('\n', stdout);
 		json_decref(j);
@@ -167,7 +154,7 @@ static int print_timeline(const struct phases_opts *o, const struct sp_timeline 
 	}
 	if (fflush(stdout) != 0) {
 		sp_err("cannot write the timeline: %s", strerror(errno));
-		return SP_EXIT_FAILURE;
+		return SP_EXIT_OUTPUT;
 	}
 	return 0;
 }
@@ -193,7 +180,7 @@ int cmd_phases(int argc, char **argv)
 	                     &seg, &diag);
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
-		return rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
+		return rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_INPUT;
 	}
 	ps.tl = sp_timeline_new();
 	if (!ps.tl) {
@@ -204,7 +191,15 @@ int cmd_phases(int argc, char **argv)
 	rc = sp_segment_run(seg, &sink, &diag);
 	if (rc < 0) {
 		sp_err("%s", rc == -ENOMEM ? "out of memory" : diag.msg);
-		status = rc == -ENOMEM || rc == -EIO ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
+		status = rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_INPUT;
+		goto out;
+	}
+	/* A header alone: the recording failed before the program ran, nothing to cut. */
+	if (ps.events == 0) {
+		sp_err("%s holds no events: its recording ended before the program made a "
+		       "syscall (record it again)",
+		       o.trace);
+		status = SP_EXIT_INPUT;
 		goto out;
 	}
 	if (sp_segment_truncated(seg))

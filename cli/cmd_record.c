@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "help.h"
 #include "progress.h"
 #include "sysphase/phases.h"
 #include "sysphase/trace.h"
@@ -28,33 +29,13 @@ struct record_ctx {
 	struct progress *progress;    /* NULL unless stderr is a terminal */
 	struct sp_runtime *runtime;   /* recognises a container runtime in front */
 	char entry_path[256];         /* the entrypoint's executable, once seen */
+	FILE *trace_stream;           /* -o - with a launched program: the saved stdout */
 	int write_error;
 };
 
 static void record_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: sysphase record [OPTIONS] (-p PID | -- PROG [ARGS...])\n\n"
-	        "Runs PROG (or attaches to process PID) under a ptrace supervisor that follows\n"
-	        "every thread and child, and writes each syscall, fork, exec, signal and exit\n"
-	        "as one JSON line (docs/trace-format.md).\n\n"
-	        "  -o, --output TRACE   write the trace to TRACE ('-' for stdout;\n"
-	        "                       default: trace.jsonl)\n"
-	        "  -p, --pid PID        attach to every thread of running process PID;\n"
-	        "                       SIGINT/SIGTERM detach and leave it running\n"
-	        "  -r, --rules R        stamp each event with its phase: a rule file or a\n"
-	        "                       built-in set (nginx, pwd, generic)\n"
-	        "      --stack[=addr]   symbolised call stacks (function names, for 'stack'\n"
-	        "                       triggers); with addr, or by default, module+offset\n"
-	        "                       frames only: what export's static completion needs\n"
-	        "      --no-stack       no call stacks: export cannot complete the policy\n"
-	        "      --no-exit        entry-only recording through a SECCOMP_RET_TRACE\n"
-	        "                       filter: one stop per syscall, no return values\n"
-	        "  -s, --strsize N      cap decoded strings at N bytes (default 256)\n"
-	        "  -h, --help           this text\n\n"
-	        "Exit status: the program's, or 128+signal if it was killed; 127 when it\n"
-	        "is not found, 126 when it cannot be executed; 2 for bad usage; 1 when\n"
-	        "tracing itself fails.\n");
+	help_print(help_find("record"), out);
 }
 
 static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
@@ -120,6 +101,7 @@ struct record_args {
 	struct sp_tracer_opts opts;
 	const char *output;
 	const char *rules; /* --rules, or NULL */
+	bool quiet;        /* -q: no status line */
 };
 
 /* Fills a from the command line: -1 to go on, else the exit status to return. */
@@ -133,6 +115,8 @@ static int parse_record_args(int argc, char **argv, struct record_args *a)
 	    {"no-exit", no_argument, NULL, 'E'},
 	    {"strsize", required_argument, NULL, 's'},
 	    {"no-stack", no_argument, NULL, 'N'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"follow", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -146,7 +130,7 @@ static int parse_record_args(int argc, char **argv, struct record_args *a)
 	*a = (struct record_args){.opts = {.strsize = 256, .stack = true, .stack_addrs = true},
 	                          .output = "trace.jsonl"};
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:o:p:r:s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:p:r:s:qfh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			a->output = optarg;
@@ -175,6 +159,11 @@ static int parse_record_args(int argc, char **argv, struct record_args *a)
 		case 'E':
 			a->opts.entry_only = true;
 			break;
+		case 'q':
+			a->quiet = true;
+			break;
+		case 'f':
+			break; /* children are always followed; strace users type it */
 		case 's': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);
@@ -221,7 +210,7 @@ static int load_rules(struct record_ctx *ctx, const struct record_args *a)
 	rc = sp_segment_rules_load(a->rules, SP_RULES_FROM_USER, sp_exe_dir(), &ctx->rules, &diag);
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
-		return rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
+		return rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_INPUT;
 	}
 	if (a->opts.entry_only && sp_rules_need_exit(ctx->rules))
 		sp_warn("rules '%s' test return values, which --no-exit does not record: those "
@@ -246,8 +235,36 @@ static int load_rules(struct record_ctx *ctx, const struct record_args *a)
 }
 
 /*
+ * With -o - the trace owns stdout: the launched program's stdout goes to
+ * sysphase's stderr instead (it inherits fd 1 = fd 2), so that only the
+ * trace flows down a pipe.  Returns the stream the trace is written to,
+ * or NULL with errno.
+ */
+static FILE *take_stdout(void)
+{
+	int fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+		int err = errno;
+
+		if (f)
+			fclose(f);
+		else
+			close(fd);
+		errno = err;
+		return NULL;
+	}
+	return f;
+}
+
+/*
  * The trace, opened before anything runs (an unwritable path must not cost
- * a run) and written through (sp_trace_writer_create); 0 or -errno, said.
+ * a run).  A file grows under a temporary name and replaces TRACE only when
+ * the recording succeeds (sp_trace_writer_create); 0 or -errno, said.
  */
 static int start_trace(struct record_ctx *ctx, const struct record_args *a)
 {
@@ -256,13 +273,44 @@ static int start_trace(struct record_ctx *ctx, const struct record_args *a)
 	int rc = sp_trace_header_make(&hdr, a->opts.argv, a->opts.attach_pid,
 	                              ctx->rules ? a->rules : NULL, a->opts.entry_only);
 
-	if (rc == 0)
+	if (rc < 0) {
+		sp_err("out of memory");
+		return rc;
+	}
+	if (strcmp(a->output, "-") == 0 && a->opts.argv) {
+		ctx->trace_stream = take_stdout();
+		rc = ctx->trace_stream ? sp_trace_writer_new(ctx->trace_stream, &hdr, &ctx->writer)
+		                       : -errno;
+		if (rc < 0)
+			sp_diag_set(&diag, -rc, "cannot write the trace to stdout: %s",
+			            strerror(-rc));
+	} else {
 		rc = sp_trace_writer_create(a->output, &hdr, &ctx->writer, &diag);
-	else
-		sp_diag_set(&diag, -rc, "out of memory");
+	}
 	sp_trace_header_release(&hdr);
 	if (rc < 0)
 		sp_err("%s", diag.msg);
+	return rc;
+}
+
+/* Ends the trace: kept (renamed into place) when keep, else dropped; 0 or -errno. */
+static int end_trace(struct record_ctx *ctx, bool keep)
+{
+	int rc = 0;
+
+	if (!keep) {
+		sp_trace_writer_abort(ctx->writer);
+		ctx->writer = NULL;
+		if (ctx->trace_stream)
+			fclose(ctx->trace_stream);
+		ctx->trace_stream = NULL;
+		return 0;
+	}
+	rc = sp_trace_writer_free(ctx->writer);
+	ctx->writer = NULL;
+	if (ctx->trace_stream && fclose(ctx->trace_stream) != 0 && rc == 0)
+		rc = -errno;
+	ctx->trace_stream = NULL;
 	return rc;
 }
 
@@ -272,7 +320,6 @@ int cmd_record(int argc, char **argv)
 	struct record_ctx ctx = {0};
 	struct sp_tracer_result res;
 	struct sp_diag diag = {{0}};
-	struct stat st;
 	char *resolved;
 	int rc, rc2, status;
 
@@ -293,40 +340,38 @@ int cmd_record(int argc, char **argv)
 		}
 		free(resolved);
 	}
-	if (start_trace(&ctx, &a) < 0)
+	rc = start_trace(&ctx, &a);
+	if (rc < 0) {
+		status = rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_OUTPUT;
 		goto out;
+	}
 
 	a.opts.on_event = on_event;
 	a.opts.ctx = &ctx;
 	/* Only to say so: phases, export and report find the entrypoint in the trace. */
 	ctx.runtime = sp_runtime_new(0);
 	catch_stop_signals();
-	ctx.progress = progress_new();
+	ctx.progress = a.quiet ? NULL : progress_new();
 	rc = sp_tracer_run(&a.opts, &res, &diag);
 	progress_end(ctx.progress);
 	ctx.progress = NULL;
-	/* The first write error of the whole run, else the flush's or commit's. */
-	rc2 = sp_trace_writer_free(ctx.writer);
-	ctx.writer = NULL;
+	/*
+	 * A recording that failed (nothing to attach to, a program that did
+	 * not start, a write error) leaves TRACE as it was.  Else the first
+	 * write error of the whole run, or the flush's or rename's.
+	 */
+	rc2 = end_trace(&ctx, rc == 0 && !ctx.write_error);
 	if (!ctx.write_error)
 		ctx.write_error = rc2;
-
 	if (ctx.write_error) {
 		sp_err("cannot write trace '%s': %s", a.output, strerror(-ctx.write_error));
+		status = SP_EXIT_OUTPUT;
 		goto out;
 	}
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
-		if ((rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) && a.opts.argv) {
+		if ((rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) && a.opts.argv)
 			status = sp_exit_noexec(-rc);
-			/*
-			 * Nothing ran: no trace is better than a header without a
-			 * program.  Only a file is removed: `-o /dev/null` stays.
-			 */
-			if (strcmp(a.output, "-") != 0 && lstat(a.output, &st) == 0 &&
-			    S_ISREG(st.st_mode))
-				unlink(a.output);
-		}
 		goto out;
 	}
 	status = res.status;
@@ -338,7 +383,7 @@ int cmd_record(int argc, char **argv)
 		        ctx.entry_path[0] ? ctx.entry_path : "its program");
 out:
 	sp_runtime_free(ctx.runtime);
-	sp_trace_writer_free(ctx.writer);
+	end_trace(&ctx, false);
 	sp_detector_free(ctx.detector);
 	sp_rules_free(ctx.rules);
 	return status;

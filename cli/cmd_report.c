@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "runtime_opts.h"
+#include "help.h"
 #include "sysphase/analysis.h"
 
 #define DEFAULT_OUT "report.html"
@@ -37,29 +38,7 @@ struct report_opts {
 
 static void usage(FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: sysphase report [--rules R] TRACE|POLICY.json [-o report.html]\n"
-	    "                       [--axis auto|linear|log] [--title T] [--against A]...\n"
-	    "                       [--args] [--allow-io-uring] [--no-complete] "
-	    "[--allow-held-back]\n"
-	    "                       [--no-landlock] [--no-runtime-detect] [--entrypoint-exec N]\n\n"
-	    "Writes one self-contained HTML file: a timeline picture (a lane per process,\n"
-	    "phases as bands, fork and exec edges, syscall density), the phases per process,\n"
-	    "a summary of what each phase's filter drops, and per phase the exact and\n"
-	    "enforce allowlists coloured by threat level.\n"
-	    "  -r, --rules R    re-cut the trace with rule set R (default: the trace's stamps)\n"
-	    "  -o, --output F   the HTML file (default " DEFAULT_OUT ", '-' for stdout)\n"
-	    "      --axis A     time axis: auto (default: log when short phases would vanish),\n"
-	    "                   linear or log\n"
-	    "      --title T    the report's title (default: the traced command)\n"
-	    "      --against A  also hold each phase against allowlist A (anything\n"
-	    "                   'sysphase compare' reads: thesis:nginx:chestnut,\n"
-	    "                   docker:default, a profile, a list); up to 4 "
-	    "times\n" RUNTIME_OPTS_HELP
-	    "The allowlists are those 'sysphase export' writes for the same trace and\n"
-	    "options: --args, --allow-io-uring, --no-complete, --allow-held-back and\n"
-	    "--no-landlock mean what they mean there.\n");
+	help_print(help_find("report"), out);
 }
 
 static int parse_args(int argc, char **argv, struct report_opts *o)
@@ -180,7 +159,7 @@ static int load_against(const struct report_opts *o, struct sp_syscall_set **ref
 		}
 		if (rc < 0) {
 			sp_err("report: --against: %s", diag.msg);
-			return SP_EXIT_USAGE;
+			return SP_EXIT_INPUT;
 		}
 	}
 	return 0;
@@ -206,9 +185,16 @@ static int write_out(const struct report_opts *o, const struct sp_report_doc *d,
 	rc = sp_output_open(o->out, 0, &out, &diag);
 	if (rc < 0) {
 		sp_err("report: %s", diag.msg);
-		return SP_EXIT_FAILURE;
+		return SP_EXIT_OUTPUT;
 	}
+	/*
+	 * The writer says -EIO for a stream in error; the write that failed
+	 * left its errno (ENOSPC on a full disk), which is what to say.
+	 */
+	errno = 0;
 	rc = sp_report_doc_write(d, &in, sp_output_stream(out));
+	if (rc == -EIO && errno && errno != EIO)
+		rc = -errno;
 	if (rc < 0) {
 		sp_output_abort(out);
 		goto done;
@@ -216,7 +202,7 @@ static int write_out(const struct report_opts *o, const struct sp_report_doc *d,
 	rc = sp_output_commit(out, &diag);
 	if (rc < 0 && rc != -ENOMEM) {
 		sp_err("report: %s", diag.msg);
-		return SP_EXIT_FAILURE;
+		return SP_EXIT_OUTPUT;
 	}
 done:
 	if (rc == -ENOMEM) {
@@ -225,7 +211,7 @@ done:
 	}
 	if (rc < 0) {
 		sp_err("report: cannot write %s: %s", o->out, strerror(-rc));
-		return SP_EXIT_FAILURE;
+		return SP_EXIT_OUTPUT;
 	}
 	return 0;
 }
@@ -242,14 +228,14 @@ int cmd_report(int argc, char **argv)
 		return status > 0 ? 0 : SP_EXIT_USAGE;
 	if (access(o.input, R_OK) != 0 && strcmp(o.input, "-") != 0) {
 		sp_err("report: cannot read %s: %s", o.input, strerror(errno));
-		return SP_EXIT_USAGE;
+		return SP_EXIT_INPUT;
 	}
 	status = load_against(&o, refs);
 	if (status == 0) {
 		rc = sp_report_doc_load(&o.doc, &d, &diag);
 		if (rc < 0) {
 			sp_err("report: %s", diag.msg);
-			status = rc == -ENOMEM || rc == -EIO ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
+			status = rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_INPUT;
 		}
 	}
 	for (size_t i = 0; status == 0 && i < sp_report_doc_warning_count(d); i++)

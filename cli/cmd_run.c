@@ -10,14 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "init.h"
+#include "help.h"
 #include "sysphase/enforce.h"
+#include "sysphase/trace.h"
 #include "sysphase/tracer.h"
-
-/* A filter could not be handed over and sysphase killed the process (docs/run.md). */
-#define SP_EXIT_HANDOVER 125
 
 struct run_opts {
 	const char *policy;
@@ -26,30 +27,13 @@ struct run_opts {
 	enum sp_action def;
 	bool graded; /* --default-action graded */
 	bool no_landlock;
+	bool quiet; /* -q: no denial lines */
 	char **argv;
 };
 
 static void run_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: sysphase run --policy POLICY [OPTIONS] -- PROG [ARGS...]\n\n"
-	        "Runs PROG under the phases of POLICY (the policy.json of 'sysphase export'):\n"
-	        "the first phase's filter is installed before exec, each later phase's when\n"
-	        "the program enters it, and a process in a final phase is let go to run\n"
-	        "under its filter alone.\n\n"
-	        "  -P, --policy FILE         the policy.json to enforce\n"
-	        "      --complain[=LOG]      deny nothing: the same phases, and each call the\n"
-	        "                            phase's filter would deny appended to LOG (default\n"
-	        "                            stderr), once per process, phase and syscall\n"
-	        "      --default-action A    kill (default), errno (EPERM), log, or graded:\n"
-	        "                            kill only on dangerous calls (threat levels 1-2,\n"
-	        "                            unknown numbers), let the rest through, logged\n"
-	        "      --no-landlock         no Landlock layers (files, ports), only filters\n"
-	        "  -h, --help                this text\n\n"
-	        "Exit status: the program's, or 128+signal; 2 for a bad policy or usage;\n"
-	        "127 when PROG is not found, 126 when it cannot be executed; 125 when a\n"
-	        "filter could not be handed over and sysphase killed the program; 1 when\n"
-	        "enforcement itself fails.\n");
+	help_print(help_find("run"), out);
 }
 
 /* 0 to go on, else the exit status (0 for --help). */
@@ -58,8 +42,10 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 	static const struct option longopts[] = {
 	    {"policy", required_argument, NULL, 'P'},
 	    {"complain", optional_argument, NULL, 'C'},
-	    {"default-action", required_argument, NULL, 'A'},
+	    {"default-action", required_argument, NULL, 'd'},
 	    {"no-landlock", no_argument, NULL, 'L'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"follow", no_argument, NULL, 'f'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -67,7 +53,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 
 	optind = 1;
 	*status = SP_EXIT_USAGE;
-	while ((c = getopt_long(argc, argv, "+:P:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:P:d:qfh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'P':
 			o->policy = optarg;
@@ -76,7 +62,12 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 			o->complain = true;
 			o->log_path = optarg;
 			break;
-		case 'A':
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'f':
+			break; /* children are always followed; strace users type it */
+		case 'd':
 			o->graded = strcmp(optarg, "graded") == 0;
 			rc = o->graded ? SP_ACTION_KILL : sp_action_from_name(optarg);
 			if (rc < 0) {
@@ -113,6 +104,67 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 	return 0;
 }
 
+/*
+ * Denials already printed: errno and log mode let the program go on, so
+ * one missing call may be denied thousands of times.  Each (command,
+ * phase, syscall, action) is printed once, and its count at the end.
+ */
+struct denial_seen {
+	char *comm, *phase;
+	long nr;
+	enum sp_abi abi;
+	enum sp_denial_how how;
+	unsigned long count;
+};
+
+struct run_ctx {
+	const struct run_opts *o;
+	struct denial_seen *seen;
+	size_t n_seen, cap_seen;
+	unsigned long denials;
+};
+
+static struct denial_seen *find_seen(struct run_ctx *r, const struct sp_enforce_note *n)
+{
+	for (size_t i = 0; i < r->n_seen; i++) {
+		struct denial_seen *d = &r->seen[i];
+
+		if (d->nr == n->nr && d->abi == n->abi && d->how == n->how &&
+		    strcmp(d->comm, n->comm) == 0 && strcmp(d->phase, n->phase) == 0)
+			return d;
+	}
+	return NULL;
+}
+
+/* Notes a denial; true when it is the first of its kind (print it). */
+static bool first_of_kind(struct run_ctx *r, const struct sp_enforce_note *n)
+{
+	struct denial_seen *d = find_seen(r, n);
+
+	if (d) {
+		d->count++;
+		return false;
+	}
+	if (r->n_seen == r->cap_seen) {
+		size_t cap = r->cap_seen ? 2 * r->cap_seen : 16;
+		struct denial_seen *grown = realloc(r->seen, cap * sizeof(*grown));
+
+		if (!grown)
+			return true; /* printing every line is the safe side */
+		r->seen = grown;
+		r->cap_seen = cap;
+	}
+	d = &r->seen[r->n_seen];
+	*d = (struct denial_seen){strdup(n->comm), strdup(n->phase), n->nr, n->abi, n->how, 1};
+	if (!d->comm || !d->phase) {
+		free(d->comm);
+		free(d->phase);
+		return true;
+	}
+	r->n_seen++;
+	return true;
+}
+
 static const char *denial_how(enum sp_denial_how how)
 {
 	switch (how) {
@@ -125,29 +177,71 @@ static const char *denial_how(enum sp_denial_how how)
 	}
 }
 
-static void print_denial(const struct sp_enforce_note *n)
+/*
+ * The next step, said once, on the first denial's own line (one line per
+ * denial): learn with --complain, then fold the log into the policy.
+ */
+static void next_step(const struct run_ctx *r, char *buf, size_t len)
+{
+	if (r->denials > 1)
+		buf[0] = '\0';
+	else if (r->o->complain)
+		snprintf(buf, len,
+		         "; complain mode: 'sysphase export TRACE... --merge %s' allows it",
+		         r->o->log_path ? r->o->log_path : "LOG");
+	else
+		snprintf(buf, len,
+		         "; to allow it: 'sysphase run --complain=LOG --policy %s -- %s ...', then "
+		         "'sysphase export TRACE... --merge LOG'",
+		         r->o->policy, r->o->argv[0]);
+}
+
+static void print_denial(struct run_ctx *r, const struct sp_enforce_note *n)
 {
 	bool other_abi = n->abi != SP_ABI_X86_64;
+	char next[512];
 
+	r->denials++;
+	if (r->o->quiet || !first_of_kind(r, n))
+		return;
+	next_step(r, next, sizeof(next));
 	if (n->nr < 0) {
 		sp_err("process %d (%s) in phase '%s': killed by SIGSYS (a syscall outside its "
-		       "filter; the kernel log names it)",
-		       n->pid, n->comm, n->phase);
+		       "filter; the kernel log names it)%s",
+		       n->pid, n->comm, n->phase, next);
 		return;
 	}
-	sp_err("process %d (%s) in phase '%s': %s%s%s (%s nr %ld) %s", n->pid, n->comm, n->phase,
+	sp_err("process %d (%s) in phase '%s': %s%s%s (%s nr %ld) %s%s", n->pid, n->comm, n->phase,
 	       n->syscall ? n->syscall : "syscall", other_abi ? " " : "",
-	       other_abi ? sp_abi_name(n->abi) : "", sp_abi_name(n->abi), n->nr,
-	       denial_how(n->how));
+	       other_abi ? sp_abi_name(n->abi) : "", sp_abi_name(n->abi), n->nr, denial_how(n->how),
+	       next);
+}
+
+/* How often each repeated denial happened in all, in one line each. */
+static void print_denial_summary(struct run_ctx *r)
+{
+	for (size_t i = 0; i < r->n_seen; i++) {
+		struct denial_seen *d = &r->seen[i];
+		const char *name = d->nr >= 0 ? sp_syscall_name(d->abi, d->nr) : NULL;
+
+		if (d->count > 1 && !r->o->quiet)
+			sp_err("%s %s %lu times in all (%s, phase '%s')", name ? name : "a syscall",
+			       denial_how(d->how), d->count, d->comm, d->phase);
+		free(d->comm);
+		free(d->phase);
+	}
+	free(r->seen);
+	r->seen = NULL;
 }
 
 /* The engine's notes, one line each. */
 static void on_note(void *ctx, const struct sp_enforce_note *n)
 {
-	(void)ctx;
+	struct run_ctx *r = ctx;
+
 	switch (n->kind) {
 	case SP_NOTE_DENIAL:
-		print_denial(n);
+		print_denial(r, n);
 		break;
 	case SP_NOTE_UNSEEN_PHASE:
 		sp_warn("process %d (%s) entered phase '%s', which the policy never saw: it keeps "
@@ -166,16 +260,20 @@ static void on_note(void *ctx, const struct sp_enforce_note *n)
 	}
 }
 
+/* A symlink (or hard link) to the recorded binary is the same program: compared by inode. */
 static void warn_if_other_program(struct sp_enforcer *e, const char *prog)
 {
 	const char *recorded = sp_enforcer_recorded_program(e);
 	char *want, *have;
+	struct stat sw, sh;
 
 	if (!recorded)
 		return;
 	want = sp_tracer_resolve_program(recorded);
 	have = sp_tracer_resolve_program(prog);
-	if (want && have && strcmp(want, have) != 0) {
+	if (want && have && strcmp(want, have) != 0 &&
+	    !(stat(want, &sw) == 0 && stat(have, &sh) == 0 && sw.st_dev == sh.st_dev &&
+	      sw.st_ino == sh.st_ino)) {
 		sp_warn("the policy was recorded for '%s', not '%s'", recorded, prog);
 		/* Its layers name the recorded program's files: another program is not it. */
 		if (sp_enforcer_landlock_abi(e) >= 0)
@@ -229,11 +327,56 @@ static int run_status(int rc, const struct sp_enforce_result *res, const struct 
 	}
 	if (rc < 0) {
 		sp_err("%s", diag->msg);
+		/* The complain log could not be written (a full disk): an output error. */
+		if (rc == -ENOSPC || rc == -EDQUOT || rc == -EFBIG)
+			return SP_EXIT_OUTPUT;
 		return SP_EXIT_FAILURE;
 	}
 	if (res->failed > 0)
 		return SP_EXIT_HANDOVER;
 	return res->status;
+}
+
+/*
+ * The policy file --policy names: DIR/policy.json for an export directory
+ * (what people pass after `export -o DIR`), the file itself otherwise.  A
+ * trace is refused with the command that turns it into a policy.  NULL
+ * after saying why; *buf holds the path it returns when it built one.
+ */
+static const char *policy_path(const char *arg, char **buf)
+{
+	struct sp_diag diag = {{0}};
+	struct sp_input *in = NULL;
+	struct stat st;
+	bool trace;
+
+	*buf = NULL;
+	if (stat(arg, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (asprintf(buf, "%s/policy.json", arg) < 0) {
+			*buf = NULL;
+			sp_err("out of memory");
+			return NULL;
+		}
+		if (access(*buf, F_OK) != 0) {
+			sp_err("run: %s is a directory without a policy.json: give the directory "
+			       "'sysphase export -o DIR' wrote, or its policy.json",
+			       arg);
+			return NULL;
+		}
+		return *buf;
+	}
+	/* A FIFO or stdin cannot be read twice: only a regular file is sniffed. */
+	if (stat(arg, &st) != 0 || !S_ISREG(st.st_mode) || sp_input_open(arg, &in, &diag) < 0)
+		return arg;
+	trace = sp_input_kind(in) == SP_INPUT_TRACE;
+	sp_input_free(in);
+	if (trace) {
+		sp_err("run: %s is a trace, not a policy: run 'sysphase export %s -o DIR' first, "
+		       "then 'sysphase run --policy DIR -- PROG'",
+		       arg, arg);
+		return NULL;
+	}
+	return arg;
 }
 
 int cmd_run(int argc, char **argv)
@@ -244,23 +387,32 @@ int cmd_run(int argc, char **argv)
 	struct sp_enforce_result res;
 	struct sp_diag diag = {{0}};
 	struct sp_output *log = NULL;
+	struct run_ctx r = {.o = &o};
+	const char *policy;
+	char *policy_buf = NULL;
 	int rc, status;
 
 	if (parse_options(argc, argv, &o, &status) < 0)
 		return status;
+	eo.ctx = &r;
+	policy = policy_path(o.policy, &policy_buf);
+	if (!policy)
+		return SP_EXIT_INPUT;
 	if (o.complain && o.log_path) {
 		log = open_complain_log(o.log_path);
-		if (!log)
-			return SP_EXIT_USAGE;
+		if (!log) {
+			free(policy_buf);
+			return SP_EXIT_OUTPUT;
+		}
 	}
 	eo.def = o.def;
 	eo.graded = o.graded;
 	eo.no_landlock = o.no_landlock;
 	eo.complain = log ? sp_output_stream(log) : o.complain ? stderr : NULL;
-	rc = sp_enforcer_new(o.policy, &eo, &e, &diag);
+	rc = sp_enforcer_new(policy, &eo, &e, &diag);
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
-		status = rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_USAGE;
+		status = rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_INPUT;
 		goto out;
 	}
 	warn_if_other_program(e, o.argv[0]);
@@ -274,11 +426,13 @@ int cmd_run(int argc, char **argv)
 		init_forward_all(on_stop_signal);
 	rc = sp_enforcer_run(e, o.argv, &res, &diag);
 	status = run_status(rc, &res, &diag);
+	print_denial_summary(&r);
 out:
 	sp_enforcer_free(e);
+	free(policy_buf);
 	if (log && sp_output_commit(log, &diag) < 0 && status == 0) {
 		sp_err("run: --complain: %s", diag.msg);
-		status = SP_EXIT_FAILURE;
+		status = SP_EXIT_OUTPUT;
 	}
 	return status;
 }

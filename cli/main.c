@@ -10,21 +10,18 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "help.h"
 
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *summary;
 };
 
+/* In the order of help_cmds (help_text.c), which holds each one's summary and options. */
 static const struct command commands[] = {
-    {"record", cmd_record, "run or attach to a program and record its syscalls"},
-    {"phases", cmd_phases, "cut a trace into lifecycle phases and print the timeline"},
-    {"export", cmd_export, "write policy.json and one seccomp filter per phase"},
-    {"run", cmd_run, "run a program under the per-phase filters of a policy"},
-    {"report", cmd_report, "write a self-contained HTML report of a trace or policy"},
-    {"compare", cmd_compare, "compare two allowlists (policies, profiles, lists, built-ins)"},
-    {"infer", cmd_infer, "write a program's own rule set from a trace with stacks"},
+    {"record", cmd_record}, {"phases", cmd_phases}, {"export", cmd_export},
+    {"run", cmd_run},       {"report", cmd_report}, {"compare", cmd_compare},
+    {"infer", cmd_infer},   {"show", cmd_show},     {"help", cmd_help},
 };
 
 void sp_err(const char *fmt, ...)
@@ -78,28 +75,39 @@ void sp_bad_option(const char *cmd, int c, char *const *argv)
 		sp_err("%s: unknown option '%s' (see 'sysphase %s --help')", cmd, arg, cmd);
 }
 
-static void usage(FILE *out)
+/*
+ * Output errors on stdout (a full disk, /dev/full, a closed pipe's EPIPE
+ * is SIGPIPE's) are errors, as coreutils' close_stdout says: a status of
+ * 0 becomes SP_EXIT_OUTPUT with one line naming why.
+ */
+static int close_stdout(int status)
 {
-	fprintf(out, "usage: sysphase COMMAND [OPTIONS] [ARGS]\n\n"
-	             "The smallest system-call sandbox for each stage of a program's life.\n\n"
-	             "Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\n'sysphase COMMAND --help' describes each command's options.\n"
-	             "  -h, --help     this text\n"
-	             "  -V, --version  the version\n");
+	int err = 0;
+
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		err = errno ? errno : EIO;
+	if (fclose(stdout) != 0 && !err)
+		err = errno ? errno : EIO;
+	if (err && status == 0) {
+		sp_err("cannot write to stdout: %s", strerror(err));
+		return SP_EXIT_OUTPUT;
+	}
+	return status;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
+	const char *near;
+
 	/* Subcommands report bad options themselves, in one line (sp_bad_option). */
 	opterr = 0;
 	if (argc < 2) {
-		usage(stderr);
+		help_print(&help_top, stderr);
 		return SP_EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-		usage(stdout);
+		help_print(&help_top, stdout);
 		return 0;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
@@ -109,6 +117,22 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
-	sp_err("unknown command '%s' (see 'sysphase --help')", argv[1]);
+	if (argv[1][0] == '-') {
+		sp_err("unknown option '%s' (see 'sysphase --help'; a command comes first: "
+		       "sysphase COMMAND [OPTIONS])",
+		       argv[1]);
+		return SP_EXIT_USAGE;
+	}
+	near = help_suggest(argv[1]);
+	if (near)
+		sp_err("unknown command '%s'; did you mean '%s'? (see 'sysphase --help')", argv[1],
+		       near);
+	else
+		sp_err("unknown command '%s' (see 'sysphase --help')", argv[1]);
 	return SP_EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+	return close_stdout(dispatch(argc, argv));
 }

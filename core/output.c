@@ -182,6 +182,11 @@ FILE *sp_output_stream(const struct sp_output *o)
 	return o->f;
 }
 
+const char *sp_output_temp_path(const struct sp_output *o)
+{
+	return o->tmp;
+}
+
 int sp_output_commit(struct sp_output *o, struct sp_diag *diag)
 {
 	int rc = 0;

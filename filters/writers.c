@@ -46,16 +46,19 @@ int sp_formats_parse(const char *list, unsigned *set, struct sp_diag *diag)
 
 		if (len == 3 && strncmp(p, "all", 3) == 0) {
 			*set |= (1u << SP_FMT_COUNT) - 1;
+		} else if (len == 6 && strncmp(p, "docker", 6) == 0) {
+			*set |= 1u << SP_FMT_OCI; /* Docker reads the OCI profile as it is */
 		} else {
 			for (f = 0; f < SP_FMT_COUNT; f++)
 				if (strlen(fmt_names[f]) == len &&
 				    strncmp(p, fmt_names[f], len) == 0)
 					break;
 			if (f == SP_FMT_COUNT)
-				return sp_diag_set(diag, EINVAL,
-				                   "unknown format '%.*s' (bpf, pfc, oci, k8s, "
-				                   "systemd, c, all)",
-				                   (int)len, p);
+				return sp_diag_set(
+				    diag, EINVAL,
+				    "unknown format '%.*s' (bpf, pfc, oci or docker, "
+				    "k8s, systemd, c, all)",
+				    (int)len, p);
 			*set |= 1u << f;
 		}
 		p += len;

@@ -219,11 +219,34 @@ struct rd {
 	const char *name;
 	struct sp_diag *diag;
 	struct sp_policy *p;
+	const struct sp_jpos *pos; /* positions of the text, or NULL: pointers only */
 };
 
+/* "name:line:col: ptr: what" as rules files say it, or "name: ptr: what" without the text. */
 static int bad(struct rd *r, const char *ptr, const char *what)
 {
+	int line, col;
+
+	if (sp_jpos_find(r->pos, ptr, 0, &line, &col) == 0)
+		return sp_diag_set(r->diag, EINVAL, "%s:%d:%d: %s: %s", r->name, line, col, ptr,
+		                   what);
 	return sp_diag_set(r->diag, EINVAL, "%s: %s: %s", r->name, ptr, what);
+}
+
+/* An unknown syscall name, named, with the closest known one. */
+static int bad_syscall(struct rd *r, const char *ptr, const char *name)
+{
+	const char *near = name ? sp_syscall_suggest(name) : NULL;
+	char what[256];
+
+	if (!name)
+		return bad(r, ptr, "expected a syscall name libseccomp knows on x86_64");
+	if (near)
+		snprintf(what, sizeof(what),
+		         "unknown x86-64 syscall \"%.64s\" (did you mean \"%s\"?)", name, near);
+	else
+		snprintf(what, sizeof(what), "unknown x86-64 syscall \"%.64s\"", name);
+	return bad(r, ptr, what);
 }
 
 static int get_str(struct rd *r, json_t *o, const char *key, const char *ptr, const char **out)
@@ -378,8 +401,10 @@ static int read_call(struct rd *r, json_t *o, const char *ptr, struct sp_policy_
 		rc = get_num(r, o, "last", ptr, &c->last);
 	if (rc < 0)
 		return rc;
-	if (sp_filter_syscall_nr(c->name) < 0)
-		return bad(r, ptr, "syscall not known to libseccomp on x86_64");
+	if (sp_filter_syscall_nr(c->name) < 0) {
+		jptr(where, sizeof(where), "%s/name", ptr);
+		return bad_syscall(r, where, c->name);
+	}
 	if (!json_is_array(sites))
 		return bad(r, ptr, "'sites' must be an array");
 	c->sites = calloc(json_array_size(sites) + 1, sizeof(*c->sites));
@@ -461,7 +486,7 @@ static int read_phase(struct rd *r, json_t *o, size_t idx, struct sp_policy_phas
 
 		jptr(where, sizeof(where), "%s/enforce/%zu", ptr, i);
 		if (!json_is_string(v) || sp_filter_syscall_nr(json_string_value(v)) < 0)
-			return bad(r, where, "expected a syscall name libseccomp knows on x86_64");
+			return bad_syscall(r, where, json_string_value(v));
 		al->name = sp_policy_intern(r->p, json_string_value(v));
 		if (!al->name)
 			return sp_diag_set(r->diag, ENOMEM, "out of memory");
@@ -574,7 +599,13 @@ static int resolve_reach(struct rd *r, json_t *phases)
 int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
                         struct sp_diag *diag)
 {
-	struct rd r = {name, diag, NULL};
+	return sp_policy_from_json_pos(root, name, NULL, out, diag);
+}
+
+int sp_policy_from_json_pos(json_t *root, const char *name, const struct sp_jpos *pos,
+                            struct sp_policy **out, struct sp_diag *diag)
+{
+	struct rd r = {name, diag, NULL, pos};
 	json_t *phases = json_object_get(root, "phases"), *v, *rn;
 	size_t i;
 	int rc;
@@ -636,16 +667,67 @@ out:
 	return 0;
 }
 
+/* The whole of f into *text (NUL-terminated, the caller frees); 0 or -errno. */
+static int read_all(FILE *f, char **text, size_t *len)
+{
+	size_t cap = 0, n;
+	char *buf = NULL, *grown;
+
+	*len = 0;
+	do {
+		if (cap - *len < 65536) {
+			cap = cap ? 2 * cap : 65536;
+			grown = realloc(buf, cap + 1);
+			if (!grown) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = grown;
+		}
+		n = fread(buf + *len, 1, cap - *len, f);
+		*len += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		int err = errno ? errno : EIO;
+
+		free(buf);
+		return -err;
+	}
+	buf[*len] = '\0';
+	*text = buf;
+	return 0;
+}
+
 int sp_policy_load(const char *path, struct sp_policy **out, struct sp_diag *diag)
 {
 	json_error_t err;
-	json_t *root = json_load_file(path, 0, &err);
+	struct sp_jpos *pos = NULL;
+	json_t *root = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
 	int rc;
 
 	*out = NULL;
-	if (!root)
-		return sp_diag_at(diag, EINVAL, path, err.line, err.column, "%s", err.text);
-	rc = sp_policy_from_json(root, path, out, diag);
+	/* The text is kept for positions: a hand-edited policy's errors say line and column. */
+	f = fopen(path, "re");
+	if (!f)
+		return sp_diag_set(diag, errno, "%s: %s", path, strerror(errno));
+	errno = 0;
+	rc = read_all(f, &text, &len);
+	fclose(f);
+	if (rc < 0)
+		return sp_diag_set(diag, -rc, "%s: %s", path, strerror(-rc));
+	root = json_loadb(text, len, 0, &err);
+	if (!root) {
+		rc = sp_diag_at(diag, EINVAL, path, err.line, err.column, "%s", err.text);
+		goto out;
+	}
+	pos = sp_jpos_new(text, len);
+	rc = sp_policy_from_json_pos(root, path, pos, out, diag);
+out:
+	sp_jpos_free(pos);
 	json_decref(root);
+	free(text);
 	return rc;
 }

@@ -638,6 +638,20 @@ int sp_trace_writer_free(struct sp_trace_writer *w)
 	return rc;
 }
 
+void sp_trace_writer_abort(struct sp_trace_writer *w)
+{
+	if (!w)
+		return;
+	sp_output_abort(w->output);
+	free(w->line.p);
+	free(w);
+}
+
+const char *sp_trace_writer_temp_path(const struct sp_trace_writer *w)
+{
+	return w->output ? sp_output_temp_path(w->output) : NULL;
+}
+
 int sp_trace_writer_create(const char *path, const struct sp_trace_header *hdr,
                            struct sp_trace_writer **out, struct sp_diag *diag)
 {
@@ -645,9 +659,15 @@ int sp_trace_writer_create(const char *path, const struct sp_trace_header *hdr,
 	int rc;
 
 	*out = NULL;
-	/* Written through, not replaced at the end: a trace is read while it grows and kept when
-	 * sysphase is killed (the reader accepts a truncated last line). */
-	rc = sp_output_open(path, SP_OUTPUT_STREAM, &o, diag);
+	/*
+	 * A regular file grows under a temporary name next to path and takes
+	 * its name only at sp_trace_writer_free(): a recording that fails
+	 * (a pid that cannot be attached, a full disk) never replaces a good
+	 * trace.  A killed sysphase leaves the temporary file, which the
+	 * reader accepts (a truncated last line).  A FIFO or device is
+	 * written through, as a shell redirection would.
+	 */
+	rc = sp_output_open(path, 0, &o, diag);
 	if (rc < 0)
 		return rc;
 	rc = sp_trace_writer_new(sp_output_stream(o), hdr, out);

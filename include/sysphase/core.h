@@ -520,9 +520,10 @@ int sp_jpos_find(const struct sp_jpos *jp, const char *pointer, int key, int *li
  *                      (the link stays).  A character device, FIFO or
  *                      dangling symlink is opened and written through, as
  *                      the shell would (`-o /dev/null` stays a device).
- *   SP_OUTPUT_STREAM   always written through (O_TRUNC), for an output
- *                      read while it grows or kept when the writer is
- *                      killed (a trace);
+ *   SP_OUTPUT_STREAM   always written through (O_TRUNC), as a shell
+ *                      redirection would (a trace is not: it grows under
+ *                      a temporary name and is renamed when recording
+ *                      succeeds, see sp_trace_writer_create);
  *   SP_OUTPUT_APPEND   written through, appended (O_APPEND).
  * "-" is stdout (flushed at commit, never closed).  A directory is
  * -EISDIR.  Errors fill diag with "cannot write PATH: reason".
@@ -542,6 +543,9 @@ int sp_output_open(const char *path, unsigned flags, struct sp_output **out, str
 
 /* The stream to write to (borrowed). */
 FILE *sp_output_stream(const struct sp_output *o);
+
+/* The temporary file an atomic output is written to until its commit, or NULL. */
+const char *sp_output_temp_path(const struct sp_output *o);
 
 /*
  * Flushes (and for a replacement fsyncs and renames into place): 0, or

@@ -192,7 +192,14 @@ json_t *sp_policy_to_json(const struct sp_policy *p);
 int sp_policy_from_json(json_t *root, const char *name, struct sp_policy **out,
                         struct sp_diag *diag);
 
-/* The same from a file. */
+/*
+ * The same with the positions of the text root was parsed from (may be
+ * NULL): diag then says "name:line:col: /json/pointer: what".
+ */
+int sp_policy_from_json_pos(json_t *root, const char *name, const struct sp_jpos *pos,
+                            struct sp_policy **out, struct sp_diag *diag);
+
+/* The same from a file, with line and column in every message. */
 int sp_policy_load(const char *path, struct sp_policy **out, struct sp_diag *diag);
 
 /* ---- reading a policy: everything borrowed from p, valid until sp_policy_free() ---- */

@@ -47,9 +47,10 @@ int sp_trace_writer_new(FILE *f, const struct sp_trace_header *hdr, struct sp_tr
 int sp_trace_write(struct sp_trace_writer *w, const struct sp_event *ev);
 
 /*
- * A writer on path ("-" for stdout) opened with sp_output (SP_OUTPUT_STREAM:
- * written through, as a shell redirection would), the header written.
- * sp_trace_writer_free() commits it.  0 or -errno with diag.
+ * A writer on path ("-" for stdout) opened with sp_output: a regular file
+ * is written under a temporary name next to it and renamed over path by
+ * sp_trace_writer_free(), a FIFO or device written through.  The header
+ * is written.  0 or -errno with diag.
  */
 int sp_trace_writer_create(const char *path, const struct sp_trace_header *hdr,
                            struct sp_trace_writer **out, struct sp_diag *diag);
@@ -59,6 +60,15 @@ int sp_trace_writer_create(const char *path, const struct sp_trace_header *hdr,
  * opened); 0 or -errno of the flush or commit.
  */
 int sp_trace_writer_free(struct sp_trace_writer *w);
+
+/*
+ * Frees the writer and drops what it wrote: the temporary file of
+ * sp_trace_writer_create() is removed and path keeps what it held.
+ */
+void sp_trace_writer_abort(struct sp_trace_writer *w);
+
+/* The temporary name a sp_trace_writer_create() trace grows under, or NULL (written through). */
+const char *sp_trace_writer_temp_path(const struct sp_trace_writer *w);
 
 /*
  * The header of a new recording: argv (or, attached, /proc/PID/cmdline),

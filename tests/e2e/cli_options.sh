@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 need_sysphase
 
-for cmd in record phases export run report compare; do
+for cmd in record phases export run report compare infer show help; do
 	rc=0
 	"$SYSPHASE" "$cmd" --no-such-option x >"$T/out" 2>"$T/err" || rc=$?
 	check "$cmd: unknown option exits 2 ($rc)" test "$rc" = 2
@@ -26,7 +26,7 @@ for cmd in record phases export run report compare; do
 	check "$cmd: --help prints the usage" grep -q "^usage: sysphase $cmd" "$T/out"
 done
 
-for pair in "record -o" "export -o" "phases -r" "report -o" "compare -f" "run --policy"; do
+for pair in "record -o" "export -o" "phases -r" "report -o" "compare -F" "run --policy"; do
 	set -- $pair
 	rc=0
 	"$SYSPHASE" "$1" "$2" >"$T/out" 2>"$T/err" || rc=$?

@@ -40,9 +40,9 @@ for cmd in "set k v" "get k" "incr n" "lpush l a" "lrange l 0 -1" "del k"; do
 done
 stop_redis
 check "record exits 0" test $? -eq 0
-"$SYSPHASE" export "$T/trace.jsonl" -o "$T/pol" -f bpf >"$T/export.out" 2>&1
+"$SYSPHASE" export "$T/trace.jsonl" -o "$T/pol" --format bpf >"$T/export.out" 2>&1
 check "export exits 0" test $? -eq 0
-"$SYSPHASE" export --no-complete "$T/trace.jsonl" -o "$T/pol0" -f bpf >/dev/null 2>&1
+"$SYSPHASE" export --no-complete "$T/trace.jsonl" -o "$T/pol0" --format bpf >/dev/null 2>&1
 check "export --no-complete exits 0" test $? -eq 0
 grep -E '^completion|steady state' "$T/export.out" | head -3
 

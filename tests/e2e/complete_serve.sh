@@ -25,7 +25,7 @@ for variant in complete_serve complete_serve_stripped; do
 	printf 'hit\nhit\n' | "$SYSPHASE" record --stack=addr --rules generic -o "$T/$variant.jsonl" \
 		-- "$prog" >"$T/$variant.rec.out" 2>&1
 	check "$variant: record exits 0" test $? -eq 0
-	"$SYSPHASE" export "$T/$variant.jsonl" -o "$T/$variant.pol" -f bpf >"$T/$variant.exp" 2>&1
+	"$SYSPHASE" export "$T/$variant.jsonl" -o "$T/$variant.pol" --format bpf >"$T/$variant.exp" 2>&1
 	check "$variant: export exits 0" test $? -eq 0
 	check "$variant: export says what completion did" grep -q '^completion: .* completed' \
 		"$T/$variant.exp"
@@ -63,7 +63,7 @@ for ph in p["phases"]:
 		"$T/$variant.run.err"
 	check "$variant: nothing after the exploit ran" not grep -q '^bye' "$T/$variant.run.out"
 
-	"$SYSPHASE" export --no-complete "$T/$variant.jsonl" -o "$T/$variant.pol0" -f bpf \
+	"$SYSPHASE" export --no-complete "$T/$variant.jsonl" -o "$T/$variant.pol0" --format bpf \
 		>/dev/null 2>&1
 	printf 'hit\nmiss\n' | "$SYSPHASE" run --policy "$T/$variant.pol0/policy.json" -- "$prog" \
 		>"$T/$variant.run0.out" 2>"$T/$variant.run0.err"

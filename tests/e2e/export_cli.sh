@@ -106,17 +106,17 @@ expect_error 2 "default-action" "$SYSPHASE" export --rules pwd "$T/pwd.trace" -o
 expect_error 2 "runtime" "$SYSPHASE" export --rules pwd "$T/pwd.trace" -o "$T/b2" \
 	--runtime lxc
 no_leftovers "$T/b2"
-expect_error 2 "no phase stamps.*--rules" "$SYSPHASE" export "$T/plain.trace" -o "$T/b3"
+expect_error 4 "no phase stamps.*--rules" "$SYSPHASE" export "$T/plain.trace" -o "$T/b3"
 no_leftovers "$T/b3"
-expect_error 2 "no-such" "$SYSPHASE" export --rules pwd "$T/no-such.trace" -o "$T/b4"
+expect_error 4 "no-such" "$SYSPHASE" export --rules pwd "$T/no-such.trace" -o "$T/b4"
 no_leftovers "$T/b4"
 expect_error 2 "TRACE" "$SYSPHASE" export --rules pwd -o "$T/b4"
 expect_error 2 "unknown option '--bogus'" "$SYSPHASE" export --bogus "$T/pwd.trace" -o "$T/b4"
-expect_error 2 "no-dir/out" "$SYSPHASE" export --rules pwd "$T/pwd.trace" -o "$T/no-dir/out"
+expect_error 5 "no-dir/out" "$SYSPHASE" export --rules pwd "$T/pwd.trace" -o "$T/no-dir/out"
 no_leftovers "$T/b4"
 # An empty phase: an exit event restamped with a phase no syscall is in.
 jq -c 'if .type == "exit" then .phase = "ghost" else . end' "$T/pwd.trace" >"$T/ghost.trace"
-expect_error 2 "phase 'ghost'.*empty phase" "$SYSPHASE" export "$T/ghost.trace" -o "$T/b5"
+expect_error 4 "phase 'ghost'.*empty phase" "$SYSPHASE" export "$T/ghost.trace" -o "$T/b5"
 no_leftovers "$T/b5"
 # Phase names are not paths: "../evil" stays inside DIR; two names that would
 # share a file name are refused.
@@ -128,18 +128,18 @@ mkdir "$T/evil"
 [ "$(ls "$T/evil")" = out ] || fail "a phase name escaped the output directory"
 jq -c 'if .phase == "output handling" then .phase = "a/b" elif .phase == "process termination"
 	then .phase = "a_b" else . end' "$T/pwd.trace" >"$T/clash.trace"
-expect_error 2 "share the file name 'a_b'" "$SYSPHASE" export "$T/clash.trace" -o "$T/b7"
+expect_error 4 "share the file name 'a_b'" "$SYSPHASE" export "$T/clash.trace" -o "$T/b7"
 no_leftovers "$T/b7"
 # A malformed line names its line number.
 { head -3 "$T/pwd.trace"; echo '{"type": "syscall", "tid": }'; tail -n +4 "$T/pwd.trace"; } \
 	>"$T/bad.trace"
-expect_error 2 "bad.trace:4" "$SYSPHASE" export --rules pwd "$T/bad.trace" -o "$T/b6"
+expect_error 4 "bad.trace:4" "$SYSPHASE" export --rules pwd "$T/bad.trace" -o "$T/b6"
 no_leftovers "$T/b6"
 
 # ---- an existing directory: refused unless empty or --force ----
 mkdir "$T/busy"
 echo keep >"$T/busy/mine"
-expect_error 2 "not empty.*--force" "$SYSPHASE" export --rules pwd "$T/pwd.trace" -o "$T/busy"
+expect_error 5 "not empty.*--force" "$SYSPHASE" export --rules pwd "$T/pwd.trace" -o "$T/busy"
 [ "$(cat "$T/busy/mine")" = keep ] || fail "export touched a busy directory"
 ! ls -A "$T" | grep -q '^\.sysphase-export' || fail "temporary directory left behind"
 "$SYSPHASE" export --rules pwd "$T/pwd.trace" -o "$T/busy" --force --format bpf >/dev/null

@@ -109,7 +109,7 @@ check "... with no temporary directory left" no_temporary
 # Not a directory: refused before anything is written.
 st=0
 "$SYSPHASE" export --rules pwd pwd.trace -o "$T/null" >/dev/null 2>err || st=$?
-check "export -o a device is refused (status $st)" test "$st" = 2
+check "export -o a device is refused (status $st)" test "$st" = 5
 check "... in one line naming it" grep -qi "null.*not a directory" err
 check "... and the device stays" is_null_device "$T/null"
 

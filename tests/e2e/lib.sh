@@ -45,6 +45,20 @@ track() {
 	_e2e_pids+=("$@")
 }
 
+# growing TRACE: the file a running `sysphase record -o TRACE` writes: it grows
+# under .TRACE.sysphase-XXXXXXXXXXXX next to TRACE (left there when sysphase is
+# killed) and takes TRACE's name when the recording ends.
+growing() {
+	local f
+	for f in "$(dirname "$1")/.$(basename "$1")".sysphase-*; do
+		if [ -e "$f" ]; then
+			echo "$f"
+			return
+		fi
+	done
+	echo "$1"
+}
+
 # need TOOL...: skip the whole test (exit 77) when one is missing.
 need() {
 	local t

@@ -1,6 +1,6 @@
 #!/bin/bash
 # The `phases` command and `record --rules` with bad input: a bad rule file
-# is reported as FILE:LINE:COL: message with exit status 2 and nothing is
+# is reported as FILE:LINE:COL: message with exit status 4 and nothing is
 # written; a trace without stamps needs --rules; built-ins are found by name.
 set -u
 : "${SYSPHASE:?}" "${SRCDIR:?}"
@@ -29,7 +29,7 @@ want="sysphase: $work/bad.json:7:48: unknown syscall \"opnat\" (did you mean \"o
 # record: the rules are checked before anything runs; no trace is written.
 "$SYSPHASE" record -o "$work/t.jsonl" --rules "$work/bad.json" -- /bin/true >"$work/out" 2>"$work/err"
 st=$?
-[ $st = 2 ] || fail "record with bad rules exited $st, want 2"
+[ $st = 4 ] || fail "record with bad rules exited $st, want 4"
 [ -e "$work/t.jsonl" ] && fail "record with bad rules wrote a trace"
 grep -qxF "$want" "$work/err" || fail "record: want '$want', got '$(cat "$work/err")'"
 
@@ -38,17 +38,17 @@ grep -qxF "$want" "$work/err" || fail "record: want '$want', got '$(cat "$work/e
 
 "$SYSPHASE" phases --rules "$work/bad.json" "$work/plain.jsonl" >"$work/out" 2>"$work/err"
 st=$?
-[ $st = 2 ] || fail "phases with bad rules exited $st, want 2"
+[ $st = 4 ] || fail "phases with bad rules exited $st, want 4"
 [ -s "$work/out" ] && fail "phases with bad rules printed something on stdout"
 grep -qxF "$want" "$work/err" || fail "phases: want '$want', got '$(cat "$work/err")'"
 
 "$SYSPHASE" phases "$work/plain.jsonl" >"$work/out" 2>"$work/err"
 st=$?
-[ $st = 2 ] || fail "phases without stamps or rules exited $st, want 2"
+[ $st = 4 ] || fail "phases without stamps or rules exited $st, want 4"
 grep -q "has no phase stamps" "$work/err" || fail "phases without stamps: $(cat "$work/err")"
 
 "$SYSPHASE" phases --rules nosuchset "$work/plain.jsonl" >/dev/null 2>"$work/err"
-[ $? = 2 ] || fail "unknown built-in should exit 2"
+[ $? = 4 ] || fail "unknown built-in should exit 4"
 grep -q 'no built-in rule set "nosuchset"' "$work/err" || fail "unknown built-in: $(cat "$work/err")"
 
 "$SYSPHASE" phases --rules pwd --format xml "$work/plain.jsonl" >/dev/null 2>&1

@@ -47,17 +47,17 @@ check "the report does not carry the file's bytes" not grep -q TOPSECRET "$T/evi
 check "phases of that trace works from its stamps" test $? = 0
 check "phases does not quote the file" not grep -q "TOPSECRET" "$T/out" "$T/err"
 # The same file given by the user is refused without a byte of it.
-one_line 2 "not a JSON rule file" "$SYSPHASE" phases --rules "$T/secret" "$T/pwd.trace"
+one_line 4 "not a JSON rule file" "$SYSPHASE" phases --rules "$T/secret" "$T/pwd.trace"
 check "--rules FILE: nothing of the file is quoted" not grep -q "TOPSECRET\|root" "$T/err"
 printf '{"secret": "TOPSECRET"}\n' >"$T/other.json"
-one_line 2 "not a sysphase rule set" "$SYSPHASE" phases --rules "$T/other.json" "$T/pwd.trace"
+one_line 4 "not a sysphase rule set" "$SYSPHASE" phases --rules "$T/other.json" "$T/pwd.trace"
 check "--rules JSON that is no rule set: not quoted" not grep -q "TOPSECRET" "$T/err"
 
 # ---- --rules DIR ----
 mkdir "$T/rules.d"
-one_line 2 "is a directory" "$SYSPHASE" phases --rules "$T/rules.d/" "$T/pwd.trace"
+one_line 4 "is a directory" "$SYSPHASE" phases --rules "$T/rules.d/" "$T/pwd.trace"
 check "--rules DIR: not an I/O error" not grep -q "Input/output" "$T/err"
-one_line 2 "is a directory" "$SYSPHASE" report --rules "$T/rules.d" "$T/pwd.trace" -o "$T/x.html"
+one_line 4 "is a directory" "$SYSPHASE" report --rules "$T/rules.d" "$T/pwd.trace" -o "$T/x.html"
 
 # ---- report from standard input ----
 "$SYSPHASE" report "$T/pwd.trace" -o "$T/file.html" >/dev/null 2>&1 || fail "report from a file"
@@ -85,7 +85,7 @@ done
 "$SYSPHASE" export "$T/pwd.trace" -o "$T/pol" --format bpf >/dev/null 2>&1 || fail "export"
 "$SYSPHASE" report - -o "$T/pol.html" <"$T/pol/policy.json" >/dev/null 2>"$T/err"
 check "report - reads a policy.json from stdin" test $? = 0
-one_line 2 "not a sysphase trace or policy" "$SYSPHASE" report - -o "$T/x.html" <"$T/secret"
+one_line 4 "not a sysphase trace or policy" "$SYSPHASE" report - -o "$T/x.html" <"$T/secret"
 check "junk on stdin is not quoted" not grep -q "TOPSECRET\|root" "$T/err"
 
 # ---- an unstamped event in a stamped trace: one error, file:line:1, everywhere ----
@@ -97,9 +97,9 @@ del ev["phase"]
 lines[5] = json.dumps(ev, separators=(",", ":")) + "\n"
 open(sys.argv[2], "w").write("".join(lines))
 EOF
-one_line 2 "unstamped.trace:6:1: event without a phase stamp" \
+one_line 4 "unstamped.trace:6:1: event without a phase stamp" \
 	"$SYSPHASE" phases "$T/unstamped.trace"
-one_line 2 "unstamped.trace:6:1: event without a phase stamp" \
+one_line 4 "unstamped.trace:6:1: event without a phase stamp" \
 	"$SYSPHASE" report "$T/unstamped.trace" -o "$T/x.html"
 check "no report written for it" test ! -e "$T/x.html"
 # With --rules the trace is re-cut: its stamps do not matter.
@@ -128,7 +128,7 @@ for ph in segs:
     assert names(c["a"]) == sorted(ph["set"]), (ph["phase"], names(c["a"]), sorted(ph["set"]))
     assert c["only_a"]["size"] == 0, (ph["phase"], names(c["only_a"]))
 EOF2
-one_line 2 "no phase 'nope' (it has: execution initiation" \
+one_line 4 "no phase 'nope' (it has: execution initiation" \
 	"$SYSPHASE" compare "$T/pwd.trace:nope" "$T/pol/policy.json"
 
 finish

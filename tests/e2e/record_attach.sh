@@ -53,8 +53,10 @@ traced_by() {
 	[ "$(tracer_pid "$1")" = "$2" ]
 }
 every_thread_seen() { # TRACE NTHREADS: each thread made 3+ getppid calls on average
-	[ "$(tids_seen "$1" getppid)" -ge "$2" ] &&
-		[ "$(syscalls_of "$1" | grep -c ' getppid$')" -ge $((3 * $2)) ]
+	local f
+	f=$(growing "$1") # still being recorded: under its temporary name
+	[ "$(tids_seen "$f" getppid)" -ge "$2" ] &&
+		[ "$(syscalls_of "$f" | grep -c ' getppid$')" -ge $((3 * $2)) ]
 }
 switches_reach() {
 	[ "$(voluntary_switches "$1")" -ge "$2" ]
@@ -85,7 +87,7 @@ attach_run() {
 	# has been seen doing it a few times.
 	if ! wait_until 60 every_thread_seen "$trace" "$ntasks"; then
 		fail "$label: the trace did not get getppid calls from all $ntasks thread(s)" \
-			"($(tids_seen "$trace" getppid) seen; stderr: $(head -c 300 "$T/sp.err"))"
+			"($(tids_seen "$(growing "$trace")" getppid) seen; stderr: $(head -c 300 "$T/sp.err"))"
 	fi
 
 	stop_sysphase "$sig" "$sp"
@@ -205,7 +207,7 @@ attach_forker() {
 	check "$label: the shell is traced by sysphase" wait_until 30 traced_by "$sh" "$sp"
 	# Each round writes a fork, exits and two execs: wait for a few.
 	forks_seen() {
-		[ "$(grep -c '"type":"fork"' "$trace" 2>/dev/null)" -ge 6 ]
+		[ "$(grep -c '"type":"fork"' "$(growing "$trace")" 2>/dev/null)" -ge 6 ]
 	}
 	check "$label: forks of the shell reach the trace" wait_until 60 forks_seen
 	stop_sysphase INT "$sp"

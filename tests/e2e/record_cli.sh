@@ -277,13 +277,18 @@ nothing_with_marker() {
 	[ -z "$(pids_with_arg "$marker")" ]
 }
 # Some of the trace must have reached the file (it is written in blocks).
-if wait_until 30 busy_traced && wait_until 30 test -s "$T/killed.jsonl"; then
+killed_has_data() { # the trace grows under a temporary name until the recording ends
+	test -s "$(growing "$T/killed.jsonl")"
+}
+if wait_until 30 busy_traced && wait_until 30 killed_has_data; then
 	kill -KILL "$sp"
 	wait "$sp" 2>/dev/null
 	check "supervisor killed: the traced program dies with it (EXITKILL)" \
 		wait_until 30 nothing_with_marker
+	check "supervisor killed: the partial trace is kept under its temporary name" \
+		test "$(growing "$T/killed.jsonl")" != "$T/killed.jsonl"
 	check "supervisor killed: the partial trace still parses" \
-		quietly sp_py events "$T/killed.jsonl"
+		quietly sp_py events "$(growing "$T/killed.jsonl")"
 else
 	fail "supervisor killed: busy never showed up traced by sysphase"
 fi

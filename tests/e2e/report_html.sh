@@ -298,7 +298,7 @@ fi
 expect_error_early() {
 	local rc=0
 	"$SYSPHASE" report "$T/pwd.trace" --against "$1" -o "$T/x.html" >"$T/out" 2>"$T/err" || rc=$?
-	if [ "$rc" = 2 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q -- "$2" "$T/err"; then
+	if [ "$rc" = 4 ] && [ "$(wc -l <"$T/err")" = 1 ] && grep -q -- "$2" "$T/err"; then
 		pass "--against $1 fails: $(cat "$T/err")"
 	else
 		fail "--against $1: status $rc, stderr $(cat "$T/err")"
@@ -356,7 +356,7 @@ check "--axis linear works" quietly "$SYSPHASE" report --axis linear "$T/pwd.tra
 check "linear axis says so" grep -q "time (linear axis)" "$T/lin.html"
 check "-o - writes to stdout" sh -c "'$SYSPHASE' report '$T/pwd.trace' -o - | python3 '$T/check.py' /dev/stdin"
 
-# Bad input: one line on stderr, exit 2, no file.
+# Bad input: one line on stderr, exit 4 (2 for usage), no file.
 expect_error() {
 	local want=$1 pat=$2 rc=0
 	shift 2
@@ -368,15 +368,15 @@ expect_error() {
 	fi
 }
 (cd /tmp && "$SYSPHASE" record -o "$T/plain.trace" -- /bin/true) >/dev/null 2>&1
-expect_error 2 "no phase stamps" "$SYSPHASE" report "$T/plain.trace" -o "$T/x.html"
-expect_error 2 "cannot read" "$SYSPHASE" report "$T/missing.trace" -o "$T/x.html"
-expect_error 2 "no rule set\|nosuchrules" "$SYSPHASE" report --rules nosuchrules "$T/pwd.trace" -o "$T/x.html"
+expect_error 4 "no phase stamps" "$SYSPHASE" report "$T/plain.trace" -o "$T/x.html"
+expect_error 4 "cannot read" "$SYSPHASE" report "$T/missing.trace" -o "$T/x.html"
+expect_error 4 "no rule set\|nosuchrules" "$SYSPHASE" report --rules nosuchrules "$T/pwd.trace" -o "$T/x.html"
 expect_error 2 "axis" "$SYSPHASE" report --axis sideways "$T/pwd.trace" -o "$T/x.html"
 printf '{"format":"sysphase-trace","version":1}\n{"type":"syscall",\n' >"$T/bad.trace"
 printf '{"format":"sysphase-policy","version":1,"phases":7}\n' >"$T/bad.policy.json"
-expect_error 2 "bad.policy.json" "$SYSPHASE" report "$T/bad.policy.json" -o "$T/x.html"
+expect_error 4 "bad.policy.json" "$SYSPHASE" report "$T/bad.policy.json" -o "$T/x.html"
 printf '{"format": "sysphase-policy",\n "phases": [,]}\n' >"$T/syntax.json"
-expect_error 2 "syntax.json:2:" "$SYSPHASE" report "$T/syntax.json" -o "$T/x.html"
+expect_error 4 "syntax.json:2:" "$SYSPHASE" report "$T/syntax.json" -o "$T/x.html"
 check "no report written on error" test ! -e "$T/x.html"
 check "no temporary file left" not sh -c "ls -A '$T' | grep -q '^\.sysphase-report'"
 finish

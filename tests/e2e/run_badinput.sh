@@ -4,9 +4,9 @@
 # sysphase run refuses bad input with one clear line on stderr and the
 # right exit status, and never runs the program when it refuses:
 #   - usage: no --policy, no program, a bad --default-action (2);
-#   - a policy file that is missing or not JSON (2);
-#   - a policy whose phases do not match its rules (2);
-#   - a policy whose phases do not nest along the rules' graph (2);
+#   - a policy file that is missing or not JSON (4, input error);
+#   - a policy whose phases do not match its rules (4);
+#   - a policy whose phases do not nest along the rules' graph (4);
 #   - a program that is not found (127), or found but not executable
 #     (126: not executable, a directory, not a program), as a shell says;
 # and warns, then runs, when the program is not the one recorded.
@@ -54,9 +54,9 @@ refused 2 "policy" "no --policy" -- -- touch "$T/ran"
 refused 2 "PROG" "no program" -- --policy "$POL"
 refused 2 "default-action" "bad --default-action" -- --policy "$POL" --default-action maybe \
 	-- touch "$T/ran"
-refused 2 "no-such" "missing policy" -- --policy "$T/no-such.json" -- touch "$T/ran"
+refused 4 "no-such" "missing policy" -- --policy "$T/no-such.json" -- touch "$T/ran"
 printf '{"format": "sysphase-policy", "phases": [' >"$T/broken.json"
-refused 2 "broken.json" "policy that is not JSON" -- --policy "$T/broken.json" -- touch "$T/ran"
+refused 4 "broken.json" "policy that is not JSON" -- --policy "$T/broken.json" -- touch "$T/ran"
 
 # Renamed everywhere in the policy (phases, reach, graph), so that only the rules disagree.
 edit_policy "$T/renamed.json" '
@@ -68,7 +68,7 @@ for e in p["graph"]["edges"]:
     e["from"], e["to"] = ren(e["from"]), ren(e["to"])
 for ll in p.get("landlock", {}).get("phases", []):
     ll["phase"] = ren(ll["phase"])'
-refused 2 "does not match.*listening" "a phase the rules do not have" -- \
+refused 4 "does not match.*listening" "a phase the rules do not have" -- \
 	--policy "$T/renamed.json" -- touch "$T/ran"
 
 # serving allows ptrace, which ready before it does not: stacked filters cannot widen.
@@ -78,7 +78,7 @@ for ph in p["phases"]:
         ph["enforce"] = sorted(ph["enforce"] + ["ptrace"])
         ph["exact"].append({"name": "ptrace", "count": 1, "first": ph["first"],
                             "last": ph["first"], "sites": ["libc.so.6"]})'
-refused 2 "do not nest.*ptrace" "phases that do not nest" -- \
+refused 4 "do not nest.*ptrace" "phases that do not nest" -- \
 	--policy "$T/widened.json" -- touch "$T/ran"
 
 refused 127 "no-such-program" "a program that does not exist" -- \

@@ -18,7 +18,9 @@ cd "$T" || exit 1
 st=$?
 check "ls under pwd's policy is killed by SIGSYS (159)" test "$st" = 159
 check "the violation is named in one line" \
-	grep -Eq "^sysphase: process [0-9]+ \(ls\) in phase '[^']+': [a-z0-9_]+ \(x86_64 nr [0-9]+\) killed by SIGSYS$" err
+	grep -Eq "^sysphase: process [0-9]+ \(ls\) in phase '[^']+': [a-z0-9_]+ \(x86_64 nr [0-9]+\) killed by SIGSYS; " err
+check "that line says the next step: complain, then merge" \
+	grep -q "to allow it: 'sysphase run --complain=LOG --policy narrow/policy.json -- /bin/ls ...', then 'sysphase export TRACE... --merge LOG'$" err
 
 "$SYSPHASE" run --policy narrow/policy.json --complain=complain.log -- /bin/ls / >ls.out 2>/dev/null
 st=$?
@@ -37,11 +39,11 @@ PY
 # A log that cannot be written fails the run loudly, never a cut log and 0.
 "$SYSPHASE" run --policy narrow/policy.json --complain=/dev/full -- /bin/ls / >/dev/null 2>full.err
 st=$?
-check "a full disk fails the run (exit 1, got $st)" test "$st" = 1
+check "a full disk fails the run (exit 5, output error, got $st)" test "$st" = 5
 check "with one line saying why" grep -qx "sysphase: cannot write the complain log: No space left on device" full.err
 "$SYSPHASE" run --policy narrow/policy.json --complain="$T/no/such/dir/log" -- /bin/ls / >/dev/null 2>bad.err
 st=$?
-check "an unwritable --complain path is a usage error (exit 2, got $st)" test "$st" = 2
+check "an unwritable --complain path is an output error (exit 5, got $st)" test "$st" = 5
 check "named in one line" grep -q "^sysphase: run: --complain: cannot write '$T/no/such/dir/log'" bad.err
 check "and the program never ran" not grep -q "process" bad.err
 
@@ -55,7 +57,7 @@ check "pwd still runs under the merged policy" test $? = 0
 printf '{"type":"violation","phase":"output handling","pid":1,"tid":1,"nr":1,"args":[]}\n' >bad.log
 "$SYSPHASE" export -o bad --merge bad.log pwd.jsonl >/dev/null 2>err
 st=$?
-check "a malformed log is refused (exit 2)" test "$st" = 2
+check "a malformed log is refused (exit 4, input error)" test "$st" = 4
 check "with its position" grep -q "bad.log:1:1: not a violation line" err
 check "and nothing is written" not test -e bad
 finish

@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Renders the tables of help_text.c: `--help` text, man pages (roff, for
+ * man(1) directly: no scdoc or help2man step that could drift) and the
+ * bash, zsh and fish completions.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "help.h"
+
+#define WIDTH   79
+#define OPT_COL 24
+
+/* The statuses of cli.h, one row each: the table every --help and man page prints. */
+static const struct {
+	const char *code, *text;
+} exit_rows[] = {
+    {"0", "success"},
+    {"1", "sysphase itself failed (ptrace refused, nothing to attach to, out of memory)"},
+    {"2", "usage: an unknown option, a missing or malformed argument"},
+    {"3", "refused: inputs that do not belong together"},
+    {"4", "input error: a file given cannot be read or is not what it should be"},
+    {"5", "output error: an output cannot be written (a full disk, /dev/full)"},
+    {"125", "run: a filter could not be handed over; the program was killed"},
+    {"126", "the program exists but cannot be executed"},
+    {"127", "the program is not found"},
+};
+
+const struct help_cmd *help_find(const char *name)
+{
+	for (size_t i = 0; help_cmds[i]; i++)
+		if (strcmp(help_cmds[i]->name, name) == 0)
+			return help_cmds[i];
+	return NULL;
+}
+
+/* ---- text ---- */
+
+/* Prints text wrapped to WIDTH, every line indented by indent, the first after col. */
+static void wrap(FILE *out, const char *text, int indent, int col)
+{
+	const char *p = text;
+
+	while (*p) {
+		size_t word = strcspn(p, " \n");
+
+		if (col > indent && col + 1 + (int)word > WIDTH) {
+			fprintf(out, "\n%*s", indent, "");
+			col = indent;
+		} else if (col > indent) {
+			fputc(' ', out);
+			col++;
+		} else if (col < indent) {
+			fprintf(out, "%*s", indent - col, "");
+			col = indent;
+		}
+		fwrite(p, 1, word, out);
+		col += (int)word;
+		p += word;
+		if (*p == '\n' && p[1] == '\n') {
+			fputs("\n\n", out);
+			col = 0;
+			p += 2;
+			continue;
+		}
+		while (*p == ' ' || *p == '\n')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+static int opt_label(const struct help_opt *o, char *buf, size_t len)
+{
+	int n = 0;
+
+	if (o->shrt)
+		n = snprintf(buf, len, "-%c, ", o->shrt);
+	else
+		n = snprintf(buf, len, "    ");
+	n += snprintf(buf + n, len - (size_t)n, "--%s", o->lng);
+	if (o->arg)
+		n += snprintf(buf + n, len - (size_t)n, o->optional ? "[=%s]" : " %s", o->arg);
+	return n;
+}
+
+static void print_exit_table(FILE *out)
+{
+	fputs("Exit status:\n", out);
+	for (size_t i = 0; i < sizeof(exit_rows) / sizeof(exit_rows[0]); i++)
+		fprintf(out, "  %-4s %s\n", exit_rows[i].code, exit_rows[i].text);
+}
+
+void help_print(const struct help_cmd *h, FILE *out)
+{
+	char label[128];
+
+	for (int i = 0; i < 4 && h->synopsis[i]; i++)
+		fprintf(out, "%s sysphase%s%s %s\n", i ? "      " : "usage:", h->name ? " " : "",
+		        h->name ? h->name : "", h->synopsis[i]);
+	fputc('\n', out);
+	wrap(out, h->description, 0, 0);
+	fputc('\n', out);
+	if (!h->name) {
+		fputs("Commands:\n", out);
+		for (size_t i = 0; help_cmds[i]; i++)
+			fprintf(out, "  %-9s %s\n", help_cmds[i]->name, help_cmds[i]->summary);
+		fputc('\n', out);
+	}
+	fputs("Options:\n", out);
+	for (const struct help_opt *o = h->opts; o->lng; o++) {
+		int n = opt_label(o, label, sizeof(label));
+
+		fprintf(out, "  %s", label);
+		if (n + 2 >= OPT_COL) {
+			fputc('\n', out);
+			n = 0;
+		} else {
+			n += 2;
+		}
+		wrap(out, o->text, OPT_COL, n);
+	}
+	fputc('\n', out);
+	print_exit_table(out);
+	if (h->exit)
+		wrap(out, h->exit, 2, 0);
+	if (h->examples) {
+		fputs("\nExamples:\n", out);
+		for (const char *p = h->examples; *p;) {
+			size_t n = strcspn(p, "\n");
+
+			fprintf(out, "  %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
+	if (h->name)
+		fprintf(out, "\n'man sysphase-%s' and docs/ say more.\n", h->name);
+	else
+		fputs("\n'sysphase help COMMAND' (or COMMAND --help) describes each command.\n",
+		      out);
+}
+
+/* ---- roff ---- */
+
+/* Text as roff: backslashes and dashes escaped, no line starting with a control character. */
+static void roff_text(FILE *out, const char *s)
+{
+	bool bol = true;
+
+	for (; *s; s++) {
+		if (bol && (*s == '.' || *s == '\''))
+			fputs("\\&", out);
+		bol = false;
+		if (*s == '\\')
+			fputs("\\e", out);
+		else if (*s == '-')
+			fputs("\\-", out);
+		else if (*s == '\n' && s[1] == '\n') {
+			fputs("\n.PP\n", out);
+			s++;
+			bol = true;
+		} else {
+			fputc(*s, out);
+			bol = *s == '\n';
+		}
+	}
+	fputc('\n', out);
+}
+
+/* A word inside a line: the same escapes, no line handling. */
+static void roff_inline(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		if (*s == '-')
+			fputs("\\-", out);
+		else if (*s == '\\')
+			fputs("\\e", out);
+		else
+			fputc(*s, out);
+}
+
+static void roff_upper(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s >= 'a' && *s <= 'z' ? *s - 'a' + 'A' : *s, out);
+}
+
+void help_man(const struct help_cmd *h, FILE *out)
+{
+	fputs(".\\\" Generated by 'sysphase help --man' from cli/help_text.c: do not edit.\n", out);
+	fputs(".TH SYSPHASE", out);
+	if (h->name) {
+		fputc('-', out);
+		roff_upper(out, h->name);
+	}
+	fprintf(out, " 1 \"\" \"sysphase %s\" \"User Commands\"\n.SH NAME\n", SYSPHASE_VERSION);
+	fprintf(out, "sysphase%s%s \\- ", h->name ? "\\-" : "", h->name ? h->name : "");
+	roff_text(out, h->summary);
+	fputs(".SH SYNOPSIS\n", out);
+	for (int i = 0; i < 4 && h->synopsis[i]; i++) {
+		fprintf(out, "%s.B sysphase%s%s\n", i ? ".br\n" : "", h->name ? " " : "",
+		        h->name ? h->name : "");
+		roff_text(out, h->synopsis[i]);
+	}
+	fputs(".SH DESCRIPTION\n", out);
+	roff_text(out, h->description);
+	if (!h->name) {
+		fputs(".SH COMMANDS\n", out);
+		for (size_t i = 0; help_cmds[i]; i++) {
+			fprintf(out, ".TP\n.BR sysphase\\-%s (1)\n", help_cmds[i]->name);
+			roff_text(out, help_cmds[i]->summary);
+		}
+	}
+	fputs(".SH OPTIONS\n", out);
+	for (const struct help_opt *o = h->opts; o->lng; o++) {
+		fputs(".TP\n", out);
+		if (o->shrt)
+			fprintf(out, "\\fB\\-%c\\fR, ", o->shrt);
+		fputs("\\fB\\-\\-", out);
+		roff_inline(out, o->lng);
+		fputs("\\fR", out);
+		if (o->arg) {
+			fputs(o->optional ? "[=\\fI" : " \\fI", out);
+			roff_inline(out, o->arg);
+			fputs(o->optional ? "\\fR]" : "\\fR", out);
+		}
+		fputc('\n', out);
+		roff_text(out, o->text);
+	}
+	fputs(".SH EXIT STATUS\n", out);
+	for (size_t i = 0; i < sizeof(exit_rows) / sizeof(exit_rows[0]); i++) {
+		fprintf(out, ".TP\n.B %s\n", exit_rows[i].code);
+		roff_text(out, exit_rows[i].text);
+	}
+	if (h->exit) {
+		fputs(".PP\n", out);
+		roff_text(out, h->exit);
+	}
+	if (h->examples) {
+		fputs(".SH EXAMPLES\n.nf\n", out);
+		roff_text(out, h->examples);
+		fputs(".fi\n", out);
+	}
+	fputs(".SH ENVIRONMENT\n.TP\n.B NO_COLOR\nset to anything: no colour on a terminal.\n"
+	      ".TP\n.B SYSPHASE_RULES_DIR\nwhere the built\\-in rule sets are read from "
+	      "(default: ../share/sysphase/rules next to the binary).\n",
+	      out);
+	fputs(".SH SEE ALSO\n", out);
+	if (h->name)
+		fputs(".BR sysphase (1)\n", out);
+	else
+		for (size_t i = 0; help_cmds[i]; i++)
+			fprintf(out, ".BR sysphase\\-%s (1)%s\n", help_cmds[i]->name,
+			        help_cmds[i + 1] ? "," : "");
+}
+
+/* ---- completion ---- */
+
+/* Built-in names for HK_RULES; the rest of a kind is the shell's own file completion. */
+static const char *kind_words(enum help_kind k, const char *choices)
+{
+	switch (k) {
+	case HK_RULES:
+	case HK_CHOICE:
+	case HK_LIST:
+	case HK_SET:
+		return choices ? choices : "";
+	default:
+		return "";
+	}
+}
+
+static void bash_value_case(FILE *out, const struct help_opt *o, const char *pat)
+{
+	fprintf(out, "\t\t%s)\n", pat);
+	switch (o->kind) {
+	case HK_DIR:
+		fputs("\t\t\t_sysphase_dirs; return ;;\n", out);
+		break;
+	case HK_FILE:
+	case HK_JSON:
+	case HK_TRACE:
+		fputs("\t\t\t_sysphase_files; return ;;\n", out);
+		break;
+	case HK_RULES:
+	case HK_SET:
+		fprintf(out, "\t\t\t_sysphase_words \"%s\"; _sysphase_files -o; return ;;\n",
+		        kind_words(o->kind, o->choices));
+		break;
+	case HK_PID:
+		fputs("\t\t\t_sysphase_words \"$(ps -eo pid= 2>/dev/null)\"; return ;;\n", out);
+		break;
+	case HK_CHOICE:
+	case HK_LIST:
+		fprintf(out, "\t\t\t_sysphase_words \"%s\"; return ;;\n", o->choices);
+		break;
+	default:
+		fputs("\t\t\treturn ;;\n", out);
+		break;
+	}
+}
+
+static void bash(FILE *out)
+{
+	fputs("# bash completion for sysphase; generated by 'sysphase help --completion bash'\n"
+	      "_sysphase_words() { COMPREPLY+=($(compgen -W \"$1\" -- \"$cur\")); }\n"
+	      "_sysphase_files() { local IFS=$'\\n'; COMPREPLY+=($(compgen -f -- \"$cur\")); "
+	      "compopt -o filenames 2>/dev/null; }\n"
+	      "_sysphase_dirs() { local IFS=$'\\n'; COMPREPLY+=($(compgen -d -- \"$cur\")); "
+	      "compopt -o filenames 2>/dev/null; }\n"
+	      "_sysphase() {\n"
+	      "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd= i\n"
+	      "\tCOMPREPLY=()\n"
+	      "\tfor ((i = 1; i < COMP_CWORD; i++)); do\n"
+	      "\t\tif [ \"${COMP_WORDS[i]}\" = -- ] && [ -n \"$cmd\" ]; then\n"
+	      "\t\t\t_command_offset $((i + 1)) 2>/dev/null; return\n"
+	      "\t\tfi\n"
+	      "\t\tcase ${COMP_WORDS[i]} in -*) ;; *) [ -z \"$cmd\" ] && cmd=${COMP_WORDS[i]} ;; "
+	      "esac\n"
+	      "\tdone\n"
+	      "\tif [ -z \"$cmd\" ]; then\n",
+	      out);
+	fputs("\t\t_sysphase_words \"", out);
+	for (size_t i = 0; help_cmds[i]; i++)
+		fprintf(out, "%s%s", i ? " " : "", help_cmds[i]->name);
+	fputs(" --help --version\"; return\n\tfi\n\tcase $cmd in\n", out);
+	for (size_t i = 0; help_cmds[i]; i++) {
+		const struct help_cmd *h = help_cmds[i];
+
+		fprintf(out, "\t%s)\n\t\tcase $prev in\n", h->name);
+		for (const struct help_opt *o = h->opts; o->lng; o++) {
+			char pat[96];
+
+			if (!o->arg || o->optional)
+				continue;
+			if (o->shrt)
+				snprintf(pat, sizeof(pat), "-%c|--%s", o->shrt, o->lng);
+			else
+				snprintf(pat, sizeof(pat), "--%s", o->lng);
+			bash_value_case(out, o, pat);
+		}
+		fputs("\t\tesac\n\t\tcase $cur in\n\t\t-*) _sysphase_words \"", out);
+		for (const struct help_opt *o = h->opts; o->lng; o++)
+			fprintf(out, "%s--%s%s", o == h->opts ? "" : " ", o->lng,
+			        o->optional ? "=" : "");
+		fputs("\"; return ;;\n\t\tesac\n", out);
+		if (h->operand == HK_TOPIC) {
+			fputs("\t\t_sysphase_words \"", out);
+			for (size_t k = 0; help_cmds[k]; k++)
+				fprintf(out, "%s%s", k ? " " : "", help_cmds[k]->name);
+			fputs("\" ;;\n", out);
+		} else if (h->operand == HK_SET) {
+			fprintf(out, "\t\t_sysphase_words \"%s\"; _sysphase_files ;;\n",
+			        h->operand_choices);
+		} else if (h->operand == HK_NONE) {
+			fputs("\t\t;;\n", out);
+		} else {
+			fputs("\t\t_sysphase_files ;;\n", out);
+		}
+	}
+	fputs("\tesac\n}\ncomplete -F _sysphase sysphase\n", out);
+}
+
+/* A zsh _arguments spec's description: no ']' or ':' (they end the field). */
+static void zsh_desc(FILE *out, const char *text)
+{
+	size_t n = strcspn(text, ":;(.[]");
+
+	for (size_t i = 0; i < n && i < 60; i++)
+		fputc(text[i] == '\'' ? '"' : text[i], out);
+}
+
+static void zsh_action(FILE *out, const struct help_opt *o)
+{
+	switch (o->kind) {
+	case HK_DIR:
+		fputs("_directories", out);
+		break;
+	case HK_JSON:
+		fputs("_files", out);
+		break;
+	case HK_FILE:
+	case HK_TRACE:
+		fputs("_files", out);
+		break;
+	case HK_RULES:
+	case HK_SET:
+		fprintf(out, "{_values -w rules %s; _files -g \\\"*.json\\\"}", o->choices);
+		break;
+	case HK_PID:
+		fputs("_pids", out);
+		break;
+	case HK_CHOICE:
+		fprintf(out, "(%s)", o->choices);
+		break;
+	case HK_LIST:
+		fprintf(out, "_sequence compadd - %s", o->choices);
+		break;
+	default:
+		fputs(" ", out);
+		break;
+	}
+}
+
+static void zsh(FILE *out)
+{
+	fputs("#compdef sysphase\n# zsh completion for sysphase; generated by 'sysphase help "
+	      "--completion zsh'\n_sysphase() {\n\tlocal curcontext=$curcontext state line\n"
+	      "\tlocal -a cmds\n\tcmds=(\n",
+	      out);
+	for (size_t i = 0; help_cmds[i]; i++) {
+		fprintf(out, "\t\t'%s:", help_cmds[i]->name);
+		zsh_desc(out, help_cmds[i]->summary);
+		fputs("'\n", out);
+	}
+	fputs("\t)\n\t_arguments -C '(- *)'{-h,--help}'[print the commands]' "
+	      "'(- *)'{-V,--version}'[print the version]' '1:command:->cmd' '*::arg:->args' && "
+	      "return\n\tcase $state in\n\tcmd) _describe command cmds ;;\n"
+	      "\targs)\n\t\tcase $words[1] in\n",
+	      out);
+	for (size_t i = 0; help_cmds[i]; i++) {
+		const struct help_cmd *h = help_cmds[i];
+
+		fprintf(out, "\t\t%s) _arguments -s", h->name);
+		for (const struct help_opt *o = h->opts; o->lng; o++) {
+			const char *eq = o->optional ? "=-" : o->arg ? "=" : "";
+
+			fputs(" \\\n\t\t\t", out);
+			if (o->shrt)
+				fprintf(out, "'(-%c --%s)'{-%c,--%s%s}'[", o->shrt, o->lng, o->shrt,
+				        o->lng, eq);
+			else
+				fprintf(out, "'--%s%s[", o->lng, eq);
+			zsh_desc(out, o->text);
+			fputs("]", out);
+			if (o->arg) {
+				fprintf(out, ":%s:", o->arg);
+				zsh_action(out, o);
+			}
+			fputs("'", out);
+		}
+		if (h->operand == HK_COMMAND)
+			fputs(" \\\n\t\t\t'*::command:_normal'", out);
+		else if (h->operand == HK_TOPIC)
+			fputs(" \\\n\t\t\t'1:command:(record phases export run report compare show "
+			      "help)'",
+			      out);
+		else if (h->operand == HK_SET)
+			fprintf(out, " \\\n\t\t\t'*:allowlist:{_values -w set %s; _files}'",
+			        h->operand_choices);
+		else if (h->operand != HK_NONE)
+			fputs(" \\\n\t\t\t'*:file:_files'", out);
+		fputs(" ;;\n", out);
+	}
+	fputs("\t\tesac ;;\n\tesac\n}\n_sysphase \"$@\"\n", out);
+}
+
+static void fish_text(FILE *out, const char *text)
+{
+	size_t n = strcspn(text, ";(:");
+
+	for (size_t i = 0; i < n && i < 70; i++)
+		fputc(text[i] == '\'' ? '"' : text[i], out);
+}
+
+static void fish(FILE *out)
+{
+	fputs("# fish completion for sysphase; generated by 'sysphase help --completion fish'\n"
+	      "complete -c sysphase -f\n",
+	      out);
+	for (size_t i = 0; help_cmds[i]; i++) {
+		fprintf(out, "complete -c sysphase -n __fish_use_subcommand -a %s -d '",
+		        help_cmds[i]->name);
+		fish_text(out, help_cmds[i]->summary);
+		fputs("'\n", out);
+	}
+	for (size_t i = 0; help_cmds[i]; i++) {
+		const struct help_cmd *h = help_cmds[i];
+		const char *cond = "__fish_seen_subcommand_from";
+
+		for (const struct help_opt *o = h->opts; o->lng; o++) {
+			fprintf(out, "complete -c sysphase -n '%s %s' -l %s", cond, h->name,
+			        o->lng);
+			if (o->shrt)
+				fprintf(out, " -s %c", o->shrt);
+			if (o->arg && !o->optional) {
+				fputs(" -r", out);
+				if (o->kind == HK_CHOICE || o->kind == HK_LIST)
+					fprintf(out, " -f -a '%s'", o->choices);
+				else if (o->kind == HK_RULES || o->kind == HK_SET)
+					fprintf(out, " -F -a '%s'", o->choices);
+				else if (o->kind == HK_PID)
+					fputs(" -f -a '(__fish_complete_pids)'", out);
+				else if (o->kind == HK_DIR)
+					fputs(" -f -a '(__fish_complete_directories)'", out);
+				else if (o->kind == HK_TEXT)
+					fputs(" -f", out);
+				else
+					fputs(" -F", out);
+			}
+			fputs(" -d '", out);
+			fish_text(out, o->text);
+			fputs("'\n", out);
+		}
+		if (h->operand == HK_TOPIC) {
+			fprintf(out, "complete -c sysphase -n '%s help' -f -a '", cond);
+			for (size_t k = 0; help_cmds[k]; k++)
+				fprintf(out, "%s%s", k ? " " : "", help_cmds[k]->name);
+			fputs("'\n", out);
+		} else if (h->operand == HK_SET)
+			fprintf(out, "complete -c sysphase -n '%s %s' -F -a '%s'\n", cond, h->name,
+			        h->operand_choices);
+		else if (h->operand == HK_COMMAND)
+			fprintf(out,
+			        "complete -c sysphase -n '%s %s' -F -a "
+			        "'(__fish_complete_subcommand --fcs-skip=2)'\n",
+			        cond, h->name);
+		else if (h->operand != HK_NONE)
+			fprintf(out, "complete -c sysphase -n '%s %s' -F\n", cond, h->name);
+	}
+}
+
+int help_completion(const char *shell, FILE *out)
+{
+	if (strcmp(shell, "bash") == 0)
+		bash(out);
+	else if (strcmp(shell, "zsh") == 0)
+		zsh(out);
+	else if (strcmp(shell, "fish") == 0)
+		fish(out);
+	else
+		return -1;
+	return 0;
+}
+
+/* ---- suggestions ---- */
+
+static size_t distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[32], prev, tmp;
+
+	if (la >= 32 || lb >= 32)
+		return 99;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			tmp = row[j];
+			row[j] = best;
+			prev = tmp;
+		}
+	}
+	return row[lb];
+}
+
+const char *help_suggest(const char *s)
+{
+	const char *best = NULL;
+	size_t best_d = 3;
+
+	for (size_t i = 0; help_cmds[i]; i++) {
+		size_t d = distance(s, help_cmds[i]->name);
+
+		if (d < best_d) {
+			best_d = d;
+			best = help_cmds[i]->name;
+		}
+	}
+	return best;
+}
+
+/* ---- sysphase help ---- */
+
+int cmd_help(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	    {"man", no_argument, NULL, 'm'},
+	    {"completion", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const struct help_cmd *h = &help_top;
+	const char *shell = NULL;
+	bool man = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'm':
+			man = true;
+			break;
+		case 'c':
+			shell = optarg;
+			break;
+		case 'h':
+			help_print(help_find("help"), stdout);
+			return 0;
+		default:
+			sp_bad_option("help", c, argv);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (shell) {
+		if (help_completion(shell, stdout) < 0) {
+			sp_err("help: --completion takes bash, zsh or fish, not '%s'", shell);
+			return SP_EXIT_USAGE;
+		}
+		return 0;
+	}
+	if (argc - optind > 1) {
+		sp_err("help: give at most one COMMAND (see 'sysphase help --help')");
+		return SP_EXIT_USAGE;
+	}
+	if (optind < argc && strcmp(argv[optind], "sysphase") != 0) {
+		h = help_find(argv[optind]);
+		if (!h) {
+			const char *near = help_suggest(argv[optind]);
+
+			if (near)
+				sp_err("help: unknown command '%s'; did you mean '%s'?",
+				       argv[optind], near);
+			else
+				sp_err("help: unknown command '%s' (see 'sysphase --help')",
+				       argv[optind]);
+			return SP_EXIT_USAGE;
+		}
+	}
+	if (man)
+		help_man(h, stdout);
+	else
+		help_print(h, stdout);
+	return 0;
+}
