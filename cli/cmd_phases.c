@@ -116,7 +116,9 @@ static int on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info
 {
 	struct phases_sink *ps = ctx;
 
-	diff_event(ps, ev, info);
+	ps->events++;
+	if (ps->o->diff && !info->runtime)
+		diff_event(ps, ev, info);
 	return sp_timeline_feed(ps->tl, ev);
 }
 

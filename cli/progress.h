@@ -2,7 +2,8 @@
 /*
  * The one-line live status of `sysphase record` on a terminal: elapsed
  * time, syscalls recorded, processes alive and, with rules, the phase of
- * each.  Nothing at all when stderr is not a terminal.
+ * each, on the terminal's last row, which the program's output scrolls
+ * above (progress.c).  Nothing at all when stderr is not a terminal.
  */
 #ifndef SYSPHASE_CLI_PROGRESS_H
 #define SYSPHASE_CLI_PROGRESS_H

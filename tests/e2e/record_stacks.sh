@@ -60,7 +60,7 @@ export XDG_CACHE_HOME=$T/cache
 printf 'hit\nhit\n' | "$SYSPHASE" record --rules generic -o "$T/serve.jsonl" -- "$prog" \
 	>"$T/serve.rec" 2>&1
 check "complete_serve recorded" test $? -eq 0
-"$SYSPHASE" export "$T/serve.jsonl" -o "$T/pol" -f bpf >"$T/export.out" 2>&1
+"$SYSPHASE" export "$T/serve.jsonl" -o "$T/pol" --format bpf >"$T/export.out" 2>&1
 check "export of the plain trace exits 0" test $? -eq 0
 check "export of the plain trace completes" grep -q '^completion: [0-9]* stacks' "$T/export.out"
 printf 'hit\nmiss\nhit\n' | "$SYSPHASE" run --policy "$T/pol/policy.json" -- "$prog" \
