@@ -90,7 +90,7 @@ check "offline and online phases agree" quietly "$SYSPHASE" phases --rules gener
 	"$T/trace.jsonl"
 
 # The export's filter for the serving phase: the exact allowlist.
-"$SYSPHASE" export "$T/trace.jsonl" -o "$T/pol" -f bpf >"$T/export.out" 2>&1
+"$SYSPHASE" export "$T/trace.jsonl" -o "$T/pol" --format bpf >"$T/export.out" 2>&1
 check "export exits 0" test $? -eq 0
 python3 - "$T/pol/policy.json" >"$T/exact.out" <<'PY'
 import json, sys
