@@ -448,6 +448,10 @@ int sp_trace_writer_new(FILE *f, const struct sp_trace_header *hdr, struct sp_tr
 	rc = _trace_header(&w->line, hdr);
 	if (rc == 0)
 		rc = _trace_emit(w);
+	/* Flushed now: an output that cannot take a line (/dev/full) fails before anything runs. */
+	errno = 0;
+	if (rc == 0 && fflush(f) != 0)
+		rc = errno ? -errno : -EIO;
 	if (rc < 0) {
 		free(w->line.p);
 		free(w);
