@@ -4,7 +4,8 @@
 # lifecycle phases, export one seccomp filter per phase, then serve the
 # same workload again under those filters with `sysphase run`.
 #   examples/demo.sh [OUTDIR]      (default: ./sysphase-demo)
-# Does its own set-up: Debian packages if missing, configure, build.
+# Does its own set-up: the Debian packages it needs if missing (the build and
+# nginx-light: examples/deps.sh), configure, build.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +13,7 @@ out=$(mkdir -p "${1:-sysphase-demo}" && cd "${1:-sysphase-demo}" && pwd)
 build="$src/build"
 nginx_pid=
 
-bash "$src/tests/deps.sh"
+bash "$src/examples/deps.sh" nginx-light   # the build and nginx, nothing else
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j"$(nproc)" --target sysphase >/dev/null
 sysphase=$build/sysphase

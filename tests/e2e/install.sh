@@ -33,7 +33,7 @@ check "SYSPHASE_RULES_DIR overrides the compiled-in set" grep -q "pwd-mine" "$T/
 check "--help works when installed" quietly "$T/moved/bin/sysphase" --help
 
 # Man pages, completions and docs where Debian puts them (dist/CMakeLists.txt).
-for page in sysphase record phases export run report compare show help; do
+for page in sysphase record phases export run report compare infer show help; do
 	[ "$page" = sysphase ] && f=sysphase.1 || f=sysphase-$page.1
 	check "man page $f installed" test -s "$prefix/share/man/man1/$f"
 	if command -v man >/dev/null; then
