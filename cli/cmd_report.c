@@ -222,10 +222,24 @@ int cmd_report(int argc, char **argv)
 	struct sp_report_doc *d = NULL;
 	struct sp_diag diag = {{0}};
 	struct report_opts o;
+	char dir_policy[PATH_MAX];
+	struct stat st;
 	int rc, status = parse_args(argc, argv, &o);
 
 	if (status != 0)
 		return status > 0 ? 0 : SP_EXIT_USAGE;
+	/* An export directory stands for its policy.json, as for run and compare. */
+	if (stat(o.input, &st) == 0 && S_ISDIR(st.st_mode)) {
+		if (snprintf(dir_policy, sizeof(dir_policy), "%s/policy.json", o.input) >=
+		        (int)sizeof(dir_policy) ||
+		    access(dir_policy, R_OK) != 0) {
+			sp_err("report: %s is a directory without a policy.json: give a trace, a "
+			       "policy.json or the directory 'sysphase export -o DIR' wrote",
+			       o.input);
+			return SP_EXIT_INPUT;
+		}
+		o.input = o.doc.input = dir_policy;
+	}
 	if (access(o.input, R_OK) != 0 && strcmp(o.input, "-") != 0) {
 		sp_err("report: cannot read %s: %s", o.input, strerror(errno));
 		return SP_EXIT_INPUT;

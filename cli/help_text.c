@@ -283,11 +283,11 @@ static const struct help_cmd help_run = {
 static const struct help_cmd help_report = {
     "report",
     "write a self-contained HTML report of a trace or policy",
-    {"[OPTIONS] TRACE|POLICY.json [-o report.html]"},
+    {"[OPTIONS] TRACE|POLICY.json|DIR [-o report.html]"},
     "Writes one self-contained HTML file: a timeline picture (a lane per process, phases as "
     "bands, fork and exec edges, syscall density), the phases per process, a summary of what "
     "each phase's filter drops, and per phase the exact and enforce allowlists coloured by "
-    "threat level (docs/report.md).",
+    "threat level (docs/report.md).  An export DIR stands for its policy.json.",
     report_opts,
     HK_FILE,
     NULL,
