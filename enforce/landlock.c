@@ -124,11 +124,13 @@ int sp_enforce_landlock_load(struct sp_enforcer *e, struct sp_diag *diag)
 
 		if (pi < 0 || sp_policy_landlock_layer(e->policy, (size_t)pi, &l, &id, NULL) != 1)
 			continue;
-		if (!e->ll_abi)
-			return sp_diag_set(diag, ENOTSUP,
-			                   "the policy has Landlock layers and this kernel has no "
-			                   "Landlock (not built in, or not in lsm=): "
-			                   "run it with --no-landlock");
+		if (!e->ll_abi) {
+			/* Best effort, as for an older ABI: the filters alone, and run says so. */
+			snprintf(e->ll_lost, sizeof(e->ll_lost),
+			         "any of them (this kernel has no Landlock: not built in, or not "
+			         "in lsm=)");
+			break;
+		}
 		if (sp_landlock_layer_for_abi(&l, e->ll_abi, &r->layer, &r->owned, lost,
 		                              sizeof(lost)) < 0)
 			return sp_diag_set(diag, ENOMEM, "out of memory");
