@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# Held-out false denials with and without static completion, on real servers.
+# Held-out false denials with and without static completion, and after one
+# round of the learning loop, on real programs.
 # For each program: record it (record --stack=addr) under a NARROW workload,
-# export two policies (export, export --no-complete), then run it under each
-# in complain mode (nothing is denied, every call a phase's filter would deny
-# is logged) under a WIDE workload the recording never saw.  Prints, per
-# program and policy, the distinct (phase, syscall) pairs that would have been
-# denied, the steady phase's enforce allowlist size and the largest phase's.
-# A third policy allows what completion held back (export --allow-held-back).
+# export two policies (export --no-complete: "recorded"; export:
+# "completed"), then run it under each in complain mode (nothing is denied,
+# every call a phase's filter would deny is logged) under a WIDE workload
+# the recording never saw.  The completed policy's log is then merged
+# (export --merge: "one merge") and the WIDE workload run again under it,
+# in complain mode (what the loop still misses) and enforcing (whether the
+# program survives: "ok", or the first call named killed or denied).
+# Prints, per program and policy, the distinct syscalls that would have
+# been denied, the steady phase's enforce allowlist size and the largest
+# phase's.
 # A benchmark, not a test: it prints figures and never fails on them.
 #   bench/generalisation.sh [BUILD_DIR] [PROGRAM...]
-#   PROGRAM: nginx redis postgres lighttpd memcached pyhttp (default: all)
+#   PROGRAM: nginx redis postgres lighttpd memcached pyhttp haproxy node
+#            mariadb sqlite3 sshd (default: all)
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +45,7 @@ wait_for() {
 # we started, by pid; waits for it.
 stop_server() {
 	[ -n "$server_pid" ] || return 0
-	${stop_cmd:-true} >/dev/null 2>&1
+	eval "${stop_cmd:-true}" >/dev/null 2>&1
 	for _ in $(seq 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
 	kill -TERM "$server_pid" 2>/dev/null
 	wait "$server_pid" 2>/dev/null
@@ -151,14 +157,164 @@ setup_postgres() {
 	stop_cmd=
 }
 
-# start MODE OUT [sysphase options...]
+# haproxy 2.6 in master-worker mode; WIDE reloads it (SIGUSR2: the master
+# re-execs itself) between requests.
+hap_master() { first_child "$SP_SERVER"; }
+hap_stop() {
+	local m
+	m=$(hap_master)
+	# SIGTERM once the master waits in its loop (before, it is still setting up).
+	for _ in $(seq 300); do
+		grep -qE '^(do_epoll_wait|ep_poll)$' "/proc/$m/wchan" 2>/dev/null && break
+		sleep 0.1
+	done
+	kill -TERM "$m"
+}
+hap_reload() {
+	local m before
+	m=$(hap_master)
+	before=$(cat /proc/"$m"/task/*/children 2>/dev/null)
+	kill -USR2 "$m"
+	for _ in $(seq 300); do
+		[ "$(cat /proc/"$m"/task/*/children 2>/dev/null)" != "$before" ] && return 0
+		sleep 0.1
+	done
+}
+setup_haproxy() {
+	local d=$scratch/haproxy
+	mkdir -p "$d"
+	port=$(free_port)
+	printf 'global\n\tlog stderr format raw local0 err\ndefaults\n\tmode http\n\ttimeout connect 5s\n\ttimeout client 5s\n\ttimeout server 5s\nfrontend web\n\tbind 127.0.0.1:%s\n\thttp-request return status 200 content-type text/plain string "hello"\n' "$port" >"$d/h.cfg"
+	cmd=(/usr/sbin/haproxy -W -f "$d/h.cfg")
+	rules=generic
+	steady="child steady state"
+	ready="curl -sf -o /dev/null http://127.0.0.1:$port/"
+	narrow="curl -s -o /dev/null http://127.0.0.1:$port/"
+	wide="curl -s -o /dev/null http://127.0.0.1:$port/a; hap_reload; sleep 1;
+	      curl -s -o /dev/null http://127.0.0.1:$port/b; hap_reload; sleep 1;
+	      curl -s -o /dev/null http://127.0.0.1:$port/c"
+	stop_cmd=hap_stop
+}
+
+# node 20: an HTTP server; WIDE reads a file (libuv's thread pool, started
+# lazily at the first one) and runs a hot loop (V8's optimising JIT maps code).
+setup_node() {
+	local d=$scratch/node
+	mkdir -p "$d"
+	port=$(free_port)
+	cat >"$d/app.js" <<-JS
+		const http = require('http'), fs = require('fs');
+		function work(n) { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i) * Math.sin(i); return s; }
+		http.createServer((req, res) => {
+		  if (req.url === '/read') fs.readFile(__filename, (e, d) => res.end(String(d ? d.length : e)));
+		  else if (req.url === '/work') res.end(String(work(3e6)));
+		  else res.end('hello\n');
+		}).listen($port, '127.0.0.1');
+	JS
+	cmd=(/usr/bin/node "$d/app.js")
+	rules=generic
+	steady="steady state"
+	ready="curl -sf -o /dev/null http://127.0.0.1:$port/"
+	narrow="curl -s -o /dev/null http://127.0.0.1:$port/"
+	wide="for i in 1 2 3; do curl -s -o /dev/null http://127.0.0.1:$port/read; done;
+	      for i in 1 2 3 4 5 6; do curl -s -o /dev/null http://127.0.0.1:$port/work; done;
+	      curl -s -o /dev/null http://127.0.0.1:$port/"
+	stop_cmd=
+}
+
+# MariaDB 10.11 (InnoDB with io_uring through liburing) on a Unix socket.
+setup_mariadb() {
+	local d=$scratch/mariadb
+	mkdir -p "$d"
+	mariadb-install-db --no-defaults --datadir="$d/data" --user=mysql >/dev/null 2>&1 || return 1
+	chown -R mysql:mysql "$d"
+	local sql="mariadb --no-defaults -S $d/sock -uroot"
+	cmd=(/usr/sbin/mariadbd --no-defaults --datadir="$d/data" --socket="$d/sock" --skip-networking
+		--user=mysql --log-error="$d/err.log" --pid-file="$d/pid" --innodb-use-native-aio=1)
+	rules=generic
+	steady="steady state"
+	ready="$sql -e 'select 1'"
+	narrow="$sql -e 'select 1'"
+	wide="$sql -e 'create database if not exists b; create table b.t (id int primary key auto_increment, v text) engine=innodb;
+	      insert into b.t (v) select repeat(\"x\", 100) from seq_1_to_20000; update b.t set v = \"y\" where id % 3 = 0;
+	      select count(*) from b.t where v = \"y\"; optimize table b.t; drop database b'"
+	stop_cmd="mariadb-admin --no-defaults -S $d/sock -uroot shutdown"
+}
+
+# sqlite3's shell on a script file: NARROW creates and reads a table; WIDE
+# adds an index, a join, a transaction, VACUUM and an integrity check.  A
+# command-line program: it exits by itself, and never waits for input (its
+# working phase is initialization).
+setup_sqlite3() {
+	local d=$scratch/sqlite3
+	mkdir -p "$d"
+	printf 'create table if not exists t (a, b);\ninsert into t values (1, 2);\nselect * from t;\n' >"$d/narrow.sql"
+	cat >"$d/wide.sql" <<-SQL
+		create table if not exists t (a, b);
+		begin; with recursive c(x) as (select 1 union all select x + 1 from c where x < 20000)
+		insert into t select x, x * 2 from c; commit;
+		create index if not exists ta on t (a);
+		create table if not exists u as select a, b + 1 as c from t where a % 7 = 0;
+		select count(*) from t join u on t.a = u.a;
+		delete from t where a % 2 = 0; vacuum; pragma integrity_check;
+		drop table u; drop index ta;
+	SQL
+	cp "$d/narrow.sql" "$d/work.sql"
+	cmd=(/usr/bin/sqlite3 "$d/db" ".read $d/work.sql")
+	rules=generic
+	steady="initialization"
+	ready=true
+	narrow=true
+	wide=true
+	prepare_wide="cp $d/wide.sql $d/work.sql"
+	stop_cmd=
+}
+
+# OpenSSH's sshd on a free port with keys of its own: NARROW is a key
+# scan, WIDE logs in (public key) and runs commands.  sshd forks and
+# re-execs itself for every connection.
+setup_sshd() {
+	local d=$scratch/sshd
+	mkdir -p "$d" /run/sshd
+	port=$(free_port)
+	ssh-keygen -q -t ed25519 -N '' -f "$d/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$d/client" || return 1
+	cp "$d/client.pub" "$d/authorized_keys"
+	chmod 600 "$d/authorized_keys"
+	cat >"$d/sshd_config" <<-CONF
+		Port $port
+		ListenAddress 127.0.0.1
+		HostKey $d/host_key
+		PidFile $d/pid
+		AuthorizedKeysFile $d/authorized_keys
+		PermitRootLogin prohibit-password
+		StrictModes no
+		UsePAM no
+	CONF
+	local ssh="ssh -q -i $d/client -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -p $port root@127.0.0.1"
+	cmd=(/usr/sbin/sshd -D -e -f "$d/sshd_config")
+	rules=generic
+	steady="steady state"
+	ready="ssh-keyscan -p $port 127.0.0.1"
+	narrow="ssh-keyscan -p $port 127.0.0.1"
+	wide="$ssh 'echo hi; ls / >/dev/null'; $ssh 'uname -a'"
+	stop_cmd="kill -TERM \$(first_child \$SP_SERVER)"
+}
+
+# start MODE OUT [sysphase options...]: SP_SERVER is sysphase's pid, for workloads.
 start() {
 	local mode=$1 out=$2
 	shift 2
 	"$sysphase" "$mode" "$@" -- "${cmd[@]}" >"$out" 2>&1 &
 	server_pid=$!
+	export SP_SERVER=$server_pid
 	wait_for bash -c "$ready"
 }
+
+# first_child PID: the program sysphase started.
+first_child() {
+	cat /proc/"$1"/task/*/children 2>/dev/null | awk '{ print $1 }'
+}
+export -f hap_master hap_reload first_child
 
 # sizes POLICY: "steady-enforce max-enforce"
 sizes() {
@@ -188,9 +344,29 @@ print(len(seen), ",".join(sorted(seen)) or "-")
 PY
 }
 
-printf '%-10s %-12s %8s %8s %8s  %s\n' program policy denials steady maxphase "denied syscalls"
-for prog in ${*:-nginx redis postgres lighttpd memcached pyhttp}; do
-	stop_cmd=
+# survived OUT: "ok", or the first call sysphase named killed or denied.
+survived() {
+	local line
+	line=$(grep -m1 -E '^sysphase: .*(killed by|denied)' "$1")
+	if [ -z "$line" ]; then
+		echo ok
+	else
+		echo "$line" | sed -E 's/.*: ([a-z0-9_]+) \(x86_64.*/\1/; s/^sysphase: //' | cut -c1-40
+	fi
+}
+
+# complain_run POLICY LOG OUT: the WIDE workload under POLICY in complain mode.
+complain_run() {
+	eval "${prepare_wide:-true}"
+	start run "$3" --complain="$2" --policy "$1"
+	bash -c "$wide" >/dev/null 2>&1
+	stop_server
+	rm -f "${stop_file:-/nonexistent}"
+}
+
+printf '%-9s %-11s %7s %6s %6s %-8s  %s\n' program policy denials steady max enforced "denied syscalls"
+for prog in ${*:-nginx redis postgres lighttpd memcached pyhttp haproxy node mariadb sqlite3 sshd}; do
+	stop_cmd= prepare_wide=
 	if ! setup_"$prog"; then
 		echo "$prog: skipped (set-up failed)"
 		continue
@@ -210,22 +386,31 @@ for prog in ${*:-nginx redis postgres lighttpd memcached pyhttp}; do
 	"$sysphase" export --rules "$rules" "$dir/trace.jsonl" -o "$dir/pol" --format bpf >"$dir/exp.out" 2>&1
 	"$sysphase" export --no-complete --rules "$rules" "$dir/trace.jsonl" -o "$dir/pol0" --format bpf \
 		>/dev/null 2>&1
-	"$sysphase" export --allow-held-back --rules "$rules" "$dir/trace.jsonl" -o "$dir/polh" \
-		-f bpf >/dev/null 2>&1
-	for pol in pol0 pol polh; do
+	for pol in pol0 pol pol1; do
 		case $pol in
 		pol0) label=recorded ;;
-		pol) label=completion ;;
-		*) label=+held-back ;;
+		pol) label=completed ;;
+		*)
+			label="one merge"
+			"$sysphase" export --rules "$rules" "$dir/trace.jsonl" --merge "$dir/pol.log" \
+				-o "$dir/pol1" -f bpf >"$dir/merge.out" 2>&1
+			;;
 		esac
-		start run "$dir/run-$pol.out" --complain="$dir/$pol.log" --policy "$dir/$pol/policy.json"
-		bash -c "$wide" >/dev/null 2>&1
-		[ "$prog" = nginx ] && stop_cmd="kill -QUIT $(cat "$stop_file")"
-		stop_server
-		rm -f "${stop_file:-/nonexistent}"
+		[ "$prog" = nginx ] && stop_cmd="kill -QUIT \$(cat $stop_file)"
+		complain_run "$dir/$pol/policy.json" "$dir/$pol.log" "$dir/run-$pol.out"
+		enforced=-
+		if [ "$pol" = pol1 ]; then
+			eval "${prepare_wide:-true}"
+			start run "$dir/enforce-$pol.out" --policy "$dir/$pol/policy.json"
+			bash -c "$wide" >/dev/null 2>&1
+			stop_server
+			rm -f "${stop_file:-/nonexistent}"
+			enforced=$(survived "$dir/enforce-$pol.out")
+		fi
 		read -r n names < <(denials "$dir/$pol.log")
 		read -r st mx < <(sizes "$dir/$pol/policy.json")
-		printf '%-10s %-12s %8s %8s %8s  %s\n' "$prog" "$label" "$n" "$st" "$mx" "$names"
+		printf '%-9s %-11s %7s %6s %6s %-8s  %s\n' "$prog" "$label" "$n" "$st" "$mx" "$enforced" "$names"
 	done
 	stop_file=
+	[ -n "${KEEP:-}" ] && cp -r "$dir" "$KEEP/" 2>/dev/null
 done
