@@ -272,7 +272,9 @@ setup_sqlite3() {
 
 # OpenSSH's sshd on a free port with keys of its own: NARROW is a key
 # scan, WIDE logs in (public key) and runs commands.  sshd forks and
-# re-execs itself for every connection.
+# re-execs itself for every connection, and its privilege-separated child
+# installs a seccomp sandbox of its own, which refuses the next filter
+# run injects: run kills it and says "a filter of the program's own".
 setup_sshd() {
 	local d=$scratch/sshd
 	mkdir -p "$d" /run/sshd
@@ -290,12 +292,12 @@ setup_sshd() {
 		StrictModes no
 		UsePAM no
 	CONF
-	local ssh="ssh -q -i $d/client -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -p $port root@127.0.0.1"
+	local ssh="ssh -q -i $d/client -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=10 -p $port root@127.0.0.1"
 	cmd=(/usr/sbin/sshd -D -e -f "$d/sshd_config")
 	rules=generic
 	steady="steady state"
-	ready="ssh-keyscan -p $port 127.0.0.1"
-	narrow="ssh-keyscan -p $port 127.0.0.1"
+	ready="ssh-keyscan -T 5 -p $port 127.0.0.1 | grep -q ssh-ed25519"
+	narrow="ssh-keyscan -T 5 -p $port 127.0.0.1"
 	wide="$ssh 'echo hi; ls / >/dev/null'; $ssh 'uname -a'"
 	stop_cmd="kill -TERM \$(first_child \$SP_SERVER)"
 }
@@ -359,7 +361,7 @@ survived() {
 complain_run() {
 	eval "${prepare_wide:-true}"
 	start run "$3" --complain="$2" --policy "$1"
-	bash -c "$wide" >/dev/null 2>&1
+	timeout 600 bash -c "$wide" >/dev/null 2>&1
 	stop_server
 	rm -f "${stop_file:-/nonexistent}"
 }
@@ -379,7 +381,7 @@ for prog in ${*:-nginx redis postgres lighttpd memcached pyhttp haproxy node mar
 		stop_server
 		continue
 	fi
-	bash -c "$narrow" >/dev/null 2>&1
+	timeout 600 bash -c "$narrow" >/dev/null 2>&1
 	[ "$prog" = nginx ] && stop_cmd="kill -QUIT $(cat "$stop_file")"
 	stop_server
 	rm -f "${stop_file:-/nonexistent}"
@@ -402,7 +404,7 @@ for prog in ${*:-nginx redis postgres lighttpd memcached pyhttp haproxy node mar
 		if [ "$pol" = pol1 ]; then
 			eval "${prepare_wide:-true}"
 			start run "$dir/enforce-$pol.out" --policy "$dir/$pol/policy.json"
-			bash -c "$wide" >/dev/null 2>&1
+			timeout 600 bash -c "$wide" >/dev/null 2>&1
 			stop_server
 			rm -f "${stop_file:-/nonexistent}"
 			enforced=$(survived "$dir/enforce-$pol.out")

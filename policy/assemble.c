@@ -237,8 +237,8 @@ static void note_io_uring(struct assembly *a, const struct sp_event *ev, const c
 	a->said_uring |= 1ull << idx;
 	warn(a,
 	     "%s: phase '%s' called %s: held back (io_uring's operations bypass seccomp); "
-	     "run answers it with EPERM and the program falls back to its other I/O; "
-	     "--allow-io-uring merges it",
+	     "run answers io_uring_setup with EPERM and the program falls back to libaio "
+	     "(allowed there in its place) or threads; --allow-io-uring merges it",
 	     log, ev->phase, ev->name);
 }
 
@@ -323,6 +323,9 @@ static int assembly_finish(struct assembly *a, struct sp_policy **out)
 	/* What the kernel and the C runtime do on the program's behalf, with its reasons. */
 	if (rc == 0)
 		rc = sp_baseline_apply(a->bl, a->b, a->diag);
+	/* What io_uring's users fall back to where it is held back (run answers EPERM). */
+	if (rc == 0 && !in->allow_io_uring)
+		rc = sp_policy_builder_add_fallbacks(a->b, a->diag);
 	if (rc == 0) {
 		rc = sp_policy_builder_finish(a->b, out, a->diag);
 		a->b = NULL;

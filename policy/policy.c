@@ -551,6 +551,44 @@ int sp_policy_feed_logged(struct sp_policy_builder *b, const struct sp_event *ev
 	return 0;
 }
 
+int sp_policy_builder_add_fallbacks(struct sp_policy_builder *b, struct sp_diag *diag)
+{
+	/*
+	 * What io_uring's users fall back to when io_uring_setup fails: libaio
+	 * (MariaDB's InnoDB, liburing's callers that have it) or threads (the
+	 * baseline's).  libaio's operations are reads, writes and syncs on fds
+	 * the program already holds: no open, connect or unlink a filter
+	 * would miss.
+	 */
+	static const char *const libaio[] = {"io_setup", "io_submit", "io_getevents", "io_destroy",
+	                                     "io_cancel"};
+	static const char *const reason =
+	    "the phase used io_uring, which is held back: run answers io_uring_setup with EPERM, "
+	    "and "
+	    "its users fall back to libaio (MariaDB's InnoDB) or to threads";
+
+	for (size_t i = 0; i < b->n_ph; i++) {
+		bool used = false;
+
+		for (const char *const *u = sp_policy_unfilterable(); *u && !used; u++) {
+			int nr = sp_filter_syscall_nr(*u);
+			const struct bcall *c =
+			    nr >= 0 && nr < NR_SLOTS ? b->ph[i]->calls[nr] : NULL;
+
+			used = c && c->count > 0 && b->hold[nr];
+		}
+		for (size_t k = 0; used && k < sizeof(libaio) / sizeof(*libaio); k++) {
+			int rc =
+			    sp_policy_builder_add(b, b->ph[i]->name, libaio[k], SP_PROV_BASELINE,
+			                          json_pack("{s:s}", "reason", reason), diag);
+
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 bool sp_policy_builder_makes_threads(const struct sp_policy_builder *b, const char *phase)
 {
 	int nr = sp_filter_syscall_nr("clone");

@@ -87,6 +87,12 @@ int sp_policy_feed_logged(struct sp_policy_builder *b, const struct sp_event *ev
                           struct sp_diag *diag);
 
 /*
+ * Where io_uring was used and is held back, what its users fall back to
+ * (libaio's calls), as baseline.  Errors as sp_policy_builder_add().
+ */
+int sp_policy_builder_add_fallbacks(struct sp_policy_builder *b, struct sp_diag *diag);
+
+/*
  * Whether phase may create threads by what was added to it: a clone that
  * must have CLONE_THREAD (completion's, SP_COMPLETE_ADD_THREAD_ONLY).
  */

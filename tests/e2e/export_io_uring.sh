@@ -43,6 +43,9 @@ check "policy.json lists io_uring as held back" \
 check "no phase's filter allows io_uring" \
 	jq -e '[.phases[].enforce[] | select(startswith("io_uring"))] | length == 0' deny/policy.json \
 	>/dev/null
+check "where io_uring is held back, its libaio fallback is allowed (baseline)" \
+	jq -e '.phases[] | select(.name == "ring") | .enforce | index("io_submit") and index("io_getevents")' \
+	deny/policy.json >/dev/null
 check "the held-back entries say why" \
 	jq -e '[.phases[] | select(.name == "ring") | .held_back[] | .why.reason] | length > 0' \
 	deny/policy.json >/dev/null
@@ -67,7 +70,7 @@ printf '{"type":"violation","phase":"ring","pid":1,"tid":1,"nr":425,"syscall":"i
 st=$?
 check "export --merge of a log holding io_uring succeeds (status $st)" test "$st" = 0
 check "... saying in one line that it stays held back and run answers EPERM" \
-	test "$(grep -c "uring.log: phase 'ring' called io_uring_setup: held back.*EPERM.*--allow-io-uring" merge.err)" = 1
+	test "$(grep -c "uring.log: phase 'ring' called io_uring_setup: held back.*EPERM.*libaio.*--allow-io-uring" merge.err)" = 1
 check "... and the merged policy still holds it back" \
 	jq -e '[.phases[].enforce[] | select(startswith("io_uring"))] | length == 0' merged/policy.json \
 	>/dev/null
