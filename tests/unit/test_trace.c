@@ -831,26 +831,21 @@ static void test_missing_file(void **state)
 	assert_string_equal(diag.msg, "/nonexistent/trace.jsonl: No such file or directory");
 }
 
-/* A full disk shows up as -ENOSPC, at the latest when the writer flushes. */
+/*
+ * A full disk shows up as -ENOSPC when the writer starts: the header is
+ * flushed at once, so that record fails before it runs anything.
+ */
 static void test_write_error(void **state)
 {
 	struct sp_trace_header h = test_header(NULL);
-	struct sp_event ev = {.type = SP_EV_SIGNAL, .tid = 1, .pid = 1, .signo = 2};
 	struct sp_trace_writer *w = NULL;
 	FILE *f = fopen("/dev/full", "w");
-	int rc = 0;
 
 	(void)state;
 	if (!f)
 		skip();
-	assert_int_equal(sp_trace_writer_new(f, &h, &w), 0);
-	for (int i = 0; i < 1000 && rc == 0; i++)
-		rc = sp_trace_write(w, &ev);
-	if (rc == 0)
-		rc = sp_trace_writer_free(w);
-	else
-		sp_trace_writer_free(w);
-	assert_int_equal(rc, -ENOSPC);
+	assert_int_equal(sp_trace_writer_new(f, &h, &w), -ENOSPC);
+	assert_null(w);
 	fclose(f);
 }
 
