@@ -11,11 +11,14 @@
  *
  * The ptrace supervisor waits for its tracees, not for strangers, so the
  * two jobs are split as tini splits them: PID 1 forks, stays a small init
- * that forwards every catchable signal to its child and reaps every
- * process that ends, and exits with the child's status; the child is
- * `sysphase run`, which forwards every signal it is sent to the program.
+ * that forwards every catchable signal to the program (its child `sysphase
+ * run` traces it and delivers the signal) and reaps every process that
+ * ends, and exits with the child's status.  `sysphase run` itself forwards
+ * to the program whatever it is sent directly.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -48,6 +51,32 @@ static bool forwardable(int sig)
 	default:
 		return sig >= 1 && sig <= SIGRTMAX && !(sig > SIGSYS && sig < SIGRTMIN);
 	}
+}
+
+/*
+ * Where a forwarded signal goes: the program, which is `sysphase run`'s
+ * first child (/proc/PID/task/PID/children, CONFIG_PROC_CHILDREN), else
+ * run itself.  Sent to the program, a signal stops it for its tracer, which
+ * delivers it (a signal-delivery-stop is restarted with the signal); sent
+ * to run it would wait for run's next ptrace event, which an idle server
+ * may never make.
+ */
+static pid_t target_of(pid_t child)
+{
+	char path[64], buf[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)child, (int)child);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return child;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return child;
+	buf[n] = '\0';
+	return atoi(buf) > 1 ? (pid_t)atoi(buf) : child;
 }
 
 /* Reaps every child that ended; *status gets the child's when it was among them. */
@@ -98,7 +127,7 @@ static void become_init(void)
 			continue;
 		}
 		if (forwardable(sig))
-			kill(child, sig);
+			kill(target_of(child), sig);
 	}
 	/* The program's status is the container's; zombies left are the kernel's to clean. */
 	_exit(WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status));
