@@ -121,6 +121,8 @@ const struct sp_arch_map sp_arch_maps[] = {
 	{"ftruncate", {"ftruncate64"}, SP_MAP_ALSO, B32, "32-bit glibc's ftruncate is ftruncate64"},
 	{"fadvise64", {"fadvise64_64", "arm_fadvise64_64"}, SP_MAP_ALSO, B32, "32-bit posix_fadvise takes 64-bit offsets: fadvise64_64 (arm_fadvise64_64 on ARM)"},
 	{"getrlimit", {"ugetrlimit"}, SP_MAP_ALSO, B32, "32-bit glibc falls back from prlimit64 to ugetrlimit (unsigned limits)"},
+	{"prlimit64", {"ugetrlimit"}, SP_MAP_ALSO, B32, "x86-64 glibc's getrlimit is prlimit64; 32-bit glibc's getrlimit (32-bit rlim_t) is ugetrlimit"},
+	{"arch_prctl", {"set_thread_area", "set_tls"}, SP_MAP_ALSO, B32, "x86-64 sets its TLS base with arch_prctl(ARCH_SET_FS); i386 with set_thread_area, arm with set_tls"},
 	{"rt_sigreturn", {"sigreturn"}, SP_MAP_ALSO, B32, "32-bit handlers without SA_SIGINFO return through sigreturn"},
 	{"stat", {"statx"}, SP_MAP_ALSO, B32, "32-bit glibc's stat with 64-bit time is statx first (fstatat64 if it fails)"},
 	{"stat", {"fstatat64"}, SP_MAP_ALSO, B32, "32-bit glibc's stat falls back on fstatat64"},

@@ -33,18 +33,21 @@ install_missing() {
 }
 [ ${#missing[@]} -eq 0 ] || install_missing
 
-# An aarch64 busybox for tests/e2e/export_arch.sh (run under qemu-user): Debian's
-# busybox-static for arm64, unpacked (not installed) where the test looks for it.
-ARM64_DIR=${SYSPHASE_ARM64_DIR:-/var/cache/sysphase/arm64}
-if [ ! -x "$ARM64_DIR/bin/busybox" ] && [ "$(id -u)" -eq 0 ]; then
+# Busybox for other architectures, for tests/e2e/export_arch.sh: Debian's
+# busybox-static for arm64 and armhf (run under qemu-user) and i386 (run by the
+# kernel's IA32 emulation), unpacked (not installed) where the test looks.
+ARCH_DIR=${SYSPHASE_ARCH_DIR:-/var/cache/sysphase}
+for deb_arch in arm64 armhf i386; do
+	[ -x "$ARCH_DIR/$deb_arch/bin/busybox" ] || [ "$(id -u)" -ne 0 ] && continue
 	dl=$(mktemp -d)
-	apt_arm64=(-o APT::Architectures::=amd64 -o APT::Architectures::=arm64)
-	if (cd "$dl" && apt-get "${apt_arm64[@]}" update -qq >/dev/null 2>&1 &&
-		apt-get "${apt_arm64[@]}" download busybox-static:arm64 >/dev/null 2>&1); then
-		mkdir -p "$ARM64_DIR"
-		dpkg-deb -x "$dl"/busybox-static_*_arm64.deb "$ARM64_DIR"
+	apt_arch=(-o APT::Architectures::=amd64 -o "APT::Architectures::=$deb_arch")
+	# An index that fails to refresh (a mirror mid-sync) does not stop the download.
+	if (cd "$dl" && { apt-get "${apt_arch[@]}" update -qq >/dev/null 2>&1 || true; } &&
+		apt-get "${apt_arch[@]}" download "busybox-static:$deb_arch" >/dev/null 2>&1); then
+		mkdir -p "$ARCH_DIR/$deb_arch"
+		dpkg-deb -x "$dl"/busybox-static_*_"$deb_arch".deb "$ARCH_DIR/$deb_arch"
 	else
-		echo "sysphase: no arm64 busybox-static (export_arch skips its qemu part)" >&2
+		echo "sysphase: no $deb_arch busybox-static (export_arch skips that part)" >&2
 	fi
 	rm -rf "$dl"
-fi
+done

@@ -7,7 +7,10 @@
 # killed.  The OCI and k8s profiles list both architectures.  With qemu-user
 # and Debian's arm64 busybox-static (tests/deps.sh unpacks it), the same
 # commands run as aarch64 code and every call they make is allowed by the
-# starting phase's aarch64 filter, and refused by the last phase's.
+# starting phase's aarch64 filter, and refused by the last phase's; the same
+# for Debian's armhf busybox against the arm filter.  The i386 busybox runs on
+# this kernel (IA32 emulation) in a runc container whose linux.seccomp is the
+# start profile for x86_64 and i386: the kernel itself enforces the i386 part.
 . "$(dirname "$0")/lib.sh"
 need_sysphase
 need jq busybox
@@ -62,7 +65,8 @@ done < <(jq -r '.phases[].name' "$P")
 echo "aarch64: $n phases' filters checked"
 
 # The recording's translation, then the real aarch64 program under qemu-user.
-ARM64_BB=${SYSPHASE_ARM64_DIR:-/var/cache/sysphase/arm64}/bin/busybox
+ARCH_DIR=${SYSPHASE_ARCH_DIR:-/var/cache/sysphase}
+ARM64_BB=$ARCH_DIR/arm64/bin/busybox
 QEMU=$(command -v qemu-aarch64-static || command -v qemu-aarch64 || true)
 if [ -z "$QEMU" ] || [ ! -x "$ARM64_BB" ]; then
 	echo "qemu part skipped: qemu-aarch64 or $ARM64_BB missing (tests/deps.sh)"
@@ -80,6 +84,68 @@ else
 	echo "qemu: $(echo "$calls" | wc -w) distinct aarch64 calls, all allowed by $FIRST"
 	"$BPFCHECK" "$T/out/$LAST.aarch64.bpf" aarch64 $calls | grep -q 'execve .* kill_process' ||
 		fail "the last phase ($LAST) allows execve on aarch64"
+fi
+# qemu_calls QEMU BUSYBOX: the distinct calls the foreign busybox makes running $SCRIPT.
+qemu_calls() {
+	rm -rf "$T/w"/*
+	env -i PATH=/usr/bin:/bin "$1" -strace "$2" sh -c "$SCRIPT" 2>"$T/qemu.log" >/dev/null ||
+		fail "$2 failed under $1"
+	grep -oE '^[0-9]+ [a-z_0-9]+\(|Unknown syscall [0-9]+' "$T/qemu.log" |
+		sed -E 's/^[0-9]+ //; s/\($//; s/Unknown syscall /#/' | sort -u
+}
+
+# ---- arm (armhf) under qemu-arm against PHASE.arm.bpf ----
+ARM_BB=$ARCH_DIR/armhf/bin/busybox
+QEMU_ARM=$(command -v qemu-arm-static || command -v qemu-arm || true)
+if [ -n "$QEMU_ARM" ] && [ -x "$ARM_BB" ]; then
+	"$SYSPHASE" export "$T/bb.trace" -o "$T/arm" --arch arm --format bpf,systemd >/dev/null 2>&1 ||
+		fail "export --arch arm"
+	FIRST=$(stem "$(jq -r '[.phases[] | select(.processes_started > 0)][0].name' "$T/arm/policy.json")")
+	calls=$(qemu_calls "$QEMU_ARM" "$ARM_BB")
+	[ "$(echo "$calls" | wc -w)" -gt 15 ] || fail "qemu-arm -strace showed too few calls: $calls"
+	"$BPFCHECK" "$T/arm/$FIRST.arm.bpf" arm $calls >"$T/arm.check" || fail "bpfcheck arm"
+	bad=$(awk '$3 != "allow"' "$T/arm.check")
+	[ -z "$bad" ] || fail "armhf busybox makes calls $FIRST.arm.bpf refuses: $bad"
+	echo "qemu-arm: $(echo "$calls" | wc -w) distinct arm calls, all allowed by $FIRST"
+else
+	echo "arm part skipped: qemu-arm or $ARM_BB missing (tests/deps.sh)"
+fi
+
+# ---- i386 for real: runc loads the start profile (x86_64 + i386), the kernel enforces it ----
+I386_BB=$ARCH_DIR/i386/bin/busybox
+if [ -x "$I386_BB" ] && "$I386_BB" true 2>/dev/null && command -v runc >/dev/null; then
+	"$SYSPHASE" export "$T/bb.trace" -o "$T/i386" --arch x86_64,i386 --format oci >/dev/null 2>&1 ||
+		fail "export --arch x86_64,i386"
+	jq -e '.architectures == ["SCMP_ARCH_X86_64","SCMP_ARCH_X86"]' "$T/i386/start.oci.json" \
+		>/dev/null || fail "start.oci.json: $(jq -c .architectures "$T/i386/start.oci.json")"
+	B="$T/b32"
+	mkdir -p "$B/rootfs/bin" "$B/rootfs/etc" "$B/rootfs/proc" "$B/rootfs/dev" "$B/rootfs/$T/w"
+	cp "$I386_BB" "$B/rootfs/bin/busybox"
+	ln -s busybox "$B/rootfs/bin/sh"
+	ln -s busybox "$B/rootfs/bin/ls"
+	echo c >"$B/rootfs/etc/hostname"
+	(cd "$B" && runc spec)
+	run32() {
+		jq --slurpfile p "$1" --arg s "$SCRIPT; echo done32" '.process.terminal = false
+			| .process.args = ["/bin/sh", "-c", $s] | .linux.seccomp = $p[0] | .root.readonly = false' \
+			"$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
+		local id="sysphase-$$-i386-$2" rc=0
+		timeout 120 runc run --bundle "$B" "$id" </dev/null >"$T/b32.out" 2>"$T/b32.err" || rc=$?
+		runc delete -f "$id" >/dev/null 2>&1 || true
+		return $rc
+	}
+	if run32 "$T/i386/start.oci.json" ok && grep -q done32 "$T/b32.out"; then
+		echo "i386: busybox ran the script under the start profile's i386 part"
+	else
+		fail "i386 busybox under start.oci.json: $(cat "$T/b32.err")"
+	fi
+	# Control: the same profile without its i386 architecture kills the i386 program.
+	jq '.architectures = ["SCMP_ARCH_X86_64"]' "$T/i386/start.oci.json" >"$T/x86only.json"
+	rc=0
+	run32 "$T/x86only.json" ctl || rc=$?
+	[ "$rc" != 0 ] && ! grep -q done32 "$T/b32.out" || fail "an x86-64-only profile let i386 busybox run"
+else
+	echo "i386 part skipped: no i386 busybox, no IA32 emulation, or no runc"
 fi
 [ "$_e2e_failed" = 0 ] && echo PASS
 exit "$_e2e_failed"
