@@ -96,7 +96,7 @@ static const struct help_opt export_opts[] = {
     {0, "args", NULL, false, HK_NONE, NULL, "constrain arguments seen with few values"},
     {0, "runtime", "R", false, HK_CHOICE, "runc crun",
      "runc or crun: OCI and k8s profiles also allow what its init runs after loading them "
-     "(the start profile: the runtime the traces show, else both)"},
+     "(the start profile covers both unless R is given)"},
     {0, "arch", "LIST", false, HK_LIST, "x86_64 aarch64 i386 arm",
      "x86_64, aarch64, i386, arm, comma-separated: the calls translated into each "
      "architecture's; OCI and k8s profiles list them all, bpf, pfc and systemd get PHASE.ARCH "
