@@ -166,7 +166,7 @@ fi
 "$SYSPHASE" record -o "$T/plain.jsonl" -- "$TRACEES/loop_getppid" 10 >/dev/null 2>&1
 echo keep >"$T/keep.json"
 "$SYSPHASE" infer "$T/plain.jsonl" -o "$T/keep.json" 2>"$T/plain.err"
-check "no function names: exit status 1" test $? -eq 1
+check "no function names: exit status 4 (the input is not what it should be)" test $? -eq 4
 check "no function names: one line that says to record with --stack" \
 	test "$(wc -l <"$T/plain.err")" -eq 1 -a -n "$(grep -e '--stack' "$T/plain.err")"
 check "no function names: FILE left alone" test "$(cat "$T/keep.json")" = keep
