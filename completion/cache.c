@@ -149,17 +149,21 @@ static bool _read_names(const struct sp_facts *f, const json_t *v, struct facts_
 	*out = calloc(count ? count : 1, sizeof(**out));
 	if (!*out)
 		return false;
-	for (*n = 0; *n < count; (*n)++) {
-		const json_t *e = json_array_get(v, *n);
-		struct facts_name *cur = &(*out)[*n];
+	*n = 0;
+	for (size_t i = 0; i < count; i++) {
+		const json_t *e = json_array_get(v, i);
+		struct facts_name *cur = &(*out)[i];
 
 		if (!json_is_array(e) || json_array_size(e) != 2 ||
-		    !(cur->name = _str(json_array_get(e, 0))) ||
-		    !_small(json_array_get(e, 1), f->nfns ? f->nfns - 1 : 0, &fn) || f->nfns == 0)
+		    !(cur->name = _str(json_array_get(e, 0))))
+			return false;
+		/* The entry owns its name from here: counted, it is freed with the rest on failure. */
+		*n = i + 1;
+		if (!_small(json_array_get(e, 1), f->nfns ? f->nfns - 1 : 0, &fn) || f->nfns == 0)
 			return false;
 		cur->fn = (uint32_t)fn;
 		/* Look-ups are binary searches: the order is part of the format. */
-		if (*n > 0) {
+		if (i > 0) {
 			int c = strcmp(cur[-1].name, cur->name);
 
 			if (c > 0 || (c == 0 && cur[-1].fn >= cur->fn))
