@@ -183,6 +183,21 @@ static int rehome(struct cphase *ph)
 	return rc;
 }
 
+/*
+ * A file a phase only reads stands for its directory, beneath: which file
+ * is read is the input's choice (the page a client asks for, the table a
+ * query touches), and a recording sees a few.  Not in a top-level
+ * directory (/etc, /dev, /tmp...), where neighbours are unrelated files:
+ * there two names looked up are the evidence asked for.  The rule is still
+ * on what the kernel resolved, so a symlink out of the directory stays out.
+ */
+static bool read_only_below_top(const struct ll_rule *r, const char *dir)
+{
+	const char *second = strchr(dir + 1, '/');
+
+	return (r->access & ~SP_LL_FS_READ_FILE) == 0 && dir[0] == '/' && second && second[1];
+}
+
 static int generalise(struct cphase *ph)
 {
 	struct ll_set *s = &ph->s;
@@ -199,14 +214,21 @@ static int generalise(struct cphase *ph)
 
 		if (!r->dir) {
 			ll_dir_of(r->path, dir, sizeof(dir));
-			if (strcmp(dir, "/") != 0 && ll_strmap_find(&ph->names_in, dir, &count) &&
-			    count >= 2) {
+			bool looked = ll_strmap_find(&ph->names_in, dir, &count) && count >= 2;
+			bool served = read_only_below_top(r, dir);
+
+			if (strcmp(dir, "/") != 0 && (looked || served)) {
 				uint64_t acc = r->access;
 
 				if (ll_strmap_find(&ph->rule_of, dir, &at) && s->rules[at].dir) {
 					s->rules[at].access |= acc;
 				} else {
-					char *why = evidence(ph, dir, count);
+					char *why =
+					    looked
+						? evidence(ph, dir, count)
+						: strdup(
+						      "generalised: the directory of a file "
+						      "only read (another run reads others there)");
 
 					rc = why ? ll_add_rule(ph, dir, acc, true, why) : -ENOMEM;
 					free(why);

@@ -273,7 +273,7 @@ static int candidate(struct sp_landlock *ll, const struct sp_policy *p, size_t i
 	size_t n = sp_policy_reach_count(p, i);
 	int *reach = calloc(n + 1, sizeof(*reach));
 	const char *unres = NULL, *unres_phase = NULL;
-	bool sig = false, abst = false, any_connect = false;
+	bool sig = false, abst = false, any_bind = false, any_connect = false;
 	int rc;
 
 	if (!reach)
@@ -286,15 +286,39 @@ static int candidate(struct sp_landlock *ll, const struct sp_policy *p, size_t i
 		sig |= s->signals_others;
 		abst |= s->abstract_unix;
 		any_connect |= s->connect_unpredictable;
+		for (size_t j = 0; j < s->n_ports; j++) {
+			any_bind |= (s->ports[j].access & SP_LL_NET_BIND_TCP) != 0;
+			any_connect |= (s->ports[j].access & SP_LL_NET_CONNECT_TCP) != 0;
+		}
 		if (s->unresolved && !unres) {
 			unres = s->unresolved;
 			unres_phase = sp_policy_phase_name(p, (size_t)reach[k]);
 		}
 	}
-	ph->handled_net = SP_LL_NET_ALL & ~(any_connect ? SP_LL_NET_CONNECT_TCP : 0);
+	/*
+	 * A port is configuration, not code: the same server binds another
+	 * port, or proxies to another backend, when its configuration says
+	 * so, and a recording shows one configuration.  So the layer takes a
+	 * right away only from phases that never used it (a serving phase
+	 * that binds nothing may bind nothing); where a reached phase binds
+	 * or connects at all, that right is left to the seccomp filter.
+	 */
+	ph->handled_net = SP_LL_NET_ALL & ~(any_bind ? SP_LL_NET_BIND_TCP : 0) &
+	                  ~(any_connect ? SP_LL_NET_CONNECT_TCP : 0);
 	ph->scoped = SP_LL_SCOPE_ALL & ~(sig ? SP_LL_SCOPE_SIGNAL : 0) &
 	             ~(abst ? SP_LL_SCOPE_ABSTRACT_UNIX : 0);
 	rc = union_ports(ll, reach, n, ph);
+	if (rc == 0) {
+		size_t kept = 0;
+
+		/* A rule may only name rights its ruleset handles (landlock_add_rule: EINVAL). */
+		for (size_t j = 0; j < ph->n_ports; j++) {
+			ph->ports[j].access &= ph->handled_net;
+			if (ph->ports[j].access)
+				ph->ports[kept++] = ph->ports[j];
+		}
+		ph->n_ports = kept;
+	}
 	if (rc == 0 && unres) {
 		char buf[1024];
 
