@@ -350,17 +350,21 @@ int sp_complain_finish(struct sp_enforcer *e, struct sp_diag *diag)
 {
 	int rc;
 
-	sp_records_stop(e);
 	/*
 	 * kauditd hands records on a little later, and later still on a
-	 * loaded machine: what is in flight, until the stream has been quiet
-	 * for 200 ms (at most 2 s).
+	 * loaded machine: a record of our own made now comes after all of
+	 * the program's (sp_records_barrier).  Only where the stream cannot
+	 * say, what is in flight until it has been quiet for 200 ms (2 s at
+	 * most).
 	 */
-	for (int rounds = 0, quiet = 0; rounds < 40 && quiet < 4; rounds++) {
-		quiet = sp_records_wait(e, 50) ? 0 : quiet + 1;
-		if ((rc = sp_complain_drain(e)) < 0)
-			return sp_diag_set(diag, -rc, "out of memory");
+	if (!sp_records_barrier(e, 10000)) {
+		for (int rounds = 0, quiet = 0; rounds < 40 && quiet < 4; rounds++) {
+			quiet = sp_records_wait(e, 50) ? 0 : quiet + 1;
+			if ((rc = sp_complain_drain(e)) < 0)
+				return sp_diag_set(diag, -rc, "out of memory");
+		}
 	}
+	sp_records_stop(e);
 	rc = sp_complain_drain(e);
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "out of memory");

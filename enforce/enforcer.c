@@ -176,12 +176,20 @@ static void report_unlogged_kill(struct sp_enforcer *e, struct proc *p)
 	sp_enforce_note(e, &n);
 }
 
-/* At the end: the records still in flight, until the log has been quiet for a moment. */
+/*
+ * At the end: the records still in flight, up to a record of our own made
+ * now (sp_records_barrier); where the stream cannot say, until it has been
+ * quiet for a moment.
+ */
 static void audit_settle(struct sp_enforcer *e)
 {
 	audit_scan(e);
 	if (!e->expect_records)
 		return;
+	if (sp_records_barrier(e, 10000)) {
+		audit_scan(e);
+		return;
+	}
 	for (int rounds = 0; rounds < 20 && sp_records_wait(e, 50); rounds++)
 		audit_scan(e);
 }

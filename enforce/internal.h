@@ -176,6 +176,8 @@ struct sp_enforcer {
 	unsigned long long rq_dropped; /* under lock: records the full queue could not take */
 	unsigned long long audit_lost; /* under lock: the socket's overflows, as the reader saw */
 	unsigned long long lost_noted; /* losses already reported */
+	pid_t marker_pid;              /* under lock: the barrier's child (records.c), 0 none */
+	bool marker_seen;              /* under lock: its record came: all before it are queued */
 
 	char digest[80]; /* the policy's, which a complain log's header names */
 
@@ -232,6 +234,12 @@ void sp_records_stop(struct sp_enforcer *e); /* joins the thread; the queue stay
 bool sp_records_next(struct sp_enforcer *e, struct sp_record *out);
 bool sp_records_wait(struct sp_enforcer *e, int ms); /* true when one may be there */
 unsigned long long sp_records_lost(struct sp_enforcer *e);
+/*
+ * Makes a record of our own and waits, up to limit_ms, until it has come
+ * through: every record the kernel made before it is queued then.  false
+ * when the stream cannot say (no audit, the marker never came).
+ */
+bool sp_records_barrier(struct sp_enforcer *e, int limit_ms);
 
 /* enforcer.c, for complain.c: the engine's shared steps. */
 void sp_enforce_note(const struct sp_enforcer *e, struct sp_enforce_note *n);

@@ -10,12 +10,21 @@
  * (SP_NOTE_RECORDS_LOST), never skipped silently.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "internal.h"
 
@@ -42,6 +51,11 @@ static void push(struct sp_enforcer *e, const struct sp_audit_seccomp *rec)
 {
 	struct sp_record *slot;
 
+	if (e->marker_pid && rec->pid == e->marker_pid) {
+		e->marker_seen = true;
+		pthread_cond_broadcast(&e->rq_cond);
+		return;
+	}
 	if (e->rq_len == SP_RECORD_QUEUE) {
 		e->rq_dropped++;
 		return;
@@ -119,8 +133,13 @@ bool sp_records_next(struct sp_enforcer *e, struct sp_record *out)
 		if (e->rq_len == 0) {
 			struct sp_audit_seccomp rec;
 
-			if (!sp_audit_next(e->audit, &rec))
-				return false;
+			for (;;) {
+				if (!sp_audit_next(e->audit, &rec))
+					return false;
+				if (!e->marker_pid || rec.pid != e->marker_pid)
+					break;
+				e->marker_seen = true; /* the barrier's own, not the program's */
+			}
 			*out = (struct sp_record){.rec = rec};
 			return true;
 		}
@@ -170,4 +189,103 @@ unsigned long long sp_records_lost(struct sp_enforcer *e)
 	lost = e->rq_dropped + (e->audit_thread_running ? e->audit_lost : sp_audit_lost(e->audit));
 	pthread_mutex_unlock(&e->lock);
 	return lost;
+}
+
+/*
+ * The child of the barrier: waits for the go on fd, then makes one call
+ * that its own filter answers SECCOMP_RET_LOG.  Only raw system calls:
+ * it is a fork of a threaded process.
+ */
+static void __attribute__((noreturn)) marker_child(int fd)
+{
+	struct sock_filter insns[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_getppid, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_LOG),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(insns) / sizeof(insns[0]), .filter = insns};
+	char go;
+
+	if (syscall(SYS_read, fd, &go, 1) == 1 &&
+	    syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0)
+		syscall(SYS_getppid);
+	syscall(SYS_exit_group, 0);
+	__builtin_unreachable();
+}
+
+/*
+ * kauditd hands records on in the order the kernel made them, to the
+ * audit socket and to the kernel log alike.  So when a record made now
+ * has come through, every record made before it has too: a condition to
+ * wait for, where a quiet spell of some length is only a guess that a
+ * loaded machine proves wrong.
+ */
+bool sp_records_barrier(struct sp_enforcer *e, int limit_ms)
+{
+	struct timespec until;
+	int go[2];
+	pid_t pid;
+	bool seen;
+
+	if (!sp_audit_available(e->audit) || pipe2(go, O_CLOEXEC) < 0)
+		return false;
+	pid = fork();
+	if (pid == 0)
+		marker_child(go[0]);
+	close(go[0]);
+	if (pid < 0) {
+		close(go[1]);
+		return false;
+	}
+	/* Known before the child's call can be read: the go comes after. */
+	pthread_mutex_lock(&e->lock);
+	e->marker_pid = pid;
+	e->marker_seen = false;
+	pthread_mutex_unlock(&e->lock);
+	if (write(go[1], "g", 1) != 1)
+		kill(pid, SIGKILL);
+	close(go[1]);
+	waitpid(pid, NULL, 0);
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += limit_ms / 1000;
+	until.tv_nsec += (long)(limit_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	if (e->audit_thread_running) {
+		pthread_mutex_lock(&e->lock);
+		while (!e->marker_seen)
+			if (pthread_cond_timedwait(&e->rq_cond, &e->lock, &until) == ETIMEDOUT)
+				break;
+		pthread_mutex_unlock(&e->lock);
+	} else {
+		struct sp_audit_seccomp rec;
+		struct timespec now;
+
+		/* No reader: read the socket here, queueing what comes before the marker. */
+		while (!e->marker_seen) {
+			long left;
+
+			while (!e->marker_seen && sp_audit_next(e->audit, &rec))
+				push(e, &rec);
+			clock_gettime(CLOCK_REALTIME, &now);
+			left = (until.tv_sec - now.tv_sec) * 1000 +
+			       (until.tv_nsec - now.tv_nsec) / 1000000;
+			if (e->marker_seen || left <= 0)
+				break;
+			sp_audit_wait(e->audit, (int)(left < 100 ? left : 100));
+		}
+	}
+	pthread_mutex_lock(&e->lock);
+	seen = e->marker_seen;
+	e->marker_pid = 0;
+	pthread_mutex_unlock(&e->lock);
+	return seen;
 }
