@@ -50,103 +50,8 @@
 #include <asm/prctl.h>
 
 #include "decode.h"
+#include "decode_internal.h"
 #include "mem.h"
-
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct sp_xlat *xlat(enum sp_xlat_kind k)
-{
-	return sp_xlat_get(k);
-}
-
-/* ---- JSON values ---------------------------------------------------------- */
-
-static json_t *hex_json(uint64_t v)
-{
-	char buf[24];
-
-	/* "%#llx" prints 0 without its "0x"; a pointer field should look like one. */
-	if (v == 0)
-		return json_string("0x0");
-	snprintf(buf, sizeof(buf), "%#llx", (unsigned long long)v);
-	return json_string(buf);
-}
-
-/*
- * A JSON string from bytes of the tracee, which owe nothing to UTF-8:
- * when jansson refuses them, every byte above 0x7f is spelt "\xNN" so the
- * trace stays valid JSON and the bytes stay recoverable.
- */
-static json_t *bytes_json(const char *s, size_t len)
-{
-	json_t *j = json_stringn(s, len);
-	char *esc, *p;
-
-	if (j)
-		return j;
-	esc = malloc(len * 4 + 1);
-	if (!esc)
-		return NULL;
-	p = esc;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c < 0x80) {
-			*p++ = (char)c;
-		} else {
-			snprintf(p, 5, "\\x%02x", c);
-			p += 4;
-		}
-	}
-	j = json_stringn(esc, (size_t)(p - esc));
-	free(esc);
-	return j;
-}
-
-/* A flag word of table k: its names, hex for the rest, the zero name or "0". */
-static json_t *flags_json(uint64_t v, enum sp_xlat_kind k)
-{
-	char buf[512];
-
-	return json_string(sp_xlat_format_flags(xlat(k), v, buf, sizeof(buf)));
-}
-
-/* An enumerated value of table k: its name, or the number in decimal. */
-static json_t *enum_json(uint64_t v, enum sp_xlat_kind k)
-{
-	char buf[64];
-
-	return json_string(sp_xlat_format_enum(xlat(k), v, buf, sizeof(buf)));
-}
-
-/* A symbolic kind as core prints it (the form rules parse back). */
-static json_t *kind_json(enum sp_arg_kind kind, uint64_t v)
-{
-	char buf[512];
-
-	return json_string(sp_arg_format(kind, v, buf, sizeof(buf)));
-}
-
-static json_t *signal_json(uint64_t signo)
-{
-	return kind_json(SP_ARG_SIGNAL, signo);
-}
-
-/* Sets key in obj; a NULL value (jansson out of memory) is simply left out. */
-static void put(json_t *obj, const char *key, json_t *val)
-{
-	if (val)
-		json_object_set_new(obj, key, val);
-}
-
-/* "<name>_truncated": true, beside the argument that was cut. */
-static void put_truncated(json_t *obj, const char *name)
-{
-	char key[64];
-
-	snprintf(key, sizeof(key), "%s_truncated", name);
-	json_object_set_new(obj, key, json_true());
-}
 
 /* ---- strings from the tracee ---------------------------------------------- */
 
@@ -193,8 +98,8 @@ static json_t *string_at(const struct sp_decode_ctx *ctx, struct strbuf *sb, uin
 		return json_null();
 	len = sp_mem_read_str(ctx->tid, addr, sb->p, sb->cap, truncated);
 	if (len < 0)
-		return hex_json(addr);
-	return bytes_json(sb->p, (size_t)len);
+		return dec_hex_json(addr);
+	return dec_bytes_json(sb->p, (size_t)len);
 }
 
 static size_t ctx_strsize(const struct sp_decode_ctx *ctx)
@@ -209,225 +114,13 @@ static void put_string(const struct sp_decode_ctx *ctx, json_t *obj, const char 
 	bool truncated;
 
 	if (!strbuf_init(&sb, cap)) {
-		put(obj, name, hex_json(addr));
+		dec_put(obj, name, dec_hex_json(addr));
 		return;
 	}
-	put(obj, name, string_at(ctx, &sb, addr, &truncated));
+	dec_put(obj, name, string_at(ctx, &sb, addr, &truncated));
 	if (truncated)
-		put_truncated(obj, name);
+		dec_put_truncated(obj, name);
 	strbuf_fini(&sb);
-}
-
-/* ---- file descriptors ------------------------------------------------------ */
-
-/* What an anon_inode:... link names, as the kind of the fd. */
-static const char *anon_kind(const char *what)
-{
-	static const struct {
-		const char *tag;
-		const char *kind;
-	} tab[] = {
-	    {"[eventfd]", "eventfd"},
-	    {"[eventpoll]", "epoll"},
-	    {"[timerfd]", "timerfd"},
-	    {"[signalfd]", "signalfd"},
-	    {"inotify", "inotify"},
-	    {"[pidfd]", "pidfd"},
-	    {"[io_uring]", "io_uring"},
-	    {"[fanotify]", "fanotify"},
-	    {"[userfaultfd]", "userfaultfd"},
-	    {"[perf_event]", "perf_event"},
-	    {"[seccomp notify]", "seccomp_notify"},
-	};
-
-	for (size_t i = 0; i < NELEM(tab); i++)
-		if (strcmp(what, tab[i].tag) == 0)
-			return tab[i].kind;
-	if (strncmp(what, "bpf", 3) == 0)
-		return "bpf";
-	return "anon";
-}
-
-/* Terminal majors (devices.txt): 4 ttyN/ttySN, 5 tty/console/ptmx, 136-143 pts. */
-static bool is_tty_major(unsigned int maj)
-{
-	return maj == 4 || maj == 5 || (maj >= 136 && maj <= 143);
-}
-
-/*
- * The kind of an fd from its /proc link text; a path needs one stat of the
- * link (which follows it to the open file) to tell a directory, a terminal
- * or a device from a regular file.
- */
-static const char *fd_kind(const char *link, const char *target)
-{
-	static const struct {
-		const char *prefix;
-		const char *kind;
-	} tab[] = {
-	    {"socket:[", "socket"}, {"pipe:[", "pipe"}, {"pidfd:", "pidfd"}, {"net:[", "ns"},
-	    {"mnt:[", "ns"},        {"user:[", "ns"},   {"pid:[", "ns"},     {"uts:[", "ns"},
-	    {"ipc:[", "ns"},        {"cgroup:[", "ns"}, {"time:[", "ns"},
-	};
-	struct stat st;
-
-	if (target[0] == '/') {
-		if (strncmp(target, "/memfd:", 7) == 0)
-			return "memfd";
-		if (stat(link, &st) < 0)
-			return "file";
-		if (S_ISDIR(st.st_mode))
-			return "dir";
-		if (S_ISCHR(st.st_mode))
-			return is_tty_major(major(st.st_rdev)) ? "tty" : "chr";
-		if (S_ISBLK(st.st_mode))
-			return "blk";
-		if (S_ISFIFO(st.st_mode))
-			return "fifo";
-		if (S_ISSOCK(st.st_mode))
-			return "socket";
-		return "file";
-	}
-	if (strncmp(target, "anon_inode:", 11) == 0)
-		return anon_kind(target + 11);
-	for (size_t i = 0; i < NELEM(tab); i++)
-		if (strncmp(target, tab[i].prefix, strlen(tab[i].prefix)) == 0)
-			return tab[i].kind;
-	return "other";
-}
-
-/*
- * A socket's protocol as the kernel names it, and its address family: one
- * getxattr(2) of the /proc link (sockets answer "system.sockprotoname"),
- * so that rules can tell a netlink socket from a TCP one.
- */
-static void put_socket_proto(json_t *o, const char *link)
-{
-	char proto[64];
-	ssize_t n = getxattr(link, "system.sockprotoname", proto, sizeof(proto) - 1);
-	const char *fam;
-
-	if (n <= 0)
-		return;
-	proto[n] = '\0';
-	put(o, "proto", bytes_json(proto, strnlen(proto, (size_t)n)));
-	fam = sp_xlat_name(sp_xlat_get(SP_XLAT_SOCK_DOMAIN),
-	                   (uint64_t)(int64_t)sp_sock_proto_family(proto));
-	if (fam)
-		put(o, "family", json_string(fam));
-}
-
-/* {"fd":N,"kind":...,"path":...}; kind and path only when the fd is open. */
-static json_t *fd_json(const struct sp_decode_ctx *ctx, int fd)
-{
-	char link[64], target[PATH_MAX];
-	json_t *o = json_object();
-	const char *kind;
-	ssize_t n;
-
-	if (!o)
-		return NULL;
-	put(o, "fd", json_integer(fd));
-	if (fd < 0)
-		return o;
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)ctx->pid, fd);
-	n = readlink(link, target, sizeof(target) - 1);
-	if (n < 0)
-		return o;
-	target[n] = '\0';
-	kind = fd_kind(link, target);
-	put(o, "kind", json_string(kind));
-	put(o, "path", bytes_json(target, (size_t)n));
-	if (strcmp(kind, "socket") == 0)
-		put_socket_proto(o, link);
-	return o;
-}
-
-static json_t *dirfd_json(const struct sp_decode_ctx *ctx, int fd)
-{
-	if (fd == AT_FDCWD)
-		return json_string("AT_FDCWD");
-	return fd_json(ctx, fd);
-}
-
-/* ---- socket addresses -------------------------------------------------------- */
-
-static json_t *sockaddr_json(const struct sp_decode_ctx *ctx, uint64_t addr, uint64_t len)
-{
-	struct sockaddr_storage ss;
-	json_t *o;
-
-	if (addr == 0)
-		return json_null();
-	if (len > sizeof(ss))
-		len = sizeof(ss);
-	if (len < sizeof(sa_family_t))
-		return hex_json(addr);
-	memset(&ss, 0, sizeof(ss));
-	if (sp_mem_read(ctx->tid, addr, &ss, len) < 0)
-		return hex_json(addr);
-	o = json_object();
-	if (!o)
-		return NULL;
-
-	switch (ss.ss_family) {
-	case AF_INET: {
-		const struct sockaddr_in *in = (const void *)&ss;
-		char a[INET_ADDRSTRLEN];
-
-		put(o, "family", json_string("AF_INET"));
-		inet_ntop(AF_INET, &in->sin_addr, a, sizeof(a));
-		put(o, "addr", json_string(a));
-		put(o, "port", json_integer(ntohs(in->sin_port)));
-		break;
-	}
-	case AF_INET6: {
-		const struct sockaddr_in6 *in6 = (const void *)&ss;
-		char a[INET6_ADDRSTRLEN];
-
-		put(o, "family", json_string("AF_INET6"));
-		inet_ntop(AF_INET6, &in6->sin6_addr, a, sizeof(a));
-		put(o, "addr", json_string(a));
-		put(o, "port", json_integer(ntohs(in6->sin6_port)));
-		if (in6->sin6_scope_id)
-			put(o, "scope_id", json_integer(in6->sin6_scope_id));
-		break;
-	}
-	case AF_UNIX: {
-		const struct sockaddr_un *un = (const void *)&ss;
-		size_t plen = len - offsetof(struct sockaddr_un, sun_path);
-
-		/* A caller may claim more than sun_path holds; the kernel reads no further. */
-		if (plen > sizeof(un->sun_path))
-			plen = sizeof(un->sun_path);
-		put(o, "family", json_string("AF_UNIX"));
-		if (plen == 0)
-			break; /* unnamed (socketpair, unbound) */
-		if (un->sun_path[0] == '\0') {
-			/* Abstract namespace: all plen bytes count, NULs included (unix(7)). */
-			char name[sizeof(un->sun_path) + 1];
-
-			name[0] = '@';
-			memcpy(name + 1, un->sun_path + 1, plen - 1);
-			put(o, "path", bytes_json(name, plen));
-		} else {
-			put(o, "path", bytes_json(un->sun_path, strnlen(un->sun_path, plen)));
-		}
-		break;
-	}
-	case AF_NETLINK: {
-		const struct sockaddr_nl *nl = (const void *)&ss;
-
-		put(o, "family", json_string("AF_NETLINK"));
-		put(o, "pid", json_integer(nl->nl_pid));
-		put(o, "groups", json_integer(nl->nl_groups));
-		break;
-	}
-	default:
-		put(o, "family", json_integer(ss.ss_family));
-		break;
-	}
-	return o;
 }
 
 /* ---- one routine per kind that reads memory or looks at a sibling ---------- */
@@ -453,7 +146,7 @@ static json_t *mode_json(uint64_t mode)
 
 static json_t *open_flags_json(uint64_t flags)
 {
-	return kind_json(SP_ARG_OPEN_FLAGS, flags);
+	return dec_kind_json(SP_ARG_OPEN_FLAGS, flags);
 }
 
 /* struct open_how (openat2(2)): three u64 fields, fixed since 5.6. */
@@ -465,13 +158,13 @@ static json_t *open_how_json(const struct sp_decode_ctx *ctx, uint64_t addr)
 	if (addr == 0)
 		return json_null();
 	if (sp_mem_read(ctx->tid, addr, how, sizeof(how)) < 0)
-		return hex_json(addr);
+		return dec_hex_json(addr);
 	o = json_object();
 	if (!o)
 		return NULL;
-	put(o, "flags", open_flags_json(how[0]));
-	put(o, "mode", mode_json(how[1]));
-	put(o, "resolve", kind_json(SP_ARG_RESOLVE_FLAGS, how[2]));
+	dec_put(o, "flags", open_flags_json(how[0]));
+	dec_put(o, "mode", mode_json(how[1]));
+	dec_put(o, "resolve", dec_kind_json(SP_ARG_RESOLVE_FLAGS, how[2]));
 	return o;
 }
 
@@ -489,13 +182,13 @@ static json_t *clone_args_json(const struct sp_decode_ctx *ctx, uint64_t addr, u
 	if (size > sizeof(ca))
 		size = sizeof(ca);
 	if (size < sizeof(ca[0]) || sp_mem_read(ctx->tid, addr, ca, size) < 0)
-		return hex_json(addr);
+		return dec_hex_json(addr);
 	o = json_object();
 	if (!o)
 		return NULL;
-	put(o, "flags", kind_json(SP_ARG_CLONE_FLAGS, ca[0]));
+	dec_put(o, "flags", dec_kind_json(SP_ARG_CLONE_FLAGS, ca[0]));
 	if (size >= sizeof(ca))
-		put(o, "exit_signal", ca[4] ? signal_json(ca[4]) : json_integer(0));
+		dec_put(o, "exit_signal", ca[4] ? dec_signal_json(ca[4]) : json_integer(0));
 	return o;
 }
 
@@ -503,13 +196,13 @@ static json_t *sockopt_name_json(uint64_t name, uint64_t level)
 {
 	switch ((int)level) {
 	case SOL_SOCKET:
-		return enum_json((uint32_t)name, SP_XLAT_SO_OPTS);
+		return dec_enum_json((uint32_t)name, SP_XLAT_SO_OPTS);
 	case SOL_TCP:
-		return enum_json((uint32_t)name, SP_XLAT_TCP_OPTS);
+		return dec_enum_json((uint32_t)name, SP_XLAT_TCP_OPTS);
 	case SOL_IP:
-		return enum_json((uint32_t)name, SP_XLAT_IP_OPTS);
+		return dec_enum_json((uint32_t)name, SP_XLAT_IP_OPTS);
 	case SOL_IPV6:
-		return enum_json((uint32_t)name, SP_XLAT_IPV6_OPTS);
+		return dec_enum_json((uint32_t)name, SP_XLAT_IPV6_OPTS);
 	default:
 		return json_integer((int)name);
 	}
@@ -523,7 +216,7 @@ static json_t *sockopt_val_json(const struct sp_decode_ctx *ctx, uint64_t addr, 
 	if (addr == 0)
 		return json_null();
 	if ((uint32_t)len != sizeof(int) || sp_mem_read(ctx->tid, addr, &v, sizeof(v)) < 0)
-		return hex_json(addr);
+		return dec_hex_json(addr);
 	return json_integer(v);
 }
 
@@ -536,14 +229,14 @@ static json_t *prctl_arg_json(const struct sp_decode_ctx *ctx, uint64_t arg, uin
 		bool truncated;
 		long len = sp_mem_read_str(ctx->tid, arg, name, sizeof(name) - 1, &truncated);
 
-		return len < 0 ? hex_json(arg) : bytes_json(name, (size_t)len);
+		return len < 0 ? dec_hex_json(arg) : dec_bytes_json(name, (size_t)len);
 	}
 	case PR_SET_PDEATHSIG:
-		return signal_json(arg);
+		return dec_signal_json(arg);
 	case PR_GET_NAME:
 	case PR_GET_PDEATHSIG:
 	case PR_GET_TID_ADDRESS:
-		return hex_json(arg);
+		return dec_hex_json(arg);
 	default:
 		return json_integer((json_int_t)arg);
 	}
@@ -555,18 +248,18 @@ static json_t *fcntl_arg_json(uint64_t arg, uint64_t cmd)
 	case F_SETFL:
 		return open_flags_json(arg);
 	case F_SETFD:
-		return flags_json(arg, SP_XLAT_FCNTL_FD_FLAGS);
+		return dec_flags_json(arg, SP_XLAT_FCNTL_FD_FLAGS);
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
 	case F_SETOWN:
 	case F_SETPIPE_SZ:
 		return json_integer((int)arg);
 	case F_SETSIG:
-		return signal_json(arg);
+		return dec_signal_json(arg);
 	case F_SETLEASE:
-		return enum_json(arg, SP_XLAT_FCNTL_LEASE);
+		return dec_enum_json(arg, SP_XLAT_FCNTL_LEASE);
 	case F_ADD_SEALS:
-		return flags_json(arg, SP_XLAT_FCNTL_SEALS);
+		return dec_flags_json(arg, SP_XLAT_FCNTL_SEALS);
 	case F_GETFD:
 	case F_GETFL:
 	case F_GETOWN:
@@ -576,20 +269,21 @@ static json_t *fcntl_arg_json(uint64_t arg, uint64_t cmd)
 	case F_GET_SEALS:
 		return NULL; /* no argument: the register holds whatever was there */
 	default:
-		return hex_json(arg); /* struct flock and f_owner_ex pointers, unknown commands */
+		return dec_hex_json(
+		    arg); /* struct flock and f_owner_ex pointers, unknown commands */
 	}
 }
 
 static json_t *ioctl_req_json(json_t *obj, const char *name, uint64_t req)
 {
 	char key[64];
-	const char *known = sp_xlat_name(xlat(SP_XLAT_IOCTL_REQ), (uint32_t)req);
+	const char *known = sp_xlat_name(dec_xlat(SP_XLAT_IOCTL_REQ), (uint32_t)req);
 
 	if (known) {
 		snprintf(key, sizeof(key), "%s_name", name);
-		put(obj, key, json_string(known));
+		dec_put(obj, key, json_string(known));
 	}
-	return hex_json((uint32_t)req);
+	return dec_hex_json((uint32_t)req);
 }
 
 static json_t *signal_list_json(uint64_t set)
@@ -598,7 +292,7 @@ static json_t *signal_list_json(uint64_t set)
 
 	for (unsigned int i = 0; a && i < 64; i++)
 		if (set & (1ULL << i))
-			json_array_append_new(a, signal_json(i + 1));
+			json_array_append_new(a, dec_signal_json(i + 1));
 	return a;
 }
 
@@ -615,7 +309,7 @@ static json_t *sigset_bits_json(uint64_t set)
 		return signal_list_json(set);
 	o = json_object();
 	if (o)
-		put(o, "except", signal_list_json(~set));
+		dec_put(o, "except", signal_list_json(~set));
 	return o;
 }
 
@@ -627,7 +321,7 @@ static json_t *sigset_json(const struct sp_decode_ctx *ctx, uint64_t addr)
 	if (addr == 0)
 		return json_null();
 	if (sp_mem_read(ctx->tid, addr, &set, sizeof(set)) < 0)
-		return hex_json(addr);
+		return dec_hex_json(addr);
 	return sigset_bits_json(set);
 }
 
@@ -640,18 +334,18 @@ static json_t *sigaction_json(const struct sp_decode_ctx *ctx, uint64_t addr)
 	if (addr == 0)
 		return json_null();
 	if (sp_mem_read(ctx->tid, addr, sa, sizeof(sa)) < 0)
-		return hex_json(addr);
+		return dec_hex_json(addr);
 	o = json_object();
 	if (!o)
 		return NULL;
 	if (sa[0] == (uint64_t)(uintptr_t)SIG_DFL)
-		put(o, "handler", json_string("SIG_DFL"));
+		dec_put(o, "handler", json_string("SIG_DFL"));
 	else if (sa[0] == (uint64_t)(uintptr_t)SIG_IGN)
-		put(o, "handler", json_string("SIG_IGN"));
+		dec_put(o, "handler", json_string("SIG_IGN"));
 	else
-		put(o, "handler", hex_json(sa[0]));
-	put(o, "flags", flags_json(sa[1], SP_XLAT_SA_FLAGS));
-	put(o, "mask", sigset_bits_json(sa[3]));
+		dec_put(o, "handler", dec_hex_json(sa[0]));
+	dec_put(o, "flags", dec_flags_json(sa[1], SP_XLAT_SA_FLAGS));
+	dec_put(o, "mask", sigset_bits_json(sa[3]));
 	return o;
 }
 
@@ -666,14 +360,14 @@ static json_t *epoll_event_json(const struct sp_decode_ctx *ctx, uint64_t addr)
 	if (addr == 0)
 		return json_null();
 	if (sp_mem_read(ctx->tid, addr, raw, sizeof(raw)) < 0)
-		return hex_json(addr);
+		return dec_hex_json(addr);
 	memcpy(&events, raw, sizeof(events));
 	memcpy(&data, raw + 4, sizeof(data));
 	o = json_object();
 	if (!o)
 		return NULL;
-	put(o, "events", flags_json(events, SP_XLAT_EPOLL_EVENTS));
-	put(o, "data", hex_json(data));
+	dec_put(o, "events", dec_flags_json(events, SP_XLAT_EPOLL_EVENTS));
+	dec_put(o, "data", dec_hex_json(data));
 	return o;
 }
 
@@ -722,12 +416,12 @@ static void put_argv(const struct sp_decode_ctx *ctx, json_t *obj, const char *n
 	long n;
 
 	if (addr == 0) {
-		put(obj, name, json_null());
+		dec_put(obj, name, json_null());
 		return;
 	}
 	n = read_ptr_array(ctx, addr, ptrs, ARGV_MAX, &unreadable);
 	if (n < 0 || !strbuf_init(&sb, ctx_strsize(ctx))) {
-		put(obj, name, hex_json(addr));
+		dec_put(obj, name, dec_hex_json(addr));
 		return;
 	}
 	if (n > ARGV_MAX || unreadable) {
@@ -743,9 +437,9 @@ static void put_argv(const struct sp_decode_ctx *ctx, json_t *obj, const char *n
 		cut |= truncated;
 	}
 	strbuf_fini(&sb);
-	put(obj, name, arr);
+	dec_put(obj, name, arr);
 	if (cut)
-		put_truncated(obj, name);
+		dec_put_truncated(obj, name);
 }
 
 /* ---- dispatch ------------------------------------------------------------------ */
@@ -766,17 +460,17 @@ static void decode_arg(const struct sp_decode_ctx *ctx, const uint64_t *args,
 		break;
 	case SP_ARG_HEX:
 	case SP_ARG_PTR:
-		val = hex_json(v);
+		val = dec_hex_json(v);
 		break;
 	case SP_ARG_PATH:
 	case SP_ARG_STRING:
 		put_string(ctx, obj, a->name, v, ctx_strsize(ctx));
 		return;
 	case SP_ARG_FD:
-		val = fd_json(ctx, (int)v);
+		val = dec_fd_json(ctx, (int)v);
 		break;
 	case SP_ARG_DIRFD:
-		val = dirfd_json(ctx, (int)v);
+		val = dec_dirfd_json(ctx, (int)v);
 		break;
 	case SP_ARG_OPEN_MODE:
 		val = open_mode_json(v, ref);
@@ -791,7 +485,7 @@ static void decode_arg(const struct sp_decode_ctx *ctx, const uint64_t *args,
 		val = clone_args_json(ctx, v, ref);
 		break;
 	case SP_ARG_SOCKADDR:
-		val = sockaddr_json(ctx, v, (uint32_t)ref);
+		val = dec_sockaddr_json(ctx, v, (uint32_t)ref);
 		break;
 	case SP_ARG_SOCKOPT_NAME:
 		val = sockopt_name_json(v, ref);
@@ -822,10 +516,10 @@ static void decode_arg(const struct sp_decode_ctx *ctx, const uint64_t *args,
 		return;
 	default:
 		/* Flags and enumerations: core prints them, as rules parse them. */
-		val = kind_json(kind, v);
+		val = dec_kind_json(kind, v);
 		break;
 	}
-	put(obj, a->name, val);
+	dec_put(obj, a->name, val);
 }
 
 json_t *sp_decode_entry(const struct sp_decode_ctx *ctx, const char *name,
@@ -859,9 +553,9 @@ static void put_filled(const struct sp_decode_ctx *ctx, json_t *obj, const char 
 	if (sp_mem_read(ctx->tid, addr, sb.p, take) == 0) {
 		size_t l = nul_included ? strnlen(sb.p, take) : take;
 
-		put(obj, name, bytes_json(sb.p, l));
+		dec_put(obj, name, dec_bytes_json(sb.p, l));
 		if (len > cap)
-			put_truncated(obj, name);
+			dec_put_truncated(obj, name);
 	}
 	strbuf_fini(&sb);
 }
@@ -877,9 +571,9 @@ static void put_fd_pair(const struct sp_decode_ctx *ctx, json_t *obj, const char
 	arr = json_array();
 	if (!arr)
 		return;
-	json_array_append_new(arr, fd_json(ctx, fds[0]));
-	json_array_append_new(arr, fd_json(ctx, fds[1]));
-	put(obj, name, arr);
+	json_array_append_new(arr, dec_fd_json(ctx, fds[0]));
+	json_array_append_new(arr, dec_fd_json(ctx, fds[1]));
+	dec_put(obj, name, arr);
 }
 
 /* The kernel wrote the address and its true length; a longer one was cut to the buffer. */
@@ -890,7 +584,7 @@ static void put_sockaddr_out(const struct sp_decode_ctx *ctx, json_t *obj, const
 
 	if (addr == 0 || lenp == 0 || sp_mem_read(ctx->tid, lenp, &len, sizeof(len)) < 0)
 		return;
-	put(obj, name, sockaddr_json(ctx, addr, len));
+	dec_put(obj, name, dec_sockaddr_json(ctx, addr, len));
 }
 
 static void put_wstatus(const struct sp_decode_ctx *ctx, json_t *obj, const char *name,
@@ -905,17 +599,17 @@ static void put_wstatus(const struct sp_decode_ctx *ctx, json_t *obj, const char
 	if (!o)
 		return;
 	if (WIFEXITED(st)) {
-		put(o, "exited", json_integer(WEXITSTATUS(st)));
+		dec_put(o, "exited", json_integer(WEXITSTATUS(st)));
 	} else if (WIFSIGNALED(st)) {
-		put(o, "signaled", signal_json((unsigned int)WTERMSIG(st)));
+		dec_put(o, "signaled", dec_signal_json((unsigned int)WTERMSIG(st)));
 		if (WCOREDUMP(st))
-			put(o, "core", json_true());
+			dec_put(o, "core", json_true());
 	} else if (WIFSTOPPED(st)) {
-		put(o, "stopped", signal_json((unsigned int)WSTOPSIG(st)));
+		dec_put(o, "stopped", dec_signal_json((unsigned int)WSTOPSIG(st)));
 	} else if (WIFCONTINUED(st)) {
-		put(o, "continued", json_true());
+		dec_put(o, "continued", json_true());
 	}
-	put(obj, name, o);
+	dec_put(obj, name, o);
 }
 
 static bool wants_ret_fd(const struct sp_syscall_spec *d, const uint64_t *args)
@@ -970,6 +664,6 @@ json_t *sp_decode_exit(const struct sp_decode_ctx *ctx, const char *name,
 		break;
 	}
 	if (fd)
-		put(obj, "ret_fd", fd_json(ctx, (int)ret));
+		dec_put(obj, "ret_fd", dec_fd_json(ctx, (int)ret));
 	return obj;
 }
