@@ -420,6 +420,10 @@ int cmd_run(int argc, char **argv)
 		sp_warn("run: this kernel's Landlock ABI (%d) cannot enforce all of the policy's "
 		        "layers: not enforced: %s",
 		        sp_enforcer_landlock_abi(e), sp_enforcer_landlock_lost(e));
+	if (!o.complain && !sp_tracer_can_read_filters())
+		sp_warn("filters cannot be read back here (no CAP_SYS_ADMIN): each hand-over is "
+		        "verified by the kernel's filter count, with every task that shares the "
+		        "program's memory held while the filter sits in it (docs/security.md)");
 	forward_stop_signals();
 	/* A container's PID 1: an init of its own in front, every signal forwarded (cli/init.c). */
 	if (init_setup())

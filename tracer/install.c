@@ -223,6 +223,93 @@ static bool batchable(struct thread *th, const struct sp_pids *held)
 }
 
 /*
+ * Whether th, held, sits in the stop our PTRACE_INTERRUPT made: a
+ * PTRACE_EVENT_STOP that is no group-stop and no new task's first stop.
+ * Such a stop carries nothing to deliver, and th was in user code.
+ */
+static bool at_interrupt_stop(const struct thread *th)
+{
+	int st = th->deferred_status;
+
+	return th->has_deferred && !th->awaiting_birth && !th->held && !th->detaching &&
+	       WIFSTOPPED(st) && (st >> 16) == PTRACE_EVENT_STOP && WSTOPSIG(st) == SIGTRAP;
+}
+
+/* How long held threads with a filter due may run on to their next call. */
+#define GATHER_NS (20 * 1000 * 1000)
+
+/*
+ * Held threads with a filter due that were caught in user code run on to
+ * their next syscall-entry stop, so that this holding serves them too.
+ * No program sits in the memory yet: letting them run is as safe as
+ * before the holding.  Bounded: a thread that makes no call within
+ * GATHER_NS is held again where it is, and gets its filter at its own
+ * entry stop later.
+ */
+static void gather_at_entries(struct sp_tracer *t, struct thread *self, const struct sp_pids *held)
+{
+	struct timespec deadline, tick = {.tv_nsec = 20 * 1000};
+	struct thread **run = NULL;
+	size_t n = 0, cap = 0, left;
+
+	for (unsigned b = 0; b < THREAD_BUCKETS; b++)
+		for (struct thread *th = t->buckets[b]; th; th = th->next) {
+			if (th == self || !th->req.insns || !sp_pids_has(held, th->pid) ||
+			    !at_interrupt_stop(th))
+				continue;
+			if (n == cap) {
+				size_t grown_cap = cap ? cap * 2 : 64;
+				struct thread **grown = realloc(run, grown_cap * sizeof(*grown));
+
+				if (!grown)
+					goto wait;
+				run = grown;
+				cap = grown_cap;
+			}
+			if (ptrace(PTRACE_SYSCALL, th->tid, 0, 0) < 0)
+				continue; /* ESRCH: dying; its status comes */
+			th->has_deferred = false;
+			t->n_deferred--;
+			run[n++] = th;
+		}
+wait:
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_nsec += GATHER_NS;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	for (left = n; left > 0;) {
+		struct timespec now;
+
+		for (size_t i = 0; i < n; i++) {
+			int status;
+
+			if (!run[i] ||
+			    waitpid(run[i]->tid, &status, __WALL | WNOHANG) != run[i]->tid)
+				continue;
+			run[i]->has_deferred = true;
+			run[i]->deferred_status = status;
+			t->n_deferred++;
+			run[i] = NULL;
+			left--;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (left == 0 || now.tv_sec > deadline.tv_sec ||
+		    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec))
+			break;
+		nanosleep(&tick, NULL);
+	}
+	/* The rest are held again; a stuck one fails nothing here, the injection's count does. */
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += t->handover_timeout_s;
+	for (size_t i = 0; i < n; i++)
+		if (run[i])
+			tr_hold_thread(t, run[i], &deadline);
+	free(run);
+}
+
+/*
  * The other held threads at an entry stop with a request: handed over
  * now, their entry stop consumed (the call is re-issued), and restarted
  * once every one is done, since a restarted thread could write the
@@ -296,6 +383,8 @@ void tr_hand_over(struct sp_tracer *t, struct thread *self, const struct __ptrac
 		                 self->tid);
 	else
 		rc = tr_quiesce(t, self, &held, &why);
+	if (rc == 0)
+		gather_at_entries(t, self, &held);
 	if (rc == 0 && self->req.refuse_io_uring)
 		rc = check_io_uring(&held, &why);
 	if (rc == 0)

@@ -171,6 +171,12 @@ int tr_attach(struct sp_tracer *t, struct sp_diag *diag);
 int tr_quiesce(struct sp_tracer *t, struct thread *self, struct sp_pids *held, struct sp_diag *why);
 
 /*
+ * quiesce.c: interrupts th and waits until it is stopped (its status
+ * deferred) or asleep in the kernel: 0, or -ETIMEDOUT past deadline.
+ */
+int tr_hold_thread(struct sp_tracer *t, struct thread *th, const struct timespec *deadline);
+
+/*
  * install.c: self, at a syscall-entry stop (si) with a filter asked for,
  * gets it, and so does every held thread waiting at an entry stop with
  * one of its own; on_handover reports each.  Self is left at the

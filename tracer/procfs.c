@@ -304,5 +304,10 @@ int sp_proc_io_uring(pid_t pid, struct sp_io_uring_use *out)
 
 bool sp_io_uring_in_use(const struct sp_io_uring_use *u)
 {
-	return u->fds || u->sqpoll || u->mappings || u->pollers;
+	/*
+	 * A poller thread alone (no fd, no mapping) is a ring being torn down
+	 * (io_ring_exit_work runs after the last close), or one that serves a
+	 * process the fd was passed to: nothing here can submit to it.
+	 */
+	return u->fds || u->mappings;
 }

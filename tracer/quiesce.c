@@ -78,6 +78,12 @@ static enum quiet wait_quiet(struct sp_tracer *t, struct thread *th,
 	}
 }
 
+int tr_hold_thread(struct sp_tracer *t, struct thread *th, const struct timespec *deadline)
+{
+	ptrace(PTRACE_INTERRUPT, th->tid, 0, 0); /* ESRCH: dying; wait4 reports it */
+	return wait_quiet(t, th, deadline) == QUIET_STUCK ? -ETIMEDOUT : 0;
+}
+
 static bool is_gone(pid_t pid, pid_t tid)
 {
 	char s = sp_proc_task_state(pid, tid);

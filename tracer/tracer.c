@@ -337,9 +337,19 @@ static void reap_launched(void)
 {
 	int status;
 
-	/* EXITKILL and SIGKILL do the killing; collect every zombie so none outlives us. */
-	while (waitpid(-1, &status, __WALL) > 0 || errno == EINTR)
-		;
+	/*
+	 * EXITKILL and SIGKILL do the killing; collect every zombie so none
+	 * outlives us.  A killed tracee may still stop on its way out
+	 * (PTRACE_EVENT_EXIT): let it go on, or it would wait for us forever.
+	 */
+	for (;;) {
+		pid_t got = waitpid(-1, &status, __WALL);
+
+		if (got > 0 && WIFSTOPPED(status))
+			ptrace(PTRACE_CONT, got, 0, 0);
+		else if (got < 0 && errno != EINTR)
+			break;
+	}
 }
 
 /*
@@ -352,8 +362,13 @@ static void wait_detached_leader(struct sp_tracer *t)
 	int status;
 
 	for (;;) {
-		pid_t got = waitpid(t->leader, &status, 0);
+		pid_t got = waitpid(t->leader, &status, __WALL);
 
+		/* Killed with the others but still traced: its exit stop (PTRACE_EVENT_EXIT). */
+		if (got == t->leader && WIFSTOPPED(status)) {
+			ptrace(PTRACE_CONT, got, 0, 0);
+			continue;
+		}
 		if (got == t->leader)
 			break;
 		if (got < 0 && errno != EINTR)
@@ -402,12 +417,19 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 	while (t.nthreads > 0) {
 		pid_t tid;
 
-		if (stop_signal && t.launched) {
+		if (stop_signal && t.launched && !res->interrupted) {
 			/* Like a shell: the program decides what SIGINT means to it. */
 			kill(t.leader, stop_signal);
 			stop_signal = 0;
 			res->interrupted = true;
 		}
+		/*
+		 * A second request for a launched program ends it: a traced
+		 * task never takes SIGTERM as fatal while it sits in the kernel
+		 * (complete_signal() leaves that to its tracer), so a program
+		 * stalled in a call, on a userfaultfd page say, would outlive
+		 * every request.  The first stays the program's to handle.
+		 */
 		if (stop_signal || t.callback_error) {
 			/* Attached processes are let go, launched ones killed (callback error). */
 			res->interrupted = stop_signal != 0;

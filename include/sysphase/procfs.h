@@ -69,7 +69,7 @@ struct sp_io_uring_use {
 /* Counts pid's rings as above: 0 or -errno. */
 int sp_proc_io_uring(pid_t pid, struct sp_io_uring_use *out);
 
-/* Whether any count of u is non-zero: the process can still use a ring. */
+/* Whether the process can still submit to a ring: an fd or a ring mapping. */
 bool sp_io_uring_in_use(const struct sp_io_uring_use *u);
 
 #endif /* SYSPHASE_PROCFS_H */

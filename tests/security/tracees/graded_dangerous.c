@@ -50,7 +50,8 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--attack") == 0) {
 		long r = dangerous(argv[2]);
 
-		say("graded: %s returned %ld (%s)\n", argv[2], r, r < 0 ? strerrorname_np(errno) : "-");
+		say("graded: %s returned %ld (%s)\n", argv[2], r,
+		    r < 0 ? strerrorname_np(errno) : "-");
 	}
 	say("graded: done\n");
 	return 0;
