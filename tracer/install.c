@@ -302,7 +302,7 @@ wait:
 	}
 	/* The rest are held again; a stuck one fails nothing here, the injection's count does. */
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += t->handover_timeout_s;
+	deadline.tv_sec += t->hold_timeout_s;
 	for (size_t i = 0; i < n; i++)
 		if (run[i])
 			tr_hold_thread(t, run[i], &deadline);

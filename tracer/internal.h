@@ -137,7 +137,8 @@ struct sp_tracer {
 
 	struct thread *current;             /* the thread whose stop is being dispatched */
 	volatile sig_atomic_t *stop_signal; /* sp_tracer_request_stop()'s flag */
-	int handover_timeout_s;             /* bound on holding and on an injected call */
+	int handover_timeout_s;             /* bound on an injected call */
+	int hold_timeout_s; /* bound on holding the tasks (many, on a busy machine) */
 };
 
 /* tracer.c: the thread table and the one restart. */

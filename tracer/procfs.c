@@ -93,6 +93,29 @@ char sp_proc_task_state(pid_t pid, pid_t tid)
 	return paren && paren[1] == ' ' ? paren[2] : '?';
 }
 
+/* PF_IO_WORKER (include/linux/sched.h): io_uring's kernel threads in a process. */
+#define PF_IO_WORKER 0x00000010
+
+bool sp_proc_is_io_thread(pid_t pid, pid_t tid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long flags = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	/* After comm's last ')': state ppid pgrp session tty_nr tpgid flags. */
+	p = strrchr(buf, ')');
+	return p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
+	       (flags & PF_IO_WORKER);
+}
+
 void sp_pids_free(struct sp_pids *l)
 {
 	free(l->v);

@@ -172,7 +172,11 @@ static int hold_process(struct sp_tracer *t, pid_t pid, const struct thread *sel
 			rc = sp_diag_set(why, -rc, "cannot list the threads of %d: %s", pid,
 			                 strerror(-rc));
 		for (size_t i = 0; rc == 0 && i < tids.n; i++) {
-			if (tr_thread_find(t, tids.v[i]))
+			/*
+			 * io_uring's threads run no user code and never stop for
+			 * ptrace; what a ring can do is refused apart (install.c).
+			 */
+			if (tr_thread_find(t, tids.v[i]) || sp_proc_is_io_thread(pid, tids.v[i]))
 				continue;
 			rc = adopt(t, pid, tids.v[i], why);
 			added = true;
@@ -227,7 +231,7 @@ int tr_quiesce(struct sp_tracer *t, struct thread *self, struct sp_pids *held, s
 	int rc;
 
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += t->handover_timeout_s;
+	deadline.tv_sec += t->hold_timeout_s;
 	held->n = 0;
 	rc = sp_pids_add(held, self->pid);
 	if (rc == 0)

@@ -389,6 +389,7 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 	    .opts = opts,
 	    .stop_signal = &stop_signal,
 	    .handover_timeout_s = opts->handover_timeout_s > 0 ? opts->handover_timeout_s : 5,
+	    .hold_timeout_s = 6 * (opts->handover_timeout_s > 0 ? opts->handover_timeout_s : 5),
 	};
 	int rc, err_fd = -1, status;
 

@@ -37,6 +37,13 @@ long sp_proc_seccomp_mode(pid_t pid, pid_t tid);
 /* The scheduler state of tid ('R', 'S', 'D', 't', 'Z'...), '?' when unknown. */
 char sp_proc_task_state(pid_t pid, pid_t tid);
 
+/*
+ * Whether tid is one of io_uring's kernel threads in process pid (iou-sqp,
+ * iou-wrk: PF_IO_WORKER in /proc/PID/task/TID/stat): it never runs user
+ * code, and ptrace cannot stop it.
+ */
+bool sp_proc_is_io_thread(pid_t pid, pid_t tid);
+
 /* A list of task or process ids. */
 struct sp_pids {
 	size_t n, cap;

@@ -68,7 +68,10 @@ struct sp_tracer_opts {
 	 */
 	void (*on_thread_gone)(void *ctx, pid_t tid, void *data);
 
-	/* Bound on holding the tasks and on an injected seccomp(): seconds, 0 for 5. */
+	/*
+	 * Bound on an injected seccomp(), in seconds (0: 5); holding the tasks
+	 * that share the memory is bounded at six times that.
+	 */
 	int handover_timeout_s;
 	void *ctx;
 };

@@ -6,9 +6,9 @@
 # Held threads waiting for a filter are handed over under the same
 # holding now (tracer/install.c), so the cost grows about linearly.
 # 1000 threads: every thread holds its three filters (init, ready,
-# serving).  2000 threads: the run ends within a ceiling of 40 s, which
-# the quadratic hand-over never met (about 80 s on a loaded 2-core
-# machine, against about 9 s now: bench/handover.sh).
+# serving).  2000 threads: the run ends within a ceiling of 60 s (about
+# 9 s now on a 2-core machine, bench/handover.sh; 07f408a gave up after
+# 50 s with a failed hand-over, and its quadratic cost would take longer).
 . "$(dirname "$0")/lib_security.sh"
 
 policy_of thousand_threads 10
@@ -17,10 +17,10 @@ attack t1000 thousand_threads -- 1000
 check "1000 threads: the run ends (0, got $st)" test "$st" -eq 0
 check "1000 threads: each holds 3 filters" \
 	grep -qx "thousand: 1000 of 1000 threads hold 3 filters" "$T/t1000.out"
-AS=(timeout -k 5 40)
+AS=(timeout -k 5 60)
 attack t2000 thousand_threads -- 2000
 AS=()
-check "2000 threads: the run ends within 40 s (0, got $st)" test "$st" -eq 0
+check "2000 threads: the run ends within 60 s (0, got $st)" test "$st" -eq 0
 check "2000 threads: each holds 3 filters" \
 	grep -qx "thousand: 2000 of 2000 threads hold 3 filters" "$T/t2000.out"
 finish
