@@ -8,7 +8,8 @@
 #   - `record -o -` keeps the program's stdout out of the trace stream;
 #   - write errors on stdout (/dev/full) are output errors (5), with the
 #     system's words ("No space left on device");
-#   - input errors are 4, output errors 5, usage 2.
+#   - input errors are 4, output errors 5, usage 2;
+#   - run prints an errno-mode denial once, with its count at the end.
 . "$(dirname "$0")/lib.sh"
 need_sysphase
 need python3
@@ -87,6 +88,21 @@ done
 status 5 "report -o /dev/full" "$SYSPHASE" report g.jsonl -o /dev/full
 check "... says No space left on device" grep -q "No space left on device" "$T/err"
 status 5 "export into a path under a file" "$SYSPHASE" export g.jsonl -o t.jsonl/x
+
+# --- run: errno-mode denials once each, counted; the first says the next step ----------
+"$SYSPHASE" record --rules generic -o lg.jsonl -- "$TRACEES/loop_getppid" 0 >/dev/null 2>&1
+"$SYSPHASE" export --no-complete lg.jsonl -o lgpol >/dev/null 2>&1
+rc=0
+"$SYSPHASE" run -d errno --policy lgpol -- "$TRACEES/loop_getppid" 50 >/dev/null 2>"$T/err" || rc=$?
+check "run -d errno: the program goes on (status $rc)" test "$rc" = 0
+check "50 denied getppid calls: one line names it" \
+	test "$(grep -c "getppid (x86_64 nr 110) denied with EPERM" "$T/err")" = 1
+check "... saying the next step" \
+	grep -q "to allow it: 'sysphase run --complain=LOG --policy lgpol -- .*', then 'sysphase export TRACE... --merge LOG'" "$T/err"
+check "... and the count at the end" grep -Eq "^sysphase: getppid denied with EPERM [0-9]+ times in all" "$T/err"
+rc=0
+"$SYSPHASE" run -q -d errno --policy lgpol -- "$TRACEES/loop_getppid" 50 >/dev/null 2>"$T/err" || rc=$?
+check "run -q: no denial line ($rc)" test ! -s "$T/err"
 
 # --- the exit-status table everywhere ---------------------------------------------------
 for cmd in record phases export run report compare infer show help; do
