@@ -325,7 +325,8 @@ static const struct help_cmd help_show = {
     "Prints each event of TRACE ('-' for stdin) as one line: 'PID [PHASE] name(args) = ret' "
     "for a syscall (PID/TID for a thread), with the errno name of a failure, and the process "
     "events (fork, exec, signal, exit) between them.  A line \"--- PID enters phase 'P' ---\" "
-    "marks each phase boundary.  The filters keep only the events of some processes, phases or syscalls.  "
+    "marks each phase boundary.  The filters keep only the events of some processes, phases or "
+    "syscalls.  "
     "Colour on a terminal; NO_COLOR (set to anything) turns it off.",
     show_opts,
     HK_TRACE,
