@@ -258,3 +258,38 @@ long sp_mem_read_str(pid_t tid, uint64_t addr, char *buf, size_t cap, bool *trun
 	*truncated = true;
 	return (long)cap;
 }
+
+int sp_mem_handle_read(struct sp_mem_handle *h, pid_t tid, uint64_t addr, void *buf, size_t len)
+{
+	ssize_t n = -ESRCH;
+
+	if (len == 0)
+		return 0;
+	for (int attempt = 0; attempt < 2 && n == -ESRCH; attempt++) {
+		if (h->fd < 0 || h->tid != tid || attempt > 0) {
+			sp_mem_handle_close(h);
+			h->fd = open_mem(tid, O_RDONLY);
+			if (h->fd < 0) {
+				n = h->fd;
+				h->fd = -1;
+				break;
+			}
+			h->tid = tid;
+		}
+		n = mem_io(h->fd, buf, len, addr, false);
+		/* 0: the memory the file was opened on is gone (exit, exec); a fresh open tells. */
+		if (n == 0)
+			n = -ESRCH;
+	}
+	if (n == (ssize_t)len)
+		return 0;
+	return n < 0 ? (int)n : -EFAULT;
+}
+
+void sp_mem_handle_close(struct sp_mem_handle *h)
+{
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	h->tid = 0;
+}

@@ -30,4 +30,25 @@ int sp_mem_write(pid_t tid, uint64_t addr, const void *buf, size_t len);
  */
 long sp_mem_read_str(pid_t tid, uint64_t addr, char *buf, size_t cap, bool *truncated);
 
+/*
+ * /proc/TID/mem kept open for the reads of one thread after another (the
+ * stack unwinder's, several per syscall): reopened when the thread
+ * changes, or when its memory is gone (exit, exec) under the open file.
+ * fd < 0: none open; zero it with SP_MEM_HANDLE_INIT.
+ */
+struct sp_mem_handle {
+	pid_t tid;
+	int fd;
+};
+#define SP_MEM_HANDLE_INIT ((struct sp_mem_handle){.tid = 0, .fd = -1})
+
+/*
+ * Reads len bytes at addr of tid into buf through h: 0, or -errno as
+ * sp_mem_read (never a sleep on a userfaultfd page, which
+ * process_vm_readv would sleep on until SIGKILL).
+ */
+int sp_mem_handle_read(struct sp_mem_handle *h, pid_t tid, uint64_t addr, void *buf, size_t len);
+
+void sp_mem_handle_close(struct sp_mem_handle *h);
+
 #endif /* SYSPHASE_TRACER_MEM_H */

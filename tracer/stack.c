@@ -14,9 +14,6 @@
  * the slowest step, so its answers (found or not) are cached per process
  * and address: each return address is symbolised once.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* process_vm_readv */
-#endif
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -25,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
-#include <sys/uio.h>
 #include <sys/user.h>
 
 #include <libunwind-ptrace.h>
@@ -104,6 +100,7 @@ struct capture {
 		unsigned char data[SP_STACK_PAGE];
 	} pages[SP_STACK_PAGES];
 	unsigned int next_page;
+	struct sp_mem_handle mem; /* /proc/TID/mem of the thread captured last */
 };
 
 static _Thread_local struct capture *_stack_cur;
@@ -133,7 +130,6 @@ static int _acc_get_dyn_info_list_addr(unw_addr_space_t as, unw_word_t *addr, vo
 static bool _acc_cached_word(struct capture *c, unw_word_t addr, unw_word_t *val)
 {
 	uint64_t base = addr & ~(uint64_t)(SP_STACK_PAGE - 1);
-	struct iovec local, remote;
 	unsigned int i;
 
 	if (addr - base > SP_STACK_PAGE - sizeof(*val))
@@ -144,10 +140,8 @@ static bool _acc_cached_word(struct capture *c, unw_word_t addr, unw_word_t *val
 	if (i == SP_STACK_PAGES) {
 		i = c->next_page;
 		c->next_page = (i + 1) % SP_STACK_PAGES;
-		local = (struct iovec){c->pages[i].data, SP_STACK_PAGE};
-		remote = (struct iovec){(void *)(uintptr_t)base, SP_STACK_PAGE};
 		c->pages[i].valid =
-		    process_vm_readv(c->tid, &local, 1, &remote, 1, 0) == SP_STACK_PAGE;
+		    sp_mem_handle_read(&c->mem, c->tid, base, c->pages[i].data, SP_STACK_PAGE) == 0;
 		c->pages[i].base = base;
 		if (!c->pages[i].valid)
 			return false;
@@ -275,6 +269,7 @@ struct sp_stack *sp_stack_new(struct sp_maps *maps, bool symbols)
 	if (st) {
 		st->maps = maps;
 		st->symbols = symbols;
+		st->cap.mem = SP_MEM_HANDLE_INIT;
 	}
 	return st;
 }
@@ -302,6 +297,7 @@ void sp_stack_free(struct sp_stack *st)
 	for (size_t i = 0; i < st->nprocs; i++)
 		_stack_proc_free(st->procs[i]);
 	free(st->procs);
+	sp_mem_handle_close(&st->cap.mem);
 	free(st);
 }
 
@@ -640,13 +636,15 @@ static json_t *_stack_capture(struct sp_stack *st, pid_t pid, pid_t tid, uint64_
 	if (!proc)
 		return NULL;
 	c->tid = tid;
-	frames = sp_path_lookup(proc->paths, tid, ip, sp, have_regs ? &c->regs : NULL, &need_regs);
+	frames = sp_path_lookup(proc->paths, &c->mem, tid, ip, sp, have_regs ? &c->regs : NULL,
+	                        &need_regs);
 	if (!frames && !have_regs) {
 		/* Fails unless tid is our tracee and stopped: nothing to unwind then. */
 		if (ptrace(PTRACE_GETREGS, tid, NULL, &c->regs) < 0)
 			return NULL;
 		if (need_regs)
-			frames = sp_path_lookup(proc->paths, tid, ip, sp, &c->regs, &need_regs);
+			frames =
+			    sp_path_lookup(proc->paths, &c->mem, tid, ip, sp, &c->regs, &need_regs);
 	}
 	if (frames) {
 		st->stats.path_hits++;

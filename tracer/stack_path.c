@@ -5,14 +5,10 @@
  * many paths a server walks, and a path evicted by a collision is simply
  * unwound again.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* process_vm_readv */
-#endif
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/uio.h>
 
 #include "stack_path.h"
 
@@ -36,7 +32,7 @@ struct path_entry {
 	uint64_t ip, sp;
 	uint32_t regs;
 	uint64_t regval[SP_PATH_NREGS];
-	struct path_run *runs; /* what to read, in one process_vm_readv */
+	struct path_run *runs; /* what to read (one run, mostly) */
 	size_t nruns;
 	size_t bytes;   /* their total length, at most SP_PATH_SPAN */
 	uint64_t *vals; /* the words the unwinder read ... */
@@ -123,19 +119,23 @@ static bool _path_regs_hold(const struct path_entry *e, const struct user_regs_s
 	return true;
 }
 
-/* Whether every word the unwinder read still holds its value: one process_vm_readv. */
-static bool _path_words_hold(const struct path_entry *e, pid_t tid)
+/*
+ * Whether every word the unwinder read still holds its value: a pread of
+ * /proc/TID/mem per run (one, mostly), not process_vm_readv, which sleeps
+ * on a userfaultfd page until SIGKILL.
+ */
+static bool _path_words_hold(const struct path_entry *e, struct sp_mem_handle *mem, pid_t tid)
 {
-	struct iovec remote[SP_PATH_MAX_WORDS], local;
 	unsigned char now[SP_PATH_SPAN];
+	size_t at = 0;
 
 	if (e->nruns == 0)
 		return true;
-	for (size_t i = 0; i < e->nruns; i++)
-		remote[i] = (struct iovec){(void *)(uintptr_t)e->runs[i].addr, e->runs[i].len};
-	local = (struct iovec){now, e->bytes};
-	if (process_vm_readv(tid, &local, 1, remote, e->nruns, 0) != (ssize_t)e->bytes)
-		return false;
+	for (size_t i = 0; i < e->nruns; i++) {
+		if (sp_mem_handle_read(mem, tid, e->runs[i].addr, now + at, e->runs[i].len) < 0)
+			return false;
+		at += e->runs[i].len;
+	}
 	for (size_t i = 0; i < e->nvals; i++) {
 		uint64_t v;
 
@@ -146,8 +146,8 @@ static bool _path_words_hold(const struct path_entry *e, pid_t tid)
 	return true;
 }
 
-json_t *sp_path_lookup(struct sp_path_cache *pc, pid_t tid, uint64_t ip, uint64_t sp,
-                       const struct user_regs_struct *regs, bool *need_regs)
+json_t *sp_path_lookup(struct sp_path_cache *pc, struct sp_mem_handle *mem, pid_t tid, uint64_t ip,
+                       uint64_t sp, const struct user_regs_struct *regs, bool *need_regs)
 {
 	struct path_entry *e = &pc->slots[_path_slot(ip, sp)];
 	uint32_t key_regs = (1u << SP_PATH_REG_SP) | (1u << SP_PATH_REG_IP);
@@ -163,7 +163,7 @@ json_t *sp_path_lookup(struct sp_path_cache *pc, pid_t tid, uint64_t ip, uint64_
 		if (!_path_regs_hold(e, regs))
 			return NULL;
 	}
-	if (!_path_words_hold(e, tid))
+	if (!_path_words_hold(e, mem, tid))
 		return NULL;
 	return json_incref(e->frames);
 }

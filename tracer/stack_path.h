@@ -33,6 +33,8 @@
 
 #include <jansson.h>
 
+#include "mem.h"
+
 /* Registers as libunwind numbers them on x86-64 (UNW_X86_64_RAX..RIP). */
 #define SP_PATH_NREGS     17
 #define SP_PATH_REG_SP    7  /* UNW_X86_64_RSP */
@@ -65,8 +67,8 @@ bool sp_path_reg(const struct user_regs_struct *regs, int r, uint64_t *val);
  * registers: an entry whose unwind read registers other than ip and sp
  * then sets *need_regs, and the caller asks again with them.
  */
-json_t *sp_path_lookup(struct sp_path_cache *pc, pid_t tid, uint64_t ip, uint64_t sp,
-                       const struct user_regs_struct *regs, bool *need_regs);
+json_t *sp_path_lookup(struct sp_path_cache *pc, struct sp_mem_handle *mem, pid_t tid, uint64_t ip,
+                       uint64_t sp, const struct user_regs_struct *regs, bool *need_regs);
 
 /*
  * Keeps frames (a reference is taken) for the path log describes, read
