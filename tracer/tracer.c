@@ -6,6 +6,7 @@
  * restarted; the restart happens in exactly one place, tr_restart_thread().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -453,8 +454,14 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 	if (err_fd >= 0) {
 		int child_err = 0;
 
-		/* The child writes only when execve (or pre_exec) failed. */
-		if (read(err_fd, &child_err, sizeof(child_err)) == (ssize_t)sizeof(child_err) &&
+		/*
+		 * The child writes only when execve (or pre_exec) failed, and
+		 * before it ends. Not waited for: a child killed before its exec
+		 * (a callback error, a second SIGINT) may still hold the pipe's
+		 * other end in its exit stop, until reap_launched lets it go.
+		 */
+		if (fcntl(err_fd, F_SETFL, O_NONBLOCK) == 0 &&
+		    read(err_fd, &child_err, sizeof(child_err)) == (ssize_t)sizeof(child_err) &&
 		    child_err < 0) {
 			rc = sp_diag_set(diag, -child_err, "cannot execute '%s': %s", opts->argv[0],
 			                 strerror(-child_err));
