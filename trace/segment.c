@@ -139,11 +139,18 @@ static int _segment_rules(struct sp_segment *s, const struct sp_segment_opts *o,
 		s->det = sp_detector_new(s->rules);
 		return s->det ? 0 : sp_diag_set(diag, ENOMEM, "out of memory");
 	}
-	if (!h->rules)
-		return sp_diag_set(diag, EINVAL,
-		                   "%s has no phase stamps (it was recorded without --rules): give "
-		                   "--rules R (nginx, pwd, generic or a file)",
-		                   sp_trace_reader_path(s->r));
+	if (!h->rules) {
+		/*
+		 * Recorded without --rules: cut with `generic`, the rule set
+		 * for any program, as if it had been given (DESIGN.md: the plain
+		 * flow is the product; `record -- PROG` then `export TRACE`).
+		 */
+		rc = sp_segment_rules_load("generic", SP_RULES_FROM_USER, o->exe_dir, &s->rules, diag);
+		if (rc < 0)
+			return rc;
+		s->det = sp_detector_new(s->rules);
+		return s->det ? 0 : sp_diag_set(diag, ENOMEM, "out of memory");
+	}
 	rc = sp_segment_rules_load(h->rules, SP_RULES_FROM_HEADER, o->exe_dir, &s->rules, &why);
 	if (rc == -ENOMEM)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
