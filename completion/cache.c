@@ -157,7 +157,8 @@ static bool _read_names(const struct sp_facts *f, const json_t *v, struct facts_
 		if (!json_is_array(e) || json_array_size(e) != 2 ||
 		    !(cur->name = _str(json_array_get(e, 0))))
 			return false;
-		/* The entry owns its name from here: counted, it is freed with the rest on failure. */
+		/* The entry owns its name from here: counted, it is freed with the rest on failure.
+		 */
 		*n = i + 1;
 		if (!_small(json_array_get(e, 1), f->nfns ? f->nfns - 1 : 0, &fn) || f->nfns == 0)
 			return false;

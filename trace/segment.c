@@ -145,7 +145,8 @@ static int _segment_rules(struct sp_segment *s, const struct sp_segment_opts *o,
 		 * for any program, as if it had been given (DESIGN.md: the plain
 		 * flow is the product; `record -- PROG` then `export TRACE`).
 		 */
-		rc = sp_segment_rules_load("generic", SP_RULES_FROM_USER, o->exe_dir, &s->rules, diag);
+		rc = sp_segment_rules_load("generic", SP_RULES_FROM_USER, o->exe_dir, &s->rules,
+		                           diag);
 		if (rc < 0)
 			return rc;
 		s->det = sp_detector_new(s->rules);
