@@ -310,7 +310,7 @@ static int read_conds(struct rd *r, json_t *arr, const char *ptr, struct sp_arg_
 	json_array_foreach(arr, i, c) {
 		struct sp_arg_cond *out = &conds[(*n)++];
 		json_t *vals = json_object_get(c, "values"), *v;
-		const char *op;
+		const char *op = ""; /* set by get_str; gcc -O2 cannot see it through bad() */
 		uint64_t idx = 0;
 		size_t k;
 		int rc;
