@@ -648,6 +648,8 @@ void sp_trace_writer_abort(struct sp_trace_writer *w)
 		return;
 	sp_output_abort(w->output);
 	free(w->line.p);
+	free(w->stack_text.p);
+	json_decref(w->stack_key);
 	free(w);
 }
 
