@@ -31,6 +31,7 @@ struct record_ctx {
 	char entry_path[256];         /* the entrypoint's executable, once seen */
 	FILE *trace_stream;           /* -o - with a launched program: the saved stdout */
 	int write_error;
+	pid_t attached_to; /* -p with --rules: said once the attach has worked */
 };
 
 static void record_usage(FILE *out)
@@ -53,6 +54,17 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 			         json_string_value(json_object_get(ev->dec, "pathname"))
 			             ? json_string_value(json_object_get(ev->dec, "pathname"))
 			             : "?");
+	}
+	if (ctx->detector && ctx->attached_to) {
+		/*
+		 * Attached, the process is past whatever phases it went through
+		 * before: the detector cannot know which, and starts it in the first.
+		 */
+		sp_warn("attached to %d, which the rules '%s' start in their first phase '%s': "
+		        "what it did before the attach is not seen, so the phases may lag behind",
+		        (int)ctx->attached_to, sp_rules_name(ctx->rules),
+		        sp_rules_phase_name(ctx->rules, sp_rules_initial(ctx->rules)));
+		ctx->attached_to = 0;
 	}
 	if (ctx->detector) {
 		rc = sp_detector_feed(ctx->detector, ev, NULL);
@@ -226,6 +238,7 @@ static int load_rules(struct record_ctx *ctx, const struct record_args *a)
 		        "those predicates will not match (give -s %zu or more)",
 		        sp_rules_name(ctx->rules), sp_rules_string_need(ctx->rules),
 		        a->opts.strsize, sp_rules_string_need(ctx->rules));
+	ctx->attached_to = a->opts.attach_pid;
 	ctx->detector = sp_detector_new(ctx->rules);
 	if (!ctx->detector) {
 		sp_err("out of memory");
