@@ -9,14 +9,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "facts_int.h"
 #include "sysphase/completion.h"
+
+/* A signal handler in force: where its function starts, as a frame names it. */
+struct handler {
+	char *module;
+	uint64_t off;
+};
 
 struct proc {
 	pid_t pid;
 	char *program; /* NULL: unknown (attached to a running process) */
 	struct sp_scope *scope;
 	bool has_stacks;
+	struct handler *handlers; /* installed and not reset: they survive fork, not exec */
+	size_t nhandlers;
+	char *last_phase; /* the phase its handlers were last given to */
 };
 
 struct observed {
@@ -128,6 +139,10 @@ void sp_completer_free(struct sp_completer *k)
 	for (size_t i = 0; i < k->nprocs; i++) {
 		sp_scope_free(k->procs[i].scope);
 		free(k->procs[i].program);
+		for (size_t j = 0; j < k->procs[i].nhandlers; j++)
+			free(k->procs[i].handlers[j].module);
+		free(k->procs[i].handlers);
+		free(k->procs[i].last_phase);
 	}
 	free(k->procs);
 	for (size_t i = 0; i < k->nobs; i++) {
@@ -234,9 +249,110 @@ static bool _maps_code(const struct sp_event *ev)
 	       (ev->args[2] & 0x4);
 }
 
+/* A child starts with its parent's handlers (fork(2): dispositions are inherited). */
+static int _inherit_handlers(struct proc *child, const struct proc *parent)
+{
+	if (!parent || !parent->nhandlers)
+		return 0;
+	child->handlers = calloc(parent->nhandlers, sizeof(*child->handlers));
+	if (!child->handlers)
+		return -ENOMEM;
+	for (size_t i = 0; i < parent->nhandlers; i++) {
+		child->handlers[i].module = strdup(parent->handlers[i].module);
+		if (!child->handlers[i].module)
+			return -ENOMEM;
+		child->handlers[i].off = parent->handlers[i].off;
+		child->nhandlers++;
+	}
+	return 0;
+}
+
+/* The handler a successful rt_sigaction installed, as an address; false for SIG_DFL/SIG_IGN. */
+static bool _installed_handler(const struct sp_event *ev, uint64_t *addr)
+{
+	const char *h;
+	char *end;
+
+	if (!ev->name || strcmp(ev->name, "rt_sigaction") != 0 || !ev->has_exit || ev->ret != 0 ||
+	    !ev->dec)
+		return false;
+	h = json_string_value(json_object_get(json_object_get(ev->dec, "act"), "handler"));
+	if (!h || strncmp(h, "0x", 2) != 0)
+		return false;
+	errno = 0;
+	*addr = strtoull(h, &end, 16);
+	return errno == 0 && *end == '\0' && *addr > 1;
+}
+
+/*
+ * The module and offset of a handler's address: a module of the stack
+ * (the installer's code, or libc's) where a function starts exactly there.
+ * The frames' ip - module_off is where that module's file is mapped.
+ */
+static int _place_handler(struct proc *p, const char *phase, const json_t *stack, uint64_t addr)
+{
+	size_t i;
+	json_t *fr;
+
+	json_array_foreach(stack, i, fr) {
+		const char *mod = json_string_value(json_object_get(fr, "module"));
+		const char *ip = json_string_value(json_object_get(fr, "ip"));
+		json_t *off = json_object_get(fr, "module_off");
+		struct handler *grown;
+		uint64_t base, at;
+		int rc;
+
+		if (!mod || !ip || !json_is_integer(off) || json_integer_value(off) < 0)
+			continue;
+		base = strtoull(ip, NULL, 16) - (uint64_t)json_integer_value(off);
+		if (addr < base)
+			continue;
+		at = addr - base;
+		rc = sp_scope_add_handler(p->scope, phase, mod, at);
+		if (rc == -ENOENT)
+			continue;
+		if (rc < 0)
+			return rc;
+		for (size_t j = 0; j < p->nhandlers; j++)
+			if (p->handlers[j].off == at && strcmp(p->handlers[j].module, mod) == 0)
+				return 0;
+		grown = realloc(p->handlers, (p->nhandlers + 1) * sizeof(*grown));
+		if (!grown)
+			return -ENOMEM;
+		p->handlers = grown;
+		p->handlers[p->nhandlers].module = strdup(mod);
+		if (!p->handlers[p->nhandlers].module)
+			return -ENOMEM;
+		p->handlers[p->nhandlers++].off = at;
+		return 0;
+	}
+	return 0;
+}
+
+/* The handlers in force go with the process into each phase it enters. */
+static int _handlers_into(struct proc *p, const char *phase)
+{
+	int rc;
+
+	if (!p->nhandlers || (p->last_phase && strcmp(p->last_phase, phase) == 0))
+		return 0;
+	free(p->last_phase);
+	p->last_phase = strdup(phase);
+	if (!p->last_phase)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nhandlers; i++) {
+		rc = sp_scope_add_handler(p->scope, phase, p->handlers[i].module,
+		                          p->handlers[i].off);
+		if (rc < 0 && rc != -ENOENT)
+			return rc;
+	}
+	return 0;
+}
+
 int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev)
 {
 	struct proc *p, *parent;
+	uint64_t handler;
 	int rc;
 
 	switch (ev->type) {
@@ -244,7 +360,11 @@ int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev)
 		return _image(k, ev->pid, ev->path) ? 0 : -ENOMEM;
 	case SP_EV_FORK:
 		parent = _current(k, ev->pid);
-		return _image(k, ev->child, parent ? parent->program : NULL) ? 0 : -ENOMEM;
+		p = _image(k, ev->child, parent ? parent->program : NULL);
+		if (!p)
+			return -ENOMEM;
+		/* _image may have moved the table: the parent is looked up again. */
+		return _inherit_handlers(p, _current(k, ev->pid));
 	case SP_EV_SYSCALL:
 		break;
 	default:
@@ -267,6 +387,11 @@ int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev)
 	if (!p && !(p = _image(k, ev->pid, NULL)))
 		return -ENOMEM;
 	p->has_stacks = true;
+	if ((rc = _handlers_into(p, ev->phase)) < 0)
+		return rc;
+	if (_installed_handler(ev, &handler) &&
+	    (rc = _place_handler(p, ev->phase, ev->stack, handler)) < 0)
+		return rc;
 	return sp_scope_add_stack(p->scope, ev->phase, ev->stack);
 }
 

@@ -101,6 +101,9 @@ struct phase {
 	char *name;
 	struct stack *stacks;
 	size_t nstacks, capstacks;
+	/* Signal handlers installed while it ran: entry points the kernel calls, not a call. */
+	fref *handlers;
+	size_t nhandlers;
 };
 
 struct sp_scope {
@@ -321,6 +324,7 @@ void sp_scope_free(struct sp_scope *s)
 		for (size_t k = 0; k < s->phases[i].nstacks; k++)
 			free(s->phases[i].stacks[k].frames);
 		free(s->phases[i].stacks);
+		free(s->phases[i].handlers);
 		free(s->phases[i].name);
 	}
 	free(s->phases);
@@ -416,6 +420,41 @@ int sp_scope_add_stack(struct sp_scope *s, const char *phase, const json_t *stac
 		p->capstacks = cap;
 	}
 	p->stacks[p->nstacks++] = st;
+	return 0;
+}
+
+int sp_scope_add_handler(struct sp_scope *s, const char *phase, const char *module,
+                         uint64_t module_off)
+{
+	struct sp_func fn;
+	struct phase *p;
+	uint64_t vaddr;
+	fref *grown, r;
+	size_t m;
+	long i;
+
+	if (_frame_module(s, module, &m) < 0 ||
+	    sp_facts_vaddr(s->c->mods[m].f, module_off, &vaddr) < 0)
+		return -ENOENT;
+	i = sp_facts_func_at(s->c->mods[m].f, vaddr);
+	if (i < 0)
+		return -ENOENT;
+	/* A handler is a function's entry: anything else is not the address we think. */
+	sp_facts_func(s->c->mods[m].f, (size_t)i, &fn);
+	if (fn.start != vaddr)
+		return -ENOENT;
+	r = FREF(m, i);
+	p = _phase(s, phase);
+	if (!p)
+		return -ENOMEM;
+	for (size_t k = 0; k < p->nhandlers; k++)
+		if (p->handlers[k] == r)
+			return 0;
+	grown = realloc(p->handlers, (p->nhandlers + 1) * sizeof(*grown));
+	if (!grown)
+		return -ENOMEM;
+	p->handlers = grown;
+	p->handlers[p->nhandlers++] = r;
 	return 0;
 }
 
@@ -733,6 +772,16 @@ static int _seeds(const struct sp_scope *s, const struct phase *p, const struct 
                   struct walk *w)
 {
 	int rc = 0;
+
+	/*
+	 * A signal handler runs whenever its signal comes, in any phase after
+	 * it was installed (haproxy's watchdog re-arms its timer from one,
+	 * once a thread has used a second of CPU): its code is seeded as a
+	 * frame of the phase would be.
+	 */
+	for (size_t k = 0; k < p->nhandlers && rc >= 0; k++)
+		if (!_set_has(stop, p->handlers[k]))
+			rc = _walk_push(w, p->handlers[k], SIZE_MAX);
 
 	for (size_t k = 0; k < p->nstacks && rc >= 0; k++) {
 		const struct stack *st = &p->stacks[k];

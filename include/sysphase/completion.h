@@ -144,6 +144,15 @@ void sp_scope_free(struct sp_scope *s);
 int sp_scope_add_stack(struct sp_scope *s, const char *phase, const json_t *stack);
 
 /*
+ * A signal handler installed and in force in phase: the function that
+ * starts at module_off of module (a frame's basename and file offset).
+ * Completion seeds it as it seeds the phase's frames.  0, -ENOENT when no
+ * function of that module starts there (nothing is added), -ENOMEM.
+ */
+int sp_scope_add_handler(struct sp_scope *s, const char *phase, const char *module,
+                         uint64_t module_off);
+
+/*
  * Called once per (phase, syscall) reached.  why is a new object
  * {"module":..,"function"|"address":..,"chain":[...]} naming where the
  * syscall is made and the chain from a seed to it; the callee owns it.
