@@ -17,10 +17,22 @@ attack t1000 thousand_threads -- 1000
 check "1000 threads: the run ends (0, got $st)" test "$st" -eq 0
 check "1000 threads: each holds 3 filters" \
 	grep -qx "thousand: 1000 of 1000 threads hold 3 filters" "$T/t1000.out"
+# 2000 threads: what is checked is that the run ends (no stall) and never
+# lets a thread run on a wider filter.  On a loaded machine the holding
+# may pass its own bound (tracer/install.c: 30 s) first: then the run
+# fails closed (125) and says why, which is also an end.
 AS=(timeout -k 5 60)
 attack t2000 thousand_threads -- 2000
 AS=()
-check "2000 threads: the run ends within 60 s (0, got $st)" test "$st" -eq 0
-check "2000 threads: each holds 3 filters" \
-	grep -qx "thousand: 2000 of 2000 threads hold 3 filters" "$T/t2000.out"
+check "2000 threads: the run ends within 60 s (0 or a fail-closed 125, got $st)" \
+	test "$st" -eq 0 -o "$st" -eq 125
+if [ "$st" -eq 125 ]; then
+	check "2000 threads: the fail-closed end says why" \
+		grep -q "^sysphase: process [0-9]* (.*) killed: cannot hand over" "$T/t2000.err"
+	check "2000 threads: no thread went on past the failed hand-over" \
+		not grep -q "threads hold" "$T/t2000.out"
+else
+	check "2000 threads: each holds 3 filters" \
+		grep -qx "thousand: 2000 of 2000 threads hold 3 filters" "$T/t2000.out"
+fi
 finish
