@@ -10,6 +10,7 @@ packages=(
 	chromium golang-github-docker-docker-dev
 	redis-server redis-tools postgresql
 	crun podman qemu-user-static
+	haproxy dnsmasq-base unbound bind9-dnsutils memcached man-db
 )
 
 missing=()
