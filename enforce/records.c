@@ -23,6 +23,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -225,6 +226,20 @@ static void __attribute__((noreturn)) marker_child(int fd)
  * wait for, where a quiet spell of some length is only a guess that a
  * loaded machine proves wrong.
  */
+/*
+ * Whether our pids are the ones the kernel's records carry: records name
+ * tasks by their pid in the initial namespace, so inside a container the
+ * marker's record would never be recognised.  The initial pid namespace's
+ * inode is fixed (PROC_PID_INIT_INO, include/linux/proc_ns.h), whichever
+ * /proc is mounted.
+ */
+static bool pids_as_records_name_them(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 && st.st_ino == 0xEFFFFFFCU;
+}
+
 bool sp_records_barrier(struct sp_enforcer *e, int limit_ms)
 {
 	struct timespec until;
@@ -232,7 +247,8 @@ bool sp_records_barrier(struct sp_enforcer *e, int limit_ms)
 	pid_t pid;
 	bool seen;
 
-	if (!sp_audit_available(e->audit) || pipe2(go, O_CLOEXEC) < 0)
+	if (!sp_audit_available(e->audit) || !pids_as_records_name_them() ||
+	    pipe2(go, O_CLOEXEC) < 0)
 		return false;
 	pid = fork();
 	if (pid == 0)
