@@ -41,10 +41,16 @@ master() {
 	children_of "$1" | head -1
 }
 
-# reload MASTER: SIGUSR2, then wait for a worker other than the one before.
-# A SIGUSR2 haproxy has not acted on within 10 s is sent again (how many
-# were needed is printed: more than one is worth a look at the supervisor's
-# signal handling), with a generous ceiling overall.
+# master_waits MASTER: it waits in its event loop (epoll).  A SIGUSR2 that
+# finds the master still setting up (its worker may already serve, and a
+# reload re-execs the master) is not acted on, natively too.
+master_waits() { grep -qE "^(do_epoll_wait|ep_poll)$" "/proc/$1/wchan" 2>/dev/null; }
+
+# reload MASTER: SIGUSR2 once the master waits in its loop, then wait for a
+# worker other than the one before.  A SIGUSR2 haproxy has not acted on
+# within 10 s is sent again (how many were needed is printed: more than one
+# is worth a look at the supervisor's signal handling), with a generous
+# ceiling overall.
 reload() {
 	local before after sent=0 end=$((SECONDS + 90))
 	before=$(children_of "$1" | sort | tr '\n' ' ')
@@ -53,6 +59,7 @@ reload() {
 		[ -n "$after" ] && [ "$after" != "$before" ] && served
 	}
 	while [ "$SECONDS" -lt "$end" ]; do
+		wait_until 60 master_waits "$1" || return 1
 		kill -USR2 "$1" || return 1
 		sent=$((sent + 1))
 		if wait_until 10 after_differs "$1"; then
