@@ -73,7 +73,13 @@ static int ring_run(struct ring *r, const struct io_uring_sqe *sqe, long *res, b
 	r->sqes[tail & mask] = *sqe;
 	array[tail & mask] = tail & mask;
 	__atomic_store_n(sq_tail, tail + 1, __ATOMIC_RELEASE);
-	if (wake && (__atomic_load_n(sq_flags, __ATOMIC_ACQUIRE) & IORING_SQ_NEED_WAKEUP))
+	/*
+	 * Woken whether or not it sleeps yet: whether the poller has gone idle
+	 * (IORING_SQ_NEED_WAKEUP) depends on the machine's load, and a call
+	 * the recording made only sometimes would make the plain run die of
+	 * SIGSYS now and then.
+	 */
+	if (wake)
 		syscall(SYS_io_uring_enter, r->fd, 0, 0, IORING_ENTER_SQ_WAKEUP, NULL, 0);
 	while (now() < until)
 		if (__atomic_load_n(cq_tail, __ATOMIC_ACQUIRE) != head) {
