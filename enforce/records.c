@@ -266,7 +266,8 @@ bool sp_records_barrier(struct sp_enforcer *e, int limit_ms)
 	if (write(go[1], "g", 1) != 1)
 		kill(pid, SIGKILL);
 	close(go[1]);
-	waitpid(pid, NULL, 0);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += limit_ms / 1000;
