@@ -24,6 +24,7 @@
 #include <pthread.h>
 
 #include "internal.h"
+#include "sysphase/procfs.h"
 
 /*
  * LOG makes the kernel audit every call the filter does not list.  No
@@ -203,24 +204,6 @@ int sp_complain_hold(struct sp_enforcer *e, const struct thr *t)
 
 /* ---- the kernel's records ---- */
 
-/* The parent of pid, from /proc (0 when it is gone). */
-static pid_t parent_of(pid_t pid)
-{
-	char path[64], line[256];
-	pid_t ppid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "PPid: %d", &ppid) == 1)
-			break;
-	fclose(f);
-	return ppid;
-}
-
 /*
  * The filters of the process that made a logged call: its own (every
  * process is followed, at least by events, and copies its parent's at its
@@ -233,7 +216,7 @@ static const struct log_holder *holder_of(const struct sp_enforcer *e, pid_t pid
 
 	for (int depth = 0; !h && ppid > 1 && depth < 16; depth++) {
 		h = holder_find(e, ppid);
-		ppid = parent_of(ppid);
+		ppid = sp_proc_ppid(ppid);
 	}
 	return h;
 }

@@ -28,24 +28,7 @@
 #include <sys/wait.h>
 
 #include "internal.h"
-
-/* The parent of pid, from /proc (0 when it is gone). */
-static pid_t parent_of(pid_t pid)
-{
-	char path[64], line[256];
-	pid_t ppid = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "PPid: %d", &ppid) == 1)
-			break;
-	fclose(f);
-	return ppid;
-}
+#include "sysphase/procfs.h"
 
 /* Queues one record; the caller holds the lock. */
 static void push(struct sp_enforcer *e, const struct sp_audit_seccomp *rec)
@@ -69,7 +52,7 @@ static void push(struct sp_enforcer *e, const struct sp_audit_seccomp *rec)
 	 */
 	slot->ppid = e->opts.complain && (rec->code & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_LOG &&
 	                     !e->opts.graded
-	                 ? parent_of(rec->pid)
+	                 ? sp_proc_ppid(rec->pid)
 	                 : 0;
 	e->rq_len++;
 	pthread_cond_signal(&e->rq_cond);

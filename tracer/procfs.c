@@ -58,6 +58,13 @@ int sp_proc_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
 	return found == 2 ? 0 : -ENOENT;
 }
 
+pid_t sp_proc_ppid(pid_t pid)
+{
+	pid_t tgid, ppid;
+
+	return sp_proc_ids(pid, &tgid, &ppid) == 0 ? ppid : 0;
+}
+
 pid_t sp_proc_tgid(pid_t tid)
 {
 	pid_t tgid, ppid;

@@ -22,6 +22,9 @@ long sp_proc_status_field(pid_t pid, pid_t tid, const char *key);
 /* The thread group and the parent process of task tid: 0 or -errno. */
 int sp_proc_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
 
+/* The parent process of process pid, or 0 when it is gone. */
+pid_t sp_proc_ppid(pid_t pid);
+
 /* The thread group of task tid, or -1 when it is gone. */
 pid_t sp_proc_tgid(pid_t tid);
 
