@@ -466,16 +466,12 @@ static int add_syscall(struct sp_policy_builder *b, struct bphase *ph, const str
 	return ev->site ? add_site(b->p, c, ev->site) : 0;
 }
 
-int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struct sp_diag *diag)
+/* The index of ev's phase, made if new, with ev counted in its events and time span; -errno. */
+static int count_event(struct sp_policy_builder *b, const struct sp_event *ev, struct sp_diag *diag)
 {
 	struct bphase *ph;
-	struct bproc *pr;
-	int idx, rc;
+	int idx = phase_of(b, ev->phase);
 
-	if (!ev->phase)
-		return sp_diag_set(diag, EINVAL, "event of pid %d at %.6f has no phase",
-		                   (int)ev->pid, ev->ts);
-	idx = phase_of(b, ev->phase);
 	if (idx < 0)
 		return sp_diag_set(diag, -idx, "cannot add phase '%s': %s", ev->phase,
 		                   strerror(-idx));
@@ -485,6 +481,22 @@ int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struc
 	if (ph->events == 0 || ev->ts > ph->last)
 		ph->last = ev->ts;
 	ph->events++;
+	return idx;
+}
+
+int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struct sp_diag *diag)
+{
+	struct bphase *ph;
+	struct bproc *pr;
+	int idx, rc;
+
+	if (!ev->phase)
+		return sp_diag_set(diag, EINVAL, "event of pid %d at %.6f has no phase",
+		                   (int)ev->pid, ev->ts);
+	idx = count_event(b, ev, diag);
+	if (idx < 0)
+		return idx;
+	ph = b->ph[idx];
 	pr = proc_of(b, ev->tid > 0 ? ev->tid : ev->pid, ev->pid);
 	if (!pr)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
@@ -531,16 +543,10 @@ int sp_policy_feed_logged(struct sp_policy_builder *b, const struct sp_event *ev
 	if (!ev->phase || ev->type != SP_EV_SYSCALL)
 		return sp_diag_set(diag, EINVAL, "a logged call of pid %d has no phase",
 		                   (int)ev->pid);
-	idx = phase_of(b, ev->phase);
+	idx = count_event(b, ev, diag);
 	if (idx < 0)
-		return sp_diag_set(diag, -idx, "cannot add phase '%s': %s", ev->phase,
-		                   strerror(-idx));
+		return idx;
 	ph = b->ph[idx];
-	if (ph->events == 0 || ev->ts < ph->first)
-		ph->first = ev->ts;
-	if (ph->events == 0 || ev->ts > ph->last)
-		ph->last = ev->ts;
-	ph->events++;
 	rc = add_syscall(b, ph, ev);
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "out of memory");
