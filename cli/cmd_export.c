@@ -198,15 +198,45 @@ static int complete_policy(void *ctx, struct sp_policy_builder *b)
 	return rc;
 }
 
-/* Each phase a complain log names: complain mode could not see the files it touched. */
-static int learned_from(struct sp_landlock_collector *c, const char *log, struct sp_diag *diag)
+/*
+ * What a complain log says of files and ports: the Landlock would-be
+ * denials it simulated on the threads it followed widen their phases'
+ * rules; a call logged where it could not see the files (a thread let go,
+ * a run that simulated no Landlock) leaves its phase's files unknown.
+ * The log's policy was checked line by line while assembling; its
+ * Landlock lines are checked here the same way.
+ */
+static int learned_from(struct sp_landlock_collector *c, const struct sp_policy *p, const char *log,
+                        struct sp_diag *diag)
 {
 	struct sp_complain_reader *r = NULL;
+	struct sp_complain_landlock d;
 	struct sp_event ev;
-	int rc = sp_complain_reader_open(log, &r, diag);
+	char digest[64];
+	int rc = sp_complain_policy_digest(sp_policy_program_path(p), sp_policy_rules(p), digest,
+	                                   sizeof(digest));
 
+	if (rc == 0)
+		rc = sp_complain_reader_open(log, &r, diag);
 	while (rc == 0 && (rc = sp_complain_reader_next(r, &ev, diag)) == 1)
-		rc = sp_landlock_collector_learned(c, ev.phase, log);
+		if (!sp_complain_reader_landlock_simulated(r) || sp_complain_reader_kernel_only(r))
+			rc = sp_landlock_collector_learned(c, ev.phase, log);
+	sp_complain_reader_free(r);
+	r = NULL;
+	if (rc == 0)
+		rc = sp_complain_reader_open(log, &r, diag);
+	while (rc == 0 && (rc = sp_complain_reader_next_landlock(r, &d, diag)) == 1) {
+		const char *of = sp_complain_reader_policy(r);
+
+		if ((of && strcmp(of, digest) != 0) || sp_policy_phase_index(p, d.phase) < 0) {
+			rc = sp_diag_set(
+			    diag, EXDEV,
+			    "%s:%ld: a Landlock line of another policy (%s, phase '%s')", log,
+			    sp_complain_reader_line(r), of ? of : "no header", d.phase);
+			break;
+		}
+		rc = sp_landlock_collector_merge(c, &d, log);
+	}
 	sp_complain_reader_free(r);
 	return rc == -ENOMEM ? sp_diag_set(diag, ENOMEM, "out of memory") : rc;
 }
@@ -269,7 +299,7 @@ int cmd_export(int argc, char **argv)
 	         ? -ENOMEM
 	         : sp_policy_assemble(&o.in, &p, &diag);
 	for (size_t l = 0; rc == 0 && comp.ll && l < o.in.n_logs; l++)
-		rc = learned_from(comp.ll, o.merge[l], &diag);
+		rc = learned_from(comp.ll, p, o.merge[l], &diag);
 	if (rc == 0 && comp.ll)
 		rc = sp_landlock_attach(comp.ll, p, &diag);
 	if (rc == 0 && !(doc = sp_policy_to_json(p)))

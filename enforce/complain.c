@@ -161,7 +161,7 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
 	struct sp_filter_request req = {.flags = INJECT_FLAGS};
 	int rc;
 
-	if (judge(e, t, ev) < 0)
+	if (judge(e, t, ev) < 0 || sp_complain_landlock_judge(e, t, ev) < 0)
 		return -ENOMEM;
 	if (t->pending < 0 || !ev->has_exit)
 		return 0;
@@ -326,7 +326,7 @@ static int write_all(struct sp_enforcer *e, struct sp_diag *diag)
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = write_one(e, all[i], diag);
 	free(all);
-	return rc;
+	return rc < 0 ? rc : sp_complain_landlock_write(e, diag);
 }
 
 int sp_complain_finish(struct sp_enforcer *e, struct sp_diag *diag)
@@ -364,14 +364,15 @@ int sp_complain_start(struct sp_enforcer *e, char *const *argv, struct sp_diag *
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	for (size_t i = 0; argv[i]; i++)
 		json_array_append_new(program, json_string(argv[i]));
-	rc = sp_complain_write_header(e->opts.complain, program, e->digest, (long long)time(NULL),
-	                              diag);
+	rc = sp_complain_write_header_ll(e->opts.complain, program, e->digest,
+	                                 (long long)time(NULL), e->ll_simulate, diag);
 	json_decref(program);
 	return rc < 0 ? rc : 0;
 }
 
 void sp_complain_free(struct sp_enforcer *e)
 {
+	sp_complain_landlock_free(e);
 	for (size_t b = 0; b < SP_ENFORCE_BUCKETS; b++) {
 		while (e->complaints[b]) {
 			struct complaint *c = e->complaints[b];

@@ -181,9 +181,11 @@ struct sp_enforcer {
 
 	char digest[80]; /* the policy's, which a complain log's header names */
 
-	struct ll_run *ll; /* landlock.c: per rules phase, its layer; NULL without layers */
-	int ll_abi;        /* the kernel's Landlock ABI */
-	char ll_lost[256]; /* what of the layers that ABI cannot enforce */
+	struct ll_run *ll;     /* landlock.c: per rules phase, its layer; NULL without layers */
+	bool ll_simulate;      /* complain mode: the layers are judged, never put on */
+	struct ll_sim *ll_sim; /* complain_landlock.c: the would-be denials */
+	int ll_abi;            /* the kernel's Landlock ABI */
+	char ll_lost[256];     /* what of the layers that ABI cannot enforce */
 
 	int error;           /* -errno that ends the run (complain log write) */
 	struct sp_diag diag; /* ... and its message */
@@ -228,6 +230,16 @@ int sp_complain_drain(struct sp_enforcer *e);
 int sp_complain_finish(struct sp_enforcer *e, struct sp_diag *diag);
 void sp_complain_free(struct sp_enforcer *e);
 
+/*
+ * complain_landlock.c: complain mode judges each call of a thread it
+ * follows with syscall stops against the Landlock layers the thread would
+ * hold (docs/run.md); the would-be denials go to the log at the end.
+ */
+int sp_complain_landlock_judge(struct sp_enforcer *e, const struct thr *t,
+                               const struct sp_event *ev);
+int sp_complain_landlock_write(struct sp_enforcer *e, struct sp_diag *diag);
+void sp_complain_landlock_free(struct sp_enforcer *e);
+
 /* records.c: the audit stream, drained by a thread into a queue. */
 void sp_records_start(struct sp_enforcer *e);
 void sp_records_stop(struct sp_enforcer *e); /* joins the thread; the queue stays readable */
@@ -256,6 +268,8 @@ const struct sp_landlock_request *sp_enforce_landlock_request(const struct sp_en
                                                               const struct thr *t, int phase);
 void sp_enforce_landlock_took(const struct sp_enforcer *e, struct thr *t, int phase);
 int sp_enforce_landlock_initial_id(const struct sp_enforcer *e);
+/* Phase i's layer as run would put it on here (fitted to the ABI), or NULL: none. */
+const struct sp_landlock_layer *sp_enforce_landlock_layer(const struct sp_enforcer *e, int i);
 /* In the launched child before execve: the initial phase's layer.  0 or -errno. */
 int sp_enforce_landlock_self(const struct sp_enforcer *e);
 

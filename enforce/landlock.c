@@ -105,12 +105,14 @@ int sp_enforce_landlock_load(struct sp_enforcer *e, struct sp_diag *diag)
 	if (e->opts.no_landlock || !sp_policy_has_landlock(e->policy))
 		return 0;
 	/*
-	 * Landlock cannot log without denying: complain mode and log mode,
-	 * which deny nothing, get no layer (docs/run.md says what complain
-	 * mode cannot learn of files).
+	 * Landlock cannot log without denying: log mode, which denies
+	 * nothing, gets no layer; complain mode gets none either, but judges
+	 * the calls of the threads it follows against them
+	 * (complain_landlock.c).
 	 */
-	if (e->opts.complain || e->opts.def == SP_ACTION_LOG)
+	if (e->opts.def == SP_ACTION_LOG && !e->opts.complain)
 		return 0;
+	e->ll_simulate = e->opts.complain != NULL;
 	e->ll = calloc(e->n_phases + 1, sizeof(*e->ll));
 	if (!e->ll)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
@@ -142,7 +144,7 @@ int sp_enforce_landlock_load(struct sp_enforcer *e, struct sp_diag *diag)
 		r->req.layer = &r->layer;
 		any = true;
 	}
-	for (size_t i = 0; any && i < e->n_phases; i++)
+	for (size_t i = 0; any && !e->ll_simulate && i < e->n_phases; i++)
 		if (e->ll[i].id)
 			choose_probes(e->ll, e->n_phases, i);
 	return 0;
@@ -150,7 +152,7 @@ int sp_enforce_landlock_load(struct sp_enforcer *e, struct sp_diag *diag)
 
 void sp_enforce_landlock_unload(struct sp_enforcer *e)
 {
-
+	e->ll_simulate = false;
 	for (size_t i = 0; e->ll && i < e->n_phases; i++)
 		free(e->ll[i].owned);
 	free(e->ll);
@@ -160,9 +162,15 @@ void sp_enforce_landlock_unload(struct sp_enforcer *e)
 const struct sp_landlock_request *sp_enforce_landlock_request(const struct sp_enforcer *e,
                                                               const struct thr *t, int phase)
 {
-	if (!e->ll || phase < 0 || !e->ll[phase].id || e->ll[phase].id == t->ll_id)
+	if (!e->ll || e->ll_simulate || phase < 0 || !e->ll[phase].id ||
+	    e->ll[phase].id == t->ll_id)
 		return NULL;
 	return &e->ll[phase].req;
+}
+
+const struct sp_landlock_layer *sp_enforce_landlock_layer(const struct sp_enforcer *e, int i)
+{
+	return e->ll && i >= 0 && (size_t)i < e->n_phases && e->ll[i].id ? &e->ll[i].layer : NULL;
 }
 
 void sp_enforce_landlock_took(const struct sp_enforcer *e, struct thr *t, int phase)
@@ -187,7 +195,7 @@ int sp_enforce_landlock_self(const struct sp_enforcer *e)
 	long rfd;
 	int rc = 0;
 
-	if (!r || !r->id)
+	if (!r || !r->id || e->ll_simulate)
 		return 0;
 	attr[0] = r->layer.handled_fs;
 	attr[1] = r->layer.handled_net;
@@ -228,12 +236,12 @@ int sp_enforce_landlock_self(const struct sp_enforcer *e)
 
 const char *sp_enforcer_landlock_lost(const struct sp_enforcer *e)
 {
-	return e->ll && e->ll_lost[0] ? e->ll_lost : NULL;
+	return e->ll && !e->ll_simulate && e->ll_lost[0] ? e->ll_lost : NULL;
 }
 
 int sp_enforcer_landlock_abi(const struct sp_enforcer *e)
 {
-	return e->ll ? e->ll_abi : -1;
+	return e->ll && !e->ll_simulate ? e->ll_abi : -1;
 }
 
 void sp_enforcer_drop_landlock(struct sp_enforcer *e)

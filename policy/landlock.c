@@ -207,7 +207,7 @@ void ll_dir_of(const char *path, char *out, size_t n)
 }
 
 /* Notes that the phase looked up path's last component in its directory. */
-static int looked_up(struct cphase *ph, const char *path)
+int ll_looked_up(struct cphase *ph, const char *path)
 {
 	char dir[PATH_MAX];
 	size_t count = 0, dummy;
@@ -354,7 +354,7 @@ static int interpreter_of(const char *path, char *out, size_t n)
 	return found;
 }
 
-static int add_exec(struct cphase *ph, const char *path)
+int ll_add_exec(struct cphase *ph, const char *path, const char *why)
 {
 	char cur[PATH_MAX], next[PATH_MAX];
 	int rc = 0;
@@ -366,7 +366,7 @@ static int add_exec(struct cphase *ph, const char *path)
 
 		rc = ll_add_rule(ph, realpath(cur, real) ? real : cur,
 		                 SP_LL_FS_EXECUTE | SP_LL_FS_READ_FILE, false,
-		                 depth ? "interpreter of an executed program" : "executed");
+		                 depth ? "interpreter of an executed program" : why);
 		if (rc < 0 || !interpreter_of(cur, next, sizeof(next)))
 			break;
 		memcpy(cur, next, sizeof(cur));
@@ -408,7 +408,7 @@ static bool per_process_proc(const char *path)
 	return rest[0] >= '0' && rest[0] <= '9';
 }
 
-static int add_file(struct cphase *ph, const char *path, uint64_t access, bool dir, const char *why)
+int ll_add_file(struct cphase *ph, const char *path, uint64_t access, bool dir, const char *why)
 {
 	if (per_process_proc(path))
 		return ll_add_rule(ph, "/proc", access, true,
@@ -427,7 +427,7 @@ static int on_open(struct cphase *ph, const struct cproc *pr, const struct sp_ev
 	if (ev->has_exit && ev->ret < 0) {
 		/* Nothing to allow: only evidence of names looked up in a directory. */
 		rc = resolve(pr, ev->dec, dirkey, "pathname", path, sizeof(path), &why);
-		return rc > 0 ? looked_up(ph, path) : rc;
+		return rc > 0 ? ll_looked_up(ph, path) : rc;
 	}
 	if (flags & O_PATH) /* Landlock checks no right on an O_PATH descriptor */
 		return 0;
@@ -437,23 +437,23 @@ static int on_open(struct cphase *ph, const struct cproc *pr, const struct sp_ev
 		rc = resolve(pr, ev->dec, dirkey, "pathname", path, sizeof(path), &why);
 		if (rc <= 0)
 			return rc < 0 ? rc : unresolved(ph, ev, why);
-		return add_file(ph, path, acc | SP_LL_FS_MAKE_REG, true, "O_TMPFILE in it");
+		return ll_add_file(ph, path, acc | SP_LL_FS_MAKE_REG, true, "O_TMPFILE in it");
 	}
 	if (!real || !kind)
 		return ev->has_exit ? 0 : unresolved(ph, ev, "the opened file is not in the trace");
 	if (strcmp(kind, "dir") == 0)
-		return add_file(ph, real, SP_LL_FS_READ_DIR, true, "opened");
+		return ll_add_file(ph, real, SP_LL_FS_READ_DIR, true, "opened");
 	if (strcmp(kind, "file") && strcmp(kind, "chr") && strcmp(kind, "blk") &&
 	    strcmp(kind, "fifo"))
 		return 0; /* not in any file tree Landlock controls (a memfd, an anon inode) */
-	rc = looked_up(ph, real);
+	rc = ll_looked_up(ph, real);
 	if (rc == 0 && (flags & O_CREAT)) {
 		/* The file may not exist when the layer is made: rights beneath its parent. */
 		ll_dir_of(real, dir, sizeof(dir));
-		return add_file(ph, dir, acc | SP_LL_FS_MAKE_REG, true,
-		                "parent of a file opened with O_CREAT");
+		return ll_add_file(ph, dir, acc | SP_LL_FS_MAKE_REG, true,
+		                   "parent of a file opened with O_CREAT");
 	}
-	return rc < 0 ? rc : add_file(ph, real, acc, false, "opened");
+	return rc < 0 ? rc : ll_add_file(ph, real, acc, false, "opened");
 }
 
 /* mkdir, unlink, rename...: right on the parent of dec[key]. */
@@ -468,8 +468,8 @@ static int on_parent(struct cphase *ph, const struct cproc *pr, const struct sp_
 	if (rc <= 0)
 		return rc < 0 ? rc : unresolved(ph, ev, why);
 	ll_dir_of(path, parent, n);
-	rc = looked_up(ph, path);
-	return rc < 0 ? rc : add_file(ph, parent, access, true, why_rule);
+	rc = ll_looked_up(ph, path);
+	return rc < 0 ? rc : ll_add_file(ph, parent, access, true, why_rule);
 }
 
 static bool ok_or(const struct sp_event *ev, int err)
@@ -494,9 +494,9 @@ static int on_move(struct cphase *ph, const struct cproc *pr, const struct sp_ev
 		rc = on_parent(ph, pr, ev, with_dirfds ? "newdirfd" : NULL, "newpath", to_acc,
 		               "renamed or linked into it", to, sizeof(to));
 	if (rc == 0 && !ph->s.unresolved && strcmp(from, to) != 0) {
-		rc = add_file(ph, from, SP_LL_FS_REFER, true, "renamed or linked from it");
+		rc = ll_add_file(ph, from, SP_LL_FS_REFER, true, "renamed or linked from it");
 		if (rc == 0)
-			rc = add_file(ph, to, SP_LL_FS_REFER, true, "renamed or linked into it");
+			rc = ll_add_file(ph, to, SP_LL_FS_REFER, true, "renamed or linked into it");
 	}
 	return rc;
 }
@@ -658,24 +658,25 @@ static int on_fs_call(struct cphase *ph, struct cproc *pr, const struct sp_event
 		int rc = resolve(pr, dec, NULL, "path", path, sizeof(path), &why);
 
 		return rc <= 0 ? (rc < 0 ? rc : unresolved(ph, ev, why))
-		               : add_file(ph, path, SP_LL_FS_TRUNCATE, false, "truncated");
+		               : ll_add_file(ph, path, SP_LL_FS_TRUNCATE, false, "truncated");
 	}
 	if ((is(ev, "ftruncate") || is(ev, "getdents64") || is(ev, "getdents") ||
 	     is(ev, "ioctl")) &&
 	    (p = fd_path(json_object_get(dec, "fd"), &kind)) && kind) {
 		if (is(ev, "ftruncate") && !strcmp(kind, "file"))
-			return add_file(ph, p, SP_LL_FS_TRUNCATE, false, "truncated");
+			return ll_add_file(ph, p, SP_LL_FS_TRUNCATE, false, "truncated");
 		if (!strncmp(ev->name, "getdents", 8) && !strcmp(kind, "dir"))
-			return add_file(ph, p, SP_LL_FS_READ_DIR, true, "listed");
+			return ll_add_file(ph, p, SP_LL_FS_READ_DIR, true, "listed");
 		if (is(ev, "ioctl") && (!strcmp(kind, "chr") || !strcmp(kind, "blk")))
-			return add_file(ph, p, SP_LL_FS_IOCTL_DEV, false, "ioctl on the device");
+			return ll_add_file(ph, p, SP_LL_FS_IOCTL_DEV, false, "ioctl on the device");
 		return 0;
 	}
 	if ((is(ev, "execve") || is(ev, "execveat")) && (!ev->has_exit || ev->ret == 0)) {
 		int rc = resolve(pr, dec, is(ev, "execveat") ? "dirfd" : NULL, "pathname", path,
 		                 sizeof(path), &why);
 
-		return rc <= 0 ? (rc < 0 ? rc : unresolved(ph, ev, why)) : add_exec(ph, path);
+		return rc <= 0 ? (rc < 0 ? rc : unresolved(ph, ev, why))
+		               : ll_add_exec(ph, path, "executed");
 	}
 	for (size_t i = 0; i < N(undecoded); i++)
 		if (is(ev, undecoded[i]) && ok_or(ev, 0))
@@ -749,7 +750,7 @@ int sp_landlock_collector_feed(struct sp_landlock_collector *c, const struct sp_
 		if (is(ev, lookups[i])) {
 			if (resolve(pr, ev->dec, json_object_get(ev->dec, "dirfd") ? "dirfd" : NULL,
 			            "pathname", path, sizeof(path), &why) > 0)
-				return looked_up(ph, path);
+				return ll_looked_up(ph, path);
 			return 0;
 		}
 	return on_fs_call(ph, pr, ev);

@@ -4,6 +4,7 @@
  * supports it, then attached to the policy with their layers; and the
  * string map the collector indexes paths with.
  */
+#define _GNU_SOURCE /* asprintf */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -198,6 +199,22 @@ static bool read_only_below_top(const struct ll_rule *r, const char *dir)
 	return (r->access & ~SP_LL_FS_READ_FILE) == 0 && dir[0] == '/' && second && second[1];
 }
 
+/*
+ * A rule generalised from one a complain log added keeps saying so:
+ * "merged from complain log L; generalised: ...".  Takes gen (NULL on ENOMEM).
+ */
+static char *merged_why(const char *rule_why, char *gen)
+{
+	char *both;
+
+	if (!gen || !rule_why || strncmp(rule_why, "merged from", 11) != 0)
+		return gen;
+	if (asprintf(&both, "%s; %s", rule_why, gen) < 0)
+		both = NULL;
+	free(gen);
+	return both;
+}
+
 static int generalise(struct cphase *ph)
 {
 	struct ll_set *s = &ph->s;
@@ -223,12 +240,12 @@ static int generalise(struct cphase *ph)
 				if (ll_strmap_find(&ph->rule_of, dir, &at) && s->rules[at].dir) {
 					s->rules[at].access |= acc;
 				} else {
-					char *why =
-					    looked
-						? evidence(ph, dir, count)
-						: strdup(
-						      "generalised: the directory of a file "
-						      "only read (another run reads others there)");
+					char *why = merged_why(
+					    r->why,
+					    looked ? evidence(ph, dir, count)
+						   : strdup("generalised: the directory of a file "
+					                    "only read (another run reads others "
+					                    "there)"));
 
 					rc = why ? ll_add_rule(ph, dir, acc, true, why) : -ENOMEM;
 					free(why);
@@ -345,8 +362,61 @@ int sp_landlock_collector_learned(struct sp_landlock_collector *c, const char *p
 	if (ph->s.unresolved)
 		return 0;
 	snprintf(why, sizeof(why),
-	         "%s logged calls of this phase the recording never saw; complain mode cannot "
-	         "see what those touched (record a workload that makes them)",
+	         "%s logged calls of this phase the recording never saw, made where complain mode "
+	         "could not see the files (a thread let go, or a run without Landlock "
+	         "simulation): record a workload that makes them",
 	         source);
 	return (ph->s.unresolved = strdup(why)) ? 0 : -ENOMEM;
+}
+
+/*
+ * A Landlock would-be denial a complain run logged (export --merge): the
+ * phase was seen needing it, so its own rules get it, generalised by the
+ * same rule as what the recording showed (a file only read stands for its
+ * directory, names looked up in a directory...), with its provenance.
+ * A rule the recording already had is widened and says so.
+ */
+static int merge_rule(struct cphase *ph, const struct sp_complain_landlock *d, const char *why)
+{
+	size_t at;
+	int rc;
+
+	if (!d->dir) {
+		rc = ll_looked_up(ph, d->path);
+		if (rc < 0)
+			return rc;
+	}
+	if (ll_strmap_find(&ph->rule_of, d->path, &at) && (d->fs & ~ph->s.rules[at].access)) {
+		struct ll_rule *r = &ph->s.rules[at];
+		char *wider;
+
+		if (asprintf(&wider, "%s; widened: %s", r->why, why) < 0)
+			return -ENOMEM;
+		free(r->why);
+		r->why = wider;
+	}
+	/* The kernel opens a program's interpreters for execution too (ld.so, a script's). */
+	if ((d->fs & SP_LL_FS_EXECUTE) && !d->dir && (rc = ll_add_exec(ph, d->path, why)) < 0)
+		return rc;
+	return ll_add_file(ph, d->path, d->fs, d->dir, why);
+}
+
+int sp_landlock_collector_merge(struct sp_landlock_collector *c,
+                                const struct sp_complain_landlock *d, const char *source)
+{
+	struct cphase *ph = ll_phase_get(c, d->phase);
+	char why[PATH_MAX + 64];
+
+	if (!ph)
+		return -ENOMEM;
+	snprintf(why, sizeof(why), "merged from complain log %s", source);
+	if (d->path)
+		return merge_rule(ph, d, why);
+	if (d->port >= 0)
+		return ll_add_port(ph, (uint64_t)d->port, d->net);
+	if (d->scope & SP_LL_SCOPE_SIGNAL)
+		ph->s.signals_others = true;
+	if (d->scope & SP_LL_SCOPE_ABSTRACT_UNIX)
+		ph->s.abstract_unix = true;
+	return 0;
 }

@@ -93,6 +93,12 @@ void ll_set_free(struct ll_set *s);
 /* Adds or widens a rule of ph.  0 or -ENOMEM. */
 int ll_add_rule(struct cphase *ph, const char *path, uint64_t access, bool dir, const char *why);
 int ll_add_port(struct cphase *ph, uint64_t port, uint64_t access);
+/* ll_add_rule, but per-process /proc files go on /proc (a new inode in every process). */
+int ll_add_file(struct cphase *ph, const char *path, uint64_t access, bool dir, const char *why);
+/* execute and read_file on the program and its interpreters (PT_INTERP, "#!"). */
+int ll_add_exec(struct cphase *ph, const char *path, const char *why);
+/* Notes that the phase looked up path's last component (evidence for generalisation). */
+int ll_looked_up(struct cphase *ph, const char *path);
 /* The collector's phase called name, made on first use; NULL on ENOMEM. */
 struct cphase *ll_phase_get(struct sp_landlock_collector *c, const char *name);
 

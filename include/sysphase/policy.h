@@ -437,6 +437,39 @@ int sp_complain_policy_digest(const char *program, const json_t *rules, char *ou
 int sp_complain_write_header(FILE *out, const json_t *program, const char *policy_digest,
                              long long when, struct sp_diag *diag);
 
+/*
+ * The same, for a run that simulated the policy's Landlock layers on the
+ * threads it followed with syscall stops (the header says "landlock":
+ * "simulated"): their would-be Landlock denials are in the log, so a
+ * violation such a thread made says nothing about its files.
+ */
+int sp_complain_write_header_ll(FILE *out, const json_t *program, const char *policy_digest,
+                                long long when, bool landlock_simulated, struct sp_diag *diag);
+
+/*
+ * A Landlock would-be denial of complain mode (docs/run.md): what a
+ * followed thread did that the layers it would hold deny, once per
+ * (process, phase, object) with the rights united and a count.  Exactly
+ * one of path, port and scope names the object.
+ */
+struct sp_complain_landlock {
+	pid_t pid, tid;
+	const char *phase;   /* the phase whose layer denies it (the narrowest) */
+	const char *syscall; /* the first call that needed it */
+	const char *path;    /* absolute, as the kernel resolved it; NULL for a port or scope */
+	bool dir;            /* the rights are beneath path (make_*, remove_*, refer) */
+	uint64_t fs;         /* SP_LL_FS_* */
+	long port;           /* -1 none */
+	uint64_t net;        /* SP_LL_NET_* */
+	uint64_t scope;      /* SP_LL_SCOPE_* */
+	uint64_t count;
+	double first; /* trace time of the first, or < 0 */
+};
+
+/* Appends one Landlock would-be denial ("type": "landlock") and flushes it.  Errors as above. */
+int sp_complain_write_landlock(FILE *out, const struct sp_complain_landlock *c,
+                               struct sp_diag *diag);
+
 /* Appends one deduplicated entry and flushes it.  Errors as above. */
 int sp_complain_write_entry(FILE *out, const struct sp_complaint *c, struct sp_diag *diag);
 
@@ -460,6 +493,24 @@ struct sp_complain_reader *sp_complain_reader_new(FILE *in, const char *name);
  */
 int sp_complain_reader_next(struct sp_complain_reader *r, struct sp_event *ev,
                             struct sp_diag *diag);
+
+/*
+ * The next Landlock would-be denial (violation lines are checked and
+ * skipped; sp_complain_reader_next skips these): 1, or 0 at the end.
+ * Strings valid until the next call.  Errors as sp_complain_reader_next.
+ */
+int sp_complain_reader_next_landlock(struct sp_complain_reader *r, struct sp_complain_landlock *out,
+                                     struct sp_diag *diag);
+
+/*
+ * Whether the run the last line read belongs to simulated Landlock on the
+ * threads it followed (its header says so): false for a log made without
+ * layers, or before complain mode simulated them.
+ */
+bool sp_complain_reader_landlock_simulated(const struct sp_complain_reader *r);
+
+/* Whether the last violation was seen by the kernel alone (a thread let go: "seen": "kernel"). */
+bool sp_complain_reader_kernel_only(const struct sp_complain_reader *r);
 
 /* The line number of the last line read (1-based). */
 long sp_complain_reader_line(const struct sp_complain_reader *r);
@@ -507,15 +558,24 @@ int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, str
 void sp_landlock_free(struct sp_landlock *ll);
 
 /*
- * The learning loop (export --merge): a phase a complain run logged calls
- * of did something the recording never saw, and complain mode, which
- * denies nothing and follows let-go threads by the kernel's log alone,
- * cannot see which files that touched.  Its rules become unresolved
- * ("source" named in why): no layer reaching it restricts files, its
- * ports and scopes stay.  0 or -ENOMEM.
+ * The learning loop (export --merge): a phase in which a complain run
+ * logged calls the recording never saw, made by a thread whose files it
+ * could not see (one it let go, seen by the kernel alone, or any thread
+ * of a run that simulated no Landlock), did something unknown to its
+ * files.  Its rules become unresolved ("source" named in why): no layer
+ * reaching it restricts files, its ports and scopes stay.  0 or -ENOMEM.
  */
 int sp_landlock_collector_learned(struct sp_landlock_collector *c, const char *phase,
                                   const char *source);
+
+/*
+ * The learning loop, for what complain mode did see: a Landlock would-be
+ * denial of a thread it followed (sp_complain_reader_next_landlock) widens
+ * the phase's own rules, generalised as the recording's are, with
+ * "merged from complain log <source>" in the provenance.  0 or -ENOMEM.
+ */
+int sp_landlock_collector_merge(struct sp_landlock_collector *c,
+                                const struct sp_complain_landlock *d, const char *source);
 
 /* Whether p carries Landlock rules at all (export without --no-landlock). */
 bool sp_policy_has_landlock(const struct sp_policy *p);

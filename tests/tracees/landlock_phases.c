@@ -15,6 +15,10 @@
  * reading conf/app.conf, data/c.txt, www/other.html, www/leak (a symlink
  * the test plants to a file outside DIR), secret.txt, and creating
  * www/new.txt.  Only openat is used for them: every phase's filter has it.
+ *
+ * --read=REL (repeatable) makes work also read DIR/REL, which the
+ * recording never did: a held-out path for the complain -> merge ->
+ * enforce loop (tests/e2e/run_landlock_complain.sh).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +34,8 @@
 
 static const char *dir;
 static int probing;
+static const char *extra[4];
+static int n_extra;
 
 /* Writes a, b and c as one line (write(2): a line must survive a kill that follows). */
 static void say(const char *a, const char *b, const char *c)
@@ -111,7 +117,11 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	dir = argv[1];
-	probing = argc > 2 && strcmp(argv[2], "--probe") == 0;
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--probe") == 0)
+			probing = 1;
+		else if (strncmp(argv[i], "--read=", 7) == 0 && n_extra < 4)
+			extra[n_extra++] = argv[i] + 7;
 
 	/* setup */
 	must_read("conf/app.conf");
@@ -135,6 +145,8 @@ int main(int argc, char **argv)
 		die("connect");
 	must_read("data/a.txt");
 	must_read("data/b.txt");
+	for (int i = 0; i < n_extra; i++)
+		must_read(extra[i]);
 	fd = open_in("state/run/pid", O_WRONLY | O_CREAT | O_TRUNC);
 	if (fd < 0 || write(fd, "1\n", 2) != 2)
 		die("state/run/pid");

@@ -72,6 +72,100 @@ static void test_round_trip(void **state)
 	free(buf);
 }
 
+/* Landlock lines: read back by their own reader, skipped by the violations' (and back). */
+static void test_landlock_lines(void **state)
+{
+	struct sp_complain_landlock in[3] = {
+	    {.pid = 7,
+	     .tid = 8,
+	     .phase = "work",
+	     .syscall = "openat",
+	     .path = "/srv/d/x.txt",
+	     .fs = SP_LL_FS_READ_FILE,
+	     .port = -1,
+	     .count = 2,
+	     .first = 0.5},
+	    {.pid = 7,
+	     .phase = "serve",
+	     .syscall = "bind",
+	     .port = 8080,
+	     .net = SP_LL_NET_BIND_TCP,
+	     .count = 1,
+	     .first = -1},
+	    {.pid = 9,
+	     .phase = "serve",
+	     .syscall = "kill",
+	     .port = -1,
+	     .scope = SP_LL_SCOPE_SIGNAL,
+	     .count = 1,
+	     .first = -1},
+	};
+	struct sp_event ev = {.type = SP_EV_SYSCALL, .pid = 7, .tid = 7, .nr = 2, .name = "open"};
+	struct sp_complain_landlock got;
+	struct sp_diag diag = {{0}};
+	struct sp_complain_reader *r;
+	json_t *prog = json_pack("[s]", "/bin/x");
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	(void)state;
+	assert_int_equal(sp_complain_write_header_ll(f, prog, "fnv1a64:1", 0, true, &diag), 0);
+	assert_int_equal(sp_complain_write_landlock(f, &in[0], &diag), 0);
+	assert_int_equal(sp_complain_write(f, &ev, "work", &diag), 0);
+	assert_int_equal(sp_complain_write_landlock(f, &in[1], &diag), 0);
+	assert_int_equal(sp_complain_write_landlock(f, &in[2], &diag), 0);
+	fclose(f);
+	json_decref(prog);
+
+	f = fmemopen(buf, size, "r");
+	r = sp_complain_reader_new(f, "mem.log");
+	assert_int_equal(sp_complain_reader_next(r, &ev, &diag), 1);
+	assert_string_equal(ev.name, "open");
+	assert_true(sp_complain_reader_landlock_simulated(r));
+	assert_false(sp_complain_reader_kernel_only(r));
+	assert_int_equal(sp_complain_reader_next(r, &ev, &diag), 0);
+	sp_complain_reader_free(r);
+	fclose(f);
+
+	f = fmemopen(buf, size, "r");
+	r = sp_complain_reader_new(f, "mem.log");
+	assert_int_equal(sp_complain_reader_next_landlock(r, &got, &diag), 1);
+	assert_string_equal(got.path, "/srv/d/x.txt");
+	assert_false(got.dir);
+	assert_true(got.fs == SP_LL_FS_READ_FILE && got.port == -1 && got.count == 2);
+	assert_int_equal(got.tid, 8);
+	assert_int_equal(sp_complain_reader_next_landlock(r, &got, &diag), 1);
+	assert_null(got.path);
+	assert_true(got.port == 8080 && got.net == SP_LL_NET_BIND_TCP);
+	assert_int_equal(sp_complain_reader_next_landlock(r, &got, &diag), 1);
+	assert_true(got.scope == SP_LL_SCOPE_SIGNAL && got.port == -1 && !got.path);
+	assert_int_equal(sp_complain_reader_next_landlock(r, &got, &diag), 0);
+	sp_complain_reader_free(r);
+	fclose(f);
+	free(buf);
+
+	/* Malformed Landlock lines are refused by either reader. */
+	static const char *const bad[] = {
+	    "{\"type\":\"landlock\",\"phase\":\"p\",\"pid\":1,\"path\":\"rel\","
+	    "\"access\":[\"read_file\"]}\n",
+	    "{\"type\":\"landlock\",\"phase\":\"p\",\"pid\":1,\"path\":\"/a\","
+	    "\"access\":[\"fly\"]}\n",
+	    "{\"type\":\"landlock\",\"phase\":\"p\",\"pid\":1,\"port\":70000,"
+	    "\"access\":[\"bind_tcp\"]}\n",
+	    "{\"type\":\"landlock\",\"phase\":\"p\",\"pid\":0,\"scope\":[\"signal\"]}\n",
+	    "{\"type\":\"landlock\",\"phase\":\"p\",\"pid\":1}\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f = fmemopen((void *)bad[i], strlen(bad[i]), "r");
+		r = sp_complain_reader_new(f, "bad.log");
+		assert_int_equal(sp_complain_reader_next(r, &ev, &diag), -EINVAL);
+		assert_non_null(strstr(diag.msg, "bad.log:1:1: not a Landlock line"));
+		sp_complain_reader_free(r);
+		fclose(f);
+	}
+}
+
 static int read_all(const char *text, struct sp_diag *diag)
 {
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
@@ -154,9 +248,8 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip),
-	    cmocka_unit_test(test_malformed),
-	    cmocka_unit_test(test_write_error),
+	    cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_landlock_lines), cmocka_unit_test(test_write_error),
 	    cmocka_unit_test(test_missing_file),
 	};
 
