@@ -217,6 +217,25 @@ static void print_denial(struct run_ctx *r, const struct sp_enforce_note *n)
 	       next);
 }
 
+/*
+ * A Landlock denial: the program got EACCES (or EPERM) and went on.  The
+ * engine says each (phase, object, right) once.
+ */
+static void print_landlock(struct run_ctx *r, const struct sp_enforce_note *n)
+{
+	char next[512], how[128] = "";
+
+	r->denials++;
+	if (r->o->quiet)
+		return;
+	next_step(r, next, sizeof(next));
+	if (n->syscall || n->err)
+		snprintf(how, sizeof(how), " (%s%s%s)", n->syscall ? n->syscall : "",
+		         n->syscall && n->err ? ": " : "", n->err ? strerror(n->err) : "");
+	sp_err("process %d (%s) in phase '%s': Landlock denied %s on %s%s%s%s", n->pid, n->comm,
+	       n->phase, n->rights, n->object, how, n->by_kernel ? " [kernel audit]" : "", next);
+}
+
 /* How often each repeated denial happened in all, in one line each. */
 static void print_denial_summary(struct run_ctx *r)
 {
@@ -251,6 +270,9 @@ static void on_note(void *ctx, const struct sp_enforce_note *n)
 	case SP_NOTE_HANDOVER_FAILED:
 		sp_err("process %d (%s) killed: cannot hand over the filter of phase '%s': %s",
 		       n->pid, n->comm, n->phase, n->reason);
+		break;
+	case SP_NOTE_LANDLOCK:
+		print_landlock(r, n);
 		break;
 	case SP_NOTE_RECORDS_LOST:
 		sp_warn("the kernel's audit stream overflowed %llu time%s: some denials (complain "

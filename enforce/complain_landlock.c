@@ -27,6 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "internal.h"
 
 #define LL_SIM_BUCKETS 256
@@ -290,29 +292,25 @@ static int needs_of_signal(const struct sp_event *ev, struct need *n)
 static const char *const signalling[] = {
     "kill", "tkill", "tgkill", "rt_sigqueueinfo", "rt_tgsigqueueinfo", "pidfd_send_signal"};
 
-/* What a finished call needed of the layers, into n (up to 3): how many. */
-static int needs_of(const struct sp_event *ev, struct need *n)
+static int needs_of_names(const struct sp_event *ev, struct need *n);
+
+/* At the exit stop of a successful exec the new program is /proc/PID/exe. */
+static int needs_of_exec(const struct sp_event *ev, struct need *n)
 {
-	bool ok = ev->has_exit && ev->ret >= 0;
-	const char *kind, *p;
+	char link[64], full[PATH_MAX];
+	ssize_t got;
 
-	if (is(ev, "connect") && ev->has_exit && (ok || ev->err == EINPROGRESS))
-		return needs_of_inet(ev, SP_LL_NET_CONNECT_TCP, n) + needs_of_abstract(ev, n);
-	if ((is(ev, "execve") || is(ev, "execveat")) && (!ev->has_exit || ev->ret == 0)) {
-		char link[64], full[PATH_MAX];
-		ssize_t got;
-
-		/* At the exit stop of a successful exec the new program is /proc/PID/exe. */
-		snprintf(link, sizeof(link), "/proc/%d/exe", (int)ev->pid);
-		got = readlink(link, full, sizeof(full) - 1);
-
-		if (got <= 0 || full[0] != '/')
-			return 0;
-		full[got] = '\0';
-		return need_fs(n, 0, full, false, SP_LL_FS_EXECUTE | SP_LL_FS_READ_FILE);
-	}
-	if (!ok)
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)ev->pid);
+	got = readlink(link, full, sizeof(full) - 1);
+	if (got <= 0 || full[0] != '/')
 		return 0;
+	full[got] = '\0';
+	return need_fs(n, 0, full, false, SP_LL_FS_EXECUTE | SP_LL_FS_READ_FILE);
+}
+
+/* A successful open (or signal): what it needed. */
+static int needs_of_opens(const struct sp_event *ev, struct need *n)
+{
 	for (size_t i = 0; i < sizeof(signalling) / sizeof(signalling[0]); i++)
 		if (is(ev, signalling[i]))
 			return needs_of_signal(ev, n);
@@ -324,6 +322,12 @@ static int needs_of(const struct sp_event *ev, struct need *n)
 		return needs_of_open(ev, O_CREAT | O_WRONLY | O_TRUNC, NULL, n);
 	if (is(ev, "openat2")) /* struct open_how is not decoded: the widest a file open can ask */
 		return needs_of_open(ev, O_RDWR | O_TRUNC, "dirfd", n);
+	return 0;
+}
+
+/* mkdir, unlink, symlink, rename, link: rights on the parents. */
+static int needs_of_names(const struct sp_event *ev, struct need *n)
+{
 	if (is(ev, "mkdir") || is(ev, "mkdirat"))
 		return needs_of_parent(ev, is(ev, "mkdirat") ? "dirfd" : NULL, "pathname",
 		                       SP_LL_FS_MAKE_DIR, n, 0);
@@ -343,6 +347,24 @@ static int needs_of(const struct sp_event *ev, struct need *n)
 		                     SP_LL_FS_REMOVE_FILE | SP_LL_FS_MAKE_REG, n);
 	if (is(ev, "link") || is(ev, "linkat"))
 		return needs_of_move(ev, is(ev, "linkat"), 0, SP_LL_FS_MAKE_REG, n);
+	return 0;
+}
+
+/* What a finished call needed of the layers, into n (up to 3): how many. */
+static int needs_of(const struct sp_event *ev, struct need *n)
+{
+	bool ok = ev->has_exit && ev->ret >= 0;
+	const char *kind, *p;
+	int k;
+
+	if (is(ev, "connect") && ev->has_exit && (ok || ev->err == EINPROGRESS))
+		return needs_of_inet(ev, SP_LL_NET_CONNECT_TCP, n) + needs_of_abstract(ev, n);
+	if ((is(ev, "execve") || is(ev, "execveat")) && (!ev->has_exit || ev->ret == 0))
+		return needs_of_exec(ev, n);
+	if (!ok)
+		return 0;
+	if ((k = needs_of_opens(ev, n)) > 0 || (k = needs_of_names(ev, n)) > 0)
+		return k;
 	if (is(ev, "truncate") && (p = whole(ev->dec, "path")) && p[0] == '/')
 		return need_fs(n, 0, p, false, SP_LL_FS_TRUNCATE);
 	if ((is(ev, "ftruncate") || is(ev, "ioctl")) &&
@@ -358,6 +380,90 @@ static int needs_of(const struct sp_event *ev, struct need *n)
 	if (is(ev, "sendto") || is(ev, "sendmsg"))
 		return needs_of_abstract(ev, n);
 	return 0;
+}
+
+/*
+ * The object a failed call named, resolved as the kernel would have: the
+ * file itself (symlinks followed), or for a name that does not exist, its
+ * parent.  1 with out: the object; 2: its parent; 0 unknown.
+ */
+static int object_of(const struct sp_event *ev, const char *dirkey, const char *key, char *out,
+                     size_t n)
+{
+	const char *path = whole(ev->dec, key), *kind, *base = NULL;
+	const json_t *dirfd = dirkey ? json_object_get(ev->dec, dirkey) : NULL;
+	char cwd[PATH_MAX], full[2 * PATH_MAX + 2], real[PATH_MAX], link[64];
+	ssize_t got;
+
+	if (!path)
+		return 0;
+	if (path[0] != '/' && json_is_object(dirfd)) {
+		base = fd_path(dirfd, &kind);
+		if (!base || strcmp(kind, "dir") != 0)
+			return 0;
+	} else if (path[0] != '/') {
+		snprintf(link, sizeof(link), "/proc/%d/cwd", (int)ev->tid);
+		got = readlink(link, cwd, sizeof(cwd) - 1);
+		if (got <= 0)
+			return 0;
+		cwd[got] = '\0';
+		base = cwd;
+	}
+	if (snprintf(full, sizeof(full), "%s/%s", path[0] == '/' ? "" : base, path) >=
+	    (int)sizeof(full))
+		return 0;
+	if (realpath(full, real) && strlen(real) < n) {
+		memcpy(out, real, strlen(real) + 1);
+		return 1;
+	}
+	return parent_of_path(ev->tid, path, base, out, n) ? 2 : 0;
+}
+
+/*
+ * What a call that failed with EACCES (files, ports) or EPERM (scopes)
+ * asked of the layers: the same objects as needs_of, found from its
+ * arguments since it opened nothing.
+ */
+static int needs_of_failed(const struct sp_event *ev, struct need *n)
+{
+	char obj[PATH_MAX];
+	struct stat st;
+	int found;
+
+	if (ev->err == EPERM) {
+		for (size_t i = 0; i < sizeof(signalling) / sizeof(signalling[0]); i++)
+			if (is(ev, signalling[i]))
+				return needs_of_signal(ev, n);
+		return is(ev, "connect") || is(ev, "sendto") || is(ev, "sendmsg")
+		           ? needs_of_abstract(ev, n)
+		           : 0;
+	}
+	if (ev->err != EACCES)
+		return 0;
+	if (is(ev, "bind") || is(ev, "connect"))
+		return needs_of_inet(
+		    ev, is(ev, "bind") ? SP_LL_NET_BIND_TCP : SP_LL_NET_CONNECT_TCP, n);
+	if (is(ev, "open") || is(ev, "openat") || is(ev, "creat")) {
+		uint64_t flags = is(ev, "open")     ? ev->args[1]
+		                 : is(ev, "openat") ? ev->args[2]
+		                                    : (uint64_t)(O_CREAT | O_WRONLY | O_TRUNC);
+
+		found =
+		    object_of(ev, is(ev, "openat") ? "dirfd" : NULL, "pathname", obj, sizeof(obj));
+		if (found == 1 && stat(obj, &st) == 0)
+			return S_ISDIR(st.st_mode) ? need_fs(n, 0, obj, true, SP_LL_FS_READ_DIR)
+			                           : need_fs(n, 0, obj, false, open_rights(flags));
+		return found == 2 && (flags & O_CREAT)
+		           ? need_fs(n, 0, obj, true, open_rights(flags) | SP_LL_FS_MAKE_REG)
+		           : 0;
+	}
+	if ((is(ev, "execve") || is(ev, "execveat")) &&
+	    object_of(ev, is(ev, "execveat") ? "dirfd" : NULL, "pathname", obj, sizeof(obj)) == 1)
+		return need_fs(n, 0, obj, false, SP_LL_FS_EXECUTE | SP_LL_FS_READ_FILE);
+	if (is(ev, "truncate") && object_of(ev, NULL, "path", obj, sizeof(obj)) == 1)
+		return need_fs(n, 0, obj, false, SP_LL_FS_TRUNCATE);
+	/* The calls on a parent judge it whatever became of the name. */
+	return needs_of_names(ev, n);
 }
 
 /* ---- judging a call against the layers the thread would hold ---- */
@@ -409,13 +515,42 @@ static size_t bucket(pid_t pid, int phase, const struct need *nd)
 	return h % LL_SIM_BUCKETS;
 }
 
-static int note(struct sp_enforcer *e, const struct thr *t, int phase, const struct need *nd,
-                uint64_t rights, const struct sp_event *ev)
+/*
+ * The phases whose layers (among those t holds) deny nd, the narrowest
+ * as sp_enforce_blame keeps them, and in *rights what they deny.
+ */
+static uint64_t blame(const struct sp_enforcer *e, const struct thr *t, const struct need *nd,
+                      uint64_t *rights)
 {
-	struct ll_denial **head = &e->ll_sim->b[bucket(t->pid, phase, nd)], *d;
+	uint64_t denying = 0;
 
+	*rights = 0;
+	for (int ph = 0; ph < (int)e->n_phases; ph++) {
+		const struct sp_landlock_layer *l = sp_enforce_landlock_layer(e, ph);
+		uint64_t d = l && (t->held & (1ULL << ph)) ? denied_by(l, nd) : 0;
+
+		if (d) {
+			denying |= 1ULL << ph;
+			*rights |= d;
+		}
+	}
+	return denying ? sp_enforce_blame(e, denying) : 0;
+}
+
+/*
+ * Notes a denial of (pid, phase, nd): *fresh says whether it adds a right
+ * to what was noted before.  0 or -ENOMEM.
+ */
+static int note(struct sp_enforcer *e, pid_t pid, pid_t tid, int phase, const struct need *nd,
+                uint64_t rights, const struct sp_event *ev, bool *fresh)
+{
+	struct ll_denial **head, *d;
+
+	if (!e->ll_sim && !(e->ll_sim = calloc(1, sizeof(*e->ll_sim))))
+		return -ENOMEM;
+	head = &e->ll_sim->b[bucket(pid, phase, nd)];
 	for (d = *head; d; d = d->next)
-		if (d->pid == t->pid && d->phase == phase && d->kind == nd->kind &&
+		if (d->pid == pid && d->phase == phase && d->kind == nd->kind &&
 		    (nd->kind != LL_FS || (d->dir == nd->dir && strcmp(d->path, nd->path) == 0)) &&
 		    (nd->kind != LL_NET || d->port == nd->port))
 			break;
@@ -426,8 +561,8 @@ static int note(struct sp_enforcer *e, const struct thr *t, int phase, const str
 			return -ENOMEM;
 		}
 		*d = (struct ll_denial){.next = *head,
-		                        .pid = t->pid,
-		                        .tid = t->tid,
+		                        .pid = pid,
+		                        .tid = tid,
 		                        .phase = phase,
 		                        .kind = nd->kind,
 		                        .path = d->path,
@@ -438,6 +573,7 @@ static int note(struct sp_enforcer *e, const struct thr *t, int phase, const str
 		*head = d;
 		e->ll_sim->n++;
 	}
+	*fresh = (rights & ~d->rights) != 0;
 	d->rights |= rights;
 	d->count++;
 	return 0;
@@ -447,28 +583,18 @@ int sp_complain_landlock_judge(struct sp_enforcer *e, const struct thr *t,
                                const struct sp_event *ev)
 {
 	struct need n[3];
+	bool fresh;
 	int k;
 
 	if (!e->ll_simulate || ev->type != SP_EV_SYSCALL || !ev->name || ev->abi != SP_ABI_X86_64)
 		return 0;
-	if (!e->ll_sim && !(e->ll_sim = calloc(1, sizeof(*e->ll_sim))))
-		return -ENOMEM;
 	k = needs_of(ev, n);
 	for (int i = 0; i < k; i++) {
-		uint64_t denying = 0, rights = 0, blamed;
+		uint64_t rights, blamed = blame(e, t, &n[i], &rights);
 
-		for (int ph = 0; ph < (int)e->n_phases; ph++) {
-			const struct sp_landlock_layer *l = sp_enforce_landlock_layer(e, ph);
-			uint64_t d = l && (t->held & (1ULL << ph)) ? denied_by(l, &n[i]) : 0;
-
-			if (d) {
-				denying |= 1ULL << ph;
-				rights |= d;
-			}
-		}
-		blamed = denying ? sp_enforce_blame(e, denying) : 0;
 		for (int ph = 0; blamed && ph < (int)e->n_phases; ph++)
-			if ((blamed & (1ULL << ph)) && note(e, t, ph, &n[i], rights, ev) < 0)
+			if ((blamed & (1ULL << ph)) &&
+			    note(e, t->pid, t->tid, ph, &n[i], rights, ev, &fresh) < 0)
 				return -ENOMEM;
 	}
 	return 0;
@@ -543,4 +669,66 @@ void sp_complain_landlock_free(struct sp_enforcer *e)
 		}
 	free(e->ll_sim);
 	e->ll_sim = NULL;
+}
+
+/* ---- run: a Landlock denial seen at a ptrace stop, named ---- */
+
+/* What the note says the denial was on: a path, "TCP port 8080", a scope. */
+static void object_name(const struct need *nd, uint64_t rights, char *obj, size_t n, char *acc,
+                        size_t na)
+{
+	if (nd->kind == LL_FS) {
+		snprintf(obj, n, "%s%s", nd->path, nd->dir ? " (beneath)" : "");
+		sp_ll_fs_format(rights, ",", acc, na);
+	} else if (nd->kind == LL_NET) {
+		snprintf(obj, n, "TCP port %ld", nd->port);
+		sp_ll_net_format(rights, ",", acc, na);
+	} else {
+		snprintf(obj, n, "%s",
+		         rights & SP_LL_SCOPE_SIGNAL ? "a signal to another process"
+		                                     : "an abstract unix socket");
+		sp_ll_scope_format(rights, ",", acc, na);
+	}
+}
+
+int sp_enforce_landlock_denied(struct sp_enforcer *e, const struct thr *t,
+                               const struct sp_event *ev)
+{
+	struct proc *p = sp_proc_find(e, t->pid);
+	struct need n[3];
+	int k;
+
+	if (!e->ll || e->ll_simulate || ev->type != SP_EV_SYSCALL || !ev->has_exit || !ev->name ||
+	    ev->abi != SP_ABI_X86_64 || (ev->err != EACCES && ev->err != EPERM))
+		return 0;
+	k = needs_of_failed(ev, n);
+	for (int i = 0; i < k; i++) {
+		uint64_t rights, blamed = blame(e, t, &n[i], &rights);
+		char obj[PATH_MAX + 16], acc[256];
+		struct sp_enforce_note nt = {.kind = SP_NOTE_LANDLOCK};
+		bool fresh = false;
+		int ph = 0;
+
+		while (blamed && !(blamed & (1ULL << ph)))
+			ph++;
+		/* Once per (phase, object) and right: a server denied per request says it once. */
+		if (!blamed)
+			continue;
+		if (note(e, 0, t->tid, ph, &n[i], rights, ev, &fresh) < 0)
+			return -ENOMEM;
+		if (!fresh)
+			continue;
+		object_name(&n[i], rights, obj, sizeof(obj), acc, sizeof(acc));
+		nt.pid = t->pid;
+		nt.comm = p ? p->comm : "";
+		nt.phase = sp_enforce_phase_name(e, ph);
+		nt.syscall = sp_syscall_name(ev->abi, ev->nr);
+		nt.abi = ev->abi;
+		nt.nr = ev->nr;
+		nt.object = obj;
+		nt.rights = acc;
+		nt.err = ev->err;
+		sp_enforce_note(e, &nt);
+	}
+	return 0;
 }

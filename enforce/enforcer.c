@@ -523,6 +523,8 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	}
 	if (ev->type == SP_EV_SYSCALL) {
 		note_denied_call(e, p, t, ev);
+		if (ev->err && sp_enforce_landlock_denied(e, t, ev) < 0)
+			return -ENOMEM;
 		rc = e->opts.complain ? sp_complain_step(e, tracer, t, ev) : 0;
 		if (rc < 0)
 			return rc;

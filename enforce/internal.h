@@ -238,6 +238,13 @@ void sp_complain_free(struct sp_enforcer *e);
 int sp_complain_landlock_judge(struct sp_enforcer *e, const struct thr *t,
                                const struct sp_event *ev);
 int sp_complain_landlock_write(struct sp_enforcer *e, struct sp_diag *diag);
+/*
+ * run: a call of a followed thread that failed with EACCES or EPERM where
+ * a layer it holds denies what the call asked is named (SP_NOTE_LANDLOCK),
+ * once per (phase, object, right).  0 or -ENOMEM.
+ */
+int sp_enforce_landlock_denied(struct sp_enforcer *e, const struct thr *t,
+                               const struct sp_event *ev);
 void sp_complain_landlock_free(struct sp_enforcer *e);
 
 /* records.c: the audit stream, drained by a thread into a queue. */

@@ -31,6 +31,7 @@ enum sp_enforce_note_kind {
 	SP_NOTE_UNSEEN_PHASE,    /* entered a phase the policy never saw: it keeps its filter */
 	SP_NOTE_HANDOVER_FAILED, /* its next filter could not be installed or verified: killed */
 	SP_NOTE_RECORDS_LOST,    /* the kernel's audit stream overflowed: denials went unnamed */
+	SP_NOTE_LANDLOCK,        /* a Landlock layer denied an access (EACCES/EPERM, not a kill) */
 };
 
 enum sp_denial_how {
@@ -55,6 +56,17 @@ struct sp_enforce_note {
 
 	/* HANDOVER_FAILED: why, one clause ("thread 42 still holds 3 filters, not 4") */
 	const char *reason;
+
+	/*
+	 * LANDLOCK: what was denied ("/etc/passwd", "TCP port 8080", "a signal
+	 * to another process") and which rights ("read_file"), the errno the
+	 * program got (0: not known), and whether a kernel audit record named
+	 * it (else the supervisor saw the call fail at a ptrace stop).  phase
+	 * is the phase whose layer denied it; syscall NULL when not known.
+	 */
+	const char *object, *rights;
+	int err;
+	bool by_kernel;
 
 	/* RECORDS_LOST: how many overflows since the last such note (each lost one or more) */
 	unsigned long long lost;

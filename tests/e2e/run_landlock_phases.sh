@@ -43,7 +43,17 @@ ln -s "$T/secret.txt" "$D/www/leak"
 rc=$?
 check "run exits 0 (got $rc)" test "$rc" -eq 0
 check "the program finished under its layers" grep -q "landlock_phases: done" "$T/run.out"
-check "run reports nothing" test ! -s "$T/run.err"
+# Each denied probe of a thread still followed is named once (docs/run.md, "Landlock denials
+# named"); serve is final: its thread is let go, and only the kernel's audit could name those.
+check "run names the planted leak as the file it resolves to" grep -q \
+	"in phase 'work': Landlock denied read_file on $T/secret.txt (openat: Permission denied)" \
+	"$T/run.err"
+check "run names conf/ denied once setup is over" grep -q \
+	"in phase 'work': Landlock denied read_file on $D/conf/app.conf (openat" "$T/run.err"
+check "run names the file made in www" grep -q \
+	"in phase 'setup': Landlock denied write_file,make_reg on $D/www (beneath)" "$T/run.err"
+check "run names nothing but Landlock denials" test "$(grep -vc 'Landlock denied' "$T/run.err")" -eq 0
+check "each is named once" test "$(sort "$T/run.err" | uniq -d | wc -l)" -eq 0
 expect() {
 	check "$1 $2: $3" grep -qx "probe $1 $2: $3" "$T/run.out"
 }
