@@ -16,6 +16,8 @@
  *       should be (trace, rules, policy, list, log), with file:line:col
  *   5   output error: an output cannot be written (a file, a directory,
  *       stdout: a full disk, /dev/full)
+ *   124 run -p, hook: the process could not be attached to (it runs on,
+ *       unchanged; a hook's runtime then aborts the container)
  *   125 run: a filter could not be handed over and the program was killed
  *   126 the program to run exists but cannot be executed (as a shell says)
  *   127 the program to run is not found
@@ -28,6 +30,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #define SP_EXIT_FAILURE     1
 #define SP_EXIT_USAGE       2
@@ -35,6 +38,7 @@
 #define SP_EXIT_MISMATCH    SP_EXIT_REFUSED
 #define SP_EXIT_INPUT       4
 #define SP_EXIT_OUTPUT      5
+#define SP_EXIT_ATTACH      124
 #define SP_EXIT_HANDOVER    125
 #define SP_EXIT_CANNOT_EXEC 126
 #define SP_EXIT_NOEXEC      127
@@ -57,6 +61,12 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_infer(int argc, char **argv);
 int cmd_show(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
+
+/* run.c for hook: run -p PID --policy POLICY, the supervisor outliving us, writing to log. */
+int run_hook(const char *policy, pid_t pid, const char *log_path, bool quiet);
+/* A process id (decimal, > 0): 0, or -1 for anything else. */
+int run_parse_pid(const char *s, pid_t *out);
 
 /* "sysphase: " + message + newline on stderr; one line, always. */
 void sp_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -5,6 +5,7 @@
  * prints what the engine tells and picks the exit status.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "cli.h"
 #include "init.h"
 #include "help.h"
@@ -27,8 +29,10 @@ struct run_opts {
 	enum sp_action def;
 	bool graded; /* --default-action graded */
 	bool no_landlock;
-	bool quiet; /* -q: no denial lines */
-	char **argv;
+	bool quiet;             /* -q: no denial lines */
+	char **argv;            /* PROG [ARGS...]; with pid, the start command (NULL: none) */
+	pid_t pid;              /* -p: a process that has not exec'd its program yet */
+	const char *daemon_log; /* a hook's: the supervisor outlives us, writing here */
 };
 
 static void run_usage(FILE *out)
@@ -46,6 +50,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 	    {"no-landlock", no_argument, NULL, 'L'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"follow", no_argument, NULL, 'f'},
+	    {"pid", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -53,8 +58,14 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 
 	optind = 1;
 	*status = SP_EXIT_USAGE;
-	while ((c = getopt_long(argc, argv, "+:P:d:qfh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:P:d:qfhp:", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'p':
+			if (run_parse_pid(optarg, &o->pid) < 0) {
+				sp_err("run: -p needs a process id, not '%s'", optarg);
+				return -1;
+			}
+			break;
 		case 'P':
 			o->policy = optarg;
 			break;
@@ -91,16 +102,21 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 			return -1;
 		}
 	}
-	if (!o->policy || optind >= argc) {
+	if (!o->policy || (optind >= argc && !o->pid)) {
 		sp_err(
 		    "run: give --policy POLICY and -- PROG [ARGS...] (see 'sysphase run --help')");
+		return -1;
+	}
+	if (o->pid && o->complain) {
+		sp_err(
+		    "run: --complain learns from a launched program: it cannot be given with -p");
 		return -1;
 	}
 	if (o->log_path && !*o->log_path) {
 		sp_err("run: --complain= needs a file name (or no '=' for stderr)");
 		return -1;
 	}
-	o->argv = argv + optind;
+	o->argv = optind < argc ? argv + optind : NULL;
 	return 0;
 }
 
@@ -119,6 +135,9 @@ struct denial_seen {
 
 struct run_ctx {
 	const struct run_opts *o;
+	const char *prog;      /* for the next step's command line */
+	struct attach_job job; /* -p */
+	bool attached;
 	struct denial_seen *seen;
 	size_t n_seen, cap_seen;
 	unsigned long denials;
@@ -185,6 +204,11 @@ static void next_step(const struct run_ctx *r, char *buf, size_t len)
 {
 	if (r->denials > 1)
 		buf[0] = '\0';
+	else if (r->o->pid)
+		/* Complain mode launches the program: an attached one learns by being recorded. */
+		snprintf(buf, len,
+		         "; to allow it: record a workload that makes it (in the container), then "
+		         "'sysphase export TRACE...' again");
 	else if (r->o->complain)
 		snprintf(buf, len,
 		         "; complain mode: 'sysphase export TRACE... --merge %s' allows it",
@@ -193,7 +217,7 @@ static void next_step(const struct run_ctx *r, char *buf, size_t len)
 		snprintf(buf, len,
 		         "; to allow it: 'sysphase run --complain=LOG --policy %s -- %s ...', then "
 		         "'sysphase export TRACE... --merge LOG'",
-		         r->o->policy, r->o->argv[0]);
+		         r->o->policy, r->prog);
 }
 
 static void print_denial(struct run_ctx *r, const struct sp_enforce_note *n)
@@ -341,8 +365,14 @@ static struct sp_output *open_complain_log(const char *path)
 	return out;
 }
 
-static int run_status(int rc, const struct sp_enforce_result *res, const struct sp_diag *diag)
+static int run_status(const struct run_ctx *r, int rc, const struct sp_enforce_result *res,
+                      const struct sp_diag *diag)
 {
+	if (r->o->pid && !r->attached && rc < 0) {
+		/* Nothing was seized, or every thread seized was let go: it runs on, unchanged. */
+		sp_err("run: %s", diag->msg);
+		return SP_EXIT_ATTACH;
+	}
 	if (rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) {
 		sp_err("%s", diag->msg);
 		return sp_exit_noexec(-rc);
@@ -401,57 +431,147 @@ static const char *policy_path(const char *arg, char **buf)
 	return arg;
 }
 
-int cmd_run(int argc, char **argv)
+int run_parse_pid(const char *s, pid_t *out)
 {
-	struct run_opts o = {.def = SP_ACTION_KILL};
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v <= 0 || v > 0x3fffffff)
+		return -1;
+	*out = (pid_t)v;
+	return 0;
+}
+
+/* -p: every thread of the process is seized; its program may be started now. */
+static void on_attached(void *ctx)
+{
+	struct run_ctx *r = ctx;
+
+	r->attached = true;
+	attach_ready(&r->job);
+	sp_err("attached to process %d: its program runs under the policy from its execve on",
+	       (int)r->o->pid);
+}
+
+/*
+ * A process that runs the recorded program already has exec'd it: its
+ * first filter can no longer go in before its first instruction.  The
+ * recorded path is looked up in the process's own root (a container's).
+ */
+static bool runs_program_already(struct sp_enforcer *e, pid_t pid)
+{
+	const char *recorded = sp_enforcer_recorded_program(e);
+	struct stat have, want;
+	char path[4200];
+
+	if (!recorded || recorded[0] != '/')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (stat(path, &have) < 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/root%s", (int)pid, recorded);
+	return stat(path, &want) == 0 && want.st_dev == have.st_dev && want.st_ino == have.st_ino;
+}
+
+/*
+ * -p: the supervisor attaches in a child (attach.c); the parent starts
+ * the process (o->argv) once it is attached and waits.  Returns in the
+ * child (ATTACH_CHILD) to go on; otherwise *status is the end.
+ */
+static int fork_attached(struct run_ctx *r, struct sp_enforcer *e, int *status)
+{
+	const struct run_opts *o = r->o;
+	int side;
+
+	if (runs_program_already(e, o->pid)) {
+		sp_err("run: process %d runs %s already: -p attaches to a process before it execs "
+		       "its program (a container's init after 'runc create', or from 'sysphase "
+		       "hook')",
+		       (int)o->pid, sp_enforcer_recorded_program(e));
+		*status = SP_EXIT_ATTACH;
+		return ATTACH_FAILED;
+	}
+	r->job.log_fd = -1;
+	if (o->daemon_log) {
+		r->job.daemon = true;
+		r->job.log_fd =
+		    open(o->daemon_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (r->job.log_fd < 0) {
+			sp_err("hook: cannot open the log %s: %s", o->daemon_log, strerror(errno));
+			*status = SP_EXIT_OUTPUT;
+			return ATTACH_FAILED;
+		}
+	}
+	side = attach_fork(&r->job, status);
+	if (side < 0) {
+		sp_err("run: fork: %s", strerror(errno));
+		*status = SP_EXIT_FAILURE;
+		return ATTACH_FAILED;
+	}
+	if (side == ATTACH_ATTACHED)
+		*status = o->daemon_log ? 0 : attach_finish(&r->job, o->argv);
+	return side;
+}
+
+static int run_with(struct run_opts *o)
+{
 	struct sp_enforcer_opts eo = {.on_note = on_note};
 	struct sp_enforcer *e = NULL;
 	struct sp_enforce_result res;
 	struct sp_diag diag = {{0}};
 	struct sp_output *log = NULL;
-	struct run_ctx r = {.o = &o};
+	struct run_ctx r = {.o = o};
 	const char *policy;
 	char *policy_buf = NULL;
 	int rc, status;
 
-	if (parse_options(argc, argv, &o, &status) < 0)
-		return status;
 	eo.ctx = &r;
-	policy = policy_path(o.policy, &policy_buf);
+	policy = policy_path(o->policy, &policy_buf);
 	if (!policy)
 		return SP_EXIT_INPUT;
-	if (o.complain && o.log_path) {
-		log = open_complain_log(o.log_path);
+	if (o->complain && o->log_path) {
+		log = open_complain_log(o->log_path);
 		if (!log) {
 			free(policy_buf);
 			return SP_EXIT_OUTPUT;
 		}
 	}
-	eo.def = o.def;
-	eo.graded = o.graded;
-	eo.no_landlock = o.no_landlock;
-	eo.complain = log ? sp_output_stream(log) : o.complain ? stderr : NULL;
+	eo.def = o->def;
+	eo.graded = o->graded;
+	eo.no_landlock = o->no_landlock || o->pid;
+	eo.complain = log ? sp_output_stream(log) : o->complain ? stderr : NULL;
+	if (o->pid)
+		eo.on_attached = on_attached;
 	rc = sp_enforcer_new(policy, &eo, &e, &diag);
 	if (rc < 0) {
 		sp_err("%s", diag.msg);
 		status = rc == -ENOMEM ? SP_EXIT_FAILURE : SP_EXIT_INPUT;
 		goto out;
 	}
-	warn_if_other_program(e, o.argv[0]);
+	r.prog = o->pid ? sp_enforcer_recorded_program(e) : o->argv[0];
+	if (!r.prog)
+		r.prog = "PROG";
+	if (!o->pid)
+		warn_if_other_program(e, o->argv[0]);
 	if (sp_enforcer_landlock_lost(e))
 		sp_warn("run: this kernel's Landlock ABI (%d) cannot enforce all of the policy's "
 		        "layers: not enforced: %s",
 		        sp_enforcer_landlock_abi(e), sp_enforcer_landlock_lost(e));
-	if (!o.complain && !sp_tracer_can_read_filters())
+	if (!o->complain && !sp_tracer_can_read_filters())
 		sp_warn("filters cannot be read back here (no CAP_SYS_ADMIN): each hand-over is "
 		        "verified by the kernel's filter count, with every task that shares the "
 		        "program's memory held while the filter sits in it (docs/security.md)");
+	if (o->pid && fork_attached(&r, e, &status) != ATTACH_CHILD)
+		goto out;
 	forward_stop_signals();
 	/* A container's PID 1: an init of its own in front, every signal forwarded (cli/init.c). */
-	if (init_setup())
+	if (!o->pid && init_setup())
 		init_forward_all(on_stop_signal);
-	rc = sp_enforcer_run(e, o.argv, &res, &diag);
-	status = run_status(rc, &res, &diag);
+	rc = o->pid ? sp_enforcer_attach(e, o->pid, &res, &diag)
+	            : sp_enforcer_run(e, o->argv, &res, &diag);
+	status = run_status(&r, rc, &res, &diag);
 	print_denial_summary(&r);
 out:
 	sp_enforcer_free(e);
@@ -461,4 +581,27 @@ out:
 		status = SP_EXIT_OUTPUT;
 	}
 	return status;
+}
+
+int run_hook(const char *policy, pid_t pid, const char *log_path, bool quiet)
+{
+	struct run_opts o = {
+	    .policy = policy,
+	    .def = SP_ACTION_KILL,
+	    .quiet = quiet,
+	    .pid = pid,
+	    .daemon_log = log_path,
+	};
+
+	return run_with(&o);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_opts o = {.def = SP_ACTION_KILL};
+	int status;
+
+	if (parse_options(argc, argv, &o, &status) < 0)
+		return status;
+	return run_with(&o);
 }

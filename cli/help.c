@@ -25,6 +25,7 @@ static const struct {
     {"3", "refused: inputs that do not belong together"},
     {"4", "input error: a file given cannot be read or is not what it should be"},
     {"5", "output error: an output cannot be written (a full disk, /dev/full)"},
+    {"124", "run -p, hook: the process could not be attached to; it runs on unchanged"},
     {"125", "run: a filter could not be handed over; the program was killed"},
     {"126", "the program exists but cannot be executed"},
     {"127", "the program is not found"},

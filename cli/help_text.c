@@ -135,6 +135,23 @@ static const struct help_opt run_opts[] = {
     {'q', "quiet", NULL, false, HK_NONE, NULL, "no denial lines on stderr (the status tells)"},
     {'f', "follow", NULL, false, HK_NONE, NULL,
      "accepted for strace's habit: every thread and child is always followed"},
+    {'p', "pid", "PID", false, HK_PID, NULL,
+     "attach to process PID, which has not exec'd its program yet (a container's init after "
+     "'runc create'): its next execve is made under the first phase's filter (no_new_privs "
+     "set where it lacks it), then the phases are enforced.  The operands after -- are a "
+     "command that starts it (runc start ID), run once every thread is seized.  Landlock "
+     "layers are not applied"},
+    HELP_OPT,
+    {0},
+};
+
+static const struct help_opt hook_opts[] = {
+    {'P', "policy", "POLICY", false, HK_JSON, NULL,
+     "the policy to enforce: DIR/policy.json as 'sysphase export' writes it, or DIR itself"},
+    {'l', "log", "FILE", false, HK_FILE, NULL,
+     "where the supervisor, which outlives the hook, writes (appends) its lines: denials by "
+     "host pid, hand-overs that failed (default BUNDLE/sysphase.log)"},
+    {'q', "quiet", NULL, false, HK_NONE, NULL, "no denial lines in the log"},
     HELP_OPT,
     {0},
 };
@@ -274,10 +291,34 @@ static const struct help_cmd help_run = {
     HK_COMMAND,
     NULL,
     "the program's own status, or 128+signal (159 when a filter killed it with SIGSYS); 4 "
-    "for a policy that cannot be read; 125 when a filter could not be handed over and "
-    "sysphase killed the program",
+    "for a policy that cannot be read; 124 when -p cannot attach (the process runs on, "
+    "unchanged, and the start command is not run); 125 when a filter could not be handed "
+    "over and sysphase killed the program",
     "sysphase run --policy policy -- python3 -m http.server 8000\n"
-    "sysphase run --policy policy --complain=complain.log -- python3 -m http.server 8000",
+    "sysphase run --policy policy --complain=complain.log -- python3 -m http.server 8000\n"
+    "runc create --bundle B web && sysphase run --policy policy -p \"$(runc state web | jq "
+    ".pid)\" -- runc start web",
+};
+
+static const struct help_cmd help_hook = {
+    "hook",
+    "an OCI createRuntime hook: a container's phases enforced from the host",
+    {"--policy POLICY [--log FILE] < STATE"},
+    "Reads the container's state from stdin, as an OCI runtime gives it to a hook, and "
+    "attaches to its pid, the container's init, before it execs the entrypoint: the "
+    "entrypoint's execve is made under the first phase's filter, then the phases are "
+    "enforced as by 'sysphase run', with denials named by host pid in the log.  The image "
+    "is not changed.  Give it in config.json's hooks.createRuntime (runc, crun), or in a "
+    "podman hooks.d file with stage createRuntime.  The hook exits once every thread is "
+    "seized; the supervisor stays, in a session of its own, until the container ends.",
+    hook_opts,
+    HK_NONE,
+    NULL,
+    "0 once attached; 124 when it cannot attach (the runtime then aborts the container: its "
+    "entrypoint never runs unfiltered); 2 for bad usage; 4 for a policy or a state that "
+    "cannot be read (a pid of another namespace: a createContainer hook)",
+    "\"hooks\": {\"createRuntime\": [{\"path\": \"/usr/bin/sysphase\", \"args\": "
+    "[\"sysphase\", \"hook\", \"--policy\", \"/etc/sysphase/web\"]}]}",
 };
 
 static const struct help_cmd help_report = {
@@ -393,6 +434,6 @@ const struct help_cmd help_top = {
 };
 
 const struct help_cmd *const help_cmds[] = {
-    &help_record,  &help_phases, &help_export, &help_run,  &help_report,
+    &help_record,  &help_phases, &help_export, &help_run,  &help_hook, &help_report,
     &help_compare, &help_infer,  &help_show,   &help_help, NULL,
 };

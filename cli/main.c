@@ -19,9 +19,9 @@ struct command {
 
 /* In the order of help_cmds (help_text.c), which holds each one's summary and options. */
 static const struct command commands[] = {
-    {"record", cmd_record}, {"phases", cmd_phases}, {"export", cmd_export},
-    {"run", cmd_run},       {"report", cmd_report}, {"compare", cmd_compare},
-    {"infer", cmd_infer},   {"show", cmd_show},     {"help", cmd_help},
+    {"record", cmd_record}, {"phases", cmd_phases},   {"export", cmd_export}, {"run", cmd_run},
+    {"report", cmd_report}, {"compare", cmd_compare}, {"infer", cmd_infer},   {"show", cmd_show},
+    {"hook", cmd_hook},     {"help", cmd_help},
 };
 
 void sp_err(const char *fmt, ...)

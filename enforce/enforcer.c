@@ -296,10 +296,17 @@ static void on_handover(void *opaque, struct sp_tracer *tracer, pid_t tid, long 
                         const char *why)
 {
 	struct sp_enforcer *e = opaque;
+	struct proc *p;
 	struct thr *t;
 
 	e->tracer = tracer;
 	t = sp_thr_find(e, tid);
+	/* An attached process's start filter fails before any event of it made a record. */
+	if (!t && rc < 0 && e->attach_pid && (p = sp_proc_get(e, e->attach_pid))) {
+		if (!p->comm[0])
+			sp_proc_read_comm(p);
+		sp_thr_get(e, tid, e->attach_pid, &t);
+	}
 	if (!t)
 		return;
 	t->pending = (int)tag;
@@ -625,10 +632,10 @@ void sp_enforcer_request_stop(int signo)
 	sp_tracer_request_stop(signo);
 }
 
-int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_result *res,
-                    struct sp_diag *diag)
+/* The run itself, launched or attached: topts says which. */
+static int run_traced(struct sp_enforcer *e, struct sp_tracer_opts *topts, char *const *argv,
+                      struct sp_enforce_result *res, struct sp_diag *diag)
 {
-	struct sp_tracer_opts topts = {.argv = argv, .strsize = 256};
 	struct sp_tracer_result tres;
 	struct proc *leader;
 	int rc;
@@ -648,19 +655,19 @@ int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_
 	 * trigger tests function names) where a stack trigger may fire, and
 	 * strings whole up to what the rules' string predicates need.
 	 */
-	topts.stack = e->rules_need_stack;
-	topts.want_stack = want_stack;
-	if (sp_rules_string_need(e->rules) > topts.strsize)
-		topts.strsize = sp_rules_string_need(e->rules);
-	topts.pre_exec = install_initial_filter;
-	topts.on_event = on_event;
-	topts.on_handover = on_handover;
-	topts.on_thread_gone = on_thread_gone;
-	topts.ctx = e;
+	topts->strsize = 256;
+	topts->stack = e->rules_need_stack;
+	topts->want_stack = want_stack;
+	if (sp_rules_string_need(e->rules) > topts->strsize)
+		topts->strsize = sp_rules_string_need(e->rules);
+	topts->on_event = on_event;
+	topts->on_handover = on_handover;
+	topts->on_thread_gone = on_thread_gone;
+	topts->ctx = e;
 	if (e->opts.complain && (rc = sp_complain_start(e, argv, diag)) < 0)
 		return rc;
 	sp_records_start(e);
-	rc = sp_tracer_run(&topts, &tres, diag);
+	rc = sp_tracer_run(topts, &tres, diag);
 	e->tracer = NULL; /* its entries, and the thread records on them, are gone */
 	if (e->opts.complain && !e->error)
 		e->error = sp_complain_finish(e, &e->diag);
@@ -684,4 +691,49 @@ int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_
 	res->status = tres.status;
 	res->interrupted = tres.interrupted;
 	return 0;
+}
+
+int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_result *res,
+                    struct sp_diag *diag)
+{
+	struct sp_tracer_opts topts = {.argv = argv, .pre_exec = install_initial_filter};
+
+	return run_traced(e, &topts, argv, res, diag);
+}
+
+/* The attached process's first filter: what install_initial_filter installs in a child. */
+static void on_attached(void *opaque)
+{
+	struct sp_enforcer *e = opaque;
+
+	if (e->opts.on_attached)
+		e->opts.on_attached(e->opts.ctx);
+}
+
+int sp_enforcer_attach(struct sp_enforcer *e, pid_t pid, struct sp_enforce_result *res,
+                       struct sp_diag *diag)
+{
+	const struct phase_filter *f = &e->filters[e->initial];
+	struct sp_filter_request start = {
+	    .insns = f->insns,
+	    .len = f->len,
+	    .flags = INJECT_FLAGS,
+	    .refuse_io_uring = !sp_enforce_allows(f, "io_uring_enter"),
+	    .tag = e->initial,
+	};
+	struct sp_tracer_opts topts = {
+	    .attach_pid = pid,
+	    .start_filter = &start,
+	    .on_attached = on_attached,
+	};
+
+	memset(res, 0, sizeof(*res));
+	if (e->opts.complain)
+		return sp_diag_set(
+		    diag, ENOTSUP,
+		    "complain mode cannot attach: it learns from a launched program");
+	/* The layers are the launch's (sp_enforce_landlock_self, before execve): none here. */
+	sp_enforcer_drop_landlock(e);
+	e->attach_pid = pid;
+	return run_traced(e, &topts, NULL, res, diag);
 }

@@ -159,6 +159,7 @@ struct sp_enforcer {
 	pid_t graveyard[SP_ENFORCE_GRAVEYARD]; /* ring of exited processes, oldest first */
 	size_t n_graveyard, graveyard_head;
 	pid_t leader;     /* the launched program */
+	pid_t attach_pid; /* sp_enforcer_attach's process, 0 when launched */
 	bool leader_gone; /* and its exit was seen */
 	int leader_installed;
 

@@ -265,6 +265,10 @@ void tr_on_syscall_stop(struct sp_tracer *t, struct thread *th)
 		return; /* ESRCH: it died under us; wait4 reports it */
 	switch (si.op) {
 	case PTRACE_SYSCALL_INFO_ENTRY:
+		/* An attached runtime's init about to exec the program: its first filter
+		 * (attach.c). */
+		if (!th->req.insns)
+			tr_arm_start_filter(t, th, &si);
 		/* A filter is due: the call is re-issued under it, and its entry comes again. */
 		if (th->req.insns) {
 			tr_flush_unfinished(t, th);
@@ -360,6 +364,7 @@ void tr_on_exec_event(struct sp_tracer *t, struct thread *th)
 	unsigned long former = (unsigned long)th->tid;
 	struct thread *old;
 
+	tr_start_at_exec(t, th);
 	ptrace(PTRACE_GETEVENTMSG, th->tid, 0, &former);
 	if ((pid_t)former != th->tid) {
 		/*

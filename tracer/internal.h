@@ -112,6 +112,7 @@ struct thread {
 	 */
 	struct filter_request req;
 	bool detach_after; /* sp_tracer_detach_thread_after: let go after this stop */
+	bool start_armed;  /* opts->start_filter was asked for it at an execve entry (attach.c) */
 };
 
 struct sp_tracer {
@@ -162,7 +163,19 @@ void tr_on_thread_gone(struct sp_tracer *t, struct thread *th, int status);
 /* launch.c */
 int tr_probe_syscall_info(struct sp_diag *diag);
 int tr_launch(struct sp_tracer *t, struct sp_diag *diag, int *err_fd);
+
+/* attach.c: every thread of opts->attach_pid seized (opts->on_attached told). */
 int tr_attach(struct sp_tracer *t, struct sp_diag *diag);
+/*
+ * attach.c, at th's syscall-entry stop (si) with no filter asked for:
+ * with opts->start_filter, an execve of the attached process before its
+ * program runs gets that filter now (no_new_privs set first), so that
+ * the caller hands it over at this very stop.
+ */
+void tr_arm_start_filter(struct sp_tracer *t, struct thread *th,
+                         const struct __ptrace_syscall_info *si);
+/* attach.c, at the exec event of th: the attached process's program starts here. */
+void tr_start_at_exec(struct sp_tracer *t, const struct thread *th);
 
 /*
  * quiesce.c: holds every task that shares self's memory (self's process

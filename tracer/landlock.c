@@ -484,3 +484,44 @@ out:
 	free(b.backup);
 	return rc;
 }
+
+int sp_inject_no_new_privs(pid_t tid, struct sp_landlock_outcome *out, struct sp_diag *why)
+{
+	struct borrowed b = {.tid = tid, .out = out};
+	uint64_t all = ~(uint64_t)0;
+	long r = 0;
+	int rc, prc;
+
+	memset(out, 0, sizeof(*out));
+	if (ptrace(PTRACE_GETREGS, tid, 0, &b.saved) < 0)
+		return sp_diag_set(why, errno, "cannot read thread %d's registers: %s", tid,
+		                   strerror(errno));
+	rc = classify_stop(&b);
+	if (rc < 0 || !b.at_entry)
+		return sp_diag_set(why, ENOTSUP, "thread %d is not at an x86-64 syscall-entry stop",
+		                   tid);
+	/* No memory is borrowed: the call's arguments are all in registers. */
+	if (ptrace(PTRACE_GETSIGMASK, tid, (void *)sizeof(b.saved_mask), &b.saved_mask) < 0 ||
+	    ptrace(PTRACE_SETSIGMASK, tid, (void *)sizeof(all), &all) < 0)
+		return sp_diag_set(why, errno, "cannot block thread %d's signals: %s", tid,
+		                   strerror(errno));
+	rc = call(&b, SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, &r);
+	if (out->gone)
+		return sp_diag_set(why, ESRCH, "thread %d died during the injected prctl()", tid);
+	if (rc < 0)
+		sp_diag_set(why, -rc, "the injected prctl(PR_SET_NO_NEW_PRIVS) failed: %s",
+		            strerror(-rc));
+	else if (r != 0)
+		rc = sp_diag_set(why, EPERM, "prctl(PR_SET_NO_NEW_PRIVS) returned %ld%s%s", r,
+		                 r < 0 ? ": " : "", r < 0 ? strerror((int)-r) : "");
+	prc = put_back(&b);
+	if (prc < 0 && rc == 0)
+		rc = sp_diag_set(why, -prc, "cannot restore thread %d: %s", tid, strerror(-prc));
+	if (!out->gone &&
+	    ptrace(PTRACE_SETSIGMASK, tid, (void *)sizeof(b.saved_mask), &b.saved_mask) < 0 &&
+	    rc == 0)
+		rc = sp_diag_set(why, errno, "cannot restore thread %d's signal mask", tid);
+	if (!out->gone && out->pending_signal)
+		syscall(SYS_tkill, tid, out->pending_signal);
+	return rc;
+}

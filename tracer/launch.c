@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Getting tracees: launching a program seized before its execve, or
- * attaching to every thread of a running process.
+ * Getting tracees: launching a program seized before its execve
+ * (attaching to a running process is attach.c's).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -210,100 +209,6 @@ int tr_launch(struct sp_tracer *t, struct sp_diag *diag, int *err_fd)
 	if (!tr_thread_add(t, child, child))
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	kill(child, SIGCONT);
-	return 0;
-}
-
-/* ---- attaching ---- */
-
-/*
- * Why PTRACE_SEIZE said EPERM, as far as /proc tells: a clause for the
- * message, in the caller's hint[n] (or a constant string).
- */
-static const char *seize_refusal_hint(pid_t tid, int err, char *hint, size_t n)
-{
-	char path[64], line[256], exe[16];
-	pid_t tracer = 0;
-	FILE *f;
-
-	if (err != EPERM)
-		return "";
-	snprintf(path, sizeof(path), "/proc/%d/exe", tid);
-	if (readlink(path, exe, sizeof(exe)) < 0 && errno == ENOENT)
-		return " (a kernel thread)";
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
-			break;
-	if (f)
-		fclose(f);
-	if (tracer > 0) {
-		snprintf(hint, n, " (already traced by process %d)", tracer);
-		return hint;
-	}
-	return geteuid() == 0 ? " (refused by the kernel's ptrace policy)"
-	                      : " (needs root or CAP_SYS_PTRACE)";
-}
-
-static int seize_all_threads(struct sp_tracer *t, pid_t pid, struct sp_diag *diag)
-{
-	char dirpath[64];
-	bool added;
-
-	snprintf(dirpath, sizeof(dirpath), "/proc/%d/task", pid);
-	/* Threads created while we attach show up on the next pass; stop when a pass adds none. */
-	do {
-		DIR *dir = opendir(dirpath);
-		struct dirent *de;
-
-		if (!dir)
-			return sp_diag_set(diag, errno == ENOENT ? ESRCH : errno,
-			                   "cannot attach to %d: %s", pid,
-			                   strerror(errno == ENOENT ? ESRCH : errno));
-		added = false;
-		while ((de = readdir(dir))) {
-			pid_t tid = (pid_t)atoi(de->d_name);
-
-			if (tid <= 0 || tr_thread_find(t, tid))
-				continue;
-			if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SP_SEIZE_OPTIONS) < 0) {
-				int err = errno;
-				char hint[96];
-
-				if (err == ESRCH && tid != pid)
-					continue; /* a thread that just exited */
-				closedir(dir);
-				return sp_diag_set(
-				    diag, err, "cannot attach to %d: %s%s", pid, strerror(err),
-				    seize_refusal_hint(tid, err, hint, sizeof(hint)));
-			}
-			if (!tr_thread_add(t, tid, pid)) {
-				closedir(dir);
-				return sp_diag_set(diag, ENOMEM, "out of memory");
-			}
-			/* PTRACE_SYSCALL needs a ptrace-stop to act on. */
-			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
-			added = true;
-		}
-		closedir(dir);
-	} while (added);
-	return 0;
-}
-
-int tr_attach(struct sp_tracer *t, struct sp_diag *diag)
-{
-	pid_t pid = t->opts->attach_pid;
-	int rc;
-
-	if (pid <= 0 || kill(pid, 0) < 0)
-		return sp_diag_set(diag, ESRCH, "cannot attach to %d: %s", pid, strerror(ESRCH));
-	if (sp_proc_tgid(pid) != pid)
-		return sp_diag_set(diag, ESRCH, "cannot attach to %d: not a process id", pid);
-	rc = seize_all_threads(t, pid, diag);
-	if (rc < 0)
-		return rc; /* the threads seized so far are let go on the way out */
-	t->leader = pid;
-	t->recording = true;
 	return 0;
 }
 

@@ -95,6 +95,8 @@ struct sp_enforcer_opts {
 	/* No Landlock layers, whatever the policy has (docs/run.md). */
 	bool no_landlock;
 	void (*on_note)(void *ctx, const struct sp_enforce_note *note);
+	/* sp_enforcer_attach: every thread of the process is seized (it may be started now). */
+	void (*on_attached)(void *ctx);
 	void *ctx;
 };
 
@@ -139,6 +141,24 @@ struct sp_enforce_result {
  */
 int sp_enforcer_run(struct sp_enforcer *e, char *const *argv, struct sp_enforce_result *res,
                     struct sp_diag *diag);
+
+/*
+ * Attaches to process pid, which has not exec'd its program yet (a
+ * container runtime's init waiting to exec the entrypoint, after
+ * `runc create` or from a createRuntime hook), and runs it under the
+ * policy from its next execve: that execve is made under the initial
+ * phase's filter (no_new_privs set first where the process lacks it),
+ * then every phase is enforced as under sp_enforcer_run.  Nothing the
+ * process does before that execve is the program's.  opts->on_attached
+ * is called once every thread is seized.  0 with *res when the process
+ * has ended (res->failed > 0: the filter could not be handed over and
+ * the process was killed before its program ran), or -errno with diag:
+ * -ESRCH/-EPERM when it cannot attach (every thread seized so far is let
+ * go, running and not stopped), -ENOTSUP in complain mode.  The policy's
+ * Landlock layers are not applied.
+ */
+int sp_enforcer_attach(struct sp_enforcer *e, pid_t pid, struct sp_enforce_result *res,
+                       struct sp_diag *diag);
 
 /* Async-signal-safe: forwards signo to the program (SIGINT, SIGTERM, SIGHUP of `run`). */
 void sp_enforcer_request_stop(int signo);

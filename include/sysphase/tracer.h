@@ -19,14 +19,30 @@
 #include <sys/types.h>
 
 struct sp_tracer;
+struct sp_filter_request;
 
 struct sp_tracer_opts {
 	char *const *argv; /* program to launch (argv[0] searched in PATH), or NULL */
 	pid_t attach_pid;  /* process to attach to when argv is NULL */
-	size_t strsize;    /* cap on decoded strings */
-	bool stack;        /* symbolised call stack per syscall */
-	bool stack_addrs;  /* with stack: module + offset per frame, no symbols (cheaper) */
-	bool entry_only;   /* SECCOMP_RET_TRACE: one stop per syscall, no exit values */
+
+	/*
+	 * With attach_pid: a process that has not exec'd its program yet (a
+	 * container runtime's init, waiting to exec the entrypoint).  Nothing
+	 * is delivered until its next successful execve; each thread of it
+	 * that enters execve or execveat first sets no_new_privs where
+	 * /proc says it lacks it (an injected prctl, verified), then gets
+	 * this filter at that entry stop through the verified hand-over of
+	 * sp_tracer_install_filter (on_handover reports it with its tag), and
+	 * makes its execve under it.  So the program never runs a single
+	 * instruction outside the filter.  NULL: attach as record -p does.
+	 */
+	const struct sp_filter_request *start_filter;
+	/* With attach_pid: called once every thread is seized, before any runs on under us. */
+	void (*on_attached)(void *ctx);
+	size_t strsize;   /* cap on decoded strings */
+	bool stack;       /* symbolised call stack per syscall */
+	bool stack_addrs; /* with stack: module + offset per frame, no symbols (cheaper) */
+	bool entry_only;  /* SECCOMP_RET_TRACE: one stop per syscall, no exit values */
 
 	/*
 	 * Runs in the launched child after it has been seized and before
@@ -250,6 +266,14 @@ struct sp_landlock_outcome {
  */
 int sp_inject_landlock(pid_t tid, const struct sp_landlock_request *req,
                        struct sp_landlock_outcome *out, struct sp_diag *why);
+
+/*
+ * Thread tid, at the syscall-entry stop of an x86-64 call, sets
+ * no_new_privs on itself (an injected prctl, registers only; tracer/
+ * landlock.c's mechanism) and is left at that entry stop as it was found.
+ * 0, or -errno with why; out->gone when it died meanwhile.
+ */
+int sp_inject_no_new_privs(pid_t tid, struct sp_landlock_outcome *out, struct sp_diag *why);
 
 /* Kills process pid with SIGKILL (a filter could not be installed). */
 void sp_tracer_kill_process(struct sp_tracer *tracer, pid_t pid);

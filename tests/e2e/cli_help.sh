@@ -16,7 +16,7 @@
 need_sysphase
 need python3
 
-CMDS="record phases export run report compare infer show help"
+CMDS="record phases export run hook report compare infer show help"
 
 # --- the parsers and the table agree ----------------------------------------------------
 for cmd in $CMDS; do

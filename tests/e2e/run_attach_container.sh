@@ -1,0 +1,170 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Phases from the host, without changing the image: a busybox httpd
+# container, recorded under runc, is enforced by attaching to its init
+# before it execs the entrypoint, for runc and crun, two ways:
+#   - `runc create`, then `sysphase run -p PID -- runc start ID`;
+#   - `sysphase hook` as the bundle's createRuntime hook.
+# Each time: the entrypoint holds the first phase's filter from its
+# execve (one more filter than the runtime's), no_new_privs set where the
+# bundle did not ask for it, it serves, and a request that makes httpd do
+# what the recording never saw (a CGI script: its connection child forks
+# and execs) is killed by SIGSYS and named by its host pid.  An attach
+# that cannot work (the process is traced already) exits 124, starts
+# nothing and leaves the process running.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_container.sh"
+need_sysphase
+need jq file curl runc
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (ptrace, runc)"; exit 77; }
+need_static_busybox
+trap '_container_cleanup; _e2e_cleanup' EXIT
+
+PORT=$(free_port)
+B="$T/bundle"
+make_bundle "$B" "[\"/bin/busybox\",\"httpd\",\"-f\",\"-p\",\"127.0.0.1:$PORT\",\"-h\",\"/www\"]"
+mkdir -p "$B/rootfs/www/cgi-bin"
+echo "hello from the container" >"$B/rootfs/www/index.html"
+printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho cgi\n' >"$B/rootfs/www/cgi-bin/x"
+chmod +x "$B/rootfs/www/cgi-bin/x"
+jq '.linux.namespaces |= map(select(.type != "network"))' "$B/config.json" >"$B/c" &&
+	mv "$B/c" "$B/config.json"
+cp "$B/config.json" "$T/config.base.json"
+
+serves() { curl -sf "http://127.0.0.1:$PORT/" 2>/dev/null | grep -q "hello from the container"; }
+
+# ---- the recording: runc run under record, two requests for static files ----
+set_seccomp "$B" - true
+CONTAINER_IDS+=("runc:rec-$$")
+runtime_argv runc "$B" "rec-$$"
+"$SYSPHASE" record -o "$T/httpd.trace" --rules generic -- "${RCMD[@]}" </dev/null \
+	>"$T/rec.out" 2>"$T/rec.err" &
+REC=$!
+track "$REC"
+wait_until 60 serves || { cat "$T/rec.err"; fail "recorded httpd never served"; exit 1; }
+serves || fail "second request"
+runc kill "rec-$$" KILL >/dev/null 2>&1 || true
+wait "$REC" || true
+runc delete -f "rec-$$" >/dev/null 2>&1 || true
+"$SYSPHASE" export "$T/httpd.trace" -o "$T/pol" >"$T/export.out" 2>&1 ||
+	{ cat "$T/export.out"; fail "export"; exit 1; }
+
+# create R ID: the container created (its init waits to exec httpd); its host pid in $CPID.
+create() {
+	local r=$1 id=$2
+	CONTAINER_IDS+=("$r:$id")
+	if [ "$r" = crun ]; then
+		runtime_argv crun "$B" "$id"
+		# runtime_argv's crun line with "run" made "create" (hybrid cgroups: lib_container.sh).
+		RCMD=("${RCMD[@]/crun run/crun create}")
+	else
+		RCMD=(runc create --bundle "$B" "$id")
+	fi
+	"${RCMD[@]}" </dev/null >"$T/create.out" 2>&1 || { cat "$T/create.out"; return 1; }
+	CPID=$("$r" state "$id" | jq .pid)
+}
+
+# filters_of PID: Seccomp_filters of the process (empty when gone).
+filters_of() { awk '/^Seccomp_filters:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+nnp_of() { awk '/^NoNewPrivs:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+execd() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = busybox ]; }
+
+# check_enforced LABEL LOG PID: serving under one filter more than the runtime's, the CGI
+# request killed and named by host pid in LOG.
+check_enforced() {
+	local label=$1 log=$2 pid=$3
+	if ! wait_until 60 serves; then
+		fail "$label: never served: $(tail -c 400 "$log")"
+		return
+	fi
+	pass "$label: serves"
+	check "$label: no_new_privs set in the entrypoint" test "$(nnp_of "$pid")" = 1
+	# The bundle has no linux.seccomp: every filter the entrypoint holds is one of the phases'.
+	check "$label: the entrypoint holds the phases' filters ($(filters_of "$pid"))" \
+		test "$(filters_of "$pid")" -ge 1
+	curl -s -m 10 "http://127.0.0.1:$PORT/cgi-bin/x" >"$T/cgi.out" 2>&1 || true
+	check "$label: the CGI request got no answer" not grep -q "^cgi" "$T/cgi.out"
+	if wait_until 30 grep -q "killed by SIGSYS" "$log"; then
+		local line killed
+		line=$(grep -m1 "killed by SIGSYS" "$log")
+		killed=$(echo "$line" | sed -n 's/^sysphase: process \([0-9]*\) .*/\1/p')
+		# A host pid: the container's own view starts at 1 (httpd is its PID 1) and
+		# stays small; the host's wrap around to 300 (the kernel's RESERVED_PIDS).
+		if [ -n "$killed" ] && [ "$killed" -ge 300 ] && [ "$killed" != "$pid" ]; then
+			pass "$label: the denial is named by host pid: $line"
+		else
+			fail "$label: the denial names no host pid: $line"
+		fi
+	else
+		fail "$label: no denial named: $(tail -c 600 "$log")"
+	fi
+	serves && pass "$label: httpd serves on after its child was killed" ||
+		fail "$label: httpd stopped serving"
+}
+
+for R in runc crun; do
+	command -v "$R" >/dev/null || { echo "$R: not installed, skipped"; continue; }
+	for NNP in true false; do
+		# ---- create, then run -p PID -- R start ID ----
+		cp "$T/config.base.json" "$B/config.json"
+		set_seccomp "$B" - "$NNP"
+		ID="att-$$-$R-$NNP"
+		create "$R" "$ID" || { fail "$R create"; continue; }
+		# The runtime sets no_new_privs itself only when the bundle asks for it.
+		[ "$NNP" = false ] && check "$R, noNewPrivileges false: the init has none before the attach" \
+			test "$(nnp_of "$CPID")" = 0
+		"$SYSPHASE" run --policy "$T/pol" -p "$CPID" -- "$R" start "$ID" \
+			>"$T/run.out" 2>"$T/run.err" &
+		RUN=$!
+		track "$RUN"
+		check_enforced "$R create + run -p, noNewPrivileges $NNP" "$T/run.err" "$CPID"
+		"$R" kill "$ID" KILL >/dev/null 2>&1 || true
+		rc=0
+		wait "$RUN" || rc=$?
+		check "$R run -p: the program's status, 137 ($rc)" test "$rc" = 137
+		"$R" delete -f "$ID" >/dev/null 2>&1 || true
+	done
+
+	# ---- the createRuntime hook ----
+	cp "$T/config.base.json" "$B/config.json"
+	set_seccomp "$B" - false
+	jq --arg s "$SYSPHASE" --arg p "$T/pol" --arg l "$T/hook-$R.log" \
+		'.hooks.createRuntime = [{path: $s, args: ["sysphase", "hook", "--policy", $p, "--log", $l]}]' \
+		"$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
+	ID="hook-$$-$R"
+	CONTAINER_IDS+=("$R:$ID")
+	runtime_argv "$R" "$B" "$ID"
+	"${RCMD[@]}" </dev/null >"$T/ctr.out" 2>"$T/ctr.err" &
+	CTR=$!
+	track "$CTR"
+	if wait_until 60 grep -qs "attached to process" "$T/hook-$R.log"; then
+		HPID=$(sed -n 's/.*attached to process \([0-9]*\).*/\1/p' "$T/hook-$R.log" | head -1)
+		check_enforced "$R createRuntime hook" "$T/hook-$R.log" "$HPID"
+	else
+		fail "$R hook: never attached: $(cat "$T/ctr.err" "$T/hook-$R.log" 2>/dev/null | tail -c 600)"
+	fi
+	"$R" kill "$ID" KILL >/dev/null 2>&1 || true
+	wait "$CTR" || true
+	"$R" delete -f "$ID" >/dev/null 2>&1 || true
+done
+
+# ---- an attach that cannot work: the init is traced already ----
+cp "$T/config.base.json" "$B/config.json"
+ID="busy-$$"
+create runc "$ID" || fail "runc create"
+strace -f -p "$CPID" -o /dev/null &
+STRACE=$!
+track "$STRACE"
+traced() { [ "$(tracer_pid "$CPID")" -gt 0 ] 2>/dev/null; }
+wait_until 30 traced || fail "strace did not attach"
+rc=0
+"$SYSPHASE" run --policy "$T/pol" -p "$CPID" -- runc start "$ID" >"$T/busy.out" 2>"$T/busy.err" || rc=$?
+check "traced already: exit 124 ($rc: $(cat "$T/busy.err"))" test "$rc" = 124
+check "traced already: one line" test "$(wc -l <"$T/busy.err")" = 1
+check "traced already: the start command was not run" test "$(runc state "$ID" | jq -r .status)" = created
+check "traced already: the process is not stopped" not state_is "$CPID" t T
+kill "$STRACE"
+wait "$STRACE" 2>/dev/null || true
+runc delete -f "$ID" >/dev/null 2>&1 || true
+
+finish
