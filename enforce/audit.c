@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/audit.h>
@@ -26,12 +27,29 @@
 
 #include "audit.h"
 
+#define LL_PENDING 32 /* Landlock ACCESS records waiting for their event's SYSCALL record */
+#define LL_DOMAINS 64 /* domains whose creator a DOMAIN record named */
+#define LL_WAIT_MS 200
+
+struct ll_pending {
+	bool used, complete;
+	long long at_ms; /* when it came (CLOCK_MONOTONIC) */
+	struct sp_audit_landlock rec;
+};
+
 struct sp_audit {
 	int fd;
 	bool netlink;
 	unsigned long long lost; /* overflows seen (ENOBUFS, EPIPE) */
 	/* Netlink messages are read in place as struct nlmsghdr: align for it. */
 	_Alignas(struct nlmsghdr) char buf[8192];
+	/* Landlock records (audit_landlock.c parses them), correlated by event serial. */
+	struct ll_pending pending[LL_PENDING];
+	struct {
+		uint64_t domain;
+		pid_t pid;
+	} domains[LL_DOMAINS];
+	size_t domains_head;
 };
 
 /* Each field the parser wants; `seen` bits catch repeats. */
@@ -212,6 +230,94 @@ static bool from_kernel_log(const char *rec, size_t n)
 	       memmem(rec, n, "type=1326 ", 10);
 }
 
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * A Landlock record: an ACCESS record waits (pending) for the SYSCALL
+ * record of its event, which names the task; a DOMAIN record names a
+ * domain's creator, the fallback when no SYSCALL record comes (a task
+ * without an audit context).  A full table drops the oldest pending one.
+ */
+static void ll_take(struct sp_audit *a, int type, const char *text, size_t n)
+{
+	struct sp_audit_landlock rec;
+	struct ll_pending *slot = NULL;
+
+	if (!sp_audit_parse_landlock(type, text, n, &rec))
+		return;
+	if (type == SP_AUDIT_LANDLOCK_DOMAIN) {
+		a->domains[a->domains_head].domain = rec.domain;
+		a->domains[a->domains_head].pid = rec.pid;
+		a->domains_head = (a->domains_head + 1) % LL_DOMAINS;
+		return;
+	}
+	for (size_t i = 0; i < LL_PENDING; i++) {
+		struct ll_pending *p = &a->pending[i];
+
+		if (type == AUDIT_SYSCALL && p->used && !p->complete &&
+		    p->rec.serial == rec.serial) {
+			p->rec.pid = rec.pid;
+			p->rec.nr = rec.nr;
+			p->complete = true;
+		}
+		if (type == SP_AUDIT_LANDLOCK_ACCESS &&
+		    (!slot || (slot->used && (!p->used || p->at_ms < slot->at_ms))))
+			slot = p;
+	}
+	if (!slot)
+		return;
+	if (slot->used)
+		a->lost++;
+	*slot = (struct ll_pending){.used = true, .at_ms = now_ms(), .rec = rec};
+}
+
+int sp_audit_next_landlock(struct sp_audit *a, struct sp_audit_landlock *out, bool flush)
+{
+	long long now = now_ms();
+
+	if (!a)
+		return 0;
+	for (size_t i = 0; i < LL_PENDING; i++) {
+		struct ll_pending *p = &a->pending[i];
+
+		if (!p->used || !(p->complete || flush || now - p->at_ms >= LL_WAIT_MS))
+			continue;
+		*out = p->rec;
+		p->used = false;
+		for (size_t d = 0; !out->pid && d < LL_DOMAINS; d++)
+			if (a->domains[d].pid && a->domains[d].domain == out->domain) {
+				out->pid = a->domains[d].pid;
+				out->pid_creator = true;
+			}
+		return 1;
+	}
+	return 0;
+}
+
+/* The record type of a /dev/kmsg line the kernel made ("audit: type=1423 audit(...)"), or 0. */
+static int kmsg_type(const char *rec, size_t n)
+{
+	unsigned long long prefix, type;
+	size_t digits = 0;
+	const char *t;
+
+	while (digits < n && rec[digits] >= '0' && rec[digits] <= '9')
+		digits++;
+	if (!(digits < n && rec[digits] == ',' &&
+	      parse_number(rec, digits, 10, 0xffffffff, &prefix) && prefix < 8))
+		return 0;
+	t = memmem(rec, n, " type=", 6);
+	if (!t || (size_t)(t - rec) + 10 > n || !parse_number(t + 6, 4, 10, 9999, &type))
+		return 0;
+	return (int)type;
+}
+
 int sp_audit_next(struct sp_audit *a, struct sp_audit_seccomp *rec)
 {
 	if (!sp_audit_available(a))
@@ -233,13 +339,23 @@ int sp_audit_next(struct sp_audit *a, struct sp_audit_seccomp *rec)
 		if (n <= 0)
 			return 0;
 		if (!a->netlink) {
+			int type = kmsg_type(a->buf, (size_t)n);
+
 			if (from_kernel_log(a->buf, (size_t)n) &&
 			    sp_audit_parse_seccomp(a->buf, (size_t)n, rec))
 				return 1;
+			if (type == SP_AUDIT_LANDLOCK_ACCESS || type == SP_AUDIT_LANDLOCK_DOMAIN ||
+			    type == AUDIT_SYSCALL)
+				ll_take(a, type, a->buf, (size_t)n);
 			continue;
 		}
 		/* Only the kernel (port 0) speaks for the audit subsystem. */
-		if (from.nl_pid != 0 || (size_t)n < NLMSG_HDRLEN || nh->nlmsg_type != AUDIT_SECCOMP)
+		if (from.nl_pid != 0 || (size_t)n < NLMSG_HDRLEN)
+			continue;
+		if (nh->nlmsg_type == SP_AUDIT_LANDLOCK_ACCESS ||
+		    nh->nlmsg_type == SP_AUDIT_LANDLOCK_DOMAIN || nh->nlmsg_type == AUDIT_SYSCALL)
+			ll_take(a, nh->nlmsg_type, a->buf + NLMSG_HDRLEN, (size_t)n - NLMSG_HDRLEN);
+		if (nh->nlmsg_type != AUDIT_SECCOMP)
 			continue;
 		if (sp_audit_parse_seccomp(a->buf + NLMSG_HDRLEN, (size_t)n - NLMSG_HDRLEN, rec))
 			return 1;

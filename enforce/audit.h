@@ -22,6 +22,15 @@ void sp_audit_close(struct sp_audit *a);
 /* The next seccomp record already there (never blocks): 1, or 0 when none is waiting. */
 int sp_audit_next(struct sp_audit *a, struct sp_audit_seccomp *rec);
 
+/*
+ * The next Landlock denial the records read so far by sp_audit_next tell
+ * (audit_landlock.c): 1 with *out, its pid from the SYSCALL record of its
+ * event, else (after a moment, or with flush) from the DOMAIN record of its
+ * domain (pid_creator), else 0.  Called by the thread that calls
+ * sp_audit_next.
+ */
+int sp_audit_next_landlock(struct sp_audit *a, struct sp_audit_landlock *out, bool flush);
+
 /* Waits up to ms milliseconds for more records: true when some may be readable. */
 bool sp_audit_wait(struct sp_audit *a, int ms);
 

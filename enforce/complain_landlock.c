@@ -657,6 +657,9 @@ int sp_complain_landlock_write(struct sp_enforcer *e, struct sp_diag *diag)
 
 void sp_complain_landlock_free(struct sp_enforcer *e)
 {
+	free(e->llq);
+	e->llq = NULL;
+	e->llq_len = 0;
 	if (!e->ll_sim)
 		return;
 	for (size_t b = 0; b < LL_SIM_BUCKETS; b++)
@@ -728,6 +731,73 @@ int sp_enforce_landlock_denied(struct sp_enforcer *e, const struct thr *t,
 		nt.object = obj;
 		nt.rights = acc;
 		nt.err = ev->err;
+		sp_enforce_note(e, &nt);
+	}
+	return 0;
+}
+
+/*
+ * The kernel's blockers ("fs.read_file,fs.make_reg", "net.bind_tcp",
+ * "scope.signal") as one need: kind, rights; false when none is Landlock's
+ * as sysphase knows it.
+ */
+static bool need_of_record(const struct sp_audit_landlock *rec, struct need *nd)
+{
+	char list[sizeof(rec->blockers)], *save = NULL;
+
+	memset(nd, 0, sizeof(*nd));
+	nd->port = rec->port;
+	snprintf(list, sizeof(list), "%s", rec->blockers);
+	for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "fs.", 3) && sp_ll_fs_parse(tok + 3)) {
+			nd->kind = LL_FS;
+			nd->rights |= sp_ll_fs_parse(tok + 3);
+		} else if (!strncmp(tok, "net.", 4) && sp_ll_net_parse(tok + 4)) {
+			nd->kind = LL_NET;
+			nd->rights |= sp_ll_net_parse(tok + 4);
+		} else if (!strncmp(tok, "scope.", 6) && sp_ll_scope_parse(tok + 6)) {
+			nd->kind = LL_SCOPE;
+			nd->rights |= sp_ll_scope_parse(tok + 6);
+		}
+	}
+	/* Making, removing and moving names: the kernel names the directory. */
+	nd->dir = nd->kind == LL_FS && (nd->rights & ~(SP_LL_FS_FILE | SP_LL_FS_READ_DIR));
+	snprintf(nd->path, sizeof(nd->path), "%s", rec->object[0] ? rec->object : "?");
+	return nd->rights != 0;
+}
+
+int sp_enforce_landlock_records(struct sp_enforcer *e)
+{
+	struct sp_audit_landlock rec;
+
+	while (sp_records_next_landlock(e, &rec)) {
+		struct proc *p = sp_proc_find(e, rec.pid);
+		char obj[PATH_MAX + 48], acc[256];
+		struct sp_enforce_note nt = {.kind = SP_NOTE_LANDLOCK, .by_kernel = true};
+		struct need nd;
+		bool fresh = false;
+
+		/* Records of the whole machine: only our processes' are named. */
+		if (!p || !need_of_record(&rec, &nd) || p->installed < 0)
+			continue;
+		if (note(e, 0, 0, p->installed, &nd, nd.rights,
+		         &(struct sp_event){.abi = SP_ABI_X86_64, .nr = rec.nr, .ts = -1},
+		         &fresh) < 0)
+			return -ENOMEM;
+		if (!fresh)
+			continue;
+		object_name(&nd, nd.rights, obj, sizeof(obj), acc, sizeof(acc));
+		if (rec.pid_creator) /* no SYSCALL record: the domain's creator, or a child of it */
+			snprintf(obj + strlen(obj), sizeof(obj) - strlen(obj),
+			         " (by it or a child it forked)");
+		nt.pid = p->pid;
+		nt.comm = p->comm;
+		nt.phase = sp_enforce_phase_name(e, p->installed);
+		nt.syscall = rec.nr >= 0 ? sp_syscall_name(SP_ABI_X86_64, rec.nr) : NULL;
+		nt.abi = SP_ABI_X86_64;
+		nt.nr = rec.nr;
+		nt.object = obj;
+		nt.rights = acc;
 		sp_enforce_note(e, &nt);
 	}
 	return 0;

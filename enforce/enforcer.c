@@ -127,6 +127,7 @@ static void audit_scan(struct sp_enforcer *e)
 		return;
 	while (sp_records_next(e, &r))
 		report_audit_record(e, &r.rec);
+	sp_enforce_landlock_records(e);
 	report_lost_records(e);
 }
 

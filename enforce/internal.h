@@ -105,6 +105,7 @@ struct sp_record {
 };
 
 #define SP_RECORD_QUEUE 16384 /* records kept between two events; more are lost, and said */
+#define SP_LL_RECORDS   64    /* Landlock denials kept between two events (the same) */
 
 /*
  * Complain mode: per process id, the phases whose LOG filters its threads
@@ -177,8 +178,11 @@ struct sp_enforcer {
 	unsigned long long rq_dropped; /* under lock: records the full queue could not take */
 	unsigned long long audit_lost; /* under lock: the socket's overflows, as the reader saw */
 	unsigned long long lost_noted; /* losses already reported */
-	pid_t marker_pid;              /* under lock: the barrier's child (records.c), 0 none */
-	bool marker_seen;              /* under lock: its record came: all before it are queued */
+	/* under lock: Landlock denials the kernel audited (records.c), a ring of SP_LL_RECORDS */
+	struct sp_audit_landlock *llq;
+	size_t llq_head, llq_len;
+	pid_t marker_pid; /* under lock: the barrier's child (records.c), 0 none */
+	bool marker_seen; /* under lock: its record came: all before it are queued */
 
 	char digest[80]; /* the policy's, which a complain log's header names */
 
@@ -246,12 +250,16 @@ int sp_complain_landlock_write(struct sp_enforcer *e, struct sp_diag *diag);
  */
 int sp_enforce_landlock_denied(struct sp_enforcer *e, const struct thr *t,
                                const struct sp_event *ev);
+/* run: the Landlock denials the kernel audited, named the same way (once each). */
+int sp_enforce_landlock_records(struct sp_enforcer *e);
 void sp_complain_landlock_free(struct sp_enforcer *e);
 
 /* records.c: the audit stream, drained by a thread into a queue. */
 void sp_records_start(struct sp_enforcer *e);
 void sp_records_stop(struct sp_enforcer *e); /* joins the thread; the queue stays readable */
 bool sp_records_next(struct sp_enforcer *e, struct sp_record *out);
+/* The next Landlock denial the kernel audited for run's layers (docs/run.md). */
+bool sp_records_next_landlock(struct sp_enforcer *e, struct sp_audit_landlock *out);
 bool sp_records_wait(struct sp_enforcer *e, int ms); /* true when one may be there */
 unsigned long long sp_records_lost(struct sp_enforcer *e);
 /*

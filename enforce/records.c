@@ -58,6 +58,47 @@ static void push(struct sp_enforcer *e, const struct sp_audit_seccomp *rec)
 	pthread_cond_signal(&e->rq_cond);
 }
 
+static bool pids_as_records_name_them(void);
+
+/*
+ * Queues the Landlock denials the kernel audited so far, when run puts
+ * layers on and records name our pids (the initial pid namespace); the
+ * caller holds the lock.  A full ring drops the newest, counted as lost.
+ */
+static void push_landlock(struct sp_enforcer *e, bool flush)
+{
+	struct sp_audit_landlock rec;
+
+	while (sp_audit_next_landlock(e->audit, &rec, flush)) {
+		if (!e->ll || e->ll_simulate || !pids_as_records_name_them())
+			continue;
+		if (!e->llq && !(e->llq = calloc(SP_LL_RECORDS, sizeof(*e->llq))))
+			return;
+		if (e->llq_len == SP_LL_RECORDS) {
+			e->rq_dropped++;
+			continue;
+		}
+		e->llq[(e->llq_head + e->llq_len++) % SP_LL_RECORDS] = rec;
+	}
+}
+
+bool sp_records_next_landlock(struct sp_enforcer *e, struct sp_audit_landlock *out)
+{
+	bool got = false;
+
+	pthread_mutex_lock(&e->lock);
+	if (!e->audit_thread_running)
+		push_landlock(e, false);
+	if (e->llq_len) {
+		*out = e->llq[e->llq_head];
+		e->llq_head = (e->llq_head + 1) % SP_LL_RECORDS;
+		e->llq_len--;
+		got = true;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return got;
+}
+
 static void *reader_main(void *opaque)
 {
 	struct sp_enforcer *e = opaque;
@@ -78,6 +119,7 @@ static void *reader_main(void *opaque)
 			pthread_mutex_unlock(&e->lock);
 		}
 		pthread_mutex_lock(&e->lock);
+		push_landlock(e, false);
 		e->audit_lost = sp_audit_lost(e->audit);
 		pthread_mutex_unlock(&e->lock);
 	}
@@ -106,6 +148,9 @@ void sp_records_stop(struct sp_enforcer *e)
 	/* What came meanwhile, read here now. */
 	while (sp_audit_next(e->audit, &rec))
 		push(e, &rec);
+	pthread_mutex_lock(&e->lock);
+	push_landlock(e, true);
+	pthread_mutex_unlock(&e->lock);
 }
 
 bool sp_records_next(struct sp_enforcer *e, struct sp_record *out)

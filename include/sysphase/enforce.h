@@ -184,4 +184,37 @@ struct sp_audit_seccomp {
  */
 int sp_audit_parse_seccomp(const char *text, size_t len, struct sp_audit_seccomp *out);
 
+/*
+ * The kernel's audit records of a Landlock denial (Linux 6.15+, when audit
+ * is enabled: docs/run.md): an AUDIT_LANDLOCK_ACCESS record (type 1423)
+ *   audit(1764400000.123:45): domain=195ba459b blockers=fs.read_file path="/etc/passwd" ...
+ * with, in the same event (the same serial), the AUDIT_SYSCALL record of
+ * the task (type 1300: pid, syscall) where the task has an audit context,
+ * and an AUDIT_LANDLOCK_DOMAIN record (type 1424: the domain's creator's
+ * pid) at a domain's first denial.
+ */
+#define SP_AUDIT_LANDLOCK_ACCESS 1423
+#define SP_AUDIT_LANDLOCK_DOMAIN 1424
+
+struct sp_audit_landlock {
+	int type;           /* 1423, 1424 or AUDIT_SYSCALL (1300) */
+	uint64_t serial;    /* the event's; records of one event share it */
+	uint64_t domain;    /* ACCESS, DOMAIN: the domain's id */
+	pid_t pid;          /* SYSCALL: the task; DOMAIN: the domain's creator; ACCESS: 0 unknown */
+	bool pid_creator;   /* ACCESS: pid is the domain's creator's (no SYSCALL record came) */
+	long nr;            /* SYSCALL: the call; -1 unknown */
+	char blockers[160]; /* ACCESS: "fs.read_file,fs.make_reg", "net.bind_tcp", "scope.signal" */
+	char object[4096];  /* ACCESS: the path, "" when none */
+	long port;          /* ACCESS: the TCP port, -1 none */
+};
+
+/*
+ * Parses len bytes of a record's text (its netlink payload, "audit(...):
+ * ..." with no NUL needed) of the given type: 1 with *out filled when it is
+ * a well-formed Landlock ACCESS, DOMAIN or SYSCALL record, 0 otherwise (a
+ * field twice, a field missing, bad numbers).  A hex-encoded path (the
+ * kernel's way with a space, quote or control byte) is decoded.
+ */
+int sp_audit_parse_landlock(int type, const char *text, size_t len, struct sp_audit_landlock *out);
+
 #endif /* SYSPHASE_ENFORCE_H */

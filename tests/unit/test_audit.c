@@ -107,12 +107,84 @@ static void test_prefixes(void **state)
 	assert_int_equal(sp_audit_parse_seccomp(NULL, 4, &(struct sp_audit_seccomp){0}), 0);
 }
 
+/* Landlock's records (Linux 6.15+): ACCESS, DOMAIN and the event's SYSCALL record. */
+static int parse_ll(int type, const char *text, struct sp_audit_landlock *rec)
+{
+	return sp_audit_parse_landlock(type, text, strlen(text), rec);
+}
+
+static void test_landlock_records(void **state)
+{
+	static struct sp_audit_landlock rec;
+
+	(void)state;
+	assert_int_equal(
+	    parse_ll(SP_AUDIT_LANDLOCK_ACCESS,
+	             "audit(1729738800.268:30): domain=195ba459b blockers=fs.read_file "
+	             "path=\"/etc/passwd\" dev=\"vda2\" ino=351",
+	             &rec),
+	    1);
+	assert_int_equal(rec.serial, 30);
+	assert_true(rec.domain == 0x195ba459bULL);
+	assert_string_equal(rec.blockers, "fs.read_file");
+	assert_string_equal(rec.object, "/etc/passwd");
+	assert_int_equal(rec.pid, 0);
+	assert_int_equal(rec.port, -1);
+	/* A path with a space is hex: decoded; a port of a net denial. */
+	assert_int_equal(parse_ll(SP_AUDIT_LANDLOCK_ACCESS,
+	                          "audit(1.2:31): domain=a blockers=fs.make_reg,fs.refer "
+	                          "path=2F746D702F6120622F dev=\"vda2\" ino=9",
+	                          &rec),
+	                 1);
+	assert_string_equal(rec.object, "/tmp/a b/");
+	assert_int_equal(parse_ll(SP_AUDIT_LANDLOCK_ACCESS,
+	                          "audit(1.2:32): domain=a blockers=net.bind_tcp lport=8080", &rec),
+	                 1);
+	assert_int_equal(rec.port, 8080);
+	/* kmsg's shape: the prefix before audit(...). */
+	assert_int_equal(parse_ll(SP_AUDIT_LANDLOCK_DOMAIN,
+	                          "5,77,99,-;audit: type=1424 audit(1.2:32): domain=a "
+	                          "status=allocated mode=enforcing pid=4242 uid=0 exe=\"/x\" "
+	                          "comm=\"x\"",
+	                          &rec),
+	                 1);
+	assert_int_equal(rec.pid, 4242);
+	assert_int_equal(parse_ll(AUDIT_SYSCALL,
+	                          "audit(1.2:32): arch=c000003e syscall=257 success=no exit=-13 "
+	                          "ppid=1 pid=4243 auid=0 comm=\"x\" exe=\"/x\"",
+	                          &rec),
+	                 1);
+	assert_int_equal(rec.pid, 4243);
+	assert_int_equal(rec.nr, 257);
+	assert_int_equal(rec.serial, 32);
+
+	static const struct {
+		int type;
+		const char *text;
+	} bad[] = {
+	    {SP_AUDIT_LANDLOCK_ACCESS, "domain=a blockers=fs.read_file"}, /* no serial */
+	    {SP_AUDIT_LANDLOCK_ACCESS, "audit(1.2:3): blockers=fs.read_file"},
+	    {SP_AUDIT_LANDLOCK_ACCESS, "audit(1.2:3): domain=a domain=b blockers=fs.read_file"},
+	    {SP_AUDIT_LANDLOCK_ACCESS, "audit(1.2:3): domain=a blockers=x path=\"a\"b\""},
+	    {SP_AUDIT_LANDLOCK_ACCESS, "audit(1.2:3): domain=a blockers=x path=2F0"},
+	    {SP_AUDIT_LANDLOCK_ACCESS, "audit(1.2:3): domain=a blockers=x path=2F00"},
+	    {SP_AUDIT_LANDLOCK_ACCESS, "audit(1.2:3): domain=a blockers=x lport=70000"},
+	    {SP_AUDIT_LANDLOCK_DOMAIN, "audit(1.2:3): domain=a status=deallocated pid=1"},
+	    {AUDIT_SYSCALL, "audit(1.2:3): syscall=2 pid=0"},
+	    {AUDIT_SYSCALL, "audit(1.2:3): syscall=2 pid=1 pid=2"},
+	    {AUDIT_SECCOMP, "audit(1.2:3): pid=1 arch=c000003e syscall=59 code=0x0"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (parse_ll(bad[i].type, bad[i].text, &rec) != 0)
+			fail_msg("took '%s'", bad[i].text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_netlink_record), cmocka_unit_test(test_kmsg_record),
-	    cmocka_unit_test(test_refused),        cmocka_unit_test(test_hostile_comm),
-	    cmocka_unit_test(test_prefixes),
+	    cmocka_unit_test(test_netlink_record), cmocka_unit_test(test_landlock_records),
+	    cmocka_unit_test(test_kmsg_record),    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_hostile_comm),   cmocka_unit_test(test_prefixes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
