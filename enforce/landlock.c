@@ -97,6 +97,26 @@ static void choose_probes(struct ll_run *all, size_t n, size_t i)
 	r->req.n_probes = k;
 }
 
+/* Adds to all (", "-separated names) the names of lost it lacks: every layer's loss is said. */
+static void lost_union(char *all, size_t n, const char *lost)
+{
+	char copy[256], *save = NULL;
+
+	snprintf(copy, sizeof(copy), "%s", lost);
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t len = strlen(all), tlen;
+		const char *at;
+		bool have = false;
+
+		tok += strspn(tok, " ");
+		tlen = strlen(tok);
+		for (at = strstr(all, tok); at && !have; at = strstr(at + 1, tok))
+			have = (at == all || at[-1] == ' ') && (at[tlen] == ',' || !at[tlen]);
+		if (!have && tlen)
+			snprintf(all + len, n - len, "%s%s", len ? ", " : "", tok);
+	}
+}
+
 int sp_enforce_landlock_load(struct sp_enforcer *e, struct sp_diag *diag)
 {
 	bool any = false;
@@ -117,6 +137,14 @@ int sp_enforce_landlock_load(struct sp_enforcer *e, struct sp_diag *diag)
 	if (!e->ll)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
 	e->ll_abi = sp_landlock_abi();
+	/*
+	 * For testing only (docs/run.md): SYSPHASE_LANDLOCK_ABI=N makes run
+	 * act as on a kernel whose Landlock ABI is at most N (0: none), to
+	 * exercise the best-effort fallback on this kernel.
+	 */
+	const char *cap = getenv("SYSPHASE_LANDLOCK_ABI");
+	if (cap && cap[0] >= '0' && cap[0] <= '9' && !cap[1] && cap[0] - '0' < e->ll_abi)
+		e->ll_abi = cap[0] - '0';
 	for (size_t i = 0; i < e->n_phases; i++) {
 		int pi = sp_policy_phase_index(e->policy, sp_rules_phase_name(e->rules, (int)i));
 		struct ll_run *r = &e->ll[i];
@@ -136,8 +164,7 @@ int sp_enforce_landlock_load(struct sp_enforcer *e, struct sp_diag *diag)
 		if (sp_landlock_layer_for_abi(&l, e->ll_abi, &r->layer, &r->owned, lost,
 		                              sizeof(lost)) < 0)
 			return sp_diag_set(diag, ENOMEM, "out of memory");
-		if (lost[0] && !e->ll_lost[0])
-			snprintf(e->ll_lost, sizeof(e->ll_lost), "%s", lost);
+		lost_union(e->ll_lost, sizeof(e->ll_lost), lost);
 		if (sp_landlock_layer_empty(&r->layer))
 			continue;
 		r->id = id;

@@ -15,13 +15,19 @@
 #          but not data/, not the planted www/leak -> secret outside, and
 #          no file is created in www.
 # A layer is a thread's: the probes run in the thread that changed phase.
+# Then, under --default-action errno (a seccomp denial is EPERM, a Landlock
+# one EACCES), writes, an exec and a TCP bind inside and outside what each
+# phase was seen doing; and the same layers on a kernel of an older ABI,
+# simulated with SYSPHASE_LANDLOCK_ABI (for testing: docs/run.md).
 
 . "$(dirname "$0")/lib.sh"
 need_sysphase
 RULES=$SRCDIR/tests/data/rules/landlock_phases.json
 PROG=$TRACEES/landlock_phases
 D=$T/app
-mkdir -p "$D/conf" "$D/logs" "$D/state" "$D/data" "$D/www"
+mkdir -p "$D/conf" "$D/logs" "$D/state" "$D/data" "$D/www" "$D/bin"
+printf 'not a program\n' >"$D/bin/garbage"
+chmod 755 "$D/bin/garbage"
 echo conf >"$D/conf/app.conf"
 for f in data/a.txt data/b.txt data/c.txt www/index.html www/other.html; do
 	echo "$f" >"$D/$f"
@@ -78,9 +84,68 @@ check "the state directory made anew under the layers holds the pid" test -s "$D
 check "no file was created in www" test ! -e "$D/www/new.txt"
 
 # The same run without Landlock opens everything: the EACCES above are the layers'.
+rm -rf "$D/state/run"
 "$SYSPHASE" run --no-landlock --policy "$T/pol/policy.json" -- "$PROG" "$D" --probe \
 	>"$T/run2.out" 2>"$T/run2.err"
 check "run --no-landlock exits 0" test $? -eq 0
 check "without Landlock serve reads the planted leak" grep -qx "probe serve www/leak: ok" "$T/run2.out"
 check "without Landlock serve reads secret.txt" grep -qx "probe serve secret.txt: ok" "$T/run2.out"
+
+# Write, execute, bind, before and after each phase.  setup may write its log and
+# bind (it does both); it executes only the program and its loader, so bin/garbage
+# is EACCES, not ENOEXEC.  work writes its pid file only, and may not bind TCP
+# although its filter has bind (for its unix socket).  serve writes nothing.
+# Where a phase's filter lacks the call, seccomp answers first (EPERM).
+probe_all() { # OUT [run options...]
+	local out=$1
+	shift
+	rm -rf "$D/state/run"
+	"$SYSPHASE" run --default-action errno "$@" --policy "$T/pol/policy.json" -- \
+		"$PROG" "$D" --probe-all >"$out" 2>"$out.err"
+}
+probe_all "$T/run3.out"
+check "run --default-action errno --probe-all exits 0" test $? -eq 0
+check "it finished" grep -q "landlock_phases: done" "$T/run3.out"
+expect3() {
+	check "$1 $2: $3" grep -qx "probe $1 $2: $3" "$T/run3.out"
+}
+expect3 setup "write logs/app.log" ok
+expect3 setup "write data/a.txt" EACCES
+expect3 setup "exec bin/garbage" EACCES
+expect3 setup "bind tcp" ok
+expect3 work "write logs/app.log" EACCES
+expect3 work "write data/a.txt" EACCES
+expect3 work "write state/run/pid" ok
+expect3 work "exec bin/garbage" EPERM
+expect3 work "bind tcp" EACCES
+expect3 work "www/new.txt" EACCES
+expect3 serve "write state/run/pid" EACCES
+expect3 serve "write logs/app.log" EACCES
+expect3 serve "exec bin/garbage" EPERM
+check "run names work's TCP bind as Landlock's" \
+	grep -q "in phase 'work': Landlock denied bind_tcp on TCP port 0 (bind: Permission denied)" \
+	"$T/run3.out.err"
+
+probe_all "$T/run4.out" --no-landlock
+check "without Landlock setup's exec reaches the kernel's format check (ENOEXEC)" \
+	grep -qx "probe setup exec bin/garbage: ENOEXEC" "$T/run4.out"
+check "without Landlock work binds TCP" grep -qx "probe work bind tcp: ok" "$T/run4.out"
+check "without Landlock work writes the log" grep -qx "probe work write logs/app.log: ok" \
+	"$T/run4.out"
+
+# An older ABI (simulated): before ABI 4 TCP ports are not enforced, files still are.
+SYSPHASE_LANDLOCK_ABI=3 probe_all "$T/run5.out"
+check "ABI 3: run exits 0" test $? -eq 0
+check "ABI 3: run says TCP ports are not enforced" \
+	grep -q "Landlock ABI (3) cannot enforce all of the policy's layers: not enforced: .*TCP ports" \
+	"$T/run5.out.err"
+check "ABI 3: work binds TCP" grep -qx "probe work bind tcp: ok" "$T/run5.out"
+check "ABI 3: work still cannot write the log" grep -qx "probe work write logs/app.log: EACCES" \
+	"$T/run5.out"
+check "ABI 3: serve still cannot read the leak" grep -qx "probe serve www/leak: EACCES" "$T/run5.out"
+# No Landlock at all (simulated): the filters alone, said in one line.
+SYSPHASE_LANDLOCK_ABI=0 probe_all "$T/run6.out"
+check "ABI 0: run exits 0" test $? -eq 0
+check "ABI 0: run says no layer is enforced" grep -q "this kernel has no Landlock" "$T/run6.out.err"
+check "ABI 0: serve reads the leak" grep -qx "probe serve www/leak: ok" "$T/run6.out"
 finish

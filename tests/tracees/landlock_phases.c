@@ -16,6 +16,15 @@
  * the test plants to a file outside DIR), secret.txt, and creating
  * www/new.txt.  Only openat is used for them: every phase's filter has it.
  *
+ * --probe-all adds probes that need calls some phases' filters lack (run
+ * it with --default-action errno: a seccomp denial is then EPERM, a
+ * Landlock one EACCES): writing logs/app.log, data/a.txt and
+ * state/run/pid (without creating), executing bin/garbage (a file of
+ * mode 0755 that is no program: ENOEXEC once the kernel let it be opened
+ * for execution) and binding a TCP socket on 127.0.0.1.  work also binds
+ * a unix socket (state/run/sock), so its filter has bind while no TCP bind
+ * is ever made from there.
+ *
  * --read=REL (repeatable) makes work also read DIR/REL, which the
  * recording never did: a held-out path for the complain -> merge ->
  * enforce loop (tests/e2e/run_landlock_complain.sh).
@@ -30,10 +39,11 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static const char *dir;
-static int probing;
+static int probing, probing_all;
 static const char *extra[4];
 static int n_extra;
 
@@ -92,8 +102,53 @@ static void try(const char *phase, const char *rel, int flags)
 	say("probe ", what, fd >= 0 ? ": ok" : -fd == EACCES ? ": EACCES" : ": other error");
 }
 
+static const char *errno_word(int err)
+{
+	return err == 0         ? "ok"
+	       : err == EACCES  ? "EACCES"
+	       : err == EPERM   ? "EPERM"
+	       : err == ENOEXEC ? "ENOEXEC"
+	                        : "other error";
+}
+
+static void say_probe(const char *phase, const char *what, int err)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "%s %s: %s", phase, what, errno_word(err));
+	say("probe ", line, "");
+}
+
+/* What the --probe-all probes need of write, execute and bind. */
+static void probes_all(const char *phase)
+{
+	static const char *const writes[] = {"logs/app.log", "data/a.txt", "state/run/pid"};
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	char path[1024], what[64];
+	int fd, err;
+
+	for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++) {
+		fd = open_in(writes[i], O_WRONLY | O_APPEND);
+		if (fd >= 0)
+			close(fd);
+		snprintf(what, sizeof(what), "write %s", writes[i]);
+		say_probe(phase, what, fd >= 0 ? 0 : -fd);
+	}
+	snprintf(path, sizeof(path), "%s/bin/garbage", dir);
+	execve(path, (char *[]){path, NULL}, (char *[]){NULL});
+	say_probe(phase, "exec bin/garbage", errno);
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	err = fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0 ? errno : 0;
+	if (fd >= 0)
+		close(fd);
+	say_probe(phase, "bind tcp", err);
+}
+
 static void probes(const char *phase)
 {
+	if (probing_all)
+		probes_all(phase);
 	if (!probing)
 		return;
 	try(phase, "conf/app.conf", O_RDONLY);
@@ -108,7 +163,8 @@ int main(int argc, char **argv)
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(addr);
-	int srv, cli, conn, fd;
+	struct sockaddr_un sun = {0};
+	int srv, cli, conn, fd, us;
 	char buf[16];
 	struct stat st;
 
@@ -120,6 +176,8 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		if (strcmp(argv[i], "--probe") == 0)
 			probing = 1;
+		else if (strcmp(argv[i], "--probe-all") == 0)
+			probing = probing_all = 1;
 		else if (strncmp(argv[i], "--read=", 7) == 0 && n_extra < 4)
 			extra[n_extra++] = argv[i] + 7;
 
@@ -147,6 +205,12 @@ int main(int argc, char **argv)
 	must_read("data/b.txt");
 	for (int i = 0; i < n_extra; i++)
 		must_read(extra[i]);
+	/* A unix socket bound in state/run: bind in work's filter, no TCP bind from here on. */
+	us = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/state/run/sock", dir);
+	if (us < 0 || bind(us, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		die("bind state/run/sock");
 	fd = open_in("state/run/pid", O_WRONLY | O_CREAT | O_TRUNC);
 	if (fd < 0 || write(fd, "1\n", 2) != 2)
 		die("state/run/pid");
