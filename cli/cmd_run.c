@@ -136,6 +136,7 @@ struct denial_seen {
 struct run_ctx {
 	const struct run_opts *o;
 	const char *prog;      /* for the next step's command line */
+	bool unnamed;          /* the engine said why denials cannot all be named */
 	struct attach_job job; /* -p */
 	bool attached;
 	struct denial_seen *seen;
@@ -231,8 +232,10 @@ static void print_denial(struct run_ctx *r, const struct sp_enforce_note *n)
 	next_step(r, next, sizeof(next));
 	if (n->nr < 0) {
 		sp_err("process %d (%s) in phase '%s': killed by SIGSYS (a syscall outside its "
-		       "filter; the kernel log names it)%s",
-		       n->pid, n->comm, n->phase, next);
+		       "filter%s)%s",
+		       n->pid, n->comm, n->phase,
+		       r->unnamed ? ", which cannot be named here" : "; the kernel log names it",
+		       next);
 		return;
 	}
 	sp_err("process %d (%s) in phase '%s': %s%s%s (%s nr %ld) %s%s", n->pid, n->comm, n->phase,
@@ -297,6 +300,16 @@ static void on_note(void *ctx, const struct sp_enforce_note *n)
 		break;
 	case SP_NOTE_LANDLOCK:
 		print_landlock(r, n);
+		break;
+	case SP_NOTE_UNNAMED:
+		r->unnamed = true;
+		if (!r->o->quiet)
+			sp_warn(
+			    "denials cannot all be named: %s.  A denied call of a thread followed "
+			    "with syscall stops is named from what sysphase sees; in a process "
+			    "followed by events alone or let go, a kill is said without its call "
+			    "and an EPERM or a logged call is not seen",
+			    n->reason);
 		break;
 	case SP_NOTE_RECORDS_LOST:
 		sp_warn("the kernel's audit stream overflowed %llu time%s: some denials (complain "

@@ -24,6 +24,7 @@
 #include <linux/audit.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "audit.h"
 
@@ -211,6 +212,26 @@ unsigned long long sp_audit_lost(const struct sp_audit *a)
 bool sp_audit_available(const struct sp_audit *a)
 {
 	return a && a->fd >= 0;
+}
+
+/*
+ * The kernel writes a record's pid as the initial PID namespace sees it
+ * (audit_log_task_info: task_tgid_nr), and that namespace's inode is the
+ * fixed PROC_PID_INIT_INO (include/linux/proc_ns.h).
+ */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
+
+const char *sp_audit_why_unnamed(const struct sp_audit *a)
+{
+	struct stat st;
+
+	if (!sp_audit_available(a))
+		return "no audit stream can be read here (the audit socket needs CAP_AUDIT_READ in "
+		       "the initial namespaces, and /dev/kmsg is not there or not readable)";
+	if (stat("/proc/self/ns/pid", &st) == 0 && st.st_ino != PROC_PID_INIT_INO)
+		return "the kernel's audit records name processes by the host's pids, which this "
+		       "PID namespace (a container's) does not see";
+	return NULL;
 }
 
 /*

@@ -43,4 +43,11 @@ unsigned long long sp_audit_lost(const struct sp_audit *a);
 /* Whether there is a source at all. */
 bool sp_audit_available(const struct sp_audit *a);
 
+/*
+ * Why the records cannot name the processes sysphase follows, one clause
+ * (no source; records in host pids, seen from a container's PID
+ * namespace), or NULL when they can.
+ */
+const char *sp_audit_why_unnamed(const struct sp_audit *a);
+
 #endif /* SYSPHASE_ENFORCE_AUDIT_H */

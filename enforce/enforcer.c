@@ -160,6 +160,17 @@ static bool audit_wait_for(struct sp_enforcer *e, struct proc *p, int limit_ms)
  * them, /dev/kmsg is closed to us): name what we saw ourselves, the
  * denied call the process was in when it died, or at least the phase.
  */
+/* Why the kernel's records cannot name our denials, said once a run. */
+static void say_unnamed(struct sp_enforcer *e)
+{
+	struct sp_enforce_note n = {.kind = SP_NOTE_UNNAMED, .comm = "", .reason = e->unnamed_why};
+
+	if (!e->unnamed_why || e->unnamed_noted)
+		return;
+	e->unnamed_noted = true;
+	sp_enforce_note(e, &n);
+}
+
 static void report_unlogged_kill(struct sp_enforcer *e, struct proc *p)
 {
 	struct sp_enforce_note n = {
@@ -173,6 +184,44 @@ static void report_unlogged_kill(struct sp_enforcer *e, struct proc *p)
 	    .how = SP_DENIED_KILLED,
 	};
 
+	p->named = true;
+	if (!p->denied)
+		say_unnamed(e);
+	sp_enforce_note(e, &n);
+}
+
+/*
+ * Where the kernel's records cannot name our processes (a container):
+ * a followed thread's call that its filter fails (ERRNO) or logs (LOG)
+ * is named from what ptrace saw, its verdict given by the filter it
+ * holds.  A kill is note_denied_call's.
+ */
+static void note_seen_denial(struct sp_enforcer *e, struct proc *p, const struct thr *t,
+                             const struct sp_event *ev)
+{
+	struct sp_enforce_note n = {.kind = SP_NOTE_DENIAL, .pid = p->pid, .comm = p->comm};
+	uint32_t verdict;
+
+	if (!e->unnamed_why || !ev->has_exit || t->installed < 0 ||
+	    !e->filters[t->installed].observed)
+		return;
+	verdict = sp_enforce_verdict(e, t->installed, ev);
+	if (!sp_enforce_violation(verdict, ev))
+		return;
+	switch (verdict & SECCOMP_RET_ACTION_FULL) {
+	case SECCOMP_RET_ERRNO:
+		n.how = SP_DENIED_EPERM;
+		break;
+	case SECCOMP_RET_LOG:
+		n.how = SP_DENIED_LOGGED;
+		break;
+	default:
+		return;
+	}
+	n.phase = sp_enforce_phase_name(e, t->installed);
+	n.abi = ev->abi;
+	n.nr = ev->nr;
+	n.syscall = ev->name;
 	p->named = true;
 	sp_enforce_note(e, &n);
 }
@@ -531,6 +580,8 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	}
 	if (ev->type == SP_EV_SYSCALL) {
 		note_denied_call(e, p, t, ev);
+		if (!e->opts.complain)
+			note_seen_denial(e, p, t, ev);
 		if (ev->err && sp_enforce_landlock_denied(e, t, ev) < 0)
 			return -ENOMEM;
 		rc = e->opts.complain ? sp_complain_step(e, tracer, t, ev) : 0;
@@ -651,6 +702,10 @@ static int run_traced(struct sp_enforcer *e, struct sp_tracer_opts *topts, char 
 	}
 	/* Denials of errno and log filters leave no other trace than their record. */
 	e->expect_records = e->opts.def != SP_ACTION_KILL || e->opts.graded;
+	/* Then a followed thread's are named from what ptrace sees, and the rest cannot be. */
+	e->unnamed_why = e->opts.complain ? NULL : sp_audit_why_unnamed(e->audit);
+	if (e->expect_records)
+		say_unnamed(e);
 	/*
 	 * Triggers fire as they did in record: stacks (symbolised: a stack
 	 * trigger tests function names) where a stack trigger may fire, and

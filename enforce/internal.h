@@ -148,7 +148,9 @@ struct sp_enforcer {
 	int initial;
 
 	struct sp_audit *audit;
-	bool expect_records; /* a denial may still be on its way to the kernel log */
+	bool expect_records;     /* a denial may still be on its way to the kernel log */
+	const char *unnamed_why; /* why the records cannot name our processes; NULL: they can */
+	bool unnamed_noted;      /* SP_NOTE_UNNAMED said */
 
 	struct phase_watch *watch; /* indexed by rules phase */
 	bool rules_need_stack;     /* some trigger looks at stacks */

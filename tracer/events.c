@@ -412,7 +412,9 @@ void tr_on_exec_event(struct sp_tracer *t, struct thread *th)
  * number; a thread another one's exit_group killed holds whatever it was
  * in): its entry is made now, from the registers, and delivered at the
  * thread's death like any call whose exit never comes.  Rules whose
- * trigger is exit_group then fire as when every call stops.
+ * trigger is exit_group then fire as when every call stops.  So is the
+ * call a filter killed it in (delivered as killed), which names the
+ * denial where no audit record can.
  */
 void tr_on_exit_event(struct sp_tracer *t, struct thread *th)
 {
@@ -420,6 +422,7 @@ void tr_on_exit_event(struct sp_tracer *t, struct thread *th)
 	struct user_regs_struct regs;
 	uint64_t args[6];
 	const char *name;
+	bool dead;
 	long nr;
 
 	if (!th->events_only || th->in_syscall || t->opts->entry_only)
@@ -429,7 +432,13 @@ void tr_on_exit_event(struct sp_tracer *t, struct thread *th)
 		return; /* ESRCH: it died under us */
 	nr = (long)regs.orig_rax;
 	name = sp_syscall_name(sp_abi_classify(si.arch, nr), nr);
-	if (!name || (strcmp(name, "exit_group") != 0 && strcmp(name, "exit") != 0))
+	/*
+	 * SECCOMP_MODE_DEAD: a filter killed it in this call, and
+	 * syscall_rollback left the call's registers for the core dump.
+	 * Where no audit record can name it (a container), this does.
+	 */
+	dead = sp_proc_seccomp_mode(th->pid, th->tid) == 3;
+	if (!dead && (!name || (strcmp(name, "exit_group") != 0 && strcmp(name, "exit") != 0)))
 		return;
 	if (sp_abi_classify(si.arch, nr) == SP_ABI_I386) {
 		/* int 0x80: arguments in ebx, ecx, edx, esi, edi, ebp (32 bits each). */
@@ -444,6 +453,7 @@ void tr_on_exit_event(struct sp_tracer *t, struct thread *th)
 	}
 	si.instruction_pointer = regs.rip;
 	fill_entry(t, th, &si, args, (uint64_t)nr);
+	th->entry.killed = dead;
 	th->in_syscall = true;
 }
 

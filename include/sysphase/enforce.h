@@ -32,6 +32,13 @@ enum sp_enforce_note_kind {
 	SP_NOTE_HANDOVER_FAILED, /* its next filter could not be installed or verified: killed */
 	SP_NOTE_RECORDS_LOST,    /* the kernel's audit stream overflowed: denials went unnamed */
 	SP_NOTE_LANDLOCK,        /* a Landlock layer denied an access (EACCES/EPERM, not a kill) */
+	/*
+	 * Once a run, when a denial may go unnamed: the kernel's records
+	 * cannot name the processes followed (reason says why: a container's
+	 * PID namespace, no audit access, no /dev/kmsg).  Denials are then
+	 * named from what the supervisor sees; those it cannot see are not.
+	 */
+	SP_NOTE_UNNAMED,
 };
 
 enum sp_denial_how {
@@ -54,7 +61,7 @@ struct sp_enforce_note {
 	long nr; /* -1: nothing names the call (no audit record, not seen) */
 	enum sp_denial_how how;
 
-	/* HANDOVER_FAILED: why, one clause ("thread 42 still holds 3 filters, not 4") */
+	/* HANDOVER_FAILED: why, one clause ("thread 42 still holds 3 filters, not 4"); UNNAMED */
 	const char *reason;
 
 	/*
