@@ -9,7 +9,7 @@ packages=(
 	strace python3 jq curl time nginx-light wrk bubblewrap runc busybox-static systemd
 	chromium golang-github-docker-docker-dev
 	redis-server redis-tools postgresql
-	crun podman qemu-user-static
+	crun podman qemu-user-static docker.io python3-yaml
 	haproxy dnsmasq-base unbound bind9-dnsutils memcached man-db
 )
 

@@ -76,3 +76,38 @@ _container_cleanup() {
 		"${e%%:*}" delete -f "${e#*:}" >/dev/null 2>&1 || true
 	done
 }
+
+# start_dockerd: a dockerd of the test's own (Debian's docker.io: dockerd and
+# its docker client side by side), its data root, exec root and socket in $T,
+# vfs storage, no iptables, no bridge; $DOCKER is the client for it, $DOCKERD_PID
+# its pid (stop_dockerd).  Skips (77) when dockerd is missing; 1 when it does
+# not come up.
+start_dockerd() {
+	local d
+	d=$(command -v dockerd || true)
+	[ -n "$d" ] || { echo "SKIP: dockerd is not installed (docker.io)"; exit 77; }
+	local cli
+	cli=$(dirname "$(readlink -f "$d")")/../bin/docker
+	[ -x "$cli" ] || cli=$(command -v docker || true)
+	[ -n "$cli" ] || { echo "SKIP: no docker client"; exit 77; }
+	mkdir -p "$T/dk"
+	"$d" --data-root "$T/dk/data" --exec-root "$T/dk/exec" --pidfile "$T/dk/pid" \
+		-H "unix://$T/dk/sock" --storage-driver vfs --iptables=false --ip6tables=false \
+		--bridge=none --ip-forward=false --ip-masq=false --userland-proxy=false \
+		--exec-opt native.cgroupdriver=cgroupfs >"$T/dk/log" 2>&1 &
+	DOCKERD_PID=$!
+	track "$DOCKERD_PID"
+	DOCKER=("$cli" -H "unix://$T/dk/sock")
+	_docker_up() { "${DOCKER[@]}" info >/dev/null 2>&1; }
+	wait_until 120 _docker_up || { tail -20 "$T/dk/log"; return 1; }
+}
+
+# stop_dockerd: TERM to the test's dockerd (it stops its containerd), then wait.
+stop_dockerd() {
+	[ -n "${DOCKERD_PID:-}" ] || return 0
+	kill -TERM "$DOCKERD_PID" 2>/dev/null || true
+	_dockerd_gone() { ! kill -0 "$DOCKERD_PID" 2>/dev/null; }
+	wait_until 60 _dockerd_gone || kill -KILL "$DOCKERD_PID" 2>/dev/null || true
+	wait "$DOCKERD_PID" 2>/dev/null || true
+	DOCKERD_PID=
+}
