@@ -273,8 +273,8 @@ setup_sqlite3() {
 # OpenSSH's sshd on a free port with keys of its own: NARROW is a key
 # scan, WIDE logs in (public key) and runs commands.  sshd forks and
 # re-execs itself for every connection, and its privilege-separated child
-# installs a seccomp sandbox of its own, which refuses the next filter
-# run injects: run kills it and says "a filter of the program's own".
+# installs a seccomp sandbox of its own, which refuses further filters:
+# run lets that child go with the filter of its phase and its own.
 setup_sshd() {
 	local d=$scratch/sshd
 	mkdir -p "$d" /run/sshd
@@ -332,7 +332,7 @@ PY
 denials() {
 	python3 - "$1" <<'PY'
 import json, sys
-seen = set()
+seen, answered = set(), set()
 for line in open(sys.argv[1], errors="replace"):
     try:
         v = json.loads(line)
@@ -340,9 +340,15 @@ for line in open(sys.argv[1], errors="replace"):
         continue
     # clone3 is ENOSYS under every filter run installs (its flags are out of
     # seccomp's sight) and glibc falls back to clone: not a denial that matters.
+    # A call answered by design (io_uring_setup's EPERM, "answer") is no
+    # denial either: listed with its answer, not counted.
     if v.get("type") == "violation" and v.get("syscall") != "clone3":
-        seen.add(v.get("syscall") or str(v.get("nr")))
-print(len(seen), ",".join(sorted(seen)) or "-")
+        name = v.get("syscall") or str(v.get("nr"))
+        if v.get("answer"):
+            answered.add(name + " (" + v["answer"] + ")")
+        else:
+            seen.add(name)
+print(len(seen), ",".join(sorted(seen) + sorted(answered)) or "-")
 PY
 }
 
@@ -395,7 +401,7 @@ for prog in ${*:-nginx redis postgres lighttpd memcached pyhttp haproxy node mar
 		*)
 			label="one merge"
 			"$sysphase" export --rules "$rules" "$dir/trace.jsonl" --merge "$dir/pol.log" \
-				-o "$dir/pol1" -f bpf >"$dir/merge.out" 2>&1
+				-o "$dir/pol1" --format bpf >"$dir/merge.out" 2>&1
 			;;
 		esac
 		[ "$prog" = nginx ] && stop_cmd="kill -QUIT \$(cat $stop_file)"

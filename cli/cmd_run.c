@@ -311,6 +311,15 @@ static void on_note(void *ctx, const struct sp_enforce_note *n)
 			    "and an EPERM or a logged call is not seen",
 			    n->reason);
 		break;
+	case SP_NOTE_SEALED:
+		sp_warn("process %d (%s)%s installed a seccomp filter of its own that refuses %s, "
+		        "so no further filter: it keeps the filter of phase '%s' and its own, not "
+		        "narrowed to '%s' (%s; said once per phase)",
+		        n->pid, n->comm, n->tid != n->pid ? " (a thread of it)" : "", n->reason,
+		        n->held_phase, n->phase,
+		        r->o->complain ? "complain mode judges its calls at its stops"
+		                       : "let go, as a thread that never leaves that phase");
+		break;
 	case SP_NOTE_RECORDS_LOST:
 		sp_warn("the kernel's audit stream overflowed %llu time%s: some denials (complain "
 		        "mode: some logged calls) are missing",

@@ -31,6 +31,14 @@
  * TSYNC: a filter goes to the thread whose phase it is.
  */
 #define INJECT_FLAGS SECCOMP_FILTER_FLAG_LOG
+/*
+ * The answers make no record: the supervisor judges those threads at
+ * their stops, and a record of theirs, drained after the thread took a
+ * LOG filter, would be blamed on the wrong phase.  (Where a LOG filter
+ * answers too, the newest filter of the same action is the one whose
+ * flag counts: kernel/seccomp.c, seccomp_run_filters.)
+ */
+#define ANSWER_FLAGS 0
 
 static size_t hash(pid_t pid, long nr, int phase)
 {
@@ -57,13 +65,18 @@ static struct complaint *complaint_get(struct sp_enforcer *e, pid_t pid, int pha
 	return c;
 }
 
-/* A call the supervisor saw, which the filter of phase does not list. */
-static int complain_seen(struct sp_enforcer *e, struct thr *t, int phase, const struct sp_event *ev)
+/*
+ * A call the supervisor saw, which the filter of phase does not list (or
+ * answers with errno answer, by design).
+ */
+static int complain_seen(struct sp_enforcer *e, struct thr *t, int phase, const struct sp_event *ev,
+                         int answer)
 {
 	struct complaint *c = complaint_get(e, t->pid, phase, ev->abi, ev->nr);
 
 	if (!c)
 		return -ENOMEM;
+	c->answer = answer;
 	if (c->count++ == 0 || !c->has_args) {
 		c->tid = t->tid;
 		c->first = ev->ts;
@@ -132,17 +145,48 @@ static uint64_t denying(const struct sp_enforcer *e, uint64_t held, const struct
 }
 
 /*
+ * The errno enforcing answers ev with by design where the policy decides
+ * it (io_uring_setup's EPERM, held back unless export --allow-io-uring),
+ * or 0.  Such a call is logged with its answer: the program tried it, got
+ * the answer and took its fallback, and the merge says what that means.
+ * clone3's ENOSYS is the same under every policy: not logged (no noise).
+ */
+static int decided_answer(const struct sp_event *ev)
+{
+	const char *name = ev->abi == SP_ABI_X86_64 ? sp_syscall_name(SP_ABI_X86_64, ev->nr) : NULL;
+
+	return sp_filter_graceful_fixed(name) ? 0 : sp_filter_graceful_errno(name);
+}
+
+/* The phases of the filters in held that answer ev with errno err. */
+static uint64_t answering(const struct sp_enforcer *e, uint64_t held, const struct sp_event *ev,
+                          int err)
+{
+	uint64_t out = 0;
+
+	for (int ph = 0; err && ph < (int)e->n_phases; ph++)
+		if ((held & (1ULL << ph)) && e->filters[ph].observed &&
+		    sp_enforce_verdict(e, ph, ev) == (SECCOMP_RET_ERRNO | (uint32_t)err))
+			out |= 1ULL << ph;
+	return out;
+}
+
+/*
  * Every filter t holds (or would hold) is judged, not only its phase's
  * (a process that execs keeps the filters of before): an entry in the
  * phase of each one that denies ev, but where a denial is covered by a
- * narrower one's (sp_enforce_blame).
+ * narrower one's (sp_enforce_blame).  A call they answer by design is
+ * logged the same way, with its answer.
  */
 static int judge(struct sp_enforcer *e, struct thr *t, const struct sp_event *ev)
 {
 	uint64_t blamed = sp_enforce_blame(e, denying(e, t->held, ev));
+	int answer = 0;
 
+	if (!blamed && (answer = decided_answer(ev)) != 0)
+		blamed = sp_enforce_blame(e, answering(e, t->held, ev, answer));
 	for (int ph = 0; blamed && ph < (int)e->n_phases; ph++)
-		if ((blamed & (1ULL << ph)) && complain_seen(e, t, ph, ev) < 0)
+		if ((blamed & (1ULL << ph)) && complain_seen(e, t, ph, ev, answer) < 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -154,11 +198,48 @@ static void take_phase(struct thr *t)
 	t->pending = -1;
 }
 
+/*
+ * Where a thread of the phase is followed by events alone, it gets the
+ * phase's LOG filter; everywhere else the simulator judges its calls and
+ * it holds the phase's answers only (answer_insns).
+ */
+static bool gets_log_filter(const struct sp_enforcer *e, int phase)
+{
+	return e->watch[phase].events_only && e->filters[phase].log_insns;
+}
+
+const struct sock_filter *sp_complain_initial_filter(const struct sp_enforcer *e, size_t *len,
+                                                     unsigned *flags)
+{
+	const struct phase_filter *f = &e->filters[e->initial];
+
+	*len = gets_log_filter(e, e->initial) ? f->log_len : f->answer_len;
+	*flags = gets_log_filter(e, e->initial) ? INJECT_FLAGS : ANSWER_FLAGS;
+	return gets_log_filter(e, e->initial) ? f->log_insns : f->answer_insns;
+}
+
+/*
+ * Whether phase to answers a call differently from phase from: a thread
+ * holds its phase's answers (or its LOG filter, which gives the same), so
+ * moving between two phases that answer alike needs no filter.  Answers
+ * only grow along the rules (filters nest): io_uring_setup allowed
+ * before, answered EPERM after.
+ */
+static bool answers_change(const struct sp_enforcer *e, int from, int to)
+{
+	const struct phase_filter *a = from >= 0 ? &e->filters[from] : NULL;
+	const struct phase_filter *b = &e->filters[to];
+
+	return !a || a->answer_len != b->answer_len ||
+	       memcmp(a->answer_insns, b->answer_insns, b->answer_len * sizeof(*b->answer_insns));
+}
+
 int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
                      const struct sp_event *ev)
 {
 	const struct phase_filter *f;
 	struct sp_filter_request req = {.flags = INJECT_FLAGS};
+	const char *refused;
 	int rc;
 
 	if (judge(e, t, ev) < 0 || sp_complain_landlock_judge(e, t, ev) < 0)
@@ -166,7 +247,25 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
 	if (t->pending < 0 || !ev->has_exit)
 		return 0;
 	f = &e->filters[t->pending];
-	if (!e->watch[t->pending].events_only || !f->log_insns) {
+	if (gets_log_filter(e, t->pending)) {
+		req.insns = f->log_insns;
+		req.len = f->log_len;
+	} else if (answers_change(e, t->installed, t->pending)) {
+		req.insns = f->answer_insns;
+		req.len = f->answer_len;
+		req.flags = ANSWER_FLAGS;
+	} else {
+		req.insns = NULL; /* nothing to install: the simulator judges */
+	}
+	/*
+	 * A filter of its own refuses further filters (own_filter.c): it
+	 * stays followed with stops, and the simulator judges its calls.
+	 */
+	if (req.insns && (refused = sp_enforce_sealed(e, t->tid, false)) != NULL) {
+		sp_enforce_note_sealed(e, t, refused);
+		req.insns = NULL;
+	}
+	if (!req.insns) {
 		/* What its process's filters logged so far is judged by them, not the next. */
 		if ((rc = sp_complain_drain(e)) < 0)
 			return rc;
@@ -174,8 +273,6 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
 		return 0;
 	}
 	/* At the thread's next syscall-entry stop; sp_complain_handed_over when done. */
-	req.insns = f->log_insns;
-	req.len = f->log_len;
 	req.tag = t->pending;
 	return sp_tracer_install_filter(tracer, t->tid, &req) == -ENOMEM ? -ENOMEM : 0;
 }
@@ -187,6 +284,8 @@ int sp_complain_handed_over(struct sp_enforcer *e, struct thr *t)
 	if (rc < 0)
 		return rc;
 	take_phase(t);
+	if (!gets_log_filter(e, t->installed))
+		return 0; /* its phase's answers: the simulator judges the rest */
 	t->logging |= 1ULL << t->installed;
 	return sp_complain_hold(e, t);
 }
@@ -223,10 +322,11 @@ static const struct log_holder *holder_of(const struct sp_enforcer *e, pid_t pid
 
 /*
  * A record's entry: in the phase of each held filter that denies the
- * call (sp_enforce_blame), else in each LOG filter's.
+ * call (sp_enforce_blame), else in each LOG filter's.  An answer by
+ * design (answer, an errno) goes in the phases of the filters that give it.
  */
 static int attribute(struct sp_enforcer *e, const struct sp_audit_seccomp *rec,
-                     const struct log_holder *h)
+                     const struct log_holder *h, int answer)
 {
 	struct sp_event ev = {.type = SP_EV_SYSCALL, .nr = rec->nr};
 	uint64_t phases;
@@ -234,7 +334,8 @@ static int attribute(struct sp_enforcer *e, const struct sp_audit_seccomp *rec,
 	ev.abi = sp_abi_classify(rec->arch, rec->nr);
 	ev.name = sp_syscall_name(ev.abi, rec->nr);
 	/* The record has no arguments: an argument-checked rule is judged on zeros. */
-	phases = sp_enforce_blame(e, denying(e, h->held, &ev));
+	phases = answer ? sp_enforce_blame(e, answering(e, h->held, &ev, answer))
+	                : sp_enforce_blame(e, denying(e, h->held, &ev));
 	if (!phases)
 		phases = h->logging;
 	for (int ph = 0; ph < (int)e->n_phases; ph++) {
@@ -248,6 +349,7 @@ static int attribute(struct sp_enforcer *e, const struct sp_audit_seccomp *rec,
 		if (c->count && !c->kernel)
 			continue; /* seen at a ptrace stop already: the kernel saw the same calls */
 		c->kernel = true;
+		c->answer = answer;
 		c->count++;
 	}
 	return 0;
@@ -264,13 +366,30 @@ int sp_complain_drain(struct sp_enforcer *e)
 	struct sp_record r;
 
 	while (sp_records_next(e, &r)) {
-		const struct log_holder *h;
-		int rc;
+		const struct log_holder *h = holder_of(e, r.rec.pid, r.ppid);
+		int answer = 0, rc;
 
-		if ((r.rec.code & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_LOG)
-			continue; /* clone3's ENOSYS, a hidden child's EPERM: not violations */
-		h = holder_of(e, r.rec.pid, r.ppid);
-		if (h && (rc = attribute(e, &r.rec, h)) < 0)
+		if (!h)
+			continue;
+		if ((r.rec.code & SECCOMP_RET_ACTION_FULL) == SECCOMP_RET_ERRNO) {
+			/*
+			 * The answer of a filter that gives it (clone3's ENOSYS, a
+			 * hidden child's EPERM are not violations): logged where the
+			 * policy decides it, from the threads of a LOG filter only (a
+			 * followed thread's call is judged at its stop, and its
+			 * record may come first).  The record holds the action,
+			 * not its errno: told by the number.
+			 */
+			struct sp_event ev = {.nr = r.rec.nr};
+
+			ev.abi = sp_abi_classify(r.rec.arch, r.rec.nr);
+			answer = h->logging ? decided_answer(&ev) : 0;
+			if (!answer)
+				continue;
+		} else if ((r.rec.code & SECCOMP_RET_ACTION_FULL) != SECCOMP_RET_LOG) {
+			continue;
+		}
+		if ((rc = attribute(e, &r.rec, h, answer)) < 0)
 			return rc;
 	}
 	return 0;
@@ -304,6 +423,7 @@ static int write_one(struct sp_enforcer *e, const struct complaint *c, struct sp
 	    .has_args = c->has_args,
 	    .site = c->site,
 	    .kernel = c->kernel,
+	    .answer = c->answer,
 	};
 
 	memcpy(out.args, c->args, sizeof(out.args));

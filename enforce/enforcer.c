@@ -270,7 +270,7 @@ void sp_enforce_fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, str
  * Thread t is let go once this event is handled: its detector state goes
  * now, its record when the tracer drops its entry (on_thread_gone).
  */
-static void let_go(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
+void sp_enforce_let_go(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
 {
 	t->let_go = true;
 	sp_tracer_detach_thread_after(tracer, t->tid);
@@ -289,7 +289,7 @@ static void took_phase(struct sp_enforcer *e, struct sp_tracer *tracer, struct t
 	if (p)
 		p->installed = t->installed;
 	if (e->filters[t->installed].detach)
-		let_go(e, tracer, t);
+		sp_enforce_let_go(e, tracer, t);
 }
 
 /*
@@ -310,6 +310,7 @@ static int install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, stru
 	    .tag = t->pending,
 	    .landlock = sp_enforce_landlock_request(e, t, t->pending),
 	};
+	const char *refused;
 
 	/*
 	 * The same program as the one held narrows nothing: stacking it again
@@ -319,6 +320,13 @@ static int install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, stru
 	if (held && !req.landlock && held->len == f->len &&
 	    memcmp(held->insns, f->insns, f->len * sizeof(*f->insns)) == 0) {
 		took_phase(e, tracer, t);
+		return 0;
+	}
+	/* A filter of its own refuses the hand-over: own_filter.c, docs/security.md. */
+	if ((refused = sp_enforce_sealed(e, t->tid, req.landlock != NULL)) != NULL) {
+		sp_enforce_note_sealed(e, t, refused);
+		t->pending = -1;
+		sp_enforce_let_go(e, tracer, t);
 		return 0;
 	}
 	return sp_tracer_install_filter(tracer, t->tid, &req) == -ENOMEM ? -ENOMEM : 0;
@@ -618,6 +626,7 @@ static int install_initial_filter(void *opaque)
 	const struct sp_enforcer *e = opaque;
 	const struct phase_filter *f = &e->filters[e->initial];
 	struct sock_fprog prog = {.len = (unsigned short)f->len, .filter = f->insns};
+	unsigned flags = INJECT_FLAGS;
 	int rc;
 
 	/*
@@ -632,12 +641,12 @@ static int install_initial_filter(void *opaque)
 	if (rc < 0)
 		return rc;
 	if (e->opts.complain) {
-		if (!e->watch[e->initial].events_only || !f->log_insns)
-			return 0;
-		prog.len = (unsigned short)f->log_len;
-		prog.filter = f->log_insns;
+		size_t len = 0;
+
+		prog.filter = (struct sock_filter *)sp_complain_initial_filter(e, &len, &flags);
+		prog.len = (unsigned short)len;
 	}
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, INJECT_FLAGS, &prog) < 0)
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog) < 0)
 		return -errno;
 	return 0;
 }

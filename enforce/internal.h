@@ -35,6 +35,14 @@ struct phase_filter {
 	 */
 	struct sock_filter *log_insns;
 	size_t log_len;
+	/*
+	 * Complain mode: what the enforced filter answers with an errno
+	 * (io_uring_setup EPERM, clone3 ENOSYS...), everything else allowed:
+	 * what a thread the supervisor judges itself holds, so that the
+	 * program takes the path it will take under enforcement.
+	 */
+	struct sock_filter *answer_insns;
+	size_t answer_len;
 	size_t n_allow;
 	struct sp_allow *allow; /* the enforce allowlist, sorted by name (nesting checks) */
 };
@@ -94,6 +102,7 @@ struct complaint {
 	uint64_t count;
 	double first;
 	bool has_args, kernel;
+	int answer; /* the errno enforcing answers it with by design, 0 for a denial */
 	uint64_t args[6];
 	char *site;
 };
@@ -155,6 +164,7 @@ struct sp_enforcer {
 	struct phase_watch *watch; /* indexed by rules phase */
 	bool rules_need_stack;     /* some trigger looks at stacks */
 	uint64_t unseen_noted;     /* phases the policy never saw, already noted */
+	uint64_t sealed_noted;     /* phases kept by a thread its own filter seals, already noted */
 
 	struct proc *procs[SP_ENFORCE_BUCKETS];
 	struct sp_tracer *tracer; /* during a run: the thread records hang on its entries */
@@ -234,6 +244,9 @@ int sp_complain_hold(struct sp_enforcer *e, const struct thr *t);
 /* The LOG filter sp_complain_step asked for is in: t takes its pending phase. */
 int sp_complain_handed_over(struct sp_enforcer *e, struct thr *t);
 int sp_complain_drain(struct sp_enforcer *e);
+/* Before execve: the program the initial phase's thread holds in complain mode, and its flags. */
+const struct sock_filter *sp_complain_initial_filter(const struct sp_enforcer *e, size_t *len,
+                                                     unsigned *flags);
 int sp_complain_finish(struct sp_enforcer *e, struct sp_diag *diag);
 void sp_complain_free(struct sp_enforcer *e);
 
@@ -271,8 +284,21 @@ unsigned long long sp_records_lost(struct sp_enforcer *e);
  */
 bool sp_records_barrier(struct sp_enforcer *e, int limit_ms);
 
+/*
+ * own_filter.c: the first call of a hand-over (the seccomp() that installs
+ * the next filter; with landlock, the calls of a Landlock layer too) that
+ * a filter thread tid installed itself would refuse, or NULL: none, or
+ * its filters cannot be read (no CAP_SYS_ADMIN, tid not stopped), when
+ * the hand-over is tried and fails closed.  tid must be in a ptrace stop.
+ */
+const char *sp_enforce_sealed(const struct sp_enforcer *e, pid_t tid, bool landlock);
+/* Says once per held phase that thread t keeps its filters, not narrowed to its pending phase. */
+void sp_enforce_note_sealed(struct sp_enforcer *e, const struct thr *t, const char *refused);
+
 /* enforcer.c, for complain.c: the engine's shared steps. */
 void sp_enforce_note(const struct sp_enforcer *e, struct sp_enforce_note *n);
+/* Thread t is let go once this event is handled (its detector state goes now). */
+void sp_enforce_let_go(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t);
 void sp_enforce_fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
                             const char *reason);
 /* Whether a filter's verdict on ev denies it (clone3's ENOSYS, by design, does not). */

@@ -347,6 +347,17 @@ static int build_phase_filter(struct sp_enforcer *e, int phase, struct sp_diag *
 			rc = prefix_userfaultfd_denial(&f->log_insns, &f->log_len,
 			                               deny_action(SP_ACTION_LOG));
 	}
+	if (rc == 0 && e->opts.complain) {
+		/* What a thread judged by the simulator holds: enforcing's errno answers. */
+		rc = sp_filter_build_answers(&spec, &sctx, diag);
+		if (rc < 0)
+			return rc;
+		rc = sp_filter_bpf(sctx, &f->answer_insns, &f->answer_len);
+		seccomp_release(sctx);
+		if (rc == 0 && !sp_enforce_allows(f, "userfaultfd"))
+			rc = prefix_userfaultfd_denial(&f->answer_insns, &f->answer_len,
+			                               deny_action(SP_ACTION_LOG));
+	}
 	if (rc == 0 && sp_bpf_check(f->insns, f->len) < 0)
 		rc = -EINVAL; /* the simulator must be able to run what the kernel would take */
 	if (rc < 0)
@@ -401,6 +412,7 @@ void sp_enforce_unload(struct sp_enforcer *e)
 	for (size_t i = 0; e->filters && i < e->n_phases; i++) {
 		free(e->filters[i].insns);
 		free(e->filters[i].log_insns);
+		free(e->filters[i].answer_insns);
 		free(e->filters[i].allow);
 	}
 	free(e->filters);

@@ -294,9 +294,10 @@ static int run_allowlist(const struct sp_filter_spec *spec, struct sp_allow **li
 static const struct {
 	const char *name;
 	int err;
+	bool fixed; /* no run filter allows it (run_allowlist), whatever the policy */
 } graceful[] = {
-    {"clone3", ENOSYS},
-    {"io_uring_setup", EPERM},
+    {"clone3", ENOSYS, true},
+    {"io_uring_setup", EPERM, false},
 };
 
 int sp_filter_graceful_errno(const char *name)
@@ -305,6 +306,14 @@ int sp_filter_graceful_errno(const char *name)
 		if (strcmp(graceful[i].name, name) == 0)
 			return graceful[i].err;
 	return 0;
+}
+
+bool sp_filter_graceful_fixed(const char *name)
+{
+	for (size_t i = 0; name && i < sizeof(graceful) / sizeof(*graceful); i++)
+		if (strcmp(graceful[i].name, name) == 0)
+			return graceful[i].fixed;
+	return false;
 }
 
 static bool listed(const struct sp_filter_spec *spec, const char *name)
@@ -467,6 +476,47 @@ int sp_filter_build(const struct sp_filter_spec *spec, scmp_filter_ctx *out, str
 	rc = 0;
 out:
 	free(sorted);
+	free(run_list);
+	if (ctx)
+		seccomp_release(ctx);
+	return rc;
+}
+
+int sp_filter_build_answers(const struct sp_filter_spec *spec, scmp_filter_ctx *out,
+                            struct sp_diag *diag)
+{
+	struct sp_filter_spec run_spec = *spec;
+	struct sp_allow *run_list = NULL;
+	scmp_filter_ctx ctx = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!spec->for_run || spec->arch != SP_ARCH_X86_64)
+		return sp_diag_set(diag, EINVAL, "answers are built for a run filter on x86-64");
+	rc = run_allowlist(spec, &run_list, &run_spec.n_allow, diag);
+	if (rc < 0)
+		return rc;
+	run_spec.allow = run_list;
+	/* The errno rules of the log default: a hidden child's clone gets EPERM there too. */
+	run_spec.def = SP_ACTION_LOG;
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx) {
+		rc = sp_diag_set(diag, ENOMEM, "libseccomp: cannot create a filter");
+		goto out;
+	}
+	/* Every other ABI is allowed too: the supervisor judges those calls itself. */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	if (rc < 0) {
+		rc = sp_diag_set(diag, -rc, "libseccomp: cannot set the bad-arch action: %s",
+		                 strerror(-rc));
+		goto out;
+	}
+	rc = add_run_rules(ctx, &run_spec, diag);
+	if (rc < 0)
+		goto out;
+	*out = ctx;
+	ctx = NULL;
+out:
 	free(run_list);
 	if (ctx)
 		seccomp_release(ctx);

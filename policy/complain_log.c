@@ -161,6 +161,8 @@ int sp_complain_write_entry(FILE *out, const struct sp_complaint *c, struct sp_d
 		    json_object_set_new(line, "site", c->site ? json_string(c->site) : json_null());
 	}
 	bad |= json_object_set_new(line, "seen", json_string(c->kernel ? "kernel" : "ptrace"));
+	if (c->answer > 0 && strerrorname_np(c->answer))
+		bad |= json_object_set_new(line, "answer", json_string(strerrorname_np(c->answer)));
 	if (bad) {
 		json_decref(line);
 		return sp_diag_set(diag, ENOMEM, "out of memory");

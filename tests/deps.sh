@@ -11,6 +11,7 @@ packages=(
 	redis-server redis-tools postgresql
 	crun podman qemu-user-static docker.io python3-yaml
 	haproxy dnsmasq-base unbound bind9-dnsutils memcached man-db
+	openssh-server openssh-client
 )
 
 missing=()

@@ -39,6 +39,13 @@ enum sp_enforce_note_kind {
 	 * named from what the supervisor sees; those it cannot see are not.
 	 */
 	SP_NOTE_UNNAMED,
+	/*
+	 * A thread holds a filter of its own that refuses the next hand-over
+	 * (reason: the call it refuses): it keeps the filter of held_phase and
+	 * its own, is not narrowed to phase, and is let go (complain mode:
+	 * judged at its stops).  Once per held phase and run.
+	 */
+	SP_NOTE_SEALED,
 };
 
 enum sp_denial_how {
@@ -53,7 +60,8 @@ struct sp_enforce_note {
 	const char *comm;  /* its command name, "" when unknown */
 	const char *phase; /* DENIAL: the phase whose filter it holds; UNSEEN_PHASE: the phase it
 	                      entered; HANDOVER_FAILED: the phase it was moving to */
-	const char *held_phase; /* UNSEEN_PHASE: the phase whose filter it keeps */
+	const char *held_phase; /* UNSEEN_PHASE, SEALED: the phase whose filter it keeps */
+	pid_t tid;              /* SEALED: the thread */
 
 	/* DENIAL */
 	const char *syscall; /* NULL when the number has no name */
@@ -61,7 +69,8 @@ struct sp_enforce_note {
 	long nr; /* -1: nothing names the call (no audit record, not seen) */
 	enum sp_denial_how how;
 
-	/* HANDOVER_FAILED: why, one clause ("thread 42 still holds 3 filters, not 4"); UNNAMED */
+	/* HANDOVER_FAILED: why, one clause ("thread 42 still holds 3 filters, not 4"); UNNAMED;
+	 * SEALED: the call its own filter refuses */
 	const char *reason;
 
 	/*

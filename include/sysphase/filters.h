@@ -177,6 +177,24 @@ int sp_arch_union(unsigned set, const struct sp_allow *in, size_t n, struct sp_a
  */
 int sp_filter_graceful_errno(const char *name);
 
+/*
+ * Whether name's graceful answer is the same under every policy: no run
+ * filter allows clone3 (clone is allowed in its place).  io_uring_setup's
+ * answer is the policy's (held back unless export --allow-io-uring).
+ */
+bool sp_filter_graceful_fixed(const char *name);
+
+/*
+ * What a run filter built from spec (for_run, x86-64) answers with an
+ * errno, and nothing else: every other call, of every ABI, is allowed.
+ * Complain mode installs it in a thread the supervisor judges itself, so
+ * that the program gets the answers enforcing would give (io_uring_setup's
+ * EPERM, clone3's ENOSYS, a hidden child's EPERM) and takes the same
+ * fallback it will take under enforcement.  The caller owns *out.
+ */
+int sp_filter_build_answers(const struct sp_filter_spec *spec, scmp_filter_ctx *out,
+                            struct sp_diag *diag);
+
 /* "SCMP_CMP_EQ" and so on (the OCI names), NULL for an invalid op. */
 const char *sp_cmp_name(enum scmp_compare op);
 

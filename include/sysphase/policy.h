@@ -418,6 +418,12 @@ struct sp_complaint {
 	uint64_t args[SP_MAX_ARGS];
 	const char *site; /* may be NULL */
 	bool kernel;      /* from an audit record, not a ptrace stop */
+	/*
+	 * Not a denial: the errno enforcing answers the call with by design
+	 * (sp_filter_graceful_errno(): io_uring_setup EPERM), which complain
+	 * mode gave too; written as "answer".  0 for a call it would deny.
+	 */
+	int answer;
 };
 
 /*

@@ -65,6 +65,13 @@ handover_killed() {
 		"$T/$1.err"
 }
 
+# sealed TAG KEPT NEXT: the one line of a thread whose own filter forbids
+# further filters: it keeps phase KEPT's filter and its own, not narrowed to NEXT.
+sealed() {
+	grep -Eq "^sysphase: warning: process [0-9]+ \([a-z_0-9]+\) installed a seccomp filter of its own that refuses seccomp, so no further filter: it keeps the filter of phase '$2' and its own, not narrowed to '$3'" \
+		"$T/$1.err"
+}
+
 # lines TAG: how many lines stderr holds.
 lines() {
 	grep -c . "$T/$1.err"

@@ -18,6 +18,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <linux/audit.h>
+#include <sched.h>
 #include <linux/seccomp.h>
 
 #include "sysphase/filters.h"
@@ -384,13 +386,59 @@ static void test_action_names(void **state)
 	assert_true(sp_action_scmp(SP_ACTION_ERRNO) == SCMP_ACT_ERRNO(EPERM));
 }
 
+/* What the answers filter of an allowlist says to one call, by the simulator. */
+static uint32_t answer_to(const struct sp_allow *allow, size_t n, uint32_t arch, int nr,
+                          uint64_t arg0)
+{
+	struct sp_filter_spec spec = {SP_ACTION_KILL, n, allow, .for_run = true};
+	struct seccomp_data sd = {.nr = nr, .arch = arch, .args = {arg0}};
+	struct sp_diag diag = {{0}};
+	struct sock_filter *insns;
+	uint32_t action = 0;
+	scmp_filter_ctx ctx;
+	size_t len;
+
+	assert_int_equal(sp_filter_build_answers(&spec, &ctx, &diag), 0);
+	assert_int_equal(sp_filter_bpf(ctx, &insns, &len), 0);
+	seccomp_release(ctx);
+	assert_int_equal(sp_bpf_run(insns, len, &sd, &action), 0);
+	free(insns);
+	return action;
+}
+
+/*
+ * Complain mode's answers: what a run filter answers with an errno (by
+ * design) and nothing else, every other call of every ABI allowed.
+ */
+static void test_answers(void **state)
+{
+	const struct sp_allow none[] = {{.name = "read"}};
+	const struct sp_allow uring[] = {{.name = "read"}, {.name = "io_uring_setup"}};
+
+	(void)state;
+	assert_true(answer_to(none, 1, AUDIT_ARCH_X86_64, SYS_io_uring_setup, 0) ==
+	            (SECCOMP_RET_ERRNO | EPERM));
+	assert_true(answer_to(uring, 2, AUDIT_ARCH_X86_64, SYS_io_uring_setup, 0) ==
+	            SECCOMP_RET_ALLOW);
+	assert_true(answer_to(uring, 2, AUDIT_ARCH_X86_64, SYS_clone3, 0) ==
+	            (SECCOMP_RET_ERRNO | ENOSYS));
+	assert_true(answer_to(none, 1, AUDIT_ARCH_X86_64, SYS_clone, CLONE_UNTRACED) ==
+	            (SECCOMP_RET_ERRNO | EPERM));
+	assert_true(answer_to(none, 1, AUDIT_ARCH_X86_64, SYS_clone, 0) == SECCOMP_RET_ALLOW);
+	assert_true(answer_to(none, 1, AUDIT_ARCH_X86_64, SYS_execve, 0) == SECCOMP_RET_ALLOW);
+	assert_true(answer_to(none, 1, AUDIT_ARCH_I386, 20, 0) == SECCOMP_RET_ALLOW);
+	assert_true(sp_filter_graceful_fixed("clone3"));
+	assert_false(sp_filter_graceful_fixed("io_uring_setup"));
+	assert_false(sp_filter_graceful_fixed("read"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cases),          cmocka_unit_test(test_unknown_name),
 	    cmocka_unit_test(test_pseudo_syscall), cmocka_unit_test(test_bad_conditions),
 	    cmocka_unit_test(test_deterministic),  cmocka_unit_test(test_action_names),
-	    cmocka_unit_test(test_too_long),
+	    cmocka_unit_test(test_too_long),       cmocka_unit_test(test_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
