@@ -218,9 +218,12 @@ static int learned_from(struct sp_landlock_collector *c, const struct sp_policy 
 
 	if (rc == 0)
 		rc = sp_complain_reader_open(log, &r, diag);
-	while (rc == 0 && (rc = sp_complain_reader_next(r, &ev, diag)) == 1)
+	/* A line read is 1: each turn starts again from 0, or the loop ends after one line. */
+	while (rc == 0 && (rc = sp_complain_reader_next(r, &ev, diag)) == 1) {
+		rc = 0;
 		if (!sp_complain_reader_landlock_simulated(r) || sp_complain_reader_kernel_only(r))
 			rc = sp_landlock_collector_learned(c, ev.phase, log);
+	}
 	sp_complain_reader_free(r);
 	r = NULL;
 	if (rc == 0)
