@@ -61,3 +61,26 @@ for ph in p["phases"]:
             print(c["name"])
 ' "$T/$1.pol/policy.json" "$2"
 }
+
+# landlock_summary NAME: per phase of NAME's policy, one line "PHASE: layer with N rules,
+# handled FS" (or "no file system: WHY", or "no layer: WHY"), for the test log and checks.
+landlock_summary() {
+	python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))
+for ph in p.get("landlock", {}).get("phases", []):
+    l = ph.get("layer")
+    if ph.get("no_file_system"):
+        print("%s: no file system: %s" % (ph["phase"], ph["no_file_system"]))
+    elif l:
+        print("%s: layer with %d rules, handled %s" % (ph["phase"], len(l["rules"]), ",".join(l["handled_fs"])))
+    else:
+        print("%s: no layer: %s" % (ph["phase"], ph.get("no_layer", "")))
+' "$T/$1.pol/policy.json"
+}
+
+# landlock_files NAME PHASE: whether PHASE's layer (or the one before it that it keeps)
+# restricts files: a layer with a file system part somewhere on NAME's policy for PHASE.
+landlock_files() {
+	landlock_summary "$1" | grep "^$2: layer with .* handled .*read_file" >/dev/null
+}
