@@ -64,6 +64,12 @@ struct sp_policy {
 	char **strs;
 };
 
+/* *arr holds at least need elements of size bytes (doubling): 0 or -ENOMEM. */
+int sp_policy_grow(void **arr, size_t *cap, size_t need, size_t size);
+
+/* qsort/bsearch order of struct sp_allow: by name. */
+int sp_policy_cmp_allow(const void *a, const void *b);
+
 /* A copy of s owned by p, the same pointer for equal strings; NULL on ENOMEM. */
 const char *sp_policy_intern(struct sp_policy *p, const char *s);
 
