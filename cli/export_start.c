@@ -83,6 +83,9 @@ static int read_traces(const struct export_opts *o, struct export_start *st)
 	return 0;
 }
 
+/* What the phases stacked from the host need of the start profile (export_start_prepare). */
+static const char *const stacking[] = {"prctl", "seccomp"};
+
 int export_start_prepare(struct export_opts *o, const struct sp_policy *p, struct export_start *st)
 {
 	const char *initial = json_string_value(json_object_get(sp_policy_rules(p), "initial"));
@@ -113,6 +116,14 @@ int export_start_prepare(struct export_opts *o, const struct sp_policy *p, struc
 	for (size_t i = 0; i < traced; i++)
 		st->observed += !known[i];
 	free(known);
+	/*
+	 * sysphase run -p and sysphase hook stack the phases under this
+	 * profile: at the entrypoint's execve the runtime's init sets
+	 * no_new_privs and installs the first phase's filter, both judged by
+	 * it.  A filter can only narrow: allowing seccomp() widens nothing.
+	 */
+	for (size_t i = 0; rc == 0 && i < sizeof(stacking) / sizeof(*stacking); i++)
+		rc = add_name(st, stacking[i]);
 	if (rc < 0)
 		return -1;
 	st->phase = initial;
@@ -131,7 +142,8 @@ void export_start_print(const struct export_opts *o, const struct export_start *
 		return;
 	printf("start profile (give it to the runtime: %s/%s.oci.json, Kubernetes %s.k8s.json): "
 	       "phase '%s' (what the program needs from its first instruction) + %zu calls %s "
-	       "runs after loading it, with and without no_new_privs",
+	       "runs after loading it, with and without no_new_privs (and prctl and seccomp, "
+	       "which sysphase run -p and hook need to stack the phases under it)",
 	       o->dir, st->stem, st->stem, st->phase, st->n, runtime ? runtime : "runc or crun");
 	if (st->loaded_nnp || st->loaded_plain)
 		printf(" (%zu of them only seen in the trace, where it loaded a filter %s "

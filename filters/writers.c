@@ -101,10 +101,12 @@ static const char *const runc_syscalls[] = {
  * execve follow; without, it still drops privileges under it (capset,
  * prctl, setresgid, setresuid), resets signals (rt_sigaction,
  * rt_sigprocmask) and may report an error (write).  Seen the same way.
+ * After `crun create` it then waits for `crun start` on its exec fifo
+ * (pselect6, then read; strace of crun create + start).
  */
 static const char *const crun_syscalls[] = {
-    "capset",         "close",     "execve",    "exit_group", "prctl", "rt_sigaction",
-    "rt_sigprocmask", "setresgid", "setresuid", "write",      NULL,
+    "capset",       "close",          "execve",    "exit_group", "prctl", "pselect6", "read",
+    "rt_sigaction", "rt_sigprocmask", "setresgid", "setresuid",  "write", NULL,
 };
 
 const char *const sp_runtimes[] = {"runc", "crun", NULL};

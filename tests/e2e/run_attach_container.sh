@@ -46,7 +46,7 @@ serves || fail "second request"
 runc kill "rec-$$" KILL >/dev/null 2>&1 || true
 wait "$REC" || true
 runc delete -f "rec-$$" >/dev/null 2>&1 || true
-"$SYSPHASE" export "$T/httpd.trace" -o "$T/pol" >"$T/export.out" 2>&1 ||
+"$SYSPHASE" export "$T/httpd.trace" -o "$T/pol" --format oci >"$T/export.out" 2>&1 ||
 	{ cat "$T/export.out"; fail "export"; exit 1; }
 
 # create R ID: the container created (its init waits to exec httpd); its host pid in $CPID.
@@ -72,16 +72,16 @@ execd() { [ "$(cat "/proc/$1/comm" 2>/dev/null)" = busybox ]; }
 # check_enforced LABEL LOG PID: serving under one filter more than the runtime's, the CGI
 # request killed and named by host pid in LOG.
 check_enforced() {
-	local label=$1 log=$2 pid=$3
+	local label=$1 log=$2 pid=$3 min=${4:-0}
 	if ! wait_until 60 serves; then
 		fail "$label: never served: $(tail -c 400 "$log")"
 		return
 	fi
 	pass "$label: serves"
 	check "$label: no_new_privs set in the entrypoint" test "$(nnp_of "$pid")" = 1
-	# The bundle has no linux.seccomp: every filter the entrypoint holds is one of the phases'.
-	check "$label: the entrypoint holds the phases' filters ($(filters_of "$pid"))" \
-		test "$(filters_of "$pid")" -ge 1
+	# Beyond the runtime's own (start.oci.json, or none), every filter is one of the phases'.
+	check "$label: the entrypoint holds the phases' filters ($(filters_of "$pid"), $min of the runtime's)" \
+		test "$(filters_of "$pid")" -gt "$min"
 	curl -s -m 10 "http://127.0.0.1:$PORT/cgi-bin/x" >"$T/cgi.out" 2>&1 || true
 	check "$label: the CGI request got no answer" not grep -q "^cgi" "$T/cgi.out"
 	if wait_until 30 grep -q "killed by SIGSYS" "$log"; then
@@ -104,20 +104,28 @@ check_enforced() {
 
 for R in runc crun; do
 	command -v "$R" >/dev/null || { echo "$R: not installed, skipped"; continue; }
-	for NNP in true false; do
+	for NNP in true false profile; do
 		# ---- create, then run -p PID -- R start ID ----
+		# "profile": the runtime loads start.oci.json itself, without no_new_privs, as
+		# Docker would; the phases are stacked under it.
 		cp "$T/config.base.json" "$B/config.json"
-		set_seccomp "$B" - "$NNP"
+		if [ "$NNP" = profile ]; then
+			set_seccomp "$B" "$T/pol/start.oci.json" false
+		else
+			set_seccomp "$B" - "$NNP"
+		fi
 		ID="att-$$-$R-$NNP"
 		create "$R" "$ID" || { fail "$R create"; continue; }
 		# The runtime sets no_new_privs itself only when the bundle asks for it.
-		[ "$NNP" = false ] && check "$R, noNewPrivileges false: the init has none before the attach" \
+		[ "$NNP" != true ] && check "$R, noNewPrivileges $NNP: the init has none before the attach" \
 			test "$(nnp_of "$CPID")" = 0
 		"$SYSPHASE" run --policy "$T/pol" -p "$CPID" -- "$R" start "$ID" \
 			>"$T/run.out" 2>"$T/run.err" &
 		RUN=$!
 		track "$RUN"
-		check_enforced "$R create + run -p, noNewPrivileges $NNP" "$T/run.err" "$CPID"
+		rtf=0
+		[ "$NNP" = profile ] && rtf=1
+		check_enforced "$R create + run -p, noNewPrivileges $NNP" "$T/run.err" "$CPID" "$rtf"
 		"$R" kill "$ID" KILL >/dev/null 2>&1 || true
 		rc=0
 		wait "$RUN" || rc=$?
