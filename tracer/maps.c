@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "maps.h"
+#include "sysphase/procfs.h"
 
 struct map_range {
 	uint64_t start;
@@ -150,78 +151,132 @@ static size_t _maps_proc_index(const struct sp_maps *maps, pid_t pid, bool *foun
 }
 
 /*
- * The interned name a maps line's pathname field gives a kept range
- * (NULL on ENOMEM).  path is the field without its newline;
- * the kernel appends " (deleted)" to files unlinked since they were mapped
- * (a package upgrade under a running program), which is not part of the name.
+ * The interned name a maps line's pathname field (path[0..len)) gives a
+ * kept range (NULL on ENOMEM).  The kernel appends " (deleted)" to files
+ * unlinked since they were mapped (a package upgrade under a running
+ * program), which is not part of the name.
  */
-static const char *_maps_range_name(struct sp_maps *maps, const char *path)
+static const char *_maps_range_name(struct sp_maps *maps, const char *path, size_t len)
 {
 	static const char deleted[] = " (deleted)";
-	size_t len = strlen(path);
 	const char *base;
 
 	if (len == 0)
 		return _maps_intern(maps, "[anon]", 6);
 	if (path[0] == '[')
 		return _maps_intern(maps, path, len);
-	if (len > sizeof(deleted) - 1 && !strcmp(path + len - (sizeof(deleted) - 1), deleted))
+	if (len > sizeof(deleted) - 1 &&
+	    !memcmp(path + len - (sizeof(deleted) - 1), deleted, sizeof(deleted) - 1))
 		len -= sizeof(deleted) - 1;
 	base = memrchr(path, '/', len);
 	base = base ? base + 1 : path;
 	return _maps_intern(maps, base, len - (size_t)(base - path));
 }
 
-/* Parses one line of /proc/PID/maps into r; 1 when kept, 0 when skipped, -errno. */
-static int _maps_parse_line(struct sp_maps *maps, char *line, struct map_range *r)
+/* A cursor over one line of maps text. */
+struct _maps_cur {
+	const char *p, *end;
+};
+
+/* A hexadecimal number of up to 64 bits: 0 or -EINVAL. */
+static int _maps_hex(struct _maps_cur *c, uint64_t *out)
 {
-	char perms[8];
-	int pathpos = 0;
-	size_t len = strlen(line);
-	char *path;
+	uint64_t v = 0;
+	const char *start = c->p;
+
+	for (; c->p < c->end; c->p++) {
+		char ch = *c->p;
+		unsigned d;
+
+		if (ch >= '0' && ch <= '9')
+			d = (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			d = (unsigned)(ch - 'a' + 10);
+		else
+			break;
+		if (v >> 60)
+			return -EINVAL;
+		v = v << 4 | d;
+	}
+	if (c->p == start)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* sep, then a token of up to max bytes that holds no space: its length, or -EINVAL. */
+static int _maps_token(struct _maps_cur *c, char sep, size_t max)
+{
+	const char *start;
+
+	if (c->p >= c->end || *c->p != sep)
+		return -EINVAL;
+	start = ++c->p;
+	while (c->p < c->end && *c->p != ' ')
+		c->p++;
+	if (c->p == start || (size_t)(c->p - start) > max)
+		return -EINVAL;
+	return (int)(c->p - start);
+}
+
+/*
+ * Parses one line of maps text (line[0..len), without its newline) into
+ * r: 1 when kept, 0 when skipped, -errno.  "start-end perms offset
+ * major:minor inode   pathname" (proc(5)); the pathname is the rest of
+ * the line, whatever it holds (the kernel escapes only newlines in it).
+ */
+static int _maps_parse_line(struct sp_maps *maps, const char *line, size_t len, struct map_range *r)
+{
+	struct _maps_cur c = {.p = line, .end = line + len};
+	const char *perms, *path, *digits;
+	int plen;
 	bool exec;
 
-	if (len && line[len - 1] == '\n')
-		line[--len] = '\0';
-	/* "start-end perms offset major:minor inode   pathname" (proc(5)) */
-	if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*u %n", &r->start, &r->end,
-	           perms, &r->offset, &pathpos) < 4 ||
-	    pathpos == 0)
+	if (_maps_hex(&c, &r->start) < 0 || c.p >= c.end || *c.p++ != '-' ||
+	    _maps_hex(&c, &r->end) < 0 || r->start > r->end)
 		return -EINVAL;
-	path = line + pathpos;
-	while (*path == ' ')
-		path++;
-	exec = strchr(perms, 'x') != NULL;
-	if (*path == '\0' && !exec)
+	perms = c.p + 1;
+	plen = _maps_token(&c, ' ', 4);
+	if (plen < 0 || c.p >= c.end || *c.p++ != ' ' || _maps_hex(&c, &r->offset) < 0 ||
+	    _maps_token(&c, ' ', 32) < 0 || c.p >= c.end || *c.p++ != ' ')
+		return -EINVAL;
+	/* The inode, in decimal. */
+	digits = c.p;
+	while (c.p < c.end && *c.p >= '0' && *c.p <= '9')
+		c.p++;
+	if (c.p == digits || (c.p < c.end && *c.p != ' '))
+		return -EINVAL;
+	while (c.p < c.end && *c.p == ' ')
+		c.p++;
+	path = c.p;
+	exec = memchr(perms, 'x', (size_t)plen) != NULL;
+	if (path == c.end && !exec)
 		return 0;
-	r->name = _maps_range_name(maps, path);
+	r->name = _maps_range_name(maps, path, (size_t)(c.end - path));
 	if (!r->name)
 		return -ENOMEM;
-	if (path[0] == '[' || path[0] == '\0')
+	if (path == c.end || path[0] == '[')
 		r->offset = 0;
 	return 1;
 }
 
-/* Reads /proc/pid/maps into pm's ranges, replacing what was there.  0 or -errno. */
-static int _maps_read(struct sp_maps *maps, struct proc_maps *pm)
+/* Parses maps text into pm's ranges, replacing what was there.  0 or -errno. */
+static int _maps_parse(struct sp_maps *maps, struct proc_maps *pm, const char *text, size_t len)
 {
-	char fname[64];
-	char *line = NULL;
-	size_t linecap = 0, cap = 0, n = 0;
+	const char *line = text, *end = text + len;
+	size_t cap = 0, n = 0;
 	struct map_range *ranges = NULL, *grown;
-	FILE *f;
 	int rc = 0;
 
-	snprintf(fname, sizeof(fname), "/proc/%d/maps", (int)pm->pid);
-	f = fopen(fname, "re");
-	if (!f)
-		return -errno;
-	while (getline(&line, &linecap, f) > 0) {
+	while (line < end) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *eol = nl ? nl : end;
 		struct map_range r;
 
-		rc = _maps_parse_line(maps, line, &r);
+		rc = _maps_parse_line(maps, line, (size_t)(eol - line), &r);
+		line = eol + 1;
 		if (rc < 0)
-			goto out;
+			break;
 		if (rc == 0)
 			continue;
 		if (n == cap) {
@@ -229,17 +284,15 @@ static int _maps_read(struct sp_maps *maps, struct proc_maps *pm)
 			grown = realloc(ranges, cap * sizeof(*ranges));
 			if (!grown) {
 				rc = -ENOMEM;
-				goto out;
+				break;
 			}
 			ranges = grown;
 		}
 		ranges[n++] = r;
 	}
 	/* A process that exited between open and read gives an empty file. */
-	rc = ferror(f) ? -EIO : (n ? 0 : -ESRCH);
-out:
-	fclose(f);
-	free(line);
+	if (rc >= 0)
+		rc = n ? 0 : -ESRCH;
 	if (rc < 0) {
 		free(ranges);
 		return rc;
@@ -250,47 +303,86 @@ out:
 	return 0;
 }
 
-/* The cached maps of pid, read now if absent; NULL with *rc on failure. */
-static struct proc_maps *_maps_proc(struct sp_maps *maps, pid_t pid, bool *fresh, int *rc)
+/* Reads /proc/pid/maps into pm's ranges, replacing what was there.  0 or -errno. */
+static int _maps_read(struct sp_maps *maps, struct proc_maps *pm)
+{
+	char fname[64], *text;
+	size_t len;
+	int rc;
+
+	snprintf(fname, sizeof(fname), "/proc/%d/maps", (int)pm->pid);
+	rc = sp_proc_read(fname, &text, &len);
+	if (rc < 0)
+		return rc == -ESRCH ? -ENOENT : rc;
+	rc = _maps_parse(maps, pm, text, len);
+	free(text);
+	return rc;
+}
+
+/* The cached maps of pid, or an empty entry made for it (*made); NULL on ENOMEM. */
+static struct proc_maps *_maps_entry(struct sp_maps *maps, pid_t pid, bool *made)
 {
 	struct proc_maps *pm, **grown;
 	bool found;
 	size_t i;
 
-	*fresh = false;
+	*made = false;
 	if (maps->last && maps->last->pid == pid)
 		return maps->last;
 	i = _maps_proc_index(maps, pid, &found);
 	if (found)
 		return maps->last = maps->procs[i];
-	pm = calloc(1, sizeof(*pm));
-	if (!pm) {
-		*rc = -ENOMEM;
-		return NULL;
-	}
-	pm->pid = pid;
-	*rc = _maps_read(maps, pm);
-	if (*rc < 0)
-		goto fail;
 	if (maps->nprocs == maps->capprocs) {
 		size_t cap = maps->capprocs ? maps->capprocs * 2 : 16;
 
 		grown = realloc(maps->procs, cap * sizeof(*grown));
-		if (!grown) {
-			*rc = -ENOMEM;
-			goto fail;
-		}
+		if (!grown)
+			return NULL;
 		maps->procs = grown;
 		maps->capprocs = cap;
 	}
+	pm = calloc(1, sizeof(*pm));
+	if (!pm)
+		return NULL;
+	pm->pid = pid;
 	memmove(&maps->procs[i + 1], &maps->procs[i], (maps->nprocs - i) * sizeof(*maps->procs));
 	maps->procs[i] = pm;
 	maps->nprocs++;
-	*fresh = true;
+	*made = true;
 	return maps->last = pm;
-fail:
-	_maps_proc_free(pm);
-	return NULL;
+}
+
+/* The cached maps of pid, read now if absent (*fresh); NULL with *rc on failure. */
+static struct proc_maps *_maps_proc(struct sp_maps *maps, pid_t pid, bool *fresh, int *rc)
+{
+	struct proc_maps *pm = _maps_entry(maps, pid, fresh);
+
+	if (!pm) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	if (!*fresh)
+		return pm;
+	*rc = _maps_read(maps, pm);
+	if (*rc < 0) {
+		sp_maps_forget(maps, pid);
+		return NULL;
+	}
+	return pm;
+}
+
+int sp_maps_parse(struct sp_maps *maps, pid_t pid, const char *text, size_t len)
+{
+	bool made;
+	struct proc_maps *pm = _maps_entry(maps, pid, &made);
+	int rc;
+
+	if (!pm)
+		return -ENOMEM;
+	rc = _maps_parse(maps, pm, text, len);
+	if (rc < 0 && made)
+		sp_maps_forget(maps, pid);
+	return rc;
 }
 
 static const struct map_range *_maps_search(const struct proc_maps *pm, uint64_t ip)

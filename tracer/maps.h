@@ -8,6 +8,7 @@
 #ifndef SYSPHASE_TRACER_MAPS_H
 #define SYSPHASE_TRACER_MAPS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -28,6 +29,14 @@ const char *sp_maps_module(struct sp_maps *maps, pid_t pid, uint64_t ip);
 /* The file and offset of ip, for stack frames of stripped binaries; 0 or -errno. */
 int sp_maps_locate(struct sp_maps *maps, pid_t pid, uint64_t ip, const char **module,
                    uint64_t *offset);
+
+/*
+ * Takes text, what /proc/PID/maps says, as pid's maps (replacing any
+ * cached): 0, -EINVAL for a line the kernel would not write, -ESRCH for
+ * no mapping at all, -ENOMEM.  The reading is apart (sp_proc_read), so
+ * that the parser can be fuzzed (tests/fuzz/fuzz_procfs.c).
+ */
+int sp_maps_parse(struct sp_maps *maps, pid_t pid, const char *text, size_t len);
 
 /* Forget pid's maps (it exec'd or exited). */
 void sp_maps_forget(struct sp_maps *maps, pid_t pid);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The one /proc reader (include/sysphase/procfs.h).  Everything here
- * reads text the kernel writes, but some of it (comm, the children list)
- * is shaped by the traced program: parse it as hostile.
+ * reads text the kernel writes, but some of it (comm, mapped files' names)
+ * is shaped by the traced program: the reads are here, the parsing, on a
+ * buffer and written for hostile input, in procfs_parse.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -19,43 +20,137 @@ static int gone_or(int err)
 	return err == ENOENT ? -ESRCH : -err;
 }
 
+int sp_proc_read(const char *path, char **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *text = malloc(cap);
+	int fd, rc = 0;
+
+	if (!text)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		rc = gone_or(errno);
+		free(text);
+		return rc;
+	}
+	for (;;) {
+		ssize_t got;
+
+		if (cap - n < 2) {
+			char *grown = realloc(text, cap * 2);
+
+			if (!grown) {
+				rc = -ENOMEM;
+				break;
+			}
+			text = grown;
+			cap *= 2;
+		}
+		got = read(fd, text + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			/* A task that died between open and read: ESRCH. */
+			rc = errno == ESRCH ? -ESRCH : -errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	if (rc < 0) {
+		free(text);
+		return rc;
+	}
+	text[n] = '\0';
+	*buf = text;
+	*len = n;
+	return 0;
+}
+
+/* A short file (stat, comm) into buf, NUL-terminated: its length, or -errno (-ESRCH: gone). */
+static ssize_t read_short(const char *path, char *buf, size_t cap)
+{
+	size_t n = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return gone_or(errno);
+	while (n < cap - 1) {
+		ssize_t got = read(fd, buf + n, cap - 1 - n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			if (got < 0 && n == 0) {
+				int err = errno;
+
+				close(fd);
+				return -err;
+			}
+			break;
+		}
+		n += (size_t)got;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+static void status_path(char *path, size_t size, pid_t pid, pid_t tid)
+{
+	if (tid > 0)
+		snprintf(path, size, "/proc/%d/task/%d/status", pid, tid);
+	else
+		snprintf(path, size, "/proc/%d/status", pid);
+}
+
 long sp_proc_status_field(pid_t pid, pid_t tid, const char *key)
 {
-	char path[64], line[256];
-	size_t klen = strlen(key);
-	long value = -ENOTSUP;
-	FILE *f;
+	char path[64], *text;
+	size_t len;
+	long value;
+	int rc;
 
-	if (tid > 0)
-		snprintf(path, sizeof(path), "/proc/%d/task/%d/status", pid, tid);
-	else
-		snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return gone_or(errno);
-	/* Name: comes first and may hold anything but a newline; keys start a line. */
-	while (fgets(line, sizeof(line), f))
-		if (strncmp(line, key, klen) == 0 && sscanf(line + klen, "%ld", &value) == 1)
-			break;
-	fclose(f);
-	return value;
+	status_path(path, sizeof(path), pid, tid);
+	rc = sp_proc_read(path, &text, &len);
+	if (rc < 0)
+		return rc;
+	rc = sp_proc_parse_field(text, len, key, &value);
+	free(text);
+	if (rc == -EINVAL)
+		return -EIO; /* not what the kernel writes */
+	return rc < 0 ? rc : value;
+}
+
+int sp_proc_task_status(pid_t pid, pid_t tid, struct sp_proc_task_status *out)
+{
+	char path[64], *text;
+	size_t len;
+	int rc;
+
+	status_path(path, sizeof(path), pid, tid);
+	rc = sp_proc_read(path, &text, &len);
+	if (rc < 0)
+		return rc;
+	rc = sp_proc_parse_task_status(text, len, out);
+	free(text);
+	/* An empty file: the task died between open and read. */
+	return rc < 0 && len == 0 ? -ESRCH : rc;
 }
 
 int sp_proc_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
 {
-	char path[64], line[256];
-	int found = 0;
-	FILE *f;
+	struct sp_proc_task_status st;
+	int rc = sp_proc_task_status(tid, 0, &st);
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	if (!f)
-		return gone_or(errno);
-	*tgid = *ppid = -1;
-	while (found < 2 && fgets(line, sizeof(line), f))
-		found += sscanf(line, "Tgid: %d", tgid) == 1 || sscanf(line, "PPid: %d", ppid) == 1;
-	fclose(f);
-	return found == 2 ? 0 : -ENOENT;
+	if (rc < 0)
+		return rc;
+	*tgid = st.tgid;
+	*ppid = st.ppid;
+	return 0;
 }
 
 pid_t sp_proc_ppid(pid_t pid)
@@ -82,22 +177,25 @@ long sp_proc_seccomp_mode(pid_t pid, pid_t tid)
 	return sp_proc_status_field(pid, tid, "Seccomp:");
 }
 
-char sp_proc_task_state(pid_t pid, pid_t tid)
+/* Thread tid's stat: 0 or -errno. */
+static int task_stat(pid_t pid, pid_t tid, struct sp_proc_stat *out)
 {
-	char path[64], buf[512], *paren;
+	/* About 50 numbers after a comm of at most 64 bytes: this holds what we parse. */
+	char path[64], buf[2048];
 	ssize_t n;
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return '?';
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	/* "pid (comm) S ...": comm may hold anything, so look after its last ')'. */
-	paren = strrchr(buf, ')');
-	return paren && paren[1] == ' ' ? paren[2] : '?';
+	n = read_short(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	return n == 0 ? -ESRCH : sp_proc_parse_stat(buf, (size_t)n, out);
+}
+
+char sp_proc_task_state(pid_t pid, pid_t tid)
+{
+	struct sp_proc_stat st;
+
+	return task_stat(pid, tid, &st) == 0 ? st.state : '?';
 }
 
 /* PF_IO_WORKER (include/linux/sched.h): io_uring's kernel threads in a process. */
@@ -105,22 +203,9 @@ char sp_proc_task_state(pid_t pid, pid_t tid)
 
 bool sp_proc_is_io_thread(pid_t pid, pid_t tid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long flags = 0;
-	ssize_t n;
-	int fd;
+	struct sp_proc_stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	/* After comm's last ')': state ppid pgrp session tty_nr tpgid flags. */
-	p = strrchr(buf, ')');
-	return p && sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) == 1 &&
-	       (flags & PF_IO_WORKER);
+	return task_stat(pid, tid, &st) == 0 && (st.flags & PF_IO_WORKER);
 }
 
 void sp_pids_free(struct sp_pids *l)
@@ -178,20 +263,15 @@ int sp_proc_threads(pid_t pid, struct sp_pids *out)
 /* Appends the ids of one children file ("12 34 "). */
 static int read_children_file(const char *path, struct sp_pids *out)
 {
-	char buf[4096];
-	FILE *f = fopen(path, "re");
-	int rc = 0;
+	char *text;
+	size_t len;
+	int rc = sp_proc_read(path, &text, &len);
 
-	if (!f)
-		return gone_or(errno);
-	while (rc == 0 && fscanf(f, "%4095s", buf) == 1) {
-		pid_t id = (pid_t)atoi(buf);
-
-		if (id > 0)
-			rc = sp_pids_add(out, id);
-	}
-	fclose(f);
-	return rc;
+	if (rc < 0)
+		return rc;
+	rc = sp_proc_parse_pids(text, len, out);
+	free(text);
+	return rc == -EINVAL ? -EIO : rc;
 }
 
 int sp_proc_children(pid_t pid, struct sp_pids *out)
@@ -218,9 +298,10 @@ int sp_proc_children(pid_t pid, struct sp_pids *out)
 /* Whether fd (a name in /proc/PID/fd) is an io_uring; *sqpoll when it has a poller thread. */
 static bool fd_is_io_uring(pid_t pid, const char *fd, bool *sqpoll)
 {
-	char path[320], target[64], line[128];
+	char path[320], target[64], *text = NULL;
+	size_t len;
 	ssize_t n;
-	FILE *f;
+	long sq = -1;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd/%s", pid, fd);
 	n = readlink(path, target, sizeof(target) - 1);
@@ -229,20 +310,11 @@ static bool fd_is_io_uring(pid_t pid, const char *fd, bool *sqpoll)
 	target[n] = '\0';
 	if (strcmp(target, "anon_inode:[io_uring]") != 0)
 		return false;
-	*sqpoll = false;
+	/* SqThread: the poller's pid, -1 without IORING_SETUP_SQPOLL (only said, not judged). */
 	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%s", pid, fd);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		int sq;
-
-		/* SqThread: the poller's pid, -1 without IORING_SETUP_SQPOLL. */
-		if (sscanf(line, "SqThread: %d", &sq) == 1) {
-			*sqpoll = sq >= 0;
-			break;
-		}
-	}
-	if (f)
-		fclose(f);
+	*sqpoll = sp_proc_read(path, &text, &len) == 0 &&
+	          sp_proc_parse_field(text, len, "SqThread:", &sq) == 0 && sq >= 0;
+	free(text);
 	return true;
 }
 
@@ -270,24 +342,16 @@ static int count_fds(pid_t pid, struct sp_io_uring_use *out)
 
 static int count_mappings(pid_t pid, struct sp_io_uring_use *out)
 {
-	char path[64], line[512];
-	FILE *f;
+	char path[64], *text;
+	size_t len;
+	int rc;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return gone_or(errno);
-	while (fgets(line, sizeof(line), f)) {
-		size_t len = strlen(line);
-
-		/* A ring's mapping keeps it alive after its fd is closed; the name ends the line.
-		 */
-		if (len && line[len - 1] == '\n')
-			line[--len] = '\0';
-		if (len >= 21 && strcmp(line + len - 21, "anon_inode:[io_uring]") == 0)
-			out->mappings++;
-	}
-	fclose(f);
+	rc = sp_proc_read(path, &text, &len);
+	if (rc < 0)
+		return rc;
+	out->mappings += sp_proc_parse_ring_mappings(text, len);
+	free(text);
 	return 0;
 }
 
@@ -297,17 +361,11 @@ static int count_pollers(pid_t pid, struct sp_io_uring_use *out)
 	int rc = sp_proc_threads(pid, &threads);
 
 	for (size_t i = 0; rc == 0 && i < threads.n; i++) {
-		char path[96], comm[32] = "";
-		ssize_t n;
-		int fd;
+		char path[96], comm[32];
 
 		snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", pid, threads.v[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (read_short(path, comm, sizeof(comm)) < 0)
 			continue;
-		n = read(fd, comm, sizeof(comm) - 1);
-		close(fd);
-		comm[n > 0 ? n : 0] = '\0';
 		/*
 		 * The kernel names SQPOLL threads iou-sqp-PID; a program can name
 		 * a thread so too, which only makes sysphase more careful.

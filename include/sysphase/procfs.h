@@ -19,6 +19,17 @@
  */
 long sp_proc_status_field(pid_t pid, pid_t tid, const char *key);
 
+/* What /proc/PID/task/TID/status says of a task's life and tracer. */
+struct sp_proc_task_status {
+	char state;   /* 'R', 'S', 'D', 't', 'Z', 'X'... (State:) */
+	pid_t tgid;   /* Tgid: */
+	pid_t ppid;   /* PPid: */
+	pid_t tracer; /* TracerPid: 0 when nobody traces it */
+};
+
+/* Thread tid of pid's status (pid's own when tid is 0): 0 or -errno (-ESRCH: gone). */
+int sp_proc_task_status(pid_t pid, pid_t tid, struct sp_proc_task_status *out);
+
 /* The thread group and the parent process of task tid: 0 or -errno. */
 int sp_proc_ids(pid_t tid, pid_t *tgid, pid_t *ppid);
 
@@ -81,5 +92,46 @@ int sp_proc_io_uring(pid_t pid, struct sp_io_uring_use *out);
 
 /* Whether the process can still submit to a ring: an fd or a ring mapping. */
 bool sp_io_uring_in_use(const struct sp_io_uring_use *u);
+
+/*
+ * The whole of a /proc file in a buffer of its own (*buf, *len; free()
+ * it), NUL-terminated: 0 or -errno (-ESRCH: the task is gone).  The
+ * parsers below take what it read, so that they can be fuzzed apart
+ * (tests/fuzz/fuzz_procfs.c).
+ */
+int sp_proc_read(const char *path, char **buf, size_t *len);
+
+/*
+ * The parsers of what the kernel writes in /proc about a program that
+ * named itself: comm is raw in stat (spaces, ')', newlines), escaped in
+ * status.  Each reads only buf[0..len), which need not end in NUL, and
+ * returns 0 or -errno: -ENOTSUP when the field is not there, -EINVAL
+ * when it is malformed.
+ */
+
+/*
+ * The number after key ("TracerPid:", "SqThread:") at the start of a line
+ * of a status-like file (status, fdinfo).  The kernel escapes newlines in
+ * the only program-given text before such keys (status's Name:), so the
+ * first line that starts with key is the kernel's.
+ */
+int sp_proc_parse_field(const char *buf, size_t len, const char *key, long *value);
+
+/* State:, Tgid:, PPid: and TracerPid: of a status file. */
+int sp_proc_parse_task_status(const char *buf, size_t len, struct sp_proc_task_status *out);
+
+/* The fields of /proc/PID/stat that the tracer uses, found after comm's last ')'. */
+struct sp_proc_stat {
+	char state;
+	pid_t ppid;
+	unsigned long flags; /* PF_* */
+};
+int sp_proc_parse_stat(const char *buf, size_t len, struct sp_proc_stat *out);
+
+/* Appends the ids of a children file ("12 34 "); -ENOMEM. */
+int sp_proc_parse_pids(const char *buf, size_t len, struct sp_pids *out);
+
+/* How many lines of a maps text map an io_uring ring (anon_inode:[io_uring]). */
+int sp_proc_parse_ring_mappings(const char *buf, size_t len);
 
 #endif /* SYSPHASE_PROCFS_H */
