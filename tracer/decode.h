@@ -24,8 +24,8 @@
 #include "sysphase/core.h"
 
 struct sp_decode_ctx {
-	pid_t tid;      /* whose memory is read */
-	pid_t pid;      /* whose /proc/PID/fd names fds */
+	pid_t tid;      /* whose memory is read, and whose fd table names fds */
+	pid_t pid;      /* its process (/proc/PID/task/TID/fd) */
 	size_t strsize; /* cap on each string read, 256 by default */
 };
 

@@ -249,7 +249,16 @@ json_t *dec_fd_json(const struct sp_decode_ctx *ctx, int fd)
 	dec_put(o, "fd", json_integer(fd));
 	if (fd < 0)
 		return o;
-	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)ctx->pid, fd);
+	/*
+	 * The thread's own table: /proc/PID/fd is the leader's, empty once the
+	 * leader has left with pthread_exit() while other threads run (and a
+	 * thread may have unshared its files).
+	 */
+	if (ctx->tid > 0)
+		snprintf(link, sizeof(link), "/proc/%d/task/%d/fd/%d", (int)ctx->pid, (int)ctx->tid,
+		         fd);
+	else
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)ctx->pid, fd);
 	n = readlink(link, target, sizeof(target) - 1);
 	if (n < 0)
 		return o;
