@@ -84,12 +84,28 @@ int tr_hold_thread(struct sp_tracer *t, struct thread *th, const struct timespec
 	return wait_quiet(t, th, deadline) == QUIET_STUCK ? -ETIMEDOUT : 0;
 }
 
-static bool is_gone(pid_t pid, pid_t tid)
-{
-	char s = sp_proc_task_state(pid, tid);
+/* What adopt() made of a task that the table did not know. */
+enum adopted {
+	ADOPTED,  /* in the table now, interrupted: hold_known waits for it */
+	DEAD,     /* exited (a zombie, or being reaped): it runs nothing any more */
+	VANISHED, /* not found by its tid: reaped since the listing, or not findable yet */
+};
 
-	return s == '?' || s == 'Z' || s == 'X';
+/* Takes tid into the table, interrupted; borrowed: seized for this hand-over only. */
+static int take(struct sp_tracer *t, pid_t tid, bool borrowed, enum adopted *res,
+                struct sp_diag *why)
+{
+	struct thread *th = tr_adopt_unannounced(t, tid);
+
+	if (!th)
+		return sp_diag_set(why, ENOMEM, "out of memory");
+	th->detaching = borrowed;
+	*res = ADOPTED;
+	return 0;
 }
+
+/* How many times a refused seize is retried after /proc said it should not be refused. */
+#define ADOPT_ATTEMPTS 3
 
 /*
  * A task of process pid that the table does not know: a thread being
@@ -98,32 +114,75 @@ static bool is_gone(pid_t pid, pid_t tid)
  * ours.  It can write the program's memory too: seize it for the
  * hand-over (run's filters deny CLONE_UNTRACED, so nothing hides from
  * that), and let it go again at its next stop.
+ *
+ * PTRACE_SEIZE refuses (EPERM, kernel/ptrace.c ptrace_attach()) a task
+ * already traced, or one that has exited (exit_state set: a thread run let
+ * go is released by the kernel right after; a leader stays a zombie while
+ * its threads live).  So a refusal is judged by /proc:
+ * - a zombie or a dead task (State Z or X; exit_state never clears) runs
+ *   no instruction any more: not a threat;
+ * - TracerPid ours: TRACECLONE attached it at its birth, and the
+ *   interrupt came in the moment it was listed but not yet findable by
+ *   its tid (copy_process() lists it, then attaches its pid): it is ours
+ *   to interrupt now, and its first stop cannot run any user code first;
+ * - TracerPid another process: really traced by someone else, it cannot
+ *   be held: fail closed;
+ * - TracerPid 0 and alive: a tracer let it go since, or the kernel's
+ *   ptrace policy refuses us (a non-dumpable program, sysphase without
+ *   CAP_SYS_PTRACE): retried a few times, then failed closed.
+ * Whatever changed between the calls and the read, the next attempt
+ * re-asks the kernel first: /proc only chooses which question is next.
  */
-static int adopt(struct sp_tracer *t, pid_t pid, pid_t tid, struct sp_diag *why)
+static int adopt(struct sp_tracer *t, pid_t pid, pid_t tid, enum adopted *res, struct sp_diag *why)
 {
-	struct thread *th;
-	bool borrowed = false;
+	const pid_t me = (pid_t)syscall(SYS_gettid);
+	struct sp_proc_task_status st = {0};
+	int err = 0, rc;
 
-	if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
-		if (errno == ESRCH && is_gone(pid, tid))
-			return 0;
-		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SP_SEIZE_OPTIONS) < 0 ||
-		    ptrace(PTRACE_INTERRUPT, tid, 0, 0) < 0) {
-			if (errno == ESRCH && is_gone(pid, tid))
-				return 0;
-			return sp_diag_set(
-			    why, EPERM,
-			    "task %d shares the program's memory and cannot be held: "
-			    "%s",
-			    tid, strerror(errno));
+	for (int attempt = 0; attempt < ADOPT_ATTEMPTS; attempt++) {
+		/* Ours already: auto-attached at its birth, its stops not collected yet. */
+		if (ptrace(PTRACE_INTERRUPT, tid, 0, 0) == 0)
+			return take(t, tid, false, res, why);
+		if (ptrace(PTRACE_SEIZE, tid, 0, (void *)(long)SP_SEIZE_OPTIONS) == 0) {
+			/* Ours from now on: it cannot be reaped before we wait for it. */
+			ptrace(PTRACE_INTERRUPT, tid, 0, 0);
+			return take(t, tid, true, res, why);
 		}
-		borrowed = true;
+		err = errno;
+		if (err == ESRCH) {
+			*res = VANISHED;
+			return 0;
+		}
+		if (err != EPERM)
+			break;
+		rc = sp_proc_task_status(pid, tid, &st);
+		if (rc == -ESRCH) {
+			*res = VANISHED;
+			return 0;
+		}
+		if (rc < 0)
+			return sp_diag_set(why, EPERM,
+			                   "task %d shares the program's memory and cannot be "
+			                   "held: %s; its status cannot be read: %s",
+			                   tid, strerror(err), strerror(-rc));
+		if (st.state == 'Z' || st.state == 'X') {
+			*res = DEAD;
+			return 0;
+		}
+		if (st.tracer > 0 && st.tracer != me)
+			return sp_diag_set(why, EPERM,
+			                   "task %d shares the program's memory and is traced by "
+			                   "process %d: it cannot be held",
+			                   tid, st.tracer);
 	}
-	th = tr_adopt_unannounced(t, tid);
-	if (!th)
-		return sp_diag_set(why, ENOMEM, "out of memory");
-	th->detaching = borrowed;
-	return 0;
+	if (err == EPERM)
+		return sp_diag_set(why, EPERM,
+		                   "task %d shares the program's memory and cannot be held: %s "
+		                   "(state %c, traced by %s)",
+		                   tid, strerror(err), st.state ? st.state : '?',
+		                   st.tracer == me ? "sysphase" : "nobody");
+	return sp_diag_set(why, err, "task %d shares the program's memory and cannot be held: %s",
+	                   tid, strerror(err));
 }
 
 /* Interrupts, then waits for, every task of pid in the table but self. */
@@ -176,10 +235,18 @@ static int hold_process(struct sp_tracer *t, pid_t pid, const struct thread *sel
 			 * io_uring's threads run no user code and never stop for
 			 * ptrace; what a ring can do is refused apart (install.c).
 			 */
+			enum adopted res = DEAD;
+
 			if (tr_thread_find(t, tids.v[i]) || sp_proc_is_io_thread(pid, tids.v[i]))
 				continue;
-			rc = adopt(t, pid, tids.v[i], why);
-			added = true;
+			rc = adopt(t, pid, tids.v[i], &res, why);
+			/*
+			 * A dead task needs no new pass (a zombie leader stays
+			 * listed for as long as its threads live); a vanished
+			 * one does: it may be a thread not findable yet.
+			 */
+			if (res != DEAD)
+				added = true;
 		}
 		sp_pids_free(&tids);
 		if (rc == 0 && added)
