@@ -2,9 +2,12 @@
 # SPDX-License-Identifier: MIT
 # Phases from the host, without changing the image: a busybox httpd
 # container, recorded under runc, is enforced by attaching to its init
-# before it execs the entrypoint, for runc and crun, two ways:
-#   - `runc create`, then `sysphase run -p PID -- runc start ID`;
-#   - `sysphase hook` as the bundle's createRuntime hook.
+# before it execs the entrypoint, for runc and crun, three ways:
+#   - `runc create`, then `sysphase run -p PID -- runc start ID` (without
+#     a profile, with noNewPrivileges true and false, and under the
+#     runtime's start.oci.json);
+#   - `sysphase hook` as the bundle's createRuntime hook;
+#   - podman with the hook in a hooks.d file.
 # Each time: the entrypoint holds the first phase's filter from its
 # execve (one more filter than the runtime's), no_new_privs set where the
 # bundle did not ask for it, it serves, and a request that makes httpd do
@@ -155,6 +158,39 @@ for R in runc crun; do
 	wait "$CTR" || true
 	"$R" delete -f "$ID" >/dev/null 2>&1 || true
 done
+
+# ---- podman: the hook from a hooks.d file, for containers annotated io.sysphase.enforce=true ----
+# Its own storage in $T (vfs), runc (crun refuses this machine's hybrid cgroups),
+# this sandbox's hard RLIMIT_NOFILE and NPROC below podman's defaults.
+if command -v podman >/dev/null; then
+	mkdir -p "$T/hooks.d"
+	jq -n --arg s "$SYSPHASE" --arg p "$T/pol" --arg l "$T/hook-podman.log" '{
+		version: "1.0.0",
+		hook: {path: $s, args: ["sysphase", "hook", "--policy", $p, "--log", $l]},
+		when: {annotations: {"^io\\.sysphase\\.enforce$": "^true$"}},
+		stages: ["createRuntime"]}' >"$T/hooks.d/sysphase.json"
+	PODMAN=(podman --root "$T/pst" --runroot "$T/prun" --storage-driver vfs --hooks-dir "$T/hooks.d"
+		--cgroup-manager cgroupfs --events-backend none --runtime runc)
+	tar -C "$B/rootfs" -cf "$T/rootfs.tar" .
+	if timeout 300 "${PODMAN[@]}" import "$T/rootfs.tar" localhost/sysphase-e2e:attach >/dev/null 2>&1; then
+		"${PODMAN[@]}" run --rm --network host --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 \
+			--annotation io.sysphase.enforce=true --name "sysphase-$$" localhost/sysphase-e2e:attach \
+			/bin/busybox httpd -f -p "127.0.0.1:$PORT" -h /www >"$T/podman.out" 2>&1 &
+		PM=$!
+		track "$PM"
+		if wait_until 120 grep -qs "attached to process" "$T/hook-podman.log"; then
+			HPID=$(sed -n 's/.*attached to process \([0-9]*\).*/\1/p' "$T/hook-podman.log" | head -1)
+			# podman loads its default seccomp profile: one filter is the runtime's.
+			check_enforced "podman, hooks.d createRuntime" "$T/hook-podman.log" "$HPID" 1
+		else
+			fail "podman hook: never attached: $(cat "$T/podman.out" "$T/hook-podman.log" 2>/dev/null | tail -c 600)"
+		fi
+		"${PODMAN[@]}" kill "sysphase-$$" >/dev/null 2>&1 || true
+		wait "$PM" || true
+	else
+		echo "podman cannot import here: podman part skipped"
+	fi
+fi
 
 # ---- an attach that cannot work: the init is traced already ----
 cp "$T/config.base.json" "$B/config.json"
