@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sysphase show: a trace as strace-like lines, one per syscall
- * (`PID [PHASE] name(args) = ret`), the process events between them and
- * a marked line at each phase boundary; filterable by process, phase
- * and syscall.  Arguments are printed from the decoder's own table
- * (sp_syscall_spec): the decoded value where the trace has one, else the
- * register as the kernel reads it.
+ * (`PID [PHASE] name(args) = ret`, written by sp_event_format), the
+ * process events between them and a marked line at each phase boundary;
+ * filterable by process, phase and syscall.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -200,259 +198,20 @@ static void color_off(const struct show_ctx *s)
 		fputs(C_OFF, stdout);
 }
 
-/* A string as strace quotes it: escapes for what is not printable, "..." past strsize. */
-static void print_string(const struct show_ctx *s, const char *str)
+static const struct sp_format_style colors = {
+    .pid = C_PID, .phase = C_PHASE, .name = C_NAME, .err = C_ERR, .event = C_EVENT, .off = C_OFF};
+
+/* The event's line (trace/format.c); -ENOMEM. */
+static int print_event(const struct show_ctx *s, const struct sp_event *ev)
 {
-	size_t n = 0;
+	char *line;
+	int rc = sp_event_format(ev, s->color ? &colors : NULL, s->o->strsize, &line);
 
-	putchar('"');
-	for (const unsigned char *p = (const unsigned char *)str; *p; p++, n++) {
-		if (n == s->o->strsize) {
-			fputs("\"...", stdout);
-			return;
-		}
-		if (*p == '"' || *p == '\\')
-			printf("\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", stdout);
-		else if (*p == '\t')
-			fputs("\\t", stdout);
-		else if (*p < 0x20 || *p == 0x7f)
-			printf("\\x%02x", *p);
-		else
-			putchar(*p);
-	}
-	putchar('"');
-}
-
-/* An fd as the decoder describes it: 3</etc/passwd>, 4<socket:[1234]>, or the number. */
-static void print_fd(const struct show_ctx *s, const json_t *v)
-{
-	const json_t *fd = json_object_get(v, "fd");
-	const char *path = json_string_value(json_object_get(v, "path"));
-	const char *kind = json_string_value(json_object_get(v, "kind"));
-
-	if (json_is_integer(fd))
-		printf("%" JSON_INTEGER_FORMAT, json_integer_value(fd));
-	if (path)
-		printf("<%s>", path);
-	else if (kind && strcmp(kind, "file") != 0)
-		printf("<%s>", kind);
-	(void)s;
-}
-
-static void print_value(const struct show_ctx *s, const json_t *v, int kind);
-
-static void print_object(const struct show_ctx *s, const json_t *v)
-{
-	const char *key;
-	json_t *m;
-	bool first = true;
-
-	if (json_object_get(v, "fd") && json_object_size(v) <= 3) {
-		print_fd(s, v);
-		return;
-	}
-	putchar('{');
-	json_object_foreach((json_t *)v, key, m) {
-		printf("%s%s=", first ? "" : ", ", key);
-		print_value(s, m, -1);
-		first = false;
-	}
-	putchar('}');
-}
-
-/* One decoded value; kind is the spec's (a string is quoted only for a path or string). */
-static void print_value(const struct show_ctx *s, const json_t *v, int kind)
-{
-	size_t i;
-	json_t *m;
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		if (kind == SP_ARG_PATH || kind == SP_ARG_STRING || kind == SP_ARG_ARGV || kind < 0)
-			print_string(s, json_string_value(v));
-		else
-			fputs(json_string_value(v), stdout);
-		break;
-	case JSON_INTEGER:
-		printf("%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		printf("%g", json_real_value(v));
-		break;
-	case JSON_ARRAY:
-		putchar('[');
-		json_array_foreach(v, i, m) {
-			if (i)
-				fputs(", ", stdout);
-			print_value(s, m, kind == SP_ARG_ARGV ? SP_ARG_STRING : kind);
-		}
-		putchar(']');
-		break;
-	case JSON_OBJECT:
-		print_object(s, v);
-		break;
-	case JSON_TRUE:
-	case JSON_FALSE:
-		fputs(json_is_true(v) ? "true" : "false", stdout);
-		break;
-	default:
-		fputs("NULL", stdout);
-		break;
-	}
-}
-
-/* The register as the kernel reads it: a number in decimal, anything else in hex. */
-static void print_raw(uint64_t reg, int kind)
-{
-	uint64_t v = sp_arg_value((enum sp_arg_kind)kind, reg);
-
-	if (kind == SP_ARG_INT || kind == SP_ARG_FD || kind == SP_ARG_DIRFD)
-		printf("%" PRId64, (int64_t)v);
-	else if (kind == SP_ARG_UINT || kind == SP_ARG_LONG)
-		printf("%" PRIu64, v);
-	else
-		printf("%#" PRIx64, v);
-}
-
-static void print_args(const struct show_ctx *s, const struct sp_event *ev)
-{
-	const struct sp_syscall_spec *spec =
-	    ev->abi == SP_ABI_X86_64 && ev->name ? sp_syscall_spec(ev->name) : NULL;
-	int n = SP_MAX_ARGS;
-
-	if (spec) {
-		for (int i = 0; i < SP_MAX_ARGS && spec->args[i].name; i++) {
-			const json_t *v = json_object_get(ev->dec, spec->args[i].name);
-
-			if (i)
-				fputs(", ", stdout);
-			if (v)
-				print_value(s, v, spec->args[i].kind);
-			else
-				print_raw(ev->args[i], spec->args[i].kind);
-		}
-		return;
-	}
-	/* No table entry: the registers that are not trailing zeros. */
-	while (n > 0 && ev->args[n - 1] == 0)
-		n--;
-	for (int i = 0; i < n; i++)
-		printf("%s%#" PRIx64, i ? ", " : "", ev->args[i]);
-}
-
-static void print_ret(const struct show_ctx *s, const struct sp_event *ev)
-{
-	const json_t *ret_fd = json_object_get(ev->dec, "ret_fd");
-
-	fputs(" = ", stdout);
-	if (ev->killed) {
-		color_on(s, C_ERR);
-		fputs("? <killed in this call>", stdout);
-		color_off(s);
-		return;
-	}
-	if (!ev->has_exit) {
-		putchar('?');
-		return;
-	}
-	if (ev->err) {
-		const char *name = sp_errno_name(ev->err);
-
-		color_on(s, C_ERR);
-		if (name)
-			printf("-1 %s (%s)", name, strerror(ev->err));
-		else
-			printf("-1 E%d (%s)", ev->err, strerror(ev->err));
-		color_off(s);
-		return;
-	}
-	if (ret_fd && json_is_object(ret_fd)) {
-		print_fd(s, ret_fd);
-		return;
-	}
-	/* Addresses (mmap, brk) read better in hex, as strace prints them. */
-	if (ev->ret > 0xffffffffLL)
-		printf("%#" PRIx64, (uint64_t)ev->ret);
-	else
-		printf("%" PRId64, ev->ret);
-}
-
-static void print_prefix(const struct show_ctx *s, const struct sp_event *ev)
-{
-	color_on(s, C_PID);
-	if (ev->tid && ev->tid != ev->pid)
-		printf("%d/%d", (int)ev->pid, (int)ev->tid);
-	else
-		printf("%d", (int)ev->pid);
-	color_off(s);
-	putchar(' ');
-	if (ev->phase) {
-		color_on(s, C_PHASE);
-		printf("[%s]", ev->phase);
-		color_off(s);
-		putchar(' ');
-	}
-}
-
-static const char *signame(int signo, char *buf, size_t n)
-{
-	const char *name = sp_signal_name(signo, buf, n);
-
-	if (!name)
-		snprintf(buf, n, "signal %d", signo);
-	return name ? name : buf;
-}
-
-static void print_event(const struct show_ctx *s, const struct sp_event *ev)
-{
-	char sig[32];
-
-	print_prefix(s, ev);
-	switch (ev->type) {
-	case SP_EV_SYSCALL:
-		color_on(s, C_NAME);
-		if (ev->name)
-			fputs(ev->name, stdout);
-		else
-			printf("syscall_%ld", ev->nr);
-		color_off(s);
-		putchar('(');
-		print_args(s, ev);
-		putchar(')');
-		print_ret(s, ev);
-		if (ev->abi != SP_ABI_X86_64)
-			printf(" [%s]", sp_abi_name(ev->abi));
-		break;
-	case SP_EV_FORK:
-	case SP_EV_CLONE:
-		color_on(s, C_EVENT);
-		printf("--- %s: new %s %d ---", ev->via ? ev->via : "fork",
-		       ev->type == SP_EV_FORK ? "process" : "thread", (int)ev->child);
-		color_off(s);
-		break;
-	case SP_EV_EXEC:
-		color_on(s, C_EVENT);
-		printf("--- exec %s ---", ev->path ? ev->path : "?");
-		color_off(s);
-		break;
-	case SP_EV_SIGNAL:
-		color_on(s, C_EVENT);
-		printf("--- %s ---", signame(ev->signo, sig, sizeof(sig)));
-		color_off(s);
-		break;
-	case SP_EV_EXIT:
-		color_on(s, ev->killed ? C_ERR : C_EVENT);
-		if (ev->killed)
-			printf("+++ killed by %s +++", signame(ev->signo, sig, sizeof(sig)));
-		else
-			printf("+++ %s with %d +++", ev->whole_process ? "exited" : "thread exited",
-			       ev->status);
-		color_off(s);
-		break;
-	}
-	putchar('\n');
+	if (rc < 0)
+		return rc;
+	puts(line);
+	free(line);
+	return 0;
 }
 
 /* ---- filtering ---- */
@@ -562,7 +321,8 @@ static int on_event(void *ctx, struct sp_event *ev, const struct sp_segment_info
 	if (!syscall_wanted(s->o, ev))
 		return 0;
 	s->shown++;
-	print_event(s, ev);
+	if (print_event(s, ev) < 0)
+		return -ENOMEM;
 	return ferror(stdout) ? -EIO : 0;
 }
 

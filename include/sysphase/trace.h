@@ -367,4 +367,23 @@ const char *sp_segment_path(const struct sp_segment *s);
 
 void sp_segment_free(struct sp_segment *s);
 
+/* ---- an event as text (sysphase show) ---- */
+
+/* Terminal colours (escape sequences) for the parts of a line; all NULL in a plain one. */
+struct sp_format_style {
+	const char *pid, *phase, *name, *err, *event;
+	const char *off; /* ends each coloured part */
+};
+
+/*
+ * ev as one strace-like line, without a newline: "PID [PHASE] name(args) =
+ * ret" (the thread as PID/TID), or the process event ("--- clone: new
+ * thread 42 ---", "+++ exited with 0 +++").  Arguments from the decoder's
+ * table (sp_syscall_spec): the decoded value where ev has one, else the
+ * register; a string longer than strsize ends in "...".  style may be
+ * NULL.  *out is malloc'd, the caller's.  0 or -ENOMEM.
+ */
+int sp_event_format(const struct sp_event *ev, const struct sp_format_style *style, size_t strsize,
+                    char **out);
+
 #endif /* SYSPHASE_TRACE_H */
