@@ -55,6 +55,15 @@ struct help_cmd {
 extern const struct help_cmd help_top;
 extern const struct help_cmd *const help_cmds[]; /* NULL-terminated */
 
+/* The statuses of cli.h, one row each: the table every --help and man page prints. */
+struct help_exit_row {
+	const char *code, *text;
+};
+extern const struct help_exit_row help_exit_rows[]; /* ends with {NULL} */
+
+/* "-s, --long ARG" of o into buf (at most len bytes); its length. */
+int help_opt_label(const struct help_opt *o, char *buf, size_t len);
+
 /* The help of command name, or NULL. */
 const struct help_cmd *help_find(const char *name);
 
