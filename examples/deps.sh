@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the examples need, when it is missing, and nothing more:
 # the build (compiler, cmake, the five libraries) and the programs they
-# trace.  tests/deps.sh is the test suite's longer list.
+# trace.  tests/deps.sh gives it the test suite's longer list: this is the
+# repository's one install block.
 #   examples/deps.sh [PACKAGE...]    extra Debian packages (nginx-light for demo.sh)
 set -euo pipefail
 

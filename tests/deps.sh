@@ -14,26 +14,9 @@ packages=(
 	openssh-server openssh-client
 )
 
-missing=()
-for p in "${packages[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing+=("$p")
-done
-install_missing() {
-	echo "sysphase: installing ${missing[*]}" >&2
-	sudo=
-	[ "$(id -u)" -eq 0 ] || sudo=sudo
-	export DEBIAN_FRONTEND=noninteractive
-	$sudo apt-get update -qq
-	# policy-rc.d keeps Debian's nginx package from starting a server on port 80.
-	if [ ! -e /usr/sbin/policy-rc.d ]; then
-		printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
-		$sudo chmod +x /usr/sbin/policy-rc.d
-		trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
-	fi
-	$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
-[ ${#missing[@]} -eq 0 ] || install_missing
+# One install block for the whole repository: examples/deps.sh installs
+# the build and whatever is given to it, when missing.
+bash "$(dirname "$0")/../examples/deps.sh" "${packages[@]}"
 
 # Busybox for other architectures, for tests/e2e/export_arch.sh: Debian's
 # busybox-static for arm64 and armhf (run under qemu-user) and i386 (run by the
