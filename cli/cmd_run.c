@@ -392,7 +392,7 @@ static int run_status(const struct run_ctx *r, int rc, const struct sp_enforce_r
 {
 	if (r->o->pid && !r->attached && rc < 0) {
 		/* Nothing was seized, or every thread seized was let go: it runs on, unchanged. */
-		sp_err("run: %s", diag->msg);
+		sp_err("%s: %s", r->o->daemon_log ? "hook" : "run", diag->msg);
 		return SP_EXIT_ATTACH;
 	}
 	if (rc == -ENOENT || rc == -EACCES || rc == -ENOEXEC) {
