@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Coverage-guided fuzzing of every parser of user files (tests/fuzz/): each
+# Coverage-guided fuzzing of every parser of user files and of /proc (tests/fuzz/): each
 # libFuzzer harness runs for FUZZ_SECONDS (default 60) from its seed corpus
 # (tests/fuzz/corpus/NAME/), under AddressSanitizer, LeakSanitizer and UBSan.
 #   tests/fuzz.sh             every harness
