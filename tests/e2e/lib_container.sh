@@ -111,3 +111,39 @@ stop_dockerd() {
 	wait "$DOCKERD_PID" 2>/dev/null || true
 	DOCKERD_PID=
 }
+
+# make_nginx_bundle DIR: a bundle in DIR whose rootfs holds Debian's nginx
+# ($NGINX, from lib_nginx.sh), the libraries it loads, the NSS modules
+# nsswitch.conf names and the files glibc reads, and the scratch
+# configuration ($DIR) copied to the same path as on the host (never
+# shared: the container's pid file holds its own PID 1, which must never
+# reach a host-side kill); the host's network, Docker's default
+# capabilities (the master chowns its temp directories and drops its
+# worker to nobody, as on the host).
+make_nginx_bundle() {
+	local b=$1 lib mod svc f
+	make_bundle "$b" "[\"$NGINX\",\"-c\",\"$DIR/nginx.conf\"]"
+	local r="$b/rootfs"
+	_copy() { mkdir -p "$r$(dirname "$1")" && cp -L "$1" "$r$1"; }
+	_copy "$NGINX"
+	for lib in $(ldd "$NGINX" | grep -oE '/[^ ]+'); do _copy "$lib"; done
+	mkdir -p "$r$DIR"
+	cp -a "$DIR/." "$r$DIR/"
+	rm -f "$r$DIR/nginx.pid"
+	# The NSS modules nsswitch.conf names (libnss_systemd: the worker's initgroups asks it).
+	for svc in $(sed -n 's/^\(passwd\|group\):[[:space:]]*//p' /etc/nsswitch.conf | tr ' ' '\n' | sort -u); do
+		for mod in /lib/x86_64-linux-gnu/libnss_"$svc".so.2 /usr/lib/x86_64-linux-gnu/libnss_"$svc".so.2; do
+			[ -e "$mod" ] || continue
+			_copy "$mod"
+			for lib in $(ldd "$mod" | grep -oE '/[^ ]+'); do _copy "$lib"; done
+		done
+	done
+	for f in /etc/passwd /etc/group /etc/nsswitch.conf /etc/ld.so.cache /etc/localtime /etc/nginx/mime.types; do
+		[ -e "$f" ] && _copy "$f"
+	done
+	jq '.root.readonly = false | .linux.namespaces |= map(select(.type != "network"))
+		| .process.capabilities |= with_entries(.value += ["CAP_CHOWN", "CAP_DAC_OVERRIDE",
+			"CAP_FOWNER", "CAP_FSETID", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"] | .value |= unique)' \
+		"$b/config.json" >"$b/c"
+	mv "$b/c" "$b/config.json"
+}

@@ -20,32 +20,7 @@ workload() {
 
 # ---- the rootfs: nginx, its libraries, what glibc reads, the pristine scratch dir ----
 B="$T/bundle"
-make_bundle "$B" "[\"$NGINX\",\"-c\",\"$DIR/nginx.conf\"]"
-R="$B/rootfs"
-copy() { mkdir -p "$R$(dirname "$1")" && cp -L "$1" "$R$1"; }
-copy "$NGINX"
-for lib in $(ldd "$NGINX" | grep -oE '/[^ ]+'); do copy "$lib"; done
-mkdir -p "$R$DIR"
-cp -a "$DIR/." "$R$DIR/"
-rm -f "$R$DIR/nginx.pid"
-# The NSS modules nsswitch.conf names (libnss_systemd: the worker's initgroups asks it).
-for svc in $(sed -n 's/^\(passwd\|group\):[[:space:]]*//p' /etc/nsswitch.conf | tr ' ' '\n' | sort -u); do
-	for mod in /lib/x86_64-linux-gnu/libnss_"$svc".so.2 /usr/lib/x86_64-linux-gnu/libnss_"$svc".so.2; do
-		[ -e "$mod" ] || continue
-		copy "$mod"
-		for lib in $(ldd "$mod" | grep -oE '/[^ ]+'); do copy "$lib"; done
-	done
-done
-for f in /etc/passwd /etc/group /etc/nsswitch.conf /etc/ld.so.cache /etc/localtime /etc/nginx/mime.types; do
-	[ -e "$f" ] && copy "$f"
-done
-# Docker's default capabilities: the master chowns its temp directories and
-# drops its worker to nobody, as on the host.
-jq '.root.readonly = false | .linux.namespaces |= map(select(.type != "network"))
-	| .process.capabilities |= with_entries(.value += ["CAP_CHOWN", "CAP_DAC_OVERRIDE",
-		"CAP_FOWNER", "CAP_FSETID", "CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"] | .value |= unique)' \
-	"$B/config.json" >"$B/c"
-mv "$B/c" "$B/config.json"
+make_nginx_bundle "$B"
 
 # ---- on the host ----
 "$SYSPHASE" record --rules nginx -o "$T/host.trace" -- "$NGINX" -c "$DIR/nginx.conf" \
