@@ -69,7 +69,8 @@ static void report_audit_record(struct sp_enforcer *e, const struct sp_audit_sec
 	struct proc *p = sp_proc_find(e, rec->pid);
 	struct sp_enforce_note n = {.kind = SP_NOTE_DENIAL, .nr = rec->nr};
 
-	if (!p)
+	/* Holding no filter of ours (an attached runtime's init), it was denied by another's. */
+	if (!p || p->installed < 0)
 		return;
 	switch (rec->code & SECCOMP_RET_ACTION_FULL) {
 	case SECCOMP_RET_KILL_PROCESS:

@@ -14,7 +14,9 @@
 # what the recording never saw (a CGI script: its connection child forks
 # and execs) is killed by SIGSYS and named by its host pid.  An attach
 # that cannot work (the process is traced already) exits 124, starts
-# nothing and leaves the process running.
+# nothing and leaves the process running; a first filter the runtime's
+# own profile keeps out (it denies seccomp) kills the init before the
+# entrypoint runs (125).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/lib_container.sh"
 need_sysphase
@@ -158,6 +160,23 @@ for R in runc crun; do
 	wait "$CTR" || true
 	"$R" delete -f "$ID" >/dev/null 2>&1 || true
 done
+
+# ---- fail closed at the entrypoint's exec: the runtime's own profile refuses seccomp() ----
+cp "$T/config.base.json" "$B/config.json"
+jq '.syscalls |= map(.names -= ["seccomp"])' "$T/pol/start.oci.json" >"$T/noseccomp.json"
+set_seccomp "$B" "$T/noseccomp.json" true
+ID="closed-$$"
+if create runc "$ID"; then
+	rc=0
+	"$SYSPHASE" run --policy "$T/pol" -p "$CPID" -- runc start "$ID" >"$T/closed.out" 2>"$T/closed.err" || rc=$?
+	check "the filter cannot go in at the exec: exit 125 ($rc)" test "$rc" = 125
+	check "... said in one line: $(grep -m1 "cannot hand over" "$T/closed.err")" \
+		grep -q "process $CPID (.*) killed: cannot hand over the filter of phase" "$T/closed.err"
+	check "... and httpd never ran" not serves
+	runc delete -f "$ID" >/dev/null 2>&1 || true
+else
+	fail "runc create under the profile without seccomp"
+fi
 
 # ---- podman: the hook from a hooks.d file, for containers annotated io.sysphase.enforce=true ----
 # Its own storage in $T (vfs), runc (crun refuses this machine's hybrid cgroups),
