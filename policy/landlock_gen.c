@@ -233,8 +233,17 @@ static int generalise(struct cphase *ph)
 			ll_dir_of(r->path, dir, sizeof(dir));
 			bool looked = ll_strmap_find(&ph->names_in, dir, &count) && count >= 2;
 			bool served = read_only_below_top(r, dir);
+			/*
+			 * A file in a directory where the phase makes files: their
+			 * names are the run's (postgres's /dev/shm/PostgreSQL.<random>,
+			 * truncated after it is made), so its rights go beneath the
+			 * directory, which already lets the phase make and write
+			 * files there.
+			 */
+			bool makes = ll_strmap_find(&ph->rule_of, dir, &at) && s->rules[at].dir &&
+			             (s->rules[at].access & SP_LL_FS_MAKE_REG);
 
-			if (strcmp(dir, "/") != 0 && (looked || served)) {
+			if (strcmp(dir, "/") != 0 && (looked || served || makes)) {
 				uint64_t acc = r->access;
 
 				if (ll_strmap_find(&ph->rule_of, dir, &at) && s->rules[at].dir) {

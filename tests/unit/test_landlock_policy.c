@@ -75,6 +75,10 @@ static struct sp_policy *build(bool with_cwd)
 	feed(b, c,
 	     sys(10, "start", "openat", 0, O_WRONLY | O_CREAT | O_APPEND, 4,
 	         OPENAT("/var/log/app/app.log", "/var/log/app/app.log", "file")));
+	/* A file start did not make but truncates, where it makes files: beneath the directory. */
+	feed(b, c,
+	     sys(10, "start", "ftruncate", 0, 0, 0,
+	         "{\"fd\":{\"fd\":4,\"kind\":\"file\",\"path\":\"/var/log/app/rot.1\"}}"));
 	feed(b, c,
 	     sys(10, "start", "bind", 0, 0, 0,
 	         "{\"addr\":{\"family\":\"AF_INET\",\"addr\":\"127.0.0.1\",\"port\":8080}}"));
@@ -135,7 +139,9 @@ static void test_rights_and_generalisation(void **state)
 	assert_int_equal(rule(p, "serve", "/run"), SP_LL_FS_REMOVE_FILE);
 	assert_int_equal(rule(p, "serve", "/etc/app.conf"), 0);
 	/* start: O_CREAT gives the parent, mkdir relative to the chdir'd /srv. */
-	assert_int_equal(rule(p, "start", "/var/log/app"), SP_LL_FS_WRITE_FILE | SP_LL_FS_MAKE_REG);
+	assert_int_equal(rule(p, "start", "/var/log/app"),
+	                 SP_LL_FS_WRITE_FILE | SP_LL_FS_MAKE_REG | SP_LL_FS_TRUNCATE);
+	assert_int_equal(rule(p, "start", "/var/log/app/rot.1"), 0);
 	assert_int_equal(rule(p, "start", "/srv"), SP_LL_FS_MAKE_DIR);
 	assert_int_equal(rule(p, "start", "/etc/app.conf"), SP_LL_FS_READ_FILE);
 	/* start binds 8080: a port is configuration, so its layer leaves bind to seccomp. */
@@ -336,6 +342,54 @@ static void test_made_dirs_and_chosen_ports(void **state)
 	sp_policy_free(p);
 }
 
+/* export --merge: a would-be denial widens its phase, generalised, with its provenance. */
+static void test_merge_from_complain_log(void **state)
+{
+	struct sp_policy_builder *b = sp_policy_builder_new(false, order, 3);
+	struct sp_landlock_collector *c = sp_landlock_collector_new();
+	struct sp_complain_landlock d = {.pid = 10,
+	                                 .phase = "serve",
+	                                 .syscall = "openat",
+	                                 .path = "/srv/extra/new.txt",
+	                                 .fs = SP_LL_FS_READ_FILE,
+	                                 .port = -1,
+	                                 .count = 1};
+	struct sp_complain_landlock port = {
+	    .pid = 10, .phase = "serve", .port = 9000, .net = SP_LL_NET_CONNECT_TCP, .count = 1};
+	struct sp_diag diag = {{0}};
+	struct sp_policy *p;
+	const char *rp, *why;
+	uint64_t acc;
+	bool found = false;
+	struct sp_landlock_layer l;
+	int id, i;
+
+	(void)state;
+	feed(b, c,
+	     sys(10, "start", "openat", 0, O_RDONLY, 3,
+	         OPENAT("/etc/app.conf", "/etc/app.conf", "file")));
+	feed(b, c,
+	     sys(10, "serve", "openat", 0, O_RDONLY, 5,
+	         OPENAT("/srv/www/index.html", "/srv/www/index.html", "file")));
+	assert_int_equal(sp_landlock_collector_merge(c, &d, "c.log"), 0);
+	assert_int_equal(sp_landlock_collector_merge(c, &port, "c.log"), 0);
+	assert_int_equal(sp_policy_builder_finish(b, &p, &diag), 0);
+	assert_int_equal(sp_landlock_attach(c, p, &diag), 0);
+	i = sp_policy_phase_index(p, "serve");
+	for (size_t k = 0; sp_policy_landlock_rule(p, (size_t)i, k, &rp, &acc, &why) == 0; k++)
+		if (strcmp(rp, "/srv/extra") == 0) {
+			found = true;
+			assert_int_equal(acc, SP_LL_FS_READ_FILE);
+			assert_non_null(strstr(why, "merged from complain log c.log; generalised"));
+		}
+	assert_true(found);
+	/* A port it connects to: serve's layer leaves connect to seccomp now. */
+	assert_int_equal(sp_policy_landlock_layer(p, (size_t)i, &l, &id, &why), 1);
+	assert_int_equal(l.handled_net & SP_LL_NET_CONNECT_TCP, 0);
+	sp_policy_free(p);
+	sp_landlock_collector_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +397,7 @@ int main(void)
 	    cmocka_unit_test(test_unknown_cwd),
 	    cmocka_unit_test(test_json_round_trip_and_allowlist),
 	    cmocka_unit_test(test_older_abi),
+	    cmocka_unit_test(test_merge_from_complain_log),
 	    cmocka_unit_test(test_made_dirs_and_chosen_ports),
 	};
 
