@@ -12,8 +12,6 @@
 #           with E2BIG, and run kills the process (fail closed: exit 125)
 #           with one line naming the phase, never letting it serve under
 #           work's wider layer.
-# A thread that never changes phase keeps its wider layer: the probes of
-# each phase see that phase's layer, and serve's thread alone went on.
 . "$(dirname "$0")/lib.sh"
 need_sysphase
 RULES=$SRCDIR/tests/data/rules/landlock_phases.json

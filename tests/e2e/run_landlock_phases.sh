@@ -91,6 +91,26 @@ check "run --no-landlock exits 0" test $? -eq 0
 check "without Landlock serve reads the planted leak" grep -qx "probe serve www/leak: ok" "$T/run2.out"
 check "without Landlock serve reads secret.txt" grep -qx "probe serve secret.txt: ok" "$T/run2.out"
 
+# Layers are per thread: a helper thread born in work never moves on and keeps work's
+# wider layer while the main thread narrows to serve's (recorded with it too).
+rm -rf "$D/state/run"
+"$SYSPHASE" record --rules "$RULES" -o "$T/trace-th.jsonl" -- "$PROG" "$D" --thread \
+	>"$T/rec-th.out" 2>&1
+check "record --thread exits 0" test $? -eq 0
+"$SYSPHASE" export --rules "$RULES" "$T/trace-th.jsonl" -o "$T/pol-th" >"$T/export-th.out" 2>&1
+check "export of the threaded run exits 0" test $? -eq 0
+rm -rf "$D/state/run"
+"$SYSPHASE" run --policy "$T/pol-th/policy.json" -- "$PROG" "$D" --thread --probe \
+	>"$T/run-th.out" 2>"$T/run-th.err"
+check "run --thread exits 0" test $? -eq 0
+check "run --thread finished" grep -q "landlock_phases: done" "$T/run-th.out"
+check "the main thread in serve cannot read data/" grep -qx "probe serve data/c.txt: EACCES" \
+	"$T/run-th.out"
+check "the helper still in work reads data/ after that" grep -qx "probe helper data/c.txt: ok" \
+	"$T/run-th.out"
+check "the helper's layer is work's, not none: conf/ is denied" \
+	grep -qx "probe helper conf/app.conf: EACCES" "$T/run-th.out"
+
 # Write, execute, bind, before and after each phase.  setup may write its log and
 # bind (it does both); it executes only the program and its loader, so bin/garbage
 # is EACCES, not ENOEXEC.  work writes its pid file only, and may not bind TCP

@@ -25,6 +25,13 @@
  * a unix socket (state/run/sock), so its filter has bind while no TCP bind
  * is ever made from there.
  *
+ * --thread starts a helper thread in work, before the connect: it never
+ * makes a call that moves it on, so it stays in work, with work's layer,
+ * while the main thread moves to serve.  It waits until serve's probes
+ * are done, then probes as "helper" what work allows and serve does not
+ * (data/c.txt) and what neither does (conf/app.conf); the main thread
+ * joins it before saying done.
+ *
  * --read=REL (repeatable) makes work also read DIR/REL, which the
  * recording never did: a held-out path for the complain -> merge ->
  * enforce loop (tests/e2e/run_landlock_complain.sh).
@@ -33,6 +40,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,7 +51,8 @@
 #include <unistd.h>
 
 static const char *dir;
-static int probing, probing_all;
+static int probing, probing_all, threaded;
+static int helper_go[2];
 static const char *extra[4];
 static int n_extra;
 
@@ -159,12 +168,30 @@ static void probes(const char *phase)
 	try(phase, "www/new.txt", O_WRONLY | O_CREAT);
 }
 
+/* The helper: waits for the go, probes in work's layer (it never moved), ends. */
+static void *helper(void *arg)
+{
+	char c;
+
+	(void)arg;
+	if (read(helper_go[0], &c, 1) != 1)
+		return NULL;
+	if (probing) {
+		try("helper", "data/c.txt", O_RDONLY);
+		try("helper", "conf/app.conf", O_RDONLY);
+	} else {
+		must_read("data/a.txt");
+	}
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in addr = {.sin_family = AF_INET};
 	socklen_t alen = sizeof(addr);
 	struct sockaddr_un sun = {0};
 	int srv, cli, conn, fd, us;
+	pthread_t th;
 	char buf[16];
 	struct stat st;
 
@@ -176,6 +203,8 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		if (strcmp(argv[i], "--probe") == 0)
 			probing = 1;
+		else if (strcmp(argv[i], "--thread") == 0)
+			threaded = 1;
 		else if (strcmp(argv[i], "--probe-all") == 0)
 			probing = probing_all = 1;
 		else if (strncmp(argv[i], "--read=", 7) == 0 && n_extra < 4)
@@ -198,6 +227,9 @@ int main(int argc, char **argv)
 		die("listen");
 
 	/* work */
+	if (threaded &&
+	    (pipe2(helper_go, O_CLOEXEC) < 0 || pthread_create(&th, NULL, helper, NULL)))
+		die("helper thread");
 	cli = socket(AF_INET, SOCK_STREAM, 0);
 	if (cli < 0 || connect(cli, (struct sockaddr *)&addr, sizeof(addr)) < 0)
 		die("connect");
@@ -227,6 +259,8 @@ int main(int argc, char **argv)
 	if (write(cli, "ping", 4) != 4 || read(conn, buf, sizeof(buf)) != 4)
 		die("ping");
 	probes("serve");
+	if (threaded && (write(helper_go[1], "g", 1) != 1 || pthread_join(th, NULL) != 0))
+		die("helper thread");
 	say("landlock_phases: ", "done", "");
 	return 0;
 }
