@@ -28,6 +28,12 @@
 #define SYS_landlock_add_rule       445
 #define SYS_landlock_restrict_self  446
 #endif
+/*
+ * landlock_restrict_self()'s LANDLOCK_RESTRICT_SELF_LOG_NEW_EXEC_ON (ABI 7):
+ * the kernel audits a domain's denials only until the next execve unless
+ * asked, and the initial layer goes in before the program's execve.
+ */
+#define LL_LOG_NEW_EXEC_ON   (1U << 1)
 #define LL_RULE_PATH_BENEATH 1
 #define LL_RULE_NET_PORT     2
 #define MAX_PROBES           8
@@ -169,6 +175,7 @@ int sp_enforce_landlock_load(struct sp_enforcer *e, struct sp_diag *diag)
 			continue;
 		r->id = id;
 		r->req.layer = &r->layer;
+		r->req.restrict_flags = e->ll_abi >= 7 ? LL_LOG_NEW_EXEC_ON : 0;
 		any = true;
 	}
 	for (size_t i = 0; any && !e->ll_simulate && i < e->n_phases; i++)
@@ -255,7 +262,7 @@ int sp_enforce_landlock_self(const struct sp_enforcer *e)
 		if (syscall(SYS_landlock_add_rule, rfd, LL_RULE_NET_PORT, np, 0) < 0)
 			rc = -errno;
 	}
-	if (rc == 0 && syscall(SYS_landlock_restrict_self, rfd, 0) < 0)
+	if (rc == 0 && syscall(SYS_landlock_restrict_self, rfd, r->req.restrict_flags) < 0)
 		rc = -errno;
 	close((int)rfd);
 	return rc;

@@ -353,7 +353,9 @@ static int run_calls(struct borrowed *b, const struct sp_landlock_request *req,
 	if (rc == 0)
 		rc = add_ports(b, l, rfd, why);
 	if (rc == 0 &&
-	    (rc = call(b, SYS_landlock_restrict_self, (uint64_t)rfd, 0, 0, 0, &r)) == 0 && r < 0)
+	    (rc = call(b, SYS_landlock_restrict_self, (uint64_t)rfd, req->restrict_flags, 0, 0,
+	               &r)) == 0 &&
+	    r < 0)
 		rc = sp_diag_set(why, r == -E2BIG ? E2BIG : EPERM, "landlock_restrict_self: %s%s",
 		                 strerror((int)-r),
 		                 r == -E2BIG ? " (the thread holds 16 Landlock layers already)"

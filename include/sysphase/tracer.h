@@ -246,6 +246,11 @@ struct sp_landlock_request {
 	const char *const *probes;
 	size_t n_probes;
 	bool set_no_new_privs; /* the thread may not have it yet (needed without CAP_SYS_ADMIN) */
+	/*
+	 * landlock_restrict_self()'s flags: LOG_NEW_EXEC_ON (ABI 7) keeps the
+	 * kernel auditing the layer's denials after the program execs.
+	 */
+	uint32_t restrict_flags;
 };
 
 struct sp_landlock_outcome {
