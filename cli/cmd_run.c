@@ -30,6 +30,7 @@ struct run_opts {
 	bool graded; /* --default-action graded */
 	bool no_landlock;
 	bool quiet;             /* -q: no denial lines */
+	bool verbose;           /* -v: how threads are followed */
 	char **argv;            /* PROG [ARGS...]; with pid, the start command (NULL: none) */
 	pid_t pid;              /* -p: a process that has not exec'd its program yet */
 	const char *daemon_log; /* a hook's: the supervisor outlives us, writing here */
@@ -49,6 +50,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 	    {"default-action", required_argument, NULL, 'd'},
 	    {"no-landlock", no_argument, NULL, 'L'},
 	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
 	    {"follow", no_argument, NULL, 'f'},
 	    {"pid", required_argument, NULL, 'p'},
 	    {"help", no_argument, NULL, 'h'},
@@ -58,7 +60,7 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 
 	optind = 1;
 	*status = SP_EXIT_USAGE;
-	while ((c = getopt_long(argc, argv, "+:P:d:qfhp:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:P:d:qvfhp:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (run_parse_pid(optarg, &o->pid) < 0) {
@@ -75,6 +77,9 @@ static int parse_options(int argc, char **argv, struct run_opts *o, int *status)
 			break;
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
 			break;
 		case 'f':
 			break; /* children are always followed; strace users type it */
@@ -320,6 +325,24 @@ static void on_note(void *ctx, const struct sp_enforce_note *n)
 		        r->o->complain ? "complain mode judges its calls at its stops"
 		                       : "let go, as a thread that never leaves that phase");
 		break;
+	case SP_NOTE_TRIGGER_STOPS:
+		if (!r->o->verbose)
+			break;
+		if (n->reason)
+			sp_err("thread %d of process %d (%s) in phase '%s' keeps its syscall stops "
+			       "after %lu calls: %s",
+			       n->tid, n->pid, n->comm, n->phase, n->calls, n->reason);
+		else
+			sp_err(
+			    "thread %d of process %d (%s) in phase '%s' stops at its trigger calls "
+			    "only, after %lu calls without one",
+			    n->tid, n->pid, n->comm, n->phase, n->calls);
+		break;
+	case SP_NOTE_PHASE:
+		if (r->o->verbose)
+			sp_err("thread %d of process %d (%s): phase '%s' -> '%s'", n->tid, n->pid,
+			       n->comm, n->held_phase, n->phase);
+		break;
 	case SP_NOTE_RECORDS_LOST:
 		sp_warn("the kernel's audit stream overflowed %llu time%s: some denials (complain "
 		        "mode: some logged calls) are missing",
@@ -351,6 +374,17 @@ static void warn_if_other_program(struct sp_enforcer *e, const char *prog)
 	}
 	free(want);
 	free(have);
+}
+
+/* One line when the recording lacked what the rules need: phases cut where they were not. */
+static void warn_if_recording_lacks(const struct sp_enforcer *e)
+{
+	char what[768];
+
+	if (sp_enforcer_recording_lacks(e, what, sizeof(what)) > 0)
+		sp_warn("run: the policy was recorded without %s; a transition or a program path "
+		        "the recording missed may be denied",
+		        what);
 }
 
 static void on_stop_signal(int signo)
@@ -577,6 +611,7 @@ static int run_with(struct run_opts *o)
 		r.prog = "PROG";
 	if (!o->pid)
 		warn_if_other_program(e, o->argv[0]);
+	warn_if_recording_lacks(e);
 	if (sp_enforcer_landlock_lost(e))
 		sp_warn("run: this kernel's Landlock ABI (%d) cannot enforce all of the policy's "
 		        "layers: not enforced: %s",
@@ -594,6 +629,10 @@ static int run_with(struct run_opts *o)
 	rc = o->pid ? sp_enforcer_attach(e, o->pid, &res, &diag)
 	            : sp_enforcer_run(e, o->argv, &res, &diag);
 	status = run_status(&r, rc, &res, &diag);
+	if (rc == 0 && o->verbose)
+		sp_err("run: %u filter%s handed over, %u thread%s on trigger stops", res.handovers,
+		       res.handovers == 1 ? "" : "s", res.trigger_stops,
+		       res.trigger_stops == 1 ? "" : "s");
 	print_denial_summary(&r);
 out:
 	sp_enforcer_free(e);

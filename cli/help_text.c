@@ -133,6 +133,9 @@ static const struct help_opt run_opts[] = {
     {0, "no-landlock", NULL, false, HK_NONE, NULL,
      "no Landlock layers (files, ports), only filters"},
     {'q', "quiet", NULL, false, HK_NONE, NULL, "no denial lines on stderr (the status tells)"},
+    {'v', "verbose", NULL, false, HK_NONE, NULL,
+     "say on stderr each thread's phase changes, each thread that stops at its trigger calls "
+     "only from some point on, and at the end how many filters were handed over"},
     {'f', "follow", NULL, false, HK_NONE, NULL,
      "accepted for strace's habit: every thread and child is always followed"},
     {'p', "pid", "PID", false, HK_PID, NULL,

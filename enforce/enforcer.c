@@ -12,9 +12,10 @@
  * transition itself.  A thread in a phase it can never leave is detached
  * alone and runs on under BPF; the process's other threads stay followed.
  *
- * Why not SECCOMP_RET_TRACE triggers: a stacked RET_TRACE turns into
- * -ENOSYS once no tracer is attached, so enforced filters are pure
- * allow/deny and the triggers are watched with ordinary syscall stops.
+ * Phases' filters are pure allow/deny.  A stacked RET_TRACE turns into
+ * -ENOSYS once no tracer is attached, so the one filter with RET_TRACE, a
+ * thread's trigger filter (triggers.c), goes only to a thread that shows
+ * it stays in its phase, and such a thread is never let go.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -273,6 +274,13 @@ void sp_enforce_fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, str
  */
 void sp_enforce_let_go(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
 {
+	/*
+	 * A thread holding a trigger filter is never let go (triggers.c): it
+	 * stays followed, by events where its phase allows, and keeps the
+	 * filters it holds.
+	 */
+	if (t->trace_phase >= 0)
+		return;
 	t->let_go = true;
 	sp_tracer_detach_thread_after(tracer, t->tid);
 	sp_detector_forget(e->detector, t->tid);
@@ -318,6 +326,8 @@ static int install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, stru
 	 * would only make every later syscall run one more filter (unless a
 	 * Landlock layer goes in with it).
 	 */
+	/* A trigger filter asked for and not yet in is replaced by this request. */
+	t->trace_asked = false;
 	if (held && !req.landlock && held->len == f->len &&
 	    memcmp(held->insns, f->insns, f->len * sizeof(*f->insns)) == 0) {
 		took_phase(e, tracer, t);
@@ -343,11 +353,17 @@ static void choose_stops(struct sp_enforcer *e, struct sp_tracer *tracer, struct
 {
 	int phase = sp_detector_thread_phase_index_of(e->detector, t->tid);
 	bool events = phase >= 0 && t->pending < 0 && e->watch[phase].events_only;
+	bool triggers;
 
 	if (events && e->opts.complain)
 		events = t->installed == phase && (t->logging & (1ULL << phase));
+	/* Its trigger filter's stops, where they cover what the phase's triggers need. */
+	triggers = !events && t->pending < 0 && sp_enforce_trace_covers(e, t->trace_phase, phase);
 	if (events != t->events_only && sp_tracer_set_events_only(tracer, t->tid, events) == 0)
 		t->events_only = events;
+	if (triggers != t->trigger_only &&
+	    sp_tracer_set_trigger_only(tracer, t->tid, triggers) == 0)
+		t->trigger_only = triggers;
 }
 
 /* The tracer's word on a filter asked for (install_pending, sp_complain_step). */
@@ -368,6 +384,19 @@ static void on_handover(void *opaque, struct sp_tracer *tracer, pid_t tid, long 
 	}
 	if (!t)
 		return;
+	if (sp_enforce_trace_phase_of_tag(tag) >= 0) {
+		int phase = sp_enforce_trace_phase_of_tag(tag);
+
+		/* Anything but -ECANCELED killed the process: a hand-over that failed. */
+		if (rc < 0 && rc != -ECANCELED) {
+			t->pending = phase;
+			sp_enforce_fail_closed(e, tracer, t, why ? why : strerror(-rc));
+			return;
+		}
+		sp_enforce_trace_handed_over(e, t, phase, rc, why);
+		choose_stops(e, tracer, t);
+		return;
+	}
 	t->pending = (int)tag;
 	if (rc < 0) {
 		sp_enforce_fail_closed(e, tracer, t, why ? why : strerror(-rc));
@@ -446,6 +475,7 @@ static int note_birth(struct sp_enforcer *e, const struct sp_event *ev)
 	child->held = creator ? creator->held : 0;
 	child->logging = creator ? creator->logging : 0;
 	child->ll_id = creator ? creator->ll_id : 0; /* Landlock domains are inherited too */
+	child->trace_phase = creator ? creator->trace_phase : -1; /* so is a trigger filter */
 	make_pending(e, child, sp_detector_thread_phase_index_of(e->detector, ev->child));
 	return 0;
 }
@@ -470,6 +500,18 @@ static int note_transition(struct sp_enforcer *e, const struct sp_event *ev,
 		return -ENOMEM;
 	if (!p->comm[0])
 		sp_proc_read_comm(p);
+	if (tr->kind == SP_TR_RULE) {
+		struct sp_enforce_note n = {
+		    .kind = SP_NOTE_PHASE,
+		    .pid = tr->pid,
+		    .tid = tr->tid,
+		    .comm = p->comm,
+		    .phase = sp_enforce_phase_name(e, tr->to),
+		    .held_phase = sp_enforce_phase_name(e, tr->from),
+		};
+
+		sp_enforce_note(e, &n);
+	}
 	if (tr->kind == SP_TR_FORK)
 		return 0; /* note_birth, from the fork event itself */
 	if (ends_there(ev))
@@ -605,6 +647,9 @@ static int on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev)
 	if (!e->opts.complain && t->pending >= 0 && (rc = install_pending(e, tracer, t)) < 0)
 		return rc;
 	t = sp_thr_find(e, ev->tid); /* let go meanwhile? */
+	if (t && !t->let_go && ev->type == SP_EV_SYSCALL &&
+	    (rc = sp_enforce_count_call(e, tracer, t, ev)) < 0)
+		return rc;
 	if (t)
 		choose_stops(e, tracer, t);
 	return 0;

@@ -66,6 +66,18 @@ struct thr {
 	uint64_t logging; /* complain mode: phases whose LOG filter it really holds */
 	bool events_only; /* followed by process events alone (sp_tracer_set_events_only) */
 	int ll_id;        /* the Landlock layer it holds, as landlock.c numbers them; 0 none */
+	/*
+	 * Trigger stops (triggers.c): the phase whose trigger filter it holds
+	 * (inherited; -1 none: then it may be let go), whether one is asked
+	 * for or was refused, and the calls that filter would let through
+	 * made since it entered calls_phase (enforce/triggers.c).
+	 */
+	int trace_phase;
+	bool trace_asked, trace_refused;
+	bool trigger_only; /* followed by its trigger stops (sp_tracer_set_trigger_only) */
+	int calls_phase;
+	unsigned long calls;
+	bool spawned; /* it made a thread or process in calls_phase: no trigger filter there */
 };
 
 /*
@@ -145,6 +157,15 @@ struct phase_watch {
 	uint64_t narrows_to;
 	/* Some trigger that may fire there looks at the stack: capture it at these calls. */
 	uint8_t stack_nr[1024 / 8];
+	/*
+	 * Trigger stops (triggers.c): the x86-64 calls that may fire or arm a
+	 * transition of a thread there, and the trigger filter that traces
+	 * them; trace_insns NULL where none serves (the phase is followed by
+	 * events, a trigger matches any call, complain mode).
+	 */
+	uint8_t trace_nr[1024 / 8];
+	struct sock_filter *trace_insns;
+	size_t trace_len;
 };
 
 struct sp_enforcer {
@@ -233,6 +254,25 @@ int sp_enforce_watch_load(struct sp_enforcer *e, struct sp_diag *diag);
 uint64_t sp_enforce_blame(const struct sp_enforcer *e, uint64_t denying);
 /* Whether a stack must be captured for call name (x86-64 nr) of a thread in phase. */
 bool sp_enforce_wants_stack(const struct sp_enforcer *e, int phase, long nr);
+
+/*
+ * triggers.c: trigger stops.  Builds each phase's trigger filter (reach:
+ * per phase, the phases reachable from it without an exec).
+ */
+int sp_enforce_triggers_load(struct sp_enforcer *e, const uint64_t *reach_no_exec,
+                             struct sp_diag *diag);
+void sp_enforce_triggers_unload(struct sp_enforcer *e);
+/* Whether a thread holding phase held's trigger filter stops at every call phase's triggers need.
+ */
+bool sp_enforce_trace_covers(const struct sp_enforcer *e, int held, int phase);
+/* The phase of a trigger filter's hand-over tag, -1 for a phase filter's. */
+int sp_enforce_trace_phase_of_tag(long tag);
+/* Counts t's call ev; asks for its trigger filter once it has made enough. 0 or -ENOMEM. */
+int sp_enforce_count_call(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
+                          const struct sp_event *ev);
+/* The tracer's word on it: rc 0 in, -ECANCELED not (t unchanged, keeps syscall stops). */
+void sp_enforce_trace_handed_over(struct sp_enforcer *e, struct thr *t, int phase, int rc,
+                                  const char *why);
 
 /* complain.c: complain mode (docs/run.md). */
 int sp_complain_start(struct sp_enforcer *e, char *const *argv, struct sp_diag *diag);

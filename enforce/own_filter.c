@@ -65,15 +65,17 @@ static bool same_program(const struct sock_filter *a, size_t alen, const struct 
 	return a && alen == blen && memcmp(a, b, blen * sizeof(*b)) == 0;
 }
 
-/* Whether prog is one sysphase built (a phase's filter, LOG filter or answers). */
+/* Whether prog is one sysphase built (a phase's filter, LOG filter, answers, trigger filter). */
 static bool ours(const struct sp_enforcer *e, const struct sock_filter *prog, size_t len)
 {
 	for (size_t i = 0; i < e->n_phases; i++) {
 		const struct phase_filter *f = &e->filters[i];
+		const struct phase_watch *w = &e->watch[i];
 
 		if (same_program(f->insns, f->len, prog, len) ||
 		    same_program(f->log_insns, f->log_len, prog, len) ||
-		    same_program(f->answer_insns, f->answer_len, prog, len))
+		    same_program(f->answer_insns, f->answer_len, prog, len) ||
+		    same_program(w->trace_insns, w->trace_len, prog, len))
 			return true;
 	}
 	return false;

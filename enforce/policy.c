@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -416,6 +417,7 @@ void sp_enforce_unload(struct sp_enforcer *e)
 		free(e->filters[i].allow);
 	}
 	free(e->filters);
+	sp_enforce_triggers_unload(e);
 	free(e->watch);
 	sp_enforce_landlock_unload(e);
 	sp_detector_free(e->detector);
@@ -426,6 +428,49 @@ void sp_enforce_unload(struct sp_enforcer *e)
 const char *sp_enforcer_recorded_program(const struct sp_enforcer *e)
 {
 	return sp_policy_program_path(e->policy);
+}
+
+/* Appends "; " and a clause to buf (cut where it is full: only a message shortens). */
+static void clause(char *buf, size_t len, const char *text)
+{
+	size_t used = strlen(buf);
+
+	if (used + 1 < len)
+		snprintf(buf + used, len - used, "%s%s", used ? "; " : "", text);
+}
+
+int sp_enforcer_recording_lacks(const struct sp_enforcer *e, char *buf, size_t len)
+{
+	const struct sp_policy_recording *rec = sp_policy_recording(e->policy);
+	size_t need = sp_rules_string_need(e->rules);
+	int n = 0;
+
+	if (len)
+		buf[0] = '\0';
+	if (sp_rules_need_stack(e->rules) && rec->stacks != SP_REC_UNKNOWN &&
+	    rec->stacks < SP_REC_SYMBOLS) {
+		clause(buf, len,
+		       "stack function names, which the rules' stack triggers test (record "
+		       "--stack)");
+		n++;
+	}
+	if (rec->stacks == SP_REC_NO_STACKS) {
+		clause(buf, len,
+		       "call stacks, without which export adds no static completion (record "
+		       "without --no-stack)");
+		n++;
+	}
+	if (rec->cut_at > 0 && need > (size_t)rec->cut_at) {
+		char text[160];
+
+		snprintf(text, sizeof(text),
+		         "strings of %zu bytes, which the rules' string predicates test (they were "
+		         "cut at %ld: record -s %zu)",
+		         need, rec->cut_at, need);
+		clause(buf, len, text);
+		n++;
+	}
+	return n;
 }
 
 /* AUDIT_ARCH_* of the ABI a call came through, as seccomp_data.arch holds it. */

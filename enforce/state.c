@@ -61,7 +61,12 @@ int sp_thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid, struct thr **out)
 		if (was && was->nthreads)
 			was->nthreads--;
 	}
-	*t = (struct thr){.tid = tid, .pid = pid, .installed = -1, .pending = -1};
+	*t = (struct thr){.tid = tid,
+	                  .pid = pid,
+	                  .installed = -1,
+	                  .pending = -1,
+	                  .trace_phase = -1,
+	                  .calls_phase = -1};
 	*slot = t;
 	p->nthreads++;
 	*out = t;

@@ -141,7 +141,7 @@ int sp_enforce_watch_load(struct sp_enforcer *e, struct sp_diag *diag)
 		    (rc = build_log_filter(e, (int)i, diag)) < 0)
 			return rc;
 	}
-	return 0;
+	return sp_enforce_triggers_load(e, reach, diag);
 }
 
 uint64_t sp_enforce_blame(const struct sp_enforcer *e, uint64_t denying)

@@ -92,3 +92,20 @@ bool sp_rules_edge_may_match(const struct sp_rules *r, size_t i, const char *nam
 		return true;
 	return may_match(t->after, name) && (!stack_only || t->after->stack.n);
 }
+
+int sp_rules_edge_calls(const struct sp_rules *r, size_t i, bool after,
+                        void (*each)(void *ctx, const char *name), void *ctx)
+{
+	const struct sp_trigger *t;
+
+	if (i >= r->nedges)
+		return -ENOENT;
+	t = after ? r->edge_trigger[i]->after : r->edge_trigger[i];
+	if (!t || t->event != SP_EV_SYSCALL)
+		return 0;
+	if (t->syscalls.n == 0)
+		return 1;
+	for (size_t k = 0; k < t->syscalls.n; k++)
+		each(ctx, t->syscalls.v[k]);
+	return 0;
+}

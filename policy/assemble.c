@@ -172,6 +172,12 @@ static int add_trace(struct assembly *a, const char *trace)
 	rc = sp_segment_open(&o, &s, a->diag);
 	if (rc == 0)
 		rc = begin_trace(a, s, trace);
+	/* Stacks come whole when asked for or when the detector tests them (segment.c). */
+	if (rc == 0)
+		sp_policy_builder_reads(a->b,
+		                        (sink.want & SP_TRACE_WANT_STACK) ||
+		                            sp_rules_need_stack(sp_segment_rules(s)),
+		                        sink.want & SP_TRACE_WANT_DEC);
 	if (rc == 0)
 		rc = sp_segment_run(s, &sink, a->diag);
 	if (rc == 0 && sp_segment_runtime(s))

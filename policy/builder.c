@@ -53,6 +53,7 @@ struct sp_policy_builder *sp_policy_builder_new(bool args, const char *const *ph
 	}
 	b->args = args;
 	b->p->args = args;
+	sp_rec_init(&b->p->rec);
 	b->order = phase_order;
 	b->n_order = n_order;
 	return b;
@@ -415,6 +416,11 @@ int sp_policy_builder_hold_back(struct sp_policy_builder *b, const char *name, j
 	return 0;
 }
 
+void sp_policy_builder_reads(struct sp_policy_builder *b, bool stacks, bool strings)
+{
+	sp_rec_source_reads(&b->rec, stacks, strings);
+}
+
 int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *label)
 {
 	struct sp_policy *p = b->p;
@@ -422,6 +428,7 @@ int sp_policy_builder_begin_source(struct sp_policy_builder *b, const char *labe
 
 	if (p->n_sources >= 64)
 		return -E2BIG;
+	sp_rec_fold(&b->rec, &p->rec); /* the last trace is over */
 	copy = strdup(label ? label : "");
 	if (!copy)
 		return -ENOMEM;

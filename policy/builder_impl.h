@@ -87,7 +87,8 @@ struct sp_policy_builder {
 	struct sp_roles *roles; /* what forked children's roles did (roles.c) */
 	int source;             /* the source events are credited to */
 	size_t cap_sources;
-	json_t *hold[NR_SLOTS]; /* held back in every phase, observed or not: why (owned) */
+	json_t *hold[NR_SLOTS];   /* held back in every phase, observed or not: why (owned) */
+	struct sp_rec_source rec; /* what the current trace's events carry (recording.c) */
 };
 
 /* builder.c: ev's phase index, made if new, with ev counted in its events and time span; -errno. */

@@ -165,6 +165,7 @@ int sp_policy_feed(struct sp_policy_builder *b, const struct sp_event *ev, struc
 	idx = sp_builder_count_event(b, ev, diag);
 	if (idx < 0)
 		return idx;
+	sp_rec_note(&b->rec, &b->p->rec, ev);
 	ph = b->ph[idx];
 	pr = proc_of(b, ev->tid > 0 ? ev->tid : ev->pid, ev->pid);
 	if (!pr)

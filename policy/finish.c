@@ -278,6 +278,7 @@ int sp_policy_builder_finish(struct sp_policy_builder *b, struct sp_policy **out
 	size_t n_entered = 0;
 
 	*out = NULL;
+	sp_rec_fold(&b->rec, &p->rec);
 	/* What sibling roles did is known once every life is over (roles.c). */
 	rc = sp_builder_threads_end(b);
 	if (rc == 0)

@@ -59,6 +59,7 @@ struct sp_policy {
 	char **sources; /* labels of the traces and logs it was built from; owned */
 	struct sp_landlock
 	    *landlock; /* per-phase Landlock rules (policy/landlock*.c); may be NULL */
+	struct sp_policy_recording rec; /* recording.c */
 	/* private: interned strings */
 	size_t n_strs, cap_strs;
 	char **strs;
@@ -69,6 +70,32 @@ int sp_policy_grow(void **arr, size_t *cap, size_t need, size_t size);
 
 /* qsort/bsearch order of struct sp_allow: by name. */
 int sp_policy_cmp_allow(const void *a, const void *b);
+
+/* recording.c: what one trace's events carried, folded into a policy's recording at its end. */
+struct sp_rec_source {
+	size_t syscalls, stacked;
+	bool symbols;
+	bool unread_stacks, unread_strings; /* the reader did not build them for this trace */
+	bool stacks_unknown, cut_unknown;   /* some trace's were not read: sticky */
+};
+
+void sp_rec_init(struct sp_policy_recording *r);
+/* One event of a trace: its stack, and the strings its decoder cut (r->cut_at). */
+void sp_rec_note(struct sp_rec_source *s, struct sp_policy_recording *r, const struct sp_event *ev);
+/* Whether the reader builds the current trace's stacks and decoded strings (else unknown). */
+void sp_rec_source_reads(struct sp_rec_source *s, bool stacks, bool strings);
+/* The trace ends: its stacks count in r (the weakest trace's), and s starts afresh. */
+void sp_rec_fold(struct sp_rec_source *s, struct sp_policy_recording *r);
+/* policy.json's `recording`, NULL when unknown (nothing to write); read back: 0 or -EINVAL. */
+json_t *sp_rec_to_json(const struct sp_policy_recording *r);
+int sp_rec_from_json(json_t *v, struct sp_policy_recording *r);
+
+/*
+ * Whether the events of the trace about to be fed carry their stacks and
+ * decoded strings as recorded (the reader builds them only when asked):
+ * what the policy's `recording` can say of it.  Both by default.
+ */
+void sp_policy_builder_reads(struct sp_policy_builder *b, bool stacks, bool strings);
 
 /* A copy of s owned by p, the same pointer for equal strings; NULL on ENOMEM. */
 const char *sp_policy_intern(struct sp_policy *p, const char *s);

@@ -179,6 +179,9 @@ json_t *sp_policy_to_json(const struct sp_policy *p)
 	for (size_t s = 0; sources && s < p->n_sources; s++)
 		rc |= push(sources, json_string(p->sources[s]));
 	rc |= set(root, "sources", sources);
+	/* What the recordings carried, when a trace said (recording.c). */
+	if (p->rec.stacks != SP_REC_UNKNOWN || p->rec.cut_at >= 0)
+		rc |= set(root, "recording", sp_rec_to_json(&p->rec));
 	for (size_t i = 0; phases && i < p->n_phases; i++)
 		rc |= push(phases, phase_json(p, &p->phases[i]));
 	rc |= set(root, "phases", phases);
@@ -627,6 +630,12 @@ int sp_policy_from_json_pos(json_t *root, const char *name, const struct sp_jpos
 		goto out;
 	}
 	r.p->args = json_is_true(json_object_get(root, "args"));
+	if (sp_rec_from_json(json_object_get(root, "recording"), &r.p->rec) < 0) {
+		rc = bad(&r, "/recording",
+		         "expected {\"stacks\": \"none\", \"addresses\" or \"symbols\", "
+		         "\"strings_cut_at\": a length, 0 for none}");
+		goto out;
+	}
 	v = json_object_get(root, "program");
 	r.p->program = json_is_null(v) ? NULL : json_incref(v);
 	v = json_object_get(root, "rules");

@@ -103,8 +103,47 @@ static void start_recording_at(struct sp_tracer *t, struct thread *th, uint32_t 
 	 * the program exists; its execve is where the program's life starts,
 	 * and where strace -f's output starts too.
 	 */
-	if (!t->recording && th->tid == t->leader && is_exec_name(name))
+	if (!t->recording && th->tid == t->leader && is_exec_name(name)) {
 		t->recording = true;
+		/*
+		 * Every filter the program starts with is in place now: the
+		 * initial phase's (pre_exec), and sysphase's own, which are not
+		 * ours to vouch for (they may answer TRACE).
+		 */
+		th->known_filters =
+		    t->own_filters == 0 ? sp_proc_seccomp_filters(th->pid, th->tid) : -1;
+	}
+}
+
+/*
+ * seccomp(SECCOMP_SET_MODE_FILTER) or prctl(PR_SET_SECCOMP,
+ * SECCOMP_MODE_FILTER), of any ABI: i386's numbers differ, so the call
+ * is named for its own.
+ */
+static bool installs_filter(enum sp_abi abi, long nr, const uint64_t *args)
+{
+	const char *name = sp_syscall_name(abi, nr);
+
+	if (!name || (abi != SP_ABI_X86_64 && abi != SP_ABI_I386))
+		return false;
+	if (strcmp(name, "seccomp") == 0)
+		return args[0] == SECCOMP_SET_MODE_FILTER;
+	return strcmp(name, "prctl") == 0 && args[0] == PR_SET_SECCOMP &&
+	       args[1] == SECCOMP_MODE_FILTER;
+}
+
+/*
+ * A filter of the program's own can fail or kill a call before our
+ * RET_TRACE stops it (ERRNO and KILL outrank TRACE): a thread of its
+ * process is followed with syscall stops from then on, where every call
+ * shows.  Its threads and children inherit that (tr_on_new_task).
+ */
+static void follow_with_syscall_stops(struct sp_tracer *t, pid_t pid)
+{
+	for (unsigned b = 0; b < THREAD_BUCKETS; b++)
+		for (struct thread *th = t->buckets[b]; th; th = th->next)
+			if (th->pid == pid)
+				th->full_stops = true;
 }
 
 static void on_syscall_entry(struct sp_tracer *t, struct thread *th,
@@ -118,6 +157,9 @@ static void on_syscall_entry(struct sp_tracer *t, struct thread *th,
 	start_recording_at(t, th, si->arch, si->entry.nr);
 	fill_entry(t, th, si, si->entry.args, si->entry.nr);
 	th->in_syscall = true;
+	/* Before its execve the launched child runs sysphase's code: the initial filter. */
+	if (t->recording && installs_filter(th->entry.abi, th->entry.nr, th->entry.args))
+		follow_with_syscall_stops(t, th->pid);
 }
 
 static void deliver_exec_event(struct sp_tracer *t, struct thread *th)
@@ -188,25 +230,6 @@ static void on_syscall_exit(struct sp_tracer *t, struct thread *th,
 	}
 }
 
-/* seccomp(SECCOMP_SET_MODE_FILTER) or prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER) */
-static bool installs_filter(const struct sp_event *ev)
-{
-	if (ev->abi != SP_ABI_X86_64 || !ev->name)
-		return false;
-	if (strcmp(ev->name, "seccomp") == 0)
-		return ev->args[0] == SECCOMP_SET_MODE_FILTER;
-	return strcmp(ev->name, "prctl") == 0 && ev->args[0] == PR_SET_SECCOMP &&
-	       ev->args[1] == SECCOMP_MODE_FILTER;
-}
-
-static void follow_with_syscall_stops(struct sp_tracer *t, pid_t pid)
-{
-	for (unsigned b = 0; b < THREAD_BUCKETS; b++)
-		for (struct thread *th = t->buckets[b]; th; th = th->next)
-			if (th->pid == pid)
-				th->full_stops = true;
-}
-
 /*
  * A RET_TRACE that is the program's own, not the one of sysphase's
  * entry-only filter: among stacked filters returning the same action the
@@ -230,20 +253,31 @@ static bool fail_foreign_trace(struct thread *th, const struct __ptrace_syscall_
 	return ptrace(PTRACE_SETREGS, th->tid, 0, &regs) == 0;
 }
 
-/* SECCOMP_RET_TRACE stop: in entry-only mode, the entry is all there will be. */
+/*
+ * SECCOMP_RET_TRACE stop.  In entry-only mode (record --no-exit) the
+ * entry is all there will be.  Otherwise (run's trigger filters) the call
+ * is run to its exit stop (in_syscall: the restart is PTRACE_SYSCALL) and
+ * delivered whole, as with syscall stops; a thread followed by events
+ * alone has none of its calls delivered and is let on.
+ */
 static void on_seccomp_stop(struct sp_tracer *t, struct thread *th,
                             const struct __ptrace_syscall_info *si)
 {
 	bool failed = fail_foreign_trace(th, si);
+	enum sp_abi abi = sp_abi_classify(si->arch, (long)si->seccomp.nr);
 
-	if (th->full_stops && th->in_syscall && th->entry.nr == (long)si->seccomp.nr)
-		return; /* its syscall-entry stop came first and recorded it */
+	/* Followed with syscall stops: its syscall-entry stop came first and recorded it. */
+	if (th->in_syscall && !th->entry_from_seccomp && th->entry.nr == (long)si->seccomp.nr)
+		return;
+	if ((t->recording || t->opts->entry_only) &&
+	    installs_filter(abi, (long)si->seccomp.nr, si->seccomp.args))
+		follow_with_syscall_stops(t, th->pid);
+	if (!t->opts->entry_only && th->events_only && !th->full_stops)
+		return;
 	start_recording_at(t, th, si->arch, si->seccomp.nr);
 	tr_flush_unfinished(t, th);
 	fill_entry(t, th, si, si->seccomp.args, si->seccomp.nr);
-	if (!th->full_stops && installs_filter(&th->entry))
-		follow_with_syscall_stops(t, th->pid);
-	if (th->full_stops) {
+	if (th->full_stops || !t->opts->entry_only) {
 		/* Resumed with PTRACE_SYSCALL: the exit stop (or a late entry stop) follows. */
 		th->in_syscall = true;
 		th->entry_from_seccomp = true;
@@ -336,6 +370,8 @@ void tr_on_new_task(struct sp_tracer *t, struct thread *parent, int event)
 		via = "clone";
 	/* Seccomp filters are inherited by threads and children alike. */
 	child->full_stops = parent->full_stops;
+	child->holds_trace = parent->holds_trace;
+	child->known_filters = parent->known_filters;
 	tr_base_event(t, parent, child->pid == parent->pid ? SP_EV_CLONE : SP_EV_FORK, &ev);
 	ev.child = child->tid;
 	ev.via = via;
@@ -382,7 +418,14 @@ void tr_on_exec_event(struct sp_tracer *t, struct thread *th)
 			/* The execve event keeps the tid of the thread that called it. */
 			th->entry = old->entry;
 			th->in_syscall = old->in_syscall;
+			th->entry_from_seccomp = old->entry_from_seccomp;
 			memset(&old->entry, 0, sizeof(old->entry));
+			/* Its filters, and how it must be followed for them, go with it too. */
+			th->full_stops = old->full_stops;
+			th->holds_trace = old->holds_trace;
+			th->known_filters = old->known_filters;
+			th->trigger_only = old->trigger_only;
+			th->events_only = old->events_only;
 			/* The caller's record goes with it; the vanished leader's is let go. */
 			th->data = old->data;
 			old->data = data;
@@ -399,7 +442,7 @@ void tr_on_exec_event(struct sp_tracer *t, struct thread *th)
 	 * at its exit stop; entry-only tracing has no exit stop to wait for,
 	 * and a thread followed by events alone was never seen entering it.
 	 */
-	if (t->opts->entry_only || (th->events_only && !th->in_syscall))
+	if (t->opts->entry_only || (tr_no_syscall_stops(th) && !th->in_syscall))
 		deliver_exec_event(t, th);
 	else
 		th->exec_seen = true;
@@ -425,7 +468,7 @@ void tr_on_exit_event(struct sp_tracer *t, struct thread *th)
 	bool dead;
 	long nr;
 
-	if (!th->events_only || th->in_syscall || t->opts->entry_only)
+	if (!tr_no_syscall_stops(th) || th->in_syscall || t->opts->entry_only)
 		return;
 	if (ptrace(PTRACE_GET_SYSCALL_INFO, th->tid, sizeof(si), &si) <= 0 ||
 	    ptrace(PTRACE_GETREGS, th->tid, 0, &regs) < 0)

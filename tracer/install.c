@@ -74,8 +74,12 @@ static int judge_result(const struct thread *th, int ret, struct sp_diag *why)
 	return 0;
 }
 
-/* The injected call itself, with the thread's death noted for the loop. */
-static int inject(struct sp_tracer *t, struct thread *th, struct sp_diag *why)
+/*
+ * The injected call itself, with the thread's death noted for the loop.
+ * *restored (may be NULL): the call ran and the thread is back at its
+ * entry stop as it was, whatever seccomp() answered.
+ */
+static int inject(struct sp_tracer *t, struct thread *th, struct sp_diag *why, bool *restored)
 {
 	const struct filter_request *req = &th->req;
 	struct sp_inject_outcome out;
@@ -86,6 +90,8 @@ static int inject(struct sp_tracer *t, struct thread *th, struct sp_diag *why)
 	deadline.tv_sec += t->handover_timeout_s;
 	rc = sp_inject_seccomp_at_entry(th->tid, req->insns, req->len, req->flags, &deadline,
 	                                t->stop_signal, &out);
+	if (restored)
+		*restored = rc == 0 && !out.gone && !out.stuck;
 	if (out.gone) {
 		/* The loop reports its death once the current event is handled. */
 		th->vanished = true;
@@ -173,7 +179,7 @@ static int install_one(struct sp_tracer *t, struct thread *th, struct sp_diag *w
 	if (before < 0)
 		return sp_diag_set(why, (int)-before, "cannot read thread %d's filter count: %s",
 		                   th->tid, strerror((int)-before));
-	rc = inject(t, th, why);
+	rc = inject(t, th, why, NULL);
 	if (rc < 0)
 		return rc;
 	/* Without TSYNC the filter is th's alone, and the other threads keep theirs. */
@@ -198,16 +204,111 @@ static void kill_sharers(const struct sp_pids *held)
 		kill(held->v[i], SIGKILL);
 }
 
-/* Clears th's request and says how it went; a failure kills the process first. */
+/*
+ * Clears th's request and says how it went; a failure kills the process
+ * first, unless it is -ECANCELED: a trigger filter that did not go in and
+ * left the thread as it was (install_trace).
+ */
 static void report(struct sp_tracer *t, struct thread *th, int rc, const struct sp_diag *why)
 {
 	long tag = th->req.tag;
 
 	memset(&th->req, 0, sizeof(th->req));
-	if (rc < 0)
+	if (rc < 0 && rc != -ECANCELED)
 		kill(th->pid, SIGKILL); /* fail closed: no thread of it runs on */
 	if (t->opts->on_handover)
 		t->opts->on_handover(t->opts->ctx, t, th->tid, tag, rc, rc < 0 ? why->msg : NULL);
+}
+
+/*
+ * Whether th's filters are all sysphase's: a filter of the program's own
+ * older than the trigger filter could answer a call with TRACE, which the
+ * trigger filter's own TRACE (the newest filter's data wins) would hide
+ * from fail_foreign_trace; one that fails or kills a call outranks TRACE
+ * and hides a trigger call (events.c, follow_with_syscall_stops).
+ */
+static int only_known_filters(const struct thread *th, struct sp_diag *why)
+{
+	long count = sp_proc_seccomp_filters(th->pid, th->tid);
+
+	if (count < 0)
+		return sp_diag_set(why, (int)-count, "cannot read thread %d's filter count: %s",
+		                   th->tid, strerror((int)-count));
+	if (th->full_stops || th->known_filters < 0 || count != th->known_filters)
+		return sp_diag_set(
+		    why, EPERM, "thread %d holds %ld seccomp filters, of which sysphase put in %ld",
+		    th->tid, count, th->known_filters);
+	return 0;
+}
+
+/*
+ * A trigger filter for th, every sharer held as for a phase's filter (a
+ * rewritten program could let a trigger call through).  *intact: a
+ * failure left th as it was, holding no new filter.
+ */
+static int install_trace(struct sp_tracer *t, struct thread *th, bool *intact, struct sp_diag *why)
+{
+	long before = sp_proc_seccomp_filters(th->pid, th->tid);
+	long after;
+	bool restored = false;
+	int rc;
+
+	*intact = true;
+	if (before < 0)
+		return sp_diag_set(why, (int)-before, "cannot read thread %d's filter count: %s",
+		                   th->tid, strerror((int)-before));
+	/*
+	 * Without PTRACE_O_TRACESECCOMP a RET_TRACE is ENOSYS (seccomp(2)):
+	 * set before the filter can act.  Options are per tracee, and
+	 * inherited by the tasks it makes (auto-attached).
+	 */
+	if (ptrace(PTRACE_SETOPTIONS, th->tid, 0,
+	           (void *)(long)(SP_SEIZE_OPTIONS | PTRACE_O_TRACESECCOMP |
+	                          (t->launched ? PTRACE_O_EXITKILL : 0))) < 0)
+		return sp_diag_set(why, errno, "cannot set thread %d's ptrace options: %s", th->tid,
+		                   strerror(errno));
+	rc = inject(t, th, why, &restored);
+	after = sp_proc_seccomp_filters(th->pid, th->tid);
+	if (rc < 0) {
+		/* seccomp() refused it and the thread is back as it was: no harm done. */
+		*intact = restored && after == before;
+		return rc;
+	}
+	if (after == before)
+		return sp_diag_set(why, EPERM, "thread %d holds no new filter after seccomp()",
+		                   th->tid);
+	*intact = false;
+	rc = sp_handover_check_thread(th->pid, th->tid, before + 1, why);
+	if (rc == 0)
+		rc = sp_handover_check_program(th->tid, before, th->req.insns, th->req.len, why);
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * th's request, th at an x86-64 syscall-entry stop with every sharer
+ * held: 0 when in place; -ECANCELED when a trigger filter did not go in
+ * and th is as it was (nothing to kill: it keeps its syscall stops); else
+ * -errno, and the process must die.
+ */
+static int install_request(struct sp_tracer *t, struct thread *th, struct sp_diag *why)
+{
+	bool intact = true;
+	int rc;
+
+	if (!th->req.trace) {
+		rc = install_one(t, th, why);
+		if (rc == 0 && th->known_filters >= 0)
+			th->known_filters++;
+		return rc;
+	}
+	rc = only_known_filters(th, why);
+	if (rc == 0)
+		rc = install_trace(t, th, &intact, why);
+	if (rc == 0) {
+		th->holds_trace = true;
+		th->known_filters++;
+	}
+	return rc < 0 && intact ? -ECANCELED : rc;
 }
 
 /* Whether th, held, waits at an x86-64 syscall-entry stop with a request of its own. */
@@ -344,8 +445,8 @@ static void hand_over_batch(struct sp_tracer *t, struct thread *self, const stru
 				io_uring_checked = rc == 0;
 			}
 			if (rc == 0)
-				rc = install_one(t, th, &why);
-			if (rc < 0)
+				rc = install_request(t, th, &why);
+			if (rc < 0 && rc != -ECANCELED)
 				kill_sharers(held);
 			if (th->vanished) {
 				/* Its death goes back to the loop as a deferred status. */
@@ -375,24 +476,31 @@ void tr_hand_over(struct sp_tracer *t, struct thread *self, const struct __ptrac
 	 * int 0x80 enters the i386 table, where 317 is not seccomp and a
 	 * pointer has 32 bits.  run's filters never allow i386 calls; such
 	 * a call at the hand-over is refused as the filter would refuse it.
+	 * A trigger filter is merely not put in (the thread keeps its
+	 * syscall stops), and so when the holding fails: each task held is
+	 * in a stop the loop dispatches (deferred), or asleep with an
+	 * interrupt that stops it later, each task borrowed let go at that
+	 * stop, as after any hand-over.
 	 */
-	if (si->arch != AUDIT_ARCH_X86_64)
+	if (si->arch != AUDIT_ARCH_X86_64 || (self->req.trace && (si->entry.nr & 0x40000000)))
 		rc = sp_diag_set(&why, EPERM,
 		                 "thread %d made a call of another ABI (int 0x80) where its "
 		                 "filter was due",
 		                 self->tid);
 	else
 		rc = tr_quiesce(t, self, &held, &why);
+	if (rc < 0 && self->req.trace)
+		rc = -ECANCELED;
 	if (rc == 0)
 		gather_at_entries(t, self, &held);
 	if (rc == 0 && self->req.refuse_io_uring)
 		rc = check_io_uring(&held, &why);
 	if (rc == 0)
-		rc = install_one(t, self, &why);
-	if (rc < 0)
+		rc = install_request(t, self, &why);
+	if (rc < 0 && rc != -ECANCELED)
 		kill_sharers(&held);
 	report(t, self, rc, &why);
-	if (rc == 0)
+	if (rc == 0 || rc == -ECANCELED)
 		hand_over_batch(t, self, &held);
 	sp_pids_free(&held);
 }
@@ -415,12 +523,14 @@ int sp_tracer_install_filter(struct sp_tracer *tracer, pid_t tid,
 	th->req.refuse_io_uring = req->refuse_io_uring;
 	th->req.tag = req->tag;
 	th->req.landlock = req->landlock;
+	th->req.trace = req->trace;
 	/*
-	 * A thread followed by events alone makes no entry stop: it must
+	 * A thread followed by events alone (or by trigger stops) makes no
+	 * entry stop: it must
 	 * stop at its next call.  Unless it sits in the stop being handled,
 	 * interrupt it; the restart after that stop is a PTRACE_SYSCALL.
 	 */
-	if (th->events_only && th != tracer->current)
+	if (tr_no_syscall_stops(th) && th != tracer->current)
 		ptrace(PTRACE_INTERRUPT, tid, 0, 0);
 	return 0;
 }

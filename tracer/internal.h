@@ -33,8 +33,8 @@
 	(PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | \
 	 PTRACE_O_TRACEEXEC | PTRACE_O_TRACEEXIT)
 
-/* The data of the entry-only filter's SECCOMP_RET_TRACE, to tell it from the program's own. */
-#define SP_TRACE_MARK 0x5350
+/* The data of our filters' SECCOMP_RET_TRACE, to tell them from the program's own. */
+#define SP_TRACE_MARK SP_TRACER_TRACE_MARK
 
 /* How a tracee leaves the stop we are handling. */
 enum restart_how {
@@ -52,6 +52,7 @@ struct filter_request {
 	bool refuse_io_uring;
 	long tag;
 	const struct sp_landlock_request *landlock;
+	bool trace; /* a trigger filter (sp_filter_request.trace) */
 };
 
 struct thread {
@@ -107,6 +108,22 @@ struct thread {
 	bool events_only;
 
 	/*
+	 * Followed by its trigger stops (sp_tracer_set_trigger_only): it
+	 * holds a trigger filter (holds_trace), is resumed with PTRACE_CONT,
+	 * and stops at the calls that filter traces.  A thread holding one
+	 * is never let go, and its threads and children inherit it.
+	 */
+	bool trigger_only;
+	bool holds_trace;
+	/*
+	 * The seccomp filters it holds that sysphase knows of: those in place
+	 * at the launched program's execve (the initial phase's), inherited,
+	 * and those handed over since; -1 unknown.  A thread holding others
+	 * (the program's own) gets no trigger filter.
+	 */
+	long known_filters;
+
+	/*
 	 * A filter asked for (sp_tracer_install_filter), installed at the
 	 * thread's next syscall-entry stop (install.c); insns NULL: none.
 	 */
@@ -140,7 +157,18 @@ struct sp_tracer {
 	volatile sig_atomic_t *stop_signal; /* sp_tracer_request_stop()'s flag */
 	int handover_timeout_s;             /* bound on an injected call */
 	int hold_timeout_s; /* bound on holding the tasks (many, on a busy machine) */
+	long own_filters;   /* sysphase's own seccomp filters, which the program inherits */
 };
+
+/*
+ * Whether th is resumed with PTRACE_CONT between its calls: followed by
+ * events alone, or by the stops of a trigger filter it holds (unless its
+ * process installed a filter of its own: full_stops).
+ */
+static inline bool tr_no_syscall_stops(const struct thread *th)
+{
+	return th->events_only || (th->trigger_only && th->holds_trace && !th->full_stops);
+}
 
 /* tracer.c: the thread table and the one restart. */
 struct thread *tr_thread_find(struct sp_tracer *t, pid_t tid);

@@ -51,6 +51,7 @@ struct thread *tr_thread_add(struct sp_tracer *t, pid_t tid, pid_t pid)
 		return NULL;
 	th->tid = tid;
 	th->pid = pid;
+	th->known_filters = -1;
 	th->next = *bucket_of(t, tid);
 	*bucket_of(t, tid) = th;
 	t->nthreads++;
@@ -87,6 +88,16 @@ void tr_restart_thread(struct sp_tracer *t, struct thread *th, enum restart_how 
 
 	switch (how) {
 	case RESTART_RESUME:
+		/*
+		 * A thread holding a trigger filter is never let go: once no
+		 * tracer is attached, the kernel fails every call it traces
+		 * with ENOSYS (seccomp(2), SECCOMP_RET_TRACE).  It is followed
+		 * by events instead, and costs a stop per traced call.
+		 */
+		if (th->detach_after && th->holds_trace) {
+			th->detach_after = false;
+			th->events_only = true;
+		}
 		if (th->detach_after) {
 			tr_restart_thread(t, th, RESTART_DETACH, sig);
 			return;
@@ -97,7 +108,7 @@ void tr_restart_thread(struct sp_tracer *t, struct thread *th, enum restart_how 
 		 * with a filter due (install.c takes it at its entry stop).
 		 */
 		rc = ptrace((t->opts->entry_only && !th->full_stops) ||
-		                    (th->events_only && !th->in_syscall && !th->req.insns)
+		                    (tr_no_syscall_stops(th) && !th->in_syscall && !th->req.insns)
 		                ? PTRACE_CONT
 		                : PTRACE_SYSCALL,
 		            th->tid, 0, (void *)(long)sig);
@@ -400,6 +411,7 @@ int sp_tracer_run(const struct sp_tracer_opts *opts, struct sp_tracer_result *re
 	if (rc < 0)
 		return rc;
 	t.dctx.strsize = opts->strsize ? opts->strsize : 256;
+	t.own_filters = sp_proc_seccomp_filters(getpid(), getpid());
 	t.maps = sp_maps_new();
 	if (!t.maps)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
@@ -521,6 +533,18 @@ int sp_tracer_set_events_only(struct sp_tracer *tracer, pid_t tid, bool on)
 	if (!th)
 		return -ESRCH;
 	th->events_only = on;
+	return 0;
+}
+
+int sp_tracer_set_trigger_only(struct sp_tracer *tracer, pid_t tid, bool on)
+{
+	struct thread *th = tr_thread_find(tracer, tid);
+
+	if (!th)
+		return -ESRCH;
+	if (on && !th->holds_trace)
+		return -EPERM;
+	th->trigger_only = on;
 	return 0;
 }
 

@@ -52,6 +52,7 @@ complete -c sysphase -n '__fish_seen_subcommand_from run' -l complain -d 'deny n
 complete -c sysphase -n '__fish_seen_subcommand_from run' -l default-action -s d -r -f -a 'kill errno log graded' -d 'kill '
 complete -c sysphase -n '__fish_seen_subcommand_from run' -l no-landlock -d 'no Landlock layers '
 complete -c sysphase -n '__fish_seen_subcommand_from run' -l quiet -s q -d 'no denial lines on stderr '
+complete -c sysphase -n '__fish_seen_subcommand_from run' -l verbose -s v -d 'say on stderr each thread"s phase changes, each thread that stops at i'
 complete -c sysphase -n '__fish_seen_subcommand_from run' -l follow -s f -d 'accepted for strace"s habit'
 complete -c sysphase -n '__fish_seen_subcommand_from run' -l pid -s p -r -f -a '(__fish_complete_pids)' -d 'attach to process PID, which has not exec"d its program yet '
 complete -c sysphase -n '__fish_seen_subcommand_from run' -l help -s h -d 'print this help and exit'

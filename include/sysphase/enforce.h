@@ -46,6 +46,14 @@ enum sp_enforce_note_kind {
 	 * judged at its stops).  Once per held phase and run.
 	 */
 	SP_NOTE_SEALED,
+	/*
+	 * A thread that stayed in a phase with syscall triggers now stops at
+	 * its trigger calls only (reason NULL), or keeps its syscall stops
+	 * because its trigger filter could not go in (reason: why).
+	 */
+	SP_NOTE_TRIGGER_STOPS,
+	/* A rule moved a thread (tid) from held_phase to phase, as in record (docs/rules.md). */
+	SP_NOTE_PHASE,
 };
 
 enum sp_denial_how {
@@ -61,7 +69,7 @@ struct sp_enforce_note {
 	const char *phase; /* DENIAL: the phase whose filter it holds; UNSEEN_PHASE: the phase it
 	                      entered; HANDOVER_FAILED: the phase it was moving to */
 	const char *held_phase; /* UNSEEN_PHASE, SEALED: the phase whose filter it keeps */
-	pid_t tid;              /* SEALED: the thread */
+	pid_t tid;              /* SEALED, TRIGGER_STOPS, PHASE: the thread */
 
 	/* DENIAL */
 	const char *syscall; /* NULL when the number has no name */
@@ -86,6 +94,9 @@ struct sp_enforce_note {
 
 	/* RECORDS_LOST: how many overflows since the last such note (each lost one or more) */
 	unsigned long long lost;
+
+	/* TRIGGER_STOPS: the calls it made in the phase */
+	unsigned long calls;
 };
 
 struct sp_enforcer_opts {
@@ -138,14 +149,24 @@ int sp_enforcer_landlock_abi(const struct sp_enforcer *e);
 /* Applies no Landlock layer after all (before sp_enforcer_run: another program than recorded). */
 void sp_enforcer_drop_landlock(struct sp_enforcer *e);
 
+/*
+ * What the recording the policy was built from lacked that its rules need
+ * (policy.json's `recording`): stack function names for `stack` triggers,
+ * stacks at all for static completion, strings as long as the rules'
+ * string predicates need.  The number of such lacks (0 also when the
+ * policy does not say), and buf (len bytes) names them, "; " apart.
+ */
+int sp_enforcer_recording_lacks(const struct sp_enforcer *e, char *buf, size_t len);
+
 /* argv[0] of the recorded program, from the policy; NULL when it has none. */
 const char *sp_enforcer_recorded_program(const struct sp_enforcer *e);
 
 struct sp_enforce_result {
-	int status;         /* the program's, shell-style (128 + signal when killed) */
-	bool interrupted;   /* ended by sp_enforcer_request_stop() */
-	unsigned handovers; /* filters injected and verified */
-	unsigned failed;    /* processes killed because a hand-over failed */
+	int status;             /* the program's, shell-style (128 + signal when killed) */
+	bool interrupted;       /* ended by sp_enforcer_request_stop() */
+	unsigned handovers;     /* filters injected and verified */
+	unsigned failed;        /* processes killed because a hand-over failed */
+	unsigned trigger_stops; /* threads given a trigger filter (stops at trigger calls only) */
 };
 
 /*

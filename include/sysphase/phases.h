@@ -165,6 +165,17 @@ int sp_rules_edge_watch(const struct sp_rules *r, size_t i, struct sp_rules_watc
 bool sp_rules_edge_may_match(const struct sp_rules *r, size_t i, const char *name, bool stack_only);
 
 /*
+ * The syscalls the trigger of edge i (after false) or its "after" trigger
+ * (after true) can match, each name handed to each(ctx, name): 0 when it
+ * names them (none when it is no syscall trigger), 1 when it matches any
+ * call (it names none), -ENOENT when i is out of range.  An online
+ * supervisor that stops only at the calls that may fire or arm a
+ * transition (run's trigger stops) stops at these.
+ */
+int sp_rules_edge_calls(const struct sp_rules *r, size_t i, bool after,
+                        void (*each)(void *ctx, const char *name), void *ctx);
+
+/*
  * Whether any trigger tests the function names of the call stack
  * (`stack`): only symbolised stacks (`record --stack`) carry them.
  */

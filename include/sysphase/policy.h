@@ -281,6 +281,28 @@ json_t *sp_policy_rules(const struct sp_policy *p); /* do not modify */
 const char *sp_policy_rules_name(const struct sp_policy *p);
 bool sp_policy_has_args(const struct sp_policy *p); /* argument constraints were collected */
 
+/*
+ * What the recordings a policy was built from carried, which rules may
+ * need (run warns when they lacked it): call stacks, the weakest of the
+ * traces (a trace without syscalls counts for nothing), and the length at
+ * which decoded strings were cut.  policy.json's `recording`; a policy
+ * without it (older, or built from complain logs alone) says UNKNOWN.
+ */
+enum sp_rec_stacks {
+	SP_REC_UNKNOWN = -1,
+	SP_REC_NO_STACKS = 0, /* record --no-stack */
+	SP_REC_ADDRESSES,     /* module and offset per frame (the default, --stack=addr) */
+	SP_REC_SYMBOLS,       /* function names too (--stack), which stack triggers test */
+};
+
+struct sp_policy_recording {
+	int stacks; /* enum sp_rec_stacks */
+	/* The shortest length a string was cut at (record -s); 0 none was cut; -1 unknown. */
+	long cut_at;
+};
+
+const struct sp_policy_recording *sp_policy_recording(const struct sp_policy *p);
+
 /* The program's path (command[0]), NULL when the policy does not say. */
 const char *sp_policy_program_path(const struct sp_policy *p);
 

@@ -156,6 +156,29 @@ void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid);
 int sp_tracer_set_events_only(struct sp_tracer *tracer, pid_t tid, bool on);
 
 /*
+ * The data of the SECCOMP_RET_TRACE of sysphase's own filters (record's
+ * --no-exit filter, run's trigger filters), which tells their stops from
+ * those a filter of the program's own asks for.
+ */
+#define SP_TRACER_TRACE_MARK 0x5350
+
+/*
+ * From inside on_event: follow thread tid by its trigger stops (on): it
+ * must hold a trigger filter (sp_filter_request.trace), which answers
+ * SECCOMP_RET_TRACE with SP_TRACER_TRACE_MARK for the calls that may fire
+ * or arm a transition and lets the others through.  It is resumed with
+ * PTRACE_CONT: only those calls stop it (PTRACE_EVENT_SECCOMP), each then
+ * run to its exit stop and delivered whole as with syscall stops; its
+ * process events, and its exit and exit_group calls, come as for a thread
+ * followed by events alone.  Off: syscall stops again.  A thread whose
+ * process installed a filter of its own since is followed with syscall
+ * stops whatever this says (such a filter's ERRNO or KILL outranks
+ * TRACE and would hide a trigger call).  -ESRCH when tid is not
+ * followed, -EPERM when it holds no trigger filter.
+ */
+int sp_tracer_set_trigger_only(struct sp_tracer *tracer, pid_t tid, bool on);
+
+/*
  * The caller's record of thread tid, hung on the tracer's own entry for
  * it, so that one table serves both: a slot the caller fills (NULL at
  * first), or NULL when tid is not followed.  It lives as long as the
@@ -176,6 +199,19 @@ struct sp_filter_request {
 	long tag;             /* the caller's, handed back to on_handover */
 	/* A Landlock layer put on first, at the same stop (sp_inject_landlock), or NULL. */
 	const struct sp_landlock_request *landlock;
+	/*
+	 * A trigger filter (sp_tracer_set_trigger_only), not a phase's: the
+	 * thread gets PTRACE_O_TRACESECCOMP with it, and is never let go
+	 * afterwards (a RET_TRACE with no tracer is ENOSYS), nor are the
+	 * threads and children it makes, which inherit it.  It is only put
+	 * in a thread whose filters are all sysphase's (the kernel's count
+	 * says so): an older filter of the program's own that answers TRACE
+	 * would be outranked by the newer TRACE's data.  A failure that
+	 * leaves the thread as it was (no such count, the holding or the
+	 * injected seccomp() refused) kills nothing: on_handover gets
+	 * -ECANCELED and the thread keeps its syscall stops.
+	 */
+	bool trace;
 };
 
 /*

@@ -14,7 +14,12 @@
 #      export the policy;
 #   2. run it 10 times under the policy with the same workload: each
 #      start serves every command, stops cleanly on SIGTERM, and sysphase
-#      reports no denial.
+#      reports no denial;
+#   3. run it once under a wider workload (redis-benchmark: 50 clients,
+#      commands the recording never saw), with -v: the I/O thread, which
+#      never makes a steady-state wait and stays in `initialization`,
+#      goes on trigger stops (enforce/triggers.c), and redis serves it
+#      all, then the first workload, with no denial.
 # redis listens on a free port on 127.0.0.1 (port 0 is not allowed) with
 # no persistence, its directory a temporary one.
 . "$(dirname "$0")/lib.sh"
@@ -100,4 +105,26 @@ for i in $(seq 10); do
 done
 check "redis under sysphase run: $good of 10 starts served the workload and ended cleanly" \
 	test "$good" -eq 10
+
+# ---- 3. a wider workload, the I/O thread on trigger stops ----
+if command -v redis-benchmark >/dev/null; then
+	"$SYSPHASE" run -v --policy "$T/pol/policy.json" -- "${SERVER[@]}" >"$T/wide.out" 2>"$T/wide.err" &
+	sp=$!
+	track "$sp"
+	check "wide: redis becomes ready" wait_until 60 ready
+	redis-benchmark -h 127.0.0.1 -p "$PORT" -c 50 -n 20000 -q \
+		-t set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,zadd,lrange_100,mset \
+		>"$T/bench.out" 2>&1
+	check "wide: redis-benchmark runs every test" test "$(grep -c 'requests per second' \
+		"$T/bench.out")" -ge 13
+	check "wide: then the first workload" workload
+	stop "$sp"
+	check "wide: run exits 0 after SIGTERM" test $? -eq 0
+	check "wide: no denial" not grep -q -e "killed by" -e "denied" "$T/wide.err"
+	check "wide: a thread of redis stops at its trigger calls only" \
+		grep -q "(redis-server) in phase 'initialization' stops at its trigger calls only" \
+		"$T/wide.err"
+else
+	echo "wide workload skipped: redis-benchmark is not installed"
+fi
 finish
