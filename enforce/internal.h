@@ -262,6 +262,12 @@ bool sp_enforce_wants_stack(const struct sp_enforcer *e, int phase, long nr);
 int sp_enforce_triggers_load(struct sp_enforcer *e, const uint64_t *reach_no_exec,
                              struct sp_diag *diag);
 void sp_enforce_triggers_unload(struct sp_enforcer *e);
+/*
+ * A trigger filter: SECCOMP_RET_TRACE (SP_TRACER_TRACE_MARK) for the x86-64
+ * calls whose bit is set in calls (1024 bits) and for every call of another
+ * ABI, ALLOW for the rest.  *insns malloc'd.  0 or -errno.
+ */
+int sp_trigger_filter_bpf(const uint8_t *calls, struct sock_filter **insns, size_t *len);
 /* Whether a thread holding phase held's trigger filter stops at every call phase's triggers need.
  */
 bool sp_enforce_trace_covers(const struct sp_enforcer *e, int held, int phase);

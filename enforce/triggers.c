@@ -106,22 +106,31 @@ static bool phase_calls(const struct sp_enforcer *e, size_t i, const uint64_t *r
  * through int 0x80, x32: libseccomp sends x32 numbers to the bad-arch
  * action when the filter has no x32), ALLOW for the rest.
  */
-static int build_trace_filter(struct sp_enforcer *e, size_t i, struct sp_diag *diag)
+int sp_trigger_filter_bpf(const uint8_t *calls, struct sock_filter **insns, size_t *len)
 {
-	struct phase_watch *w = &e->watch[i];
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	int rc;
 
+	*insns = NULL;
+	*len = 0;
 	if (!ctx)
-		return sp_diag_set(diag, ENOMEM, "libseccomp: cannot create a filter");
+		return -ENOMEM;
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_TRACE(SP_TRACER_TRACE_MARK));
 	for (long nr = 0; rc == 0 && nr < 1024; nr++)
-		if (marked(w, nr))
+		if ((calls[nr / 8] >> (nr % 8)) & 1)
 			rc =
 			    seccomp_rule_add(ctx, SCMP_ACT_TRACE(SP_TRACER_TRACE_MARK), (int)nr, 0);
 	if (rc == 0)
-		rc = sp_filter_bpf(ctx, &w->trace_insns, &w->trace_len);
+		rc = sp_filter_bpf(ctx, insns, len);
 	seccomp_release(ctx);
+	return rc;
+}
+
+static int build_trace_filter(struct sp_enforcer *e, size_t i, struct sp_diag *diag)
+{
+	struct phase_watch *w = &e->watch[i];
+	int rc = sp_trigger_filter_bpf(w->trace_nr, &w->trace_insns, &w->trace_len);
+
 	if (rc < 0)
 		return sp_diag_set(diag, -rc, "phase '%s': cannot build its trigger filter: %s",
 		                   sp_enforce_phase_name(e, (int)i), strerror(-rc));
