@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sysphase/procfs.h"
 
 static size_t bucket(pid_t id)
 {
@@ -197,7 +198,7 @@ void sp_proc_gone(struct sp_enforcer *e, struct proc *p)
 
 void sp_proc_read_comm(struct proc *p)
 {
-	char path[64];
+	char path[64], raw[64];
 	ssize_t n;
 	int fd;
 
@@ -205,10 +206,10 @@ void sp_proc_read_comm(struct proc *p)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	n = read(fd, p->comm, sizeof(p->comm) - 1);
+	n = read(fd, raw, sizeof(raw));
 	close(fd);
-	p->comm[n > 0 ? n : 0] = '\0';
-	p->comm[strcspn(p->comm, "\n")] = '\0';
+	/* The program chose its name: printed on the user's terminal, it must not drive it. */
+	sp_proc_parse_comm(raw, n > 0 ? (size_t)n : 0, p->comm, sizeof(p->comm));
 }
 
 void sp_state_free(struct sp_enforcer *e)

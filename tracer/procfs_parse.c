@@ -229,3 +229,18 @@ int sp_proc_parse_ring_mappings(const char *buf, size_t len)
 	}
 	return n;
 }
+
+size_t sp_proc_parse_comm(const char *buf, size_t len, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (size == 0)
+		return 0;
+	/* The kernel ends the file with one '\n'; any other is the program's. */
+	if (len && buf[len - 1] == '\n')
+		len--;
+	for (; n < len && n + 1 < size; n++)
+		out[n] = buf[n] >= 0x20 && buf[n] < 0x7f ? buf[n] : '?';
+	out[n] = '\0';
+	return n;
+}

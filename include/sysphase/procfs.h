@@ -131,6 +131,14 @@ int sp_proc_parse_stat(const char *buf, size_t len, struct sp_proc_stat *out);
 /* Appends the ids of a children file ("12 34 "); -ENOMEM. */
 int sp_proc_parse_pids(const char *buf, size_t len, struct sp_pids *out);
 
+/*
+ * A task's name from its comm file (the raw comm and the kernel's '\n'),
+ * fit to print on a terminal: every byte outside printable ASCII (a
+ * newline, ESC, a carriage return the program put in its name) becomes
+ * '?'.  out gets at most size - 1 bytes and a NUL; returns its length.
+ */
+size_t sp_proc_parse_comm(const char *buf, size_t len, char *out, size_t size);
+
 /* How many lines of a maps text map an io_uring ring (anon_inode:[io_uring]). */
 int sp_proc_parse_ring_mappings(const char *buf, size_t len);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The /proc parsers the tracer trusts during a hand-over
- * (tracer/procfs_parse.c: status, stat, children, maps' io_uring lines;
+ * (tracer/procfs_parse.c: status, stat, children, maps' io_uring lines,
+ * comm as printed;
  * tracer/maps.c: call-site modules) on arbitrary bytes.  Two checks:
  * - the raw input, given to every parser, is read within its length
  *   (ASan sees the end) and answered with 0 or a -errno the header names;
@@ -50,6 +51,17 @@ static void check_raw(const char *buf, size_t len)
 	sp_pids_free(&pids);
 	if (sp_proc_parse_ring_mappings(buf, len) < 0)
 		fuzz_bug("sp_proc_parse_ring_mappings: a negative count", NULL);
+	{
+		char comm[32];
+		size_t n = sp_proc_parse_comm(buf, len, comm, sizeof(comm));
+
+		if (n >= sizeof(comm) || comm[n] != '\0' || strlen(comm) != n)
+			fuzz_bug("sp_proc_parse_comm: not a string of its length", NULL);
+		for (size_t i = 0; i < n; i++)
+			if (comm[i] < 0x20 || comm[i] > 0x7e)
+				fuzz_bug("sp_proc_parse_comm: a byte a terminal would act on",
+				         NULL);
+	}
 
 	maps = sp_maps_new();
 	if (!maps)

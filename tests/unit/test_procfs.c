@@ -102,6 +102,21 @@ static void test_children_and_ring_lines(void **state)
 	assert_int_equal(sp_proc_parse_ring_mappings(maps, strlen(maps)), 2);
 }
 
+static void test_comm_is_printable(void **state)
+{
+	char out[32];
+
+	(void)state;
+	assert_int_equal(sp_proc_parse_comm("a\033[2J\r\nb)\n", 10, out, sizeof(out)), 9);
+	assert_string_equal(out, "a?[2J??b)");
+	assert_int_equal(sp_proc_parse_comm("nginx\n", 6, out, sizeof(out)), 5);
+	assert_string_equal(out, "nginx");
+	assert_int_equal(sp_proc_parse_comm("abcdef", 6, out, 4), 3);
+	assert_string_equal(out, "abc");
+	assert_int_equal(sp_proc_parse_comm("", 0, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+}
+
 static void test_maps_with_hostile_names(void **state)
 {
 	static const char text[] =
@@ -202,6 +217,7 @@ int main(void)
 	    cmocka_unit_test(test_stat_comm_is_found_by_its_last_paren),
 	    cmocka_unit_test(test_status_keys_start_a_line),
 	    cmocka_unit_test(test_children_and_ring_lines),
+	    cmocka_unit_test(test_comm_is_printable),
 	    cmocka_unit_test(test_maps_with_hostile_names),
 	    cmocka_unit_test(test_live_tasks),
 	    cmocka_unit_test(test_children_of_self),
