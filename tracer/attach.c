@@ -37,28 +37,33 @@
  */
 static const char *seize_refusal_hint(pid_t tid, int err, char *hint, size_t n)
 {
-	char path[64], line[256], exe[16];
-	pid_t tracer = 0;
-	FILE *f;
+	char path[64], exe[16];
+	struct sp_proc_task_status st;
 
 	if (err != EPERM)
 		return "";
 	snprintf(path, sizeof(path), "/proc/%d/exe", tid);
 	if (readlink(path, exe, sizeof(exe)) < 0 && errno == ENOENT)
 		return " (a kernel thread)";
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "TracerPid: %d", &tracer) == 1)
-			break;
-	if (f)
-		fclose(f);
-	if (tracer > 0) {
-		snprintf(hint, n, " (already traced by process %d)", tracer);
+	if (sp_proc_task_status(tid, 0, &st) == 0 && st.tracer > 0) {
+		snprintf(hint, n, " (already traced by process %d)", st.tracer);
 		return hint;
 	}
 	return geteuid() == 0 ? " (refused by the kernel's ptrace policy)"
 	                      : " (needs root or CAP_SYS_PTRACE)";
+}
+
+/*
+ * Whether thread tid of pid has exited: PTRACE_SEIZE refuses such a task
+ * with EPERM (ptrace_attach(): exit_state set), and it runs nothing any
+ * more (exit_state never clears).
+ */
+static bool exited(pid_t pid, pid_t tid)
+{
+	struct sp_proc_task_status st;
+	int rc = sp_proc_task_status(pid, tid, &st);
+
+	return rc == -ESRCH || (rc == 0 && (st.state == 'Z' || st.state == 'X'));
 }
 
 static int seize_all_threads(struct sp_tracer *t, pid_t pid, struct sp_diag *diag)
@@ -86,7 +91,8 @@ static int seize_all_threads(struct sp_tracer *t, pid_t pid, struct sp_diag *dia
 				int err = errno;
 				char hint[96];
 
-				if (err == ESRCH && tid != pid)
+				if ((err == ESRCH || (err == EPERM && exited(pid, tid))) &&
+				    tid != pid)
 					continue; /* a thread that just exited */
 				closedir(dir);
 				return sp_diag_set(
