@@ -19,7 +19,7 @@
 # redis's I/O threads spin while they wait for work: on a small loaded machine
 # they take CPU from the main thread. They stay in `initialization` (they never
 # make a steady-state wait) and run on trigger stops (docs/run.md, step 9) after
-# their first 1000 calls; REDIS_IO_THREADS=1 shows redis without them.
+# their first 10000 calls; REDIS_IO_THREADS=1 shows redis without them.
 # Each round's line ends with the load average then; the last line per server
 # says how its threads were followed (TracerPid, Seccomp_filters: a thread on
 # trigger stops holds one filter more than its siblings).

@@ -43,12 +43,15 @@
 
 /*
  * Calls the trigger filter would let through, made in one phase without a
- * transition, before a thread gets one.  Measured (docs/run.md): redis's
- * main thread makes about 200 before its first epoll_wait, a redis I/O
- * thread one per reply it writes; 1000 leaves a wide margin for a server
- * whose start-up does more, and costs a worker about 2000 stops once.
+ * transition, before a thread gets one.  Measured under the generic rules
+ * (docs/run.md): before their first steady-state wait redis's main thread
+ * makes about 200 such calls, unbound's workers about 950 (mprotect as
+ * their caches grow: more with larger caches), memcached's workers 10; a
+ * redis I/O thread makes one per reply it writes.  10000 is ten times the
+ * most seen in a thread that then reached its steady state, and costs a
+ * thread that stays about 20000 stops, once.
  */
-#define SP_TRIGGER_STOPS_AFTER 1000
+#define SP_TRIGGER_STOPS_AFTER 10000
 
 static void mark(struct phase_watch *w, long nr)
 {

@@ -4,12 +4,12 @@
 # Trigger stops (docs/run.md, "Native speed"; enforce/triggers.c): a thread
 # that stays in a phase whose exits are syscall triggers, here generic's
 # `initialization`, stops at the calls that may fire one once it has made
-# 1000 calls without one, not at every call; it moves on exactly as it
+# 10000 calls without one, not at every call; it moves on exactly as it
 # does with every call seen, and its phase's filter still denies.
 #
-# tracees/trigger_workers: worker A makes 3000 getuid(), reads a regular
+# tracees/trigger_workers: worker A makes 12000 getuid(), reads a regular
 # file (a stop, no trigger), then reads a pipe (generic's steady state);
-# worker B makes 3000 getgid() and nothing else; the main thread only
+# worker B makes 12000 getgid() and nothing else; the main thread only
 # creates and joins them.
 # - `run -v` says that A and B, not the main thread, stop at their trigger
 #   calls only, and the phases each thread goes through under `run` are

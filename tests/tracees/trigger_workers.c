@@ -6,12 +6,12 @@
  * (enforce/triggers.c), and then a trigger call in one of them.
  *
  *   main  creates a pipe with a byte in it and two workers, joins them.
- *   A     3000 getuid() (no trigger), reads this file (a read on a
+ *   A     12000 getuid() (no trigger), reads this file (a read on a
  *         regular file: a call the trigger filter stops, which matches no
  *         trigger), then reads the pipe: generic's "read on a pipe" moves
  *         it to `steady state`.  With --deny-a it then calls getuid(),
  *         which steady state's filter denies.
- *   B     3000 getgid(), never a trigger; with --deny-b it then calls
+ *   B     12000 getgid(), never a trigger; with --deny-b it then calls
  *         getpriority(), which no phase allows.  With --own-filter it then
  *         installs a filter of its own that answers getppid() with
  *         SECCOMP_RET_TRACE (ENOSYS with no tracer that asked for it) and
@@ -43,7 +43,7 @@
 #define TRACEE_NAME "trigger_workers"
 #include "run_say.h"
 
-#define CALLS 3000
+#define CALLS 12000
 
 static int pipefd[2];
 static bool deny_a, deny_b, own_filter;
