@@ -72,6 +72,52 @@ static void test_round_trip(void **state)
 	free(buf);
 }
 
+/* A call answered by design (complain mode gave enforcing's errno) says so, and reads back as a
+ * call. */
+static void test_answered(void **state)
+{
+	struct sp_complaint c = {.pid = 7,
+	                         .tid = 7,
+	                         .phase = "start",
+	                         .name = "io_uring_setup",
+	                         .abi = SP_ABI_X86_64,
+	                         .nr = 425,
+	                         .count = 1,
+	                         .first = -1,
+	                         .kernel = true,
+	                         .answer = EPERM};
+	struct sp_diag diag = {{0}};
+	struct sp_complain_reader *r;
+	struct sp_event got;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(sp_complain_write_entry(f, &c, &diag), 0);
+	c.answer = 0;
+	c.name = "io_uring_enter";
+	c.nr = 426;
+	assert_int_equal(sp_complain_write_entry(f, &c, &diag), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "\"syscall\":\"io_uring_setup\""));
+	assert_non_null(strstr(buf, "\"answer\":\"EPERM\""));
+	/* A denial has no answer. */
+	assert_null(strstr(strstr(buf, "io_uring_enter"), "answer"));
+
+	f = fmemopen(buf, size, "r");
+	r = sp_complain_reader_new(f, "mem.log");
+	assert_int_equal(sp_complain_reader_next(r, &got, &diag), 1);
+	assert_string_equal(got.name, "io_uring_setup");
+	assert_string_equal(got.phase, "start");
+	assert_int_equal(sp_complain_reader_next(r, &got, &diag), 1);
+	assert_int_equal(sp_complain_reader_next(r, &got, &diag), 0);
+	sp_complain_reader_free(r);
+	fclose(f);
+	free(buf);
+}
+
 /* Landlock lines: read back by their own reader, skipped by the violations' (and back). */
 static void test_landlock_lines(void **state)
 {
@@ -250,7 +296,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_malformed),
 	    cmocka_unit_test(test_landlock_lines), cmocka_unit_test(test_write_error),
-	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_missing_file),   cmocka_unit_test(test_answered),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
