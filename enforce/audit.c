@@ -195,6 +195,15 @@ struct sp_audit *sp_audit_open(void)
 	return a;
 }
 
+struct sp_audit *sp_audit_from_kmsg_fd(int fd)
+{
+	struct sp_audit *a = calloc(1, sizeof(*a));
+
+	if (a)
+		a->fd = fd;
+	return a;
+}
+
 void sp_audit_close(struct sp_audit *a)
 {
 	if (!a)

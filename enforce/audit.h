@@ -19,6 +19,13 @@ struct sp_audit;
 struct sp_audit *sp_audit_open(void);
 void sp_audit_close(struct sp_audit *a);
 
+/*
+ * A reader of records in /dev/kmsg's shape from fd (taken: closed with the
+ * reader), one record per read(): for tests, which cannot make the kernel
+ * write.  NULL on ENOMEM.
+ */
+struct sp_audit *sp_audit_from_kmsg_fd(int fd);
+
 /* The next seccomp record already there (never blocks): 1, or 0 when none is waiting. */
 int sp_audit_next(struct sp_audit *a, struct sp_audit_seccomp *rec);
 

@@ -10,10 +10,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <linux/audit.h>
 
+#include "enforce/audit.h"
 #include "sysphase/enforce.h"
 
 #define NETLINK_TEXT                                                                     \
@@ -179,12 +182,70 @@ static void test_landlock_records(void **state)
 			fail_msg("took '%s'", bad[i].text);
 }
 
+/* Writes one record as /dev/kmsg gives one: a message per read. */
+static void put(int fd, const char *rec)
+{
+	assert_int_equal(write(fd, rec, strlen(rec)), (ssize_t)strlen(rec));
+}
+
+/*
+ * The correlation (enforce/audit.c): an ACCESS record waits for its
+ * event's SYSCALL record, which names the task; without one, the DOMAIN
+ * record names the domain's creator; a line a process wrote is not the
+ * kernel's; seccomp records still come through.
+ */
+static void test_landlock_correlation(void **state)
+{
+	static struct sp_audit_landlock ll;
+	struct sp_audit_seccomp sec;
+	struct sp_audit *a;
+	int sv[2];
+
+	(void)state;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, sv), 0);
+	a = sp_audit_from_kmsg_fd(sv[0]);
+	assert_non_null(a);
+	put(sv[1], "5,1,1,-;audit: type=1423 audit(1.2:7): domain=a blockers=fs.read_file "
+	           "path=\"/srv/secret\" dev=\"vda\" ino=3\n");
+	assert_int_equal(sp_audit_next(a, &sec), 0);
+	assert_int_equal(sp_audit_next_landlock(a, &ll, false), 0); /* waits for its task */
+	put(sv[1], "5,2,1,-;audit: type=1300 audit(1.2:7): arch=c000003e syscall=257 "
+	           "success=no exit=-13 ppid=1 pid=42 comm=\"x\" exe=\"/x\"\n");
+	put(sv[1], "5,3,1,-;audit: type=1326 " NETLINK_TEXT "\n");
+	assert_int_equal(sp_audit_next(a, &sec), 1); /* the seccomp record, past the others */
+	assert_int_equal(sec.pid, 4242);
+	assert_int_equal(sp_audit_next_landlock(a, &ll, false), 1);
+	assert_int_equal(ll.pid, 42);
+	assert_int_equal(ll.nr, 257);
+	assert_false(ll.pid_creator);
+	assert_string_equal(ll.object, "/srv/secret");
+	assert_string_equal(ll.blockers, "fs.read_file");
+	assert_int_equal(sp_audit_next_landlock(a, &ll, true), 0);
+
+	/* No SYSCALL record (no audit context): the domain's creator, from its DOMAIN record. */
+	put(sv[1], "5,4,1,-;audit: type=1424 audit(1.2:8): domain=b status=allocated "
+	           "mode=enforcing pid=50 uid=0 exe=\"/x\" comm=\"x\"\n");
+	put(sv[1], "5,5,1,-;audit: type=1423 audit(1.2:9): domain=b blockers=net.bind_tcp "
+	           "lport=8080\n");
+	/* A line a process wrote (LOG_USER: facility 1) is not the kernel's. */
+	put(sv[1], "13,6,1,-;audit: type=1300 audit(1.2:9): arch=c000003e syscall=49 pid=66\n");
+	assert_int_equal(sp_audit_next(a, &sec), 0);
+	assert_int_equal(sp_audit_next_landlock(a, &ll, true), 1);
+	assert_int_equal(ll.pid, 50);
+	assert_true(ll.pid_creator);
+	assert_int_equal(ll.port, 8080);
+	assert_string_equal(ll.blockers, "net.bind_tcp");
+	sp_audit_close(a);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_netlink_record), cmocka_unit_test(test_landlock_records),
-	    cmocka_unit_test(test_kmsg_record),    cmocka_unit_test(test_refused),
-	    cmocka_unit_test(test_hostile_comm),   cmocka_unit_test(test_prefixes),
+	    cmocka_unit_test(test_netlink_record),       cmocka_unit_test(test_landlock_records),
+	    cmocka_unit_test(test_kmsg_record),          cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_hostile_comm),         cmocka_unit_test(test_prefixes),
+	    cmocka_unit_test(test_landlock_correlation),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
