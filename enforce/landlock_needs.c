@@ -124,6 +124,7 @@ static int need_fs(struct ll_need *n, int k, const char *path, bool dir, uint64_
 		return k;
 	n[k].kind = LL_FS;
 	n[k].dir = dir;
+	n[k].port = -1;
 	n[k].rights = rights;
 	return k + 1;
 }
@@ -214,9 +215,8 @@ static int needs_of_inet(const struct sp_event *ev, uint64_t right, struct ll_ne
 	if (!family || (strcmp(family, "AF_INET") && strcmp(family, "AF_INET6")) ||
 	    !json_is_integer(port) || (proto && !strstr(proto, "TCP")))
 		return 0;
-	n[0].kind = LL_NET;
-	n[0].port = (long)json_integer_value(port);
-	n[0].rights = right;
+	n[0] = (struct ll_need){
+	    .kind = LL_NET, .port = (long)json_integer_value(port), .rights = right};
 	return 1;
 }
 
@@ -228,8 +228,7 @@ static int needs_of_abstract(const struct sp_event *ev, struct ll_need *n)
 
 	if (!family || strcmp(family, "AF_UNIX") || !path || path[0] != '@')
 		return 0;
-	n[0].kind = LL_SCOPE;
-	n[0].rights = SP_LL_SCOPE_ABSTRACT_UNIX;
+	n[0] = (struct ll_need){.kind = LL_SCOPE, .port = -1, .rights = SP_LL_SCOPE_ABSTRACT_UNIX};
 	return 1;
 }
 
@@ -239,8 +238,7 @@ static int needs_of_signal(const struct sp_event *ev, struct ll_need *n)
 	if (((is(ev, "tgkill") || is(ev, "rt_tgsigqueueinfo")) && (pid_t)ev->args[1] == ev->tid) ||
 	    (is(ev, "tkill") && (pid_t)ev->args[0] == ev->tid))
 		return 0;
-	n[0].kind = LL_SCOPE;
-	n[0].rights = SP_LL_SCOPE_SIGNAL;
+	n[0] = (struct ll_need){.kind = LL_SCOPE, .port = -1, .rights = SP_LL_SCOPE_SIGNAL};
 	return 1;
 }
 
