@@ -64,36 +64,58 @@ static bool marked(const struct phase_watch *w, long nr)
 	return nr >= 0 && nr < 1024 && ((w->trace_nr[nr / 8] >> (nr % 8)) & 1);
 }
 
+struct marking {
+	struct phase_watch *w;
+	bool unseen; /* a call the phase's filter may fail with an errno, before our TRACE */
+};
+
+/*
+ * Calls every filter run installs may fail with an errno whatever the
+ * allowlist (docs/run.md, "Children stay visible", "userfaultfd is
+ * refused"): clone3, io_uring_setup, clone with CLONE_UNTRACED,
+ * userfaultfd and its ioctls.  An ERRNO outranks TRACE: such a call would
+ * never stop a thread on trigger stops, where syscall stops see it fail.
+ */
+static bool may_fail_by_design(const char *name)
+{
+	return sp_filter_graceful_errno(name) != 0 || strcmp(name, "clone") == 0 ||
+	       strcmp(name, "userfaultfd") == 0 || strcmp(name, "ioctl") == 0;
+}
+
 /* One call a trigger names, unless the tracer shows it without a stop (exit, exit_group). */
 static void mark_name(void *ctx, const char *name)
 {
-	struct phase_watch *w = ctx;
+	struct marking *m = ctx;
 
 	if (strcmp(name, "exit") == 0 || strcmp(name, "exit_group") == 0)
 		return;
-	mark(w, seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name));
+	m->unseen |= may_fail_by_design(name);
+	mark(m->w, seccomp_syscall_resolve_name_arch(SCMP_ARCH_X86_64, name));
 }
 
 /*
  * Phase i's calls: every trigger of an edge leaving it, and every "after"
  * trigger of an edge reachable from it (reach: without an exec, which
- * clears what was met), which a call here may arm.  Whether some trigger
- * matches any call at all (then no trigger filter serves).
+ * clears what was met), which a call here may arm.  Whether no trigger
+ * filter serves: some trigger matches any call at all, or names one that
+ * a filter may fail with an errno before our TRACE could stop it.
  */
 static bool phase_calls(const struct sp_enforcer *e, size_t i, const uint64_t *reach,
                         struct phase_watch *w)
 {
 	const struct sp_rules *r = e->rules;
+	struct marking m = {.w = w};
 	bool any = false;
 
 	for (size_t k = 0; k < sp_rules_edge_count(r); k++) {
 		const struct sp_rules_edge *edge = sp_rules_edge(r, k);
 
 		if ((size_t)edge->from == i)
-			any |= sp_rules_edge_calls(r, k, false, mark_name, w) == 1;
+			any |= sp_rules_edge_calls(r, k, false, mark_name, &m) == 1;
 		if (reach[i] & (1ULL << edge->from))
-			any |= sp_rules_edge_calls(r, k, true, mark_name, w) == 1;
+			any |= sp_rules_edge_calls(r, k, true, mark_name, &m) == 1;
 	}
+	any |= m.unseen;
 	/*
 	 * A filter of the program's own would outrank the trigger filter
 	 * (its ERRNO or KILL hides a trigger call): the calls that install one
@@ -143,6 +165,15 @@ static int build_trace_filter(struct sp_enforcer *e, size_t i, struct sp_diag *d
 int sp_enforce_triggers_load(struct sp_enforcer *e, const uint64_t *reach_no_exec,
                              struct sp_diag *diag)
 {
+	/*
+	 * Under --default-action errno a call outside the phase's list fails
+	 * with EPERM, which outranks TRACE: a trigger call the phase denies
+	 * would go unseen, where syscall stops see it (and move the thread on).
+	 * Under kill the process dies of it either way; log and graded's LOG
+	 * rank below TRACE.
+	 */
+	if (e->opts.def == SP_ACTION_ERRNO)
+		return 0;
 	for (size_t i = 0; i < e->n_phases; i++) {
 		struct phase_watch *w = &e->watch[i];
 		int rc;

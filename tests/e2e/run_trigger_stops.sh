@@ -114,6 +114,12 @@ check "own filter: its ERRNO is EIO under run as natively" grep -qx "B: readv: E
 check "own filter: each thread goes through the phases record stamped on it" \
 	same_phases "$T/own.jsonl" "$T/own-rec.out" "$T/own.err" "$T/own.out"
 
+# Under --default-action errno a trigger call the phase denies fails with EPERM, which
+# outranks the trigger filter's TRACE: syscall stops would see it, trigger stops would not.
+"$SYSPHASE" run -v --default-action errno --policy "$T/pol" -- "$TW" >"$T/errno.out" 2>"$T/errno.err"
+check "errno: run exits 0" test $? -eq 0
+check "errno: no thread on trigger stops" grep -q "0 threads on trigger stops" "$T/errno.err"
+
 "$SYSPHASE" run --policy "$T/pol" -- "$TW" --deny-a >"$T/deny-a.out" 2>"$T/deny-a.err"
 rc=$?
 check "run --deny-a: killed by SIGSYS (159, got $rc)" test "$rc" -eq 159
