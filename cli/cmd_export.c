@@ -183,6 +183,14 @@ static int complete_event(void *ctx, const struct sp_event *ev)
 	return rc == 0 && c->ll ? sp_landlock_collector_feed(c->ll, ev) : rc;
 }
 
+/* A logged call: completion reads its call site; its files are the log's Landlock lines. */
+static int complete_logged(void *ctx, const struct sp_event *ev)
+{
+	struct completion *c = ctx;
+
+	return c->k ? sp_completer_feed(c->k, ev) : 0;
+}
+
 static int complete_policy(void *ctx, struct sp_policy_builder *b)
 {
 	struct completion *c = ctx;
@@ -296,6 +304,7 @@ int cmd_export(int argc, char **argv)
 		o.in.want |= SP_TRACE_WANT_DEC;
 	}
 	o.in.on_event = complete_event;
+	o.in.on_logged = complete_logged;
 	o.in.before_finish = complete_policy;
 	o.in.hook_ctx = &comp;
 	rc = (!o.no_complete && !comp.k) || (!o.no_landlock && !comp.ll)

@@ -300,8 +300,9 @@ static int add_log(struct assembly *a, const char *log)
 		rc = sp_policy_feed_logged(a->b, &ev, sp_complain_reader_has_args(r), a->diag);
 		if (rc == 0 && (rc = sp_baseline_feed(a->bl, &ev)) < 0 && rc != -ENOMEM)
 			rc = sp_diag_set(a->diag, -rc, "more phases than a policy can have");
-		if (rc == 0 && a->in->on_event)
-			rc = a->in->on_event(a->in->hook_ctx, &ev);
+		if (rc == 0 && (a->in->on_logged || a->in->on_event))
+			rc = (a->in->on_logged ? a->in->on_logged
+			                       : a->in->on_event)(a->in->hook_ctx, &ev);
 	}
 	sp_complain_reader_free(r);
 	return rc < 0 ? rc : 0;

@@ -357,6 +357,12 @@ struct sp_policy_inputs {
 	 * A non-zero return stops the assembly and is returned.
 	 */
 	int (*on_event)(void *ctx, const struct sp_event *ev);
+	/*
+	 * Each call of a complain log, in place of on_event when set: a logged
+	 * call has no decoded arguments, and what it touched is said by the
+	 * log's Landlock lines (sp_complain_reader_next_landlock), not by it.
+	 */
+	int (*on_logged)(void *ctx, const struct sp_event *ev);
 	int (*before_finish)(void *ctx, struct sp_policy_builder *b);
 	void *hook_ctx;
 	unsigned want;

@@ -86,6 +86,40 @@ check "work still cannot read secret.txt" grep -qx "probe work secret.txt: EACCE
 check "work still cannot read the planted leak" grep -qx "probe work www/leak: EACCES" "$T/run3.out"
 check "serve still cannot read secret.txt" grep -qx "probe serve secret.txt: EACCES" "$T/run3.out"
 
+# What complain mode cannot see: serve's thread is let go (final phase) under a LOG filter,
+# so its calls outside the filter reach the log through the kernel alone ("seen":"kernel")
+# and its files not at all.  Merged, such a line leaves serve's files unknown: no layer
+# reaching serve restricts files any more (said in no_file_system), while a call seen at a
+# ptrace stop (work's, followed) does not.
+mkdir -p "$D/bin"
+printf 'not a program\n' >"$D/bin/garbage"
+chmod 755 "$D/bin/garbage"
+rm -rf "$D/state/run"
+"$SYSPHASE" run --complain="$T/let-go.log" --policy "$T/pol/policy.json" -- \
+	"$PROG" "$D" --probe-all >"$T/run4.out" 2>"$T/run4.err"
+check "run --complain --probe-all exits 0" test $? -eq 0
+check "serve's calls outside its filter came through the kernel" \
+	grep -q '"phase":"serve".*"seen":"kernel"' "$T/let-go.log"
+check "work's came through ptrace" grep -q '"type":"violation".*"phase":"work".*"seen":"ptrace"' \
+	"$T/let-go.log"
+check "serve's reads outside its layer were not seen (let go)" \
+	not grep -q '"type":"landlock".*"phase":"serve"' "$T/let-go.log"
+check "work's were (followed)" grep -q '"type":"landlock".*"phase":"work".*secret.txt' \
+	"$T/let-go.log"
+"$SYSPHASE" export --rules "$RULES" "$T/trace.jsonl" --merge "$T/let-go.log" -o "$T/pol4" \
+	>"$T/export4.out" 2>&1
+check "export --merge of it exits 0" test $? -eq 0
+python3 - "$T/pol4/policy.json" >"$T/pol4.txt" <<'PY'
+import json, sys
+for ph in json.load(open(sys.argv[1]))["landlock"]["phases"]:
+    print(ph["phase"], "unresolved" if ph["own"].get("unresolved") else "resolved",
+          "no-fs" if ph.get("no_file_system") else "fs")
+PY
+check "serve's own rules are unresolved, and its layer has no file system part" \
+	grep -qx "serve unresolved no-fs" "$T/pol4.txt"
+check "work's own rules stay resolved (its calls were seen), its layer reaches serve" \
+	grep -qx "work resolved no-fs" "$T/pol4.txt"
+
 # A Landlock line of another policy is refused.
 sed 's/"phase":"work"/"phase":"nosuch"/' "$T/complain.log" >"$T/bad.log"
 "$SYSPHASE" export --rules "$RULES" "$T/trace.jsonl" --merge "$T/bad.log" -o "$T/pol3" \
