@@ -81,18 +81,18 @@ struct thr {
 };
 
 /*
- * What the supervisor knows of each process it follows.  Freed when the
- * process exits (after a short stay among the recently gone, for an audit
- * record that comes late), or once every thread of it is let go and the
- * process is gone.
+ * What the supervisor knows of each process it follows.  Freed after a
+ * stay among the recently gone (for an audit record that comes late) once
+ * the process exits, or once every thread of it is let go and a sweep
+ * finds it gone.
  */
 struct proc {
 	struct proc *next; /* hash chain */
 	pid_t pid;
 	int installed;     /* phase of its denials' filter (a thread's, last seen), -1 none */
 	unsigned nthreads; /* threads of it still followed */
-	bool gone;         /* exited: kept a while to name a denial whose record comes late */
-	bool let_go;       /* every thread of it is let go */
+	bool gone;         /* ended: kept a while to name a denial whose record comes late */
+	bool let_go;       /* every thread of it is let go (and it is not known gone) */
 	bool named;        /* a note has named a denial of it */
 	char comm[32];
 	/* The last unfinished call its filter denies: what killed it, if it dies of SIGSYS. */
@@ -102,7 +102,11 @@ struct proc {
 };
 
 #define SP_ENFORCE_BUCKETS   1024
-#define SP_ENFORCE_GRAVEYARD 64 /* exited processes kept for late audit records */
+/*
+ * Ended processes, followed or let go, kept for their late audit records
+ * (state.c): about 100 bytes each.
+ */
+#define SP_ENFORCE_GRAVEYARD 1024
 
 /* Complain mode: one entry per (process, phase, syscall). */
 struct complaint {
@@ -190,7 +194,7 @@ struct sp_enforcer {
 	struct proc *procs[SP_ENFORCE_BUCKETS];
 	struct sp_tracer *tracer; /* during a run: the thread records hang on its entries */
 	size_t n_procs, n_thrs, n_let_go, sweep_at;
-	pid_t graveyard[SP_ENFORCE_GRAVEYARD]; /* ring of exited processes, oldest first */
+	pid_t graveyard[SP_ENFORCE_GRAVEYARD]; /* ring of ended processes, oldest first */
 	size_t n_graveyard, graveyard_head;
 	pid_t leader;     /* the launched program */
 	pid_t attach_pid; /* sp_enforcer_attach's process, 0 when launched */

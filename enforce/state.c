@@ -3,9 +3,11 @@
  * The enforcer's thread and process records.  A thread's record hangs on
  * the tracer's own entry for it (one table for both), and is freed when
  * the tracer stops following the thread (it exited or was let go).
- * Processes are hashed by id, freed when they end or are let go and gone,
- * so that memory follows the live tracees (a fork-per-connection server
- * stays flat) and a reused pid never meets a dead process's state.
+ * Processes are hashed by id; one that ended, followed or let go, stays
+ * among the SP_ENFORCE_GRAVEYARD last gone for its late audit records,
+ * then is freed, so that memory follows the live tracees (a
+ * fork-per-connection server stays flat) and a reused pid never meets a
+ * dead process's state (sp_proc_fresh).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -85,7 +87,7 @@ void sp_thr_gone(struct sp_enforcer *e, struct thr *t)
 		return;
 	if (p->nthreads)
 		p->nthreads--;
-	if (!let_go || p->nthreads || p->let_go)
+	if (!let_go || p->nthreads || p->let_go || p->gone)
 		return;
 	p->let_go = true;
 	e->n_let_go++;
@@ -150,9 +152,34 @@ struct proc *sp_proc_fresh(struct sp_enforcer *e, pid_t pid)
 }
 
 /*
+ * Among the recently gone: a record of a call it made before it ended may
+ * still be on its way (kauditd hands records on a little later), and
+ * must find its name and phase.  The oldest of them makes room.
+ */
+static void bury(struct sp_enforcer *e, struct proc *p)
+{
+	size_t slot;
+
+	if (e->n_graveyard == SP_ENFORCE_GRAVEYARD) {
+		struct proc *old = sp_proc_find(e, e->graveyard[e->graveyard_head]);
+
+		/* Not p itself (a pid buried before, alive again in p): still unburied. */
+		if (old && old->gone)
+			proc_unlink(e, old->pid);
+		e->graveyard_head = (e->graveyard_head + 1) % SP_ENFORCE_GRAVEYARD;
+		e->n_graveyard--;
+	}
+	p->gone = true;
+	slot = (e->graveyard_head + e->n_graveyard) % SP_ENFORCE_GRAVEYARD;
+	e->graveyard[slot] = p->pid;
+	e->n_graveyard++;
+}
+
+/*
  * Processes let go cannot tell us when they end.  Once there are twice
- * as many as at the last sweep, the ones that no longer exist are freed:
- * the cost stays linear in the number let go.
+ * as many as at the last sweep, the ones that no longer exist join the
+ * recently gone (a denial killed them, maybe, and its record is still to
+ * come): the cost stays linear in the number let go, the memory bounded.
  */
 static void sweep_let_go(struct sp_enforcer *e)
 {
@@ -163,9 +190,15 @@ static void sweep_let_go(struct sp_enforcer *e)
 
 		for (; p; p = next) {
 			next = p->next;
-			if (p->let_go && p->pid != e->leader && kill(p->pid, 0) < 0 &&
-			    errno == ESRCH)
-				proc_unlink(e, p->pid);
+			if (!p->let_go || p->gone || p->pid == e->leader ||
+			    !(kill(p->pid, 0) < 0 && errno == ESRCH))
+				continue;
+			/* Counted among the gone from now on, not the let go. */
+			p->let_go = false;
+			e->n_let_go--;
+			/* Making room may free the next one of this chain: the chain again. */
+			bury(e, p);
+			next = e->procs[b];
 		}
 	}
 	e->sweep_at = e->n_let_go * 2 > 64 ? e->n_let_go * 2 : 64;
@@ -173,27 +206,13 @@ static void sweep_let_go(struct sp_enforcer *e)
 
 void sp_proc_gone(struct sp_enforcer *e, struct proc *p)
 {
-	size_t slot;
-
 	if (p->gone)
 		return;
-	p->gone = true;
 	if (p->pid == e->leader) {
 		e->leader_gone = true;
 		e->leader_installed = p->installed;
 	}
-	/* The oldest of the recently gone makes room. */
-	if (e->n_graveyard == SP_ENFORCE_GRAVEYARD) {
-		struct proc *old = sp_proc_find(e, e->graveyard[e->graveyard_head]);
-
-		if (old && old->gone)
-			proc_unlink(e, old->pid);
-		e->graveyard_head = (e->graveyard_head + 1) % SP_ENFORCE_GRAVEYARD;
-		e->n_graveyard--;
-	}
-	slot = (e->graveyard_head + e->n_graveyard) % SP_ENFORCE_GRAVEYARD;
-	e->graveyard[slot] = p->pid;
-	e->n_graveyard++;
+	bury(e, p);
 }
 
 void sp_proc_read_comm(struct proc *p)

@@ -2,7 +2,8 @@
 /*
  * The enforcer's process table (enforce/state.c): memory follows the live
  * processes (a fork-per-connection server stays flat), a reused pid never
- * meets a dead process's state, processes let go are swept once gone.
+ * meets a dead process's state, processes let go are swept once gone and
+ * kept among the recently gone for their late audit records.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -68,7 +69,7 @@ static void test_reused_pid_starts_afresh(void **state)
 	free(e);
 }
 
-/* Processes let go are freed once they no longer exist, the live ones kept. */
+/* Processes let go are swept once they no longer exist, the live ones kept. */
 static void test_let_go_swept_once_gone(void **state)
 {
 	struct sp_enforcer *e = new_enforcer();
@@ -108,8 +109,65 @@ static void test_let_go_swept_once_gone(void **state)
 		sp_thr_gone(e, t);
 	}
 	assert_non_null(sp_proc_find(e, live));
+	assert_true(sp_proc_find(e, live)->let_go);
+	/* The dead ones join the recently gone: a record of their last call may come late. */
+	for (int i = 0; i < 70; i++) {
+		struct proc *p = sp_proc_find(e, dead[i]);
+
+		assert_non_null(p);
+		assert_true(p->gone);
+		assert_false(p->let_go);
+	}
+	assert_int_equal(e->n_let_go, 2); /* live, and pid 1 */
+	/* As many others gone after them make room: then they are freed. */
+	for (pid_t pid = 5000000; pid < 5000000 + SP_ENFORCE_GRAVEYARD; pid++)
+		sp_proc_gone(e, sp_proc_fresh(e, pid));
 	for (int i = 0; i < 70; i++)
 		assert_null(sp_proc_find(e, dead[i]));
+	assert_non_null(sp_proc_find(e, live));
+	sp_state_free(e);
+	free(e);
+}
+
+/* Its last thread let go: what the tracer's on_thread_gone does for a process let go. */
+static void let_go_whole(struct sp_enforcer *e, pid_t pid)
+{
+	struct thr *t = calloc(1, sizeof(*t));
+	struct proc *p = sp_proc_fresh(e, pid);
+
+	assert_non_null(t);
+	assert_non_null(p);
+	p->installed = 2;
+	t->pid = pid;
+	t->let_go = true;
+	p->nthreads = 1;
+	e->n_thrs++;
+	sp_thr_gone(e, t);
+}
+
+/*
+ * A fork-per-connection server whose children are all let go: 100,000 of
+ * them, all gone (pids above PID_MAX_LIMIT, which kill() never finds).
+ * Memory stays bounded, and the last thousand or so are still found, with
+ * their phase, for the record of a call that killed one of them.
+ */
+static void test_let_go_per_connection_stays_flat(void **state)
+{
+	struct sp_enforcer *e = new_enforcer();
+	const pid_t first = 5000000, n = 100000;
+
+	(void)state;
+	for (pid_t pid = first; pid < first + n; pid++) {
+		let_go_whole(e, pid);
+		assert_true(e->n_procs <= SP_ENFORCE_GRAVEYARD + 64 + 1);
+	}
+	for (pid_t pid = first + n - (SP_ENFORCE_GRAVEYARD - 64); pid < first + n; pid++) {
+		struct proc *p = sp_proc_find(e, pid);
+
+		assert_non_null(p);
+		assert_int_equal(p->installed, 2);
+	}
+	assert_null(sp_proc_find(e, first));
 	sp_state_free(e);
 	free(e);
 }
@@ -120,6 +178,7 @@ int main(void)
 	    cmocka_unit_test(test_fork_per_connection_stays_flat),
 	    cmocka_unit_test(test_reused_pid_starts_afresh),
 	    cmocka_unit_test(test_let_go_swept_once_gone),
+	    cmocka_unit_test(test_let_go_per_connection_stays_flat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
