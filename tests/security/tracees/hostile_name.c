@@ -3,10 +3,10 @@
  * A name that drives the terminal: the process calls itself
  * "a ESC [2J CR LF b) R 1 (" (clear the screen, return, a new line, and a
  * fake stat tail), then forks a child that inherits the name, reaches
- * ready and, with --attack, makes a call ready forbids (ready is not
- * final: the child is still traced when it dies).  sysphase prints the
- * child's name in the line that says it was killed: the name must come
- * out as text, on that one line.
+ * serving and, with --attack, makes a call serving forbids (serving is
+ * final: the child is let go, and its line comes from the kernel's audit
+ * record).  sysphase prints the child's name in the line that says it
+ * was killed: the name must come out as text, on that one line.
  */
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -26,6 +26,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (pid == 0) {
 		enter_ready();
+		enter_serving();
 		if (attack)
 			payload("hostile_name");
 		_exit(0);
