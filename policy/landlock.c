@@ -648,10 +648,15 @@ static int on_fs_call(struct cphase *ph, struct cproc *pr, const struct sp_event
 	if ((is(ev, "symlink") || is(ev, "symlinkat")) && ok_or(ev, EEXIST))
 		return on_parent(ph, pr, ev, is(ev, "symlinkat") ? "newdirfd" : NULL, "linkpath",
 		                 SP_LL_FS_MAKE_SYM, "a symlink made in it", parent, sizeof(parent));
+	/*
+	 * read_file where a file is renamed into: writing a file and renaming it
+	 * over the old one is how a program keeps state that its next start
+	 * reads (redis's temp-PID.rdb into dump.rdb); a log is appended to.
+	 */
 	if ((is(ev, "rename") || is(ev, "renameat") || is(ev, "renameat2")) && ok_or(ev, 0))
 		return on_move(ph, pr, ev, !is(ev, "rename"),
 		               SP_LL_FS_REMOVE_FILE | SP_LL_FS_MAKE_REG,
-		               SP_LL_FS_REMOVE_FILE | SP_LL_FS_MAKE_REG);
+		               SP_LL_FS_REMOVE_FILE | SP_LL_FS_MAKE_REG | SP_LL_FS_READ_FILE);
 	if ((is(ev, "link") || is(ev, "linkat")) && ok_or(ev, 0))
 		return on_move(ph, pr, ev, is(ev, "linkat"), 0, SP_LL_FS_MAKE_REG);
 	if (is(ev, "truncate") && ok_or(ev, 0)) {
