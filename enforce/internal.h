@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <linux/seccomp.h>
+
 #include "audit.h"
 #include "sysphase/tracer.h"
 #include "sysphase/enforce.h"
@@ -345,14 +347,60 @@ const char *sp_enforce_sealed(const struct sp_enforcer *e, pid_t tid, bool landl
 /* Says once per held phase that thread t keeps its filters, not narrowed to its pending phase. */
 void sp_enforce_note_sealed(struct sp_enforcer *e, const struct thr *t, const char *refused);
 
-/* enforcer.c, for complain.c: the engine's shared steps. */
+/* enforcer.c: the library's face.  Hands note n to the caller's on_note, if any. */
 void sp_enforce_note(const struct sp_enforcer *e, struct sp_enforce_note *n);
+
+/*
+ * LOG makes the kernel audit every denial, which is how violations are
+ * named.  No TSYNC: a filter goes to the thread whose phase it is.  TSYNC
+ * would also move a thread still in glibc's start-up (rseq,
+ * set_robust_list) or one its own filters keep apart.
+ */
+#define SP_ENFORCE_INJECT_FLAGS SECCOMP_FILTER_FLAG_LOG
+
+/* events.c: the tracer's callbacks (struct sp_tracer_opts), each event fed to the detector. */
+int sp_enforce_on_event(void *opaque, struct sp_tracer *tracer, struct sp_event *ev);
+/* The tracer stops following a thread: its record goes. */
+void sp_enforce_on_thread_gone(void *opaque, pid_t tid, void *data);
+/* At each syscall entry: does a stack trigger that may fire want the stack? */
+bool sp_enforce_want_stack(void *opaque, const struct sp_event *ev);
+
+/* handover.c: moving threads between filters, one thread at a time. */
+/* Thread t must get phase to's filter (t->pending), unless it holds it or the policy never saw it.
+ */
+void sp_enforce_make_pending(struct sp_enforcer *e, struct thr *t, int to);
+/* Asks the tracer to hand t its pending phase's filter at its next syscall entry.  0 or -ENOMEM. */
+int sp_enforce_install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t);
+/* The tracer's word on a filter asked for (opts->on_handover). */
+void sp_enforce_on_handover(void *opaque, struct sp_tracer *tracer, pid_t tid, long tag, int rc,
+                            const char *why);
+/* Which stops t is followed by: syscall stops, trigger stops or process events alone. */
+void sp_enforce_choose_stops(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t);
 /* Thread t is let go once this event is handled (its detector state goes now). */
 void sp_enforce_let_go(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t);
+/* A hand-over failed: t's process is killed, never left under a wider filter. */
 void sp_enforce_fail_closed(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t,
                             const char *reason);
+
+/* violations.c: naming the calls run's filters deny. */
 /* Whether a filter's verdict on ev denies it (clone3's ENOSYS, by design, does not). */
 bool sp_enforce_violation(uint32_t verdict, const struct sp_event *ev);
+/* Names the denials in the audit records queued so far (not in complain mode: complain.c). */
+void sp_enforce_audit_scan(struct sp_enforcer *e);
+/* At the end of a run: the records still in flight. */
+void sp_enforce_audit_settle(struct sp_enforcer *e);
+/* Says the records the kernel could not hand us, once each. */
+void sp_enforce_report_lost(struct sp_enforcer *e);
+/* Says, once a run, why the kernel's records cannot name our denials. */
+void sp_enforce_say_unnamed(struct sp_enforcer *e);
+/* Where records cannot name them: a followed thread's ERRNO or LOG denial, from ptrace's view. */
+void sp_enforce_note_seen_denial(struct sp_enforcer *e, struct proc *p, const struct thr *t,
+                                 const struct sp_event *ev);
+/* Remembers an unfinished call t's filter denies: what killed p if it dies of SIGSYS. */
+void sp_enforce_note_denied_call(struct sp_enforcer *e, struct proc *p, const struct thr *t,
+                                 const struct sp_event *ev);
+/* p died of SIGSYS: names the denial, from its audit record or from what ptrace saw. */
+void sp_enforce_name_kill(struct sp_enforcer *e, struct proc *p);
 
 /* landlock.c: each phase's Landlock layer as run hands it over (docs/run.md). */
 int sp_enforce_landlock_load(struct sp_enforcer *e, struct sp_diag *diag);
