@@ -27,16 +27,13 @@
 #include "sysphase/procfs.h"
 
 /*
- * LOG makes the kernel audit every call the filter does not list.  No
- * TSYNC: a filter goes to the thread whose phase it is.
- */
-#define INJECT_FLAGS SECCOMP_FILTER_FLAG_LOG
-/*
- * The answers make no record: the supervisor judges those threads at
- * their stops, and a record of theirs, drained after the thread took a
- * LOG filter, would be blamed on the wrong phase.  (Where a LOG filter
- * answers too, the newest filter of the same action is the one whose
- * flag counts: kernel/seccomp.c, seccomp_run_filters.)
+ * A LOG filter goes in with SP_ENFORCE_INJECT_FLAGS: the kernel audits
+ * every call the filter does not list.  The answers make no record: the
+ * supervisor judges those threads at their stops, and a record of theirs,
+ * drained after the thread took a LOG filter, would be blamed on the
+ * wrong phase.  (Where a LOG filter answers too, the newest filter of the
+ * same action is the one whose flag counts: kernel/seccomp.c,
+ * seccomp_run_filters.)
  */
 #define ANSWER_FLAGS 0
 
@@ -214,7 +211,7 @@ const struct sock_filter *sp_complain_initial_filter(const struct sp_enforcer *e
 	const struct phase_filter *f = &e->filters[e->initial];
 
 	*len = gets_log_filter(e, e->initial) ? f->log_len : f->answer_len;
-	*flags = gets_log_filter(e, e->initial) ? INJECT_FLAGS : ANSWER_FLAGS;
+	*flags = gets_log_filter(e, e->initial) ? SP_ENFORCE_INJECT_FLAGS : ANSWER_FLAGS;
 	return gets_log_filter(e, e->initial) ? f->log_insns : f->answer_insns;
 }
 
@@ -238,7 +235,7 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
                      const struct sp_event *ev)
 {
 	const struct phase_filter *f;
-	struct sp_filter_request req = {.flags = INJECT_FLAGS};
+	struct sp_filter_request req = {.flags = SP_ENFORCE_INJECT_FLAGS};
 	const char *refused;
 	int rc;
 

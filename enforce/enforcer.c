@@ -199,14 +199,7 @@ static void on_attached(void *opaque)
 int sp_enforcer_attach(struct sp_enforcer *e, pid_t pid, struct sp_enforce_result *res,
                        struct sp_diag *diag)
 {
-	const struct phase_filter *f = &e->filters[e->initial];
-	struct sp_filter_request start = {
-	    .insns = f->insns,
-	    .len = f->len,
-	    .flags = SP_ENFORCE_INJECT_FLAGS,
-	    .refuse_io_uring = !sp_enforce_allows(f, "io_uring_enter"),
-	    .tag = e->initial,
-	};
+	struct sp_filter_request start = sp_enforce_phase_request(e, e->initial);
 	struct sp_tracer_opts topts = {
 	    .attach_pid = pid,
 	    .start_filter = &start,

@@ -69,25 +69,36 @@ static void took_phase(struct sp_enforcer *e, struct sp_tracer *tracer, struct t
 }
 
 /*
- * Asks the tracer to hand thread t the filter of its pending phase at its
- * next syscall-entry stop; sp_enforce_on_handover says how it went.  A hand-over into
- * a phase without io_uring is refused while the process holds a ring: a
- * ring made earlier runs its operations without seccomp (docs/security.md).
+ * Phase's filter as the tracer injects it.  A hand-over into a phase
+ * without io_uring is refused while the process holds a ring: a ring made
+ * earlier runs its operations without seccomp (docs/security.md).
  */
-int sp_enforce_install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
+struct sp_filter_request sp_enforce_phase_request(const struct sp_enforcer *e, int phase)
 {
-	const struct phase_filter *f = &e->filters[t->pending];
-	const struct phase_filter *held = t->installed >= 0 ? &e->filters[t->installed] : NULL;
+	const struct phase_filter *f = &e->filters[phase];
 	struct sp_filter_request req = {
 	    .insns = f->insns,
 	    .len = f->len,
 	    .flags = SP_ENFORCE_INJECT_FLAGS,
 	    .refuse_io_uring = !sp_enforce_allows(f, "io_uring_enter"),
-	    .tag = t->pending,
-	    .landlock = sp_enforce_landlock_request(e, t, t->pending),
+	    .tag = phase,
 	};
+
+	return req;
+}
+
+/*
+ * Asks the tracer to hand thread t the filter of its pending phase at its
+ * next syscall-entry stop; sp_enforce_on_handover says how it went.
+ */
+int sp_enforce_install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr *t)
+{
+	const struct phase_filter *f = &e->filters[t->pending];
+	const struct phase_filter *held = t->installed >= 0 ? &e->filters[t->installed] : NULL;
+	struct sp_filter_request req = sp_enforce_phase_request(e, t->pending);
 	const char *refused;
 
+	req.landlock = sp_enforce_landlock_request(e, t, t->pending);
 	/*
 	 * The same program as the one held narrows nothing: stacking it again
 	 * would only make every later syscall run one more filter (unless a

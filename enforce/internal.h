@@ -366,6 +366,8 @@ void sp_enforce_on_thread_gone(void *opaque, pid_t tid, void *data);
 bool sp_enforce_want_stack(void *opaque, const struct sp_event *ev);
 
 /* handover.c: moving threads between filters, one thread at a time. */
+/* Phase's filter as the tracer injects it (no Landlock layer, tag phase). */
+struct sp_filter_request sp_enforce_phase_request(const struct sp_enforcer *e, int phase);
 /* Thread t must get phase to's filter (t->pending), unless it holds it or the policy never saw it.
  */
 void sp_enforce_make_pending(struct sp_enforcer *e, struct thr *t, int to);

@@ -30,6 +30,26 @@ bool sp_enforce_violation(uint32_t verdict, const struct sp_event *ev)
 	         sp_filter_graceful_errno(sp_syscall_name(SP_ABI_X86_64, ev->nr)) != 0);
 }
 
+/* What a seccomp return value (or a record's code) does to the call: false for TRACE, TRAP, ALLOW.
+ */
+static bool how_denied(uint32_t ret, enum sp_denial_how *how)
+{
+	switch (ret & SECCOMP_RET_ACTION_FULL) {
+	case SECCOMP_RET_KILL_PROCESS:
+	case SECCOMP_RET_KILL_THREAD:
+		*how = SP_DENIED_KILLED;
+		return true;
+	case SECCOMP_RET_ERRNO:
+		*how = SP_DENIED_EPERM;
+		return true;
+	case SECCOMP_RET_LOG:
+		*how = SP_DENIED_LOGGED;
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* One seccomp record: a denial named, unless the filter was not ours or answered by design. */
 static void report_audit_record(struct sp_enforcer *e, const struct sp_audit_seccomp *rec)
 {
@@ -39,20 +59,8 @@ static void report_audit_record(struct sp_enforcer *e, const struct sp_audit_sec
 	/* Holding no filter of ours (an attached runtime's init), it was denied by another's. */
 	if (!p || p->installed < 0)
 		return;
-	switch (rec->code & SECCOMP_RET_ACTION_FULL) {
-	case SECCOMP_RET_KILL_PROCESS:
-	case SECCOMP_RET_KILL_THREAD:
-		n.how = SP_DENIED_KILLED;
-		break;
-	case SECCOMP_RET_ERRNO:
-		n.how = SP_DENIED_EPERM;
-		break;
-	case SECCOMP_RET_LOG:
-		n.how = SP_DENIED_LOGGED;
-		break;
-	default:
+	if (!how_denied(rec->code, &n.how))
 		return; /* TRACE/TRAP are not ours */
-	}
 	/*
 	 * run's filters fail clone3 and io_uring_setup with an errno on
 	 * purpose (sp_filter_graceful_errno()), and nothing else with an errno
@@ -176,16 +184,8 @@ void sp_enforce_note_seen_denial(struct sp_enforcer *e, struct proc *p, const st
 	verdict = sp_enforce_verdict(e, t->installed, ev);
 	if (!sp_enforce_violation(verdict, ev))
 		return;
-	switch (verdict & SECCOMP_RET_ACTION_FULL) {
-	case SECCOMP_RET_ERRNO:
-		n.how = SP_DENIED_EPERM;
-		break;
-	case SECCOMP_RET_LOG:
-		n.how = SP_DENIED_LOGGED;
-		break;
-	default:
+	if (!how_denied(verdict, &n.how) || n.how == SP_DENIED_KILLED)
 		return;
-	}
 	n.phase = sp_enforce_phase_name(e, t->installed);
 	n.abi = ev->abi;
 	n.nr = ev->nr;
