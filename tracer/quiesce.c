@@ -223,10 +223,10 @@ static int hold_process(struct sp_tracer *t, pid_t pid, const struct thread *sel
 	do {
 		struct sp_pids tids = {0};
 
-		/* Each pass holds what it adds; a task list that changes for ever is a stall too. */
+		/* Each pass holds what it adds; a task list that never settles stalls too. */
 		if (past(deadline))
-			return sp_diag_set(why, ETIMEDOUT, "the tasks of %d kept changing while held",
-			                   pid);
+			return sp_diag_set(why, ETIMEDOUT,
+			                   "the tasks of %d kept changing while held", pid);
 		added = false;
 		rc = sp_proc_threads(pid, &tids);
 		if (rc == -ESRCH && (!self || self->pid != pid))
