@@ -15,7 +15,7 @@
 # A benchmark, not a test: it prints figures and never fails on them.
 #   bench/generalisation.sh [BUILD_DIR] [PROGRAM...]
 #   PROGRAM: nginx redis postgres lighttpd memcached pyhttp haproxy node
-#            mariadb sqlite3 sshd (default: all)
+#            mariadb sqlite3 sshd busybox rsync socat dnsmasq (default: all)
 set -uo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -302,6 +302,100 @@ setup_sshd() {
 	stop_cmd="kill -TERM \$(first_child \$SP_SERVER)"
 }
 
+# busybox httpd (static, stripped): NARROW is one GET /, WIDE a file in a
+# subdirectory, a 404, a 2 MB file, HEAD and a CGI script (a vfork and an
+# exec of /bin/sh from the per-connection child).
+setup_busybox() {
+	local d=$scratch/busybox
+	mkdir -p "$d/www/sub" "$d/www/cgi-bin"
+	port=$(free_port)
+	echo hello >"$d/www/index.html"
+	echo x >"$d/www/sub/f.txt"
+	head -c 2000000 /dev/urandom >"$d/www/big.bin"
+	printf '#!/bin/sh\necho "Content-type: text/plain"\necho\necho cgi ok\n' >"$d/www/cgi-bin/t.sh"
+	chmod -R a+rX "$d" && chmod 755 "$d/www/cgi-bin/t.sh"
+	cmd=(/usr/bin/busybox httpd -f -p "127.0.0.1:$port" -h "$d/www")
+	rules=generic
+	steady="child steady state"
+	ready="curl -sf -o /dev/null http://127.0.0.1:$port/"
+	narrow="curl -s -o /dev/null http://127.0.0.1:$port/"
+	wide="curl -s -o /dev/null http://127.0.0.1:$port/sub/f.txt; curl -s -o /dev/null http://127.0.0.1:$port/nope;
+	      curl -s -o /dev/null http://127.0.0.1:$port/big.bin; curl -s -I http://127.0.0.1:$port/;
+	      curl -s http://127.0.0.1:$port/cgi-bin/t.sh"
+	stop_cmd=
+}
+
+# rsync --daemon (a module, read-write): NARROW lists the modules, WIDE
+# downloads the module, uploads into it twice (--delete) and checksums.
+setup_rsync() {
+	local d=$scratch/rsync
+	mkdir -p "$d/mod/sub" "$d/src"
+	port=$(free_port)
+	head -c 100000 /dev/urandom >"$d/mod/f1"
+	echo a >"$d/mod/sub/a"
+	head -c 50000 /dev/urandom >"$d/src/u1"
+	printf 'port = %s\naddress = 127.0.0.1\nuse chroot = no\npid file = %s/pid\nlog file = %s/log\n[mod]\n  path = %s/mod\n  read only = no\n  uid = root\n  gid = root\n' \
+		"$port" "$d" "$d" "$d" >"$d/rsyncd.conf"
+	cmd=(/usr/bin/rsync --daemon --no-detach --config="$d/rsyncd.conf")
+	rules=generic
+	steady="steady state"
+	ready="rsync rsync://127.0.0.1:$port/"
+	narrow="rsync rsync://127.0.0.1:$port/"
+	wide="rm -rf $d/dl $d/mod/up $d/mod/up2; rsync -a rsync://127.0.0.1:$port/mod/ $d/dl/;
+	      rsync -a $d/src/ rsync://127.0.0.1:$port/mod/up/; rsync -a --delete $d/src/ rsync://127.0.0.1:$port/mod/up2/;
+	      rsync -az -c rsync://127.0.0.1:$port/mod/f1 $d/dl/f1z"
+	stop_cmd=
+}
+
+# socat, a forking TCP echo server: NARROW is one line, WIDE 3 MB through
+# one connection, 120 short ones from 6 threads, and a connection closed at once.
+setup_socat() {
+	port=$(free_port)
+	cmd=(/usr/bin/socat "TCP-LISTEN:$port,bind=127.0.0.1,fork,reuseaddr" PIPE)
+	rules=generic
+	steady="steady state"
+	local echo_py="import socket, sys, threading
+def one(data):
+    s = socket.create_connection(('127.0.0.1', $port), timeout=10)
+    s.sendall(data); s.shutdown(socket.SHUT_WR); out = b''
+    while True:
+        d = s.recv(65536)
+        if not d: break
+        out += d
+    assert out == data
+if sys.argv[1] == 'narrow': one(b'hello\\n')
+else:
+    one(b'x' * 3000000)
+    ts = [threading.Thread(target=lambda: [one(b'y%d\\n' % i) for i in range(20)]) for _ in range(6)]
+    [t.start() for t in ts]; [t.join() for t in ts]
+    socket.create_connection(('127.0.0.1', $port)).close()"
+	ready="python3 -c \"$echo_py\" narrow"
+	narrow=$ready
+	wide="python3 -c \"$echo_py\" wide"
+	stop_cmd=
+}
+
+# dnsmasq answering from its own records, with an upstream that does not
+# answer: NARROW is one A query, WIDE TCP (a forked child per connection),
+# PTR, AAAA, TXT, wildcard names and forwarded ones (a socket per query).
+setup_dnsmasq() {
+	local d=$scratch/dnsmasq q
+	mkdir -p "$d"
+	port=$(free_port)
+	echo "10.1.1.1 hosta.lan" >"$d/hosts"
+	cmd=(/usr/sbin/dnsmasq -k -p "$port" --listen-address=127.0.0.1 --bind-interfaces --no-resolv
+		--no-hosts --addn-hosts="$d/hosts" --address=/test.lan/10.2.2.2 --txt-record=txt.lan,hello
+		--server=127.0.0.1#9 --log-facility="$d/log" --pid-file="$d/pid" -u root)
+	rules=generic
+	steady="steady state"
+	q="dig +time=2 +tries=1 -p $port @127.0.0.1"
+	ready="$q hosta.lan +short | grep -q 10.1.1.1"
+	narrow="$q hosta.lan"
+	wide="$q +tcp hosta.lan; $q -x 10.1.1.1; $q hosta.lan AAAA; $q txt.lan TXT; $q x.test.lan;
+	      $q nowhere.example; $q +tcp nowhere.example; for i in \$(seq 20); do $q h\$i.test.lan +short; done"
+	stop_cmd=
+}
+
 # start MODE OUT [sysphase options...]: SP_SERVER is sysphase's pid, for workloads.
 start() {
 	local mode=$1 out=$2
@@ -373,7 +467,8 @@ complain_run() {
 }
 
 printf '%-9s %-11s %7s %6s %6s %-8s  %s\n' program policy denials steady max enforced "denied syscalls"
-for prog in ${*:-nginx redis postgres lighttpd memcached pyhttp haproxy node mariadb sqlite3 sshd}; do
+for prog in ${*:-nginx redis postgres lighttpd memcached pyhttp haproxy node mariadb sqlite3 sshd busybox rsync socat
+	dnsmasq}; do
 	stop_cmd= prepare_wide=
 	if ! setup_"$prog"; then
 		echo "$prog: skipped (set-up failed)"
