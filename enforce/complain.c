@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include <linux/seccomp.h>
+#include <sys/mman.h>
 #include <pthread.h>
 
 #include "internal.h"
@@ -63,6 +64,21 @@ static struct complaint *complaint_get(struct sp_enforcer *e, pid_t pid, int pha
 }
 
 /*
+ * Whether ev maps code where the complaint's arguments did not: one line
+ * per call keeps one call's arguments, and export --merge lifts W^X only
+ * from a logged PROT_EXEC (an exec'd program's ld.so maps data first, its
+ * libraries with PROT_EXEC after).
+ */
+static bool maps_code_first(const struct complaint *c, const struct sp_event *ev)
+{
+	bool prot =
+	    ev->name && (strcmp(ev->name, "mmap") == 0 || strcmp(ev->name, "mprotect") == 0 ||
+	                 strcmp(ev->name, "pkey_mprotect") == 0);
+
+	return prot && (ev->args[2] & PROT_EXEC) && !(c->args[2] & PROT_EXEC);
+}
+
+/*
  * A call the supervisor saw, which the filter of phase does not list (or
  * answers with errno answer, by design).
  */
@@ -74,6 +90,8 @@ static int complain_seen(struct sp_enforcer *e, struct thr *t, int phase, const 
 	if (!c)
 		return -ENOMEM;
 	c->answer = answer;
+	if (c->has_args && maps_code_first(c, ev))
+		memcpy(c->args, ev->args, sizeof(c->args));
 	if (c->count++ == 0 || !c->has_args) {
 		c->tid = t->tid;
 		c->first = ev->ts;
