@@ -47,8 +47,12 @@ void sp_enforce_let_go(struct sp_enforcer *e, struct sp_tracer *tracer, struct t
 	if (t->trace_phase >= 0)
 		return;
 	t->let_go = true;
-	/* Its denials are named by their records alone: run_traced drains them up to a barrier. */
-	e->expect_records = true;
+	/*
+	 * Its denials are named by their records alone: run_traced drains them
+	 * up to a barrier (complain mode drains its own, sp_complain_finish).
+	 */
+	if (!e->opts.complain)
+		e->expect_records = true;
 	sp_tracer_detach_thread_after(tracer, t->tid);
 	sp_detector_forget(e->detector, t->tid);
 }
