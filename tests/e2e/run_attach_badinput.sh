@@ -72,6 +72,10 @@ refused 124 "cannot attach to $GONE" "run -p of a process that is gone" -- run -
 "$BB" sleep 600 &
 SLP=$!
 track "$SLP"
+# Not before the background shell has exec'd busybox: until then it is a
+# process that has not exec'd its program yet, which run -p attaches to.
+_exec_done() { [ "$(readlink -f "/proc/$SLP/exe")" = "$(readlink -f "$BB")" ]; }
+wait_until 30 _exec_done || fail "busybox sleep did not start"
 refused 124 "runs .*busybox already" "run -p of a process past its exec" -- run --policy "$T/pol" -p "$SLP"
 check "... it runs on, untraced" running_untraced "$SLP"
 kill "$SLP"
