@@ -493,6 +493,54 @@ static int _memory(struct finish *f)
 	return 0;
 }
 
+/*
+ * A program that listened on a socket (listen in any of its phases) gets
+ * accept and accept4 in every phase that waits for input: a listening
+ * socket exists only to be accepted on, so a connection the recording
+ * never got (unbound's TCP, recorded on UDP queries) needs no more power
+ * than the listen already took, and the event loop reaches the accept
+ * through a callback, a pointer completion never follows.
+ */
+static int _accepting(struct finish *f)
+{
+	static const char *const waits[] = {"epoll_wait", "epoll_pwait", "epoll_pwait2",
+	                                    "poll",       "ppoll",       "select",
+	                                    "pselect6",   "accept",      "accept4"};
+	static const char *const accepts[] = {"accept", "accept4"};
+	struct sp_completer *k = f->k;
+	bool listened = false;
+
+	for (size_t i = 0; i < k->nobs && !listened; i++)
+		listened = _was_observed(&k->obs[i], "listen");
+	for (size_t i = 0; listened && i < k->nobs; i++) {
+		struct observed *o = &k->obs[i];
+		bool waits_here = false;
+
+		for (size_t w = 0; w < sizeof(waits) / sizeof(*waits) && !waits_here; w++)
+			waits_here = _was_observed(o, waits[w]);
+		for (size_t a = 0; waits_here && a < sizeof(accepts) / sizeof(*accepts); a++) {
+			json_t *why;
+			int rc;
+
+			if (_was_observed(o, accepts[a]))
+				continue;
+			why = json_pack(
+			    "{s:s}", "reason",
+			    "the program listens on a socket and the phase waits for input: "
+			    "a listening socket is there to be accepted on");
+			if (!why || _observe(k, o->phase, accepts[a]) < 0) {
+				json_decref(why);
+				return -ENOMEM;
+			}
+			f->st->added++;
+			rc = f->fn(o->phase, accepts[a], SP_COMPLETE_ADD, why, f->arg);
+			if (rc)
+				return rc;
+		}
+	}
+	return 0;
+}
+
 int sp_completer_finish(struct sp_completer *k, bool allow_dangerous, sp_completer_fn fn, void *arg,
                         struct sp_completer_stats *st, struct sp_diag *diag)
 {
@@ -503,6 +551,8 @@ int sp_completer_finish(struct sp_completer *k, bool allow_dangerous, sp_complet
 	*f.st = (struct sp_completer_stats){0};
 	/* First, so that completion does not report the family again, nor hold back its names. */
 	rc = _memory(&f);
+	if (rc == 0)
+		rc = _accepting(&f);
 	for (size_t i = 0; i < k->nprocs && rc == 0; i++) {
 		struct sp_scope_stats ss;
 

@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+#
+# Record narrow, run wide, the other way round from run_unbound.sh: unbound
+# recorded answering UDP queries only, then asked over TCP under run.  Its
+# TCP accept is reached from its event loop through a callback, which
+# completion never follows, and the recording saw no connection: the plain
+# flow killed unbound at its first accept4.  A program that listened on a
+# socket now gets accept and accept4 in the phases that wait for input (a
+# listening socket is there to be accepted on): every answer right over
+# both transports, no denial.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib_servers.sh"
+need unbound dig
+need_sysphase
+
+PORT=$(free_port)
+cat >"$T/unbound.conf" <<CONF
+server:
+	interface: 127.0.0.1
+	port: $PORT
+	num-threads: 2
+	do-daemonize: no
+	chroot: ""
+	username: ""
+	directory: "$T"
+	pidfile: ""
+	use-syslog: no
+	logfile: ""
+	verbosity: 0
+	do-ip6: no
+	module-config: "iterator"
+	local-zone: "test." static
+	local-data: "alpha.test. A 127.0.0.2"
+	local-data: "beta.test. A 127.0.0.3"
+	local-data: "gamma.test. AAAA ::5"
+remote-control:
+	control-enable: no
+CONF
+SERVER=(unbound -d -c "$T/unbound.conf")
+
+q() { # q [dig options...] NAME: the short answer
+	dig +short +time=5 +tries=1 @127.0.0.1 -p "$PORT" "$@" 2>&1
+}
+ready() { [ "$(q alpha.test)" = 127.0.0.2 ]; }
+
+# ---- 1. record, narrow ----
+check "unbound accepts the config" quietly unbound-checkconf "$T/unbound.conf"
+serve_record unbound "${SERVER[@]}"
+check "recorded unbound answers over UDP" wait_until 60 ready
+check "unbound runs two threads" test "$(ls /proc/"$(server_of "$sp")"/task | wc -l)" -ge 2
+serve_stop "$sp"
+check "record exits 0 after SIGTERM" test $? -eq 0
+check "export exits 0" serve_export unbound
+
+# ---- 2. the steady state ----
+steady=$(phase_calls unbound "steady state")
+check "the policy has a steady state" test -n "$steady"
+check "the recording saw no accept" not grep -q '"name":"accept' "$T/unbound.jsonl"
+enforce=$(python3 -c '
+import json, sys
+for ph in json.load(open(sys.argv[1]))["phases"]:
+    if ph["name"] == "steady state":
+        print("\n".join(c if isinstance(c, str) else c["name"] for c in ph["enforce"]))
+' "$T/unbound.pol/policy.json")
+check "the steady state allows accept4 (completed)" grep -qx accept4 <<<"$enforce"
+check "... and still no execve" not grep -qx execve <<<"$enforce"
+
+# ---- 3. run, wide ----
+wide() {
+	local fails=0 n pids=()
+	[ "$(q alpha.test)" = 127.0.0.2 ] || fails=$((fails + 1))
+	[ "$(q +tcp alpha.test)" = 127.0.0.2 ] || fails=$((fails + 1))
+	[ "$(q AAAA gamma.test)" = ::5 ] || fails=$((fails + 1))
+	[ "$(q +tcp AAAA gamma.test)" = ::5 ] || fails=$((fails + 1))
+	dig +time=5 +tries=1 @127.0.0.1 -p "$PORT" nosuch.test 2>&1 | grep -q NXDOMAIN ||
+		fails=$((fails + 1))
+	for n in $(seq 8); do
+		q beta.test >"$T/udp.$n" &
+		pids+=($!)
+		q +tcp beta.test >"$T/tcp.$n" &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+	for n in $(seq 8); do
+		[ "$(cat "$T/udp.$n")" = 127.0.0.3 ] || fails=$((fails + 1))
+		[ "$(cat "$T/tcp.$n")" = 127.0.0.3 ] || fails=$((fails + 1))
+	done
+	[ "$fails" -eq 0 ]
+}
+serve_run unbound "${SERVER[@]}"
+check "unbound under run answers" wait_until 60 ready
+check "the wide workload under run" wide
+check "the wide workload again" wide
+serve_stop "$sp"
+check "run exits 0 after SIGTERM" test $? -eq 0
+check "no denial under run" no_denial unbound
+finish
