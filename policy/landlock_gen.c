@@ -246,15 +246,6 @@ static int generalise(struct cphase *ph)
 			if (strcmp(dir, "/") != 0 && (looked || served || makes)) {
 				uint64_t acc = r->access;
 
-				/*
-				 * Where every file beneath may be read, listing them
-				 * shows only names of files the phase can read anyway:
-				 * an nginx autoindex or a directory a server scans
-				 * the recording never listed must not turn into EACCES.
-				 */
-				if (acc & SP_LL_FS_READ_FILE)
-					acc |= SP_LL_FS_READ_DIR;
-
 				if (ll_strmap_find(&ph->rule_of, dir, &at) && s->rules[at].dir) {
 					s->rules[at].access |= acc;
 				} else {
