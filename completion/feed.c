@@ -6,6 +6,7 @@
  * completion reaches (allowed, held back, memory family).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,11 +29,14 @@ struct proc {
 	struct handler *handlers; /* installed and not reset: they survive fork, not exec */
 	size_t nhandlers;
 	char *last_phase; /* the phase its handlers were last given to */
+	int *listening;   /* its descriptors that listen: inherited at fork, kept across exec */
+	size_t nlistening;
 };
 
 struct observed {
 	char *phase;
-	bool maps_code; /* an mmap/mprotect with PROT_EXEC was made in it */
+	bool maps_code;       /* an mmap/mprotect with PROT_EXEC was made in it */
+	bool waits_listening; /* a process holding a listening socket waited for input in it */
 	char **names;
 	size_t n, cap;
 };
@@ -143,6 +147,7 @@ void sp_completer_free(struct sp_completer *k)
 			free(k->procs[i].handlers[j].module);
 		free(k->procs[i].handlers);
 		free(k->procs[i].last_phase);
+		free(k->procs[i].listening);
 	}
 	free(k->procs);
 	for (size_t i = 0; i < k->nobs; i++) {
@@ -349,6 +354,86 @@ static int _handlers_into(struct proc *p, const char *phase)
 	return 0;
 }
 
+/* The listening descriptors of from, copied to p: fork(2) shares them, execve keeps them. */
+static int _inherit_listening(struct proc *p, const struct proc *from)
+{
+	if (!from || !from->nlistening)
+		return 0;
+	p->listening = malloc(from->nlistening * sizeof(*p->listening));
+	if (!p->listening)
+		return -ENOMEM;
+	memcpy(p->listening, from->listening, from->nlistening * sizeof(*p->listening));
+	p->nlistening = from->nlistening;
+	return 0;
+}
+
+static bool _listens_on(const struct proc *p, int fd)
+{
+	for (size_t i = 0; i < p->nlistening; i++)
+		if (p->listening[i] == fd)
+			return true;
+	return false;
+}
+
+/* Descriptors in [lo, hi] stop listening: closed, or replaced by dup2/dup3. */
+static void _forget_listening(struct proc *p, uint64_t lo, uint64_t hi)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < p->nlistening; i++)
+		if ((uint64_t)p->listening[i] < lo || (uint64_t)p->listening[i] > hi)
+			p->listening[out++] = p->listening[i];
+	p->nlistening = out;
+}
+
+static bool _waits_for_input(const char *name)
+{
+	static const char *const waits[] = {"epoll_wait", "epoll_pwait", "epoll_pwait2",
+	                                    "poll",       "ppoll",       "select",
+	                                    "pselect6",   "accept",      "accept4"};
+
+	for (size_t i = 0; i < sizeof(waits) / sizeof(*waits); i++)
+		if (strcmp(waits[i], name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Which of p's descriptors listen, from its successful calls: postgres's
+ * backends close the postmaster's listening sockets before they wait, so
+ * accept is completed for the postmaster's phases, never for theirs.
+ */
+static int _track_listening(struct sp_completer *k, struct proc *p, const struct sp_event *ev)
+{
+	bool ok = ev->has_exit && ev->ret >= 0;
+
+	if (!ok || ev->abi != SP_ABI_X86_64)
+		return 0;
+	if (strcmp(ev->name, "listen") == 0 && ev->args[0] <= INT32_MAX &&
+	    !_listens_on(p, (int)ev->args[0])) {
+		int *grown = realloc(p->listening, (p->nlistening + 1) * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		p->listening = grown;
+		p->listening[p->nlistening++] = (int)ev->args[0];
+	} else if (strcmp(ev->name, "close") == 0) {
+		_forget_listening(p, ev->args[0], ev->args[0]);
+	} else if (strcmp(ev->name, "dup2") == 0 || strcmp(ev->name, "dup3") == 0) {
+		if (ev->args[0] != ev->args[1])
+			_forget_listening(p, ev->args[1], ev->args[1]);
+	} else if (strcmp(ev->name, "close_range") == 0) {
+		_forget_listening(p, ev->args[0], ev->args[1]);
+	} else if (p->nlistening && _waits_for_input(ev->name)) {
+		struct observed *o = _observed(k, ev->phase);
+
+		if (!o)
+			return -ENOMEM;
+		o->waits_listening = true;
+	}
+	return 0;
+}
+
 int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev)
 {
 	struct proc *p, *parent;
@@ -357,14 +442,23 @@ int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev)
 
 	switch (ev->type) {
 	case SP_EV_EXEC:
-		return _image(k, ev->pid, ev->path) ? 0 : -ENOMEM;
+		p = _image(k, ev->pid, ev->path);
+		if (!p)
+			return -ENOMEM;
+		/* The image before it (if any) is the one before the new last entry. */
+		for (size_t i = k->nprocs - 1; i-- > 0;)
+			if (k->procs[i].pid == ev->pid)
+				return _inherit_listening(p, &k->procs[i]);
+		return 0;
 	case SP_EV_FORK:
 		parent = _current(k, ev->pid);
 		p = _image(k, ev->child, parent ? parent->program : NULL);
 		if (!p)
 			return -ENOMEM;
 		/* _image may have moved the table: the parent is looked up again. */
-		return _inherit_handlers(p, _current(k, ev->pid));
+		parent = _current(k, ev->pid);
+		rc = _inherit_handlers(p, parent);
+		return rc < 0 ? rc : _inherit_listening(p, parent);
 	case SP_EV_SYSCALL:
 		break;
 	default:
@@ -381,11 +475,13 @@ int sp_completer_feed(struct sp_completer *k, const struct sp_event *ev)
 			return -ENOMEM;
 		o->maps_code = true;
 	}
-	if (!ev->stack)
-		return 0;
 	p = _current(k, ev->pid);
 	if (!p && !(p = _image(k, ev->pid, NULL)))
 		return -ENOMEM;
+	if (ev->name && (rc = _track_listening(k, p, ev)) < 0)
+		return rc;
+	if (!ev->stack)
+		return 0;
 	p->has_stacks = true;
 	if ((rc = _handlers_into(p, ev->phase)) < 0)
 		return rc;
@@ -494,31 +590,24 @@ static int _memory(struct finish *f)
 }
 
 /*
- * A program that listened on a socket (listen in any of its phases) gets
- * accept and accept4 in every phase that waits for input: a listening
- * socket exists only to be accepted on, so a connection the recording
- * never got (unbound's TCP, recorded on UDP queries) needs no more power
- * than the listen already took, and the event loop reaches the accept
- * through a callback, a pointer completion never follows.
+ * A phase where a process holding a listening socket waits for input gets
+ * accept and accept4: a listening socket exists only to be accepted on,
+ * so a connection the recording never got (unbound's TCP, recorded on UDP
+ * queries) needs no more power than the listen already took, and the
+ * event loop reaches the accept through a callback, a pointer completion
+ * never follows.  A process that closed its listening sockets first (a
+ * postgres backend) gives its phases nothing.
  */
 static int _accepting(struct finish *f)
 {
-	static const char *const waits[] = {"epoll_wait", "epoll_pwait", "epoll_pwait2",
-	                                    "poll",       "ppoll",       "select",
-	                                    "pselect6",   "accept",      "accept4"};
 	static const char *const accepts[] = {"accept", "accept4"};
 	struct sp_completer *k = f->k;
-	bool listened = false;
 
-	for (size_t i = 0; i < k->nobs && !listened; i++)
-		listened = _was_observed(&k->obs[i], "listen");
-	for (size_t i = 0; listened && i < k->nobs; i++) {
+	for (size_t i = 0; i < k->nobs; i++) {
 		struct observed *o = &k->obs[i];
-		bool waits_here = false;
 
-		for (size_t w = 0; w < sizeof(waits) / sizeof(*waits) && !waits_here; w++)
-			waits_here = _was_observed(o, waits[w]);
-		for (size_t a = 0; waits_here && a < sizeof(accepts) / sizeof(*accepts); a++) {
+		for (size_t a = 0; o->waits_listening && a < sizeof(accepts) / sizeof(*accepts);
+		     a++) {
 			json_t *why;
 			int rc;
 
