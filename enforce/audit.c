@@ -63,9 +63,8 @@ enum {
 	F_COUNT
 };
 
-/* An unsigned number of base 10 or 16 in [s, s + n): true with *v when all of it is digits. */
-static bool parse_number(const char *s, size_t n, int base, unsigned long long max,
-                         unsigned long long *v)
+bool sp_audit_number(const char *s, size_t n, int base, unsigned long long max,
+                     unsigned long long *v)
 {
 	unsigned long long acc = 0;
 
@@ -115,28 +114,28 @@ static bool take_field(const char *key, size_t klen, const char *val, size_t vle
 	*seen |= 1u << f;
 	switch (f) {
 	case F_PID:
-		if (!parse_number(val, vlen, 10, 0x7fffffff, &v) || v == 0)
+		if (!sp_audit_number(val, vlen, 10, 0x7fffffff, &v) || v == 0)
 			return false;
 		out->pid = (pid_t)v;
 		return true;
 	case F_ARCH:
-		if (!parse_number(val, vlen, 16, 0xffffffffu, &v))
+		if (!sp_audit_number(val, vlen, 16, 0xffffffffu, &v))
 			return false;
 		out->arch = (uint32_t)v;
 		return true;
 	case F_SYSCALL:
-		if (!parse_number(val, vlen, 10, 0x7fffffff, &v))
+		if (!sp_audit_number(val, vlen, 10, 0x7fffffff, &v))
 			return false;
 		out->nr = (long)v;
 		return true;
 	case F_CODE:
 		if (vlen < 3 || val[0] != '0' || val[1] != 'x' ||
-		    !parse_number(val + 2, vlen - 2, 16, 0xffffffffu, &v))
+		    !sp_audit_number(val + 2, vlen - 2, 16, 0xffffffffu, &v))
 			return false;
 		out->code = (uint32_t)v;
 		return true;
 	default: /* F_TYPE: /dev/kmsg names the record type; netlink puts it in the header */
-		return parse_number(val, vlen, 10, 0xffff, &v) && v == AUDIT_SECCOMP;
+		return sp_audit_number(val, vlen, 10, 0xffff, &v) && v == AUDIT_SECCOMP;
 	}
 }
 
@@ -256,7 +255,7 @@ static bool from_kernel_log(const char *rec, size_t n)
 	while (digits < n && rec[digits] >= '0' && rec[digits] <= '9')
 		digits++;
 	return digits < n && rec[digits] == ',' &&
-	       parse_number(rec, digits, 10, 0xffffffff, &prefix) && prefix < 8 &&
+	       sp_audit_number(rec, digits, 10, 0xffffffff, &prefix) && prefix < 8 &&
 	       memmem(rec, n, "type=1326 ", 10);
 }
 
@@ -340,10 +339,10 @@ static int kmsg_type(const char *rec, size_t n)
 	while (digits < n && rec[digits] >= '0' && rec[digits] <= '9')
 		digits++;
 	if (!(digits < n && rec[digits] == ',' &&
-	      parse_number(rec, digits, 10, 0xffffffff, &prefix) && prefix < 8))
+	      sp_audit_number(rec, digits, 10, 0xffffffff, &prefix) && prefix < 8))
 		return 0;
 	t = memmem(rec, n, " type=", 6);
-	if (!t || (size_t)(t - rec) + 10 > n || !parse_number(t + 6, 4, 10, 9999, &type))
+	if (!t || (size_t)(t - rec) + 10 > n || !sp_audit_number(t + 6, 4, 10, 9999, &type))
 		return 0;
 	return (int)type;
 }

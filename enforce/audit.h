@@ -47,6 +47,13 @@ bool sp_audit_wait(struct sp_audit *a, int ms);
  */
 unsigned long long sp_audit_lost(const struct sp_audit *a);
 
+/*
+ * A record field's unsigned number of base 10 or 16 in [s, s + n), at most
+ * max: true with *v when all of it is digits.
+ */
+bool sp_audit_number(const char *s, size_t n, int base, unsigned long long max,
+                     unsigned long long *v);
+
 /* Whether there is a source at all. */
 bool sp_audit_available(const struct sp_audit *a);
 

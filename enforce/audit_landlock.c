@@ -46,27 +46,6 @@ static int key_of(const char *key, size_t n)
 	return -1;
 }
 
-/* A number of base 10 or 16, all digits: true with *v. */
-static bool number(const char *s, size_t n, int base, unsigned long long max, unsigned long long *v)
-{
-	unsigned long long acc = 0;
-
-	if (n == 0 || n > 20)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		int d = s[i] >= '0' && s[i] <= '9'                 ? s[i] - '0'
-		        : base == 16 && s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10
-		        : base == 16 && s[i] >= 'A' && s[i] <= 'F' ? s[i] - 'A' + 10
-		                                                   : -1;
-
-		if (d < 0 || acc > (max - (unsigned)d) / (unsigned)base)
-			return false;
-		acc = acc * (unsigned)base + (unsigned)d;
-	}
-	*v = acc;
-	return true;
-}
-
 /* A string value: "quoted" (no quote inside), or hex (the kernel's encoding of unsafe bytes). */
 static bool string_value(const char *v, size_t n, char *out, size_t size)
 {
@@ -84,7 +63,7 @@ static bool string_value(const char *v, size_t n, char *out, size_t size)
 	for (size_t i = 0; i < n; i += 2) {
 		unsigned long long byte;
 
-		if (!number(v + i, 2, 16, 0xff, &byte) || byte == 0)
+		if (!sp_audit_number(v + i, 2, 16, 0xff, &byte) || byte == 0)
 			return false;
 		out[len++] = (char)byte;
 	}
@@ -102,7 +81,7 @@ static bool serial_of(const char *text, size_t len, uint64_t *serial)
 		return false;
 	close = memchr(a, ')', len - (size_t)(a - text));
 	colon = close ? memchr(a, ':', (size_t)(close - a)) : NULL;
-	if (!colon || !number(colon + 1, (size_t)(close - colon - 1), 10, ~0ULL, &v))
+	if (!colon || !sp_audit_number(colon + 1, (size_t)(close - colon - 1), 10, ~0ULL, &v))
 		return false;
 	*serial = v;
 	return true;
@@ -114,7 +93,7 @@ static bool take(int f, const char *v, size_t n, struct sp_audit_landlock *r)
 
 	switch (f) {
 	case L_DOMAIN:
-		if (!number(v, n, 16, ~0ULL, &x))
+		if (!sp_audit_number(v, n, 16, ~0ULL, &x))
 			return false;
 		r->domain = x;
 		return true;
@@ -127,17 +106,17 @@ static bool take(int f, const char *v, size_t n, struct sp_audit_landlock *r)
 	case L_PATH:
 		return string_value(v, n, r->object, sizeof(r->object));
 	case L_PORT:
-		if (!number(v, n, 10, 65535, &x))
+		if (!sp_audit_number(v, n, 10, 65535, &x))
 			return false;
 		r->port = (long)x;
 		return true;
 	case L_PID:
-		if (!number(v, n, 10, 0x7fffffff, &x) || x == 0)
+		if (!sp_audit_number(v, n, 10, 0x7fffffff, &x) || x == 0)
 			return false;
 		r->pid = (pid_t)x;
 		return true;
 	case L_SYSCALL:
-		if (!number(v, n, 10, 0x7fffffff, &x))
+		if (!sp_audit_number(v, n, 10, 0x7fffffff, &x))
 			return false;
 		r->nr = (long)x;
 		return true;
