@@ -85,3 +85,39 @@ for ph in p.get("landlock", {}).get("phases", []):
 landlock_files() {
 	landlock_summary "$1" | grep "^$2: layer with .* handled .*read_file" >/dev/null
 }
+
+# unbound_setup: unbound's config in the scratch directory (two threads, a
+# local zone test. on a free loopback port; no daemon, chroot, user switch,
+# trust anchor or remote control); sets PORT and SERVER, defines q (dig's
+# short answer) and ready.
+unbound_setup() {
+	PORT=$(free_port)
+	cat >"$T/unbound.conf" <<CONF
+server:
+	interface: 127.0.0.1
+	port: $PORT
+	num-threads: 2
+	do-daemonize: no
+	chroot: ""
+	username: ""
+	directory: "$T"
+	pidfile: ""
+	use-syslog: no
+	logfile: ""
+	verbosity: 0
+	do-ip6: no
+	module-config: "iterator"
+	local-zone: "test." static
+	local-data: "alpha.test. A 127.0.0.2"
+	local-data: "beta.test. A 127.0.0.3"
+	local-data: "gamma.test. AAAA ::5"
+remote-control:
+	control-enable: no
+CONF
+	SERVER=(unbound -d -c "$T/unbound.conf")
+
+	q() { # q [dig options...] NAME: the short answer
+		dig +short +time=5 +tries=1 @127.0.0.1 -p "$PORT" "$@" 2>&1
+	}
+	ready() { [ "$(q alpha.test)" = 127.0.0.2 ]; }
+}

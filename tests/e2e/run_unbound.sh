@@ -18,35 +18,7 @@
 need unbound dig
 need_sysphase
 
-PORT=$(free_port)
-cat >"$T/unbound.conf" <<CONF
-server:
-	interface: 127.0.0.1
-	port: $PORT
-	num-threads: 2
-	do-daemonize: no
-	chroot: ""
-	username: ""
-	directory: "$T"
-	pidfile: ""
-	use-syslog: no
-	logfile: ""
-	verbosity: 0
-	do-ip6: no
-	module-config: "iterator"
-	local-zone: "test." static
-	local-data: "alpha.test. A 127.0.0.2"
-	local-data: "beta.test. A 127.0.0.3"
-	local-data: "gamma.test. AAAA ::5"
-remote-control:
-	control-enable: no
-CONF
-SERVER=(unbound -d -c "$T/unbound.conf")
-
-q() { # q [dig options...] NAME: the short answer
-	dig +short +time=5 +tries=1 @127.0.0.1 -p "$PORT" "$@" 2>&1
-}
-ready() { [ "$(q alpha.test)" = 127.0.0.2 ]; }
+unbound_setup
 
 # ---- 1. record, narrow ----
 check "unbound accepts the config" quietly unbound-checkconf "$T/unbound.conf"

@@ -5,8 +5,8 @@
 # recorded answering UDP queries only, then asked over TCP under run.  Its
 # TCP accept is reached from its event loop through a callback, which
 # completion never follows, and the recording saw no connection: the plain
-# flow killed unbound at its first accept4.  A program that listened on a
-# socket now gets accept and accept4 in the phases that wait for input (a
+# flow killed unbound at its first accept4.  A phase where a process that
+# holds a listening socket waits for input now gets accept and accept4 (a
 # listening socket is there to be accepted on): every answer right over
 # both transports, no denial.
 . "$(dirname "$0")/lib.sh"
@@ -14,35 +14,7 @@
 need unbound dig
 need_sysphase
 
-PORT=$(free_port)
-cat >"$T/unbound.conf" <<CONF
-server:
-	interface: 127.0.0.1
-	port: $PORT
-	num-threads: 2
-	do-daemonize: no
-	chroot: ""
-	username: ""
-	directory: "$T"
-	pidfile: ""
-	use-syslog: no
-	logfile: ""
-	verbosity: 0
-	do-ip6: no
-	module-config: "iterator"
-	local-zone: "test." static
-	local-data: "alpha.test. A 127.0.0.2"
-	local-data: "beta.test. A 127.0.0.3"
-	local-data: "gamma.test. AAAA ::5"
-remote-control:
-	control-enable: no
-CONF
-SERVER=(unbound -d -c "$T/unbound.conf")
-
-q() { # q [dig options...] NAME: the short answer
-	dig +short +time=5 +tries=1 @127.0.0.1 -p "$PORT" "$@" 2>&1
-}
-ready() { [ "$(q alpha.test)" = 127.0.0.2 ]; }
+unbound_setup
 
 # ---- 1. record, narrow ----
 check "unbound accepts the config" quietly unbound-checkconf "$T/unbound.conf"
