@@ -26,28 +26,7 @@
 . "$(dirname "$0")/lib.sh"
 need setpriv python3
 need_sysphase
-PGBIN=/usr/lib/postgresql/15/bin
-[ -x "$PGBIN/postgres" ] || { echo "SKIP: postgresql 15 is not installed"; exit 77; }
-id postgres >/dev/null 2>&1 || { echo "SKIP: no postgres user"; exit 77; }
-
-DB=$T/pg
-chmod 755 "$T"
-mkdir -p "$DB/data" "$DB/sock"
-chown postgres:postgres "$DB/data" "$DB/sock"
-AS_PG=(setpriv --reuid postgres --regid postgres --init-groups)
-"${AS_PG[@]}" "$PGBIN/initdb" -D "$DB/data" -A trust -U postgres >"$T/initdb.out" 2>&1
-check "initdb into a temporary directory" test $? -eq 0
-SERVER=("${AS_PG[@]}" "$PGBIN/postgres" -D "$DB/data" -k "$DB/sock" -c "listen_addresses=")
-PSQL=(psql -X -q -h "$DB/sock" -U postgres -d postgres -v ON_ERROR_STOP=1)
-PGBENCH=("$PGBIN/pgbench" -h "$DB/sock" -U postgres)
-
-ready() {
-	"${PSQL[@]}" -tAc 'select 1' 2>/dev/null | grep -qx 1
-}
-
-postmaster_pid() {
-	head -1 "$DB/data/postmaster.pid" 2>/dev/null
-}
+. "$(dirname "$0")/lib_postgres.sh"
 
 workload() {
 	"${PSQL[@]}" >"$T/psql.out" 2>&1 <<'SQL' || return 1
