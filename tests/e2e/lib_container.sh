@@ -147,3 +147,33 @@ make_nginx_bundle() {
 		"$b/config.json" >"$b/c"
 	mv "$b/c" "$b/config.json"
 }
+
+# httpd_bundle: $B, a bundle in $T whose busybox httpd serves "hello from the
+# container" from /www on 127.0.0.1:$PORT (a free port) in the host's
+# network, so that the test reaches it; defines serves.
+httpd_bundle() {
+	PORT=$(free_port)
+	B="$T/bundle"
+	make_bundle "$B" "[\"/bin/busybox\",\"httpd\",\"-f\",\"-p\",\"127.0.0.1:$PORT\",\"-h\",\"/www\"]"
+	mkdir -p "$B/rootfs/www"
+	echo "hello from the container" >"$B/rootfs/www/index.html"
+	jq '.linux.namespaces |= map(select(.type != "network"))' "$B/config.json" >"$B/c" &&
+		mv "$B/c" "$B/config.json"
+	serves() { curl -sf "http://127.0.0.1:$PORT/" 2>/dev/null | grep -q "hello from the container"; }
+}
+
+# record_httpd_in_runc: runc runs $B under `sysphase record --rules generic`
+# into $T/httpd.trace until it has served twice, then KILL ends it.
+record_httpd_in_runc() {
+	set_seccomp "$B" - true
+	CONTAINER_IDS+=("runc:rec-$$")
+	runtime_argv runc "$B" "rec-$$"
+	"$SYSPHASE" record -o "$T/httpd.trace" --rules generic -- "${RCMD[@]}" </dev/null \
+		>"$T/rec.out" 2>"$T/rec.err" &
+	REC=$!
+	track "$REC"
+	wait_until 60 serves || { cat "$T/rec.err"; fail "recorded httpd never served"; exit 1; }
+	serves || fail "second request"
+	runc kill "rec-$$" KILL >/dev/null 2>&1 || true
+	wait "$REC" || true
+}

@@ -25,31 +25,14 @@ need jq file curl runc
 need_static_busybox
 trap '_container_cleanup; _e2e_cleanup' EXIT
 
-PORT=$(free_port)
-B="$T/bundle"
-make_bundle "$B" "[\"/bin/busybox\",\"httpd\",\"-f\",\"-p\",\"127.0.0.1:$PORT\",\"-h\",\"/www\"]"
+httpd_bundle
 mkdir -p "$B/rootfs/www/cgi-bin"
-echo "hello from the container" >"$B/rootfs/www/index.html"
 printf '#!/bin/sh\necho "Content-Type: text/plain"\necho\necho cgi\n' >"$B/rootfs/www/cgi-bin/x"
 chmod +x "$B/rootfs/www/cgi-bin/x"
-jq '.linux.namespaces |= map(select(.type != "network"))' "$B/config.json" >"$B/c" &&
-	mv "$B/c" "$B/config.json"
 cp "$B/config.json" "$T/config.base.json"
 
-serves() { curl -sf "http://127.0.0.1:$PORT/" 2>/dev/null | grep -q "hello from the container"; }
-
 # ---- the recording: runc run under record, two requests for static files ----
-set_seccomp "$B" - true
-CONTAINER_IDS+=("runc:rec-$$")
-runtime_argv runc "$B" "rec-$$"
-"$SYSPHASE" record -o "$T/httpd.trace" --rules generic -- "${RCMD[@]}" </dev/null \
-	>"$T/rec.out" 2>"$T/rec.err" &
-REC=$!
-track "$REC"
-wait_until 60 serves || { cat "$T/rec.err"; fail "recorded httpd never served"; exit 1; }
-serves || fail "second request"
-runc kill "rec-$$" KILL >/dev/null 2>&1 || true
-wait "$REC" || true
+record_httpd_in_runc
 runc delete -f "rec-$$" >/dev/null 2>&1 || true
 "$SYSPHASE" export "$T/httpd.trace" -o "$T/pol" --format oci >"$T/export.out" 2>&1 ||
 	{ cat "$T/export.out"; fail "export"; exit 1; }

@@ -15,15 +15,7 @@ need jq file curl runc
 need_static_busybox
 trap '_container_cleanup; _e2e_cleanup' EXIT
 
-PORT=$(free_port)
-B="$T/bundle"
-make_bundle "$B" "[\"/bin/busybox\",\"httpd\",\"-f\",\"-p\",\"127.0.0.1:$PORT\",\"-h\",\"/www\"]"
-mkdir -p "$B/rootfs/www"
-echo "hello from the container" >"$B/rootfs/www/index.html"
-# The host's network: the test reaches the server on 127.0.0.1.
-jq '.linux.namespaces |= map(select(.type != "network"))' "$B/config.json" >"$B/c" && mv "$B/c" "$B/config.json"
-
-serves() { curl -sf "http://127.0.0.1:$PORT/" 2>/dev/null | grep -q "hello from the container"; }
+httpd_bundle
 
 # start_container R ID [RECORD-TRACE]: the container in the background (under
 # record when a trace is given); its pid in $CPID.

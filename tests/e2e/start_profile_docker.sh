@@ -42,25 +42,8 @@ jq -e '.apiVersion == "v1" and .kind == "Pod" and (.metadata.name | type == "str
 	fail "the README's Pod: $(jq -c '.spec.securityContext' "$T/pod.json" 2>/dev/null)"
 
 # ---- the recording under runc ----
-PORT=$(free_port)
-B="$T/bundle"
-make_bundle "$B" "[\"/bin/busybox\",\"httpd\",\"-f\",\"-p\",\"127.0.0.1:$PORT\",\"-h\",\"/www\"]"
-mkdir -p "$B/rootfs/www"
-echo "hello from the container" >"$B/rootfs/www/index.html"
-jq '.linux.namespaces |= map(select(.type != "network"))' "$B/config.json" >"$B/c" &&
-	mv "$B/c" "$B/config.json"
-serves() { curl -sf "http://127.0.0.1:$PORT/" 2>/dev/null | grep -q "hello from the container"; }
-set_seccomp "$B" - true
-CONTAINER_IDS+=("runc:rec-$$")
-runtime_argv runc "$B" "rec-$$"
-"$SYSPHASE" record -o "$T/httpd.trace" --rules generic -- "${RCMD[@]}" </dev/null \
-	>"$T/rec.out" 2>"$T/rec.err" &
-REC=$!
-track "$REC"
-wait_until 60 serves || { cat "$T/rec.err"; fail "recorded httpd never served"; exit 1; }
-serves || fail "second request"
-runc kill "rec-$$" KILL >/dev/null 2>&1 || true
-wait "$REC" || true
+httpd_bundle
+record_httpd_in_runc
 "$SYSPHASE" export "$T/httpd.trace" -o "$T/pol" --format oci,k8s >"$T/export.out" 2>&1 ||
 	{ cat "$T/export.out"; fail "export"; exit 1; }
 
