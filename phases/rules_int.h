@@ -135,6 +135,29 @@ int sp_perr(const struct sp_pctx *c, const char *pointer, bool key, const char *
 int sp_check_keys(const struct sp_pctx *c, const char *pointer, json_t *obj,
                   const char *const *keys);
 
+/* Helpers of trigger parsing shared by trigger.c and trigger_pred.c. */
+void sp_strv_free(struct sp_strv *sv);
+/* base/key and base/i as JSON pointers, cut visibly where buf is too small. */
+void sp_ptr_child(char *buf, size_t n, const char *base, const char *key);
+void sp_ptr_index(char *buf, size_t n, const char *base, size_t i);
+/*
+ * Calls fn for a string or each string of an array at pointer; "what"
+ * names the expected thing for messages.
+ */
+typedef int (*sp_str_fn)(const struct sp_pctx *c, const char *pointer, const char *s, void *arg);
+int sp_each_string(const struct sp_pctx *c, const char *pointer, json_t *v, const char *what,
+                   sp_str_fn fn, void *arg);
+/* An sp_str_fn: a well-formed glob, or an error where it is. */
+int sp_add_glob(const struct sp_pctx *c, const char *pointer, const char *s, void *arg);
+
+/*
+ * The predicate of argument arg at pointer (trigger_pred.c), for the
+ * trigger's syscalls (none: any); *p freed with sp_pred_free.
+ */
+int sp_pred_parse(const struct sp_pctx *c, const char *pointer, const char *arg, json_t *v,
+                  const struct sp_strv *syscalls, struct sp_pred *p);
+void sp_pred_free(struct sp_pred *p);
+
 /* Parses the trigger at pointer; *out owned by the caller (sp_trigger_free). */
 int sp_trigger_parse(const struct sp_pctx *c, const char *pointer, json_t *v,
                      struct sp_trigger **out);
