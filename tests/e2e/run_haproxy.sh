@@ -60,8 +60,14 @@ in_loop() {
 	[ -n "$m" ] && grep -qE "^(do_epoll_wait|ep_poll)$" "/proc/$m/wchan" 2>/dev/null
 }
 
+# ended PID: the process has exited (a zombie, or reaped and gone).
+ended() { ! grep -qE '^State:[[:space:]]+[^Z]' "/proc/$1/status" 2>/dev/null; }
+
 # reload SP: SIGUSR2 to the master in its loop; done once a new worker
-# serves and the master is back in its loop.
+# serves, the old one has finished its soft stop (its exit path is part of
+# what a reload does: a recording stopped before it lacks the old worker's
+# timer_delete, and run then kills the next reload's old worker for it),
+# and the master is back in its loop.
 reload() {
 	local before
 	wait_until 60 in_loop "$1" || return 1
@@ -72,7 +78,8 @@ reload() {
 		w=$(children_of "$(server_of "$sp")" | sort -n | tail -1)
 		[ -n "$w" ] && [ "$w" != "$before" ]
 	}
-	wait_until 60 new_worker && wait_until 60 ready && wait_until 60 in_loop "$1"
+	wait_until 60 new_worker && wait_until 60 ready && wait_until 60 ended "$before" &&
+		wait_until 60 in_loop "$1"
 }
 
 # stop SP: SIGTERM to the master in its loop; sysphase's status, which is
