@@ -215,7 +215,38 @@ static char *merged_why(const char *rule_why, char *gen)
 	return both;
 }
 
-static int generalise(struct cphase *ph)
+/*
+ * A directory generalised for reading may be listed too, where the
+ * phase's seccomp filter lets it list at all (call: "getdents64" or
+ * "getdents", NULL when its enforce view has neither): there a listing of
+ * another directory of the same tree (an nginx autoindex, a lighttpd
+ * dirlisting of a folder the recording never opened) is the same kind of
+ * access as reading its files, and it shows only names of files the phase
+ * may read anyway.  Where the filter has no getdents, read_dir would let
+ * the open through only for the filter to kill the listing: a graceful
+ * EACCES is the better failure.  Never "/" or a directory right below it
+ * (/etc, /tmp), where the files are unrelated.
+ */
+static int grant_listing(struct ll_rule *r, const char *dir, const char *call)
+{
+	const char *second = strchr(dir + 1, '/');
+	char *why;
+
+	if (!call || (r->access & SP_LL_FS_READ_DIR) || dir[0] != '/' || !second || !second[1])
+		return 0;
+	if (asprintf(&why,
+	             "%s; read_dir: files read in it were generalised to it and the phase's "
+	             "filter allows %s, so listing a directory of this tree is the same kind of "
+	             "read",
+	             r->why ? r->why : "", call) < 0)
+		return -ENOMEM;
+	free(r->why);
+	r->why = why;
+	r->access |= SP_LL_FS_READ_DIR;
+	return 0;
+}
+
+static int generalise(struct cphase *ph, const char *listing)
 {
 	struct ll_set *s = &ph->s;
 	char dir[PATH_MAX];
@@ -261,7 +292,11 @@ static int generalise(struct cphase *ph)
 					if (rc < 0)
 						return rc;
 					r = &s->rules[i]; /* add_rule may have moved the array */
+					ll_strmap_find(&ph->rule_of, dir, &at);
 				}
+				if ((looked || served) && (acc & SP_LL_FS_READ_FILE) &&
+				    (rc = grant_listing(&s->rules[at], dir, listing)) < 0)
+					return rc;
 				free(r->path);
 				free(r->why);
 				r->path = NULL;
@@ -321,6 +356,17 @@ static int keep_made(struct cphase *ph)
 	return 0;
 }
 
+/* "getdents64" or "getdents" when phase i's enforce view (its filter) has one, else NULL. */
+static const char *listing_call(const struct sp_policy *p, size_t i)
+{
+	const struct sp_allow *a;
+
+	for (size_t c = 0; (a = sp_policy_enforce_at(p, i, c)); c++)
+		if (strcmp(a->name, "getdents64") == 0 || strcmp(a->name, "getdents") == 0)
+			return a->name;
+	return NULL;
+}
+
 int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, struct sp_diag *diag)
 {
 	struct sp_landlock *ll = calloc(1, sizeof(*ll));
@@ -339,7 +385,7 @@ int sp_landlock_attach(struct sp_landlock_collector *c, struct sp_policy *p, str
 		if (at < 0)
 			continue; /* a phase with no syscall of its own gets no filter either */
 		drop_chosen_ports(c, &c->ph[i].s);
-		rc = generalise(&c->ph[i]);
+		rc = generalise(&c->ph[i], listing_call(p, (size_t)at));
 		if (rc == 0)
 			rc = keep_made(&c->ph[i]);
 		if (rc == 0) {

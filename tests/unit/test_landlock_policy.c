@@ -5,7 +5,8 @@
  * names looked up in it, relative paths with and without a known working
  * directory, the layer as the union over reach, "no layer where nothing
  * narrows", signal scoping, the JSON round trip, the allowlist's injection
- * calls and what an older ABI keeps.
+ * calls and what an older ABI keeps; read_dir on a directory generalised
+ * for reading only where the phase's filter allows getdents64.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -390,6 +392,113 @@ static void test_merge_from_complain_log(void **state)
 	sp_landlock_collector_free(c);
 }
 
+/*
+ * start -> serve -> stop in pid 12: start reads a configuration file,
+ * serve reads a page of its document root and (listing) lists one
+ * directory of it, stop reads a template; /etc gets two names looked up.
+ */
+static struct sp_policy *build_listing(bool listing)
+{
+	struct sp_policy_builder *b = sp_policy_builder_new(false, order, 3);
+	struct sp_landlock_collector *c = sp_landlock_collector_new();
+	struct sp_diag diag = {{0}};
+	struct sp_policy *p;
+
+	assert_non_null(b);
+	assert_non_null(c);
+	feed(b, c,
+	     sys(12, "start", "openat", 0, O_RDONLY, 3,
+	         OPENAT("/srv/conf/app.conf", "/srv/conf/app.conf", "file")));
+	feed(b, c,
+	     sys(12, "serve", "openat", 0, O_RDONLY, 4,
+	         OPENAT("/srv/www/index.html", "/srv/www/index.html", "file")));
+	feed(
+	    b, c,
+	    sys(12, "serve", "openat", 0, O_RDONLY, 5, OPENAT("/etc/hosts", "/etc/hosts", "file")));
+	feed(b, c,
+	     sys(12, "serve", "newfstatat", 0, 0, -ENOENT,
+	         "{\"dirfd\":\"AT_FDCWD\",\"pathname\":\"/etc/missing\"}"));
+	if (listing) {
+		feed(b, c,
+		     sys(12, "serve", "openat", 0, O_RDONLY | O_DIRECTORY, 6,
+		         OPENAT("/srv/www/a", "/srv/www/a", "dir")));
+		feed(b, c,
+		     sys(12, "serve", "getdents64", 0, 0, 48,
+		         "{\"fd\":{\"fd\":6,\"kind\":\"dir\",\"path\":\"/srv/www/a\"}}"));
+	}
+	feed(b, c,
+	     sys(12, "stop", "openat", 0, O_RDONLY, 7,
+	         OPENAT("/srv/tmpl/bye.txt", "/srv/tmpl/bye.txt", "file")));
+	assert_int_equal(sp_policy_builder_finish(b, &p, &diag), 0);
+	assert_int_equal(sp_landlock_attach(c, p, &diag), 0);
+	sp_landlock_collector_free(c);
+	return p;
+}
+
+/* The access and why of path among phase's own rules, read from the policy's JSON. */
+static uint64_t own_rule(const struct sp_policy *p, const char *phase, const char *path, char *why,
+                         size_t n)
+{
+	json_t *doc = sp_policy_to_json(p), *ph, *r, *a;
+	uint64_t acc = 0;
+	size_t i, k, j;
+
+	why[0] = '\0';
+	json_array_foreach(json_object_get(json_object_get(doc, "landlock"), "phases"), j, ph) {
+		if (strcmp(json_string_value(json_object_get(ph, "phase")), phase) != 0)
+			continue;
+		json_array_foreach(json_object_get(json_object_get(ph, "own"), "rules"), i, r) {
+			if (strcmp(json_string_value(json_object_get(r, "path")), path) != 0)
+				continue;
+			json_array_foreach(json_object_get(r, "access"), k, a)
+				acc |= sp_ll_fs_parse(json_string_value(a));
+			snprintf(why, n, "%s", json_string_value(json_object_get(r, "why")));
+		}
+	}
+	json_decref(doc);
+	return acc;
+}
+
+/*
+ * read_dir on a directory generalised for reading, only where the phase's
+ * filter (its enforce view) allows getdents64: a listing of another
+ * directory of the document root is then the same kind of read.
+ */
+static void test_listing_follows_the_filter(void **state)
+{
+	struct sp_policy *p = build_listing(true);
+	char why[1024];
+
+	(void)state;
+	/* serve lists: its document root may be listed beneath, and says why. */
+	assert_int_equal(own_rule(p, "serve", "/srv/www", why, sizeof(why)),
+	                 SP_LL_FS_READ_FILE | SP_LL_FS_READ_DIR);
+	assert_non_null(strstr(why, "generalised: the directory of a file only read"));
+	assert_non_null(strstr(why, "read_dir: files read in it were generalised"));
+	assert_non_null(strstr(why, "filter allows getdents64"));
+	/* The listed directory's own rule is beneath it: the layer keeps one rule. */
+	assert_int_equal(rule(p, "serve", "/srv/www"), SP_LL_FS_READ_FILE | SP_LL_FS_READ_DIR);
+	assert_int_equal(rule(p, "serve", "/srv/www/a"), 0);
+	/* Never a directory right below "/", even generalised from two names. */
+	assert_int_equal(own_rule(p, "serve", "/etc", why, sizeof(why)), SP_LL_FS_READ_FILE);
+	/* start never lists, but its filter allows getdents64 (it reaches serve). */
+	assert_int_equal(own_rule(p, "start", "/srv/conf", why, sizeof(why)),
+	                 SP_LL_FS_READ_FILE | SP_LL_FS_READ_DIR);
+	/* stop's filter has no getdents64: listing there is the filter's to kill. */
+	assert_int_equal(own_rule(p, "stop", "/srv/tmpl", why, sizeof(why)), SP_LL_FS_READ_FILE);
+	assert_null(strstr(why, "read_dir"));
+	assert_int_equal(rule(p, "stop", "/srv/tmpl"), SP_LL_FS_READ_FILE);
+	sp_policy_free(p);
+
+	/* The same recording without the listing: no phase's filter lists, no read_dir. */
+	p = build_listing(false);
+	assert_int_equal(own_rule(p, "serve", "/srv/www", why, sizeof(why)), SP_LL_FS_READ_FILE);
+	assert_null(strstr(why, "read_dir"));
+	assert_int_equal(rule(p, "serve", "/srv/www"), SP_LL_FS_READ_FILE);
+	assert_int_equal(own_rule(p, "start", "/srv/conf", why, sizeof(why)), SP_LL_FS_READ_FILE);
+	sp_policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -399,6 +508,7 @@ int main(void)
 	    cmocka_unit_test(test_older_abi),
 	    cmocka_unit_test(test_merge_from_complain_log),
 	    cmocka_unit_test(test_made_dirs_and_chosen_ports),
+	    cmocka_unit_test(test_listing_follows_the_filter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
