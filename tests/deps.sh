@@ -10,7 +10,7 @@ packages=(
 	chromium golang-github-docker-docker-dev
 	redis-server redis-tools postgresql
 	crun podman qemu-user-static docker.io python3-yaml
-	haproxy dnsmasq-base unbound bind9-dnsutils memcached man-db
+	haproxy dnsmasq-base unbound bind9-dnsutils memcached man-db lighttpd
 	openssh-server openssh-client
 )
 
