@@ -56,6 +56,7 @@ struct phase_filter {
  */
 struct thr {
 	pid_t tid, pid;
+	void *phases;  /* the detector's state machine for it (sp_detector_lend_slots) */
 	bool let_go;   /* being let go: its process's let-go bookkeeping when it is freed */
 	int installed; /* phase whose filter the thread holds (last installed), -1 none */
 	int pending;   /* phase whose filter it must get at its next syscall entry, -1 none */
@@ -242,6 +243,8 @@ struct thr *sp_thr_find(const struct sp_enforcer *e, pid_t tid);
 int sp_thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid, struct thr **out);
 /* The tracer no longer follows t (opts->on_thread_gone): freed, its process told. */
 void sp_thr_gone(struct sp_enforcer *e, struct thr *t);
+/* The detector keeps each thread's state in its record from now on (sp_detector_slots). */
+void sp_thr_lend_phases(struct sp_enforcer *e);
 struct proc *sp_proc_find(const struct sp_enforcer *e, pid_t pid);
 struct proc *sp_proc_get(struct sp_enforcer *e, pid_t pid);   /* NULL on ENOMEM */
 struct proc *sp_proc_fresh(struct sp_enforcer *e, pid_t pid); /* born now: stale state dropped */

@@ -405,6 +405,7 @@ int sp_enforce_load(struct sp_enforcer *e, const char *path, struct sp_diag *dia
 	e->detector = sp_detector_new(e->rules);
 	if (!e->detector)
 		return sp_diag_set(diag, ENOMEM, "out of memory");
+	sp_thr_lend_phases(e);
 	return sp_enforce_landlock_load(e, diag);
 }
 

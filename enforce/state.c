@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The enforcer's thread and process records.  A thread's record hangs on
- * the tracer's own entry for it (one table for both), and is freed when
- * the tracer stops following the thread (it exited or was let go).
+ * the tracer's own entry for it, and the detector keeps the thread's
+ * state machine in it (one table for the three), and is freed when the
+ * tracer stops following the thread (it exited or was let go).
  * Processes are hashed by id; one that ended, followed or let go, stays
  * among the SP_ENFORCE_GRAVEYARD last gone for its late audit records,
  * then is freed, so that memory follows the live tracees (a
@@ -36,6 +37,21 @@ struct thr *sp_thr_find(const struct sp_enforcer *e, pid_t tid)
 	return slot ? *slot : NULL;
 }
 
+/* The detector's slot in thread tid's record (sp_detector_slots). */
+static void **phases_slot(void *opaque, pid_t tid)
+{
+	struct thr *t = sp_thr_find(opaque, tid);
+
+	return t ? &t->phases : NULL;
+}
+
+void sp_thr_lend_phases(struct sp_enforcer *e)
+{
+	struct sp_detector_slots slots = {.slot = phases_slot, .ctx = e};
+
+	sp_detector_lend_slots(e->detector, &slots);
+}
+
 int sp_thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid, struct thr **out)
 {
 	void **slot = sp_tracer_thread_data(e->tracer, tid);
@@ -64,8 +80,13 @@ int sp_thr_get(struct sp_enforcer *e, pid_t tid, pid_t pid, struct thr **out)
 		if (was && was->nthreads)
 			was->nthreads--;
 	}
+	/*
+	 * The detector's state stays: it judges a recycled tid at the
+	 * thread's first event (a state of the old process is dropped there).
+	 */
 	*t = (struct thr){.tid = tid,
 	                  .pid = pid,
+	                  .phases = t->phases,
 	                  .installed = -1,
 	                  .pending = -1,
 	                  .trace_phase = -1,
@@ -81,6 +102,8 @@ void sp_thr_gone(struct sp_enforcer *e, struct thr *t)
 	struct proc *p = sp_proc_find(e, t->pid);
 	bool let_go = t->let_go;
 
+	/* Its phase goes with it: an exit event or a let-go freed it already, else now. */
+	sp_detector_forget_slot(e->detector, &t->phases);
 	free(t);
 	e->n_thrs--;
 	if (!p)

@@ -28,10 +28,15 @@
 
 #define NBUCKETS 1024
 
-/* One thread's state machine. */
+/*
+ * One thread's state machine.  It lives in the detector's own table
+ * (slot NULL), or in a slot its supervisor lent for it in the record it
+ * keeps of the thread (sp_detector_lend_slots): then *slot points here.
+ */
 struct thr {
 	pid_t tid;
 	struct proc *proc;
+	void **slot;
 	int phase;
 	uint64_t visited;     /* phases entered since birth or the last repeat transition */
 	unsigned *count;      /* per edge: matches during the current stay in its from phase */
@@ -51,6 +56,7 @@ struct sp_detector {
 	const struct sp_rules *rules;
 	struct proc *procs[NBUCKETS];
 	struct thr *threads[NBUCKETS];
+	struct sp_detector_slots slots;
 	size_t live;
 	/* Per phase, the edges leaving it, in rule order: the first that fires wins. */
 	size_t **by_from;
@@ -75,12 +81,82 @@ static struct proc *proc_find(const struct sp_detector *d, pid_t pid)
 	return NULL;
 }
 
-static struct thr *thr_find(const struct sp_detector *d, pid_t tid)
+/* Thread tid's slot in its supervisor's record, or NULL (none lent, or tid not followed). */
+static void **lent_slot(const struct sp_detector *d, pid_t tid)
+{
+	return d->slots.slot ? d->slots.slot(d->slots.ctx, tid) : NULL;
+}
+
+/* The state in the lent slot of tid, when it is tid's (a slot can hold one that moved). */
+static struct thr *in_slot(void **slot, pid_t tid)
+{
+	struct thr *t = slot ? *slot : NULL;
+
+	return t && t->tid == tid ? t : NULL;
+}
+
+static struct thr *hashed_find(const struct sp_detector *d, pid_t tid)
 {
 	for (struct thr *t = d->threads[bucket(tid)]; t; t = t->next)
 		if (t->tid == tid)
 			return t;
 	return NULL;
+}
+
+static struct thr *thr_find(const struct sp_detector *d, pid_t tid)
+{
+	struct thr *t = in_slot(lent_slot(d, tid), tid);
+
+	return t ? t : hashed_find(d, tid);
+}
+
+static void hash_unlink(struct sp_detector *d, struct thr *t)
+{
+	for (struct thr **pp = &d->threads[bucket(t->tid)]; *pp; pp = &(*pp)->next)
+		if (*pp == t) {
+			*pp = t->next;
+			break;
+		}
+}
+
+/*
+ * Where t is kept: the slot lent for its tid when there is one and it is
+ * free, else the detector's own table.
+ */
+static void thr_place(struct sp_detector *d, struct thr *t)
+{
+	void **slot = lent_slot(d, t->tid);
+
+	if (slot && !*slot) {
+		*slot = t;
+		t->slot = slot;
+		return;
+	}
+	t->slot = NULL;
+	t->next = d->threads[bucket(t->tid)];
+	d->threads[bucket(t->tid)] = t;
+}
+
+/*
+ * Thread tid's state for one of its events.  One kept in the own table
+ * because its supervisor had no record of it yet (the detector sees a new
+ * thread's clone event first) moves into the slot lent for it since: from
+ * then on the supervisor's table is the only one its events look it up in.
+ */
+static struct thr *thr_get(struct sp_detector *d, pid_t tid)
+{
+	void **slot = lent_slot(d, tid);
+	struct thr *t = in_slot(slot, tid);
+
+	if (t)
+		return t;
+	t = hashed_find(d, tid);
+	if (t && slot && !*slot) {
+		hash_unlink(d, t);
+		*slot = t;
+		t->slot = slot;
+	}
+	return t;
 }
 
 static void thr_free(struct thr *t)
@@ -111,11 +187,10 @@ static struct thr *thr_alloc(const struct sp_detector *d)
 /* Unlinks t from the hash and from its process, and frees it. */
 static void thr_remove(struct sp_detector *d, struct thr *t)
 {
-	for (struct thr **pp = &d->threads[bucket(t->tid)]; *pp; pp = &(*pp)->next)
-		if (*pp == t) {
-			*pp = t->next;
-			break;
-		}
+	if (!t->slot)
+		hash_unlink(d, t);
+	else if (*t->slot == t)
+		*t->slot = NULL;
 	for (struct thr **pp = &t->proc->threads; *pp; pp = &(*pp)->sibling)
 		if (*pp == t) {
 			*pp = t->sibling;
@@ -128,8 +203,7 @@ static void thr_link(struct sp_detector *d, struct proc *p, struct thr *t, pid_t
 {
 	t->tid = tid;
 	t->proc = p;
-	t->next = d->threads[bucket(tid)];
-	d->threads[bucket(tid)] = t;
+	thr_place(d, t);
 	t->sibling = p->threads;
 	p->threads = t;
 }
@@ -390,6 +464,10 @@ static int after_exec(struct sp_detector *d, struct proc *p, const struct sp_eve
 	struct thr *keep = thr_find(d, caller);
 	struct thr *t, *next;
 
+	/* A supervisor's record of the caller moved to the process id with it (tracer.h). */
+	if (!keep && ev->former_tid)
+		keep = in_slot(lent_slot(d, ev->pid), caller);
+
 	if (keep && keep->proc != p)
 		keep = NULL;
 	for (t = p->threads; t; t = next) {
@@ -418,7 +496,7 @@ static int after_exec(struct sp_detector *d, struct proc *p, const struct sp_eve
 static struct thr *thread_of(struct sp_detector *d, const struct sp_event *ev, bool *is_new)
 {
 	pid_t tid = ev->tid > 0 ? ev->tid : ev->pid;
-	struct thr *t = thr_find(d, tid);
+	struct thr *t = thr_get(d, tid);
 	struct proc *p;
 
 	*is_new = false;
@@ -527,6 +605,24 @@ int sp_detector_feed(struct sp_detector *d, struct sp_event *ev, struct sp_trans
 void sp_detector_forget(struct sp_detector *d, pid_t tid)
 {
 	struct thr *t = thr_find(d, tid);
+	struct proc *p;
+
+	if (!t)
+		return;
+	p = t->proc;
+	thr_remove(d, t);
+	if (!p->threads)
+		proc_remove(d, p);
+}
+
+void sp_detector_lend_slots(struct sp_detector *d, const struct sp_detector_slots *slots)
+{
+	d->slots = *slots;
+}
+
+void sp_detector_forget_slot(struct sp_detector *d, void **slot)
+{
+	struct thr *t = slot ? *slot : NULL;
 	struct proc *p;
 
 	if (!t)

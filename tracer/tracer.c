@@ -60,6 +60,8 @@ struct thread *tr_thread_add(struct sp_tracer *t, pid_t tid, pid_t pid)
 
 void tr_thread_remove(struct sp_tracer *t, struct thread *victim)
 {
+	if (t->current == victim)
+		t->current = NULL;
 	for (struct thread **link = bucket_of(t, victim->tid); *link; link = &(*link)->next) {
 		if (*link == victim) {
 			*link = victim->next;
@@ -521,7 +523,14 @@ void sp_tracer_detach_thread_after(struct sp_tracer *tracer, pid_t tid)
 
 void **sp_tracer_thread_data(struct sp_tracer *tracer, pid_t tid)
 {
-	struct thread *th = tracer ? tr_thread_find(tracer, tid) : NULL;
+	struct thread *th = NULL;
+
+	/* The thread whose stop is handled: the enforcer and the detector ask for it at each event.
+	 */
+	if (tracer && tracer->current && tracer->current->tid == tid)
+		th = tracer->current;
+	else if (tracer)
+		th = tr_thread_find(tracer, tid);
 
 	return th ? &th->data : NULL;
 }

@@ -295,6 +295,30 @@ int sp_detector_thread_phase_index_of(const struct sp_detector *d, pid_t tid);
  */
 void sp_detector_forget(struct sp_detector *d, pid_t tid);
 
+/*
+ * Where a supervisor that keeps a record of each thread it follows (run:
+ * the tracer's entry, and the enforcer's record on it) lets the detector
+ * keep that thread's state machine: one table for every stage, and one
+ * look-up of it per event.  slot(ctx, tid) is a pointer-sized slot in the
+ * record of thread tid, NULL when there is none (the detector then keeps
+ * the state in a table of its own until there is).  The detector stores
+ * and clears the slot; the supervisor initialises it to NULL, keeps it at
+ * the same address for as long as it is not NULL, and gives it to
+ * sp_detector_forget_slot() before it frees or reuses the record.
+ */
+struct sp_detector_slots {
+	void **(*slot)(void *ctx, pid_t tid);
+	void *ctx;
+};
+
+void sp_detector_lend_slots(struct sp_detector *d, const struct sp_detector_slots *slots);
+
+/*
+ * Frees the thread state a lent slot holds (none: nothing), and its
+ * process's once it has no thread left, as sp_detector_forget() does.
+ */
+void sp_detector_forget_slot(struct sp_detector *d, void **slot);
+
 /* How many processes the detector is tracking (for the streaming tests). */
 size_t sp_detector_live(const struct sp_detector *d);
 

@@ -851,6 +851,114 @@ static void test_child_seen_before_fork_event(void **state)
 	sp_rules_free(r);
 }
 
+/*
+ * A supervisor's records, as run keeps them: one per followed thread, on
+ * its entry in a table by tid, with a slot lent to the detector
+ * (sp_detector_lend_slots).  A record moves between entries, never in
+ * memory.
+ */
+struct record {
+	void *phases;
+};
+
+struct lender {
+	struct record rec[8];
+	struct record *by_tid[128];
+};
+
+static void **lent(void *ctx, pid_t tid)
+{
+	struct lender *l = ctx;
+
+	return tid > 0 && tid < 128 && l->by_tid[tid] ? &l->by_tid[tid]->phases : NULL;
+}
+
+/* The supervisor follows tid from now on, in record i. */
+static void follow(struct lender *l, pid_t tid, size_t i)
+{
+	l->by_tid[tid] = &l->rec[i];
+}
+
+/* The supervisor drops its record of tid (the tracer stopped following it). */
+static void drop(struct sp_detector *d, struct lender *l, pid_t tid)
+{
+	sp_detector_forget_slot(d, &l->by_tid[tid]->phases);
+	assert_null(l->by_tid[tid]->phases);
+	l->by_tid[tid] = NULL;
+}
+
+/*
+ * With lent slots, the detector stamps exactly what it stamps alone, keeps
+ * each followed thread's state in its record (a thread it met before the
+ * record existed moves in at its next event), follows a record moved by an
+ * exec from a non-leader thread, and frees a state with its record.
+ */
+static void test_lent_slots(void **state)
+{
+	struct sp_rules *r = two_phase("{\"syscall\": \"open\"}");
+	struct sp_detector *alone = sp_detector_new(r), *d = sp_detector_new(r);
+	struct lender l = {0};
+	struct sp_detector_slots slots = {.slot = lent, .ctx = &l};
+	struct sp_event ev, same;
+
+	(void)state;
+	sp_detector_lend_slots(d, &slots);
+	follow(&l, 70, 0);
+	sys(&ev, 70, "getpid", NULL);
+	same = ev;
+	assert_string_equal(feed(d, &ev, NULL), feed(alone, &same, NULL));
+	assert_non_null(l.rec[0].phases);
+	/* The clone event comes before the supervisor's record of the new thread. */
+	thread_ev(&ev, SP_EV_CLONE, 70, 70);
+	ev.child = 71;
+	same = ev;
+	assert_string_equal(feed(d, &ev, NULL), feed(alone, &same, NULL));
+	assert_string_equal(sp_detector_thread_phase_of(d, 71), "a");
+	follow(&l, 71, 1);
+	sys(&ev, 70, "open", NULL);
+	ev.tid = 71;
+	same = ev;
+	assert_string_equal(feed(d, &ev, NULL), feed(alone, &same, NULL));
+	assert_non_null(l.rec[1].phases);
+	assert_string_equal(sp_detector_thread_phase_of(d, 71), "b");
+	assert_string_equal(sp_detector_thread_phase_of(d, 70), "a");
+	/*
+	 * Thread 71 execs: the supervisor drops the old leader's record and
+	 * moves 71's to the process id, before the exec event (tracer.h).
+	 */
+	drop(d, &l, 70);
+	l.by_tid[70] = l.by_tid[71];
+	l.by_tid[71] = NULL;
+	thread_ev(&ev, SP_EV_EXEC, 70, 70);
+	ev.former_tid = 71;
+	ev.path = "/bin/true";
+	same = ev;
+	assert_string_equal(feed(d, &ev, NULL), feed(alone, &same, NULL));
+	assert_string_equal(sp_detector_thread_phase_of(d, 70), "b");
+	assert_string_equal(sp_detector_thread_phase_of(alone, 70), "b");
+	assert_null(sp_detector_thread_phase_of(d, 71));
+	assert_non_null(l.rec[1].phases);
+	/* A thread's exit clears its slot; the last record dropped frees its process. */
+	thread_ev(&ev, SP_EV_CLONE, 70, 70);
+	ev.child = 72;
+	feed(d, &ev, NULL);
+	follow(&l, 72, 2);
+	sys(&ev, 70, "read", NULL);
+	ev.tid = 72;
+	assert_string_equal(feed(d, &ev, NULL), "b");
+	assert_non_null(l.rec[2].phases);
+	thread_ev(&ev, SP_EV_EXIT, 70, 72);
+	feed(d, &ev, NULL);
+	assert_null(l.rec[2].phases);
+	assert_int_equal(sp_detector_live(d), 1);
+	drop(d, &l, 70);
+	assert_int_equal(sp_detector_live(d), 0);
+	assert_null(sp_detector_phase_of(d, 70));
+	sp_detector_free(d);
+	sp_detector_free(alone);
+	sp_rules_free(r);
+}
+
 static void test_memory_follows_live_processes(void **state)
 {
 	struct sp_rules *r = rules_text(fork_rules);
@@ -983,6 +1091,7 @@ int main(void)
 	    cmocka_unit_test(test_generic_threads_and_children),
 	    cmocka_unit_test(test_child_seen_before_fork_event),
 	    cmocka_unit_test(test_memory_follows_live_processes),
+	    cmocka_unit_test(test_lent_slots),
 	    cmocka_unit_test(test_timeline),
 	};
 
