@@ -166,6 +166,11 @@ void sp_enforce_on_handover(void *opaque, struct sp_tracer *tracer, pid_t tid, l
 	}
 	if (!t)
 		return;
+	/* It died with its process, or of another thread's exec: it runs nothing more. */
+	if (rc == -ESRCH) {
+		t->pending = -1;
+		return;
+	}
 	if (sp_enforce_trace_phase_of_tag(tag) >= 0) {
 		int phase = sp_enforce_trace_phase_of_tag(tag);
 

@@ -140,11 +140,16 @@ static bool is_exec_call(const struct __ptrace_syscall_info *si)
 	return name && (strcmp(name, "execve") == 0 || strcmp(name, "execveat") == 0);
 }
 
-/* The start filter cannot go in: the process dies before it execs, and the caller is told. */
+/*
+ * The start filter cannot go in: the process dies before it execs (unless
+ * it is dying already: tr_handover_outcome), and the caller is told.
+ */
 static void start_failed(struct sp_tracer *t, const struct thread *th, int rc,
                          const struct sp_diag *why)
 {
-	kill(th->pid, SIGKILL);
+	rc = tr_handover_outcome(th, rc);
+	if (!tr_handover_harmless(rc))
+		kill(th->pid, SIGKILL);
 	if (t->opts->on_handover)
 		t->opts->on_handover(t->opts->ctx, t, th->tid, t->opts->start_filter->tag, rc,
 		                     why->msg);

@@ -204,17 +204,32 @@ static void kill_sharers(const struct sp_pids *held)
 		kill(held->v[i], SIGKILL);
 }
 
+int tr_handover_outcome(const struct thread *th, int rc)
+{
+	int st = th->vanished_status;
+
+	if (rc != -ESRCH)
+		return rc;
+	return th->vanished && !(WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS) ? -ESRCH : -EIO;
+}
+
+bool tr_handover_harmless(int rc)
+{
+	return rc == 0 || rc == -ECANCELED || rc == -ESRCH;
+}
+
 /*
  * Clears th's request and says how it went; a failure kills the process
- * first, unless it is -ECANCELED: a trigger filter that did not go in and
- * left the thread as it was (install_trace).
+ * first, unless it is harmless: -ECANCELED, a trigger filter that did not
+ * go in and left the thread as it was (install_trace), or -ESRCH, the
+ * thread's death (tr_handover_outcome).
  */
 static void report(struct sp_tracer *t, struct thread *th, int rc, const struct sp_diag *why)
 {
 	long tag = th->req.tag;
 
 	memset(&th->req, 0, sizeof(th->req));
-	if (rc < 0 && rc != -ECANCELED)
+	if (!tr_handover_harmless(rc))
 		kill(th->pid, SIGKILL); /* fail closed: no thread of it runs on */
 	if (t->opts->on_handover)
 		t->opts->on_handover(t->opts->ctx, t, th->tid, tag, rc, rc < 0 ? why->msg : NULL);
@@ -446,7 +461,8 @@ static void hand_over_batch(struct sp_tracer *t, struct thread *self, const stru
 			}
 			if (rc == 0)
 				rc = install_request(t, th, &why);
-			if (rc < 0 && rc != -ECANCELED)
+			rc = tr_handover_outcome(th, rc);
+			if (!tr_handover_harmless(rc))
 				kill_sharers(held);
 			if (th->vanished) {
 				/* Its death goes back to the loop as a deferred status. */
@@ -497,7 +513,8 @@ void tr_hand_over(struct sp_tracer *t, struct thread *self, const struct __ptrac
 		rc = check_io_uring(&held, &why);
 	if (rc == 0)
 		rc = install_request(t, self, &why);
-	if (rc < 0 && rc != -ECANCELED)
+	rc = tr_handover_outcome(self, rc);
+	if (!tr_handover_harmless(rc))
 		kill_sharers(&held);
 	report(t, self, rc, &why);
 	if (rc == 0 || rc == -ECANCELED)

@@ -226,4 +226,17 @@ int tr_hold_thread(struct sp_tracer *t, struct thread *th, const struct timespec
  */
 void tr_hand_over(struct sp_tracer *t, struct thread *self, const struct __ptrace_syscall_info *si);
 
+/*
+ * A hand-over's outcome as on_handover gets it.  -ESRCH is kept for a
+ * thread that died in it of a death that was not the injection's doing: a
+ * thread held in a ptrace stop dies only when its process ends or another
+ * of its threads execs (the kernel kills the rest), so nothing of it runs
+ * again and no filter is owed.  Killed by SIGSYS, a filter of its own
+ * refused the injected call: a failure.  Any other failure that said
+ * ESRCH (the thread gone from /proc, its end not seen) fails as EIO.
+ */
+int tr_handover_outcome(const struct thread *th, int rc);
+/* Whether a hand-over that ended with rc leaves the process as it was, or dead: nothing to kill. */
+bool tr_handover_harmless(int rc);
+
 #endif /* SYSPHASE_TRACER_INTERNAL_H */

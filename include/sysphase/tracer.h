@@ -62,9 +62,11 @@ struct sp_tracer_opts {
 	/*
 	 * The outcome of a hand-over asked for with sp_tracer_install_filter,
 	 * called at the stop where it was performed: rc 0 when thread tid
-	 * holds the filter (from the re-issued call on), else -errno with
-	 * why, and the process has been killed.  tid sits in a stop, so
-	 * sp_tracer_detach_thread_after() may be called for it.
+	 * holds the filter (from the re-issued call on); -ESRCH when tid
+	 * died meanwhile with its process, or of another thread's exec (it
+	 * runs nothing more: no filter is owed, nothing was killed); else
+	 * -errno with why, and the process has been killed.  tid sits in a
+	 * stop, so sp_tracer_detach_thread_after() may be called for it.
 	 */
 	void (*on_handover)(void *ctx, struct sp_tracer *tracer, pid_t tid, long tag, int rc,
 	                    const char *why);
