@@ -67,11 +67,14 @@ attach_run() {
 	local sig=$1 nthreads=$2
 	local label="attach, $nthreads extra thread(s), detach on $sig"
 	local trace="$T/attach-$sig.jsonl"
+	# Its own file: the background job truncates a shared one only once it
+	# runs, and a grep before that would read the last run's line.
+	local out="$T/busy-$sig-$nthreads.out"
 
-	"$TRACEES/busy" "$nthreads" >"$T/busy.out" 2>&1 &
+	"$TRACEES/busy" "$nthreads" >"$out" 2>&1 &
 	local busy=$!
 	track "$busy"
-	if ! wait_until 30 grep -qs '^busy: pid' "$T/busy.out"; then
+	if ! wait_until 30 grep -qs '^busy: pid' "$out"; then
 		fail "$label: busy did not start"
 		return
 	fi
@@ -161,10 +164,10 @@ attach_stopped() {
 	local label="attach to a stopped process"
 	local trace="$T/attach-stopped.jsonl"
 
-	"$TRACEES/busy" >"$T/busy.out" 2>&1 &
+	"$TRACEES/busy" >"$T/busy-stopped.out" 2>&1 &
 	local busy=$!
 	track "$busy"
-	if ! wait_until 30 grep -qs '^busy: pid' "$T/busy.out"; then
+	if ! wait_until 30 grep -qs '^busy: pid' "$T/busy-stopped.out"; then
 		fail "$label: busy did not start"
 		return
 	fi
