@@ -31,6 +31,8 @@ struct map_range {
 	uint64_t end;    /* exclusive */
 	uint64_t offset; /* file offset of start; 0 for special mappings */
 	const char *name;
+	uint32_t major, minor; /* the file's device; 0 for special mappings */
+	uint64_t inode;        /* the file's inode; 0 for special mappings */
 };
 
 struct proc_maps {
@@ -219,6 +221,19 @@ static int _maps_token(struct _maps_cur *c, char sep, size_t max)
 	return (int)(c->p - start);
 }
 
+/* " major:minor", the device in hex (proc(5)): 0 or -EINVAL. */
+static int _maps_dev(struct _maps_cur *c, struct map_range *r)
+{
+	uint64_t major, minor;
+
+	if (c->p >= c->end || *c->p++ != ' ' || _maps_hex(c, &major) < 0 || c->p >= c->end ||
+	    *c->p++ != ':' || _maps_hex(c, &minor) < 0 || major > UINT32_MAX || minor > UINT32_MAX)
+		return -EINVAL;
+	r->major = (uint32_t)major;
+	r->minor = (uint32_t)minor;
+	return 0;
+}
+
 /*
  * Parses one line of maps text (line[0..len), without its newline) into
  * r: 1 when kept, 0 when skipped, -errno.  "start-end perms offset
@@ -238,12 +253,16 @@ static int _maps_parse_line(struct sp_maps *maps, const char *line, size_t len, 
 	perms = c.p + 1;
 	plen = _maps_token(&c, ' ', 4);
 	if (plen < 0 || c.p >= c.end || *c.p++ != ' ' || _maps_hex(&c, &r->offset) < 0 ||
-	    _maps_token(&c, ' ', 32) < 0 || c.p >= c.end || *c.p++ != ' ')
+	    _maps_dev(&c, r) < 0 || c.p >= c.end || *c.p++ != ' ')
 		return -EINVAL;
 	/* The inode, in decimal. */
 	digits = c.p;
-	while (c.p < c.end && *c.p >= '0' && *c.p <= '9')
-		c.p++;
+	r->inode = 0;
+	while (c.p < c.end && *c.p >= '0' && *c.p <= '9') {
+		if (r->inode > UINT64_MAX / 10)
+			return -EINVAL;
+		r->inode = r->inode * 10 + (uint64_t)(*c.p++ - '0');
+	}
 	if (c.p == digits || (c.p < c.end && *c.p != ' '))
 		return -EINVAL;
 	while (c.p < c.end && *c.p == ' ')
@@ -255,8 +274,11 @@ static int _maps_parse_line(struct sp_maps *maps, const char *line, size_t len, 
 	r->name = _maps_range_name(maps, path, (size_t)(c.end - path));
 	if (!r->name)
 		return -ENOMEM;
-	if (path == c.end || path[0] == '[')
+	if (path == c.end || path[0] == '[') {
 		r->offset = 0;
+		r->major = r->minor = 0;
+		r->inode = 0;
+	}
 	return 1;
 }
 
@@ -446,6 +468,19 @@ int sp_maps_locate(struct sp_maps *maps, pid_t pid, uint64_t ip, const char **mo
 	*module = r->name;
 	/* For a file this is the offset in the file, what addr2line -e wants for a PIE. */
 	*offset = ip - r->start + r->offset;
+	return 0;
+}
+
+int sp_maps_range(struct sp_maps *maps, pid_t pid, uint64_t ip, struct sp_maps_range *out)
+{
+	const struct map_range *r;
+	int rc;
+
+	rc = _maps_lookup(maps, pid, ip, &r);
+	if (rc < 0)
+		return rc;
+	*out = (struct sp_maps_range){r->start, r->end,   r->offset, r->name,
+	                              r->major, r->minor, r->inode};
 	return 0;
 }
 

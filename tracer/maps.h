@@ -30,6 +30,18 @@ const char *sp_maps_module(struct sp_maps *maps, pid_t pid, uint64_t ip);
 int sp_maps_locate(struct sp_maps *maps, pid_t pid, uint64_t ip, const char **module,
                    uint64_t *offset);
 
+/* One mapping, as /proc/PID/maps lists it. */
+struct sp_maps_range {
+	uint64_t start, end; /* [start, end) */
+	uint64_t offset;     /* file offset of start; 0 for special mappings */
+	const char *module;  /* as sp_maps_module names it */
+	uint32_t major, minor;
+	uint64_t inode; /* the file's device and inode; all 0 for special and anonymous mappings */
+};
+
+/* The mapping holding ip in pid: 0, -ENOENT when none does, -errno. */
+int sp_maps_range(struct sp_maps *maps, pid_t pid, uint64_t ip, struct sp_maps_range *out);
+
 /*
  * Takes text, what /proc/PID/maps says, as pid's maps (replacing any
  * cached): 0, -EINVAL for a line the kernel would not write, -ESRCH for

@@ -27,6 +27,7 @@
 #include <libunwind-ptrace.h>
 
 #include "stack.h"
+#include "stack_eh.h"
 #include "stack_internal.h"
 #include "stack_path.h"
 
@@ -62,6 +63,7 @@ struct stack_proc {
 	struct sym_entry *syms; /* open addressing, power-of-two size */
 	size_t nsyms, capsyms;
 	struct sp_path_cache *paths; /* stacks already unwound, by call path */
+	struct sp_stack_eh *eh;      /* tables of the modules without .eh_frame_hdr */
 };
 
 /*
@@ -78,6 +80,8 @@ struct stack_proc {
 struct capture {
 	void *upt; /* the _UPT_ state of this capture's thread */
 	pid_t tid;
+	struct stack_proc *proc; /* tid's process */
+	struct sp_maps *maps;
 	/* The thread's registers, read once (PTRACE_GETREGS) for the key and the unwinder. */
 	struct user_regs_struct regs;
 	/* Every register and word the unwinder read: the evidence a cached path is checked by. */
@@ -88,6 +92,8 @@ struct capture {
 	 */
 	bool override;
 	unw_word_t ip, sp;
+	/* A look-up for unwind information failed: the step that made it went by guesswork. */
+	bool guessed;
 	/*
 	 * Pages of the tracee read during this capture.  The unwinder reads
 	 * the stack a word at a time, PTRACE_PEEKDATA one syscall each; one
@@ -113,7 +119,17 @@ static struct capture *_stack_cur_for(void *arg)
 static int _acc_find_proc_info(unw_addr_space_t as, unw_word_t ip, unw_proc_info_t *pi,
                                int need_unwind_info, void *arg)
 {
-	return _UPT_find_proc_info(as, ip, pi, need_unwind_info, arg);
+	struct capture *c = _stack_cur_for(arg);
+	int rc;
+
+	if (!c)
+		return _UPT_find_proc_info(as, ip, pi, need_unwind_info, arg);
+	/* With the capture's process known, modules without .eh_frame_hdr are unwound too. */
+	rc = sp_stack_eh_find_proc_info(c->proc->eh, c->maps, c->proc->pid, as, ip, pi,
+	                                need_unwind_info, arg);
+	if (rc < 0)
+		c->guessed = true;
+	return rc;
 }
 
 static void _acc_put_unwind_info(unw_addr_space_t as, unw_proc_info_t *pi, void *arg)
@@ -172,6 +188,10 @@ static int _acc_access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val
 	/* Unwinding only looks: nothing may change the tracee. */
 	if (write)
 		return -UNW_EINVAL;
+	/* stack_eh.c's tables and .eh_frame copies: never changing, so not logged. */
+	rc = sp_stack_eh_word(c ? c->proc->eh : NULL, addr, val);
+	if (rc != -ENOENT)
+		return rc == 0 ? 0 : -UNW_EINVAL;
 	if (c && _acc_cached_word(c, addr, val)) {
 		_acc_log_word(c, addr, val);
 		return 0;
@@ -284,6 +304,7 @@ static void _stack_proc_free(struct stack_proc *sp)
 	if (sp->as)
 		unw_destroy_addr_space(sp->as);
 	sp_path_cache_free(sp->paths);
+	sp_stack_eh_free(sp->eh);
 	for (size_t i = 0; i < sp->capsyms; i++)
 		free(sp->syms[i].name);
 	free(sp->syms);
@@ -341,7 +362,8 @@ static struct stack_proc *_stack_proc(struct sp_stack *st, pid_t pid)
 	sp->pid = pid;
 	sp->as = unw_create_addr_space(&_stack_accessors, 0);
 	sp->paths = sp_path_cache_new();
-	if (!sp->as || !sp->paths) {
+	sp->eh = sp_stack_eh_new();
+	if (!sp->as || !sp->paths || !sp->eh) {
 		_stack_proc_free(sp);
 		return NULL;
 	}
@@ -541,7 +563,16 @@ static int _stack_walk(struct sp_stack *st, struct stack_proc *sp, unw_cursor_t 
 			return -UNW_ENOMEM;
 		if (++*n >= SP_STACK_MAX_FRAMES)
 			return 0;
+		st->cap.guessed = false;
 		rc = unw_step(cursor);
+		/*
+		 * An outer frame in code without unwind information ends the
+		 * stack: libunwind stepped from it by taking %rbp for a frame
+		 * pointer, which code built without one (busybox) holds
+		 * anything in.
+		 */
+		if (rc > 0 && *n > 1 && st->cap.guessed)
+			return 0;
 	} while (rc > 0);
 	return rc;
 }
@@ -586,6 +617,8 @@ static json_t *_stack_unwind(struct sp_stack *st, struct stack_proc *sp, struct 
 	c->upt = _stack_upt(st, sp, tid);
 	if (!c->upt)
 		return NULL;
+	c->proc = sp;
+	c->maps = st->maps;
 	c->override = false;
 	c->log.regs = 0;
 	c->log.nwords = 0;
@@ -693,6 +726,9 @@ void sp_stack_get_stats(const struct sp_stack *st, struct sp_stack_stats *out)
 	*out = st->stats;
 	out->procs = st->nprocs;
 	out->paths = 0;
-	for (size_t i = 0; i < st->nprocs; i++)
+	out->eh_tables = 0;
+	for (size_t i = 0; i < st->nprocs; i++) {
 		out->paths += sp_path_cache_size(st->procs[i]->paths);
+		out->eh_tables += sp_stack_eh_tables(st->procs[i]->eh);
+	}
 }

@@ -19,6 +19,7 @@ struct sp_stack_stats {
 	unsigned long path_hits;     /* captures answered by the call-path cache */
 	unsigned long path_misses;   /* captures unwound by libunwind */
 	unsigned long paths;         /* call paths cached right now, over every process */
+	unsigned long eh_tables; /* .eh_frame tables built for modules without .eh_frame_hdr, now */
 };
 
 /* Copies the counters into *out. */
