@@ -12,9 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/kcmp.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/user.h>
 #include <sys/wait.h>
 
@@ -146,6 +148,17 @@ static void follow_with_syscall_stops(struct sp_tracer *t, pid_t pid)
 				th->full_stops = true;
 }
 
+/*
+ * Whether a call may make a task (one that could share the caller's
+ * memory): the creation calls of every ABI by name, and any call without
+ * a name, which sysphase cannot judge.
+ */
+static bool may_create_task(const char *name)
+{
+	return !name || strcmp(name, "clone") == 0 || strcmp(name, "clone3") == 0 ||
+	       strcmp(name, "fork") == 0 || strcmp(name, "vfork") == 0;
+}
+
 static void on_syscall_entry(struct sp_tracer *t, struct thread *th,
                              const struct __ptrace_syscall_info *si)
 {
@@ -157,6 +170,9 @@ static void on_syscall_entry(struct sp_tracer *t, struct thread *th,
 	start_recording_at(t, th, si->arch, si->entry.nr);
 	fill_entry(t, th, si, si->entry.args, si->entry.nr);
 	th->in_syscall = true;
+	/* Seen before the kernel runs it, even a CLONE_UNTRACED one that no event would show. */
+	if (may_create_task(th->entry.name))
+		th->sole_mm = false;
 	/* Before its execve the launched child runs sysphase's code: the initial filter. */
 	if (t->recording && installs_filter(th->entry.abi, th->entry.nr, th->entry.args))
 		follow_with_syscall_stops(t, th->pid);
@@ -340,6 +356,25 @@ struct thread *tr_adopt_unannounced(struct sp_tracer *t, pid_t tid)
 	return th;
 }
 
+/*
+ * Whether child's memory is its own (thread.sole_mm), asked of the kernel
+ * while parent sits in its fork/clone event stop: copy_mm() gives a task
+ * made without CLONE_VM a new mm, and one made with it its creator's, so
+ * an mm other than parent's is new and child is its only user (child has
+ * run no instruction of its own yet: a seized child's first stop comes
+ * first).  Parent, stopped inside the call, cannot have exec'd meanwhile.
+ * A refused or failed kcmp() counts as sharing: the full holding.
+ */
+static void note_memory(struct thread *parent, struct thread *child)
+{
+	long r = syscall(SYS_kcmp, parent->tid, child->tid, KCMP_VM, 0, 0);
+	bool apart = (r == 1 || r == 2) && child->pid != parent->pid;
+
+	child->sole_mm = apart;
+	if (!apart)
+		parent->sole_mm = false;
+}
+
 void tr_on_new_task(struct sp_tracer *t, struct thread *parent, int event)
 {
 	unsigned long msg = 0;
@@ -368,6 +403,7 @@ void tr_on_new_task(struct sp_tracer *t, struct thread *parent, int event)
 		via = "clone3";
 	else
 		via = "clone";
+	note_memory(parent, child);
 	/* Seccomp filters are inherited by threads and children alike. */
 	child->full_stops = parent->full_stops;
 	child->holds_trace = parent->holds_trace;

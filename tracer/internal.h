@@ -128,6 +128,19 @@ struct thread {
 	 * thread's next syscall-entry stop (install.c); insns NULL: none.
 	 */
 	struct filter_request req;
+	/*
+	 * Its memory is its own: no other task uses its mm, so a hand-over
+	 * has nobody to hold (tr_quiesce).  Set at its birth when the
+	 * kernel says its mm differs from its creator's (kcmp KCMP_VM at the
+	 * creator's fork event: a clone without CLONE_VM gets a fresh mm
+	 * that only the new task uses); cleared for good once it could have
+	 * shared it: a creation call seen at its entry (clone, clone3,
+	 * fork, vfork, whether or not it succeeds or is traced), a new task
+	 * of its that shares it, or a restart that lets its calls go unseen
+	 * (PTRACE_CONT).  Only a task using an mm can add a user to it
+	 * (clone shares the caller's own), so nobody else can.
+	 */
+	bool sole_mm;
 	bool detach_after; /* sp_tracer_detach_thread_after: let go after this stop */
 	bool start_armed;  /* opts->start_filter was asked for it at an execve entry (attach.c) */
 };

@@ -305,6 +305,16 @@ int tr_quiesce(struct sp_tracer *t, struct thread *self, struct sp_pids *held, s
 	deadline.tv_sec += t->hold_timeout_s;
 	held->n = 0;
 	rc = sp_pids_add(held, self->pid);
+	/*
+	 * A task whose memory is its own (thread.sole_mm: a forked child
+	 * that has made no call that could share it) has nobody to hold: no
+	 * thread of its process and no task of another can touch the
+	 * program, so no listing can find one.  A fork-per-connection
+	 * server's child is handed over twice, each time without a pass over
+	 * /proc or a kcmp() against every traced process.
+	 */
+	if (rc == 0 && self->sole_mm)
+		return 0;
 	if (rc == 0)
 		rc = hold_process(t, self->pid, self, &deadline, why);
 	/*

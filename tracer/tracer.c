@@ -109,11 +109,14 @@ void tr_restart_thread(struct sp_tracer *t, struct thread *th, enum restart_how 
 		 * followed by events, and so does the next call of a thread
 		 * with a filter due (install.c takes it at its entry stop).
 		 */
-		rc = ptrace((t->opts->entry_only && !th->full_stops) ||
-		                    (tr_no_syscall_stops(th) && !th->in_syscall && !th->req.insns)
-		                ? PTRACE_CONT
-		                : PTRACE_SYSCALL,
-		            th->tid, 0, (void *)(long)sig);
+		if ((t->opts->entry_only && !th->full_stops) ||
+		    (tr_no_syscall_stops(th) && !th->in_syscall && !th->req.insns)) {
+			/* Its calls go unseen from here: a clone(CLONE_VM) among them too. */
+			th->sole_mm = false;
+			rc = ptrace(PTRACE_CONT, th->tid, 0, (void *)(long)sig);
+		} else {
+			rc = ptrace(PTRACE_SYSCALL, th->tid, 0, (void *)(long)sig);
+		}
 		break;
 	case RESTART_LISTEN:
 		rc = ptrace(PTRACE_LISTEN, th->tid, 0, 0);
