@@ -385,7 +385,11 @@ int sp_proc_io_uring(pid_t pid, struct sp_io_uring_use *out)
 	rc = count_fds(pid, out);
 	if (rc == 0)
 		rc = count_mappings(pid, out);
-	if (rc == 0)
+	/*
+	 * Poller threads only name what a ring found does (sp_io_uring_in_use
+	 * judges fds and mappings): no listing of the tasks where there is none.
+	 */
+	if (rc == 0 && sp_io_uring_in_use(out))
 		rc = count_pollers(pid, out);
 	return rc;
 }

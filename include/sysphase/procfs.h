@@ -87,7 +87,7 @@ struct sp_io_uring_use {
 	int pollers;  /* iou-sqp-* threads of the process: submitters without a syscall */
 };
 
-/* Counts pid's rings as above: 0 or -errno. */
+/* Counts pid's rings as above (pollers only where an fd or a mapping is found): 0 or -errno. */
 int sp_proc_io_uring(pid_t pid, struct sp_io_uring_use *out);
 
 /* Whether the process can still submit to a ring: an fd or a ring mapping. */
