@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # run/native for servers nobody wrote rules for (docs/run.md, "Native speed"):
 # redis (2 I/O threads, redis-benchmark SET/GET), memcached (bench/load.py,
-# pipelined gets), haproxy (answering itself, wrk) and dnsmasq (bench/load.py,
-# UDP queries), each on a free 127.0.0.1 port.
+# pipelined gets), haproxy (answering itself, wrk), dnsmasq (bench/load.py,
+# UDP queries) and busybox httpd (a child forked per connection, wrk on a
+# small file), each on a free 127.0.0.1 port.
 #   1. the plain flow: `sysphase record --rules generic` under the same load
 #      for a moment, `sysphase export`;
 #   2. ROUNDS rounds, each natively then under `sysphase run --policy`
@@ -23,7 +24,10 @@
 # Each round's line ends with the load average then; the last line per server
 # says how its threads were followed (TracerPid, Seccomp_filters: a thread on
 # trigger stops holds one filter more than its siblings).
-#   bench/servers.sh [BUILD_DIR]   (ROUNDS=5 DURATION=5 SERVERS="redis memcached haproxy dnsmasq"
+# busybox httpd's children each start in `child initialization` (syscall stops,
+# a hand-over at their first call) and move to `child steady state` (a second
+# hand-over), then are let go: it measures what a hand-over costs per connection.
+#   bench/servers.sh [BUILD_DIR]   (ROUNDS=5 DURATION=5 SERVERS="redis memcached haproxy dnsmasq httpd"
 #                                   REDIS_IO_THREADS=2; SYSPHASE=a copy of the binary, so that a
 #                                   rebuild meanwhile cannot break a round)
 set -euo pipefail
@@ -33,7 +37,7 @@ build=${1:-$src/build}
 sysphase=${SYSPHASE:-$build/sysphase}
 rounds=${ROUNDS:-5}
 duration=${DURATION:-5}
-servers=${SERVERS:-redis memcached haproxy dnsmasq}
+servers=${SERVERS:-redis memcached haproxy dnsmasq httpd}
 load_py=$src/bench/load.py
 scratch=$(mktemp -d /tmp/sysphase-bench-servers.XXXXXX)
 chmod 755 "$scratch"
@@ -101,6 +105,19 @@ setup_dnsmasq() {
 ready_dnsmasq() { python3 "$load_py" ready-dns "$port"; }
 load_dnsmasq() { python3 "$load_py" dns "$port" "$1"; }
 
+setup_httpd() {
+	mkdir -p "$scratch/www"
+	printf 'hello from busybox httpd\n' >"$scratch/www/index.html"
+	cmd=(busybox httpd -f -p "127.0.0.1:$port" -h "$scratch/www")
+	need=(busybox wrk curl)
+}
+ready_httpd() { curl -sf -o /dev/null "http://127.0.0.1:$port/index.html"; }
+load_httpd() {
+	# A new connection per request (busybox httpd closes each): a fork per request.
+	wrk -t1 -c4 -d"$1"s "http://127.0.0.1:$port/index.html" 2>/dev/null |
+		awk '/^Requests\/sec/ { printf "%.0f\n", $2 }'
+}
+
 # ---- starting, measuring, stopping ----
 
 # The server itself: the launcher, or its child when it runs under sysphase (waited for, up
@@ -149,10 +166,11 @@ stop_server() {
 	launcher=
 }
 
-# CPU seconds (utime + stime, every thread) of process $1, 0 when it is gone (or not given).
+# CPU seconds (utime + stime, every thread, and of the children it has waited for: httpd's
+# per connection) of process $1, 0 when it is gone (or not given).
 cpu_of() {
 	[ -n "$1" ] || { echo 0; return; }
-	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13) / hz }' \
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); print ($12 + $13 + $14 + $15) / hz }' \
 		"/proc/$1/stat" 2>/dev/null || echo 0
 }
 
