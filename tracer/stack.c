@@ -566,12 +566,15 @@ static int _stack_walk(struct sp_stack *st, struct stack_proc *sp, unw_cursor_t 
 		st->cap.guessed = false;
 		rc = unw_step(cursor);
 		/*
-		 * An outer frame in code without unwind information ends the
-		 * stack: libunwind stepped from it by taking %rbp for a frame
-		 * pointer, which code built without one (busybox) holds
-		 * anything in.
+		 * A step from code without unwind information goes by guesswork
+		 * (libunwind takes %rbp for a frame pointer): right through code
+		 * that keeps one (V8's builtins in node), anything in code that
+		 * does not (busybox).  A guess that lands outside every mapping
+		 * is no frame, and the stack ends there.
 		 */
-		if (rc > 0 && *n > 1 && st->cap.guessed)
+		if (rc > 0 && st->cap.guessed &&
+		    (unw_get_reg(cursor, UNW_REG_IP, &ip) < 0 ||
+		     !sp_maps_module(st->maps, sp->pid, (uint64_t)ip)))
 			return 0;
 	} while (rc > 0);
 	return rc;
