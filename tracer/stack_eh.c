@@ -70,8 +70,8 @@ struct eh_module {
 struct sp_stack_eh {
 	struct eh_module *mods; /* sorted by start */
 	size_t nmods, capmods;
-	struct sp_eh_index *tables[EH_MAX_TABLES]; /* by slot; owned */
-	unsigned int ntables;
+	struct sp_eh_index **tables; /* by slot; owned */
+	unsigned int ntables, captables;
 };
 
 struct sp_stack_eh *sp_stack_eh_new(void)
@@ -85,6 +85,7 @@ void sp_stack_eh_free(struct sp_stack_eh *eh)
 		return;
 	for (unsigned int i = 0; i < eh->ntables; i++)
 		sp_eh_index_free(eh->tables[i]);
+	free(eh->tables);
 	free(eh->mods);
 	free(eh);
 }
@@ -166,6 +167,23 @@ static struct sp_eh_index *_index(pid_t pid, const struct sp_maps_range *r)
 	return ix;
 }
 
+/* Room for one more table: 0 or -ENOMEM. */
+static int _tables_room(struct sp_stack_eh *eh)
+{
+	struct sp_eh_index **t;
+	unsigned int cap;
+
+	if (eh->ntables < eh->captables)
+		return 0;
+	cap = eh->captables ? eh->captables * 2 : 4;
+	t = reallocarray(eh->tables, cap, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	eh->tables = t;
+	eh->captables = cap;
+	return 0;
+}
+
 /* Meets the module mapped at ip: its entry, with its table when it needs and has one; NULL when
  * none. */
 static struct eh_module *_module_add(struct sp_stack_eh *eh, struct sp_maps *maps, pid_t pid,
@@ -191,12 +209,12 @@ static struct eh_module *_module_add(struct sp_stack_eh *eh, struct sp_maps *map
 	m = &eh->mods[i];
 	*m = (struct eh_module){.start = r.start, .end = r.end};
 	eh->nmods++;
-	if (eh->ntables < EH_MAX_TABLES) {
-		m->ix = _index(pid, &r);
-		if (m->ix) {
-			m->slot = eh->ntables;
-			eh->tables[eh->ntables++] = m->ix;
-		}
+	if (eh->ntables == EH_MAX_TABLES || _tables_room(eh) < 0)
+		return m;
+	m->ix = _index(pid, &r);
+	if (m->ix) {
+		m->slot = eh->ntables;
+		eh->tables[eh->ntables++] = m->ix;
 	}
 	return m;
 }
