@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 
 #include "inject.h"
+#include "sysphase/procfs.h"
 #include "mem.h"
 
 /* The x86-64 ABI lets leaf code use 128 bytes below %rsp; stay clear of it. */
@@ -128,6 +129,20 @@ static uint64_t scratch_area(const struct user_regs_struct *regs, size_t area_le
 	return (regs->rsp - RED_ZONE - area_len) & ~(uint64_t)15;
 }
 
+int sp_inject_area_fit(pid_t tid, uint64_t area, size_t len, const char **why_not)
+{
+	int rc = sp_proc_private_area(tid, area, len);
+
+	if (rc == -EPERM)
+		*why_not = "its stack pointer points into a shared mapping (MAP_SHARED), which "
+			   "another process could write while the injected data sits below it";
+	else if (rc == -EFAULT)
+		*why_not = "its stack pointer leaves no mapped memory below its red zone";
+	else if (rc < 0)
+		*why_not = "reading its mappings";
+	return rc;
+}
+
 static int fail(struct sp_inject_outcome *out, const char *step, int rc)
 {
 	out->step = step;
@@ -160,6 +175,11 @@ int sp_inject_seccomp_at_entry(pid_t tid, const void *insns, size_t len, unsigne
 	image = calloc(1, area_len);
 	if (!backup || !image) {
 		rc = fail(out, "memory", -ENOMEM);
+		goto out;
+	}
+	rc = sp_inject_area_fit(tid, area, area_len, &out->step);
+	if (rc < 0) {
+		out->unfit_area = true;
 		goto out;
 	}
 	/* A read or write refused here is no "try later": the caller fails closed. */

@@ -25,7 +25,19 @@ struct sp_inject_outcome {
 	int gone_status;    /* its wait status then */
 	bool stuck;         /* the call did not return by the deadline (or a stop request) */
 	const char *step;   /* what failed, for a message, when the result is < 0 */
+	bool unfit_area;    /* step says why the memory below the red zone cannot hold it */
 };
+
+/*
+ * Whether the len bytes at area, which an injection borrows below thread
+ * tid's red zone, are memory that no task outside the held ones can write
+ * while a program or a path sits there: private mappings only.  A program
+ * that points its stack pointer into a MAP_SHARED mapping before a call
+ * would let another process (which no holding stops) rewrite the filter
+ * between sysphase's write and the kernel's copy.  0, or -EPERM (shared),
+ * -EFAULT (not mapped), -errno (maps unreadable) with *why_not saying so.
+ */
+int sp_inject_area_fit(pid_t tid, uint64_t area, size_t len, const char **why_not);
 
 /*
  * Thread tid sits at the syscall-entry stop of an x86-64 (or x32) call.

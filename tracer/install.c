@@ -113,6 +113,8 @@ static int inject(struct sp_tracer *t, struct thread *th, struct sp_diag *why, b
 		    "the seccomp() injected into thread %d did not return within %d s "
 		    "(a filter of the program's own holds it: SECCOMP_RET_USER_NOTIF?)",
 		    th->tid, t->handover_timeout_s);
+	if (rc < 0 && out.unfit_area)
+		return sp_diag_set(why, -rc, "the filter cannot be injected: %s", out.step);
 	if (rc < 0)
 		return sp_diag_set(why, -rc, "the injection failed: %s: %s%s", out.step,
 		                   strerror(-rc), refusal_hint(-rc));

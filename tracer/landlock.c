@@ -41,6 +41,7 @@
 #include <linux/audit.h>
 #include <linux/ptrace.h>
 
+#include "inject.h"
 #include "mem.h"
 #include "sysphase/tracer.h"
 
@@ -408,6 +409,7 @@ int sp_inject_landlock(pid_t tid, const struct sp_landlock_request *req,
 	struct borrowed b = {.tid = tid, .out = out};
 	uint64_t *path_at = NULL, *probe_at = NULL, all = ~(uint64_t)0;
 	unsigned char *image = NULL;
+	const char *why_not;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -436,6 +438,12 @@ int sp_inject_landlock(pid_t tid, const struct sp_landlock_request *req,
 	memcpy(image + OFF_RULESET, &req->layer->handled_fs, 8);
 	memcpy(image + OFF_RULESET + 8, &req->layer->handled_net, 8);
 	memcpy(image + OFF_RULESET + 16, &req->layer->scoped, 8);
+	/* A path rewritten there would be the one the layer grants. */
+	rc = sp_inject_area_fit(tid, b.area, b.area_len, &why_not);
+	if (rc < 0) {
+		rc = sp_diag_set(why, -rc, "the Landlock layer cannot be injected: %s", why_not);
+		goto out;
+	}
 	rc = sp_mem_read(tid, b.area, b.backup, b.area_len);
 	if (rc == 0)
 		rc = write_mem(tid, b.area, image, b.area_len);

@@ -403,3 +403,18 @@ bool sp_io_uring_in_use(const struct sp_io_uring_use *u)
 	 */
 	return u->fds || u->mappings;
 }
+
+int sp_proc_private_area(pid_t pid, uint64_t addr, uint64_t size)
+{
+	char path[64], *text;
+	size_t len;
+	int rc;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	rc = sp_proc_read(path, &text, &len);
+	if (rc < 0)
+		return rc;
+	rc = sp_proc_parse_private_area(text, len, addr, size);
+	free(text);
+	return rc == -EINVAL ? -EIO : rc; /* not what the kernel writes */
+}

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "sysphase/procfs.h"
@@ -243,4 +244,64 @@ size_t sp_proc_parse_comm(const char *buf, size_t len, char *out, size_t size)
 		out[n] = buf[n] >= 0x20 && buf[n] < 0x7f ? buf[n] : '?';
 	out[n] = '\0';
 	return n;
+}
+
+/* A hexadecimal number up to stop, at least one digit, within 64 bits. */
+static bool hex_until(struct cur *c, char stop, uint64_t *out)
+{
+	uint64_t v = 0;
+	const char *start = c->p;
+
+	for (; !at_end(c) && *c->p != stop; c->p++) {
+		char ch = *c->p;
+		unsigned d;
+
+		if (ch >= '0' && ch <= '9')
+			d = (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			d = (unsigned)(ch - 'a' + 10);
+		else
+			return false;
+		if (v >> 60)
+			return false;
+		v = v << 4 | d;
+	}
+	if (at_end(c) || c->p == start)
+		return false;
+	c->p++; /* the stop */
+	*out = v;
+	return true;
+}
+
+int sp_proc_parse_private_area(const char *buf, size_t len, uint64_t addr, uint64_t size)
+{
+	struct cur c = {buf, buf + len};
+	uint64_t want_end = addr + size, covered = addr;
+
+	if (size == 0 || want_end < addr)
+		return -EFAULT;
+	/*
+	 * The kernel lists mappings by address, one per line (a mapped
+	 * file's name has its newlines escaped): the area is private when
+	 * the mappings it spans follow each other without a gap and every
+	 * one of them is private (the fourth flag, 'p').
+	 */
+	while (!at_end(&c) && covered < want_end) {
+		const char *nl = memchr(c.p, '\n', (size_t)(c.end - c.p));
+		struct cur line = {c.p, nl ? nl : c.end};
+		uint64_t start, end;
+
+		c.p = nl ? nl + 1 : c.end;
+		if (!hex_until(&line, '-', &start) || !hex_until(&line, ' ', &end) || end < start ||
+		    line.end - line.p < 4)
+			return -EINVAL;
+		if (end <= covered)
+			continue;
+		if (start > covered)
+			return -EFAULT; /* a hole in the area */
+		if (line.p[3] != 'p')
+			return -EPERM;
+		covered = end;
+	}
+	return covered >= want_end ? 0 : -EFAULT;
 }

@@ -9,6 +9,7 @@
 #define SYSPHASE_PROCFS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -141,5 +142,16 @@ size_t sp_proc_parse_comm(const char *buf, size_t len, char *out, size_t size);
 
 /* How many lines of a maps text map an io_uring ring (anon_inode:[io_uring]). */
 int sp_proc_parse_ring_mappings(const char *buf, size_t len);
+
+/*
+ * Whether [addr, addr + size) lies in private mappings of a maps text: 0;
+ * -EPERM when part of it is a shared mapping (MAP_SHARED, which another
+ * process can map and write too); -EFAULT when part of it is not mapped;
+ * -EINVAL on a line that is not a mapping's.
+ */
+int sp_proc_parse_private_area(const char *buf, size_t len, uint64_t addr, uint64_t size);
+
+/* The same for process (or thread) pid's mappings: 0 or -errno. */
+int sp_proc_private_area(pid_t pid, uint64_t addr, uint64_t size);
 
 #endif /* SYSPHASE_PROCFS_H */

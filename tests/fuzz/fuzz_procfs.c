@@ -51,6 +51,11 @@ static void check_raw(const char *buf, size_t len)
 	sp_pids_free(&pids);
 	if (sp_proc_parse_ring_mappings(buf, len) < 0)
 		fuzz_bug("sp_proc_parse_ring_mappings: a negative count", NULL);
+	rc = sp_proc_parse_private_area(buf, len, 0x7ffd0000f000, 4096);
+	if (rc != 0 && rc != -EPERM && rc != -EFAULT && rc != -EINVAL)
+		fuzz_bug("sp_proc_parse_private_area: an error the header does not name", NULL);
+	if (sp_proc_parse_private_area(buf, len, ~(uint64_t)0 - 15, 4096) != -EFAULT)
+		fuzz_bug("sp_proc_parse_private_area: an area past the address space", NULL);
 	{
 		char comm[32];
 		size_t n = sp_proc_parse_comm(buf, len, comm, sizeof(comm));

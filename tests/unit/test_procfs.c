@@ -102,6 +102,35 @@ static void test_children_and_ring_lines(void **state)
 	assert_int_equal(sp_proc_parse_ring_mappings(maps, strlen(maps)), 2);
 }
 
+/* The memory an injection borrows: private mappings only, without a hole. */
+static void test_private_area(void **state)
+{
+	static const char maps[] =
+	    "7f0000000000-7f0000001000 rw-s 00000000 00:01 1234   /dev/zero (deleted)\n"
+	    "7ffd00000000-7ffd00010000 rw-p 00000000 00:00 0      [stack]\n"
+	    "7ffd00010000-7ffd00020000 rw-p 00000000 00:00 0 \n"
+	    "7ffd00030000-7ffd00031000 r--p 00000000 08:01 99     /a\\012b-c d rw-s\n";
+	size_t n = strlen(maps);
+
+	(void)state;
+	assert_int_equal(sp_proc_parse_private_area(maps, n, 0x7ffd00000100, 256), 0);
+	/* Across two adjacent private mappings. */
+	assert_int_equal(sp_proc_parse_private_area(maps, n, 0x7ffd0000ff00, 512), 0);
+	/* Into the hole after them. */
+	assert_int_equal(sp_proc_parse_private_area(maps, n, 0x7ffd0001ff00, 512), -EFAULT);
+	/* A shared mapping: another process can map it too. */
+	assert_int_equal(sp_proc_parse_private_area(maps, n, 0x7f0000000800, 64), -EPERM);
+	/* Below every mapping, above every mapping, empty, wrapping. */
+	assert_int_equal(sp_proc_parse_private_area(maps, n, 0x1000, 16), -EFAULT);
+	assert_int_equal(sp_proc_parse_private_area(maps, n, 0x7fff00000000, 16), -EFAULT);
+	assert_int_equal(sp_proc_parse_private_area(maps, n, 0x7ffd00000100, 0), -EFAULT);
+	assert_int_equal(sp_proc_parse_private_area(maps, n, ~(uint64_t)0 - 8, 16), -EFAULT);
+	/* A file's name cannot make a line of its own, nor a shared flag. */
+	assert_int_equal(sp_proc_parse_private_area(maps, n, 0x7ffd00030010, 16), 0);
+	assert_int_equal(sp_proc_parse_private_area("zz-1 rw-p\n", 10, 0, 16), -EINVAL);
+	assert_int_equal(sp_proc_parse_private_area("1000-2000 rw", 12, 0x1000, 16), -EINVAL);
+}
+
 static void test_comm_is_printable(void **state)
 {
 	char out[32];
@@ -218,6 +247,7 @@ int main(void)
 	    cmocka_unit_test(test_status_keys_start_a_line),
 	    cmocka_unit_test(test_children_and_ring_lines),
 	    cmocka_unit_test(test_comm_is_printable),
+	    cmocka_unit_test(test_private_area),
 	    cmocka_unit_test(test_maps_with_hostile_names),
 	    cmocka_unit_test(test_live_tasks),
 	    cmocka_unit_test(test_children_of_self),
