@@ -78,7 +78,8 @@ int main(int argc, char **argv)
 		if (waitpid(kids[i], &status, 0) != kids[i])
 			return 1;
 		if (WIFSIGNALED(status))
-			printf("fork_first_call: child %d killed by signal %d\n", i, WTERMSIG(status));
+			printf("fork_first_call: child %d killed by signal %d\n", i,
+			       WTERMSIG(status));
 		else
 			printf("fork_first_call: child %d exited %d\n", i, WEXITSTATUS(status));
 	}
