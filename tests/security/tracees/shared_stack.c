@@ -79,8 +79,8 @@ static long call_on(long nr, void *top)
 int main(int argc, char **argv)
 {
 	bool attack = attacking(argc, argv);
-	unsigned char *shared = mmap(NULL, SHARED_LEN, PROT_READ | PROT_WRITE,
-	                             MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	unsigned char *shared =
+	    mmap(NULL, SHARED_LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	struct board *b = (struct board *)shared;
 	void *top;
 	pid_t child;
