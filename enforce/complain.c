@@ -276,7 +276,7 @@ int sp_complain_step(struct sp_enforcer *e, struct sp_tracer *tracer, struct thr
 	 * A filter of its own refuses further filters (own_filter.c): it
 	 * stays followed with stops, and the simulator judges its calls.
 	 */
-	if (req.insns && (refused = sp_enforce_sealed(e, t->tid, false)) != NULL) {
+	if (req.insns && (refused = sp_enforce_sealed(e, t, false)) != NULL) {
 		sp_enforce_note_sealed(e, t, refused);
 		req.insns = NULL;
 	}

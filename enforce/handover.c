@@ -116,7 +116,7 @@ int sp_enforce_install_pending(struct sp_enforcer *e, struct sp_tracer *tracer, 
 		return 0;
 	}
 	/* A filter of its own refuses the hand-over: own_filter.c, docs/security.md. */
-	if ((refused = sp_enforce_sealed(e, t->tid, req.landlock != NULL)) != NULL) {
+	if ((refused = sp_enforce_sealed(e, t, req.landlock != NULL)) != NULL) {
 		sp_enforce_note_sealed(e, t, refused);
 		t->pending = -1;
 		sp_enforce_let_go(e, tracer, t);

@@ -81,6 +81,11 @@ struct thr {
 	int calls_phase;
 	unsigned long calls;
 	bool spawned; /* it made a thread or process in calls_phase: no trigger filter there */
+	/*
+	 * How many of its oldest filters were read back and are sysphase's
+	 * programs (sp_enforce_sealed): not read again.  Inherited.
+	 */
+	long ours_filters;
 };
 
 /*
@@ -342,11 +347,12 @@ bool sp_records_barrier(struct sp_enforcer *e, int limit_ms);
 /*
  * own_filter.c: the first call of a hand-over (the seccomp() that installs
  * the next filter; with landlock, the calls of a Landlock layer too) that
- * a filter thread tid installed itself would refuse, or NULL: none, or
- * its filters cannot be read (no CAP_SYS_ADMIN, tid not stopped), when
- * the hand-over is tried and fails closed.  tid must be in a ptrace stop.
+ * a filter thread t installed itself would refuse, or NULL: none, or
+ * its filters cannot be read (no CAP_SYS_ADMIN, t not stopped), when
+ * the hand-over is tried and fails closed.  t must be in a ptrace stop;
+ * t->ours_filters grows by the oldest filters found to be sysphase's.
  */
-const char *sp_enforce_sealed(const struct sp_enforcer *e, pid_t tid, bool landlock);
+const char *sp_enforce_sealed(const struct sp_enforcer *e, struct thr *t, bool landlock);
 /* Says once per held phase that thread t keeps its filters, not narrowed to its pending phase. */
 void sp_enforce_note_sealed(struct sp_enforcer *e, const struct thr *t, const char *refused);
 

@@ -102,7 +102,7 @@ static const char *first_refused(const struct sock_filter *prog, size_t len, boo
 	return NULL;
 }
 
-/* Filter number index of tid (0 the newest) into *prog: its length, 0 past the last, -errno. */
+/* Filter number index of tid (0 the oldest) into *prog: its length, 0 past the last, -errno. */
 static long read_filter(pid_t tid, long index, struct sock_filter **prog)
 {
 	long n = ptrace(PTRACE_SECCOMP_GET_FILTER, tid, (void *)index, NULL);
@@ -121,19 +121,29 @@ static long read_filter(pid_t tid, long index, struct sock_filter **prog)
 	return n;
 }
 
-const char *sp_enforce_sealed(const struct sp_enforcer *e, pid_t tid, bool landlock)
+const char *sp_enforce_sealed(const struct sp_enforcer *e, struct thr *t, bool landlock)
 {
 	const char *refused = NULL;
 
-	/* A thread holds at most a few dozen filters: the kernel caps their total size. */
-	for (long index = 0; !refused && index < 4096; index++) {
+	/*
+	 * A thread holds at most a few dozen filters: the kernel caps their
+	 * total size.  Those its ours_filters counts were read before and are
+	 * sysphase's programs: the filter numbered i (from the oldest) never
+	 * changes, since filters only stack up on the newest end (TSYNC
+	 * too: it gives a thread a chain its own is the oldest part of), and
+	 * a child inherits its creator's chain whole.  A fork-per-connection
+	 * server's children read one or two filters per hand-over, not all.
+	 */
+	for (long index = t->ours_filters; !refused && index < 4096; index++) {
 		struct sock_filter *prog;
-		long n = read_filter(tid, index, &prog);
+		long n = read_filter(t->tid, index, &prog);
 
 		if (n <= 0)
 			break; /* the last one read, or no way to tell: the hand-over is tried */
 		if (!ours(e, prog, (size_t)n))
 			refused = first_refused(prog, (size_t)n, landlock);
+		else if (index == t->ours_filters)
+			t->ours_filters++;
 		free(prog);
 	}
 	return refused;
