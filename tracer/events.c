@@ -356,6 +356,15 @@ struct thread *tr_adopt_unannounced(struct sp_tracer *t, pid_t tid)
 	return th;
 }
 
+/* Whether tid is a thread of process pid (/proc/PID/task/TID exists). */
+static bool task_of(pid_t pid, pid_t tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)tid);
+	return access(path, F_OK) == 0;
+}
+
 /*
  * Whether child's memory is its own (thread.sole_mm), asked of the kernel
  * while parent sits in its fork/clone event stop: copy_mm() gives a task
@@ -386,11 +395,17 @@ void tr_on_new_task(struct sp_tracer *t, struct thread *parent, int event)
 		return;
 	child = tr_thread_find(t, (pid_t)msg);
 	if (!child) {
-		/* Not from the event kind: CLONE_THREAD | CLONE_VFORK makes a thread yet reports
-		 * VFORK. */
-		pid_t pid = sp_proc_tgid((pid_t)msg);
+		/*
+		 * Not from the event kind: CLONE_THREAD | CLONE_VFORK makes a
+		 * thread yet reports VFORK, and CLONE_THREAD with SIGCHLD reports
+		 * FORK.  A thread of the creator's process is found under its
+		 * task directory (proc_task_lookup() checks the thread group),
+		 * anything else is a process of its own: one lookup per fork, not
+		 * a status file.
+		 */
+		pid_t pid = task_of(parent->pid, (pid_t)msg) ? parent->pid : (pid_t)msg;
 
-		child = tr_thread_add(t, (pid_t)msg, pid > 0 ? pid : (pid_t)msg);
+		child = tr_thread_add(t, (pid_t)msg, pid);
 		if (!child)
 			return;
 	}
