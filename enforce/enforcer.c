@@ -145,6 +145,7 @@ static int run_traced(struct sp_enforcer *e, struct sp_tracer_opts *topts, char 
 	topts->strsize = 256;
 	topts->stack = e->rules_need_stack;
 	topts->want_stack = sp_enforce_want_stack;
+	topts->want_decode = sp_enforce_want_decode;
 	if (sp_rules_string_need(e->rules) > topts->strsize)
 		topts->strsize = sp_rules_string_need(e->rules);
 	topts->on_event = sp_enforce_on_event;

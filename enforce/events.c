@@ -224,6 +224,32 @@ int sp_enforce_on_event(void *opaque, struct sp_tracer *tracer, struct sp_event 
 	return 0;
 }
 
+/*
+ * The tracer's question at each syscall entry (and at the exit of a call
+ * it did not decode): are its arguments wanted?  Decoding costs a look at
+ * each fd (/proc/PID/fd, a socket's protocol) and each string: a forked
+ * child's close and dup2 calls cost more than their stops.  Wanted:
+ *   - in complain mode, always (the layers it judges, every call's);
+ *   - at a trigger that may fire or be armed in the thread's phase
+ *     (watch.c): the calls no such trigger names match nothing, whatever
+ *     their arguments, so the detector moves as under record;
+ *   - at the exit of a call that failed with EACCES or EPERM under a
+ *     Landlock layer: run names the denial from its arguments
+ *     (sp_enforce_landlock_denied), read then (naming is not enforcing:
+ *     the kernel refused the call already).
+ */
+bool sp_enforce_want_decode(void *opaque, const struct sp_event *ev)
+{
+	const struct sp_enforcer *e = opaque;
+
+	if (e->opts.complain)
+		return true;
+	if (ev->has_exit)
+		return e->ll && !e->ll_simulate && (ev->err == EACCES || ev->err == EPERM);
+	return sp_enforce_wants_args(e, sp_detector_thread_phase_index_of(e->detector, ev->tid),
+	                             ev->nr);
+}
+
 /* The tracer's question at each syscall entry: does a stack trigger that may fire want it? */
 bool sp_enforce_want_stack(void *opaque, const struct sp_event *ev)
 {

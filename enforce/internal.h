@@ -170,6 +170,12 @@ struct phase_watch {
 	/* Some trigger that may fire there looks at the stack: capture it at these calls. */
 	uint8_t stack_nr[1024 / 8];
 	/*
+	 * Some trigger that may fire or be armed there may match these calls:
+	 * only their arguments are decoded (the rest match no trigger, so the
+	 * detector never looks at them).
+	 */
+	uint8_t args_nr[1024 / 8];
+	/*
 	 * Trigger stops (triggers.c): the x86-64 calls that may fire or arm a
 	 * transition of a thread there, and the trigger filter that traces
 	 * them; trace_insns NULL where none serves (the phase is followed by
@@ -268,6 +274,8 @@ int sp_enforce_watch_load(struct sp_enforcer *e, struct sp_diag *diag);
 uint64_t sp_enforce_blame(const struct sp_enforcer *e, uint64_t denying);
 /* Whether a stack must be captured for call name (x86-64 nr) of a thread in phase. */
 bool sp_enforce_wants_stack(const struct sp_enforcer *e, int phase, long nr);
+/* Whether the arguments of call nr (x86-64) of a thread in phase may matter to a trigger. */
+bool sp_enforce_wants_args(const struct sp_enforcer *e, int phase, long nr);
 
 /*
  * triggers.c: trigger stops.  Builds each phase's trigger filter (reach:
@@ -373,6 +381,8 @@ int sp_enforce_on_event(void *opaque, struct sp_tracer *tracer, struct sp_event 
 void sp_enforce_on_thread_gone(void *opaque, pid_t tid, void *data);
 /* At each syscall entry: does a stack trigger that may fire want the stack? */
 bool sp_enforce_want_stack(void *opaque, const struct sp_event *ev);
+/* At a syscall entry, and at the exit of one not decoded then: are its arguments wanted? */
+bool sp_enforce_want_decode(void *opaque, const struct sp_event *ev);
 
 /* handover.c: moving threads between filters, one thread at a time. */
 /* Phase's filter as the tracer injects it (no Landlock layer, tag phase). */

@@ -73,6 +73,17 @@ static void mark_stack_calls(const struct sp_enforcer *e, size_t edge, struct ph
 	}
 }
 
+/* Every call edge's trigger or "after" trigger may match (all, for one that names none). */
+static void mark_arg_calls(const struct sp_enforcer *e, size_t edge, struct phase_watch *w)
+{
+	for (long nr = 0; nr < 1024; nr++) {
+		const char *name = sp_syscall_name(SP_ABI_X86_64, nr);
+
+		if (name && sp_rules_edge_may_match(e->rules, edge, name, false))
+			w->args_nr[nr / 8] |= (uint8_t)(1u << (nr % 8));
+	}
+}
+
 /*
  * Complain mode lets no thread go (its forks must be seen): a thread in a
  * phase followed by events alone gets that phase's filter with
@@ -119,6 +130,14 @@ int sp_enforce_watch_load(struct sp_enforcer *e, struct sp_diag *diag)
 		struct sp_rules_watch w;
 
 		sp_rules_edge_watch(r, k, &w);
+		/*
+		 * Arguments are decoded only where a trigger may test them: at
+		 * the calls this edge's trigger may match, in its own phase and
+		 * wherever its "after" may be armed before it (as for stacks).
+		 */
+		for (size_t i = 0; i < n; i++)
+			if (i == (size_t)edge->from || (reach[i] & (1ULL << edge->from)))
+				mark_arg_calls(e, k, &e->watch[i]);
 		if (w.syscalls)
 			stops |= 1ULL << edge->from;
 		if (w.after_syscalls)
@@ -162,4 +181,12 @@ bool sp_enforce_wants_stack(const struct sp_enforcer *e, int phase, long nr)
 	if (phase < 0 || (size_t)phase >= e->n_phases || nr < 0 || nr >= 1024)
 		return false;
 	return (e->watch[phase].stack_nr[nr / 8] >> (nr % 8)) & 1;
+}
+
+bool sp_enforce_wants_args(const struct sp_enforcer *e, int phase, long nr)
+{
+	/* A thread the detector has no phase for yet, or a number past the table: decoded. */
+	if (phase < 0 || (size_t)phase >= e->n_phases || nr < 0 || nr >= 1024)
+		return true;
+	return (e->watch[phase].args_nr[nr / 8] >> (nr % 8)) & 1;
 }

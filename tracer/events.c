@@ -81,7 +81,9 @@ static void fill_entry(struct sp_tracer *t, struct thread *th,
 	ev->name = sp_syscall_name(ev->abi, ev->nr);
 	memcpy(ev->args, args, sizeof(ev->args));
 	ev->site = sp_maps_module(t->maps, th->pid, si->instruction_pointer);
-	if (ev->abi == SP_ABI_X86_64 && ev->name) {
+	th->entry_decoded = ev->abi == SP_ABI_X86_64 && ev->name &&
+	                    (!t->opts->want_decode || t->opts->want_decode(t->opts->ctx, ev));
+	if (th->entry_decoded) {
 		t->dctx.tid = th->tid;
 		t->dctx.pid = th->pid;
 		ev->dec = sp_decode_entry(&t->dctx, ev->name, ev->args);
@@ -233,7 +235,15 @@ static void on_syscall_exit(struct sp_tracer *t, struct thread *th,
 	ev->has_exit = true;
 	ev->ret = si->exit.rval;
 	ev->err = si->exit.is_error ? (int)-si->exit.rval : 0;
-	if (ev->abi == SP_ABI_X86_64 && ev->name) {
+	if (ev->abi == SP_ABI_X86_64 && ev->name && !th->entry_decoded && t->opts->want_decode &&
+	    t->opts->want_decode(t->opts->ctx, ev)) {
+		/* Not wanted at its entry, wanted now that it failed: read from memory as it is. */
+		t->dctx.tid = th->tid;
+		t->dctx.pid = th->pid;
+		ev->dec = sp_decode_entry(&t->dctx, ev->name, ev->args);
+		th->entry_decoded = true;
+	}
+	if (th->entry_decoded) {
 		t->dctx.tid = th->tid;
 		t->dctx.pid = th->pid;
 		ev->dec = sp_decode_exit(&t->dctx, ev->name, ev->args, ev->ret, ev->dec);
@@ -468,6 +478,7 @@ void tr_on_exec_event(struct sp_tracer *t, struct thread *th)
 			sp_event_clear(&th->entry);
 			/* The execve event keeps the tid of the thread that called it. */
 			th->entry = old->entry;
+			th->entry_decoded = old->entry_decoded;
 			th->in_syscall = old->in_syscall;
 			th->entry_from_seccomp = old->entry_from_seccomp;
 			memset(&old->entry, 0, sizeof(old->entry));

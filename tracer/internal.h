@@ -64,6 +64,7 @@ struct thread {
 
 	bool in_syscall;       /* an entry was seen and its exit is due */
 	struct sp_event entry; /* what the entry stop told */
+	bool entry_decoded;    /* its arguments were decoded at the entry (opts->want_decode) */
 
 	bool exec_seen; /* PTRACE_EVENT_EXEC came; the execve exit stop follows */
 	pid_t exec_former_tid;

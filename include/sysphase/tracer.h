@@ -80,6 +80,15 @@ struct sp_tracer_opts {
 	bool (*want_stack)(void *ctx, const struct sp_event *ev);
 
 	/*
+	 * Whether to decode this syscall's arguments (ev->dec), asked at its
+	 * entry (ev has no exit yet) and, when it said no, again at its exit
+	 * (has_exit, ret and err set: the entry's arguments are decoded then,
+	 * from memory as it is at the exit); NULL: every call, at its entry.
+	 * run decodes only what its triggers and its naming of denials read.
+	 */
+	bool (*want_decode)(void *ctx, const struct sp_event *ev);
+
+	/*
 	 * A thread the tracer stops following (it exited, was let go, or
 	 * tracing ended) whose record (sp_tracer_thread_data) is not NULL:
 	 * the caller frees data.  Called once per such thread.
