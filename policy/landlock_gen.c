@@ -292,7 +292,9 @@ static int generalise(struct cphase *ph, const char *listing)
 					if (rc < 0)
 						return rc;
 					r = &s->rules[i]; /* add_rule may have moved the array */
-					ll_strmap_find(&ph->rule_of, dir, &at);
+					/* Indexed by ll_add_rule, whose one failure is memory. */
+					if (!ll_strmap_find(&ph->rule_of, dir, &at))
+						return -ENOMEM;
 				}
 				if ((looked || served) && (acc & SP_LL_FS_READ_FILE) &&
 				    (rc = grant_listing(&s->rules[at], dir, listing)) < 0)
