@@ -46,7 +46,7 @@ static int note_birth(struct sp_enforcer *e, const struct sp_event *ev)
 	child->held = creator ? creator->held : 0;
 	child->logging = creator ? creator->logging : 0;
 	child->ll_id = creator ? creator->ll_id : 0; /* Landlock domains are inherited too */
-	child->trace_phase = creator ? creator->trace_phase : -1; /* so is a trigger filter */
+	child->trace_phase = creator ? creator->trace_phase : -1;  /* so is a trigger filter */
 	child->ours_filters = creator ? creator->ours_filters : 0; /* and every filter */
 	sp_enforce_make_pending(e, child,
 	                        sp_detector_thread_phase_index_of(e->detector, ev->child));
