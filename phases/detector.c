@@ -602,9 +602,9 @@ int sp_detector_feed(struct sp_detector *d, struct sp_event *ev, struct sp_trans
 	return 0;
 }
 
-void sp_detector_forget(struct sp_detector *d, pid_t tid)
+/* Frees t (NULL: nothing), and its process once it has no thread left. */
+static void forget(struct sp_detector *d, struct thr *t)
 {
-	struct thr *t = thr_find(d, tid);
 	struct proc *p;
 
 	if (!t)
@@ -613,6 +613,11 @@ void sp_detector_forget(struct sp_detector *d, pid_t tid)
 	thr_remove(d, t);
 	if (!p->threads)
 		proc_remove(d, p);
+}
+
+void sp_detector_forget(struct sp_detector *d, pid_t tid)
+{
+	forget(d, thr_find(d, tid));
 }
 
 void sp_detector_lend_slots(struct sp_detector *d, const struct sp_detector_slots *slots)
@@ -622,15 +627,7 @@ void sp_detector_lend_slots(struct sp_detector *d, const struct sp_detector_slot
 
 void sp_detector_forget_slot(struct sp_detector *d, void **slot)
 {
-	struct thr *t = slot ? *slot : NULL;
-	struct proc *p;
-
-	if (!t)
-		return;
-	p = t->proc;
-	thr_remove(d, t);
-	if (!p->threads)
-		proc_remove(d, p);
+	forget(d, slot ? *slot : NULL);
 }
 
 /*
