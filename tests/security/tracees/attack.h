@@ -13,8 +13,11 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +68,35 @@ static __attribute__((unused)) long my_filters(void)
 	buf[n] = '\0';
 	at = strstr(buf, "Seccomp_filters:");
 	return at ? strtol(at + 16, NULL, 10) : -1;
+}
+
+/*
+ * One sweep of [lo, hi) for an injected struct sock_fprog (its len, then
+ * a pointer to the 16 bytes after it) whose program starts with a load
+ * (libseccomp's first instruction: the arch), each overwritten with
+ * `ret ALLOW`: how many it found.  The attacker's half of the rewrite
+ * attacks, from a thread, a clone(CLONE_VM) child or another process.
+ */
+static __attribute__((unused)) unsigned long rewrite_fprogs(uintptr_t lo, uintptr_t hi)
+{
+	unsigned long found = 0;
+
+	for (uintptr_t p = lo; p + 16 <= hi; p += 8) {
+		uint16_t len = *(volatile uint16_t *)p;
+		uint64_t ptr = *(volatile uint64_t *)(p + 8);
+
+		if (len > 0 && len <= BPF_MAXINSNS && ptr == p + 16 &&
+		    ((volatile struct sock_filter *)ptr)->code == (BPF_LD | BPF_W | BPF_ABS)) {
+			volatile struct sock_filter *insn = (struct sock_filter *)ptr;
+
+			insn->code = BPF_RET | BPF_K;
+			insn->jt = 0;
+			insn->jf = 0;
+			insn->k = SECCOMP_RET_ALLOW;
+			found++;
+		}
+	}
+	return found;
 }
 
 /* The phase markers of attacks.json, made as raw syscalls. */

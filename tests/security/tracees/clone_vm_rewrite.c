@@ -13,8 +13,6 @@
  * clone(CLONE_VM) must end that, or the scanner runs during the
  * hand-over.  The parent ends as the child did (128 + a signal).
  */
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -66,22 +64,7 @@ static int scanner(void *arg)
 	if (hi > stack_hi)
 		hi = stack_hi;
 	while (!stop_scan) {
-		for (uintptr_t p = lo; p + 16 <= hi; p += 8) {
-			uint16_t len = *(volatile uint16_t *)p;
-			uint64_t ptr = *(volatile uint64_t *)(p + 8);
-
-			if (len > 0 && len <= BPF_MAXINSNS && ptr == p + 16 &&
-			    ((volatile struct sock_filter *)ptr)->code ==
-			        (BPF_LD | BPF_W | BPF_ABS)) {
-				volatile struct sock_filter *insn = (struct sock_filter *)ptr;
-
-				insn->code = BPF_RET | BPF_K;
-				insn->jt = 0;
-				insn->jf = 0;
-				insn->k = SECCOMP_RET_ALLOW;
-				found++;
-			}
-		}
+		found += rewrite_fprogs(lo, hi);
 	}
 	/* No libc exit: it would run atexit handlers on memory the main thread still uses. */
 	syscall(SYS_exit, 0);

@@ -11,8 +11,6 @@
  * scanner never finds the header, the real filter is installed, and the
  * socket() kills the process.
  */
-#include <linux/filter.h>
-#include <linux/seccomp.h>
 #include <pthread.h>
 #include <stdint.h>
 
@@ -50,23 +48,7 @@ static void *scanner(void *arg)
 	/* Its start-up calls are behind it: the main thread may change phase now. */
 	scanning = 1;
 	while (!stop_scan) {
-		for (uintptr_t p = stack_lo; p + 16 <= stack_hi; p += 8) {
-			uint16_t len = *(volatile uint16_t *)p;
-			uint64_t ptr = *(volatile uint64_t *)(p + 8);
-
-			/* A program's first instruction is a load (libseccomp's: the arch). */
-			if (len > 0 && len <= BPF_MAXINSNS && ptr == p + 16 &&
-			    ((volatile struct sock_filter *)ptr)->code ==
-			        (BPF_LD | BPF_W | BPF_ABS)) {
-				volatile struct sock_filter *insn = (struct sock_filter *)ptr;
-
-				insn->code = BPF_RET | BPF_K;
-				insn->jt = 0;
-				insn->jf = 0;
-				insn->k = SECCOMP_RET_ALLOW;
-				found++;
-			}
-		}
+		found += rewrite_fprogs(stack_lo, stack_hi);
 	}
 	return NULL;
 }
