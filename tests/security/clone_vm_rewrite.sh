@@ -16,11 +16,7 @@
 policy_of clone_vm_rewrite
 for i in 1 2 3 4 5; do
 	for who in root nosysadmin nobody; do
-		case $who in
-		root) attack "$who$i" clone_vm_rewrite -- --attack ;;
-		nosysadmin) without_sys_admin attack "$who$i" clone_vm_rewrite -- --attack ;;
-		nobody) as_nobody attack "$who$i" clone_vm_rewrite -- --attack ;;
-		esac
+		as_user "$who" attack "$who$i" clone_vm_rewrite -- --attack
 		check "$who run $i: killed by SIGSYS at the payload (159, got $st)" test "$st" -eq 159
 		check "$who run $i: the scanner never saw the program" \
 			grep -qx "clone_vm: found the program 0 times" "$T/$who$i.out"

@@ -15,11 +15,7 @@
 policy_of clone_vm_rewrite --in-child
 for i in 1 2 3; do
 	for who in root nosysadmin nobody; do
-		case $who in
-		root) attack "$who$i" clone_vm_rewrite -- --in-child --attack ;;
-		nosysadmin) without_sys_admin attack "$who$i" clone_vm_rewrite -- --in-child --attack ;;
-		nobody) as_nobody attack "$who$i" clone_vm_rewrite -- --in-child --attack ;;
-		esac
+		as_user "$who" attack "$who$i" clone_vm_rewrite -- --in-child --attack
 		check "$who run $i: the child was killed by SIGSYS at the payload (159, got $st)" \
 			test "$st" -eq 159
 		check "$who run $i: the scanner never saw the program" \

@@ -59,6 +59,19 @@ without_sys_admin() {
 	AS=()
 }
 
+# as_user WHO attack ...: the attack with sysphase as root, as root without
+# CAP_SYS_ADMIN (nosysadmin) or as uid 65534 (nobody).
+as_user() {
+	local who=$1
+	shift
+	case $who in
+	root) "$@" ;;
+	nosysadmin) without_sys_admin "$@" ;;
+	nobody) as_nobody "$@" ;;
+	*) fail "as_user: no user '$who'" ;;
+	esac
+}
+
 # handover_killed TAG PHASE REASON-REGEX: the one line of a failed hand-over.
 handover_killed() {
 	grep -Eq "^sysphase: process [0-9]+ \([a-z_0-9]+\) killed: cannot hand over the filter of phase '$2': $3\$" \

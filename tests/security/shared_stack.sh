@@ -18,16 +18,14 @@ check "recorded: the sweeper found nothing" \
 # The phase's Landlock layer goes in first (its paths would be rewritten
 # the same way), then its filter: each refuses the shared mapping.
 shared="its stack pointer points into a shared mapping \\(MAP_SHARED\\), which another process could write while the injected data sits below it"
-for who in root nocap nobody root-nolandlock nobody-nolandlock; do
+for who in root nosysadmin nobody root-nolandlock nobody-nolandlock; do
 	reason="the Landlock layer cannot be injected: $shared"
-	case $who in
-	root) attack root shared_stack -- --attack ;;
-	nocap) without_sys_admin attack nocap shared_stack -- --attack ;;
-	nobody) as_nobody attack nobody shared_stack -- --attack ;;
-	*-nolandlock) reason="the filter cannot be injected: $shared" ;;&
-	root-nolandlock) attack "$who" shared_stack --no-landlock -- --attack ;;
-	nobody-nolandlock) as_nobody attack "$who" shared_stack --no-landlock -- --attack ;;
-	esac
+	opts=()
+	if [ "${who%-nolandlock}" != "$who" ]; then
+		reason="the filter cannot be injected: $shared"
+		opts=(--no-landlock)
+	fi
+	as_user "${who%-nolandlock}" attack "$who" shared_stack "${opts[@]}" -- --attack
 	check "$who: the hand-over failure ends the run (125, got $st)" test "$st" -eq 125
 	check "$who: one line names the process, the phase and the shared mapping" \
 		handover_killed "$who" ready "$reason"
