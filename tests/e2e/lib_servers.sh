@@ -89,7 +89,7 @@ landlock_files() {
 # unbound_setup: unbound's config in the scratch directory (two threads, a
 # local zone test. on a free loopback port; no daemon, chroot, user switch,
 # trust anchor or remote control); sets PORT and SERVER, defines q (dig's
-# short answer) and ready.
+# short answer), ready and wide (the held-out workload).
 unbound_setup() {
 	PORT=$(free_port)
 	cat >"$T/unbound.conf" <<CONF
@@ -120,4 +120,26 @@ CONF
 		dig +short +time=5 +tries=1 @127.0.0.1 -p "$PORT" "$@" 2>&1
 	}
 	ready() { [ "$(q alpha.test)" = 127.0.0.2 ]; }
+	# wide: held-out queries over UDP and TCP (A, AAAA, NXDOMAIN, 8+8 at once)
+	wide() {
+		local fails=0 n pids=()
+		[ "$(q alpha.test)" = 127.0.0.2 ] || fails=$((fails + 1))
+		[ "$(q +tcp alpha.test)" = 127.0.0.2 ] || fails=$((fails + 1))
+		[ "$(q AAAA gamma.test)" = ::5 ] || fails=$((fails + 1))
+		[ "$(q +tcp AAAA gamma.test)" = ::5 ] || fails=$((fails + 1))
+		dig +time=5 +tries=1 @127.0.0.1 -p "$PORT" nosuch.test 2>&1 | grep -q NXDOMAIN ||
+			fails=$((fails + 1))
+		for n in $(seq 8); do
+			q beta.test >"$T/udp.$n" &
+			pids+=($!)
+			q +tcp beta.test >"$T/tcp.$n" &
+			pids+=($!)
+		done
+		wait "${pids[@]}"
+		for n in $(seq 8); do
+			[ "$(cat "$T/udp.$n")" = 127.0.0.3 ] || fails=$((fails + 1))
+			[ "$(cat "$T/tcp.$n")" = 127.0.0.3 ] || fails=$((fails + 1))
+		done
+		[ "$fails" -eq 0 ]
+	}
 }

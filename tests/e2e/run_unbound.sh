@@ -38,27 +38,6 @@ for call in bind listen execve; do
 done
 
 # ---- 3. run, wide ----
-wide() {
-	local fails=0 n pids=()
-	[ "$(q alpha.test)" = 127.0.0.2 ] || fails=$((fails + 1))
-	[ "$(q +tcp alpha.test)" = 127.0.0.2 ] || fails=$((fails + 1))
-	[ "$(q AAAA gamma.test)" = ::5 ] || fails=$((fails + 1))
-	[ "$(q +tcp AAAA gamma.test)" = ::5 ] || fails=$((fails + 1))
-	dig +time=5 +tries=1 @127.0.0.1 -p "$PORT" nosuch.test 2>&1 | grep -q NXDOMAIN ||
-		fails=$((fails + 1))
-	for n in $(seq 8); do
-		q beta.test >"$T/udp.$n" &
-		pids+=($!)
-		q +tcp beta.test >"$T/tcp.$n" &
-		pids+=($!)
-	done
-	wait "${pids[@]}"
-	for n in $(seq 8); do
-		[ "$(cat "$T/udp.$n")" = 127.0.0.3 ] || fails=$((fails + 1))
-		[ "$(cat "$T/tcp.$n")" = 127.0.0.3 ] || fails=$((fails + 1))
-	done
-	[ "$fails" -eq 0 ]
-}
 serve_run unbound "${SERVER[@]}"
 check "unbound under run answers" wait_until 60 ready
 check "the wide workload under run" wide
